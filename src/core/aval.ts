@@ -1,0 +1,44 @@
+/** Abstract values: what tracing knows about an array (shape, dtype, weak type). */
+import { type DType, shortName } from "../dtype.js";
+import { type Shape, shapesEqual, sizeOf } from "../shape.js";
+
+export class ShapedArray {
+  readonly shape: Shape;
+  constructor(
+    shape: Shape,
+    readonly dtype: DType,
+    readonly weakType = false,
+  ) {
+    this.shape = Object.freeze([...shape]);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  /** Jaxpr notation: f32[3,2]. */
+  str(): string {
+    return `${shortName(this.dtype)}[${this.shape.join(",")}]`;
+  }
+  equals(o: ShapedArray): boolean {
+    return this.dtype === o.dtype && this.weakType === o.weakType && shapesEqual(this.shape, o.shape);
+  }
+  /** Equal up to weak-typedness (what jit's cache and cond/scan type checks compare). */
+  sameType(o: ShapedArray): boolean {
+    return this.dtype === o.dtype && shapesEqual(this.shape, o.shape);
+  }
+  withShape(shape: Shape): ShapedArray {
+    return new ShapedArray(shape, this.dtype, this.weakType);
+  }
+  withDtype(dtype: DType, weakType = false): ShapedArray {
+    return new ShapedArray(this.shape, dtype, weakType);
+  }
+  strong(): ShapedArray {
+    return this.weakType ? new ShapedArray(this.shape, this.dtype, false) : this;
+  }
+  /** A key for caches: shape, dtype and weak flag. */
+  key(): string {
+    return `${this.dtype}${this.weakType ? "~" : ""}[${this.shape.join(",")}]`;
+  }
+}

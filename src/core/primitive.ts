@@ -1,0 +1,82 @@
+/**
+ * Primitives and the slots for their rules. Each primitive is defined once,
+ * in its lax/ family file, with all of its rules together (DESIGN.md).
+ *
+ * Rule signatures are stated here, in core, so that every family file is
+ * typed against them. A rule a primitive lacks is a clear error naming the
+ * primitive and the rule (see `Primitive.rule`), never a silent fallback.
+ */
+import type { ShapedArray } from "./aval.js";
+import type { Array, ArrayImpl } from "./array.js";
+
+/** A tangent or cotangent that is known to be zero, without materializing it. */
+export class Zero {
+  constructor(readonly aval: ShapedArray) {}
+}
+export type Tangent = Array | Zero;
+
+/** The linear (not-yet-known) input of a transpose rule. */
+export class UndefinedPrimal {
+  constructor(readonly aval: ShapedArray) {}
+}
+
+/** Where the batch dimension of a value sits under vmap; null: not batched. */
+export type BatchDim = number | null;
+export interface AxisData {
+  size: number;
+  name: string | symbol | null;
+}
+
+export type AbstractEvalRule<P> = (avals: ShapedArray[], params: P) => ShapedArray[];
+export type ImplRule<P> = (args: ArrayImpl[], params: P) => ArrayImpl[];
+export type JvpRule<P> = (primals: Array[], tangents: Tangent[], params: P) => [Array[], Tangent[]];
+export type TransposeRule<P> = (
+  cts: Tangent[],
+  args: (Array | UndefinedPrimal)[],
+  params: P,
+) => (Tangent | null)[];
+export type BatchRule<P> = (
+  args: Array[],
+  dims: BatchDim[],
+  params: P,
+  axis: AxisData,
+) => [Array[], BatchDim[]];
+
+export interface PrimitiveRules<P> {
+  /** Output types from input types; throws a clear error on bad input. */
+  abstractEval: AbstractEvalRule<P>;
+  /** Eager evaluation on concrete arrays (the reference CPU kernels). */
+  impl: ImplRule<P>;
+  jvp?: JvpRule<P>;
+  transpose?: TransposeRule<P>;
+  batch?: BatchRule<P>;
+}
+
+export type RuleName = keyof PrimitiveRules<unknown>;
+
+// biome-ignore lint/complexity/noBannedTypes: params of a primitive without parameters
+export type NoParams = {};
+
+export class Primitive<P extends object = NoParams> {
+  constructor(
+    readonly name: string,
+    readonly rules: PrimitiveRules<P>,
+    /** True when the primitive returns a list of outputs (e.g. sort of several operands). */
+    readonly multipleResults = false,
+  ) {}
+
+  rule<K extends RuleName>(kind: K): NonNullable<PrimitiveRules<P>[K]> {
+    const r = this.rules[kind];
+    if (r === undefined) {
+      throw new Error(`Primitive '${this.name}' has no ${kind} rule`);
+    }
+    return r as NonNullable<PrimitiveRules<P>[K]>;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds primitives of every parameter type
+export type AnyPrimitive = Primitive<any>;

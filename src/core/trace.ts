@@ -1,0 +1,168 @@
+/**
+ * The interpreter stack (as in Autodidax). Every transformation is a Trace
+ * with its own Tracer type; `bind` finds the innermost (highest-level) trace
+ * among the arguments and hands it the primitive. Level 0 is eager
+ * evaluation. A "dynamic" trace (jit/makeJaxpr staging) captures every
+ * operation, even those on constants.
+ */
+import type { ShapedArray } from "./aval.js";
+import { Array, ArrayImpl } from "./array.js";
+import type { AnyPrimitive } from "./primitive.js";
+
+export class MainTrace {
+  readonly trace: Trace;
+  active = true;
+  constructor(
+    readonly level: number,
+    traceType: TraceClass,
+    /** Per-transformation data (e.g. the jaxpr builder, the vmap axis). */
+    readonly globalData: unknown,
+    /** The transformation's user-facing name, for error messages. */
+    readonly transform: string,
+  ) {
+    this.trace = new traceType(this);
+  }
+}
+
+export type TraceClass = new (main: MainTrace) => Trace;
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a value from a lower level as a tracer of this trace. */
+  abstract pure(x: Array): Array;
+  lift(x: Array): Array {
+    return this.pure(x);
+  }
+  abstract processPrimitive(prim: AnyPrimitive, args: Array[], params: object): Array[];
+}
+
+export abstract class Tracer extends Array {
+  abstract get trace(): Trace;
+  /** The value this tracer stands for at a lower level, when it carries nothing more. */
+  fullLower(): Array {
+    return this;
+  }
+}
+
+class EvalTrace extends Trace {
+  pure(x: Array): Array {
+    return x;
+  }
+  processPrimitive(prim: AnyPrimitive, args: Array[], params: object): Array[] {
+    return prim.rules.impl(args as ArrayImpl[], params);
+  }
+}
+
+const traceStack: MainTrace[] = [new MainTrace(0, EvalTrace, null, "eager evaluation")];
+let dynamicTrace: MainTrace = traceStack[0]!;
+
+/** Runs `fn` with a new main trace pushed on the stack. */
+export function newMain<T>(
+  traceType: TraceClass,
+  globalData: unknown,
+  transform: string,
+  fn: (main: MainTrace) => T,
+): T {
+  const main = new MainTrace(traceStack.length, traceType, globalData, transform);
+  traceStack.push(main);
+  try {
+    return fn(main);
+  } finally {
+    traceStack.pop();
+    main.active = false;
+  }
+}
+
+/** Runs `fn` with a new main trace that also captures operations on constants. */
+export function newDynamic<T>(
+  traceType: TraceClass,
+  globalData: unknown,
+  transform: string,
+  fn: (main: MainTrace) => T,
+): T {
+  return newMain(traceType, globalData, transform, (main) => {
+    const prev = dynamicTrace;
+    dynamicTrace = main;
+    try {
+      return fn(main);
+    } finally {
+      dynamicTrace = prev;
+    }
+  });
+}
+
+export class UnexpectedTracerError extends Error {
+  override name = "UnexpectedTracerError";
+}
+
+export class ConcretizationTypeError extends Error {
+  override name = "ConcretizationTypeError";
+}
+
+function tracerError(t: Tracer): UnexpectedTracerError {
+  return new UnexpectedTracerError(
+    `Encountered an unexpected tracer (${t.aval.str()}) that escaped from ${t.trace.main.transform}: ` +
+      "a value computed inside a transformed function was stored outside it (in a global, a closure " +
+      "or an object) and used after the transformation returned. Return the value from the " +
+      "function instead, or pass it in as an argument.",
+  );
+}
+
+function findTopTrace(args: readonly Array[]): Trace {
+  let top = dynamicTrace;
+  for (const x of args) {
+    if (x instanceof Tracer) {
+      const main = x.trace.main;
+      if (!main.active) throw tracerError(x);
+      if (main.level > top.level) top = main;
+    }
+  }
+  return top.trace;
+}
+
+function fullRaise(trace: Trace, x: Array): Array {
+  if (!(x instanceof Tracer)) return trace.pure(x);
+  const main = x.trace.main;
+  if (main === trace.main) return x;
+  if (main.level < trace.main.level) return trace.lift(x);
+  throw tracerError(x);
+}
+
+function fullLower(x: Array): Array {
+  return x instanceof Tracer ? x.fullLower() : x;
+}
+
+/** Applies a primitive to arguments at whatever level of transformation they live. */
+export function bind(prim: AnyPrimitive, args: readonly Array[], params: object): Array[] {
+  const trace = findTopTrace(args);
+  if (trace.main.level === 0) return prim.rules.impl(args as ArrayImpl[], params);
+  const raised = args.map((x) => fullRaise(trace, x));
+  return trace.processPrimitive(prim, raised, params).map(fullLower);
+}
+
+/** `bind` for primitives with a single result. */
+export function bind1(prim: AnyPrimitive, args: readonly Array[], params: object): Array {
+  return bind(prim, args, params)[0]!;
+}
+
+/** The abstract value of any array or tracer (what tracing knows of it). */
+export function getAval(x: Array): ShapedArray {
+  return x.aval;
+}
+
+/** Whether `x` holds a concrete value here (not a tracer of an active transformation). */
+export function isConcrete(x: Array): x is ArrayImpl {
+  return x instanceof ArrayImpl;
+}
+
+/** The concrete value of `x`, or a ConcretizationTypeError explaining what to do instead. */
+export function concreteOrError(x: Array, context: string): ArrayImpl {
+  if (x instanceof ArrayImpl) return x;
+  const t = x as Tracer;
+  throw new ConcretizationTypeError(
+    `${context}: attempted to use a traced value (${x.aval.str()}) from ${t.trace.main.transform} ` +
+      "as a concrete JS value. Its value is not known while tracing. Use lax.cond or lax.switch " +
+      "for branching on it, lax.whileLoop or lax.foriLoop for loops, or mark the argument static " +
+      "(jit's staticArgnums) if it really is a constant.",
+  );
+}

@@ -1,0 +1,12 @@
+export {
+  broadcastPrefix,
+  flatten,
+  type IsLeaf,
+  leaves,
+  map,
+  type NodeType,
+  registerPytreeNode,
+  structure,
+  TreeDef,
+  unflatten,
+} from "./pytree.js";

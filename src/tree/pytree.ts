@@ -1,0 +1,251 @@
+/**
+ * Pytrees: nested containers whose leaves are arrays and numbers. Containers
+ * are JS arrays, plain objects (keys in sorted order, as JAX sorts dict keys),
+ * null/undefined (no leaves, like Python's None) and registered classes.
+ */
+
+export interface NodeType<T = unknown, Aux = unknown> {
+  readonly name: string;
+  flatten(x: T): [children: unknown[], aux: Aux];
+  unflatten(aux: Aux, children: unknown[]): T;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry of classes with any constructor
+type Constructor = abstract new (...args: any[]) => unknown;
+const registry = new Map<Constructor, NodeType>();
+
+/** `jax.tree_util.register_pytree_node`: make instances of `cls` containers. */
+export function registerPytreeNode<T, Aux>(
+  cls: abstract new (...args: never[]) => T,
+  flatten: (x: T) => [unknown[], Aux],
+  unflatten: (aux: Aux, children: unknown[]) => T,
+): void {
+  registry.set(cls as Constructor, {
+    name: cls.name,
+    flatten: flatten as (x: unknown) => [unknown[], unknown],
+    unflatten: unflatten as (aux: unknown, children: unknown[]) => unknown,
+  });
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== "object" || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+type NodeKind = "leaf" | "none" | "list" | "dict" | "custom";
+
+/** The structure of a pytree: equal structures compare equal with `equals`. */
+export class TreeDef {
+  readonly numLeaves: number;
+  constructor(
+    readonly kind: NodeKind,
+    readonly children: readonly TreeDef[],
+    /** dict: the sorted keys; custom: [nodeType, aux]; none: the original null/undefined. */
+    readonly meta: unknown = null,
+  ) {
+    this.numLeaves = kind === "leaf" ? 1 : children.reduce((n, c) => n + c.numLeaves, 0);
+  }
+
+  get numNodes(): number {
+    return 1 + this.children.reduce((n, c) => n + c.numNodes, 0);
+  }
+
+  equals(o: TreeDef): boolean {
+    if (this === o) return true;
+    if (this.kind !== o.kind || this.children.length !== o.children.length) return false;
+    if (this.kind === "dict") {
+      const a = this.meta as string[];
+      const b = o.meta as string[];
+      if (a.length !== b.length || a.some((k, i) => k !== b[i])) return false;
+    } else if (this.kind === "custom") {
+      const [ta, aa] = this.meta as [NodeType, unknown];
+      const [tb, ab] = o.meta as [NodeType, unknown];
+      if (ta !== tb || !auxEqual(aa, ab)) return false;
+    }
+    return this.children.every((c, i) => c.equals(o.children[i]!));
+  }
+
+  unflatten(leaves: readonly unknown[]): unknown {
+    if (leaves.length !== this.numLeaves) {
+      throw new Error(
+        `tree.unflatten: the structure ${this} has ${this.numLeaves} leaves but ${leaves.length} were given`,
+      );
+    }
+    let i = 0;
+    const build = (t: TreeDef): unknown => {
+      switch (t.kind) {
+        case "leaf":
+          return leaves[i++];
+        case "none":
+          return t.meta;
+        case "list":
+          return t.children.map(build);
+        case "dict": {
+          const out: Record<string, unknown> = {};
+          (t.meta as string[]).forEach((k, j) => {
+            out[k] = build(t.children[j]!);
+          });
+          return out;
+        }
+        case "custom": {
+          const [type, aux] = t.meta as [NodeType, unknown];
+          return type.unflatten(aux, t.children.map(build));
+        }
+      }
+    };
+    return build(this);
+  }
+
+  /** JAX's notation: PyTreeDef([*, {'b': *, 'w': *}]). */
+  toString(): string {
+    return `PyTreeDef(${this.repr()})`;
+  }
+  private repr(): string {
+    switch (this.kind) {
+      case "leaf":
+        return "*";
+      case "none":
+        return "None";
+      case "list":
+        return `[${this.children.map((c) => c.repr()).join(", ")}]`;
+      case "dict":
+        return `{${(this.meta as string[]).map((k, i) => `'${k}': ${this.children[i]!.repr()}`).join(", ")}}`;
+      case "custom": {
+        const [type, aux] = this.meta as [NodeType, unknown];
+        return `CustomNode(${type.name}[${JSON.stringify(aux) ?? ""}], [${this.children.map((c) => c.repr()).join(", ")}])`;
+      }
+    }
+  }
+}
+
+function auxEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+const LEAF = new TreeDef("leaf", []);
+
+export type IsLeaf = (x: unknown) => boolean;
+
+/** `jax.tree_util.tree_flatten`: the leaves in order, and the structure. */
+export function flatten(tree: unknown, isLeaf?: IsLeaf): [unknown[], TreeDef] {
+  const leaves: unknown[] = [];
+  const walk = (x: unknown): TreeDef => {
+    if (isLeaf?.(x)) {
+      leaves.push(x);
+      return LEAF;
+    }
+    if (x === null || x === undefined) return new TreeDef("none", [], x);
+    if (globalThis.Array.isArray(x)) return new TreeDef("list", x.map(walk));
+    if (isPlainObject(x)) {
+      const keys = Object.keys(x).sort();
+      return new TreeDef(
+        "dict",
+        keys.map((k) => walk(x[k])),
+        keys,
+      );
+    }
+    if (typeof x === "object") {
+      const type = registry.get((x as object).constructor as Constructor);
+      if (type) {
+        const [children, aux] = type.flatten(x);
+        return new TreeDef("custom", children.map(walk), [type, aux]);
+      }
+    }
+    leaves.push(x);
+    return LEAF;
+  };
+  const def = walk(tree);
+  return [leaves, def];
+}
+
+export function unflatten(treedef: TreeDef, leaves: readonly unknown[]): unknown {
+  return treedef.unflatten(leaves);
+}
+
+export function leaves(tree: unknown, isLeaf?: IsLeaf): unknown[] {
+  return flatten(tree, isLeaf)[0];
+}
+
+export function structure(tree: unknown, isLeaf?: IsLeaf): TreeDef {
+  return flatten(tree, isLeaf)[1];
+}
+
+/** `jax.tree_util.tree_map`: applies `f` leafwise over one or more trees of the same structure. */
+export function map(
+  f: (...xs: never[]) => unknown,
+  tree: unknown,
+  ...rest: unknown[]
+): unknown {
+  const [ls, def] = flatten(tree);
+  const others = rest.map((r, i) => {
+    const [rl, rdef] = flatten(r);
+    if (!rdef.equals(def)) {
+      throw new Error(
+        `tree.map: argument ${i + 2} has structure ${rdef}, which differs from the first tree's ${def}`,
+      );
+    }
+    return rl;
+  });
+  const g = f as (...xs: unknown[]) => unknown;
+  return def.unflatten(ls.map((l, i) => g(l, ...others.map((o) => o[i]))));
+}
+
+/**
+ * Expands a prefix tree (e.g. vmap's inAxes) to one value per leaf of `full`:
+ * each leaf of the prefix applies to the whole subtree at its position. Null
+ * is a leaf of the prefix here. `what` names the prefix in errors.
+ */
+export function broadcastPrefix(prefix: unknown, full: unknown, what: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (p: unknown, f: unknown, path: string): void => {
+    const isPrefixLeaf =
+      p === null || p === undefined || typeof p !== "object" || !isContainer(p);
+    if (isPrefixLeaf) {
+      for (let i = 0; i < structure(f).numLeaves; i++) out.push(p ?? null);
+      return;
+    }
+    const [pc, pdef] = shallow(p);
+    const [fc, fdef] = shallow(f);
+    if (pdef !== fdef || pc.length !== fc.length || !sameKeys(p, f)) {
+      throw new Error(
+        `${what}: the prefix ${structure(p, (x) => x === null)} does not match the structure ` +
+          `of the value at ${path || "the root"}, ${structure(f)}`,
+      );
+    }
+    pc.forEach((c, i) => walk(c, fc[i], `${path}${keyOf(p, i)}`));
+  };
+  walk(prefix, full, "");
+  return out;
+}
+
+function isContainer(x: object): boolean {
+  return globalThis.Array.isArray(x) || isPlainObject(x) || registry.has(x.constructor as Constructor);
+}
+
+function shallow(x: unknown): [unknown[], string] {
+  if (globalThis.Array.isArray(x)) return [x, "list"];
+  if (isPlainObject(x)) return [Object.keys(x).sort().map((k) => x[k]), "dict"];
+  if (typeof x === "object" && x !== null) {
+    const type = registry.get(x.constructor as Constructor);
+    if (type) return [type.flatten(x)[0], type.name];
+  }
+  return [[], "leaf"];
+}
+
+function sameKeys(a: unknown, b: unknown): boolean {
+  if (!isPlainObject(a) || !isPlainObject(b)) return true;
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+}
+
+function keyOf(x: unknown, i: number): string {
+  if (isPlainObject(x)) return `['${Object.keys(x).sort()[i]}']`;
+  return `[${i}]`;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { withX64 } from "../../src/config.js";
+import { type DType, promoteTypes } from "../../src/dtype.js";
+
+const t = (dtype: DType, weakType = false) => ({ dtype, weakType });
+
+describe("type promotion (JAX's lattice)", () => {
+  it("strong types", () => {
+    expect(promoteTypes(t("int32"), t("float32"))).toEqual(t("float32"));
+    expect(promoteTypes(t("bool"), t("int32"))).toEqual(t("int32"));
+    expect(promoteTypes(t("uint32"), t("float32"))).toEqual(t("float32"));
+    expect(promoteTypes(t("bool"), t("bool"))).toEqual(t("bool"));
+    // int32 + uint32 is int64 in JAX, canonicalized to int32 without x64.
+    expect(promoteTypes(t("int32"), t("uint32"))).toEqual(t("int32"));
+  });
+
+  it("weak types adopt the other operand's dtype", () => {
+    expect(promoteTypes(t("int32"), t("int32", true))).toEqual(t("int32"));
+    expect(promoteTypes(t("uint32"), t("int32", true))).toEqual(t("uint32"));
+    expect(promoteTypes(t("int32"), t("float32", true))).toEqual(t("float32", true));
+    expect(promoteTypes(t("float32"), t("float32", true))).toEqual(t("float32"));
+    expect(promoteTypes(t("float32"), t("int32", true))).toEqual(t("float32"));
+    expect(promoteTypes(t("bool"), t("int32", true))).toEqual(t("int32", true));
+    expect(promoteTypes(t("int32", true), t("float32", true))).toEqual(t("float32", true));
+  });
+
+  it("float64 only with x64", () => {
+    expect(promoteTypes(t("float32"), t("float64"))).toEqual(t("float32"));
+    withX64(() => {
+      expect(promoteTypes(t("float32"), t("float64"))).toEqual(t("float64"));
+      expect(promoteTypes(t("int32"), t("float32", true))).toEqual(t("float64", true));
+    });
+  });
+
+  it("is commutative and associative over all pairs and triples", () => {
+    const all: { dtype: DType; weakType: boolean }[] = [
+      t("bool"),
+      t("int32"),
+      t("uint32"),
+      t("float32"),
+      t("int32", true),
+      t("float32", true),
+    ];
+    for (const a of all) {
+      for (const b of all) {
+        expect(promoteTypes(a, b)).toEqual(promoteTypes(b, a));
+        for (const c of all) {
+          expect(promoteTypes(promoteTypes(a, b), c).dtype).toEqual(promoteTypes(a, promoteTypes(b, c)).dtype);
+        }
+      }
+    }
+  });
+});
