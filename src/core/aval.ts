@@ -1,6 +1,6 @@
 /** Abstract values: what tracing knows about an array (shape, dtype, weak type). */
 import { type DType, shortName } from "../dtype.js";
-import { type Shape, shapesEqual, sizeOf } from "../shape.js";
+import { type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
 
 export class ShapedArray {
   readonly shape: Shape;
@@ -9,7 +9,7 @@ export class ShapedArray {
     readonly dtype: DType,
     readonly weakType = false,
   ) {
-    this.shape = Object.freeze([...shape]);
+    this.shape = frozenShape(shape);
   }
   get ndim(): number {
     return this.shape.length;
@@ -41,4 +41,19 @@ export class ShapedArray {
   key(): string {
     return `${this.dtype}${this.weakType ? "~" : ""}[${this.shape.join(",")}]`;
   }
+}
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+function inspectShape(this: Shape): string {
+  return shapeStr(this);
+}
+
+/** An immutable shape that prints as NumPy's tuple, `(3, 2)`, in console.log (as `print(x.shape)` does). */
+function frozenShape(shape: Shape): Shape {
+  if (Object.isFrozen(shape) && (shape as unknown as Record<symbol, unknown>)[inspectSymbol] === inspectShape) {
+    return shape;
+  }
+  const s = [...shape];
+  Object.defineProperty(s, inspectSymbol, { value: inspectShape });
+  return Object.freeze(s);
 }

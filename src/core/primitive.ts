@@ -63,6 +63,8 @@ export class Primitive<P extends object = NoParams> {
     readonly rules: PrimitiveRules<P>,
     /** True when the primitive returns a list of outputs (e.g. sort of several operands). */
     readonly multipleResults = false,
+    /** Collectives over a named axis (psum...): their batch rule runs even on unbatched inputs. */
+    readonly collective = false,
   ) {}
 
   rule<K extends RuleName>(kind: K): NonNullable<PrimitiveRules<P>[K]> {

@@ -91,6 +91,23 @@ export function newDynamic<T>(
   });
 }
 
+/** The active main traces bound to an axis name (vmap/pmap with axisName), innermost last. */
+export function findAxisMain(name: string | symbol): MainTrace | undefined {
+  for (let i = traceStack.length - 1; i >= 0; i--) {
+    const main = traceStack[i]!;
+    const data = main.globalData as { name?: unknown } | null;
+    if (data !== null && typeof data === "object" && data.name === name) return main;
+  }
+  return undefined;
+}
+
+/** The axis names currently bound, for error messages. */
+export function boundAxisNames(): (string | symbol)[] {
+  return traceStack
+    .map((m) => (m.globalData as { name?: unknown } | null)?.name)
+    .filter((n): n is string | symbol => typeof n === "string" || typeof n === "symbol");
+}
+
 export class UnexpectedTracerError extends Error {
   override name = "UnexpectedTracerError";
 }

@@ -7,25 +7,146 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { compileJaxpr } from "../core/dispatch.js";
-import { ClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
-import { Primitive } from "../core/primitive.js";
+import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
+import { type AxisData, Primitive, type PrimitiveRules, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
 import { flatten, type TreeDef } from "../tree/index.js";
+import { moveaxis } from "../lax/batch_util.js";
+import { instantiate } from "../lax/ad_util.js";
+import { backwardPass, jvpFlat } from "./ad.js";
+import { batchJaxpr } from "./batching.js";
+import { type PETracer, partialEvalJaxpr, partialEvalRules } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
-export interface PjitParams {
+/** Params of a primitive that calls a jaxpr (pjit, checkpoint). */
+export interface CallParams {
   name: string;
   jaxpr: ClosedJaxpr;
 }
+export type PjitParams = CallParams;
 
-export const pjitP = new Primitive<PjitParams>(
+/**
+ * The rules every jaxpr-calling primitive shares: vmap batches its jaxpr,
+ * jvp differentiates its jaxpr (once per pattern, cached), transpose runs the
+ * backward pass of its linear jaxpr — so transformations of a jitted function
+ * work on its jaxpr, never re-tracing the JS function.
+ */
+export function callRules<P extends CallParams>(self: () => Primitive<P>): Omit<PrimitiveRules<P>, "impl"> {
+  return {
+    abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
+    batch: (args, dims, params, axis) => {
+      const moved = args.map((a, i) => (dims[i] === null ? a : moveaxis(a, dims[i]!, 0)));
+      const batched = batchJaxprAllOut(
+        params.jaxpr,
+        dims.map((d) => d !== null),
+        axis,
+      );
+      const outs = bind(self(), moved, { ...params, name: `vmap(${params.name})`, jaxpr: batched });
+      return [outs, outs.map(() => 0)];
+    },
+    jvp: (primals, tangents, params) => {
+      const nonzero = tangents.map((t) => !(t instanceof Zero));
+      const jvpJaxpr = jvpOfJaxpr(params.jaxpr, nonzero);
+      const tIn = tangents.filter((t): t is Array => !(t instanceof Zero));
+      const outs = bind(self(), [...primals, ...tIn], { ...params, name: `jvp(${params.name})`, jaxpr: jvpJaxpr });
+      const n = outs.length / 2;
+      return [outs.slice(0, n), outs.slice(n)];
+    },
+    transpose: (cts, args, params) => backwardPassAll(params.jaxpr, args, cts),
+  };
+}
+
+export const pjitP: Primitive<PjitParams> = new Primitive<PjitParams>(
   "pjit",
   {
-    abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
+    ...callRules(() => pjitP),
     impl: (args, { jaxpr }) => compileJaxpr(jaxpr)(args),
   },
   true,
 );
+
+/** Reverse mode through pjit: the backward pass of its (linear) jaxpr, one cotangent per input. */
+function backwardPassAll(closed: ClosedJaxpr, args: (Array | UndefinedPrimal)[], cts: Tangent[]): (Tangent | null)[] {
+  const ctsIn = backwardPass(closed.jaxpr, args, cts, closed.consts);
+  let k = 0;
+  return args.map((a) => (a instanceof UndefinedPrimal ? ctsIn[k++]! : null));
+}
+
+const jvpJaxprs = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
+
+/** The jaxpr of the JVP of `closed`: [primals, nonzero tangents] → [primal outs, tangent outs]. */
+function jvpOfJaxpr(closed: ClosedJaxpr, nonzero: boolean[]): ClosedJaxpr {
+  const key = nonzero.map((b) => (b ? "1" : "0")).join("");
+  let byKey = jvpJaxprs.get(closed);
+  if (byKey === undefined) {
+    byKey = new Map();
+    jvpJaxprs.set(closed, byKey);
+  }
+  let out = byKey.get(key);
+  if (out === undefined) {
+    const inAvals = closed.inAvals;
+    const tAvals = inAvals.filter((_, i) => nonzero[i]);
+    const avals = [...inAvals, ...tAvals];
+    const n = inAvals.length;
+    const f = (...xs: unknown[]): Array[] => {
+      const primals = xs.slice(0, n) as Array[];
+      let k = n;
+      const tangents: Tangent[] = inAvals.map((a, i) => (nonzero[i] ? (xs[k++] as Array) : new Zero(a)));
+      const [pOut, tOut] = jvpFlat((...ps: Array[]) => evalClosedJaxpr(closed, ps), primals, tangents);
+      return [...pOut, ...tOut.map(instantiate)];
+    };
+    const [, tree] = flatten(avals.map(() => 0));
+    out = traceToJaxpr(f, avals, tree, "jvp").closed;
+    byKey.set(key, out);
+  }
+  return out;
+}
+
+/** Linearizing through pjit: run the known part now, record the unknown part as one pjit equation. */
+partialEvalRules.set(pjitP, (trace, tracers, params) => {
+  const { jaxpr: closed, name } = params as PjitParams;
+  const inUnknowns = tracers.map((t) => !t.pval.isKnown);
+  const { known, unknown, outUnknowns, numRes } = partialEvalJaxpr(closed.jaxpr, inUnknowns);
+  const knownVals = tracers.filter((t) => t.pval.isKnown).map((t) => t.pval.known!);
+  const knownClosed = new ClosedJaxpr(
+    new Jaxpr(closed.jaxpr.constvars, known.inBinders, known.eqns, known.outs),
+    closed.consts,
+  );
+  const outs1Res = bind(pjitP, knownVals, { name, jaxpr: knownClosed });
+  const outs1 = outs1Res.slice(0, outs1Res.length - numRes);
+  const res = outs1Res.slice(outs1Res.length - numRes);
+  const resTracers = res.map((r) => trace.instantiateConst(trace.pure(r) as PETracer));
+  const unknownTracers = tracers.filter((t) => !t.pval.isKnown);
+  const unknownClosed = new ClosedJaxpr(
+    new Jaxpr(closed.jaxpr.constvars, unknown.inBinders, unknown.eqns, unknown.outs),
+    closed.consts,
+  );
+  const outs2 = trace.recordEqn(pjitP, [...resTracers, ...unknownTracers], {
+    name: `linear(${name})`,
+    jaxpr: unknownClosed,
+  });
+  let i1 = 0;
+  let i2 = 0;
+  return outUnknowns.map((u) => (u ? outs2[i2++]! : (trace.pure(outs1[i1++]!) as PETracer)));
+});
+
+const batchedJaxprs = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
+
+/** `closed` batched at axis 0 of the marked inputs, every output batched at 0 (cached per pattern). */
+function batchJaxprAllOut(closed: ClosedJaxpr, inBatched: readonly boolean[], axis: AxisData): ClosedJaxpr {
+  const key = `${inBatched.map((b) => (b ? "b" : "n")).join("")}|${axis.size}|${String(axis.name)}`;
+  let byKey = batchedJaxprs.get(closed);
+  if (byKey === undefined) {
+    byKey = new Map();
+    batchedJaxprs.set(closed, byKey);
+  }
+  let out = byKey.get(key);
+  if (out === undefined) {
+    out = batchJaxpr(closed, inBatched, axis, true).jaxpr;
+    byKey.set(key, out);
+  }
+  return out;
+}
 
 export interface JitOptions {
   /** Positions of arguments that are configuration, not arrays: each distinct value retraces. */
@@ -122,7 +243,7 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
 }
 
 /** Turns constvars into leading input binders, so constants are passed as arguments. */
-function constsAsInputs(closed: ClosedJaxpr): ClosedJaxpr {
+export function constsAsInputs(closed: ClosedJaxpr): ClosedJaxpr {
   const j = closed.jaxpr;
   if (j.constvars.length === 0) return closed;
   return new ClosedJaxpr(new Jaxpr([], [...j.constvars, ...j.inBinders], j.eqns, j.outs), []);

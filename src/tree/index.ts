@@ -10,3 +10,4 @@ export {
   TreeDef,
   unflatten,
 } from "./pytree.js";
+export { leafPaths } from "./paths.js";

@@ -1,0 +1,36 @@
+/**
+ * jaxts: JAX for TypeScript.
+ *
+ *   import * as jax from "jaxts";
+ *   import { jit, numpy as jnp, lax, tree } from "jaxts";
+ */
+import * as numpy from "./numpy/index.js";
+
+export { numpy };
+export * as lax from "./lax/index.js";
+export * as tree from "./tree/index.js";
+export { config, withX64 } from "./config.js";
+export { Array, ArrayImpl } from "./core/array.js";
+export { ShapedArray } from "./core/aval.js";
+export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
+export { ConcretizationTypeError, UnexpectedTracerError } from "./core/trace.js";
+export type { ArrayLike } from "./core/convert.js";
+export type { DType } from "./dtype.js";
+export { jit, makeJaxpr, type JitOptions } from "./interpreters/jit.js";
+export {
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  valueAndGrad,
+  vjp,
+  vjpWithAux,
+  type GradOptions,
+} from "./interpreters/ad.js";
+export { vmap, type VmapOptions } from "./interpreters/batching.js";
+export { customJvp, customVjp } from "./interpreters/custom.js";
+export { checkpoint, remat } from "./interpreters/remat.js";
+export * as nn from "./nn/index.js";
+export * as testUtil from "./test_util.js";

@@ -1,0 +1,493 @@
+/**
+ * Automatic differentiation, the JAX way: forward mode is a trace (JVP);
+ * reverse mode is linearize (JVP under partial evaluation, tangents unknown)
+ * followed by transposing the linear jaxpr, equation by equation, backwards.
+ */
+import type { ShapedArray } from "../core/aval.js";
+import { type Array, ArrayImpl, isArray } from "../core/array.js";
+import { type ArrayLike, asArray, describe } from "../core/convert.js";
+import { evalJaxpr, type Jaxpr, Literal, type Var } from "../core/jaxpr.js";
+import { type AnyPrimitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
+import { bind, newMain, Trace, Tracer } from "../core/trace.js";
+import { isFloating } from "../dtype.js";
+import { addTangents, instantiate, onesLike } from "../lax/ad_util.js";
+import { shapeStr } from "../shape.js";
+import { flatten, type TreeDef } from "../tree/index.js";
+import { PartialVal, partialEvalFlat } from "./partial_eval.js";
+import { vmap } from "./batching.js";
+import { convertElementType, eq } from "../lax/elementwise.js";
+import { broadcastedIota, reshape } from "../lax/shape_ops.js";
+import { sliceInDim } from "../lax/slicing.js";
+
+// --- forward mode ---------------------------------------------------------------
+
+export class JVPTracer extends Tracer {
+  constructor(
+    readonly trace: JVPTrace,
+    readonly primal: Array,
+    readonly tangent: Tangent,
+  ) {
+    super();
+  }
+  get aval(): ShapedArray {
+    return this.primal.aval;
+  }
+}
+
+export class JVPTrace extends Trace {
+  pure(x: Array): Array {
+    return new JVPTracer(this, x, new Zero(x.aval));
+  }
+  processPrimitive(prim: AnyPrimitive, args: Array[], params: object): Array[] {
+    const tracers = args as JVPTracer[];
+    const primals = tracers.map((t) => t.primal);
+    const tangents = tracers.map((t) => t.tangent);
+    if (tangents.every((t) => t instanceof Zero)) {
+      return bind(prim, primals, params).map((p) => new JVPTracer(this, p, new Zero(p.aval)));
+    }
+    const rule = prim.rules.jvp;
+    if (rule === undefined) throw new Error(`Differentiation rule for '${prim.name}' not implemented (no jvp rule)`);
+    const [pOut, tOut] = rule(primals, tangents, params);
+    return pOut.map((p, i) => new JVPTracer(this, p, tOut[i]!));
+  }
+}
+
+/** Flat JVP: primals and tangents in, primals and (possibly symbolic-zero) tangents out. */
+export function jvpFlat(
+  f: (...xs: Array[]) => Array[],
+  primals: Array[],
+  tangents: Tangent[],
+): [Array[], Tangent[]] {
+  return newMain(JVPTrace, null, "jvp", (main) => {
+    const trace = main.trace as JVPTrace;
+    const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i]!));
+    const outs = f(...ins);
+    const pOut: Array[] = [];
+    const tOut: Tangent[] = [];
+    for (const o of outs) {
+      if (o instanceof JVPTracer && o.trace === trace) {
+        pOut.push(o.primal);
+        tOut.push(o.tangent);
+      } else {
+        pOut.push(o);
+        tOut.push(new Zero(o.aval));
+      }
+    }
+    return [pOut, tOut];
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any signature
+type AnyFn = (...args: any[]) => any;
+
+/** Flattens a function of pytrees into a function of flat arrays, recording the output tree. */
+function flatFn(
+  f: AnyFn,
+  inTree: TreeDef,
+  op: string,
+): { call: (...xs: Array[]) => Array[]; outTree: () => TreeDef } {
+  let outTree: TreeDef | null = null;
+  return {
+    call: (...xs: Array[]) => {
+      const out = f(...(inTree.unflatten(xs) as unknown[]));
+      const [leaves, tree] = flatten(out);
+      outTree = tree;
+      return leaves.map((l, i) => asArray(l as ArrayLike, op, `output ${i}`));
+    },
+    outTree: () => {
+      if (outTree === null) throw new Error(`${op}: internal: function was not called`);
+      return outTree;
+    },
+  };
+}
+
+function toArrayLeaves(tree: unknown, op: string, what: string): [Array[], TreeDef] {
+  const [leaves, def] = flatten(tree);
+  return [leaves.map((l, i) => asArray(l as ArrayLike, op, `${what} leaf ${i}`)), def];
+}
+
+/** `jax.jvp(f, primals, tangents)` → `[primalsOut, tangentsOut]`. */
+export function jvp(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
+  const [ps, pTree] = toArrayLeaves([...primals], "jvp", "primal");
+  const [ts, tTree] = toArrayLeaves([...tangents], "jvp", "tangent");
+  if (!pTree.equals(tTree)) {
+    throw new Error(`jvp: primal and tangent arguments must have the same tree structure; got ${pTree} and ${tTree}`);
+  }
+  ps.forEach((p, i) => {
+    const t = ts[i]!;
+    if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d, k) => d !== t.shape[k])) {
+      throw new Error(
+        `jvp: primal and tangent arguments must have equal types; primal ${i} is ${p.aval.str()} but its tangent is ${t.aval.str()}`,
+      );
+    }
+  });
+  const ff = flatFn(f, pTree, "jvp");
+  const [pOut, tOut] = jvpFlat(ff.call, ps, ts);
+  const tree = ff.outTree();
+  return [tree.unflatten(pOut), tree.unflatten(tOut.map(instantiate))];
+}
+
+// --- linearize and transpose ------------------------------------------------------
+
+interface Linearized {
+  primalsOut: Array[];
+  jaxpr: Jaxpr;
+  consts: Array[];
+  outTree: TreeDef;
+}
+
+function linearizeFlat(f: (...xs: Array[]) => Array[], primals: Array[]): Omit<Linearized, "outTree"> {
+  const n = primals.length;
+  const pvalsIn = [
+    ...primals.map((p) => PartialVal.known(p)),
+    ...primals.map((p) => PartialVal.unknown(p.aval)),
+  ];
+  const fJvp = (...xs: Array[]): Array[] => {
+    const [pOut, tOut] = jvpFlat(f, xs.slice(0, n), xs.slice(n));
+    return [...pOut, ...tOut.map(instantiate)];
+  };
+  // The tangent outputs (second half) always belong to the linear jaxpr, a zero one as a constant.
+  const { jaxpr, pvalsOut, consts } = partialEvalFlat(fJvp, pvalsIn, (i, count) => i >= count / 2);
+  const primalsOut = pvalsOut.slice(0, pvalsOut.length / 2).map((p, i) => {
+    if (p.known === null) throw new Error(`linearize: internal: primal output ${i} is not known`);
+    return p.known;
+  });
+  return { primalsOut, jaxpr, consts };
+}
+
+/** Evaluates the transpose of a linear jaxpr: cotangents of the outputs → cotangents of the linear inputs. */
+export function backwardPass(
+  jaxpr: Jaxpr,
+  args: (Array | UndefinedPrimal)[],
+  cts: Tangent[],
+  consts: readonly Array[] = [],
+): Tangent[] {
+  const primalEnv = new Map<Var, Array>();
+  jaxpr.constvars.forEach((v, i) => primalEnv.set(v, consts[i]!));
+  jaxpr.inBinders.forEach((v, i) => {
+    const a = args[i]!;
+    if (!(a instanceof UndefinedPrimal)) primalEnv.set(v, a);
+  });
+  const ctEnv = new Map<Var, Tangent>();
+  const writeCt = (v: Var | Literal, ct: Tangent | null): void => {
+    if (ct === null || v instanceof Literal) return;
+    const prev = ctEnv.get(v);
+    ctEnv.set(v, prev === undefined ? ct : addTangents(prev, ct));
+  };
+  const readPrimal = (a: Var | Literal): Array | UndefinedPrimal =>
+    a instanceof Literal
+      ? ArrayImpl.scalar(a.value, a.aval.dtype, a.aval.weakType)
+      : (primalEnv.get(a) ?? new UndefinedPrimal(a.aval));
+  // Forward sweep: equations that do not touch the linear inputs are evaluated
+  // (this recomputes checkpointed primal values inside the linear jaxpr).
+  const linearEqns: typeof jaxpr.eqns[number][] = [];
+  for (const eqn of jaxpr.eqns) {
+    const ins = eqn.inputs.map(readPrimal);
+    if (ins.some((p) => p instanceof UndefinedPrimal)) {
+      linearEqns.push(eqn);
+      continue;
+    }
+    const outs = bind(eqn.primitive, ins as Array[], eqn.params);
+    eqn.outBinders.forEach((v, i) => primalEnv.set(v, outs[i]!));
+  }
+  jaxpr.outs.forEach((o, i) => writeCt(o, cts[i]!));
+  for (let k = linearEqns.length - 1; k >= 0; k--) {
+    const eqn = linearEqns[k]!;
+    const ctsOut = eqn.outBinders.map((v) => {
+      const ct = ctEnv.get(v);
+      ctEnv.delete(v);
+      return ct ?? new Zero(v.aval);
+    });
+    if (ctsOut.every((c) => c instanceof Zero)) continue;
+    const primalsIn = eqn.inputs.map(readPrimal);
+    const rule = eqn.primitive.rules.transpose;
+    if (rule === undefined) {
+      throw new Error(`Transpose rule (for reverse-mode differentiation) for '${eqn.primitive.name}' not implemented`);
+    }
+    const ctsIn = rule(ctsOut, primalsIn, eqn.params);
+    eqn.inputs.forEach((a, i) => {
+      if (primalsIn[i] instanceof UndefinedPrimal) writeCt(a, ctsIn[i] ?? null);
+    });
+  }
+  return jaxpr.inBinders
+    .filter((_, i) => args[i] instanceof UndefinedPrimal)
+    .map((v) => ctEnv.get(v) ?? new Zero(v.aval));
+}
+
+/** `jax.vjp(f, ...primals)` → `[out, vjpFn]` (with `hasAux`: `[out, vjpFn, aux]`). */
+export function vjp(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
+  const { out, fVjp } = vjpImpl(f, primals, false, "vjp");
+  return [out, fVjp];
+}
+
+export function vjpWithAux(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[], unknown] {
+  const { out, fVjp, aux } = vjpImpl(f, primals, true, "vjp");
+  return [out, fVjp, aux];
+}
+
+function vjpImpl(
+  f: AnyFn,
+  primals: unknown[],
+  hasAux: boolean,
+  op: string,
+): { out: unknown; fVjp: (ct: unknown) => unknown[]; aux: unknown } {
+  const [ps, inTree] = toArrayLeaves(primals, op, "primal");
+  let aux: unknown = null;
+  const g: AnyFn = hasAux
+    ? (...args: unknown[]) => {
+        const r = f(...args);
+        if (!globalThis.Array.isArray(r) || r.length !== 2) {
+          throw new Error(`${op} with hasAux: the function must return a pair [output, aux], got ${describe(r)}`);
+        }
+        aux = r[1];
+        return r[0];
+      }
+    : f;
+  const ff = flatFn(g, inTree, op);
+  const lin = linearizeFlat(ff.call, ps);
+  const outTree = ff.outTree();
+  const out = outTree.unflatten(lin.primalsOut);
+  const fVjp = (ct: unknown): unknown[] => {
+    const [cts, ctTree] = toArrayLeaves(ct, op, "cotangent");
+    if (!ctTree.equals(outTree)) {
+      throw new Error(`${op}: the cotangent has structure ${ctTree}, but the function's output has ${outTree}`);
+    }
+    cts.forEach((c, i) => {
+      const o = lin.primalsOut[i]!;
+      if (c.shape.length !== o.shape.length || c.shape.some((d, k) => d !== o.shape[k])) {
+        throw new Error(
+          `${op}: cotangent ${i} has shape ${shapeStr(c.shape)} but the primal output has shape ${shapeStr(o.shape)}`,
+        );
+      }
+    });
+    const args = [...lin.consts, ...ps.map((p) => new UndefinedPrimal(p.aval))];
+    const ctsIn = backwardPass(lin.jaxpr, args, cts);
+    return inTree.unflatten(ctsIn.map(instantiate)) as unknown[];
+  };
+  return { out, fVjp, aux };
+}
+
+/** `jax.linearize(f, ...primals)` → `[out, fJvp]`, fJvp evaluating the linear map at new tangents. */
+export function linearize(f: AnyFn, ...primals: unknown[]): [unknown, (...tangents: unknown[]) => unknown] {
+  const [ps, inTree] = toArrayLeaves(primals, "linearize", "primal");
+  const ff = flatFn(f, inTree, "linearize");
+  const lin = linearizeFlat(ff.call, ps);
+  const outTree = ff.outTree();
+  const fJvp = (...tangents: unknown[]): unknown => {
+    const [ts] = toArrayLeaves(tangents, "linearize", "tangent");
+    const outs = evalJaxpr(lin.jaxpr, [], [...lin.consts, ...ts]);
+    return outTree.unflatten(outs);
+  };
+  return [outTree.unflatten(lin.primalsOut), fJvp];
+}
+
+// --- grad and friends ----------------------------------------------------------
+
+export interface GradOptions {
+  argnums?: number | readonly number[];
+  hasAux?: boolean;
+}
+
+function normalizeArgnums(argnums: number | readonly number[] | undefined, nargs: number, op: string): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
+  return list.map((a) => {
+    const i = a < 0 ? a + nargs : a;
+    if (!Number.isInteger(i) || i < 0 || i >= nargs) {
+      throw new Error(
+        `${op}: argnums ${a} is out of range for a function called with ${nargs} positional argument${nargs === 1 ? "" : "s"}`,
+      );
+    }
+    return i;
+  });
+}
+
+function checkInexactInputs(op: string, xs: Array[], argIndex: number): void {
+  for (const x of xs) {
+    if (!isFloating(x.dtype)) {
+      throw new TypeError(
+        `${op} requires real-valued inputs (a floating dtype), but argument ${argIndex} has dtype ${x.dtype}. ` +
+          "If you want to differentiate with respect to integer inputs, convert them to float first; " +
+          "for integer-valued inputs that are not differentiated, leave them out of argnums.",
+      );
+    }
+  }
+}
+
+/** `jax.value_and_grad(f, { argnums, hasAux })`. */
+export function valueAndGrad(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+  const name = f.name || "fn";
+  const op = `grad(${name})`;
+  return (...args: unknown[]) => {
+    const argnums = normalizeArgnums(options.argnums, args.length, op);
+    const diffArgs = argnums.map((i) => args[i]);
+    diffArgs.forEach((a, k) => {
+      checkInexactInputs(op, toArrayLeaves(a, op, "argument")[0], argnums[k]!);
+    });
+    const g = (...dargs: unknown[]) => {
+      const full = [...args];
+      argnums.forEach((i, k) => {
+        full[i] = dargs[k];
+      });
+      return f(...full);
+    };
+    const { out, fVjp, aux } = vjpImpl(g, diffArgs, options.hasAux ?? false, op);
+    const [outLeaves] = flatten(out);
+    const y = outLeaves[0];
+    if (outLeaves.length !== 1 || !isArray(y) || y.ndim !== 0) {
+      const shape = isArray(y) ? shapeStr(y.shape) : describe(out);
+      throw new TypeError(
+        `${op}: gradient only defined for scalar-output functions. Output had shape: ${shape}` +
+          (outLeaves.length > 1 ? ` (the output is a pytree with ${outLeaves.length} leaves)` : ""),
+      );
+    }
+    if (!isFloating(y.dtype)) {
+      throw new TypeError(`${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}`);
+    }
+    const grads = fVjp(onesLike(y.aval));
+    const g0 = typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
+    return options.hasAux ? [[out, aux], g0] : [out, g0];
+  };
+}
+
+/** `jax.grad(f, { argnums, hasAux })`. */
+export function grad(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+  const vg = valueAndGrad(f, options);
+  const g = (...args: unknown[]) => {
+    const r = vg(...args) as [unknown, unknown];
+    if (options.hasAux) {
+      const [[, aux], grads] = r as [[unknown, unknown], unknown];
+      return [grads, aux];
+    }
+    return r[1];
+  };
+  Object.defineProperty(g, "name", { value: `grad(${f.name || "fn"})` });
+  return g;
+}
+
+// --- Jacobians -------------------------------------------------------------------
+
+/** Picks the differentiated arguments; `single` when argnums was a number. */
+function splitArgs(
+  args: unknown[],
+  argnums: number | readonly number[] | undefined,
+  op: string,
+): { nums: number[]; dyn: unknown; single: boolean; call: (f: AnyFn, dynVal: unknown) => unknown } {
+  const nums = normalizeArgnums(argnums, args.length, op);
+  const single = argnums === undefined || typeof argnums === "number";
+  const dyn = single ? args[nums[0]!] : nums.map((i) => args[i]);
+  const call = (f: AnyFn, dynVal: unknown): unknown => {
+    const full = [...args];
+    if (single) full[nums[0]!] = dynVal;
+    else nums.forEach((i, k) => {
+      full[i] = (dynVal as unknown[])[k];
+    });
+    return f(...full);
+  };
+  return { nums, dyn, single, call };
+}
+
+/** Stacks the standard basis of the flat leaves: one row per scalar input, shaped like each leaf. */
+function stdBasis(leaves: Array[]): Array[] {
+  const total = leaves.reduce((n, l) => n + l.size, 0);
+  const dtype = leaves[0]?.dtype ?? "float32";
+  const eye = eyeArray(total, dtype);
+  let offset = 0;
+  return leaves.map((l) => {
+    const part = sliceCols(eye, offset, offset + l.size);
+    offset += l.size;
+    return reshape(part, [total, ...l.shape]);
+  });
+}
+
+/** `jax.jacfwd(f, { argnums, hasAux })`: forward mode, one JVP per input entry, batched with vmap. */
+export function jacfwd(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+  const op = `jacfwd(${f.name || "fn"})`;
+  return (...args: unknown[]) => {
+    const { dyn, call } = splitArgs(args, options.argnums, op);
+    const [inLeaves, inTree] = toArrayLeaves(dyn, op, "argument");
+    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
+    let aux: unknown = null;
+    const fFlat = (...xs: Array[]): Array[] => {
+      let out = call(f, inTree.unflatten(xs));
+      if (options.hasAux) {
+        aux = (out as unknown[])[1];
+        out = (out as unknown[])[0];
+      }
+      return toArrayLeaves(out, op, "output")[0];
+    };
+    const pushfwd = (...tangents: Array[]) => jvpFlat(fFlat, inLeaves, tangents)[1].map(instantiate);
+    const basis = stdBasis(inLeaves);
+    const cols = vmap(pushfwd, { inAxes: 0, outAxes: -1 })(...basis) as Array[];
+    const [ys, outTree] = evalOutTree(f, call, inTree, inLeaves, options.hasAux ?? false);
+    const jac = ys.map((y, k) => {
+      const col = cols[k]!;
+      let offset = 0;
+      const perInput = inLeaves.map((x) => {
+        const part = sliceLast(col, offset, offset + x.size);
+        offset += x.size;
+        return reshape(part, [...y.shape, ...x.shape]);
+      });
+      return inTree.unflatten(perInput);
+    });
+    const result = outTree.unflatten(jac);
+    return options.hasAux ? [result, aux] : result;
+  };
+}
+
+/** `jax.jacrev(f, { argnums, hasAux })`: reverse mode, one VJP per output entry, batched with vmap. */
+export function jacrev(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+  const op = `jacrev(${f.name || "fn"})`;
+  return (...args: unknown[]) => {
+    const { dyn, call } = splitArgs(args, options.argnums, op);
+    const [inLeaves, inTree] = toArrayLeaves(dyn, op, "argument");
+    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
+    const g: AnyFn = (dynVal: unknown) => call(f, dynVal);
+    const { out, fVjp, aux } = vjpImpl(g, [inTree.unflatten(inLeaves)], options.hasAux ?? false, op);
+    const [ys, outTree] = toArrayLeaves(out, op, "output");
+    const basis = stdBasis(ys);
+    const pullback = (...cts: Array[]) => toArrayLeaves(fVjp(outTree.unflatten(cts)), op, "cotangent")[0];
+    const rows = vmap(pullback, { inAxes: 0, outAxes: 0 })(...basis) as Array[];
+    let offset = 0;
+    const jac = ys.map((y) => {
+      const perInput = inLeaves.map((x, i) => {
+        const part = sliceFirst(rows[i]!, offset, offset + y.size);
+        return reshape(part, [...y.shape, ...x.shape]);
+      });
+      offset += y.size;
+      return inTree.unflatten(perInput);
+    });
+    const result = outTree.unflatten(jac);
+    return options.hasAux ? [result, aux] : result;
+  };
+}
+
+/** `jax.hessian(f)`: jacfwd of jacrev, as JAX builds it. */
+export function hessian(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+  return jacfwd(jacrev(f, options), options);
+}
+
+/** Runs f once more (cheaply, values only) for the output structure and leaves. */
+function evalOutTree(
+  f: AnyFn,
+  call: (f: AnyFn, dynVal: unknown) => unknown,
+  inTree: TreeDef,
+  inLeaves: Array[],
+  hasAux: boolean,
+): [Array[], TreeDef] {
+  let out = call(f, inTree.unflatten(inLeaves));
+  if (hasAux) out = (out as unknown[])[0];
+  return toArrayLeaves(out, "jacfwd", "output");
+}
+
+function eyeArray(n: number, dtype: Array["dtype"]): Array {
+  return convertElementType(eq(broadcastedIota("int32", [n, n], 0), broadcastedIota("int32", [n, n], 1)), dtype);
+}
+function sliceCols(x: Array, start: number, stop: number): Array {
+  return sliceInDim(x, start, stop, 1, 1);
+}
+function sliceLast(x: Array, start: number, stop: number): Array {
+  return sliceInDim(x, start, stop, 1, x.ndim - 1);
+}
+function sliceFirst(x: Array, start: number, stop: number): Array {
+  return sliceInDim(x, start, stop, 1, 0);
+}

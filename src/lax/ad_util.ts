@@ -1,0 +1,56 @@
+/**
+ * What the differentiation rules share: symbolic zeros, adding tangents, and
+ * the `stop_gradient` primitive.
+ */
+import type { ShapedArray } from "../core/aval.js";
+import type { Array } from "../core/array.js";
+import { type ArrayLike, asArray } from "../core/convert.js";
+import { Primitive, type Tangent, Zero } from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import { add, convertElementType } from "./elementwise.js";
+import { broadcastInDim } from "./shape_ops.js";
+
+export { Zero };
+
+export function isZero(t: Tangent | null | undefined): t is Zero {
+  return t instanceof Zero;
+}
+
+/** Zeros of an abstract value's shape and dtype (weak types preserved). */
+export function zerosLike(aval: ShapedArray): Array {
+  return broadcastInDim(convertElementType(0, aval.dtype, aval.weakType), aval.shape, []);
+}
+
+/** Ones of an abstract value's shape and dtype. */
+export function onesLike(aval: ShapedArray): Array {
+  return broadcastInDim(convertElementType(1, aval.dtype, aval.weakType), aval.shape, []);
+}
+
+/** A tangent as an actual array (symbolic zeros become zeros). */
+export function instantiate(t: Tangent): Array {
+  return t instanceof Zero ? zerosLike(t.aval) : t;
+}
+
+/** Sum of two tangents, keeping symbolic zeros symbolic. */
+export function addTangents(a: Tangent, b: Tangent): Tangent {
+  if (a instanceof Zero) return b;
+  if (b instanceof Zero) return a;
+  return add(a, b);
+}
+
+/** The zero tangent of a primal value. */
+export function zeroTangent(x: Array): Zero {
+  return new Zero(x.aval);
+}
+
+/** `lax.stop_gradient`: the identity whose derivative is zero. */
+export const stopGradientP: Primitive = new Primitive("stop_gradient", {
+  abstractEval: ([x]) => [x!],
+  impl: ([x]) => [x!],
+  jvp: ([x]) => [[x!], [new Zero(x!.aval)]],
+  batch: ([x], [d]) => [[stopGradient(x!)], [d!]],
+});
+
+export function stopGradient(x: ArrayLike): Array {
+  return bind1(stopGradientP, [asArray(x, "lax.stopGradient", "x")], {});
+}

@@ -1,0 +1,111 @@
+/**
+ * What the control-flow primitives share: tracing user functions and rule
+ * bodies to jaxprs, and small list helpers for their operand groups.
+ *
+ * Control flow sits above the interpreters (its rules transform sub-jaxprs
+ * with jvp, vmap and partial evaluation), so unlike the other lax families
+ * it imports from interpreters/.
+ */
+import type { ShapedArray } from "../../core/aval.js";
+import type { Array } from "../../core/array.js";
+import { type ArrayLike, asArray } from "../../core/convert.js";
+import type { ClosedJaxpr } from "../../core/jaxpr.js";
+import { type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { constsAsInputs } from "../../interpreters/jit.js";
+import { traceToJaxpr } from "../../interpreters/staging.js";
+import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
+
+/** Traces a flat function of arrays to a closed jaxpr (used inside rules). */
+export function traceFlat(f: (...xs: Array[]) => Array[], avals: readonly ShapedArray[], op: string): ClosedJaxpr {
+  const [, tree] = flatten(avals.map(() => 0));
+  return traceToJaxpr((...xs: unknown[]) => f(...(xs as Array[])), avals, tree, op).closed;
+}
+
+export interface TracedUserFn {
+  /** Inputs: the closed-over constants first, then the function's flat arguments. */
+  jaxpr: ClosedJaxpr;
+  consts: Array[];
+  outTree: TreeDef;
+}
+
+/** Traces a user's pytree function; its closed-over arrays become leading operands. */
+export function traceUser(
+  fn: (...args: unknown[]) => unknown,
+  avals: readonly ShapedArray[],
+  inTree: TreeDef,
+  op: string,
+): TracedUserFn {
+  const traced = traceToJaxpr(fn, avals, inTree, op);
+  return { jaxpr: constsAsInputs(traced.closed), consts: [...traced.closed.consts], outTree: traced.outTree };
+}
+
+/** Flattens a pytree of arrays/numbers to arrays. */
+export function flatArrays(tree: unknown, op: string, what: string): [Array[], TreeDef] {
+  const [leaves, def] = flatten(tree);
+  return [leaves.map((l, i) => asArray(l as ArrayLike, op, `${what} leaf ${i}`)), def];
+}
+
+/** Splits a list into consecutive groups of the given sizes. */
+export function splitList<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
+  const out: T[][] = [];
+  let k = 0;
+  for (const n of sizes) {
+    out.push(xs.slice(k, k + n));
+    k += n;
+  }
+  return out;
+}
+
+export function count(flags: readonly boolean[]): number {
+  return flags.reduce((n, b) => n + (b ? 1 : 0), 0);
+}
+
+export function orFlags(a: readonly boolean[], b: readonly boolean[]): boolean[] {
+  return a.map((x, i) => x || (b[i] ?? false));
+}
+
+export function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Tangents for `vals` where only the flagged ones are given (the rest are symbolic zeros). */
+export function spreadTangents(vals: readonly Array[], given: readonly Array[], flags: readonly boolean[]): Tangent[] {
+  let k = 0;
+  return vals.map((v, i) => (flags[i] ? given[k++]! : new Zero(v.aval)));
+}
+
+export function isUndefined(x: Array | UndefinedPrimal): x is UndefinedPrimal {
+  return x instanceof UndefinedPrimal;
+}
+
+/**
+ * Checks that a loop body's or branch's output types match the expected ones,
+ * naming the leaf and both types (as JAX's errors do).
+ */
+export function checkTypes(
+  op: string,
+  what: string,
+  expectedTree: TreeDef,
+  expected: readonly ShapedArray[],
+  gotTree: TreeDef,
+  got: readonly ShapedArray[],
+  example: unknown,
+): void {
+  if (!expectedTree.equals(gotTree)) {
+    throw new TypeError(`${op}: ${what} must have the same tree structure: expected ${expectedTree}, got ${gotTree}`);
+  }
+  const paths = leafPaths(example);
+  expected.forEach((e, i) => {
+    const g = got[i]!;
+    if (!e.sameType(g)) {
+      throw new TypeError(
+        `${op}: ${what} must have identical types; the leaf at ${paths[i] || "the root"} is ${e.str()} ` +
+          `on input but ${g.str()} on output`,
+      );
+    }
+  });
+}
+
+export function falses(n: number): boolean[] {
+  return globalThis.Array.from({ length: n }, () => false);
+}

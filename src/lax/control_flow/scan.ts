@@ -1,0 +1,434 @@
+/**
+ * `lax.scan`: a loop with a carried state and stacked per-step outputs, as a
+ * primitive holding its body jaxpr. Its rules: jvp (a scan of the JVP body,
+ * with a fixpoint on which carries have nonzero tangents), partial evaluation
+ * (a known scan that stacks residuals and an unknown, linear scan), transpose
+ * (a reverse scan over the residuals), and batching (fixpoint on which carries
+ * are batched). Loops run in JS, so long scans use no stack.
+ */
+import { ShapedArray } from "../../core/aval.js";
+import { type Array, ArrayImpl } from "../../core/array.js";
+import { compileJaxpr } from "../../core/dispatch.js";
+import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
+import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { bind } from "../../core/trace.js";
+import { allocate } from "../../dtype.js";
+import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
+import { batchJaxpr } from "../../interpreters/batching.js";
+import {
+  type PartialEvalTrace,
+  type PETracer,
+  partialEvalJaxpr,
+  partialEvalRules,
+} from "../../interpreters/partial_eval.js";
+import { shapeStr } from "../../shape.js";
+import { flatten } from "../../tree/index.js";
+import { instantiate, zerosLike } from "../ad_util.js";
+import { add, convertElementType } from "../elementwise.js";
+import { moveaxis, moveBatchAxis } from "../batch_util.js";
+import {
+  checkTypes,
+  count,
+  flatArrays,
+  orFlags,
+  sameFlags,
+  splitList,
+  falses,
+  spreadTangents,
+  traceFlat,
+  traceUser,
+} from "./common.js";
+
+export interface ScanParams {
+  /** Body: [consts, carry, x] → [carry, y]. */
+  jaxpr: ClosedJaxpr;
+  numConsts: number;
+  numCarry: number;
+  length: number;
+  reverse: boolean;
+  unroll: number;
+}
+
+function groups<T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] {
+  const [c, k, x] = splitList(xs, [p.numConsts, p.numCarry, xs.length - p.numConsts - p.numCarry]);
+  return [c!, k!, x!];
+}
+
+/** Row i of an array stacked along axis 0 (a view: arrays are immutable). */
+function row(x: ArrayImpl, i: number): ArrayImpl {
+  const shape = x.shape.slice(1);
+  const n = x.size / x.shape[0]!;
+  return new ArrayImpl(new ShapedArray(shape, x.dtype, x.weakType), x.data.subarray(i * n, (i + 1) * n));
+}
+
+function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
+  const [consts, init, xs] = groups(args, p);
+  const body = compileJaxpr(p.jaxpr);
+  const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
+  const ys = yAvals.map((a) => allocate(a.dtype, p.length * a.size));
+  let carry = init;
+  for (let k = 0; k < p.length; k++) {
+    const i = p.reverse ? p.length - 1 - k : k;
+    const outs = body([...consts, ...carry, ...xs.map((x) => row(x, i))]);
+    carry = outs.slice(0, p.numCarry);
+    outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set(y.data, i * y.size));
+  }
+  const stacked = ys.map(
+    (data, j) => new ArrayImpl(new ShapedArray([p.length, ...yAvals[j]!.shape], yAvals[j]!.dtype, yAvals[j]!.weakType), data),
+  );
+  return [...carry, ...stacked];
+}
+
+function scanAbstractEval(avals: ShapedArray[], p: ScanParams): ShapedArray[] {
+  const [, carry, xs] = groups(avals, p);
+  const outs = p.jaxpr.outAvals;
+  carry.forEach((c, i) => {
+    if (!c.sameType(outs[i]!)) {
+      throw new TypeError(`lax.scan: carry ${i} is ${c.str()} on input but ${outs[i]!.str()} on output`);
+    }
+  });
+  for (const x of xs) {
+    if (x.ndim === 0 || x.shape[0] !== p.length) {
+      throw new Error(`lax.scan: every xs leaf needs a leading axis of length ${p.length}, got ${x.str()}`);
+    }
+  }
+  return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((y) => y.withShape([p.length, ...y.shape]))];
+}
+
+// --- jvp -------------------------------------------------------------------------
+
+/** The JVP body in scan order: [consts, const tangents, carry, carry tangents, xs, x tangents]. */
+function jvpBody(
+  p: ScanParams,
+  constNz: boolean[],
+  carryNz: boolean[],
+  xsNz: boolean[],
+): { jaxpr: ClosedJaxpr; carryOutNz: boolean[] } {
+  const [cA, kA, xA] = groups(p.jaxpr.inAvals, p);
+  const pick = (avals: ShapedArray[], nz: boolean[]) => avals.filter((_, i) => nz[i]);
+  const avals = [...cA, ...pick(cA, constNz), ...kA, ...pick(kA, carryNz), ...xA, ...pick(xA, xsNz)];
+  let carryOutNz: boolean[] = [];
+  const jaxpr = traceFlat(
+    (...args) => {
+      const [c, ct, k, kt, x, xt] = splitList(args, [
+        cA.length,
+        count(constNz),
+        kA.length,
+        count(carryNz),
+        xA.length,
+        count(xsNz),
+      ]);
+      const tangents = [
+        ...spreadTangents(c!, ct!, constNz),
+        ...spreadTangents(k!, kt!, carryNz),
+        ...spreadTangents(x!, xt!, xsNz),
+      ];
+      const [pOut, tOut] = jvpFlat((...ps) => evalClosedJaxpr(p.jaxpr, ps), [...c!, ...k!, ...x!], tangents);
+      carryOutNz = tOut.slice(0, p.numCarry).map((t) => !(t instanceof Zero));
+      const carryT = tOut.slice(0, p.numCarry).filter((_, i) => carryNz[i]);
+      return [
+        ...pOut.slice(0, p.numCarry),
+        ...carryT.map(instantiate),
+        ...pOut.slice(p.numCarry),
+        ...tOut.slice(p.numCarry).map(instantiate),
+      ];
+    },
+    avals,
+    "jvp(scan)",
+  );
+  return { jaxpr, carryOutNz };
+}
+
+function scanJvp(primals: Array[], tangents: Tangent[], p: ScanParams): [Array[], Tangent[]] {
+  const nz = tangents.map((t) => !(t instanceof Zero));
+  const [constNz, initNz, xsNz] = groups(nz, p);
+  let carryNz = initNz;
+  let body = jvpBody(p, constNz, carryNz, xsNz);
+  while (!sameFlags(orFlags(carryNz, body.carryOutNz), carryNz)) {
+    carryNz = orFlags(carryNz, body.carryOutNz);
+    body = jvpBody(p, constNz, carryNz, xsNz);
+  }
+  const [c, k, x] = groups(primals, p);
+  const [ct, kt, xt] = groups(tangents, p);
+  const nonzero = (ts: Tangent[], flags: boolean[]) => ts.filter((_, i) => flags[i]).map(instantiate);
+  const outs = bind(
+    scanP,
+    [...c, ...nonzero(ct, constNz), ...k, ...nonzero(kt, carryNz), ...x, ...nonzero(xt, xsNz)],
+    { ...p, jaxpr: body.jaxpr, numConsts: c.length + count(constNz), numCarry: k.length + count(carryNz) },
+  );
+  const [carryOut, carryT, ys, ysT] = splitList(outs, [k.length, count(carryNz), numYsOf(p), numYsOf(p)]);
+  const carryTangents = spreadTangents(carryOut!, carryT!, carryNz);
+  return [
+    [...carryOut!, ...ys!],
+    [...carryTangents, ...ysT!],
+  ];
+}
+
+function numYsOf(p: ScanParams): number {
+  return p.jaxpr.outAvals.length - p.numCarry;
+}
+
+// --- batching --------------------------------------------------------------------
+
+function scanBatch(args: Array[], dims: (number | null)[], p: ScanParams, axis: { size: number; name: string | symbol | null }): [Array[], (number | null)[]] {
+  const b = dims.map((d) => d !== null);
+  const [constB, initB, xsB] = groups(b, p);
+  const numYs = numYsOf(p);
+  const force = (carryB: boolean[]) => [...carryB, ...falses(numYs)];
+  let carryB = initB;
+  let batched = batchJaxpr(p.jaxpr, [...constB, ...carryB, ...xsB], axis, force(carryB));
+  while (!sameFlags(orFlags(carryB, batched.outBatched.slice(0, p.numCarry)), carryB)) {
+    carryB = orFlags(carryB, batched.outBatched.slice(0, p.numCarry));
+    batched = batchJaxpr(p.jaxpr, [...constB, ...carryB, ...xsB], axis, force(carryB));
+  }
+  const [c, k, x] = groups(args, p);
+  const [cd, kd, xd] = groups(dims, p);
+  const operands = [
+    ...c.map((a, i) => (cd[i] === null ? a : moveaxis(a, cd[i]!, 0))),
+    ...k.map((a, i) => (carryB[i] ? moveBatchAxis(a, kd[i]!, 0, axis.size) : a)),
+    // The per-step slice is batched at 0, so the stacked xs are batched at 1.
+    ...x.map((a, i) => (xd[i] === null ? a : moveaxis(a, xd[i]!, 1))),
+  ];
+  const outs = bind(scanP, operands, { ...p, jaxpr: batched.jaxpr });
+  const ysB = batched.outBatched.slice(p.numCarry);
+  return [outs, [...carryB.map((bb) => (bb ? 0 : null)), ...ysB.map((bb) => (bb ? 1 : null))]];
+}
+
+// --- partial evaluation (for reverse mode) ----------------------------------------
+
+function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanParams): PETracer[] {
+  const uk = tracers.map((t) => !t.pval.isKnown);
+  const [constUk, initUk, xsUk] = groups(uk, p);
+  const j = p.jaxpr.jaxpr;
+  const numYs = numYsOf(p);
+  let carryUk = initUk;
+  for (;;) {
+    const { outUnknowns } = partialEvalJaxpr(j, [...constUk, ...carryUk, ...xsUk]);
+    const next = orFlags(carryUk, outUnknowns.slice(0, p.numCarry));
+    if (sameFlags(next, carryUk)) break;
+    carryUk = next;
+  }
+  const inUk = [...constUk, ...carryUk, ...xsUk];
+  const split = partialEvalJaxpr(j, inUk, [...carryUk, ...falses(numYs)]);
+  const ysUk = split.outUnknowns.slice(p.numCarry);
+  const residuals = split.known.outs.slice(split.known.outs.length - split.numRes);
+  // Residuals that are known constants are loop-invariant: pass them directly.
+  const knownConstBinders = j.inBinders.slice(0, p.numConsts).filter((_, i) => !constUk[i]);
+  const isConstRes = residuals.map((r) => knownConstBinders.includes(r as never));
+  const constRes = residuals.filter((_, i) => isConstRes[i]);
+  const stackedRes = residuals.filter((_, i) => !isConstRes[i]);
+
+  const knownOuts = split.known.outs.slice(0, split.known.outs.length - split.numRes);
+  const knownBody = new ClosedJaxpr(
+    new Jaxpr(j.constvars, split.known.inBinders, split.known.eqns, [...knownOuts, ...stackedRes]),
+    p.jaxpr.consts,
+  );
+  const knownVals = tracers.filter((_, i) => !inUk[i]).map((t) => t.pval.known!);
+  const knownResult = bind(scanP, knownVals, {
+    ...p,
+    jaxpr: knownBody,
+    numConsts: count(constUk.map((u) => !u)),
+    numCarry: count(carryUk.map((u) => !u)),
+  });
+  const numKnownCarry = count(carryUk.map((u) => !u));
+  const numKnownYs = count(ysUk.map((u) => !u));
+  const [kCarry, kYs, kRes] = splitList(knownResult, [numKnownCarry, numKnownYs, stackedRes.length]);
+
+  // The unknown scan: [const residuals, unknown consts] [unknown carry] [stacked residuals, unknown xs].
+  const unknownIns = split.unknown.inBinders.slice(split.numRes);
+  const [ukC, ukK, ukX] = [
+    unknownIns.slice(0, count(constUk)),
+    unknownIns.slice(count(constUk), count(constUk) + count(carryUk)),
+    unknownIns.slice(count(constUk) + count(carryUk)),
+  ];
+  const resBinders = split.unknown.inBinders.slice(0, split.numRes);
+  const constResBinders = resBinders.filter((_, i) => isConstRes[i]);
+  const stackedResBinders = resBinders.filter((_, i) => !isConstRes[i]);
+  const unknownBody = new ClosedJaxpr(
+    new Jaxpr(
+      j.constvars,
+      [...constResBinders, ...ukC, ...ukK, ...stackedResBinders, ...ukX],
+      split.unknown.eqns,
+      split.unknown.outs,
+    ),
+    p.jaxpr.consts,
+  );
+  const constResTracers = constRes.map((r) => {
+    const idx = j.inBinders.indexOf(r as never);
+    return trace.instantiateConst(tracers[idx]!);
+  });
+  const [cT, kT, xT] = groups(tracers, p);
+  const unknownTracers = [
+    ...constResTracers,
+    ...cT.filter((_, i) => constUk[i]),
+    ...kT.filter((_, i) => carryUk[i]).map((t) => trace.instantiateConst(t)),
+    ...kRes!.map((r) => trace.instantiateConst(trace.pure(r) as PETracer)),
+    ...xT.filter((_, i) => xsUk[i]),
+  ];
+  const ukOuts = trace.recordEqn(scanP, unknownTracers, {
+    ...p,
+    jaxpr: unknownBody,
+    numConsts: constResTracers.length + count(constUk),
+    numCarry: count(carryUk),
+  });
+  const [uCarry, uYs] = splitList(ukOuts, [count(carryUk), count(ysUk)]);
+  let a = 0;
+  let b = 0;
+  const carryOut = carryUk.map((u) => (u ? uCarry![a++]! : (trace.pure(kCarry![b++]!) as PETracer)));
+  a = 0;
+  b = 0;
+  const ysOut = ysUk.map((u) => (u ? uYs![a++]! : (trace.pure(kYs![b++]!) as PETracer)));
+  return [...carryOut, ...ysOut];
+}
+
+// --- transpose -------------------------------------------------------------------
+
+function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: ScanParams): (Tangent | null)[] {
+  const [c, k, x] = groups(args, p);
+  if (k.some((a) => !(a instanceof UndefinedPrimal))) {
+    throw new Error("lax.scan transpose: internal: a carry of a linear scan is not linear");
+  }
+  const linC = c.map((a) => a instanceof UndefinedPrimal);
+  const linX = x.map((a) => a instanceof UndefinedPrimal);
+  const resC = c.filter((a): a is Array => !(a instanceof UndefinedPrimal));
+  const resX = x.filter((a): a is Array => !(a instanceof UndefinedPrimal));
+  const [cA, kA, xA] = groups(p.jaxpr.inAvals, p);
+  const yA = p.jaxpr.outAvals.slice(p.numCarry);
+  const linCA = cA.filter((_, i) => linC[i]);
+  const linXA = xA.filter((_, i) => linX[i]);
+  const resXA = xA.filter((_, i) => !linX[i]);
+  // Transposed body: [res consts] [acc of linear-const cts, carry cts] [res xs, y cts]
+  //               → [acc + const cts, carry-in cts] [linear-x cts].
+  const bodyT = traceFlat(
+    (...ins) => {
+      const [rc, acc, ctCarry, rx, ctY] = splitList(ins, [resC.length, linCA.length, kA.length, resXA.length, yA.length]);
+      let ri = 0;
+      let xi = 0;
+      const primalArgs: (Array | UndefinedPrimal)[] = [
+        ...cA.map((a, i) => (linC[i] ? new UndefinedPrimal(a) : rc![ri++]!)),
+        ...kA.map((a) => new UndefinedPrimal(a)),
+        ...xA.map((a, i) => (linX[i] ? new UndefinedPrimal(a) : rx![xi++]!)),
+      ];
+      const ctIn = backwardPass(p.jaxpr.jaxpr, primalArgs, [...ctCarry!, ...ctY!], p.jaxpr.consts).map(instantiate);
+      const [ctLinC, ctK, ctLinX] = splitList(ctIn, [linCA.length, kA.length, linXA.length]);
+      return [...acc!.map((a, i) => add(a, ctLinC![i]!)), ...ctK!, ...ctLinX!];
+    },
+    [...resC.map((r) => r.aval), ...linCA, ...kA, ...resXA, ...yA],
+    "transpose(scan)",
+  );
+  const [ctCarry, ctYs] = splitList(cts, [p.numCarry, cts.length - p.numCarry]);
+  const outAvals = scanAbstractEval(
+    args.map((a) => a.aval),
+    p,
+  );
+  const outs = bind(
+    scanP,
+    [
+      ...resC,
+      ...linCA.map((a) => zerosLike(a)),
+      ...ctCarry!.map(instantiate),
+      ...resX,
+      ...ctYs!.map((t, i) => (t instanceof Zero ? zerosLike(outAvals[p.numCarry + i]!) : t)),
+    ],
+    {
+      ...p,
+      jaxpr: bodyT,
+      numConsts: resC.length,
+      numCarry: linCA.length + kA.length,
+      reverse: !p.reverse,
+    },
+  );
+  const [ctC, ctK, ctX] = splitList(outs, [linCA.length, kA.length, linXA.length]);
+  let ci = 0;
+  let xi = 0;
+  return [
+    ...c.map((_, i) => (linC[i] ? ctC![ci++]! : null)),
+    ...ctK!,
+    ...x.map((_, i) => (linX[i] ? ctX![xi++]! : null)),
+  ];
+}
+
+export const scanP: Primitive<ScanParams> = new Primitive<ScanParams>(
+  "scan",
+  {
+    abstractEval: scanAbstractEval,
+    impl: scanImpl,
+    jvp: scanJvp,
+    batch: scanBatch,
+    transpose: scanTranspose,
+  },
+  true,
+);
+partialEvalRules.set(scanP, (trace, tracers, params) => scanPartialEval(trace, tracers, params as ScanParams));
+
+// --- the user-facing function ------------------------------------------------------
+
+export interface ScanOptions {
+  length?: number;
+  reverse?: boolean;
+  unroll?: number;
+}
+
+/**
+ * `lax.scan(f, init, xs, { length, reverse, unroll })` → `[carry, ys]`, with
+ * `f(carry, x) → [carry, y]` over pytrees; `xs` may be null with `length`.
+ */
+export function scan<C, X, Y>(
+  f: (carry: C, x: X) => [C, Y],
+  init: C,
+  xs: X | null,
+  options: ScanOptions = {},
+): [C, Y] {
+  const op = "lax.scan";
+  const [initLeaves, carryTree] = flatArrays(init, op, "init");
+  const [xsLeaves] = flatArrays(xs, op, "xs");
+  const lengths = [...new Set(xsLeaves.map((x) => (x.ndim === 0 ? -1 : x.shape[0]!)))];
+  if (lengths.includes(-1)) throw new Error(`${op}: xs leaves must have a leading axis to scan over; got a 0-d leaf`);
+  if (lengths.length > 1) {
+    throw new Error(
+      `${op}: scan got values with different leading axis sizes: ${xsLeaves.map((x) => shapeStr(x.shape)).join(", ")}`,
+    );
+  }
+  const length = options.length ?? lengths[0];
+  if (length === undefined) throw new Error(`${op}: with no xs, the length option is required`);
+  if (lengths.length === 1 && lengths[0] !== length) {
+    throw new Error(`${op}: length option ${length} does not match the leading axis size ${lengths[0]} of xs`);
+  }
+  const xAvals = xsLeaves.map((x) => x.aval.withShape(x.shape.slice(1)));
+  const trace = (carryAvals: ShapedArray[]) =>
+    traceUser(
+      (c: unknown, x: unknown) => {
+        const r = f(c as C, x as X);
+        if (!globalThis.Array.isArray(r) || r.length !== 2) {
+          throw new TypeError(`${op}: the body function must return a pair [carry, y]`);
+        }
+        return r;
+      },
+      [...carryAvals, ...xAvals],
+      flatten([init, xs])[1],
+      op,
+    );
+  let carryAvals = initLeaves.map((l) => l.aval);
+  let traced = trace(carryAvals);
+  let outAvals = traced.jaxpr.outAvals;
+  // A weak-typed initial carry takes the body's (strong) output type, as JAX promotes it.
+  if (carryAvals.some((a, i) => a.weakType && !outAvals[i]!.weakType && a.sameType(outAvals[i]!))) {
+    carryAvals = carryAvals.map((a, i) => (a.sameType(outAvals[i]!) ? outAvals[i]! : a));
+    traced = trace(carryAvals);
+    outAvals = traced.jaxpr.outAvals;
+  }
+  const [carryOutTree] = traced.outTree.children;
+  checkTypes(op, "the carry output and carry input", carryTree, carryAvals, carryOutTree!, outAvals.slice(0, initLeaves.length), init);
+  const initCast = initLeaves.map((l, i) => (l.aval.equals(carryAvals[i]!) ? l : convertElementType(l, carryAvals[i]!.dtype, carryAvals[i]!.weakType)));
+  const outs = bind(scanP, [...traced.consts, ...initCast, ...xsLeaves], {
+    jaxpr: traced.jaxpr,
+    numConsts: traced.consts.length,
+    numCarry: initLeaves.length,
+    length,
+    reverse: options.reverse ?? false,
+    unroll: options.unroll ?? 1,
+  });
+  const [carryOut, ys] = splitList(outs, [initLeaves.length, outs.length - initLeaves.length]);
+  const yTree = traced.outTree.children[1]!;
+  return [carryTree.unflatten(carryOut!) as C, yTree.unflatten(ys!) as Y];
+}

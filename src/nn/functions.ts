@@ -1,0 +1,147 @@
+/**
+ * `jax.nn`: activation functions and friends, numerically stable the way
+ * JAX's are (softmax and logsumexp subtract a stop-gradient max; softplus is
+ * logaddexp(x, 0)). Built only on jnp and lax.
+ */
+import type { Array } from "../core/array.js";
+import type { ArrayLike } from "../core/convert.js";
+import { type DType, defaultFloat, isFloating } from "../dtype.js";
+import { stopGradient } from "../lax/ad_util.js";
+import * as lax from "../lax/index.js";
+import * as jnp from "../numpy/index.js";
+
+type Axis = number | readonly number[] | null;
+
+/** Integer and bool inputs become the default float, as JAX's nn functions promote. */
+function inexact(x: ArrayLike): Array {
+  const a = jnp.asarray(x);
+  return isFloating(a.dtype) ? a : jnp.astype(a, defaultFloat());
+}
+
+export function relu(x: ArrayLike): Array {
+  return jnp.maximum(x, 0);
+}
+export function relu6(x: ArrayLike): Array {
+  return jnp.minimum(jnp.maximum(x, 0), 6);
+}
+export function sigmoid(x: ArrayLike): Array {
+  return lax.logistic(inexact(x));
+}
+export function softplus(x: ArrayLike): Array {
+  return jnp.logaddexp(x, 0);
+}
+export function softsign(x: ArrayLike): Array {
+  const a = inexact(x);
+  return a.div(jnp.abs(a).add(1));
+}
+export function silu(x: ArrayLike): Array {
+  const a = inexact(x);
+  return a.mul(sigmoid(a));
+}
+export const swish = silu;
+export function logSigmoid(x: ArrayLike): Array {
+  return softplus(inexact(x).neg()).neg();
+}
+export function elu(x: ArrayLike, alpha = 1.0): Array {
+  const a = inexact(x);
+  const pos = a.gt(0);
+  // expm1 only sees non-positive values, so the unused branch cannot overflow.
+  return jnp.where(pos, a, jnp.expm1(jnp.where(pos, 0, a)).mul(alpha));
+}
+export function celu(x: ArrayLike, alpha = 1.0): Array {
+  const a = inexact(x);
+  return jnp.maximum(a, 0).add(jnp.expm1(jnp.minimum(a, 0).div(alpha)).mul(alpha));
+}
+export function selu(x: ArrayLike): Array {
+  const alpha = 1.6732632423543772;
+  const scale = 1.0507009873554805;
+  return elu(x, alpha).mul(scale);
+}
+/** `jax.nn.gelu(x, approximate=True)`: the tanh approximation by default, as JAX. */
+export function gelu(x: ArrayLike, approximate = true): Array {
+  const a = inexact(x);
+  if (approximate) {
+    const c = Math.sqrt(2 / Math.PI);
+    const inner = a.add(a.pow(3).mul(0.044715)).mul(c);
+    return a.mul(jnp.tanh(inner).add(1)).mul(0.5);
+  }
+  return a.mul(lax.erf(a.div(Math.SQRT2)).add(1)).div(2);
+}
+export function leakyRelu(x: ArrayLike, negativeSlope = 0.01): Array {
+  const a = inexact(x);
+  return jnp.where(a.ge(0), a, a.mul(negativeSlope));
+}
+export function hardTanh(x: ArrayLike): Array {
+  const a = inexact(x);
+  return jnp.where(a.gt(1), 1, jnp.where(a.lt(-1), -1, a));
+}
+export function hardSigmoid(x: ArrayLike): Array {
+  return relu6(inexact(x).add(3)).div(6);
+}
+export function hardSwish(x: ArrayLike): Array {
+  const a = inexact(x);
+  return a.mul(hardSigmoid(a));
+}
+
+/** `jax.nn.softmax(x, axis=-1)`. */
+export function softmax(x: ArrayLike, axis: Axis = -1): Array {
+  const a = inexact(x);
+  const unnormalized = jnp.exp(a.sub(stopGradient(jnp.max(a, { axis, keepdims: true }))));
+  return unnormalized.div(jnp.sum(unnormalized, { axis, keepdims: true }));
+}
+
+/** `jax.nn.log_softmax(x, axis=-1)`. */
+export function logSoftmax(x: ArrayLike, axis: Axis = -1): Array {
+  const a = inexact(x);
+  const shifted = a.sub(stopGradient(jnp.max(a, { axis, keepdims: true })));
+  return shifted.sub(jnp.log(jnp.sum(jnp.exp(shifted), { axis, keepdims: true })));
+}
+
+export interface LogsumexpOptions {
+  axis?: Axis;
+  keepdims?: boolean;
+  /** Scale factors: log(sum(b * exp(a))). */
+  b?: ArrayLike;
+}
+
+/** `jax.nn.logsumexp(a, axis, b=None, keepdims=False)`, stable for large and -inf inputs. */
+export function logsumexp(x: ArrayLike, options: LogsumexpOptions | Axis = {}): Array {
+  const opts: LogsumexpOptions = options === null || typeof options === "number" || globalThis.Array.isArray(options) ? { axis: options as Axis } : (options as LogsumexpOptions);
+  const axis = opts.axis ?? null;
+  const a = inexact(x);
+  const amax = stopGradient(jnp.max(a, { axis, keepdims: true }));
+  // An all -inf slice has max -inf: shift by 0 there instead of producing NaN.
+  const shift = jnp.where(jnp.isfinite(amax), amax, 0);
+  let e = jnp.exp(a.sub(shift));
+  if (opts.b !== undefined) e = e.mul(opts.b);
+  const s = jnp.sum(e, { axis, keepdims: true });
+  let out = jnp.log(s).add(shift);
+  if (!opts.keepdims) out = jnp.squeeze(out, axis === null ? undefined : axis);
+  return out;
+}
+
+/** `jax.nn.one_hot(x, num_classes, dtype=float32, axis=-1)`. */
+export function oneHot(x: ArrayLike, numClasses: number, options: { dtype?: DType; axis?: number } = {}): Array {
+  const a = jnp.asarray(x);
+  const axis = options.axis ?? -1;
+  const classes = jnp.arange(numClasses);
+  const expanded = jnp.expandDims(a, axis < 0 ? a.ndim + 1 + axis : axis);
+  const shape = globalThis.Array.from({ length: a.ndim + 1 }, () => 1);
+  const pos = axis < 0 ? a.ndim + 1 + axis : axis;
+  shape[pos] = numClasses;
+  return jnp.equal(expanded, classes.reshape(shape)).astype(options.dtype ?? jnp.float32);
+}
+
+/** `jax.nn.standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5)`. */
+export function standardize(
+  x: ArrayLike,
+  options: { axis?: Axis; mean?: ArrayLike; variance?: ArrayLike; epsilon?: number } = {},
+): Array {
+  const a = inexact(x);
+  const axis = options.axis === undefined ? -1 : options.axis;
+  const mean = options.mean ?? jnp.mean(a, { axis, keepdims: true });
+  const variance =
+    options.variance ??
+    jnp.mean(jnp.square(a), { axis, keepdims: true }).sub(jnp.square(mean));
+  return a.sub(mean).mul(lax.rsqrt(jnp.asarray(variance).add(options.epsilon ?? 1e-5)));
+}

@@ -1,0 +1,2 @@
+/** `jax.nn`. */
+export * from "./functions.js";

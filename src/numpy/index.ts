@@ -1,0 +1,20 @@
+/** `jnp`: the NumPy API, built only on lax. Importing it installs the Array methods. */
+import "./methods.js";
+
+export { float32, float64, int32, uint32, bool_ } from "../dtype.js";
+export type { DType } from "../dtype.js";
+export * from "./creation.js";
+export * from "./ufuncs.js";
+export * from "./reductions.js";
+export * from "./products.js";
+export * from "./manipulation.js";
+export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
+export { broadcastTo, resultType } from "./util.js";
+
+export const pi = Math.PI;
+export const e = Math.E;
+export const inf = Number.POSITIVE_INFINITY;
+export const nan = Number.NaN;
+export const eulerGamma = 0.5772156649015329;
+/** `jnp.newaxis` is `None` in NumPy: `x.get(jnp.newaxis)`. */
+export const newaxis = null;

@@ -1,0 +1,341 @@
+/**
+ * The `jax.Array` methods (`x.add(y)`, `x.sum()`, `x.reshape(2, 3)`,
+ * `x.get(0)`, `x.at(0).set(1)`, `x.toString()`...), installed on the core
+ * Array prototype so tracers and concrete arrays share them, as in JAX.
+ */
+import { Array, ArrayImpl } from "../core/array.js";
+import type { ArrayLike } from "../core/convert.js";
+import { concreteOrError, type Tracer } from "../core/trace.js";
+import type { DType } from "../dtype.js";
+import { shapeStr } from "../shape.js";
+import { at, getItem, type Index, type IndexUpdateRef } from "./indexing.js";
+import * as manip from "./manipulation.js";
+import { formatArray, reprArray } from "./printing.js";
+import * as prod from "./products.js";
+import * as red from "./reductions.js";
+import * as uf from "./ufuncs.js";
+
+type NestedValue = number | boolean | NestedValue[];
+type AxisArg = Parameters<typeof red.sum>[1];
+
+declare module "../core/array.js" {
+  interface Array {
+    add(y: ArrayLike): Array;
+    sub(y: ArrayLike): Array;
+    mul(y: ArrayLike): Array;
+    div(y: ArrayLike): Array;
+    /** `y - x`, for `1 - x` style expressions. */
+    rsub(y: ArrayLike): Array;
+    /** `y / x`. */
+    rdiv(y: ArrayLike): Array;
+    pow(y: ArrayLike): Array;
+    mod(y: ArrayLike): Array;
+    floordiv(y: ArrayLike): Array;
+    matmul(y: ArrayLike): Array;
+    neg(): Array;
+    abs(): Array;
+    lt(y: ArrayLike): Array;
+    le(y: ArrayLike): Array;
+    gt(y: ArrayLike): Array;
+    ge(y: ArrayLike): Array;
+    eq(y: ArrayLike): Array;
+    ne(y: ArrayLike): Array;
+    and(y: ArrayLike): Array;
+    or(y: ArrayLike): Array;
+    xor(y: ArrayLike): Array;
+    not(): Array;
+
+    sum(axis?: AxisArg): Array;
+    prod(axis?: AxisArg): Array;
+    max(axis?: AxisArg): Array;
+    min(axis?: AxisArg): Array;
+    mean(axis?: AxisArg): Array;
+    var(axis?: AxisArg): Array;
+    std(axis?: AxisArg): Array;
+    any(axis?: AxisArg): Array;
+    all(axis?: AxisArg): Array;
+    argmax(axis?: number | null): Array;
+    argmin(axis?: number | null): Array;
+    cumsum(axis?: number | null): Array;
+    cumprod(axis?: number | null): Array;
+
+    reshape(...shape: number[] | [readonly number[]]): Array;
+    transpose(...axes: number[] | [readonly number[]]): Array;
+    readonly T: Array;
+    squeeze(axis?: number | readonly number[]): Array;
+    ravel(): Array;
+    flatten(): Array;
+    swapaxes(axis1: number, axis2: number): Array;
+    astype(dtype: DType): Array;
+    clip(min?: ArrayLike | null, max?: ArrayLike | null): Array;
+    round(decimals?: number): Array;
+    dot(y: ArrayLike): Array;
+    sort(axis?: number): Array;
+    argsort(axis?: number): Array;
+    take(indices: ArrayLike, axis?: number): Array;
+    repeat(repeats: number, axis?: number): Array;
+
+    /** NumPy indexing: `x.get(0)`, `x.get(":", 1)`, `x.get("1:3", "::2")`, `x.get(null)`, `x.get(mask)`. */
+    get(...indices: Index[]): Array;
+    /** Functional updates: `x.at(0).set(v)`, `.add(v)`, `.mul(v)`, `.min(v)`, `.max(v)`. */
+    at(...indices: Index[]): IndexUpdateRef;
+
+    /** The values as nested JS arrays (numbers, or booleans for bool arrays). */
+    toArray(): NestedValue;
+    /** The single value of a size-1 array. */
+    item(): number | boolean;
+    /** Same as `data()`, synchronously (CPU only). */
+    dataSync(): ArrayImpl["data"];
+    /** Waits for pending computation (a no-op on the synchronous CPU backend). */
+    blockUntilReady(): Array;
+    /** Iterates over the leading axis, as Python iterates a jax.Array. */
+    [Symbol.iterator](): Iterator<Array>;
+  }
+}
+
+const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
+  add(this: Array, y: ArrayLike) {
+    return uf.add(this, y);
+  },
+  sub(this: Array, y: ArrayLike) {
+    return uf.subtract(this, y);
+  },
+  mul(this: Array, y: ArrayLike) {
+    return uf.multiply(this, y);
+  },
+  div(this: Array, y: ArrayLike) {
+    return uf.divide(this, y);
+  },
+  rsub(this: Array, y: ArrayLike) {
+    return uf.subtract(y, this);
+  },
+  rdiv(this: Array, y: ArrayLike) {
+    return uf.divide(y, this);
+  },
+  pow(this: Array, y: ArrayLike) {
+    return uf.power(this, y);
+  },
+  mod(this: Array, y: ArrayLike) {
+    return uf.remainder(this, y);
+  },
+  floordiv(this: Array, y: ArrayLike) {
+    return uf.floorDivide(this, y);
+  },
+  matmul(this: Array, y: ArrayLike) {
+    return prod.matmul(this, y);
+  },
+  neg(this: Array) {
+    return uf.negative(this);
+  },
+  abs(this: Array) {
+    return uf.absolute(this);
+  },
+  lt(this: Array, y: ArrayLike) {
+    return uf.less(this, y);
+  },
+  le(this: Array, y: ArrayLike) {
+    return uf.lessEqual(this, y);
+  },
+  gt(this: Array, y: ArrayLike) {
+    return uf.greater(this, y);
+  },
+  ge(this: Array, y: ArrayLike) {
+    return uf.greaterEqual(this, y);
+  },
+  eq(this: Array, y: ArrayLike) {
+    return uf.equal(this, y);
+  },
+  ne(this: Array, y: ArrayLike) {
+    return uf.notEqual(this, y);
+  },
+  and(this: Array, y: ArrayLike) {
+    return uf.bitwiseAnd(this, y);
+  },
+  or(this: Array, y: ArrayLike) {
+    return uf.bitwiseOr(this, y);
+  },
+  xor(this: Array, y: ArrayLike) {
+    return uf.bitwiseXor(this, y);
+  },
+  not(this: Array) {
+    return uf.bitwiseNot(this);
+  },
+
+  sum(this: Array, axis?: AxisArg) {
+    return red.sum(this, axis);
+  },
+  prod(this: Array, axis?: AxisArg) {
+    return red.prod(this, axis);
+  },
+  max(this: Array, axis?: AxisArg) {
+    return red.max(this, axis);
+  },
+  min(this: Array, axis?: AxisArg) {
+    return red.min(this, axis);
+  },
+  mean(this: Array, axis?: AxisArg) {
+    return red.mean(this, axis);
+  },
+  var(this: Array, axis?: AxisArg) {
+    return red.var(this, axis);
+  },
+  std(this: Array, axis?: AxisArg) {
+    return red.std(this, axis);
+  },
+  any(this: Array, axis?: AxisArg) {
+    return red.any(this, axis);
+  },
+  all(this: Array, axis?: AxisArg) {
+    return red.all(this, axis);
+  },
+  argmax(this: Array, axis?: number | null) {
+    return red.argmax(this, axis);
+  },
+  argmin(this: Array, axis?: number | null) {
+    return red.argmin(this, axis);
+  },
+  cumsum(this: Array, axis?: number | null) {
+    return red.cumsum(this, axis);
+  },
+  cumprod(this: Array, axis?: number | null) {
+    return red.cumprod(this, axis);
+  },
+
+  reshape(this: Array, ...shape: number[] | [readonly number[]]) {
+    const s = shape.length === 1 && typeof shape[0] !== "number" ? shape[0]! : (shape as number[]);
+    return manip.reshape(this, s);
+  },
+  transpose(this: Array, ...axes: number[] | [readonly number[]]) {
+    if (axes.length === 0) return manip.transpose(this);
+    const a = axes.length === 1 && typeof axes[0] !== "number" ? axes[0]! : (axes as number[]);
+    return manip.transpose(this, a);
+  },
+  squeeze(this: Array, axis?: number | readonly number[]) {
+    return manip.squeeze(this, axis);
+  },
+  ravel(this: Array) {
+    return manip.ravel(this);
+  },
+  flatten(this: Array) {
+    return manip.ravel(this);
+  },
+  swapaxes(this: Array, axis1: number, axis2: number) {
+    return manip.swapaxes(this, axis1, axis2);
+  },
+  astype(this: Array, dtype: DType) {
+    return uf.astype(this, dtype);
+  },
+  clip(this: Array, min?: ArrayLike | null, max?: ArrayLike | null) {
+    return manip.clip(this, min, max);
+  },
+  round(this: Array, decimals?: number) {
+    return uf.round(this, decimals);
+  },
+  dot(this: Array, y: ArrayLike) {
+    return prod.dot(this, y);
+  },
+  sort(this: Array, axis?: number) {
+    return manip.sort(this, axis);
+  },
+  argsort(this: Array, axis?: number) {
+    return manip.argsort(this, axis);
+  },
+  take(this: Array, indices: ArrayLike, axis?: number) {
+    return manip.take(this, indices, axis === undefined ? {} : { axis });
+  },
+  repeat(this: Array, repeats: number, axis?: number) {
+    return manip.repeat(this, repeats, axis);
+  },
+
+  get(this: Array, ...indices: Index[]) {
+    return getItem(this, indices);
+  },
+  at(this: Array, ...indices: Index[]) {
+    return at(this, indices);
+  },
+
+  toArray(this: Array) {
+    const x = concreteOrError(this, "Array.toArray");
+    return toNested(x);
+  },
+  item(this: Array) {
+    const x = concreteOrError(this, "Array.item");
+    if (x.size !== 1) {
+      throw new Error(`Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`);
+    }
+    return x.dtype === "bool" ? x.data[0] === 1 : x.data[0]!;
+  },
+  dataSync(this: Array) {
+    return concreteOrError(this, "Array.dataSync").data.slice();
+  },
+  blockUntilReady(this: Array) {
+    return this;
+  },
+};
+
+function toNested(x: ArrayImpl): NestedValue {
+  const isBool = x.dtype === "bool";
+  const { data, shape } = x;
+  let i = 0;
+  const build = (d: number): NestedValue => {
+    if (d === shape.length) {
+      const v = data[i++]!;
+      return isBool ? v === 1 : v;
+    }
+    return globalThis.Array.from({ length: shape[d]! }, () => build(d + 1));
+  };
+  return build(0);
+}
+
+/** `str(x)` for concrete arrays; JAX's `Traced<ShapedArray(...)>` text for tracers. */
+function toString(this: Array): string {
+  if (this instanceof ArrayImpl) return formatArray(this.data, this.shape, this.dtype);
+  return tracerText(this);
+}
+
+function tracerText(x: Array): string {
+  const t = x as Tracer;
+  const weak = x.weakType ? ", weak_type=True" : "";
+  return `Traced<ShapedArray(${x.dtype}[${x.shape.join(",")}]${weak})>with<${t.trace.main.transform}>`;
+}
+
+function inspect(this: Array): string {
+  if (this instanceof ArrayImpl) return reprArray(this.data, this.shape, this.dtype, this.weakType);
+  return tracerText(this);
+}
+
+/** `+x`, `${x}` and `Number(x)`: concrete scalars convert; tracers explain what to do instead. */
+function toPrimitive(this: Array, hint: string): string | number | boolean {
+  if (hint === "string") return this.toString();
+  const x = concreteOrError(this, "converting an Array to a JS number");
+  if (x.size !== 1) {
+    throw new TypeError(
+      `only size-1 arrays can be converted to JS scalars; this one has shape ${shapeStr(x.shape)}`,
+    );
+  }
+  return x.dtype === "bool" ? x.data[0] === 1 : x.data[0]!;
+}
+
+const proto = Array.prototype as unknown as Record<string | symbol, unknown>;
+for (const [name, fn] of Object.entries(methods)) {
+  Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+}
+Object.defineProperty(proto, "T", {
+  get(this: Array) {
+    return manip.transpose(this);
+  },
+  configurable: true,
+});
+Object.defineProperty(proto, Symbol.iterator, {
+  value: function* iterate(this: Array): Generator<Array> {
+    if (this.ndim === 0) throw new TypeError("iteration over a 0-d array");
+    for (let i = 0; i < this.shape[0]!; i++) yield getItem(this, [i]);
+  },
+  configurable: true,
+});
+Object.defineProperty(proto, "toString", { value: toString, writable: true, configurable: true });
+Object.defineProperty(proto, Symbol.toPrimitive, { value: toPrimitive, configurable: true });
+Object.defineProperty(proto, Symbol.for("nodejs.util.inspect.custom"), {
+  value: inspect,
+  configurable: true,
+});

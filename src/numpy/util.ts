@@ -1,0 +1,67 @@
+/**
+ * What every jnp function shares: turning inputs into arrays, NumPy/JAX
+ * dtype promotion (with weak types), and broadcasting. Built only on lax.
+ */
+import type { Array } from "../core/array.js";
+import { type ArrayLike, asArray } from "../core/convert.js";
+import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
+import * as lax from "../lax/index.js";
+import { broadcastShapes, type Shape, shapesEqual } from "../shape.js";
+
+export type { ArrayLike };
+
+/** Converts each input to an Array (JS numbers become weak scalars). */
+export function toArrays(op: string, xs: readonly ArrayLike[]): Array[] {
+  return xs.map((x, i) => asArray(x, op, xs.length === 1 ? "argument" : `argument ${i + 1}`));
+}
+
+/** Casts `x` to `dtype` (strong), doing nothing when it already is. */
+export function cast(x: Array, dtype: DType, weakType = false): Array {
+  if (x.dtype === dtype && x.weakType === weakType) return x;
+  return lax.convertElementType(x, dtype, weakType);
+}
+
+/** `jnp.broadcast_to`: NumPy broadcasting of one array to a shape. */
+export function broadcastTo(x: Array, shape: Shape, op = "jnp.broadcast_to"): Array {
+  if (shapesEqual(x.shape, shape)) return x;
+  const out = broadcastShapes(op, x.shape, shape);
+  if (!shapesEqual(out, shape)) {
+    throw new Error(`${op}: cannot broadcast an array of shape (${x.shape.join(", ")}) to (${shape.join(", ")})`);
+  }
+  // Size-1 dimensions of x are squeezed away so broadcast_in_dim only maps real sizes.
+  const off = shape.length - x.ndim;
+  const keep: number[] = [];
+  const dims: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (d === shape[off + i]) {
+      keep.push(i);
+      dims.push(off + i);
+    }
+  });
+  const squeezed = keep.length === x.ndim ? x : lax.reshape(x, keep.map((i) => x.shape[i]!));
+  return lax.broadcastInDim(squeezed, shape, dims);
+}
+
+/** The promoted type of several arrays, as `jnp.result_type`. */
+export function resultType(...xs: Array[]): { dtype: DType; weakType: boolean } {
+  return promoteTypes(...xs.map((x) => ({ dtype: x.dtype, weakType: x.weakType })));
+}
+
+/** Promotes inputs to their common dtype (NumPy/JAX rules) and broadcasts them to one shape. */
+export function promoteArgs(op: string, ...xs: ArrayLike[]): Array[] {
+  const arrs = toArrays(op, xs);
+  const { dtype, weakType } = resultType(...arrs);
+  const shape = broadcastShapes(op, ...arrs.map((a) => a.shape));
+  return arrs.map((a) => broadcastTo(cast(a, dtype, weakType && a.weakType), shape, op));
+}
+
+/** As `promoteArgs`, then integers and bools become the default float (for exp, divide...). */
+export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
+  const arrs = toArrays(op, xs);
+  let { dtype, weakType } = resultType(...arrs);
+  if (!isFloating(dtype)) {
+    dtype = defaultFloat();
+  }
+  const shape = broadcastShapes(op, ...arrs.map((a) => a.shape));
+  return arrs.map((a) => broadcastTo(cast(a, dtype, weakType && a.weakType), shape, op));
+}
