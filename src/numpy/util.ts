@@ -2,7 +2,7 @@
  * What every jnp function shares: turning inputs into arrays, NumPy/JAX
  * dtype promotion (with weak types), and broadcasting. Built only on lax.
  */
-import type { Array } from "../core/array.js";
+import { type Array, ArrayImpl } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
@@ -18,6 +18,11 @@ export function toArrays(op: string, xs: readonly ArrayLike[]): Array[] {
 /** Casts `x` to `dtype` (strong), doing nothing when it already is. */
 export function cast(x: Array, dtype: DType, weakType = false): Array {
   if (x.dtype === dtype && x.weakType === weakType) return x;
+  // Concrete values (JS numbers, constants) convert now, as JAX converts Python
+  // scalars while tracing: no conversion equation is staged for them.
+  if (x instanceof ArrayImpl) {
+    return lax.convertElementTypeP.rules.impl([x], { new_dtype: dtype, weak_type: weakType })[0]!;
+  }
   return lax.convertElementType(x, dtype, weakType);
 }
 

@@ -91,7 +91,13 @@ describe("makeJaxpr", () => {
     const f = (x: Array) => jnp.sin(x.mul(2));
     const text = makeJaxpr(f)(jnp.ones([3])).toString();
     expect(text).toBe(
-      ["{ lambda ; a:f32[3]. let", "    b:f32[3] = mul a 2.0:f32[]", "    c:f32[3] = sin b", "  in (c,) }"].join("\n"),
+      [
+        "{ lambda ; a:f32[3]. let",
+        "    b:f32[3] = broadcast_in_dim[broadcast_dimensions=() shape=(3,)] 2.0:f32[]",
+        "    c:f32[3] = mul a b",
+        "    d:f32[3] = sin c",
+        "  in (d,) }",
+      ].join("\n"),
     );
   });
 

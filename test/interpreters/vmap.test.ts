@@ -3,7 +3,7 @@ import { grad, jit, lax, makeJaxpr, numpy as jnp, vmap } from "../../src/index.j
 import type { Array, ArrayLike } from "../../src/index.js";
 
 const rows = (x: Array, axis = 0): Array[] =>
-  Array.from({ length: x.shape[axis]! }, (_, i) => jnp.take(x, i, { axis }));
+  globalThis.Array.from({ length: x.shape[axis]! }, (_, i) => jnp.take(x, i, { axis }));
 const stackEq = (got: Array, parts: Array[], axis = 0) =>
   expect(got.toArray()).toEqual(jnp.stack(parts, axis).toArray());
 

@@ -284,10 +284,9 @@ function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanPa
 // --- transpose -------------------------------------------------------------------
 
 function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: ScanParams): (Tangent | null)[] {
+  // Carries are transposed as linear even when an initial value is a known
+  // constant (e.g. an instantiated zero tangent): its cotangent is just unused.
   const [c, k, x] = groups(args, p);
-  if (k.some((a) => !(a instanceof UndefinedPrimal))) {
-    throw new Error("lax.scan transpose: internal: a carry of a linear scan is not linear");
-  }
   const linC = c.map((a) => a instanceof UndefinedPrimal);
   const linX = x.map((a) => a instanceof UndefinedPrimal);
   const resC = c.filter((a): a is Array => !(a instanceof UndefinedPrimal));
@@ -343,7 +342,7 @@ function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: Sca
   let xi = 0;
   return [
     ...c.map((_, i) => (linC[i] ? ctC![ci++]! : null)),
-    ...ctK!,
+    ...ctK!.map((ct, i) => (k[i] instanceof UndefinedPrimal ? ct : null)),
     ...x.map((_, i) => (linX[i] ? ctX![xi++]! : null)),
   ];
 }

@@ -1,0 +1,715 @@
+/**
+ * NumPy indexing (`x.get(...)`) and JAX's functional updates
+ * (`x.at(...).set(v)`, `.add(v)`...), built the way jax.numpy builds them:
+ * integer and slice indices known while tracing lower to `lax.slice`, `rev`
+ * and `reshape`; everything else (index arrays, traced integers, masks) lowers
+ * to one `lax.gather`, and updates to one `lax.scatter*`, whose dimension
+ * numbers are computed here from the index.
+ *
+ * Index forms: a JS integer; a slice string ("1:3", "::-1", "-3:"); "..."; null
+ * (new axis); an integer Array or a JS number array (advanced indexing, with
+ * NumPy's placement of the advanced dimensions); a boolean Array or JS boolean
+ * array (a mask: it must be concrete, as its number of true values is the
+ * result's shape).
+ */
+import { type Array, ArrayImpl, isArray } from "../core/array.js";
+import { type ArrayLike, asArray, describe } from "../core/convert.js";
+import { isConcrete } from "../core/trace.js";
+import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
+import * as lax from "../lax/index.js";
+import { type Shape, shapeStr, shapesEqual, sizeOf, stridesOf } from "../shape.js";
+import { divide, power } from "./ufuncs.js";
+import { broadcastTo, cast } from "./util.js";
+
+/** One index of `x.get(...)` / `x.at(...)`. */
+export type Index = number | string | null | Array | readonly number[] | readonly boolean[];
+
+/** How out-of-bounds indices are treated (JAX's GatherScatterMode; "drop" is "fill"). */
+export type IndexMode = "clip" | "fill" | "drop" | "promise_in_bounds";
+
+export interface UpdateOptions {
+  /** Default "drop" ("fill"): updates at out-of-bounds indices are skipped. */
+  mode?: IndexMode;
+  /** Promise that the indices are sorted / have no repeats (passed on to the scatter). */
+  indicesAreSorted?: boolean;
+  uniqueIndices?: boolean;
+}
+
+export interface GetOptions extends Omit<UpdateOptions, "mode"> {
+  /** Default: static indices must be in bounds; traced ones clamp ("promise_in_bounds"). */
+  mode?: IndexMode;
+  /** The value of out-of-bounds elements with mode "fill" (default NaN, or the dtype's extreme). */
+  fillValue?: number | boolean;
+}
+
+/** A boolean index that is not known while tracing (JAX's NonConcreteBooleanIndexError). */
+export class NonConcreteBooleanIndexError extends Error {
+  override name = "NonConcreteBooleanIndexError";
+}
+
+/** NumPy's IndexError: a bad index, as opposed to a bad argument type. */
+export class IndexError extends Error {
+  override name = "IndexError";
+}
+
+// --- parsing --------------------------------------------------------------------------
+
+/** An index entry; `static` integer arrays come from JS arrays or masks (values known now). */
+type Entry =
+  | { kind: "int"; value: number }
+  | { kind: "slice"; start: number | null; stop: number | null; step: number }
+  | { kind: "newaxis" }
+  | { kind: "ellipsis" }
+  | { kind: "array"; arr: Array; static: boolean }
+  | { kind: "mask"; arr: Array };
+
+const VALID =
+  "only integers, slice strings (':', '1:3', '::-1'), '...', null (new axis) and integer or boolean arrays are valid indices";
+
+const SLICE_RE = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/;
+
+function parseSlice(op: string, s: string, pos: number): Entry {
+  if (s.trim() === "...") return { kind: "ellipsis" };
+  const m = SLICE_RE.exec(s);
+  if (m === null) {
+    throw new IndexError(
+      `${op}: malformed slice string ${JSON.stringify(s)} at position ${pos}: expected "start:stop" or ` +
+        `"start:stop:step" with optional integers (e.g. ":", "1:3", "-3:", "::-1"), or "..."; ` +
+        "index single elements with a number",
+    );
+  }
+  const num = (t: string | undefined): number | null => (t === undefined ? null : Number(t));
+  const step = num(m[3]) ?? 1;
+  if (step === 0)
+    throw new IndexError(
+      `${op}: slice step cannot be zero (${JSON.stringify(s)} at position ${pos})`,
+    );
+  return { kind: "slice", start: num(m[1]), stop: num(m[2]), step };
+}
+
+function parseIndex(op: string, i: unknown, pos: number): Entry {
+  if (i === null) return { kind: "newaxis" };
+  if (typeof i === "number") {
+    if (!Number.isInteger(i))
+      throw new IndexError(`${op}: index ${i} at position ${pos} is not an integer; ${VALID}`);
+    return { kind: "int", value: i };
+  }
+  if (typeof i === "string") return parseSlice(op, i, pos);
+  if (isArray(i)) {
+    if (isBool(i.dtype)) return { kind: "mask", arr: i };
+    if (isFloating(i.dtype)) {
+      throw new IndexError(
+        `${op}: indexer must have integer or boolean type, got an index array of dtype ${i.dtype} ` +
+          `(shape ${shapeStr(i.shape)}) at position ${pos}; convert it with .astype(jnp.int32)`,
+      );
+    }
+    return { kind: "array", arr: i, static: false };
+  }
+  if (globalThis.Array.isArray(i)) {
+    const xs: readonly unknown[] = i;
+    if (xs.length > 0 && xs.every((v) => typeof v === "boolean")) {
+      const data = Uint8Array.from(xs as boolean[], Number);
+      return { kind: "mask", arr: ArrayImpl.fromData(data, [data.length]) };
+    }
+    xs.forEach((v, k) => {
+      if (typeof v !== "number" || !Number.isInteger(v)) {
+        throw new IndexError(
+          `${op}: a JS array index must hold only integers (or only booleans), got ${describe(v)} at ` +
+            `element ${k} of the index at position ${pos}; use jnp.array for nested or typed indices`,
+        );
+      }
+    });
+    return { kind: "array", arr: staticInts(xs as number[], [xs.length]), static: true };
+  }
+  throw new IndexError(`${op}: unsupported index ${describe(i)} at position ${pos}; ${VALID}`);
+}
+
+type NumList = { readonly length: number; readonly [i: number]: number };
+
+function staticInts(values: NumList, shape: Shape): ArrayImpl {
+  // Values beyond int32 cannot be in bounds of any axis; saturate so the bounds check names them.
+  const data = Int32Array.from(values as readonly number[], (v) =>
+    Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, v)),
+  );
+  return ArrayImpl.fromData(data, shape);
+}
+
+// --- resolving against x's shape ----------------------------------------------------------
+
+/** An index entry once masks are expanded and the ellipsis is known. */
+type Item = Exclude<Entry, { kind: "mask" }>;
+
+interface Resolved {
+  /** The entries, one per indexed axis or new axis, with the ellipsis expanded into full slices. */
+  items: Item[];
+  /** x's shape with the size-1 axes that 0-d masks insert. */
+  xShape: number[];
+  /** Where 0-d masks insert axes into x (positions in xShape). */
+  inserted: number[];
+  /** Whether integer arrays are present (advanced indexing). */
+  advanced: boolean;
+  /** Whether the advanced indices are adjacent (their dims replace theirs in place; else they go first). */
+  contiguous: boolean;
+}
+
+const FULL: Item = { kind: "slice", start: null, stop: null, step: 1 };
+
+function consumes(e: Entry): number {
+  if (e.kind === "newaxis" || e.kind === "ellipsis") return 0;
+  return e.kind === "mask" ? e.arr.ndim : 1;
+}
+
+function resolve(op: string, shape: Shape, indices: readonly Index[]): Resolved {
+  if (!globalThis.Array.isArray(indices)) {
+    throw new TypeError(`${op}: indices must be a list of indices, got ${describe(indices)}`);
+  }
+  const entries = indices.map((i, pos) => parseIndex(op, i, pos));
+  if (entries.filter((e) => e.kind === "ellipsis").length > 1) {
+    throw new IndexError(`${op}: an index can only have a single ellipsis ('...')`);
+  }
+  const used = entries.reduce((n, e) => n + consumes(e), 0);
+  if (used > shape.length) {
+    throw new IndexError(
+      `${op}: too many indices for array: array of shape ${shapeStr(shape)} is ${shape.length}-dimensional, ` +
+        `but ${used} ${used === 1 ? "was" : "were"} indexed`,
+    );
+  }
+  // Expand masks into integer arrays (their nonzero positions), keeping the
+  // ellipsis as one entry: NumPy decides adjacency of advanced indices with it.
+  const xShape = [...shape];
+  const inserted: number[] = [];
+  const flat: Item[] = [];
+  let ax = 0;
+  entries.forEach((e, pos) => {
+    if (e.kind === "mask") {
+      for (const arr of expandMask(op, e.arr, xShape, ax, pos))
+        flat.push({ kind: "array", arr, static: true });
+      if (e.arr.ndim === 0) {
+        xShape.splice(ax, 0, 1);
+        inserted.push(ax);
+        ax += 1;
+      } else ax += e.arr.ndim;
+      return;
+    }
+    flat.push(e);
+    if (e.kind === "ellipsis") ax += shape.length - used;
+    else if (e.kind !== "newaxis") ax += 1;
+  });
+  const advanced = flat.some((e) => e.kind === "array" && e.arr.ndim > 0);
+  const advPos = flat.flatMap((e, k) =>
+    advanced && (e.kind === "array" || e.kind === "int") ? [k] : [],
+  );
+  const contiguous = advPos.every((p, k) => k === 0 || p === advPos[k - 1]! + 1);
+  const fill = (n: number): Item[] => globalThis.Array.from({ length: n }, () => FULL);
+  const items = flat.flatMap((e) => (e.kind === "ellipsis" ? fill(shape.length - used) : [e]));
+  if (!flat.some((e) => e.kind === "ellipsis")) items.push(...fill(shape.length - used));
+  return { items, xShape, inserted, advanced, contiguous };
+}
+
+/** A concrete mask's true positions, one static int32 array per mask dimension (NumPy's nonzero). */
+function expandMask(op: string, mask: Array, xShape: Shape, ax: number, pos: number): ArrayImpl[] {
+  if (!isConcrete(mask)) {
+    throw new NonConcreteBooleanIndexError(
+      `${op}: array boolean indices must be concrete; got a traced mask ${mask.aval.str()} at position ${pos}. ` +
+        "The shape of the result depends on how many values are true, which is not known while tracing. " +
+        "Use jnp.where(mask, x, other) to select elementwise, jnp.nonzero(mask, { size }) for a " +
+        "fixed number of indices, or pass a static (concrete) mask.",
+    );
+  }
+  if (mask.ndim === 0) return [staticInts(mask.data[0] ? [0] : [], [mask.data[0] ? 1 : 0])];
+  mask.shape.forEach((d, k) => {
+    if (d !== xShape[ax + k]) {
+      throw new IndexError(
+        `${op}: boolean index did not match indexed array along axis ${ax + k}; size of axis is ` +
+          `${xShape[ax + k]} but size of corresponding boolean axis is ${d} (mask of shape ` +
+          `${shapeStr(mask.shape)} at position ${pos})`,
+      );
+    }
+  });
+  const strides = stridesOf(mask.shape);
+  const hits: number[] = [];
+  mask.data.forEach((v, flatIdx) => {
+    if (v) hits.push(flatIdx);
+  });
+  return mask.shape.map((d, k) =>
+    staticInts(
+      hits.map((h) => Math.floor(h / strides[k]!) % d),
+      [hits.length],
+    ),
+  );
+}
+
+/** Python's slice.indices(n) plus the slice's length. */
+function sliceIndices(
+  s: Extract<Item, { kind: "slice" }>,
+  n: number,
+): { start: number; step: number; size: number } {
+  const step = s.step;
+  const [lo, hi] = step > 0 ? [0, n] : [-1, n - 1];
+  const clampBound = (b: number | null, dflt: number) =>
+    b === null ? dflt : b < 0 ? Math.max(b + n, lo) : Math.min(b, hi);
+  const start = clampBound(s.start, step > 0 ? lo : hi);
+  const stop = clampBound(s.stop, step > 0 ? hi : lo);
+  const size = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
+  return { start, step, size: Math.max(0, size) };
+}
+
+function outOfBounds(op: string, v: number, axis: number, n: number): IndexError {
+  return new IndexError(`${op}: index ${v} is out of bounds for axis ${axis} with size ${n}`);
+}
+
+/** NumPy's IndexError for static indices out of [-n, n); only plain indexing (no mode) checks. */
+function checkStatic(op: string, r: Resolved): void {
+  let ax = 0;
+  for (const it of r.items) {
+    if (it.kind === "newaxis") continue;
+    const n = r.xShape[ax]!;
+    // Axes inserted by 0-d masks are not x's: report x's own axis numbers.
+    const xAxis = ax - r.inserted.filter((a) => a < ax).length;
+    if (it.kind === "int" && (it.value < -n || it.value >= n))
+      throw outOfBounds(op, it.value, xAxis, n);
+    if (it.kind === "array" && it.static && isConcrete(it.arr)) {
+      const bad = it.arr.data.find((v) => v < -n || v >= n);
+      if (bad !== undefined) throw outOfBounds(op, bad, xAxis, n);
+    }
+    ax++;
+  }
+}
+
+// --- static fast path: slice, rev, reshape ---------------------------------------------------
+
+/** Whether the index needs no gather: static integers (in bounds) and slices only. */
+function isBasicStatic(r: Resolved): boolean {
+  if (r.advanced) return false;
+  let ax = 0;
+  for (const it of r.items) {
+    if (it.kind === "array") return false;
+    if (it.kind === "int" && (it.value < -r.xShape[ax]! || it.value >= r.xShape[ax]!)) return false;
+    if (it.kind !== "newaxis") ax++;
+  }
+  return true;
+}
+
+function staticTake(x: Array, r: Resolved): Array {
+  const starts: number[] = [];
+  const limits: number[] = [];
+  const strides: number[] = [];
+  const revDims: number[] = [];
+  const outShape: number[] = [];
+  let ax = 0;
+  for (const it of r.items) {
+    if (it.kind === "newaxis") {
+      outShape.push(1);
+      continue;
+    }
+    const n = x.shape[ax]!;
+    if (it.kind === "int") {
+      const i = it.value < 0 ? it.value + n : it.value;
+      starts.push(i);
+      limits.push(i + 1);
+      strides.push(1);
+    } else if (it.kind === "slice") {
+      const { start, step, size } = sliceIndices(it, n);
+      // A negative stride slices the same positions forward, then reverses them.
+      const first = size === 0 ? 0 : step > 0 ? start : start + (size - 1) * step;
+      if (step < 0 && size > 1) revDims.push(ax);
+      starts.push(first);
+      limits.push(size === 0 ? 0 : first + (size - 1) * Math.abs(step) + 1);
+      strides.push(size > 1 ? Math.abs(step) : 1);
+      outShape.push(size);
+    }
+    ax++;
+  }
+  const trivial = starts.every((s, k) => s === 0 && limits[k] === x.shape[k] && strides[k] === 1);
+  let y = trivial
+    ? x
+    : lax.slice(x, starts, limits, strides.every((s) => s === 1) ? null : strides);
+  if (revDims.length > 0) y = lax.rev(y, revDims);
+  return shapesEqual(y.shape, outShape) ? y : lax.reshape(y, outShape);
+}
+
+// --- the gather plan (shared by reads and updates) -----------------------------------------------
+
+/** One component of the gather index vector, laid over dims [start, start + ndim) of the batch shape. */
+interface Part {
+  arr: Array;
+  start: number;
+}
+
+interface Plan {
+  /** The result's shape, new axes included. */
+  sliceShape: number[];
+  /** Positions of the new axes in sliceShape. */
+  newaxisDims: number[];
+  /** Dims of the gather output read backwards (negative-step slices). */
+  reversedDims: number[];
+  /** The gather's start indices ([...batch, k]); null when nothing is indexed (full slices only). */
+  indices: Array | null;
+  offsetDims: number[];
+  collapsedSliceDims: number[];
+  startIndexMap: number[];
+  sliceSizes: number[];
+}
+
+/** Wraps negative indices of a (possibly traced) integer array by the axis size, as int32. */
+function normalizeIndex(i: Array, n: number): Array {
+  if (isUnsigned(i.dtype)) return cast(i, "int32");
+  const j = cast(i, "int32");
+  return lax.selectN(lax.lt(j, 0), j, lax.add(j, n));
+}
+
+function staticNormalized(values: NumList, n: number, shape: Shape): ArrayImpl {
+  return ArrayImpl.fromData(
+    Int32Array.from(values as readonly number[], (v) => (v < 0 ? v + n : v)),
+    shape,
+  );
+}
+
+function broadcastAdvanced(op: string, arrs: readonly Array[]): number[] {
+  const ndim = Math.max(...arrs.map((a) => a.ndim));
+  const out = new globalThis.Array<number>(ndim).fill(1);
+  for (const a of arrs) {
+    a.shape.forEach((d, k) => {
+      const o = ndim - a.ndim + k;
+      if (d !== 1 && out[o] !== 1 && out[o] !== d) {
+        throw new IndexError(
+          `${op}: shape mismatch: indexing arrays could not be broadcast together with shapes ` +
+            arrs.map((b) => shapeStr(b.shape)).join(" "),
+        );
+      }
+      if (d !== 1) out[o] = d;
+    });
+  }
+  return out;
+}
+
+function buildPlan(op: string, r: Resolved): Plan {
+  const { items, xShape } = r;
+  const parts: Part[] = [];
+  const batchShape: number[] = [];
+  const sliceShape: number[] = [];
+  const newaxisDims: number[] = [];
+  const reversedDims: number[] = [];
+  const offsetDims: number[] = [];
+  const collapsed: number[] = [];
+  const startIndexMap: number[] = [];
+  const sliceSizes: number[] = [];
+  const advItems: Item[] = r.advanced
+    ? items.filter((it) => it.kind === "array" || it.kind === "int")
+    : [];
+  const firstAdv = items.findIndex((it) => advItems.includes(it));
+  let xAxis = 0;
+  let yAxis = 0; // result axis, new axes included
+  let gAxis = 0; // gather output axis
+  const asIndexArray = (it: Item, n: number): Array => {
+    if (it.kind === "int") return staticNormalized([it.value], n, []);
+    if (it.kind !== "array")
+      throw new Error(`${op}: internal error: ${it.kind} is not an integer index`);
+    const a = it.arr;
+    return a instanceof ArrayImpl && it.static
+      ? staticNormalized(a.data, n, a.shape)
+      : normalizeIndex(a, n);
+  };
+  items.forEach((it, pos) => {
+    // The advanced block goes where the first advanced index is, or first of all when they are apart.
+    if (advItems.length > 0 && pos === (r.contiguous ? firstAdv : 0)) {
+      const axesOf = new Map<Item, number>();
+      let a = 0;
+      for (const jt of items) {
+        if (jt.kind === "newaxis") continue;
+        if (advItems.includes(jt)) axesOf.set(jt, a);
+        a++;
+      }
+      const arrs = advItems.map((jt) => asIndexArray(jt, xShape[axesOf.get(jt)!]!));
+      const shape = broadcastAdvanced(op, arrs);
+      const start = batchShape.length;
+      arrs.forEach((g, k) => {
+        parts.push({ arr: g, start: start + shape.length - g.ndim });
+        startIndexMap.push(axesOf.get(advItems[k]!)!);
+        collapsed.push(axesOf.get(advItems[k]!)!);
+      });
+      batchShape.push(...shape);
+      sliceShape.push(...shape);
+      yAxis += shape.length;
+      gAxis += shape.length;
+    }
+    if (advItems.includes(it)) {
+      sliceSizes.push(1);
+      xAxis++;
+      return;
+    }
+    if (it.kind === "newaxis") {
+      sliceShape.push(1);
+      newaxisDims.push(yAxis++);
+      return;
+    }
+    const n = xShape[xAxis]!;
+    if (it.kind === "int" || it.kind === "array") {
+      // A basic integer (static, or a 0-d Array possibly traced): a collapsed dim.
+      parts.push({ arr: asIndexArray(it, n), start: batchShape.length });
+      collapsed.push(xAxis);
+      startIndexMap.push(xAxis);
+      sliceSizes.push(1);
+    } else if (it.kind === "slice") {
+      const { start, step, size } = sliceIndices(it, n);
+      sliceShape.push(size);
+      if (step === 1) {
+        if (size !== n) {
+          parts.push({ arr: staticNormalized([start], n, []), start: batchShape.length });
+          startIndexMap.push(xAxis);
+        }
+        sliceSizes.push(size);
+        offsetDims.push(gAxis);
+      } else {
+        // A strided slice gathers its positions, in increasing order; negative steps reverse after.
+        const pos0 = step > 0 ? start : start + (size - 1) * step;
+        const vals = globalThis.Array.from({ length: size }, (_, k) => pos0 + k * Math.abs(step));
+        if (step < 0) reversedDims.push(gAxis);
+        parts.push({ arr: staticNormalized(vals, n, [size]), start: batchShape.length });
+        batchShape.push(size);
+        startIndexMap.push(xAxis);
+        collapsed.push(xAxis);
+        sliceSizes.push(1);
+      }
+      yAxis++;
+      gAxis++;
+    }
+    xAxis++;
+  });
+  return {
+    sliceShape,
+    newaxisDims,
+    reversedDims,
+    indices: parts.length === 0 ? null : assembleIndices(parts, batchShape),
+    offsetDims,
+    collapsedSliceDims: [...collapsed].sort((a, b) => a - b),
+    startIndexMap,
+    sliceSizes,
+  };
+}
+
+/** Stacks the parts, each broadcast to the batch shape, along a new last axis. */
+function assembleIndices(parts: readonly Part[], batchShape: readonly number[]): Array {
+  const shape = [...batchShape, parts.length];
+  const dimsOf = (p: Part) => globalThis.Array.from({ length: p.arr.ndim }, (_, k) => p.start + k);
+  if (parts.every((p) => p.arr instanceof ArrayImpl)) {
+    // All static: compute the index array now (one constant under jit, no ops).
+    const out = new Int32Array(sizeOf(shape));
+    const bStrides = stridesOf(batchShape);
+    parts.forEach((p, c) => {
+      const src = (p.arr as ArrayImpl).data;
+      const pStrides = stridesOf(p.arr.shape);
+      const dims = dimsOf(p);
+      for (let b = 0; b < out.length / parts.length; b++) {
+        let off = 0;
+        dims.forEach((d, k) => {
+          const coord = Math.floor(b / bStrides[d]!) % batchShape[d]!;
+          off += p.arr.shape[k] === 1 ? 0 : coord * pStrides[k]!;
+        });
+        out[b * parts.length + c] = src[off]!;
+      }
+    });
+    return ArrayImpl.fromData(out, shape);
+  }
+  const cols = parts.map((p) => lax.broadcastInDim(p.arr, [...batchShape, 1], dimsOf(p)));
+  return lax.concatenate(cols, batchShape.length);
+}
+
+function checkNonEmptyAxes(op: string, r: Resolved, plan: Plan): void {
+  for (const d of plan.collapsedSliceDims) {
+    if (r.xShape[d] === 0)
+      throw new IndexError(`${op}: index is out of bounds for axis ${d} with size 0`);
+  }
+}
+
+const MODES: readonly IndexMode[] = ["clip", "fill", "drop", "promise_in_bounds"];
+
+function checkMode(op: string, mode: unknown): IndexMode | undefined {
+  if (mode === undefined) return undefined;
+  if (!MODES.includes(mode as IndexMode)) {
+    throw new TypeError(
+      `${op}: mode must be one of ${MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(mode)}`,
+    );
+  }
+  return mode as IndexMode;
+}
+
+/** Without advanced indices, the gather/scatter indices are unique and sorted (as JAX tells XLA). */
+function hints(
+  r: Resolved,
+  opts: UpdateOptions,
+): { indicesAreSorted: boolean; uniqueIndices: boolean } {
+  return {
+    indicesAreSorted: !r.advanced || (opts.indicesAreSorted ?? false),
+    uniqueIndices: !r.advanced || (opts.uniqueIndices ?? false),
+  };
+}
+
+// --- reads ----------------------------------------------------------------------------------
+
+function readIndexed(op: string, x: Array, indices: readonly Index[], opts: GetOptions): Array {
+  const mode = checkMode(op, opts.mode);
+  const r = resolve(op, x.shape, indices);
+  if (mode === undefined) checkStatic(op, r);
+  if (isBasicStatic(r)) return staticTake(x, r);
+  const plan = buildPlan(op, r);
+  if (sizeOf(plan.sliceShape) === 0) {
+    return lax.broadcastInDim(lax.convertElementType(0, x.dtype, x.weakType), plan.sliceShape, []);
+  }
+  checkNonEmptyAxes(op, r, plan);
+  let y = r.inserted.length > 0 ? lax.expandDims(x, r.inserted) : x;
+  if (plan.indices !== null) {
+    y = lax.gather(
+      y,
+      plan.indices,
+      {
+        offsetDims: plan.offsetDims,
+        collapsedSliceDims: plan.collapsedSliceDims,
+        startIndexMap: plan.startIndexMap,
+      },
+      plan.sliceSizes,
+      { mode: mode ?? null, fillValue: opts.fillValue ?? null, ...hints(r, opts) },
+    );
+  }
+  if (plan.reversedDims.length > 0) y = lax.rev(y, plan.reversedDims);
+  return plan.newaxisDims.length > 0 ? lax.expandDims(y, plan.newaxisDims) : y;
+}
+
+/** `x[...indices]`: NumPy indexing, as `x.get(...indices)`. */
+export function getItem(x: Array, indices: readonly Index[]): Array {
+  return readIndexed("x.get", asArray(x, "x.get", "x"), indices, {});
+}
+
+// --- updates --------------------------------------------------------------------------------
+
+type ScatterKind = "set" | "add" | "mul" | "min" | "max";
+
+const SCATTER = {
+  set: lax.scatter,
+  add: lax.scatterAdd,
+  mul: lax.scatterMul,
+  min: lax.scatterMin,
+  max: lax.scatterMax,
+} as const;
+
+/** The update when every axis is a full slice: elementwise, no scatter needed. */
+const COMBINE: Record<ScatterKind, (x: Array, y: Array) => Array> = {
+  set: (_x, y) => y,
+  add: (x, y) => lax.add(x, y),
+  mul: (x, y) => lax.mul(x, y),
+  min: (x, y) => lax.min(x, y),
+  max: (x, y) => lax.max(x, y),
+};
+
+function scatterUpdate(
+  op: string,
+  kind: ScatterKind,
+  x: Array,
+  indices: readonly Index[],
+  values: ArrayLike,
+  opts: UpdateOptions,
+): Array {
+  const mode = checkMode(op, opts.mode);
+  const r = resolve(op, x.shape, indices);
+  const plan = buildPlan(op, r);
+  if (sizeOf(plan.sliceShape) === 0) return x;
+  checkNonEmptyAxes(op, r, plan);
+  const v = asArray(values, op, "values");
+  // As JAX: compute in the promoted type, then cast back to x's dtype.
+  const { dtype, weakType } = promoteTypes(x, v);
+  let y = lax.convertElementType(values, dtype, weakType);
+  if (!canBroadcast(y.shape, plan.sliceShape)) {
+    throw new Error(
+      `${op}: cannot broadcast values of shape ${shapeStr(y.shape)} to the indexed shape ${shapeStr(plan.sliceShape)}`,
+    );
+  }
+  y = broadcastTo(y, plan.sliceShape, op);
+  const gatherShape = plan.sliceShape.filter((_, k) => !plan.newaxisDims.includes(k));
+  if (plan.newaxisDims.length > 0) y = lax.reshape(y, gatherShape);
+  if (plan.reversedDims.length > 0) y = lax.rev(y, plan.reversedDims);
+  let xx = cast(x, dtype, weakType);
+  if (r.inserted.length > 0) xx = lax.expandDims(xx, r.inserted);
+  let out: Array;
+  if (plan.indices === null) out = COMBINE[kind](xx, y);
+  else {
+    out = SCATTER[kind](
+      xx,
+      plan.indices,
+      y,
+      {
+        updateWindowDims: plan.offsetDims,
+        insertedWindowDims: plan.collapsedSliceDims,
+        scatterDimsToOperandDims: plan.startIndexMap,
+      },
+      { mode: mode ?? null, ...hints(r, opts) },
+    );
+  }
+  if (r.inserted.length > 0) out = lax.squeeze(out, r.inserted);
+  return cast(out, x.dtype, x.weakType);
+}
+
+function canBroadcast(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const off = to.length - from.length;
+  return from.every((d, k) => d === 1 || d === to[off + k]);
+}
+
+/**
+ * `x.at(...indices)`: JAX's functional index updates. Out-of-bounds updates are
+ * dropped (mode "drop"); repeated indices accumulate for add/mul/min/max;
+ * values broadcast to the indexed shape and are cast to x's dtype.
+ */
+export class IndexUpdateRef {
+  constructor(
+    readonly array: Array,
+    readonly indices: readonly Index[],
+  ) {}
+
+  /** `x[idx]`, with an optional out-of-bounds mode ("clip", "fill" with fillValue). */
+  get(opts: GetOptions = {}): Array {
+    return readIndexed("x.at(...).get", this.array, this.indices, opts);
+  }
+  /** `x[idx] = v`. */
+  set(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return scatterUpdate("x.at(...).set", "set", this.array, this.indices, values, opts);
+  }
+  /** `x[idx] += v` (repeated indices accumulate). */
+  add(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return scatterUpdate("x.at(...).add", "add", this.array, this.indices, values, opts);
+  }
+  /** `x[idx] *= v` (repeated indices accumulate). */
+  mul(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return scatterUpdate("x.at(...).mul", "mul", this.array, this.indices, values, opts);
+  }
+  /** Alias of `mul`, as in JAX. */
+  multiply(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return this.mul(values, opts);
+  }
+  /** `x[idx] = minimum(x[idx], v)`. */
+  min(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return scatterUpdate("x.at(...).min", "min", this.array, this.indices, values, opts);
+  }
+  /** `x[idx] = maximum(x[idx], v)`. */
+  max(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return scatterUpdate("x.at(...).max", "max", this.array, this.indices, values, opts);
+  }
+  /** `x[idx] /= v`: as JAX, x divided by the scattered product of the values (a float result). */
+  divide(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return divide(this.array, this.scatteredProduct("x.at(...).divide", values, opts));
+  }
+  /** `x[idx] **= v`: as JAX, x to the power of the scattered product of the values. */
+  power(values: ArrayLike, opts: UpdateOptions = {}): Array {
+    return power(this.array, this.scatteredProduct("x.at(...).power", values, opts));
+  }
+
+  private scatteredProduct(op: string, values: ArrayLike, opts: UpdateOptions): Array {
+    const x = this.array;
+    const ones = lax.broadcastInDim(lax.convertElementType(1, x.dtype, x.weakType), x.shape, []);
+    return scatterUpdate(op, "mul", ones, this.indices, values, opts);
+  }
+}
+
+/** `x.at(...indices)`: the reference whose methods return updated copies of x. */
+export function at(x: Array, indices: readonly Index[]): IndexUpdateRef {
+  return new IndexUpdateRef(asArray(x, "x.at", "x"), indices);
+}
