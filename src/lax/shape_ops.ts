@@ -1,0 +1,597 @@
+/**
+ * Shape primitives: broadcast_in_dim, reshape, transpose, squeeze,
+ * concatenate, pad, rev and iota, plus jax.lax's wrappers built on them
+ * (expandDims, broadcast, broadcastedIota, collapse). Every kernel here is a
+ * copy: each output element is read from one input element (or is a fill
+ * value), so one strided-copy loop serves most of them.
+ */
+import { type Array, ArrayImpl } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
+import { type ArrayLike, asArray } from "../core/convert.js";
+import { Primitive } from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import { allocate, canonicalize, type DType, isBool, isDType, type TypedArray } from "../dtype.js";
+import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
+import {
+  checkArity,
+  checkDims,
+  intList,
+  scalarLike,
+  shapeArg,
+  showValue,
+  stridedCopy,
+  stridedWrite,
+  tuple,
+} from "./shape_util.js";
+
+function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
+  return [new ArrayImpl(aval, data)];
+}
+
+// --- broadcast_in_dim ------------------------------------------------------------
+
+export interface BroadcastInDimParams {
+  broadcast_dimensions: readonly number[];
+  shape: Shape;
+}
+
+function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Shape {
+  const op = "lax.broadcastInDim";
+  const { shape, broadcast_dimensions: dims } = p;
+  if (x.ndim !== dims.length) {
+    throw new Error(
+      `${op}: operand ndim must equal the length of broadcast_dimensions, got operand of shape ` +
+        `${tuple(x.shape)} and broadcast_dimensions ${tuple(dims)}`,
+    );
+  }
+  if (shape.length < x.ndim) {
+    throw new Error(
+      `${op}: target shape ${tuple(shape)} must have rank at least the operand's shape ${tuple(x.shape)}`,
+    );
+  }
+  for (const d of dims) {
+    if (d < 0 || d >= shape.length) {
+      throw new Error(
+        `${op}: broadcast_dimensions must be dimensions of the target shape, got ${tuple(dims)} ` +
+          `for operand shape ${tuple(x.shape)} and target shape ${tuple(shape)}`,
+      );
+    }
+  }
+  if (dims.some((d, i) => i > 0 && d <= dims[i - 1]!)) {
+    throw new Error(`${op}: broadcast_dimensions must be strictly increasing, got ${tuple(dims)}`);
+  }
+  x.shape.forEach((d, i) => {
+    if (d !== 1 && d !== shape[dims[i]!]) {
+      throw new Error(
+        `${op}: operand dimension sizes must be 1 or equal to their target dimensions; got operand ` +
+          `of shape ${tuple(x.shape)}, target shape ${tuple(shape)}, broadcast_dimensions ${tuple(dims)} ` +
+          `(operand dimension ${i} of size ${d} maps to target dimension ${dims[i]} of size ${shape[dims[i]!]})`,
+      );
+    }
+  });
+  return shape;
+}
+
+export const broadcastInDimP = new Primitive<BroadcastInDimParams>("broadcast_in_dim", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.broadcastInDim", avals, 1);
+    const x = avals[0]!;
+    return [x.withShape(broadcastInDimShape(x, p))];
+  },
+  impl: ([x], p) => {
+    const shape = broadcastInDimShape(x!.aval, p);
+    const xs = stridesOf(x!.shape);
+    const strides = new globalThis.Array<number>(shape.length).fill(0);
+    p.broadcast_dimensions.forEach((d, i) => {
+      strides[d] = x!.shape[i] === 1 ? 0 : xs[i]!;
+    });
+    return one(x!.aval.withShape(shape), stridedCopy(x!.data, x!.dtype, shape, strides, 0));
+  },
+});
+
+/**
+ * `lax.broadcastInDim(operand, shape, broadcastDimensions)`: operand
+ * dimension i becomes dimension broadcastDimensions[i] of the result (size 1
+ * or equal to it); the other result dimensions are new.
+ */
+export function broadcastInDim(
+  operand: ArrayLike,
+  shape: Shape,
+  broadcastDimensions: readonly number[],
+): Array {
+  const op = "lax.broadcastInDim";
+  const x = asArray(operand, op, "operand");
+  const s = shapeArg(op, "shape", shape);
+  const dims = intList(op, "broadcastDimensions", broadcastDimensions);
+  // As in JAX: a 0-d operand broadcast to a 0-d shape is itself.
+  if (x.ndim === 0 && s.length === 0 && dims.length === 0) return x;
+  return bind1(broadcastInDimP, [x], { broadcast_dimensions: dims, shape: s });
+}
+
+/** `lax.broadcast(operand, sizes)`: prepends dimensions of the given sizes. */
+export function broadcast(operand: ArrayLike, sizes: readonly number[]): Array {
+  const op = "lax.broadcast";
+  const x = asArray(operand, op, "operand");
+  const s = shapeArg(op, "sizes", sizes);
+  if (s.length === 0) return x;
+  const dims = x.shape.map((_, i) => s.length + i);
+  return broadcastInDim(x, [...s, ...x.shape], dims);
+}
+
+/** `lax.broadcastToRank(x, rank)`: prepends size-1 dimensions up to rank `rank`. */
+export function broadcastToRank(operand: ArrayLike, rank: number): Array {
+  const x = asArray(operand, "lax.broadcastToRank", "operand");
+  const extra = rank - x.ndim;
+  if (!Number.isInteger(rank) || extra < 0) {
+    throw new Error(
+      `lax.broadcastToRank: rank ${rank} must be an integer at least the operand's rank ${x.ndim}`,
+    );
+  }
+  return extra === 0 ? x : broadcast(x, new globalThis.Array<number>(extra).fill(1));
+}
+
+/**
+ * `lax.expandDims(array, dimensions)`: inserts size-1 dimensions at the given
+ * positions of the result (negative ones count from the result's end).
+ */
+export function expandDims(array: ArrayLike, dimensions: readonly number[]): Array {
+  const op = "lax.expandDims";
+  const x = asArray(array, op, "array");
+  const ndimOut = x.ndim + intList(op, "dimensions", dimensions).length;
+  const dims = dimensions.map((d) => normalizeAxis(d, ndimOut, op, "dimension"));
+  if (new Set(dims).size !== dims.length) {
+    throw new Error(`${op}: repeated axis in dimensions ${tuple(dimensions)}`);
+  }
+  const shape = [...x.shape];
+  for (const d of [...dims].sort((a, b) => a - b)) shape.splice(d, 0, 1);
+  const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  return broadcastInDim(x, shape, kept);
+}
+
+// --- reshape ----------------------------------------------------------------------
+
+export interface ReshapeParams {
+  /** A permutation applied before reshaping (jax.lax.reshape's `dimensions`), or null. */
+  dimensions: readonly number[] | null;
+  new_sizes: Shape;
+}
+
+function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
+  const op = "lax.reshape";
+  if (p.new_sizes.some((d) => d < 0)) {
+    throw new Error(`${op}: new_sizes must all be non-negative, got ${tuple(p.new_sizes)}`);
+  }
+  if (sizeOf(p.new_sizes) !== x.size) {
+    throw new Error(
+      `${op}: total size must be unchanged, got new_sizes ${tuple(p.new_sizes)} (of total size ` +
+        `${sizeOf(p.new_sizes)}) for operand of shape ${tuple(x.shape)} (of total size ${x.size})`,
+    );
+  }
+  if (p.dimensions !== null && !isPermutation(p.dimensions, x.ndim)) {
+    throw new Error(
+      `${op}: dimensions must be a permutation of the operand's dimensions, got ${tuple(p.dimensions)} ` +
+        `for operand of shape ${tuple(x.shape)}`,
+    );
+  }
+}
+
+export const reshapeP = new Primitive<ReshapeParams>("reshape", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.reshape", avals, 1);
+    reshapeCheck(avals[0]!, p);
+    return [avals[0]!.withShape(p.new_sizes)];
+  },
+  impl: ([x], p) => {
+    reshapeCheck(x!.aval, p);
+    const data = p.dimensions === null ? x!.data.slice() : transposeData(x!, p.dimensions);
+    return one(x!.aval.withShape(p.new_sizes), data);
+  },
+});
+
+/**
+ * `lax.reshape(operand, newSizes, dimensions?)`: row-major reshape; with
+ * `dimensions`, the operand is first transposed by that permutation.
+ */
+export function reshape(
+  operand: ArrayLike,
+  newSizes: Shape,
+  dimensions?: readonly number[] | null,
+): Array {
+  const op = "lax.reshape";
+  let x = asArray(operand, op, "operand");
+  const sizes = intList(op, "newSizes", newSizes);
+  if (dimensions !== undefined && dimensions !== null) {
+    x = transpose(x, intList(op, "dimensions", dimensions));
+  }
+  if (x.ndim === sizes.length && x.shape.every((d, i) => d === sizes[i])) return x;
+  return bind1(reshapeP, [x], { dimensions: null, new_sizes: sizes });
+}
+
+/** `lax.collapse(operand, startDimension, stopDimension?)`: merges dims [start, stop) into one. */
+export function collapse(
+  operand: ArrayLike,
+  startDimension: number,
+  stopDimension?: number | null,
+): Array {
+  const x = asArray(operand, "lax.collapse", "operand");
+  // Python slice semantics: negative bounds count from the end, out-of-range ones clip.
+  const clip = (d: number) => Math.min(Math.max(d < 0 ? d + x.ndim : d, 0), x.ndim);
+  const lo = clip(startDimension);
+  const hi = Math.max(
+    lo,
+    stopDimension === undefined || stopDimension === null ? x.ndim : clip(stopDimension),
+  );
+  const size = sizeOf(x.shape.slice(lo, hi));
+  return reshape(x, [...x.shape.slice(0, lo), size, ...x.shape.slice(hi)]);
+}
+
+// --- transpose --------------------------------------------------------------------
+
+export interface TransposeParams {
+  permutation: readonly number[];
+}
+
+function transposeShape(x: ShapedArray, perm: readonly number[]): number[] {
+  if (!isPermutation(perm, x.ndim)) {
+    throw new Error(
+      `lax.transpose: permutation ${tuple(perm)} is not a permutation of the operand's dimensions ` +
+        `(operand shape ${tuple(x.shape)}; expected an ordering of 0 to ${x.ndim - 1})`,
+    );
+  }
+  return perm.map((p) => x.shape[p]!);
+}
+
+function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
+  const shape = transposeShape(x.aval, perm);
+  const xs = stridesOf(x.shape);
+  return stridedCopy(
+    x.data,
+    x.dtype,
+    shape,
+    perm.map((p) => xs[p]!),
+    0,
+  );
+}
+
+export const transposeP = new Primitive<TransposeParams>("transpose", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.transpose", avals, 1);
+    return [avals[0]!.withShape(transposeShape(avals[0]!, p.permutation))];
+  },
+  impl: ([x], p) =>
+    one(
+      x!.aval.withShape(transposeShape(x!.aval, p.permutation)),
+      transposeData(x!, p.permutation),
+    ),
+});
+
+/** `lax.transpose(operand, permutation)`: result dimension i is operand dimension permutation[i]. */
+export function transpose(operand: ArrayLike, permutation: readonly number[]): Array {
+  const op = "lax.transpose";
+  const x = asArray(operand, op, "operand");
+  const perm = intList(op, "permutation", permutation);
+  if (perm.length === x.ndim && perm.every((p, i) => p === i)) return x;
+  return bind1(transposeP, [x], { permutation: perm });
+}
+
+// --- squeeze ----------------------------------------------------------------------
+
+export interface SqueezeParams {
+  dimensions: readonly number[];
+}
+
+function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] {
+  const op = "lax.squeeze";
+  checkDims(op, "dimensions", dims, x.shape);
+  const bad = dims.find((d) => x.shape[d] !== 1);
+  if (bad !== undefined) {
+    throw new Error(
+      `${op}: cannot squeeze dimension ${bad} of size ${x.shape[bad]} (only size-1 dimensions can ` +
+        `be removed); operand shape ${tuple(x.shape)}, dimensions ${tuple(dims)}`,
+    );
+  }
+  return x.shape.filter((_, i) => !dims.includes(i));
+}
+
+export const squeezeP = new Primitive<SqueezeParams>("squeeze", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.squeeze", avals, 1);
+    return [avals[0]!.withShape(squeezeShape(avals[0]!, p.dimensions))];
+  },
+  impl: ([x], p) => one(x!.aval.withShape(squeezeShape(x!.aval, p.dimensions)), x!.data.slice()),
+});
+
+/** `lax.squeeze(array, dimensions)`: removes the given size-1 dimensions (negative count from the end). */
+export function squeeze(array: ArrayLike, dimensions: readonly number[]): Array {
+  const op = "lax.squeeze";
+  const x = asArray(array, op, "array");
+  const dims = intList(op, "dimensions", dimensions).map((d) =>
+    normalizeAxis(d, x.ndim, op, "dimension"),
+  );
+  if (dims.length === 0) return x;
+  return bind1(squeezeP, [x], { dimensions: [...dims].sort((a, b) => a - b) });
+}
+
+// --- concatenate --------------------------------------------------------------------
+
+export interface ConcatenateParams {
+  dimension: number;
+}
+
+function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArray {
+  const op = "lax.concatenate";
+  if (avals.length === 0) throw new Error(`${op}: expects at least one operand, got 0`);
+  const shapes = () => avals.map((a) => tuple(a.shape)).join(", ");
+  const first = avals[0]!;
+  if (avals.some((a) => a.dtype !== first.dtype)) {
+    throw new TypeError(
+      `${op} requires operands to have the same dtype, got ${avals.map((a) => a.dtype).join(", ")}`,
+    );
+  }
+  if (avals.some((a) => a.ndim !== first.ndim)) {
+    throw new Error(`${op}: cannot concatenate arrays of different ranks, got shapes ${shapes()}`);
+  }
+  if (!Number.isInteger(dim) || dim < 0 || dim >= first.ndim) {
+    throw new Error(
+      `${op}: dimension ${dim} is out of bounds for shapes ${shapes()}` +
+        (first.ndim > 0
+          ? ` (allowed: 0 to ${first.ndim - 1})`
+          : " (0-d arrays cannot be concatenated)"),
+    );
+  }
+  if (avals.some((a) => a.shape.some((d, i) => i !== dim && d !== first.shape[i]))) {
+    throw new Error(
+      `${op}: operand shapes must be equal except in the concatenated dimension ${dim}, got ${shapes()}`,
+    );
+  }
+  const shape = [...first.shape];
+  shape[dim] = avals.reduce((s, a) => s + a.shape[dim]!, 0);
+  return new ShapedArray(
+    shape,
+    first.dtype,
+    avals.every((a) => a.weakType),
+  );
+}
+
+export const concatenateP = new Primitive<ConcatenateParams>("concatenate", {
+  abstractEval: (avals, p) => [concatenateAval(avals, p.dimension)],
+  impl: (args, p) => {
+    const aval = concatenateAval(
+      args.map((a) => a.aval),
+      p.dimension,
+    );
+    const out = allocate(aval.dtype, aval.size);
+    // Each operand contributes a block of rows of length (its dim size × inner size).
+    const outer = sizeOf(aval.shape.slice(0, p.dimension));
+    const inner = sizeOf(aval.shape.slice(p.dimension + 1));
+    const outRow = aval.shape[p.dimension]! * inner;
+    let col = 0;
+    for (const a of args) {
+      const row = a.shape[p.dimension]! * inner;
+      for (let o = 0; o < outer; o++) {
+        out.set(a.data.subarray(o * row, (o + 1) * row), o * outRow + col);
+      }
+      col += row;
+    }
+    return one(aval, out);
+  },
+});
+
+/** `lax.concatenate(operands, dimension)`: joins arrays of equal dtype along `dimension`. */
+export function concatenate(operands: readonly ArrayLike[], dimension: number): Array {
+  const op = "lax.concatenate";
+  if (!globalThis.Array.isArray(operands)) {
+    throw new TypeError(`${op}: operands must be a list of arrays, got ${showValue(operands)}`);
+  }
+  const xs = operands.map((x, i) => asArray(x, op, `operands[${i}]`));
+  if (xs.length === 1) return xs[0]!;
+  return bind1(concatenateP, xs, { dimension });
+}
+
+// --- pad --------------------------------------------------------------------------
+
+export type PaddingConfig = readonly (readonly [number, number, number])[];
+export interface PadParams {
+  padding_config: PaddingConfig;
+}
+
+function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedArray {
+  const op = "lax.pad";
+  if (x.dtype !== v.dtype) {
+    throw new TypeError(
+      `${op}: operand and padding_value must have the same dtype, got ${x.dtype} and ${v.dtype}`,
+    );
+  }
+  if (v.ndim !== 0) {
+    throw new Error(`${op}: padding_value must be a scalar, got shape ${tuple(v.shape)}`);
+  }
+  const cfg = JSON.stringify(config);
+  if (config.length !== x.ndim) {
+    throw new Error(
+      `${op}: padding_config must have one (lo, hi, interior) triple per operand dimension, got ` +
+        `${cfg} for operand of shape ${tuple(x.shape)}`,
+    );
+  }
+  if (config.some((c) => c[2] < 0)) {
+    throw new Error(`${op}: interior padding must be non-negative, got padding_config ${cfg}`);
+  }
+  const shape = x.shape.map((d, i) => {
+    const [lo, hi, interior] = config[i]!;
+    return lo + hi + d + Math.max(0, d - 1) * interior;
+  });
+  if (shape.some((d) => d < 0)) {
+    throw new Error(
+      `${op}: dimension sizes after padding must be non-negative, got ${tuple(shape)} for ` +
+        `padding_config ${cfg} and operand of shape ${tuple(x.shape)}`,
+    );
+  }
+  return new ShapedArray(shape, x.dtype, x.weakType && v.weakType);
+}
+
+export const padP = new Primitive<PadParams>("pad", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.pad", avals, 2);
+    return [padAval(avals[0]!, avals[1]!, p.padding_config)];
+  },
+  impl: ([x, v], p) => {
+    const aval = padAval(x!.aval, v!.aval, p.padding_config);
+    const out = allocate(aval.dtype, aval.size);
+    out.fill(v!.data[0]!);
+    // Operand element i lands at lo + i·(interior + 1); keep the elements that land inside.
+    const os = stridesOf(aval.shape);
+    const xs = stridesOf(x!.shape);
+    const first: number[] = [];
+    const kept: number[] = [];
+    p.padding_config.forEach(([lo, , interior], d) => {
+      const step = interior + 1;
+      const i0 = Math.max(0, Math.ceil(-lo / step));
+      const i1 = Math.min(x!.shape[d]! - 1, Math.floor((aval.shape[d]! - 1 - lo) / step));
+      first.push(i0);
+      kept.push(Math.max(0, i1 - i0 + 1));
+    });
+    if (sizeOf(kept) === 0) return one(aval, out);
+    const src = stridedCopy(
+      x!.data,
+      x!.dtype,
+      kept,
+      xs,
+      first.reduce((o, i, d) => o + i * xs[d]!, 0),
+    );
+    const dstStrides = os.map((s, d) => s * (p.padding_config[d]![2] + 1));
+    const dst0 = first.reduce((o, i, d) => {
+      const [lo, , interior] = p.padding_config[d]!;
+      return o + (lo + i * (interior + 1)) * os[d]!;
+    }, 0);
+    stridedWrite(out, src, kept, dstStrides, dst0);
+    return one(aval, out);
+  },
+});
+
+/**
+ * `lax.pad(operand, paddingValue, paddingConfig)`: per dimension a
+ * `[lo, hi, interior]` triple; negative lo/hi remove elements, interior
+ * inserts values between elements. A JS number padding value takes the
+ * operand's dtype.
+ */
+export function pad(
+  operand: ArrayLike,
+  paddingValue: ArrayLike,
+  paddingConfig: readonly (readonly number[])[],
+): Array {
+  const op = "lax.pad";
+  const x = asArray(operand, op, "operand");
+  const v = scalarLike(paddingValue, x.dtype, op, "paddingValue");
+  if (!globalThis.Array.isArray(paddingConfig)) {
+    throw new TypeError(`${op}: paddingConfig must be a list of [lo, hi, interior] triples`);
+  }
+  const cfg = paddingConfig.map((c, i) => {
+    const t = intList(op, `paddingConfig[${i}]`, c);
+    if (t.length !== 3) {
+      throw new TypeError(
+        `${op}: paddingConfig[${i}] must be a [lo, hi, interior] triple, got ${tuple(t)}`,
+      );
+    }
+    return t as unknown as readonly [number, number, number];
+  });
+  return bind1(padP, [x, v], { padding_config: cfg });
+}
+
+// --- rev --------------------------------------------------------------------------
+
+export interface RevParams {
+  dimensions: readonly number[];
+}
+
+export const revP = new Primitive<RevParams>("rev", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.rev", avals, 1);
+    checkDims("lax.rev", "dimensions", p.dimensions, avals[0]!.shape);
+    return [avals[0]!];
+  },
+  impl: ([x], p) => {
+    checkDims("lax.rev", "dimensions", p.dimensions, x!.shape);
+    const strides = stridesOf(x!.shape);
+    let offset = 0;
+    for (const d of p.dimensions) {
+      offset += (x!.shape[d]! - 1) * strides[d]!;
+      strides[d] = -strides[d]!;
+    }
+    const empty = x!.size === 0;
+    return one(x!.aval, stridedCopy(x!.data, x!.dtype, x!.shape, strides, empty ? 0 : offset));
+  },
+});
+
+/** `lax.rev(operand, dimensions)`: reverses the order of elements along the given dimensions. */
+export function rev(operand: ArrayLike, dimensions: readonly number[]): Array {
+  const op = "lax.rev";
+  const x = asArray(operand, op, "operand");
+  return bind1(revP, [x], { dimensions: intList(op, "dimensions", dimensions) });
+}
+
+// --- iota -------------------------------------------------------------------------
+
+export interface IotaParams {
+  dimension: number;
+  dtype: DType;
+  shape: Shape;
+}
+
+function iotaAval(p: IotaParams): ShapedArray {
+  const op = "lax.broadcastedIota";
+  if (!isDType(p.dtype) || isBool(p.dtype)) {
+    throw new TypeError(
+      `${op} does not accept dtype ${String(p.dtype)}; accepted dtypes: int32, uint32, float32, float64`,
+    );
+  }
+  if (p.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`${op}: shape must be a list of non-negative integers, got ${tuple(p.shape)}`);
+  }
+  if (!Number.isInteger(p.dimension) || p.dimension < 0 || p.dimension >= p.shape.length) {
+    throw new Error(
+      `${op}: dimension ${p.dimension} is out of bounds for shape ${tuple(p.shape)}` +
+        (p.shape.length > 0 ? ` (allowed: 0 to ${p.shape.length - 1})` : ""),
+    );
+  }
+  return new ShapedArray(p.shape, p.dtype, false);
+}
+
+export const iotaP = new Primitive<IotaParams>("iota", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.iota", avals, 0);
+    return [iotaAval(p)];
+  },
+  impl: (_, p) => {
+    const aval = iotaAval(p);
+    const out = allocate(aval.dtype, aval.size);
+    const inner = sizeOf(p.shape.slice(p.dimension + 1));
+    const n = p.shape[p.dimension]!;
+    for (let i = 0; i < out.length; i++) out[i] = Math.floor(i / inner) % n;
+    return one(aval, out);
+  },
+});
+
+function iotaDtype(op: string, dtype: DType): DType {
+  if (!isDType(dtype)) {
+    throw new TypeError(
+      `${op}: dtype must be one of float32, float64, int32, uint32; got ${String(dtype)}`,
+    );
+  }
+  return canonicalize(dtype);
+}
+
+/** `lax.iota(dtype, size)`: [0, 1, ..., size - 1]. */
+export function iota(dtype: DType, size: number): Array {
+  const op = "lax.iota";
+  if (!Number.isInteger(size) || size < 0) {
+    throw new Error(`${op}: size must be a non-negative integer, got ${String(size)}`);
+  }
+  return bind1(iotaP, [], { dimension: 0, dtype: iotaDtype(op, dtype), shape: [size] });
+}
+
+/** `lax.broadcastedIota(dtype, shape, dimension)`: each element's index along `dimension`. */
+export function broadcastedIota(dtype: DType, shape: Shape, dimension: number): Array {
+  const op = "lax.broadcastedIota";
+  const s = shapeArg(op, "shape", shape);
+  const dim = normalizeAxis(dimension, s.length, op, "dimension");
+  return bind1(iotaP, [], { dimension: dim, dtype: iotaDtype(op, dtype), shape: s });
+}

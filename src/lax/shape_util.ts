@@ -1,0 +1,162 @@
+/**
+ * Helpers shared by the shape, slicing and gather/scatter primitives:
+ * argument checks with clear errors, and strided copy loops. Internal: not
+ * part of the public `lax` namespace.
+ */
+import { type Array, ArrayImpl } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
+import { type ArrayLike, asArray, scalarAval } from "../core/convert.js";
+import {
+  allocate,
+  castScalar,
+  type DType,
+  isBool,
+  promoteTypes,
+  type TypedArray,
+} from "../dtype.js";
+import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+
+/** Python tuple text of a list of ints, as JAX prints shapes and dimension lists. */
+export const tuple = (xs: readonly number[]): string => shapeStr(xs);
+
+/** Checks that `xs` is a JS array of integers (optionally non-negative) and copies it. */
+export function intList(op: string, arg: string, xs: unknown, nonNegative = false): number[] {
+  if (!globalThis.Array.isArray(xs) || !xs.every((x) => Number.isInteger(x))) {
+    throw new TypeError(`${op}: ${arg} must be a list of integers, got ${showValue(xs)}`);
+  }
+  if (nonNegative && xs.some((x: number) => x < 0)) {
+    throw new Error(`${op}: ${arg} must be non-negative, got ${tuple(xs as number[])}`);
+  }
+  return [...(xs as number[])];
+}
+
+/** A shape argument: a list of non-negative integers. */
+export function shapeArg(op: string, arg: string, shape: unknown): number[] {
+  return intList(op, arg, shape, true);
+}
+
+export function showValue(x: unknown): string {
+  if (globalThis.Array.isArray(x)) return `[${x.map(showValue).join(", ")}]`;
+  if (typeof x === "object" && x !== null) return `an object of type ${x.constructor?.name}`;
+  return String(x);
+}
+
+/** Checks that `dims` are distinct and in [0, ndim); `what` names the list in errors. */
+export function checkDims(op: string, what: string, dims: readonly number[], shape: Shape): void {
+  for (const d of dims) {
+    if (d < 0 || d >= shape.length) {
+      throw new Error(
+        `${op}: ${what} ${tuple(dims)} contains ${d}, out of bounds for an operand of shape ` +
+          `${tuple(shape)}` +
+          (shape.length > 0
+            ? ` (allowed: 0 to ${shape.length - 1})`
+            : " (a 0-d array has no dimensions)"),
+      );
+    }
+  }
+  if (new Set(dims).size !== dims.length) {
+    throw new Error(`${op}: ${what} must be unique, got ${tuple(dims)}`);
+  }
+}
+
+export function checkArity(op: string, avals: readonly ShapedArray[], n: number): void {
+  if (avals.length !== n) {
+    throw new TypeError(`${op} takes ${n} operand${n === 1 ? "" : "s"}, got ${avals.length}`);
+  }
+}
+
+export function describeAval(a: ShapedArray): string {
+  return `${a.dtype}${tuple(a.shape)}${a.weakType ? " (weak)" : ""}`;
+}
+
+/**
+ * A JS number (weakly typed) becomes a 0-d array of `dtype` when JAX's weak
+ * typing allows it (an integral number for an int dtype, any number for a
+ * float dtype); anything else is returned as an array unchanged, for the
+ * primitive's dtype check to judge.
+ */
+export function scalarLike(x: ArrayLike, dtype: DType, op: string, arg: string): Array {
+  if (typeof x === "number") {
+    const aval = scalarAval(x);
+    if (promoteTypes({ dtype, weakType: false }, aval).dtype === dtype && !isBool(dtype)) {
+      return ArrayImpl.scalar(castScalar(x, dtype), dtype, true);
+    }
+  }
+  return asArray(x, op, arg);
+}
+
+/**
+ * Walks the row-major indices i of `shape` one innermost row at a time,
+ * tracking two strided offsets `a0 + Σ_k i_k·sa[k]` and `b0 + Σ_k i_k·sb[k]`:
+ * `row(a, b)` gets them at the row's first element (its elements follow
+ * `sa[last]` and `sb[last]` apart). Shapes with no elements call nothing.
+ */
+export function forEachRow(
+  shape: Shape,
+  sa: readonly number[],
+  a0: number,
+  sb: readonly number[],
+  b0: number,
+  row: (a: number, b: number) => void,
+): void {
+  const nd = shape.length;
+  if (shape.includes(0)) return;
+  const idx = new globalThis.Array<number>(Math.max(nd - 1, 0)).fill(0);
+  let a = a0;
+  let b = b0;
+  for (;;) {
+    row(a, b);
+    // Advance the odometer over the outer dimensions.
+    let k = nd - 2;
+    for (; k >= 0; k--) {
+      a += sa[k]!;
+      b += sb[k]!;
+      if (++idx[k]! < shape[k]!) break;
+      a -= sa[k]! * shape[k]!;
+      b -= sb[k]! * shape[k]!;
+      idx[k] = 0;
+    }
+    if (k < 0) return;
+  }
+}
+
+/** The length and the two strides of the innermost rows walked by forEachRow. */
+export function innerRow(shape: Shape, sa: readonly number[], sb: readonly number[]): number[] {
+  const nd = shape.length;
+  return nd === 0 ? [1, 0, 0] : [shape[nd - 1]!, sa[nd - 1]!, sb[nd - 1]!];
+}
+
+/**
+ * out[i] = src[offset + Σ_k i_k·strides[k]] over the row-major indices i of
+ * `outShape`; strides may be 0 (broadcast) or negative (reversal).
+ */
+export function stridedCopy(
+  src: TypedArray,
+  dtype: DType,
+  outShape: Shape,
+  strides: readonly number[],
+  offset: number,
+): TypedArray {
+  const out = allocate(dtype, sizeOf(outShape));
+  const os = stridesOf(outShape);
+  const [n, s] = innerRow(outShape, strides, os);
+  forEachRow(outShape, strides, offset, os, 0, (p, o) => {
+    for (let j = 0; j < n!; j++, p += s!) out[o + j] = src[p]!;
+  });
+  return out;
+}
+
+/** The converse of stridedCopy: dst[offset + Σ_k i_k·strides[k]] = src[i] over the indices i of `shape`. */
+export function stridedWrite(
+  dst: TypedArray,
+  src: TypedArray,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+): void {
+  const ss = stridesOf(shape);
+  const [n, s] = innerRow(shape, strides, ss);
+  forEachRow(shape, strides, offset, ss, 0, (p, o) => {
+    for (let j = 0; j < n!; j++, p += s!) dst[p] = src[o + j]!;
+  });
+}

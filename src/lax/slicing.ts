@@ -1,0 +1,379 @@
+/**
+ * Slicing primitives: static `slice`, `dynamic_slice` and
+ * `dynamic_update_slice` (start indices clamped into range, as XLA does),
+ * and jax.lax's one-dimension wrappers. Gather and scatter live in
+ * gather_scatter.ts and are re-exported from here.
+ */
+import { type Array, ArrayImpl } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
+import { type ArrayLike, asArray } from "../core/convert.js";
+import { Primitive } from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import { type DType, isInteger, isUnsigned } from "../dtype.js";
+import { normalizeAxis, type Shape, stridesOf } from "../shape.js";
+import { add, lt, selectN } from "./elementwise.js";
+import { expandDims, squeeze } from "./shape_ops.js";
+import {
+  checkArity,
+  describeAval,
+  intList,
+  scalarLike,
+  shapeArg,
+  stridedCopy,
+  stridedWrite,
+  tuple,
+} from "./shape_util.js";
+
+export * from "./gather_scatter.js";
+
+// --- slice ----------------------------------------------------------------------
+
+export interface SliceParams {
+  limit_indices: readonly number[];
+  start_indices: readonly number[];
+  /** null: unit strides (as JAX's `strides=None`). */
+  strides: readonly number[] | null;
+}
+
+function sliceShape(x: ShapedArray, p: SliceParams): number[] {
+  const op = "lax.slice";
+  const { start_indices: start, limit_indices: limit } = p;
+  const strides = p.strides ?? x.shape.map(() => 1);
+  const lists = `start_indices ${tuple(start)}, limit_indices ${tuple(limit)}`;
+  if (start.length !== x.ndim || limit.length !== x.ndim || strides.length !== x.ndim) {
+    throw new Error(
+      `${op}: start_indices, limit_indices and strides need one entry per operand dimension; got ` +
+        `${lists}${p.strides === null ? "" : `, strides ${tuple(strides)}`} for operand of shape ${tuple(x.shape)}`,
+    );
+  }
+  x.shape.forEach((d, i) => {
+    if (start[i]! < 0 || limit[i]! < start[i]! || limit[i]! > d) {
+      throw new Error(
+        `${op}: need 0 <= start <= limit <= size in each dimension; got ${lists} for operand of ` +
+          `shape ${tuple(x.shape)} (dimension ${i})`,
+      );
+    }
+  });
+  if (strides.some((s) => s < 1)) {
+    throw new Error(`${op}: strides must be positive, got ${tuple(strides)}`);
+  }
+  return x.shape.map((_, i) => Math.ceil((limit[i]! - start[i]!) / strides[i]!));
+}
+
+export const sliceP = new Primitive<SliceParams>("slice", {
+  abstractEval: (avals, p) => {
+    checkArity("lax.slice", avals, 1);
+    return [avals[0]!.withShape(sliceShape(avals[0]!, p))];
+  },
+  impl: ([x], p) => {
+    const shape = sliceShape(x!.aval, p);
+    const xs = stridesOf(x!.shape);
+    const offset = p.start_indices.reduce((o, s, i) => o + s * xs[i]!, 0);
+    const strides = xs.map((s, i) => s * (p.strides?.[i] ?? 1));
+    const empty = shape.includes(0);
+    const data = stridedCopy(x!.data, x!.dtype, shape, strides, empty ? 0 : offset);
+    return [new ArrayImpl(x!.aval.withShape(shape), data)];
+  },
+});
+
+/** `lax.slice(operand, startIndices, limitIndices, strides?)`: operand[start:limit:stride] per dimension. */
+export function slice(
+  operand: ArrayLike,
+  startIndices: readonly number[],
+  limitIndices: readonly number[],
+  strides?: readonly number[] | null,
+): Array {
+  const op = "lax.slice";
+  const x = asArray(operand, op, "operand");
+  return bind1(sliceP, [x], {
+    limit_indices: intList(op, "limitIndices", limitIndices),
+    start_indices: intList(op, "startIndices", startIndices),
+    strides: strides === undefined || strides === null ? null : intList(op, "strides", strides),
+  });
+}
+
+/**
+ * `lax.sliceInDim(operand, startIndex, limitIndex, stride = 1, axis = 0)`:
+ * `operand[..., start:limit:stride]` along `axis`; null bounds mean the
+ * whole axis and negative ones count from the end, as in Python.
+ */
+export function sliceInDim(
+  operand: ArrayLike,
+  startIndex: number | null,
+  limitIndex: number | null,
+  stride = 1,
+  axis = 0,
+): Array {
+  const op = "lax.sliceInDim";
+  const x = asArray(operand, op, "operand");
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  const n = x.shape[ax]!;
+  const fix = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? v + n : v);
+  const start = x.shape.map(() => 0);
+  const limit = [...x.shape];
+  const strides = x.shape.map(() => 1);
+  start[ax] = fix(startIndex, 0);
+  limit[ax] = fix(limitIndex, n);
+  strides[ax] = stride;
+  return slice(x, start, limit, strides);
+}
+
+/** `lax.indexInDim(operand, index, axis = 0, keepdims = true)`: static integer indexing along `axis`. */
+export function indexInDim(operand: ArrayLike, index: number, axis = 0, keepdims = true): Array {
+  const op = "lax.indexInDim";
+  const x = asArray(operand, op, "operand");
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  const n = x.shape[ax]!;
+  const i = index < 0 ? index + n : index;
+  if (!Number.isInteger(index) || i < 0 || i >= n) {
+    throw new RangeError(`${op}: index ${index} is out of bounds for axis ${ax} with size ${n}`);
+  }
+  const r = sliceInDim(x, i, i + 1, 1, ax);
+  return keepdims ? r : squeeze(r, [ax]);
+}
+
+// --- dynamic indices ------------------------------------------------------------
+
+/** Checks that the index operands are 0-d integers of one dtype (as XLA requires). */
+function checkIndices(op: string, idx: readonly ShapedArray[], ndim: number): void {
+  if (idx.length !== ndim) {
+    throw new Error(
+      `${op}: needs one start index per operand dimension (${ndim}), got ${idx.length}`,
+    );
+  }
+  const bad = idx.findIndex((i) => i.ndim !== 0);
+  if (bad >= 0) {
+    throw new TypeError(
+      `${op}: start indices must be scalars, got index ${bad} of shape ${tuple(idx[bad]!.shape)}`,
+    );
+  }
+  if (idx.some((i) => !isInteger(i.dtype) || i.dtype !== idx[0]!.dtype)) {
+    throw new TypeError(
+      `${op}: start indices must be integers of the same dtype, got ${idx.map((i) => i.dtype).join(", ")}`,
+    );
+  }
+}
+
+/** XLA's rule: each start index is clamped so that the whole window lies inside the operand. */
+function clampedStarts(indices: readonly ArrayImpl[], shape: Shape, window: Shape): number[] {
+  return indices.map((i, d) => Math.min(Math.max(Number(i.data[0]!), 0), shape[d]! - window[d]!));
+}
+
+export interface AllowNegative {
+  /** Negative start indices count from the end of their dimension (default true). */
+  allowNegativeIndices?: boolean | readonly boolean[];
+}
+
+/**
+ * The wrappers' index conversion: JS numbers become int32 (negative ones
+ * wrapped when allowed); a signed Array index i becomes `i < 0 ? i + size : i`.
+ */
+function startIndexArrays(
+  op: string,
+  x: Array,
+  startIndices: readonly ArrayLike[],
+  allowNegative: boolean | readonly boolean[] = true,
+): Array[] {
+  if (!globalThis.Array.isArray(startIndices) || startIndices.length !== x.ndim) {
+    throw new Error(
+      `${op}: startIndices must list one index per operand dimension (${x.ndim}), got ` +
+        `${globalThis.Array.isArray(startIndices) ? startIndices.length : String(startIndices)}`,
+    );
+  }
+  return startIndices.map((s, d) => {
+    const allow = typeof allowNegative === "boolean" ? allowNegative : allowNegative[d] !== false;
+    const size = x.shape[d]!;
+    if (typeof s === "number") {
+      if (!Number.isInteger(s)) throw new TypeError(`${op}: start index ${s} is not an integer`);
+      if (s < 0 && !allow) {
+        throw new RangeError(
+          `${op}: index ${s} is out of bounds for dimension ${d} of size ${size}`,
+        );
+      }
+      return ArrayImpl.scalar(s < 0 ? s + size : s, "int32");
+    }
+    const i = asArray(s, op, `startIndices[${d}]`);
+    if (!allow || !isInteger(i.dtype) || isUnsigned(i.dtype) || i.ndim !== 0) return i;
+    return selectN(lt(i, 0), i, add(i, size));
+  });
+}
+
+// --- dynamic_slice -------------------------------------------------------------
+
+export interface DynamicSliceParams {
+  slice_sizes: Shape;
+}
+
+function dynamicSliceAval(avals: readonly ShapedArray[], sizes: Shape): ShapedArray {
+  const op = "lax.dynamicSlice";
+  if (avals.length < 1) throw new TypeError(`${op} takes an operand and start indices`);
+  const [x, ...idx] = avals;
+  checkIndices(op, idx, x!.ndim);
+  if (sizes.length !== x!.ndim || sizes.some((s, i) => s < 0 || s > x!.shape[i]!)) {
+    throw new Error(
+      `${op}: slice_sizes must have one non-negative entry per operand dimension, each at most ` +
+        `that dimension's size; got slice_sizes ${tuple(sizes)} for operand of shape ${tuple(x!.shape)}`,
+    );
+  }
+  return x!.withShape(sizes);
+}
+
+export const dynamicSliceP = new Primitive<DynamicSliceParams>("dynamic_slice", {
+  abstractEval: (avals, p) => [dynamicSliceAval(avals, p.slice_sizes)],
+  impl: (args, p) => {
+    const aval = dynamicSliceAval(
+      args.map((a) => a.aval),
+      p.slice_sizes,
+    );
+    const [x, ...idx] = args;
+    const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
+    const xs = stridesOf(x!.shape);
+    const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
+    return [new ArrayImpl(aval, stridedCopy(x!.data, x!.dtype, aval.shape, xs, offset))];
+  },
+});
+
+/**
+ * `lax.dynamicSlice(operand, startIndices, sliceSizes)`: a slice of static
+ * size at (possibly traced) start indices; each start is clamped so that the
+ * slice fits, as in XLA. Negative indices count from the end.
+ */
+export function dynamicSlice(
+  operand: ArrayLike,
+  startIndices: readonly ArrayLike[],
+  sliceSizes: Shape,
+  options: AllowNegative = {},
+): Array {
+  const op = "lax.dynamicSlice";
+  const x = asArray(operand, op, "operand");
+  const idx = startIndexArrays(op, x, startIndices, options.allowNegativeIndices);
+  return bind1(dynamicSliceP, [x, ...idx], { slice_sizes: shapeArg(op, "sliceSizes", sliceSizes) });
+}
+
+/** A zero index of the dtype of `index` (int32 for a JS number), for the untouched dimensions. */
+function zeroIndex(index: ArrayLike): Array {
+  const dtype: DType = typeof index === "number" ? "int32" : asArray(index, "lax").dtype;
+  return ArrayImpl.scalar(0, isInteger(dtype) ? dtype : "int32");
+}
+
+/** `lax.dynamicSliceInDim(operand, startIndex, sliceSize, axis = 0)`. */
+export function dynamicSliceInDim(
+  operand: ArrayLike,
+  startIndex: ArrayLike,
+  sliceSize: number,
+  axis = 0,
+  options: { allowNegativeIndices?: boolean } = {},
+): Array {
+  const op = "lax.dynamicSliceInDim";
+  const x = asArray(operand, op, "operand");
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  const zero = zeroIndex(startIndex);
+  const starts = x.shape.map((_, d) => (d === ax ? startIndex : zero));
+  const sizes = x.shape.map((s, d) => (d === ax ? sliceSize : s));
+  const allow = x.shape.map((_, d) => d === ax && options.allowNegativeIndices !== false);
+  return dynamicSlice(x, starts, sizes, { allowNegativeIndices: allow });
+}
+
+/** `lax.dynamicIndexInDim(operand, index, axis = 0, keepdims = true)`: traced integer indexing. */
+export function dynamicIndexInDim(
+  operand: ArrayLike,
+  index: ArrayLike,
+  axis = 0,
+  keepdims = true,
+  options: { allowNegativeIndices?: boolean } = {},
+): Array {
+  const x = asArray(operand, "lax.dynamicIndexInDim", "operand");
+  const ax = normalizeAxis(axis, x.ndim, "lax.dynamicIndexInDim", "axis");
+  const r = dynamicSliceInDim(x, index, 1, ax, options);
+  return keepdims ? r : squeeze(r, [ax]);
+}
+
+// --- dynamic_update_slice ------------------------------------------------------
+
+function dynamicUpdateSliceAval(avals: readonly ShapedArray[]): ShapedArray {
+  const op = "lax.dynamicUpdateSlice";
+  if (avals.length < 2) throw new TypeError(`${op} takes an operand, an update and start indices`);
+  const [x, u, ...idx] = avals;
+  if (x!.dtype !== u!.dtype) {
+    throw new TypeError(
+      `${op} requires operand and update to have the same dtype, got operand ${describeAval(x!)} ` +
+        `and update ${describeAval(u!)}`,
+    );
+  }
+  if (u!.ndim !== x!.ndim || u!.shape.some((d, i) => d > x!.shape[i]!)) {
+    throw new Error(
+      `${op}: update must have the operand's rank and fit inside it, got update shape ` +
+        `${tuple(u!.shape)} for operand shape ${tuple(x!.shape)}`,
+    );
+  }
+  checkIndices(op, idx, x!.ndim);
+  return x!;
+}
+
+export const dynamicUpdateSliceP = new Primitive("dynamic_update_slice", {
+  abstractEval: (avals) => [dynamicUpdateSliceAval(avals)],
+  impl: (args) => {
+    const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));
+    const [x, u, ...idx] = args;
+    const out = x!.data.slice();
+    if (u!.size === 0) return [new ArrayImpl(aval, out)];
+    const starts = clampedStarts(idx, x!.shape, u!.shape);
+    const xs = stridesOf(x!.shape);
+    const offset = starts.reduce((o, s, i) => o + s * xs[i]!, 0);
+    stridedWrite(out, u!.data, u!.shape, xs, offset);
+    return [new ArrayImpl(aval, out)];
+  },
+});
+
+/**
+ * `lax.dynamicUpdateSlice(operand, update, startIndices)`: operand with
+ * `update` written at the (clamped) start indices.
+ */
+export function dynamicUpdateSlice(
+  operand: ArrayLike,
+  update: ArrayLike,
+  startIndices: readonly ArrayLike[],
+  options: AllowNegative = {},
+): Array {
+  const op = "lax.dynamicUpdateSlice";
+  const x = asArray(operand, op, "operand");
+  const u = scalarLike(update, x.dtype, op, "update");
+  const idx = startIndexArrays(op, x, startIndices, options.allowNegativeIndices);
+  return bind1(dynamicUpdateSliceP, [x, u, ...idx], {});
+}
+
+/** `lax.dynamicUpdateSliceInDim(operand, update, startIndex, axis)`. */
+export function dynamicUpdateSliceInDim(
+  operand: ArrayLike,
+  update: ArrayLike,
+  startIndex: ArrayLike,
+  axis: number,
+  options: { allowNegativeIndices?: boolean } = {},
+): Array {
+  const op = "lax.dynamicUpdateSliceInDim";
+  const x = asArray(operand, op, "operand");
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  const zero = zeroIndex(startIndex);
+  const starts = x.shape.map((_, d) => (d === ax ? startIndex : zero));
+  const allow = x.shape.map((_, d) => d === ax && options.allowNegativeIndices !== false);
+  return dynamicUpdateSlice(x, update, starts, { allowNegativeIndices: allow });
+}
+
+/**
+ * `lax.dynamicUpdateIndexInDim(operand, update, index, axis)`: writes a
+ * size-1 slice; `update` may omit the size-1 `axis`.
+ */
+export function dynamicUpdateIndexInDim(
+  operand: ArrayLike,
+  update: ArrayLike,
+  index: ArrayLike,
+  axis: number,
+  options: { allowNegativeIndices?: boolean } = {},
+): Array {
+  const op = "lax.dynamicUpdateIndexInDim";
+  const x = asArray(operand, op, "operand");
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  let u = scalarLike(update, x.dtype, op, "update");
+  if (u.ndim === x.ndim - 1) u = expandDims(u, [ax]);
+  return dynamicUpdateSliceInDim(x, u, index, ax, options);
+}
