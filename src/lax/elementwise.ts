@@ -11,7 +11,7 @@
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import { Primitive, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
   ALL_DTYPES,
@@ -22,137 +22,41 @@ import {
   isDType,
   isFloating,
   promoteTypes,
-  type TypedArray,
 } from "../dtype.js";
 import { shapeStr, shapesEqual } from "../shape.js";
+import { instantiate, isZero, zerosLike } from "./ad_util.js";
+import {
+  avalsOf,
+  batchElementwise,
+  binop,
+  type CtRule,
+  checkArity,
+  checkDtype,
+  checkSame,
+  type Deriv,
+  describeAval,
+  elementwise,
+  every,
+  type F1,
+  type F2,
+  FLOATS,
+  floats,
+  floatUnop,
+  INTS,
+  ints,
+  known,
+  laxName,
+  map1,
+  map2,
+  result,
+  transposeFrom,
+  unary,
+  unop,
+} from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 import * as sp from "./special.js";
 
-type F1 = (a: number) => number;
-type F2 = (a: number, b: number) => number;
-/** A kernel per accepted dtype; the dtypes an op accepts are exactly its kernels' keys. */
-type Kernels<F> = Partial<Record<DType, F>>;
-
-const FLOATS: readonly DType[] = ["float32", "float64"];
-const INTS: readonly DType[] = ["int32", "uint32"];
-
-function floats<F>(f: F): Kernels<F> {
-  return { float32: f, float64: f };
-}
-function ints<F>(f: F): Kernels<F> {
-  return { int32: f, uint32: f };
-}
-function every<F>(f: F): Kernels<F> {
-  return Object.fromEntries(ALL_DTYPES.map((d) => [d, f])) as Kernels<F>;
-}
-
-// --- Checks shared by the abstract evaluation rules ---------------------------
-
-// The public names of primitives whose jax.lax function has another name.
-const API_NAMES: Record<string, string> = {
-  and: "bitwiseAnd",
-  or: "bitwiseOr",
-  xor: "bitwiseXor",
-  not: "bitwiseNot",
-};
-
-/** `lax.<camelCase name>`, as users call it: is_finite -> lax.isFinite. */
-function laxName(prim: string): string {
-  const n = API_NAMES[prim] ?? prim.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  return `lax.${n}`;
-}
-
-function describeAval(a: ShapedArray): string {
-  return `${a.dtype}${a.weakType ? " (weak)" : ""} ${shapeStr(a.shape)}`;
-}
-
-function checkArity(op: string, avals: readonly ShapedArray[], n: number): void {
-  if (avals.length !== n) {
-    throw new TypeError(`${op} takes ${n} operand${n === 1 ? "" : "s"}, got ${avals.length}`);
-  }
-}
-
-function checkDtype(op: string, arg: string, dtype: DType, allowed: readonly DType[]): void {
-  if (!allowed.includes(dtype)) {
-    throw new TypeError(
-      `${op} does not accept dtype ${dtype} (argument ${arg}); accepted dtypes: ${allowed.join(", ")}`,
-    );
-  }
-}
-
-/** Operands of an n-ary op must agree in shape and dtype (weak types aside). */
-function checkSame(op: string, names: readonly string[], avals: readonly ShapedArray[]): void {
-  const [first] = avals;
-  const got = () => avals.map((a, i) => `${names[i]}: ${describeAval(a)}`).join(", ");
-  if (avals.some((a) => a.dtype !== first!.dtype)) {
-    throw new TypeError(`${op} requires arguments to have the same dtype, got ${got()}`);
-  }
-  if (avals.some((a) => !shapesEqual(a.shape, first!.shape))) {
-    throw new TypeError(`${op} requires arguments to have the same shape, got ${got()}`);
-  }
-}
-
-// --- Kernel loops (one output allocation each) --------------------------------
-
-function map1(f: F1, x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
-}
-
-function map2(f: F2, x: TypedArray, y: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
-}
-
-function avalsOf(args: readonly ArrayImpl[]): ShapedArray[] {
-  return args.map((a) => a.aval);
-}
-
-function result(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
-  return [new ArrayImpl(aval, data)];
-}
-
 // --- Unary primitives ----------------------------------------------------------
-
-/**
- * A unary primitive; `pick` chooses the kernel from the dtype and params,
- * `allowed` lists the accepted dtypes, `outDtype` fixes the result dtype and
- * `check` validates the params against the operand.
- */
-function unary<P extends object>(
-  name: string,
-  allowed: readonly DType[],
-  pick: (dtype: DType, params: P) => F1,
-  opts: { outDtype?: DType; check?: (x: ShapedArray, params: P) => void } = {},
-): Primitive<P> {
-  const op = laxName(name);
-  const { outDtype, check } = opts;
-  const abstractEval = (avals: ShapedArray[], params: P): ShapedArray[] => {
-    checkArity(op, avals, 1);
-    const x = avals[0]!;
-    checkDtype(op, "x", x.dtype, allowed);
-    check?.(x, params);
-    return [outDtype === undefined ? x : new ShapedArray(x.shape, outDtype, false)];
-  };
-  return new Primitive<P>(name, {
-    abstractEval,
-    impl: (args, params) => {
-      const x = args[0]!;
-      const aval = abstractEval([x.aval], params)[0]!;
-      const out = allocate(aval.dtype, aval.size);
-      map1(pick(x.dtype, params), x.data, out);
-      return result(aval, out);
-    },
-  });
-}
-
-/** A unary primitive without params, one kernel per accepted dtype. */
-function unop(name: string, kernels: Kernels<F1>, outDtype?: DType): Primitive {
-  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
-  return unary<object>(name, allowed, (d) => kernels[d]!, { outDtype });
-}
-
-function floatUnop(name: string, f: F1): Primitive {
-  return unop(name, floats(f));
-}
 
 const mulK: F2 = (a, b) => a * b;
 const negK = (a: number) => -a;
@@ -160,47 +64,82 @@ const signK = (a: number) => (a > 0 ? 1 : a < 0 ? -1 : a); // keeps -0 and NaN, 
 const imulSquare = (a: number) => Math.imul(a, a);
 const isFiniteK = (a: number) => (Number.isFinite(a) ? 1 : 0);
 
-export const negP = unop("neg", { ...floats(negK), ...ints(negK) });
-export const signP = unop("sign", {
-  ...floats(signK),
-  int32: signK,
-  uint32: (a) => (a > 0 ? 1 : 0),
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+// Each derivative is JAX's formula, in its numerically careful form (tanh' = (1+y)(1-y)...).
+export const negP = unop("neg", { ...floats(negK), ...ints(negK) }, (g) => neg(g), {
+  transpose: (ct) => neg(ct),
 });
-export const floorP = floatUnop("floor", Math.floor);
-export const ceilP = floatUnop("ceil", Math.ceil);
-export const isFiniteP = unop("is_finite", floats(isFiniteK), "bool");
-export const expP = floatUnop("exp", Math.exp);
-export const exp2P = floatUnop("exp2", (a) => 2 ** a);
-export const logP = floatUnop("log", Math.log);
-export const log1pP = floatUnop("log1p", Math.log1p);
-export const expm1P = floatUnop("expm1", Math.expm1);
-export const tanhP = floatUnop("tanh", Math.tanh);
-export const logisticP = floatUnop("logistic", (a) => 1 / (1 + Math.exp(-a)));
-export const sinP = floatUnop("sin", Math.sin);
-export const cosP = floatUnop("cos", Math.cos);
-export const tanP = floatUnop("tan", Math.tan);
-export const asinP = floatUnop("asin", Math.asin);
-export const acosP = floatUnop("acos", Math.acos);
-export const atanP = floatUnop("atan", Math.atan);
-export const sinhP = floatUnop("sinh", Math.sinh);
-export const coshP = floatUnop("cosh", Math.cosh);
-export const asinhP = floatUnop("asinh", Math.asinh);
-export const acoshP = floatUnop("acosh", Math.acosh);
-export const atanhP = floatUnop("atanh", Math.atanh);
-export const sqrtP = floatUnop("sqrt", Math.sqrt);
-export const rsqrtP = floatUnop("rsqrt", (a) => 1 / Math.sqrt(a));
-export const cbrtP = floatUnop("cbrt", Math.cbrt);
+export const signP = unop(
+  "sign",
+  { ...floats(signK), int32: signK, uint32: (a) => (a > 0 ? 1 : 0) },
+  "zero",
+);
+export const floorP = floatUnop("floor", Math.floor, "zero");
+export const ceilP = floatUnop("ceil", Math.ceil, "zero");
+export const isFiniteP = unop("is_finite", floats(isFiniteK), "zero", { outDtype: "bool" });
+export const expP = floatUnop("exp", Math.exp, (g, ans) => mul(g, ans));
+export const exp2P = floatUnop(
+  "exp2",
+  (a) => 2 ** a,
+  (g, ans) => mul(mul(g, ans), Math.LN2),
+);
+export const logP = floatUnop("log", Math.log, (g, _, x) => div(g, x));
+export const log1pP = floatUnop("log1p", Math.log1p, (g, _, x) => div(g, add(x, 1)));
+export const expm1P = floatUnop("expm1", Math.expm1, (g, ans) => mul(g, add(ans, 1)));
+export const tanhP = floatUnop("tanh", Math.tanh, (g, y) => mul(add(g, mul(g, y)), sub(1, y)));
+export const logisticP = floatUnop(
+  "logistic",
+  (a) => 1 / (1 + Math.exp(-a)),
+  (g, y) => mul(g, mul(y, sub(1, y))),
+);
+export const sinP = floatUnop("sin", Math.sin, (g, _, x) => mul(g, cos(x)));
+export const cosP = floatUnop("cos", Math.cos, (g, _, x) => neg(mul(g, sin(x))));
+export const tanP = floatUnop("tan", Math.tan, (g, y) => mul(g, add(1, square(y))));
+export const asinP = floatUnop("asin", Math.asin, (g, _, x) => mul(g, rsqrt(sub(1, square(x)))));
+export const acosP = floatUnop("acos", Math.acos, (g, _, x) =>
+  neg(mul(g, rsqrt(sub(1, square(x))))),
+);
+export const atanP = floatUnop("atan", Math.atan, (g, _, x) => div(g, add(1, square(x))));
+export const sinhP = floatUnop("sinh", Math.sinh, (g, _, x) => mul(g, cosh(x)));
+export const coshP = floatUnop("cosh", Math.cosh, (g, _, x) => mul(g, sinh(x)));
+export const asinhP = floatUnop("asinh", Math.asinh, (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
+export const acoshP = floatUnop("acosh", Math.acosh, (g, _, x) =>
+  mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))),
+);
+export const atanhP = floatUnop("atanh", Math.atanh, (g, _, x) =>
+  div(div(g, sub(1, x)), add(1, x)),
+);
+// sqrt' at 0 is inf, as in JAX.
+export const sqrtP = floatUnop("sqrt", Math.sqrt, (g, y) => mul(g, div(0.5, y)));
+export const rsqrtP = floatUnop(
+  "rsqrt",
+  (a) => 1 / Math.sqrt(a),
+  (g, y, x) => mul(g, mul(-0.5, div(y, x))),
+);
+export const cbrtP = floatUnop("cbrt", Math.cbrt, (g, y) => mul(g, mul(1 / 3, integerPow(y, -2))));
 // abs of INT32_MIN wraps to itself, as in XLA; unsigned ints are rejected, as in JAX.
-export const absP = unop("abs", { ...floats(Math.abs), int32: Math.abs });
-export const squareP = unop("square", { ...floats((a) => a * a), ...ints(imulSquare) });
-export const erfP = floatUnop("erf", sp.erf);
-export const erfcP = floatUnop("erfc", sp.erfc);
-export const erfInvP = floatUnop("erf_inv", sp.erfInv);
-export const lgammaP = floatUnop("lgamma", sp.lgamma);
-export const digammaP = floatUnop("digamma", sp.digamma);
-export const notP = unop("not", { bool: (a) => 1 - a, ...ints((a) => ~a) });
-export const populationCountP = unop("population_count", ints(popcount));
-export const clzP = unop("clz", ints(Math.clz32));
+// Its derivative at 0 is 1, as JAX's.
+export const absP = unop("abs", { ...floats(Math.abs), int32: Math.abs }, (g, _, x) =>
+  selectN(ge(x, 0), neg(g), g),
+);
+export const squareP = unop("square", { ...floats((a) => a * a), ...ints(imulSquare) }, (g, _, x) =>
+  mul(g, mul(2, x)),
+);
+export const erfP = floatUnop("erf", sp.erf, (g, _, x) =>
+  mul(TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
+);
+export const erfcP = floatUnop("erfc", sp.erfc, (g, _, x) =>
+  mul(-TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
+);
+export const erfInvP = floatUnop("erf_inv", sp.erfInv, (g, y) =>
+  mul(1 / TWO_OVER_SQRT_PI, mul(g, exp(square(y)))),
+);
+export const lgammaP = floatUnop("lgamma", sp.lgamma, (g, _, x) => mul(g, digamma(x)));
+export const digammaP = floatUnop("digamma", sp.digamma, (g, _, x) => mul(g, polygamma(1, x)));
+export const notP = unop("not", { bool: (a) => 1 - a, ...ints((a) => ~a) }, "zero");
+export const populationCountP = unop("population_count", ints(popcount), "zero");
+export const clzP = unop("clz", ints(Math.clz32), "zero");
 
 function popcount(a: number): number {
   let v = a >>> 0;
@@ -216,8 +155,12 @@ export type RoundingMethod = (typeof RoundingMethod)[keyof typeof RoundingMethod
 export interface RoundParams {
   rounding_method: RoundingMethod;
 }
-export const roundP = unary<RoundParams>("round", FLOATS, (_d, { rounding_method }) =>
-  rounding_method === RoundingMethod.TO_NEAREST_EVEN ? sp.roundHalfEven : sp.roundAwayFromZero,
+export const roundP = unary<RoundParams>(
+  "round",
+  FLOATS,
+  (_d, { rounding_method }) =>
+    rounding_method === RoundingMethod.TO_NEAREST_EVEN ? sp.roundHalfEven : sp.roundAwayFromZero,
+  "zero",
 );
 
 export interface IntegerPowParams {
@@ -239,6 +182,7 @@ export const integerPowP = unary<IntegerPowParams>(
   "integer_pow",
   [...FLOATS, ...INTS],
   (d, { y }) => integerPowKernel(d, y),
+  ({ y }) => (y === 0 ? "zero" : [(g, _, x) => mul(g, mul(y, integerPow(x, y - 1)))]),
   {
     check: (x, { y }) => {
       if (!Number.isSafeInteger(y)) {
@@ -288,9 +232,11 @@ function convertAval(
   }
   return [new ShapedArray(avals[0]!.shape, new_dtype, weak_type && new_dtype !== "bool")];
 }
-export const convertElementTypeP = new Primitive<ConvertElementTypeParams>("convert_element_type", {
-  abstractEval: convertAval,
-  impl: (args, params) => {
+// Linear between float types; to or from ints and bools, tangents are zero (jvpFrom).
+export const convertElementTypeP = elementwise<ConvertElementTypeParams>(
+  "convert_element_type",
+  convertAval,
+  (args, params) => {
     const x = args[0]!;
     const aval = convertAval([x.aval], params)[0]!;
     const out = allocate(aval.dtype, aval.size);
@@ -299,39 +245,26 @@ export const convertElementTypeP = new Primitive<ConvertElementTypeParams>("conv
     else map1(f, x.data, out);
     return result(aval, out);
   },
-});
+  [(g, y) => convertElementType(g, y.dtype, y.weakType)],
+  [(ct, [x]) => (isFloating(x!.aval.dtype) ? ct : new Zero(x!.aval))],
+);
 
-export const copyP = new Primitive("copy", {
-  abstractEval: (avals) => {
+export const copyP = elementwise(
+  "copy",
+  (avals) => {
     checkArity("lax.copy", avals, 1);
     return [avals[0]!];
   },
-  impl: ([x]) => result(x!.aval, x!.data.slice()),
-});
+  ([x]) => result(x!.aval, x!.data.slice()),
+  [(g) => copy(g)],
+  [(ct) => copy(ct)],
+);
 
 // --- Binary primitives -----------------------------------------------------------
 
-/** A binary primitive on operands of one shape and dtype; `outDtype` fixes the result's. */
-function binop(name: string, kernels: Kernels<F2>, outDtype?: DType): Primitive {
-  const op = laxName(name);
-  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
-  const abstractEval = (avals: ShapedArray[]): ShapedArray[] => {
-    checkArity(op, avals, 2);
-    checkSame(op, ["x", "y"], avals);
-    const [x, y] = avals as [ShapedArray, ShapedArray];
-    checkDtype(op, "x", x.dtype, allowed);
-    if (outDtype !== undefined) return [new ShapedArray(x.shape, outDtype, false)];
-    return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
-  };
-  return new Primitive(name, {
-    abstractEval,
-    impl: ([x, y]) => {
-      const aval = abstractEval([x!.aval, y!.aval])[0]!;
-      const out = allocate(aval.dtype, aval.size);
-      map2(kernels[x!.dtype]!, x!.data, y!.data, out);
-      return result(aval, out);
-    },
-  });
+/** JAX's _balanced_eq for max/min: 1 where x attains the extreme z, split 50/50 on a tie with y. */
+function balancedEq(x: Array, z: Array, y: Array): Array {
+  return div(convertElementType(eq(x, z), z.dtype), add(convertElementType(eq(y, z), z.dtype), 1));
 }
 
 const addK: F2 = (a, b) => a + b;
@@ -346,75 +279,78 @@ const udiv: F2 = (a, b) => (b === 0 ? UINT32_MAX : Math.trunc(a / b));
 const irem: F2 = (a, b) => (b === 0 ? a : a % b);
 const frem: F2 = (a, b) => a % b;
 
-export const addP = binop("add", { ...floats(addK), ...ints(addK) });
-export const subP = binop("sub", { ...floats(subK), ...ints(subK) });
-export const mulP = binop("mul", { ...floats(mulK), ...ints(Math.imul) });
-export const divP = binop("div", { ...floats(fdiv), int32: idiv, uint32: udiv });
-export const remP = binop("rem", { ...floats(frem), ...ints(irem) });
-export const maxP = binop("max", every(maxK));
-export const minP = binop("min", every(minK));
-export const atan2P = binop("atan2", floats(Math.atan2));
-export const nextafterP = binop("nextafter", { float32: sp.nextafter32, float64: sp.nextafter64 });
+const same: Deriv = (g) => g;
+export const addP = binop("add", { ...floats(addK), ...ints(addK) }, [same, same], {
+  transpose: [(ct) => ct, (ct) => ct],
+});
+export const subP = binop("sub", { ...floats(subK), ...ints(subK) }, [same, (g) => neg(g)], {
+  transpose: [(ct) => ct, (ct) => neg(ct)],
+});
+export const mulP = binop(
+  "mul",
+  { ...floats(mulK), ...ints(Math.imul) },
+  [(g, _, _x, y) => mul(g, y), (g, _, x) => mul(x, g)],
+  { transpose: [(ct, [, y]) => mul(ct, known(y!, "mul")), (ct, [x]) => mul(known(x!, "mul"), ct)] },
+);
+export const divP = binop(
+  "div",
+  { ...floats(fdiv), int32: idiv, uint32: udiv },
+  [(g, _, _x, y) => div(g, y), (g, _, x, y) => mul(mul(neg(g), x), integerPow(y, -2))],
+  { transpose: [(ct, [, y]) => div(ct, known(y!, "div")), null] },
+);
+// d/dy (x rem y) = -trunc(x / y).
+export const remP = binop("rem", { ...floats(frem), ...ints(irem) }, [
+  same,
+  (g, _, x, y) => mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))),
+]);
+const extremeDerivs: Deriv[] = [
+  (g, z, x, y) => mul(g, balancedEq(x, z, y)),
+  (g, z, x, y) => mul(g, balancedEq(y, z, x)),
+];
+export const maxP = binop("max", every(maxK), extremeDerivs);
+export const minP = binop("min", every(minK), extremeDerivs);
+export const atan2P = binop("atan2", floats(Math.atan2), [
+  (g, _, x, y) => mul(g, div(y, add(square(x), square(y)))),
+  (g, _, x, y) => mul(g, div(neg(x), add(square(x), square(y)))),
+]);
+// nextafter(x, y) is x plus a piecewise-constant step: slope 1 in x, 0 in y
+// (JAX defines no derivative).
+export const nextafterP = binop("nextafter", { float32: sp.nextafter32, float64: sp.nextafter64 }, [
+  same,
+  null,
+]);
 
-export const eqP = binop(
-  "eq",
-  every((a, b) => (a === b ? 1 : 0)),
-  "bool",
-);
-export const neP = binop(
-  "ne",
-  every((a, b) => (a !== b ? 1 : 0)),
-  "bool",
-);
-export const ltP = binop(
-  "lt",
-  every((a, b) => (a < b ? 1 : 0)),
-  "bool",
-);
-export const leP = binop(
-  "le",
-  every((a, b) => (a <= b ? 1 : 0)),
-  "bool",
-);
-export const gtP = binop(
-  "gt",
-  every((a, b) => (a > b ? 1 : 0)),
-  "bool",
-);
-export const geP = binop(
-  "ge",
-  every((a, b) => (a >= b ? 1 : 0)),
-  "bool",
-);
+const compare = (name: string, f: F2) => binop(name, every(f), "zero", { outDtype: "bool" });
+export const eqP = compare("eq", (a, b) => (a === b ? 1 : 0));
+export const neP = compare("ne", (a, b) => (a !== b ? 1 : 0));
+export const ltP = compare("lt", (a, b) => (a < b ? 1 : 0));
+export const leP = compare("le", (a, b) => (a <= b ? 1 : 0));
+export const gtP = compare("gt", (a, b) => (a > b ? 1 : 0));
+export const geP = compare("ge", (a, b) => (a >= b ? 1 : 0));
 
 // On bools (stored 0/1) the bitwise operators are the logical ones.
-const bitwise = (f: F2): Kernels<F2> => ({ bool: f, ...ints(f) });
-export const andP = binop(
-  "and",
-  bitwise((a, b) => a & b),
-);
-export const orP = binop(
-  "or",
-  bitwise((a, b) => a | b),
-);
-export const xorP = binop(
-  "xor",
-  bitwise((a, b) => a ^ b),
-);
+const bitwise = (name: string, f: F2) => binop(name, { bool: f, ...ints(f) }, "zero");
+export const andP = bitwise("and", (a, b) => a & b);
+export const orP = bitwise("or", (a, b) => a | b);
+export const xorP = bitwise("xor", (a, b) => a ^ b);
 
 // Shift amounts are read as unsigned; from 32 on, XLA gives 0, or the sign for arithmetic shifts.
-export const shiftLeftP = binop(
-  "shift_left",
-  ints((a, b) => (b >>> 0 >= 32 ? 0 : a << b)),
+const shift = (name: string, f: F2) => binop(name, ints(f), "zero");
+export const shiftLeftP = shift("shift_left", (a, b) => (b >>> 0 >= 32 ? 0 : a << b));
+export const shiftRightLogicalP = shift("shift_right_logical", (a, b) =>
+  b >>> 0 >= 32 ? 0 : a >>> b,
 );
-export const shiftRightLogicalP = binop(
-  "shift_right_logical",
-  ints((a, b) => (b >>> 0 >= 32 ? 0 : a >>> b)),
+export const shiftRightArithmeticP = shift("shift_right_arithmetic", (a, b) =>
+  b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b,
 );
-export const shiftRightArithmeticP = binop(
-  "shift_right_arithmetic",
-  ints((a, b) => (b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b)),
-);
+
+// polygamma(m, x), the m-th derivative of digamma; JAX has no derivative in m either.
+export const polygammaP = binop("polygamma", floats(sp.polygamma), [
+  () => {
+    throw new Error("lax.polygamma: differentiation with respect to m is not supported");
+  },
+  (g, _, m, x) => mul(g, polygamma(add(m, 1), x)),
+]);
 
 /** pow: a float base; the exponent has the base's dtype or is an integer. */
 function powAval(avals: ShapedArray[]): ShapedArray[] {
@@ -425,15 +361,28 @@ function powAval(avals: ShapedArray[]): ShapedArray[] {
   else checkSame("lax.pow", ["x", "y"], [x, y.withDtype(x.dtype, y.weakType)]);
   return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
 }
-export const powP = new Primitive("pow", {
-  abstractEval: powAval,
-  impl: (args) => {
+/** x with its zeros replaced by ones (JAX's _replace_zero), so that log(x) and 0 * x^-1 stay finite. */
+const replaceZero = (x: Array): Array => selectN(eq(x, 0), x, 1);
+// JAX's pow derivatives: d/dx = y x^(y-1), with 0 where an integer y is 0;
+// d/dy = log(x) x^y, with 0 at x = 0.
+export const powP = elementwise(
+  "pow",
+  powAval,
+  (args) => {
     const aval = powAval(avalsOf(args))[0]!;
     const out = allocate(aval.dtype, aval.size);
     map2(sp.cpow, args[0]!.data, args[1]!.data, out);
     return result(aval, out);
   },
-});
+  [
+    (g, _, x, y) => {
+      if (isFloating(y.dtype)) return mul(g, mul(y, pow(x, sub(y, 1))));
+      const yf = replaceZero(convertElementType(y, x.dtype));
+      return mul(g, selectN(eq(y, 0), mul(yf, pow(x, sub(y, 1))), 0));
+    },
+    (g, ans, x) => mul(g, mul(log(replaceZero(x)), ans)),
+  ],
+);
 
 // --- select_n and clamp -----------------------------------------------------------
 
@@ -470,7 +419,15 @@ function selectNAval(avals: ShapedArray[]): ShapedArray[] {
     ),
   ];
 }
-export const selectNP = new Primitive("select_n", {
+/** The cotangent of case i of select_n: ct where which picks i, zeros elsewhere. */
+const selectCaseCt =
+  (i: number): CtRule =>
+  (ct, [which, ...cases]) => {
+    const zeros = zerosLike(ct.aval);
+    const w = known(which!, "select_n");
+    return bind1(selectNP, [w, ...cases.map((_, j) => (j === i ? ct : zeros))], {});
+  };
+export const selectNP: Primitive = new Primitive("select_n", {
   abstractEval: selectNAval,
   impl: (args) => {
     const aval = selectNAval(avalsOf(args))[0]!;
@@ -485,6 +442,20 @@ export const selectNP = new Primitive("select_n", {
     for (let i = 0; i < out.length; i++) out[i] = cs[clampIndex(w[i]!)]![i]!;
     return result(aval, out);
   },
+  // Linear in the cases, not in the predicate.
+  jvp: ([which, ...cases], [, ...ts]) => {
+    const ans = bind1(selectNP, [which!, ...cases], {});
+    if (!isFloating(ans.dtype) || ts.every((t) => isZero(t))) return [[ans], [new Zero(ans.aval)]];
+    const t = bind1(selectNP, [which!, ...ts.map(instantiate)], {});
+    return [[ans], [convertElementType(t, ans.dtype, ans.weakType)]];
+  },
+  transpose: (cts, args, params) =>
+    transposeFrom("select_n", [null, ...args.slice(1).map((_, i) => selectCaseCt(i))])(
+      cts,
+      args,
+      params,
+    ),
+  batch: (args, dims, params, axis) => batchElementwise(selectNP, args, dims, params, axis),
 });
 
 function clampAval(avals: ShapedArray[]): ShapedArray[] {
@@ -515,9 +486,11 @@ function clampAval(avals: ShapedArray[]): ShapedArray[] {
     ),
   ];
 }
-export const clampP = new Primitive("clamp", {
-  abstractEval: clampAval,
-  impl: (args) => {
+// JAX's clamp derivatives: the tangent of whichever of min, x, max the result is.
+export const clampP: Primitive = elementwise(
+  "clamp",
+  clampAval,
+  (args) => {
     const aval = clampAval(avalsOf(args))[0]!;
     const [lo, x, hi] = args as [ArrayImpl, ArrayImpl, ArrayImpl];
     const out = allocate(aval.dtype, aval.size);
@@ -528,7 +501,12 @@ export const clampP = new Primitive("clamp", {
     for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(v[i]!, l[i * sl]!), h[i * sh]!);
     return result(aval, out);
   },
-});
+  [
+    (g, _, lo, x, hi) => selectN(bitwiseAnd(gt(lo, x), lt(lo, hi)), 0, g),
+    (g, _, lo, x, hi) => selectN(bitwiseAnd(gt(x, lo), lt(x, hi)), 0, g),
+    (g, _, _lo, x, hi) => selectN(lt(hi, x), 0, g),
+  ],
+);
 
 // --- Wrappers: jax.lax's functions ------------------------------------------------
 
@@ -688,6 +666,8 @@ export const max: Binary = binaryWrapper(maxP);
 export const min: Binary = binaryWrapper(minP);
 export const atan2: Binary = binaryWrapper(atan2P, true);
 export const nextafter: Binary = binaryWrapper(nextafterP, true, ["x1", "x2"]);
+/** `lax.polygamma(m, x)`: the m-th derivative of digamma at x (m a non-negative integer, else NaN). */
+export const polygamma: Binary = binaryWrapper(polygammaP, true, ["m", "x"]);
 export const eq: Binary = binaryWrapper(eqP);
 export const ne: Binary = binaryWrapper(neP);
 export const lt: Binary = binaryWrapper(ltP);

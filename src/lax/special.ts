@@ -255,6 +255,80 @@ export function digamma(x: number): number {
   return Math.log(x) - 0.5 / x - series;
 }
 
+// Bernoulli numbers B_2j / (2j)!, j = 1..9: the Euler-Maclaurin coefficients of zeta.
+const ZETA_EM = [
+  1 / 6,
+  -1 / 30,
+  1 / 42,
+  -1 / 30,
+  5 / 66,
+  -691 / 2730,
+  7 / 6,
+  -3617 / 510,
+  43867 / 798,
+].map((b, j) => b / factorial(2 * j + 2));
+
+/** n!, inf from n = 171 on. */
+function factorial(n: number): number {
+  let f = 1;
+  for (let k = 2; k <= n && f < Number.POSITIVE_INFINITY; k++) f *= k;
+  return f;
+}
+
+/**
+ * Hurwitz zeta(s, q) = sum over k >= 0 of (q + k)^-s, for an integer s >= 2
+ * and q > 0: the first terms summed until q + k >= s + 10, the rest by
+ * Euler-Maclaurin (its error there is below 1e-17 relative).
+ */
+function hurwitzZetaPositive(s: number, q: number): number {
+  let sum = 0;
+  let y = q;
+  const start = s + 10;
+  while (y < start) {
+    sum += y ** -s;
+    y += 1;
+    // The rest is at most y^-s (1 + y / (s - 1)) <= 13 y^-s: for large s it soon no longer counts.
+    if (13 * y ** -s <= 1e-17 * sum) return sum;
+  }
+  const inv2 = 1 / (y * y);
+  let p = s * y ** (-s - 1); // s (s+1) ... (s+2j-2) y^(-s-2j+1), for j = 1
+  let tail = y ** (1 - s) / (s - 1) + 0.5 * y ** -s;
+  for (let j = 0; j < ZETA_EM.length; j++) {
+    tail += ZETA_EM[j]! * p;
+    p *= (s + 2 * j + 1) * (s + 2 * j + 2) * inv2;
+  }
+  return sum + tail;
+}
+
+/**
+ * Hurwitz zeta(s, q) for an integer s >= 2 and any q: a pole (+inf) at the
+ * non-positive integers, as XLA's; a negative q is reduced to positive
+ * arguments exactly, with f = q - floor(q) in (0, 1):
+ * zeta(s, q) = zeta(s, f) + (-1)^s (zeta(s, 1 - f) - zeta(s, 1 - q)).
+ */
+function hurwitzZeta(s: number, q: number): number {
+  if (Number.isNaN(q) || q === Number.NEGATIVE_INFINITY) return Number.NaN;
+  if (q === Number.POSITIVE_INFINITY) return 0;
+  if (q <= 0 && q === Math.floor(q)) return Number.POSITIVE_INFINITY;
+  if (q > 0) return hurwitzZetaPositive(s, q);
+  const f = q - Math.floor(q);
+  const sign = s % 2 === 0 ? 1 : -1;
+  return (
+    hurwitzZetaPositive(s, f) +
+    sign * (hurwitzZetaPositive(s, 1 - f) - hurwitzZetaPositive(s, 1 - q))
+  );
+}
+
+/**
+ * polygamma(m, x), the m-th derivative of digamma: (-1)^(m+1) m! zeta(m+1, x)
+ * for an integer m >= 1, digamma for m = 0, NaN for other m (as jax.lax).
+ */
+export function polygamma(m: number, x: number): number {
+  if (!(m >= 0 && Number.isFinite(m)) || m !== Math.floor(m) || Number.isNaN(x)) return Number.NaN;
+  if (m === 0) return digamma(x);
+  return (m % 2 === 1 ? 1 : -1) * factorial(m) * hurwitzZeta(m + 1, x);
+}
+
 // --- Rounding, pow and nextafter with XLA's (C's) semantics ------------------
 
 /** round half away from zero (XLA RoundNearestAfz); keeps -0. */

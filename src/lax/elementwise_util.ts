@@ -1,0 +1,311 @@
+/**
+ * What the elementwise primitives (elementwise.ts) share: dtype and shape
+ * checks, kernel loops, the factories that make unary and binary
+ * primitives, and the derived rules: JVPs from per-operand derivative
+ * formulas, transposes of linear operands, and the batch rule every
+ * elementwise primitive uses.
+ *
+ * Internal: import the primitives and wrappers from elementwise.ts (this
+ * module's rules call its wrappers at run time, never while loading).
+ */
+import { type Array, ArrayImpl } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
+import {
+  type AxisData,
+  type BatchDim,
+  type JvpRule,
+  Primitive,
+  type Tangent,
+  type TransposeRule,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
+import { bind, bind1 } from "../core/trace.js";
+import { ALL_DTYPES, allocate, type DType, isFloating, type TypedArray } from "../dtype.js";
+import { shapeStr, shapesEqual } from "../shape.js";
+import { addTangents, isZero } from "./ad_util.js";
+import { alignBatched } from "./batch_util.js";
+import { convertElementType } from "./elementwise.js";
+import { broadcastInDim } from "./shape_ops.js";
+
+export type F1 = (a: number) => number;
+export type F2 = (a: number, b: number) => number;
+/** A kernel per accepted dtype; the dtypes an op accepts are exactly its kernels' keys. */
+export type Kernels<F> = Partial<Record<DType, F>>;
+
+export const FLOATS: readonly DType[] = ["float32", "float64"];
+export const INTS: readonly DType[] = ["int32", "uint32"];
+
+export function floats<F>(f: F): Kernels<F> {
+  return { float32: f, float64: f };
+}
+export function ints<F>(f: F): Kernels<F> {
+  return { int32: f, uint32: f };
+}
+export function every<F>(f: F): Kernels<F> {
+  return Object.fromEntries(ALL_DTYPES.map((d) => [d, f])) as Kernels<F>;
+}
+
+// --- Checks shared by the abstract evaluation rules ---------------------------
+
+// The public names of primitives whose jax.lax function has another name.
+const API_NAMES: Record<string, string> = {
+  and: "bitwiseAnd",
+  or: "bitwiseOr",
+  xor: "bitwiseXor",
+  not: "bitwiseNot",
+};
+
+/** `lax.<camelCase name>`, as users call it: is_finite -> lax.isFinite. */
+export function laxName(prim: string): string {
+  const n = API_NAMES[prim] ?? prim.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return `lax.${n}`;
+}
+
+export function describeAval(a: ShapedArray): string {
+  return `${a.dtype}${a.weakType ? " (weak)" : ""} ${shapeStr(a.shape)}`;
+}
+
+export function checkArity(op: string, avals: readonly ShapedArray[], n: number): void {
+  if (avals.length !== n) {
+    throw new TypeError(`${op} takes ${n} operand${n === 1 ? "" : "s"}, got ${avals.length}`);
+  }
+}
+
+export function checkDtype(op: string, arg: string, dtype: DType, allowed: readonly DType[]): void {
+  if (!allowed.includes(dtype)) {
+    throw new TypeError(
+      `${op} does not accept dtype ${dtype} (argument ${arg}); accepted dtypes: ${allowed.join(", ")}`,
+    );
+  }
+}
+
+/** Operands of an n-ary op must agree in shape and dtype (weak types aside). */
+export function checkSame(
+  op: string,
+  names: readonly string[],
+  avals: readonly ShapedArray[],
+): void {
+  const [first] = avals;
+  const got = () => avals.map((a, i) => `${names[i]}: ${describeAval(a)}`).join(", ");
+  if (avals.some((a) => a.dtype !== first!.dtype)) {
+    throw new TypeError(`${op} requires arguments to have the same dtype, got ${got()}`);
+  }
+  if (avals.some((a) => !shapesEqual(a.shape, first!.shape))) {
+    throw new TypeError(`${op} requires arguments to have the same shape, got ${got()}`);
+  }
+}
+
+// --- Kernel loops (one output allocation each) --------------------------------
+
+export function map1(f: F1, x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
+}
+
+export function map2(f: F2, x: TypedArray, y: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
+}
+
+export function avalsOf(args: readonly ArrayImpl[]): ShapedArray[] {
+  return args.map((a) => a.aval);
+}
+
+export function result(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
+  return [new ArrayImpl(aval, data)];
+}
+
+// --- Differentiation and batching rules shared by the primitives ------------------
+
+/**
+ * One operand's tangent contribution (JAX's defjvp2): from its tangent g,
+ * the primitive's output and the operands. Formulas follow JAX's.
+ */
+export type Deriv = (g: Array, ans: Array, ...xs: Array[]) => Array;
+/**
+ * One Deriv per operand (null: the output does not vary with it), or "zero"
+ * everywhere; a function of the params when they matter (integer_pow).
+ */
+export type Derivs<P> =
+  | readonly (Deriv | null)[]
+  | "zero"
+  | ((params: P) => readonly (Deriv | null)[] | "zero");
+
+/**
+ * The JVP rule from per-operand derivatives. Integer and bool operands have
+ * no tangent, and integer- or bool-valued outputs a zero one (JAX's float0);
+ * the tangent gets exactly the output's type (a weak operand's tangent may be weak).
+ */
+export function jvpFrom<P extends object>(prim: () => Primitive<P>, derivs: Derivs<P>): JvpRule<P> {
+  return (primals, tangents, params) => {
+    const ans = bind1(prim(), primals, params);
+    const ds = typeof derivs === "function" ? derivs(params) : derivs;
+    let t: Tangent = new Zero(ans.aval);
+    if (ds !== "zero" && isFloating(ans.dtype)) {
+      tangents.forEach((g, i) => {
+        const d = ds[i];
+        if (d && !isZero(g) && isFloating(primals[i]!.dtype))
+          t = addTangents(t, d(g, ans, ...primals));
+      });
+    }
+    return [[ans], [isZero(t) ? t : convertElementType(t, ans.dtype, ans.weakType)]];
+  };
+}
+
+/** A linear operand's cotangent from the output's cotangent and the operands. */
+export type CtRule = (ct: Array, args: readonly (Array | UndefinedPrimal)[]) => Tangent;
+
+/** The transpose rule of a primitive linear in the operands that have a CtRule. */
+export function transposeFrom<P extends object>(
+  name: string,
+  rules: readonly (CtRule | null)[],
+): TransposeRule<P> {
+  return (cts, args) => {
+    const ct = cts[0]!;
+    return args.map((a, i) => {
+      if (!(a instanceof UndefinedPrimal)) return null;
+      const rule = rules[i];
+      if (!rule)
+        throw new Error(`${laxName(name)} is not linear in operand ${i}: it has no transpose`);
+      if (isZero(ct)) return new Zero(a.aval);
+      const c = rule(ct, args);
+      // Cotangents have exactly the operand's type: undo promotion of weak operands.
+      return isZero(c) ? c : convertElementType(c, a.aval.dtype, a.aval.weakType);
+    });
+  };
+}
+
+/** The non-linear operand of a transposed product or quotient. */
+export function known(a: Array | UndefinedPrimal, name: string): Array {
+  if (a instanceof UndefinedPrimal) {
+    throw new Error(
+      `${laxName(name)}: both operands are linear, so the result is not; it has no transpose`,
+    );
+  }
+  return a;
+}
+
+/**
+ * The batch rule of every elementwise primitive: operands of the per-example
+ * result rank are aligned on one batch dimension (alignBatched); a batched
+ * operand that is 0-d per example (a clamp bound, a select_n predicate) is
+ * broadcast to the full shape, and an unbatched 0-d one is kept as it is.
+ */
+export function batchElementwise<P extends object>(
+  prim: Primitive<P>,
+  args: Array[],
+  dims: BatchDim[],
+  params: P,
+  axis: AxisData,
+): [Array[], BatchDim[]] {
+  const rank = (i: number) => args[i]!.ndim - (dims[i] === null ? 0 : 1);
+  const main = args.reduce((best, _, i) => (rank(i) > rank(best) ? i : best), 0);
+  const shape = args[main]!.shape.filter((_, k) => k !== dims[main]);
+  const ins = args.map((a, i) =>
+    rank(i) < shape.length && dims[i] !== null ? broadcastInDim(a, [axis.size, ...shape], [0]) : a,
+  );
+  const inDims = dims.map((d, i) => (ins[i] !== args[i] ? 0 : d));
+  const full = ins.flatMap((a, i) =>
+    a.ndim - (inDims[i] === null ? 0 : 1) === shape.length ? [i] : [],
+  );
+  const [aligned, d] = alignBatched(
+    full.map((i) => ins[i]!),
+    full.map((i) => inDims[i]!),
+  );
+  full.forEach((i, k) => {
+    ins[i] = aligned[k]!;
+  });
+  return [bind(prim, ins, params), [d]];
+}
+
+/** Assembles an elementwise primitive: its rules plus the derived jvp, transpose and batch rules. */
+export function elementwise<P extends object>(
+  name: string,
+  abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
+  impl: (args: ArrayImpl[], params: P) => ArrayImpl[],
+  derivs: Derivs<P>,
+  transpose?: readonly (CtRule | null)[],
+): Primitive<P> {
+  const prim: Primitive<P> = new Primitive<P>(name, {
+    abstractEval,
+    impl,
+    jvp: jvpFrom(() => prim, derivs),
+    transpose: transpose && transposeFrom(name, transpose),
+    batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),
+  });
+  return prim;
+}
+
+// --- Primitive factories -------------------------------------------------------
+
+/**
+ * A unary primitive; `pick` chooses the kernel from the dtype and params,
+ * `allowed` lists the accepted dtypes, `outDtype` fixes the result dtype and
+ * `check` validates the params against the operand.
+ */
+export function unary<P extends object>(
+  name: string,
+  allowed: readonly DType[],
+  pick: (dtype: DType, params: P) => F1,
+  jvp: Derivs<P>,
+  opts: { outDtype?: DType; check?: (x: ShapedArray, params: P) => void; transpose?: CtRule } = {},
+): Primitive<P> {
+  const op = laxName(name);
+  const { outDtype, check, transpose } = opts;
+  const abstractEval = (avals: ShapedArray[], params: P): ShapedArray[] => {
+    checkArity(op, avals, 1);
+    const x = avals[0]!;
+    checkDtype(op, "x", x.dtype, allowed);
+    check?.(x, params);
+    return [outDtype === undefined ? x : new ShapedArray(x.shape, outDtype, false)];
+  };
+  const impl = (args: ArrayImpl[], params: P): ArrayImpl[] => {
+    const x = args[0]!;
+    const aval = abstractEval([x.aval], params)[0]!;
+    const out = allocate(aval.dtype, aval.size);
+    map1(pick(x.dtype, params), x.data, out);
+    return result(aval, out);
+  };
+  return elementwise(name, abstractEval, impl, jvp, transpose && [transpose]);
+}
+
+/** A unary primitive without params, one kernel per accepted dtype. */
+export function unop(
+  name: string,
+  kernels: Kernels<F1>,
+  jvp: Deriv | "zero",
+  opts: { outDtype?: DType; transpose?: CtRule } = {},
+): Primitive {
+  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
+  return unary<object>(name, allowed, (d) => kernels[d]!, jvp === "zero" ? jvp : [jvp], opts);
+}
+
+export function floatUnop(name: string, f: F1, jvp: Deriv | "zero"): Primitive {
+  return unop(name, floats(f), jvp);
+}
+
+/** A binary primitive on operands of one shape and dtype; `outDtype` fixes the result's. */
+export function binop(
+  name: string,
+  kernels: Kernels<F2>,
+  jvp: Derivs<object>,
+  opts: { outDtype?: DType; transpose?: readonly (CtRule | null)[] } = {},
+): Primitive {
+  const { outDtype, transpose } = opts;
+  const op = laxName(name);
+  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
+  const abstractEval = (avals: ShapedArray[]): ShapedArray[] => {
+    checkArity(op, avals, 2);
+    checkSame(op, ["x", "y"], avals);
+    const [x, y] = avals as [ShapedArray, ShapedArray];
+    checkDtype(op, "x", x.dtype, allowed);
+    if (outDtype !== undefined) return [new ShapedArray(x.shape, outDtype, false)];
+    return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
+  };
+  const impl = ([x, y]: ArrayImpl[]): ArrayImpl[] => {
+    const aval = abstractEval([x!.aval, y!.aval])[0]!;
+    const out = allocate(aval.dtype, aval.size);
+    map2(kernels[x!.dtype]!, x!.data, y!.data, out);
+    return result(aval, out);
+  };
+  return elementwise(name, abstractEval, impl, jvp, transpose);
+}
