@@ -11,10 +11,11 @@ import {
   lax,
   numpy as jnp,
   nn,
+  random,
   vmap,
 } from "../src/index.js";
 import * as optax from "../src/optax/index.js";
-import * as random from "../src/random/index.js";
+
 
 const section = (title: string) => console.log(`\n== ${title}`);
 

@@ -34,3 +34,4 @@ export { customJvp, customVjp } from "./interpreters/custom.js";
 export { checkpoint, remat } from "./interpreters/remat.js";
 export * as nn from "./nn/index.js";
 export * as testUtil from "./test_util.js";
+export * as random from "./random/index.js";

@@ -179,6 +179,11 @@ class JaxprPrinter {
     if (typeof v === "object" && v !== null && "name" in v && typeof v.name === "string") {
       return v.name;
     }
-    return JSON.stringify(v);
+    if (typeof v === "function") return v.name || "<function>";
+    if (typeof v === "object" && v !== null) {
+      const fields = Object.entries(v).filter(([, x]) => x !== undefined);
+      return `{${fields.map(([k, x]) => `${k}=${this.param(x, indent)}`).join(" ")}}`;
+    }
+    return String(v);
   }
 }

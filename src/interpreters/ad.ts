@@ -232,28 +232,33 @@ function vjpImpl(
   op: string,
 ): { out: unknown; fVjp: (ct: unknown) => unknown[]; aux: unknown } {
   const [ps, inTree] = toArrayLeaves(primals, op, "primal");
-  let aux: unknown = null;
+  // With hasAux the function returns [output, aux]; aux leaves become extra
+  // (never differentiated) outputs so they leave the transformation as values.
   const g: AnyFn = hasAux
     ? (...args: unknown[]) => {
         const r = f(...args);
         if (!globalThis.Array.isArray(r) || r.length !== 2) {
           throw new Error(`${op} with hasAux: the function must return a pair [output, aux], got ${describe(r)}`);
         }
-        aux = r[1];
-        return r[0];
+        return r;
       }
     : f;
   const ff = flatFn(g, inTree, op);
   const lin = linearizeFlat(ff.call, ps);
-  const outTree = ff.outTree();
-  const out = outTree.unflatten(lin.primalsOut);
+  const fullTree = ff.outTree();
+  const outTree = hasAux ? fullTree.children[0]! : fullTree;
+  const numOut = outTree.numLeaves;
+  const outLeaves = lin.primalsOut.slice(0, numOut);
+  const auxLeaves = lin.primalsOut.slice(numOut);
+  const out = outTree.unflatten(outLeaves);
+  const aux = hasAux ? fullTree.children[1]!.unflatten(auxLeaves) : null;
   const fVjp = (ct: unknown): unknown[] => {
     const [cts, ctTree] = toArrayLeaves(ct, op, "cotangent");
     if (!ctTree.equals(outTree)) {
       throw new Error(`${op}: the cotangent has structure ${ctTree}, but the function's output has ${outTree}`);
     }
     cts.forEach((c, i) => {
-      const o = lin.primalsOut[i]!;
+      const o = outLeaves[i]!;
       if (c.shape.length !== o.shape.length || c.shape.some((d, k) => d !== o.shape[k])) {
         throw new Error(
           `${op}: cotangent ${i} has shape ${shapeStr(c.shape)} but the primal output has shape ${shapeStr(o.shape)}`,
@@ -261,7 +266,7 @@ function vjpImpl(
       }
     });
     const args = [...lin.consts, ...ps.map((p) => new UndefinedPrimal(p.aval))];
-    const ctsIn = backwardPass(lin.jaxpr, args, cts);
+    const ctsIn = backwardPass(lin.jaxpr, args, [...cts, ...auxLeaves.map((a) => new Zero(a.aval))]);
     return inTree.unflatten(ctsIn.map(instantiate)) as unknown[];
   };
   return { out, fVjp, aux };

@@ -15,7 +15,7 @@ import { moveaxis } from "../lax/batch_util.js";
 import { instantiate } from "../lax/ad_util.js";
 import { backwardPass, jvpFlat } from "./ad.js";
 import { batchJaxpr } from "./batching.js";
-import { type PETracer, partialEvalJaxpr, partialEvalRules } from "./partial_eval.js";
+import { type JaxprSplit, type PETracer, partialEvalRules, splitJaxpr } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
 /** Params of a primitive that calls a jaxpr (pjit, checkpoint). */
@@ -72,18 +72,35 @@ function backwardPassAll(closed: ClosedJaxpr, args: (Array | UndefinedPrimal)[],
   return args.map((a) => (a instanceof UndefinedPrimal ? ctsIn[k++]! : null));
 }
 
-const jvpJaxprs = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
+/**
+ * A cache of things derived from a jaxpr (its JVP, batched or split forms),
+ * keyed by the jaxpr and a pattern string: transformations of a jitted
+ * function then reuse the same derived jaxprs, and so their compiled code.
+ */
+export function derivedJaxprCache<T>(): (closed: ClosedJaxpr, key: string, make: () => T) => T {
+  const cache = new WeakMap<ClosedJaxpr, Map<string, T>>();
+  return (closed, key, make) => {
+    let byKey = cache.get(closed);
+    if (byKey === undefined) {
+      byKey = new Map();
+      cache.set(closed, byKey);
+    }
+    let out = byKey.get(key);
+    if (out === undefined) {
+      out = make();
+      byKey.set(key, out);
+    }
+    return out;
+  };
+}
+
+const flagsKey = (flags: readonly boolean[]): string => flags.map((b) => (b ? "1" : "0")).join("");
+
+const jvpJaxprs = derivedJaxprCache<ClosedJaxpr>();
 
 /** The jaxpr of the JVP of `closed`: [primals, nonzero tangents] → [primal outs, tangent outs]. */
 function jvpOfJaxpr(closed: ClosedJaxpr, nonzero: boolean[]): ClosedJaxpr {
-  const key = nonzero.map((b) => (b ? "1" : "0")).join("");
-  let byKey = jvpJaxprs.get(closed);
-  if (byKey === undefined) {
-    byKey = new Map();
-    jvpJaxprs.set(closed, byKey);
-  }
-  let out = byKey.get(key);
-  if (out === undefined) {
+  return jvpJaxprs(closed, flagsKey(nonzero), () => {
     const inAvals = closed.inAvals;
     const tAvals = inAvals.filter((_, i) => nonzero[i]);
     const avals = [...inAvals, ...tAvals];
@@ -96,56 +113,47 @@ function jvpOfJaxpr(closed: ClosedJaxpr, nonzero: boolean[]): ClosedJaxpr {
       return [...pOut, ...tOut.map(instantiate)];
     };
     const [, tree] = flatten(avals.map(() => 0));
-    out = traceToJaxpr(f, avals, tree, "jvp").closed;
-    byKey.set(key, out);
-  }
-  return out;
+    return traceToJaxpr(f, avals, tree, "jvp").closed;
+  });
+}
+
+const splitJaxprs = derivedJaxprCache<JaxprSplit>();
+
+/** `splitJaxpr`, cached per jaxpr and pattern of unknown inputs. */
+export function cachedSplit(closed: ClosedJaxpr, inUnknowns: boolean[], instantiate: boolean[] = []): JaxprSplit {
+  return splitJaxprs(closed, `${flagsKey(inUnknowns)}|${flagsKey(instantiate)}`, () =>
+    splitJaxpr(closed, inUnknowns, instantiate),
+  );
 }
 
 /** Linearizing through pjit: run the known part now, record the unknown part as one pjit equation. */
 partialEvalRules.set(pjitP, (trace, tracers, params) => {
   const { jaxpr: closed, name } = params as PjitParams;
-  const inUnknowns = tracers.map((t) => !t.pval.isKnown);
-  const { known, unknown, outUnknowns, numRes } = partialEvalJaxpr(closed.jaxpr, inUnknowns);
-  const knownVals = tracers.filter((t) => t.pval.isKnown).map((t) => t.pval.known!);
-  const knownClosed = new ClosedJaxpr(
-    new Jaxpr(closed.jaxpr.constvars, known.inBinders, known.eqns, known.outs),
-    closed.consts,
+  const { known, unknown, outUnknowns, numRes } = cachedSplit(
+    closed,
+    tracers.map((t) => !t.pval.isKnown),
   );
-  const outs1Res = bind(pjitP, knownVals, { name, jaxpr: knownClosed });
+  const knownVals = tracers.filter((t) => t.pval.isKnown).map((t) => t.pval.known!);
+  const outs1Res = bind(pjitP, knownVals, { name, jaxpr: known });
   const outs1 = outs1Res.slice(0, outs1Res.length - numRes);
   const res = outs1Res.slice(outs1Res.length - numRes);
   const resTracers = res.map((r) => trace.instantiateConst(trace.pure(r) as PETracer));
   const unknownTracers = tracers.filter((t) => !t.pval.isKnown);
-  const unknownClosed = new ClosedJaxpr(
-    new Jaxpr(closed.jaxpr.constvars, unknown.inBinders, unknown.eqns, unknown.outs),
-    closed.consts,
-  );
   const outs2 = trace.recordEqn(pjitP, [...resTracers, ...unknownTracers], {
     name: `linear(${name})`,
-    jaxpr: unknownClosed,
+    jaxpr: unknown,
   });
   let i1 = 0;
   let i2 = 0;
   return outUnknowns.map((u) => (u ? outs2[i2++]! : (trace.pure(outs1[i1++]!) as PETracer)));
 });
 
-const batchedJaxprs = new WeakMap<ClosedJaxpr, Map<string, ClosedJaxpr>>();
+const batchedJaxprs = derivedJaxprCache<ClosedJaxpr>();
 
 /** `closed` batched at axis 0 of the marked inputs, every output batched at 0 (cached per pattern). */
 function batchJaxprAllOut(closed: ClosedJaxpr, inBatched: readonly boolean[], axis: AxisData): ClosedJaxpr {
-  const key = `${inBatched.map((b) => (b ? "b" : "n")).join("")}|${axis.size}|${String(axis.name)}`;
-  let byKey = batchedJaxprs.get(closed);
-  if (byKey === undefined) {
-    byKey = new Map();
-    batchedJaxprs.set(closed, byKey);
-  }
-  let out = byKey.get(key);
-  if (out === undefined) {
-    out = batchJaxpr(closed, inBatched, axis, true).jaxpr;
-    byKey.set(key, out);
-  }
-  return out;
+  const key = `${flagsKey(inBatched)}|${axis.size}|${String(axis.name)}`;
+  return batchedJaxprs(closed, key, () => batchJaxpr(closed, inBatched, axis, true).jaxpr);
 }
 
 export interface JitOptions {

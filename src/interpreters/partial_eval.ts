@@ -7,9 +7,11 @@
  */
 import type { ShapedArray } from "../core/aval.js";
 import type { Array } from "../core/array.js";
-import { type Atom, Jaxpr, type JaxprEqn, Var } from "../core/jaxpr.js";
+import { type Atom, ClosedJaxpr, evalClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
+import { flatten } from "../tree/index.js";
+import { traceToJaxpr } from "./staging.js";
 
 /** A value that is either known now (`known`) or only known by type. */
 export class PartialVal {
@@ -203,54 +205,49 @@ export function partialEvalFlat(
   });
 }
 
+export interface JaxprSplit {
+  /** [known inputs] → [known outputs, residuals]. */
+  known: ClosedJaxpr;
+  /** [residuals, unknown inputs] → [unknown outputs]. */
+  unknown: ClosedJaxpr;
+  outUnknowns: boolean[];
+  numRes: number;
+  /** For each residual, the position among the known inputs of the input it simply is, or -1. */
+  resInputIndex: number[];
+}
+
 /**
- * Splits a jaxpr by which inputs are unknown: `known` computes the known
- * outputs plus residuals from the known inputs; `unknown` takes the residuals
- * and the unknown inputs and computes the rest (Autodidax's partial_eval_jaxpr).
+ * Splits a jaxpr by which inputs are unknown, by running it under partial
+ * evaluation with the known inputs staged: every primitive's own partial-eval
+ * rule applies (so nested scan, cond and pjit split correctly). `instantiate`
+ * forces outputs into the unknown part (loop carries need fixed types).
  */
-export function partialEvalJaxpr(
-  jaxpr: Jaxpr,
+export function splitJaxpr(
+  closed: ClosedJaxpr,
   inUnknowns: readonly boolean[],
-  instantiate?: readonly boolean[],
-): { known: Jaxpr; unknown: Jaxpr; outUnknowns: boolean[]; numRes: number } {
-  const unknownVars = new Set<Var>();
-  const residuals: Var[] = [];
-  const residualSet = new Set<Var>();
-  const isUnknown = (a: Atom): boolean => a instanceof Var && unknownVars.has(a);
-  const constvars = new Set(jaxpr.constvars);
-  const asResidual = (a: Atom): Atom => {
-    // Constvars are in scope in both halves; only computed known values become residuals.
-    if (a instanceof Var && !residualSet.has(a) && !constvars.has(a)) {
-      residualSet.add(a);
-      residuals.push(a);
-    }
-    return a;
-  };
-  jaxpr.inBinders.forEach((v, i) => {
-    if (inUnknowns[i]) unknownVars.add(v);
-  });
-  const knownEqns: JaxprEqn[] = [];
-  const unknownEqns: JaxprEqn[] = [];
-  for (const eqn of jaxpr.eqns) {
-    if (eqn.inputs.some(isUnknown)) {
-      unknownEqns.push({ ...eqn, inputs: eqn.inputs.map((a) => (isUnknown(a) ? a : asResidual(a))) });
-      for (const v of eqn.outBinders) unknownVars.add(v);
-    } else {
-      knownEqns.push(eqn);
-    }
-  }
-  let outUnknowns = jaxpr.outs.map(isUnknown);
-  if (instantiate) {
-    jaxpr.outs.forEach((o, i) => {
-      if (instantiate[i] && !outUnknowns[i]) asResidual(o);
-    });
-    outUnknowns = outUnknowns.map((u, i) => u || (instantiate[i] ?? false));
-  }
-  const knownIns = jaxpr.inBinders.filter((_, i) => !inUnknowns[i]);
-  const unknownIns = jaxpr.inBinders.filter((_, i) => inUnknowns[i]);
-  const knownOuts = jaxpr.outs.filter((_, i) => !outUnknowns[i]);
-  const unknownOuts = jaxpr.outs.filter((_, i) => outUnknowns[i]);
-  const known = new Jaxpr([], knownIns, knownEqns, [...knownOuts, ...residuals]);
-  const unknown = new Jaxpr([], [...residuals, ...unknownIns], unknownEqns, unknownOuts);
-  return { known, unknown, outUnknowns, numRes: residuals.length };
+  instantiate: readonly boolean[] = [],
+): JaxprSplit {
+  const knownAvals = closed.inAvals.filter((_, i) => !inUnknowns[i]);
+  let unknownJaxpr: Jaxpr | null = null;
+  let outUnknowns: boolean[] = [];
+  let resInputIndex: number[] = [];
+  const [, tree] = flatten(knownAvals.map(() => 0));
+  const traced = traceToJaxpr(
+    (...knownIns: unknown[]) => {
+      let k = 0;
+      const pvals = closed.inAvals.map((a, i) =>
+        inUnknowns[i] ? PartialVal.unknown(a) : PartialVal.known(knownIns[k++] as Array),
+      );
+      const r = partialEvalFlat((...xs) => evalClosedJaxpr(closed, xs), pvals, (i) => instantiate[i] ?? false);
+      unknownJaxpr = r.jaxpr;
+      outUnknowns = r.pvalsOut.map((p) => !p.isKnown);
+      resInputIndex = r.consts.map((c) => knownIns.indexOf(c));
+      return [...r.pvalsOut.filter((p) => p.isKnown).map((p) => p.known!), ...r.consts];
+    },
+    knownAvals,
+    tree,
+    "partial_eval",
+  );
+  const unknown = new ClosedJaxpr(unknownJaxpr as unknown as Jaxpr, []);
+  return { known: traced.closed, unknown, outUnknowns, numRes: resInputIndex.length, resInputIndex };
 }

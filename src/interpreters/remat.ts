@@ -11,8 +11,8 @@ import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
 import { Primitive } from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
 import { flatten, type TreeDef } from "../tree/index.js";
-import { type CallParams, callRules, constsAsInputs } from "./jit.js";
-import { type PETracer, partialEvalJaxpr, partialEvalRules } from "./partial_eval.js";
+import { type CallParams, cachedSplit, callRules, constsAsInputs } from "./jit.js";
+import { type PETracer, partialEvalRules } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
 export const checkpointP: Primitive<CallParams> = new Primitive<CallParams>(
@@ -27,12 +27,12 @@ export const checkpointP: Primitive<CallParams> = new Primitive<CallParams>(
 partialEvalRules.set(checkpointP, (trace, tracers, params) => {
   const { jaxpr: closed, name } = params as CallParams;
   const inUnknowns = tracers.map((t) => !t.pval.isKnown);
-  const { known, outUnknowns } = partialEvalJaxpr(closed.jaxpr, inUnknowns);
+  const { known, outUnknowns } = cachedSplit(closed, inUnknowns);
   // Known outputs now, from a jaxpr that returns no residuals.
   const numKnownOuts = outUnknowns.filter((u) => !u).length;
   const knownOnly = new ClosedJaxpr(
-    new Jaxpr(closed.jaxpr.constvars, known.inBinders, known.eqns, known.outs.slice(0, numKnownOuts)),
-    closed.consts,
+    new Jaxpr(known.jaxpr.constvars, known.jaxpr.inBinders, known.jaxpr.eqns, known.jaxpr.outs.slice(0, numKnownOuts)),
+    known.consts,
   );
   const knownVals = tracers.filter((t) => t.pval.isKnown).map((t) => t.pval.known!);
   const knownOuts = bind(checkpointP, knownVals, { name, jaxpr: knownOnly });

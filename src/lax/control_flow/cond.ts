@@ -9,18 +9,14 @@ import type { ShapedArray } from "../../core/aval.js";
 import type { Array, ArrayImpl } from "../../core/array.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { compileJaxpr } from "../../core/dispatch.js";
-import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
+import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { isBool, isFloating } from "../../dtype.js";
 import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
 import { batchJaxpr } from "../../interpreters/batching.js";
-import {
-  type PartialEvalTrace,
-  type PETracer,
-  partialEvalJaxpr,
-  partialEvalRules,
-} from "../../interpreters/partial_eval.js";
+import { cachedSplit } from "../../interpreters/jit.js";
+import { type PartialEvalTrace, type PETracer, partialEvalRules } from "../../interpreters/partial_eval.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis } from "../batch_util.js";
 import { clamp, convertElementType, selectN } from "../elementwise.js";
@@ -91,25 +87,24 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   const [indexT, ...opTs] = tracers;
   if (!indexT!.pval.isKnown) throw new Error("lax.cond: internal: the branch index is not known during linearization");
   const uk = opTs.map((t) => !t.pval.isKnown);
-  let outUk = p.branches.map((b) => partialEvalJaxpr(b.jaxpr, uk).outUnknowns).reduce(orFlags);
-  const splits = p.branches.map((b) => partialEvalJaxpr(b.jaxpr, uk, outUk));
-  outUk = splits[0]!.outUnknowns;
-  // All branches return every branch's residuals (zeros for the others').
-  const resAvals = splits.map((s) => s.known.outs.slice(s.known.outs.length - s.numRes).map((v) => v.aval));
+  const outUk = p.branches.map((b) => cachedSplit(b, uk).outUnknowns).reduce(orFlags);
+  const splits = p.branches.map((b) => cachedSplit(b, uk, outUk));
+  const numKnown = count(outUk.map((u) => !u));
+  // Every branch returns all branches' residuals (zeros for the others').
+  const resAvals = splits.map((s) => s.unknown.inAvals.slice(0, s.numRes));
   const allRes = resAvals.flat();
   const offsets = resAvals.map((_, i) => resAvals.slice(0, i).reduce((n, r) => n + r.length, 0));
   const knownInAvals = opTs.filter((_, i) => !uk[i]).map((t) => t.aval);
   const knownBranches = splits.map((s, bi) =>
     traceFlat(
       (...ins) => {
-        const b = p.branches[bi]!;
-        const outs = evalClosedJaxpr(
-          new ClosedJaxpr(new Jaxpr(b.jaxpr.constvars, s.known.inBinders, s.known.eqns, s.known.outs), b.consts),
-          ins,
-        );
-        const known = outs.slice(0, outs.length - s.numRes);
-        const mine = outs.slice(outs.length - s.numRes);
-        return [...known, ...allRes.map((a, r) => (r >= offsets[bi]! && r < offsets[bi]! + s.numRes ? mine[r - offsets[bi]!]! : zerosLike(a)))];
+        const outs = evalClosedJaxpr(s.known, ins);
+        const mine = outs.slice(numKnown);
+        const lo = offsets[bi]!;
+        return [
+          ...outs.slice(0, numKnown),
+          ...allRes.map((a, r) => (r >= lo && r < lo + s.numRes ? mine[r - lo]! : zerosLike(a))),
+        ];
       },
       knownInAvals,
       "cond(known)",
@@ -119,13 +114,9 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   const unknownBranches = splits.map((s, bi) =>
     traceFlat(
       (...ins) => {
-        const b = p.branches[bi]!;
         const [res, ukIns] = splitList(ins, [allRes.length, unknownInAvals.length]);
         const mine = res!.slice(offsets[bi]!, offsets[bi]! + s.numRes);
-        return evalClosedJaxpr(
-          new ClosedJaxpr(new Jaxpr(b.jaxpr.constvars, s.unknown.inBinders, s.unknown.eqns, s.unknown.outs), b.consts),
-          [...mine, ...ukIns!],
-        );
+        return evalClosedJaxpr(s.unknown, [...mine, ...ukIns!]);
       },
       [...allRes, ...unknownInAvals],
       "cond(linear)",
@@ -135,7 +126,6 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   const knownOuts = bind(condP, [index, ...opTs.filter((_, i) => !uk[i]).map((t) => t.pval.known!)], {
     branches: knownBranches,
   });
-  const numKnown = count(outUk.map((u) => !u));
   const [kOuts, res] = splitList(knownOuts, [numKnown, allRes.length]);
   const ukOuts = trace.recordEqn(
     condP,

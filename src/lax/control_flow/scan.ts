@@ -9,18 +9,14 @@
 import { ShapedArray } from "../../core/aval.js";
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { compileJaxpr } from "../../core/dispatch.js";
-import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
+import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate } from "../../dtype.js";
 import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
 import { batchJaxpr } from "../../interpreters/batching.js";
-import {
-  type PartialEvalTrace,
-  type PETracer,
-  partialEvalJaxpr,
-  partialEvalRules,
-} from "../../interpreters/partial_eval.js";
+import { cachedSplit } from "../../interpreters/jit.js";
+import { type PartialEvalTrace, type PETracer, partialEvalRules } from "../../interpreters/partial_eval.js";
 import { shapeStr } from "../../shape.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate, zerosLike } from "../ad_util.js";
@@ -199,64 +195,73 @@ function scanBatch(args: Array[], dims: (number | null)[], p: ScanParams, axis: 
 function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanParams): PETracer[] {
   const uk = tracers.map((t) => !t.pval.isKnown);
   const [constUk, initUk, xsUk] = groups(uk, p);
-  const j = p.jaxpr.jaxpr;
   const numYs = numYsOf(p);
+  // Fixpoint: a carry is unknown if its initial value or its update is.
   let carryUk = initUk;
   for (;;) {
-    const { outUnknowns } = partialEvalJaxpr(j, [...constUk, ...carryUk, ...xsUk]);
+    const { outUnknowns } = cachedSplit(p.jaxpr, [...constUk, ...carryUk, ...xsUk]);
     const next = orFlags(carryUk, outUnknowns.slice(0, p.numCarry));
     if (sameFlags(next, carryUk)) break;
     carryUk = next;
   }
   const inUk = [...constUk, ...carryUk, ...xsUk];
-  const split = partialEvalJaxpr(j, inUk, [...carryUk, ...falses(numYs)]);
+  const split = cachedSplit(p.jaxpr, inUk, [...carryUk, ...falses(numYs)]);
   const ysUk = split.outUnknowns.slice(p.numCarry);
-  const residuals = split.known.outs.slice(split.known.outs.length - split.numRes);
-  // Residuals that are known constants are loop-invariant: pass them directly.
-  const knownConstBinders = j.inBinders.slice(0, p.numConsts).filter((_, i) => !constUk[i]);
-  const isConstRes = residuals.map((r) => knownConstBinders.includes(r as never));
-  const constRes = residuals.filter((_, i) => isConstRes[i]);
-  const stackedRes = residuals.filter((_, i) => !isConstRes[i]);
-
-  const knownOuts = split.known.outs.slice(0, split.known.outs.length - split.numRes);
-  const knownBody = new ClosedJaxpr(
-    new Jaxpr(j.constvars, split.known.inBinders, split.known.eqns, [...knownOuts, ...stackedRes]),
-    p.jaxpr.consts,
-  );
-  const knownVals = tracers.filter((_, i) => !inUk[i]).map((t) => t.pval.known!);
-  const knownResult = bind(scanP, knownVals, {
-    ...p,
-    jaxpr: knownBody,
-    numConsts: count(constUk.map((u) => !u)),
-    numCarry: count(carryUk.map((u) => !u)),
-  });
+  const numKnownConsts = count(constUk.map((u) => !u));
   const numKnownCarry = count(carryUk.map((u) => !u));
   const numKnownYs = count(ysUk.map((u) => !u));
-  const [kCarry, kYs, kRes] = splitList(knownResult, [numKnownCarry, numKnownYs, stackedRes.length]);
+  const numKnownOuts = numKnownCarry + numKnownYs;
+  // Residuals that are known constants are loop-invariant: passed directly, not stacked.
+  const isConstRes = split.resInputIndex.map((i) => i >= 0 && i < numKnownConsts);
+
+  // The known scan also returns the per-step residuals, stacked like ys.
+  const knownBody = traceFlat(
+    (...ins) => {
+      const outs = evalClosedJaxpr(split.known, ins);
+      const res = outs.slice(numKnownOuts);
+      return [...outs.slice(0, numKnownOuts), ...res.filter((_, i) => !isConstRes[i])];
+    },
+    split.known.inAvals,
+    "scan(known)",
+  );
+  const knownTracers = tracers.filter((_, i) => !inUk[i]);
+  const knownResult = bind(
+    scanP,
+    knownTracers.map((t) => t.pval.known!),
+    { ...p, jaxpr: knownBody, numConsts: numKnownConsts, numCarry: numKnownCarry },
+  );
+  const numStacked = isConstRes.filter((c) => !c).length;
+  const [kCarry, kYs, kRes] = splitList(knownResult, [numKnownCarry, numKnownYs, numStacked]);
 
   // The unknown scan: [const residuals, unknown consts] [unknown carry] [stacked residuals, unknown xs].
-  const unknownIns = split.unknown.inBinders.slice(split.numRes);
-  const [ukC, ukK, ukX] = [
-    unknownIns.slice(0, count(constUk)),
-    unknownIns.slice(count(constUk), count(constUk) + count(carryUk)),
-    unknownIns.slice(count(constUk) + count(carryUk)),
-  ];
-  const resBinders = split.unknown.inBinders.slice(0, split.numRes);
-  const constResBinders = resBinders.filter((_, i) => isConstRes[i]);
-  const stackedResBinders = resBinders.filter((_, i) => !isConstRes[i]);
-  const unknownBody = new ClosedJaxpr(
-    new Jaxpr(
-      j.constvars,
-      [...constResBinders, ...ukC, ...ukK, ...stackedResBinders, ...ukX],
-      split.unknown.eqns,
-      split.unknown.outs,
-    ),
-    p.jaxpr.consts,
+  const resAvals = split.unknown.inAvals.slice(0, split.numRes);
+  const [ukCA, ukKA, ukXA] = splitList(split.unknown.inAvals.slice(split.numRes), [
+    count(constUk),
+    count(carryUk),
+    count(xsUk),
+  ]);
+  const constResA = resAvals.filter((_, i) => isConstRes[i]);
+  const stackedResA = resAvals.filter((_, i) => !isConstRes[i]);
+  const unknownBody = traceFlat(
+    (...ins) => {
+      const [cr, uc, uk2, sr, ux] = splitList(ins, [
+        constResA.length,
+        ukCA!.length,
+        ukKA!.length,
+        stackedResA.length,
+        ukXA!.length,
+      ]);
+      let a = 0;
+      let b = 0;
+      const res = isConstRes.map((c) => (c ? cr![a++]! : sr![b++]!));
+      return evalClosedJaxpr(split.unknown, [...res, ...uc!, ...uk2!, ...ux!]);
+    },
+    [...constResA, ...ukCA!, ...ukKA!, ...stackedResA, ...ukXA!],
+    "scan(linear)",
   );
-  const constResTracers = constRes.map((r) => {
-    const idx = j.inBinders.indexOf(r as never);
-    return trace.instantiateConst(tracers[idx]!);
-  });
+  const constResTracers = split.resInputIndex
+    .filter((_, i) => isConstRes[i])
+    .map((idx) => trace.instantiateConst(knownTracers[idx]!));
   const [cT, kT, xT] = groups(tracers, p);
   const unknownTracers = [
     ...constResTracers,
@@ -272,13 +277,12 @@ function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanPa
     numCarry: count(carryUk),
   });
   const [uCarry, uYs] = splitList(ukOuts, [count(carryUk), count(ysUk)]);
-  let a = 0;
-  let b = 0;
-  const carryOut = carryUk.map((u) => (u ? uCarry![a++]! : (trace.pure(kCarry![b++]!) as PETracer)));
-  a = 0;
-  b = 0;
-  const ysOut = ysUk.map((u) => (u ? uYs![a++]! : (trace.pure(kYs![b++]!) as PETracer)));
-  return [...carryOut, ...ysOut];
+  const merge = (flags: boolean[], unknown: PETracer[], known: Array[]): PETracer[] => {
+    let a = 0;
+    let b = 0;
+    return flags.map((u) => (u ? unknown[a++]! : (trace.pure(known[b++]!) as PETracer)));
+  };
+  return [...merge(carryUk, uCarry!, kCarry!), ...merge(ysUk, uYs!, kYs!)];
 }
 
 // --- transpose -------------------------------------------------------------------
