@@ -8,14 +8,13 @@ import {
   grad,
   jacrev,
   jit,
-  lax,
   numpy as jnp,
+  lax,
   nn,
   random,
   vmap,
 } from "../src/index.js";
 import * as optax from "../src/optax/index.js";
-
 
 const section = (title: string) => console.log(`\n== ${title}`);
 
@@ -29,7 +28,11 @@ section("1. Why vmap exists");
   const batchedPredict = vmap(predict, { inAxes: [null, 0] });
 
   const params = { w: jnp.array([1.5, -0.5]), b: 0.25 };
-  const X = jnp.array([[1.0, 2.0], [2.5, -1.0], [-0.25, 0.75]]);
+  const X = jnp.array([
+    [1.0, 2.0],
+    [2.5, -1.0],
+    [-0.25, 0.75],
+  ]);
   const logitsProbs = batchedPredict(params, X);
   console.log("shape:", logitsProbs.shape);
   console.log("first row:", logitsProbs.get(0).toString());
@@ -46,8 +49,14 @@ section("2. Controlling input and output axes");
   const batchedLoss = vmap(scaledLoss, { inAxes: [null, 0, 0] });
 
   const scale = 0.5;
-  const preds = jnp.array([[0.2, 0.8], [0.6, 0.4]]);
-  const targets = jnp.array([[0.0, 1.0], [1.0, 0.0]]);
+  const preds = jnp.array([
+    [0.2, 0.8],
+    [0.6, 0.4],
+  ]);
+  const targets = jnp.array([
+    [0.0, 1.0],
+    [1.0, 0.0],
+  ]);
   console.log(batchedLoss(scale, preds, targets).toString());
 
   const normalize = (x: Array) => {
@@ -70,8 +79,15 @@ section("3. Vectorizing functions with multiple batch dimensions");
   const euclideanDistance = (x: Array, y: Array) => jnp.sqrt(jnp.sum(x.sub(y).pow(2)));
   const pairwiseDist = vmap(vmap(euclideanDistance, { inAxes: [null, 0] }), { inAxes: [0, null] });
 
-  const X = jnp.array([[0, 0], [1, 0], [0, 1]]);
-  const Y = jnp.array([[0, 0], [1, 1]]);
+  const X = jnp.array([
+    [0, 0],
+    [1, 0],
+    [0, 1],
+  ]);
+  const Y = jnp.array([
+    [0, 0],
+    [1, 1],
+  ]);
   console.log(pairwiseDist(X, Y).toString());
 }
 
@@ -86,8 +102,16 @@ section("4. Differentiation across batches");
   const gradPerExample = vmap(grad(lossPerExample), { inAxes: [null, 0, 0] });
 
   const params = { w: jnp.array([1.0, -2.0]), b: 0.3 };
-  const features = jnp.array([[1.0, 0.0], [0.5, 1.5], [2.0, -1.0]]);
-  const targets = jnp.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]]);
+  const features = jnp.array([
+    [1.0, 0.0],
+    [0.5, 1.5],
+    [2.0, -1.0],
+  ]);
+  const targets = jnp.array([
+    [1, 0, 1],
+    [0, 1, 0],
+    [1, 0, 1],
+  ]);
   const grads = gradPerExample(params, features, targets) as { w: Array; b: Array };
   console.log("dw shape:", grads.w.shape);
   console.log("db shape:", grads.b.shape);
@@ -145,5 +169,8 @@ section("6. vmap versus scan versus pmap");
   console.log("batched RNN outputs shape:", outputs.shape);
   const lossFn = (p: RnnParams) => jnp.mean(jittedBatchedRun(sequences, p).pow(2));
   const g = jit(grad(lossFn))(params) as RnnParams;
-  console.log("gradient shapes:", g.map((x) => x.shape));
+  console.log(
+    "gradient shapes:",
+    g.map((x) => x.shape),
+  );
 }

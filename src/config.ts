@@ -15,7 +15,9 @@ export const config = {
   /** `config.update("jax_enable_x64", true)`, as in JAX. */
   update<K extends keyof ConfigFlags>(name: K, value: ConfigFlags[K]): void {
     if (!(name in flags)) {
-      throw new Error(`config.update: unknown flag '${String(name)}'; known: ${Object.keys(flags).join(", ")}`);
+      throw new Error(
+        `config.update: unknown flag '${String(name)}'; known: ${Object.keys(flags).join(", ")}`,
+      );
     }
     flags[name] = value;
   },

@@ -6,18 +6,15 @@
  */
 import * as numpy from "./numpy/index.js";
 
-export { numpy };
-export * as lax from "./lax/index.js";
-export * as tree from "./tree/index.js";
 export { config, withX64 } from "./config.js";
 export { Array, ArrayImpl } from "./core/array.js";
 export { ShapedArray } from "./core/aval.js";
+export type { ArrayLike } from "./core/convert.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
 export { ConcretizationTypeError, UnexpectedTracerError } from "./core/trace.js";
-export type { ArrayLike } from "./core/convert.js";
 export type { DType } from "./dtype.js";
-export { jit, makeJaxpr, type JitOptions } from "./interpreters/jit.js";
 export {
+  type GradOptions,
   grad,
   hessian,
   jacfwd,
@@ -27,11 +24,14 @@ export {
   valueAndGrad,
   vjp,
   vjpWithAux,
-  type GradOptions,
 } from "./interpreters/ad.js";
-export { vmap, type VmapOptions } from "./interpreters/batching.js";
+export { type VmapOptions, vmap } from "./interpreters/batching.js";
 export { customJvp, customVjp } from "./interpreters/custom.js";
+export { type JitOptions, jit, makeJaxpr } from "./interpreters/jit.js";
 export { checkpoint, remat } from "./interpreters/remat.js";
+export * as lax from "./lax/index.js";
 export * as nn from "./nn/index.js";
-export * as testUtil from "./test_util.js";
 export * as random from "./random/index.js";
+export * as testUtil from "./test_util.js";
+export * as tree from "./tree/index.js";
+export { numpy };

@@ -58,7 +58,8 @@ function inner(a: unknown, b: unknown): number {
 function assertClose(what: string, got: unknown, want: unknown, atol: number, rtol: number): void {
   const g = leavesOf(got);
   const w = leavesOf(want);
-  if (g.length !== w.length) throw new Error(`checkGrads ${what}: ${g.length} outputs vs ${w.length}`);
+  if (g.length !== w.length)
+    throw new Error(`checkGrads ${what}: ${g.length} outputs vs ${w.length}`);
   g.forEach((x, i) => {
     const a = x.dataSync();
     const b = w[i]!.dataSync();
@@ -78,7 +79,12 @@ function addScaled(args: Array[], dirs: Array[], scale: number): Array[] {
 }
 
 /** Checks f's JVP against finite differences, and its VJP against its JVP, recursively to `order`. */
-export function checkGrads(f: AnyFn, args: readonly unknown[], order = 1, options: CheckGradsOptions = {}): void {
+export function checkGrads(
+  f: AnyFn,
+  args: readonly unknown[],
+  order = 1,
+  options: CheckGradsOptions = {},
+): void {
   const modes = options.modes ?? ["fwd", "rev"];
   const eps = options.eps ?? 1e-4;
   const atol = options.atol ?? 1e-5;
@@ -91,7 +97,9 @@ export function checkGrads(f: AnyFn, args: readonly unknown[], order = 1, option
   const [, tOut] = jvp(f, xs, dirs);
   const plus = f(...addScaled(xs, dirs, eps));
   const minus = f(...addScaled(xs, dirs, -eps));
-  const fd = leavesOf(plus).map((p, i) => jnp.divide(jnp.subtract(p, leavesOf(minus)[i]!), 2 * eps));
+  const fd = leavesOf(plus).map((p, i) =>
+    jnp.divide(jnp.subtract(p, leavesOf(minus)[i]!), 2 * eps),
+  );
   if (modes.includes("fwd")) assertClose("jvp vs finite differences", tOut, fd, atol, rtol);
 
   if (modes.includes("rev")) {
@@ -113,4 +121,3 @@ export function checkGrads(f: AnyFn, args: readonly unknown[], order = 1, option
     checkGrads(dfdx, xs, order - 1, { ...options, seed: (options.seed ?? 1234) + 1 });
   }
 }
-

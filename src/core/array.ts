@@ -5,7 +5,7 @@
  * `sum`, `reshape`, `get`, `at`...) are installed on the prototype by the
  * numpy layer (see numpy/methods.ts), so core stays below numpy.
  */
-import { type DType, type TypedArray, allocate, castScalar, dtypeOfTypedArray } from "../dtype.js";
+import { allocate, castScalar, type DType, dtypeOfTypedArray, type TypedArray } from "../dtype.js";
 import { type Shape, sizeOf } from "../shape.js";
 import { ShapedArray } from "./aval.js";
 

@@ -22,7 +22,9 @@ export class ShapedArray {
     return `${shortName(this.dtype)}[${this.shape.join(",")}]`;
   }
   equals(o: ShapedArray): boolean {
-    return this.dtype === o.dtype && this.weakType === o.weakType && shapesEqual(this.shape, o.shape);
+    return (
+      this.dtype === o.dtype && this.weakType === o.weakType && shapesEqual(this.shape, o.shape)
+    );
   }
   /** Equal up to weak-typedness (what jit's cache and cond/scan type checks compare). */
   sameType(o: ShapedArray): boolean {
@@ -50,7 +52,10 @@ function inspectShape(this: Shape): string {
 
 /** An immutable shape that prints as NumPy's tuple, `(3, 2)`, in console.log (as `print(x.shape)` does). */
 function frozenShape(shape: Shape): Shape {
-  if (Object.isFrozen(shape) && (shape as unknown as Record<symbol, unknown>)[inspectSymbol] === inspectShape) {
+  if (
+    Object.isFrozen(shape) &&
+    (shape as unknown as Record<symbol, unknown>)[inspectSymbol] === inspectShape
+  ) {
     return shape;
   }
   const s = [...shape];

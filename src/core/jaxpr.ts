@@ -4,8 +4,8 @@
  * (so a jaxpr can itself be transformed by whatever traces are active).
  */
 import { shapeStr } from "../shape.js";
-import type { ShapedArray } from "./aval.js";
 import { type Array, ArrayImpl } from "./array.js";
+import type { ShapedArray } from "./aval.js";
 import type { AnyPrimitive } from "./primitive.js";
 import { bind } from "./trace.js";
 
@@ -162,7 +162,9 @@ class JaxprPrinter {
     if (entries.length === 0) return "";
     const parts = entries.map(([k, v]) => `${k}=${this.param(v, indent)}`);
     const oneLine = `[${parts.join(" ")}]`;
-    return oneLine.includes("\n") ? `[\n${indent}  ${parts.join(`\n${indent}  `)}\n${indent}]` : oneLine;
+    return oneLine.includes("\n")
+      ? `[\n${indent}  ${parts.join(`\n${indent}  `)}\n${indent}]`
+      : oneLine;
   }
 
   private param(v: unknown, indent: string): string {

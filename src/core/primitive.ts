@@ -6,8 +6,9 @@
  * typed against them. A rule a primitive lacks is a clear error naming the
  * primitive and the rule (see `Primitive.rule`), never a silent fallback.
  */
-import type { ShapedArray } from "./aval.js";
+
 import type { Array, ArrayImpl } from "./array.js";
+import type { ShapedArray } from "./aval.js";
 
 /** A tangent or cotangent that is known to be zero, without materializing it. */
 export class Zero {
@@ -54,7 +55,7 @@ export interface PrimitiveRules<P> {
 
 export type RuleName = keyof PrimitiveRules<unknown>;
 
-// biome-ignore lint/complexity/noBannedTypes: params of a primitive without parameters
+/** The params of a primitive without parameters. */
 export type NoParams = {};
 
 export class Primitive<P extends object = NoParams> {

@@ -5,8 +5,9 @@
  * evaluation. A "dynamic" trace (jit/makeJaxpr staging) captures every
  * operation, even those on constants.
  */
-import type { ShapedArray } from "./aval.js";
+
 import { Array, ArrayImpl } from "./array.js";
+import type { ShapedArray } from "./aval.js";
 import type { AnyPrimitive } from "./primitive.js";
 
 export class MainTrace {

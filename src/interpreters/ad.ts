@@ -3,21 +3,22 @@
  * reverse mode is linearize (JVP under partial evaluation, tangents unknown)
  * followed by transposing the linear jaxpr, equation by equation, backwards.
  */
-import type { ShapedArray } from "../core/aval.js";
+
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, describe } from "../core/convert.js";
 import { evalJaxpr, type Jaxpr, Literal, type Var } from "../core/jaxpr.js";
 import { type AnyPrimitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
 import { isFloating } from "../dtype.js";
 import { addTangents, instantiate, onesLike } from "../lax/ad_util.js";
-import { shapeStr } from "../shape.js";
-import { flatten, type TreeDef } from "../tree/index.js";
-import { PartialVal, partialEvalFlat } from "./partial_eval.js";
-import { vmap } from "./batching.js";
 import { convertElementType, eq } from "../lax/elementwise.js";
 import { broadcastedIota, reshape } from "../lax/shape_ops.js";
 import { sliceInDim } from "../lax/slicing.js";
+import { shapeStr } from "../shape.js";
+import { flatten, type TreeDef } from "../tree/index.js";
+import { vmap } from "./batching.js";
+import { PartialVal, partialEvalFlat } from "./partial_eval.js";
 
 // --- forward mode ---------------------------------------------------------------
 
@@ -46,7 +47,8 @@ export class JVPTrace extends Trace {
       return bind(prim, primals, params).map((p) => new JVPTracer(this, p, new Zero(p.aval)));
     }
     const rule = prim.rules.jvp;
-    if (rule === undefined) throw new Error(`Differentiation rule for '${prim.name}' not implemented (no jvp rule)`);
+    if (rule === undefined)
+      throw new Error(`Differentiation rule for '${prim.name}' not implemented (no jvp rule)`);
     const [pOut, tOut] = rule(primals, tangents, params);
     return pOut.map((p, i) => new JVPTracer(this, p, tOut[i]!));
   }
@@ -107,15 +109,25 @@ function toArrayLeaves(tree: unknown, op: string, what: string): [Array[], TreeD
 }
 
 /** `jax.jvp(f, primals, tangents)` → `[primalsOut, tangentsOut]`. */
-export function jvp(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
+export function jvp(
+  f: AnyFn,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+): [unknown, unknown] {
   const [ps, pTree] = toArrayLeaves([...primals], "jvp", "primal");
   const [ts, tTree] = toArrayLeaves([...tangents], "jvp", "tangent");
   if (!pTree.equals(tTree)) {
-    throw new Error(`jvp: primal and tangent arguments must have the same tree structure; got ${pTree} and ${tTree}`);
+    throw new Error(
+      `jvp: primal and tangent arguments must have the same tree structure; got ${pTree} and ${tTree}`,
+    );
   }
   ps.forEach((p, i) => {
     const t = ts[i]!;
-    if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d, k) => d !== t.shape[k])) {
+    if (
+      p.dtype !== t.dtype ||
+      p.shape.length !== t.shape.length ||
+      p.shape.some((d, k) => d !== t.shape[k])
+    ) {
       throw new Error(
         `jvp: primal and tangent arguments must have equal types; primal ${i} is ${p.aval.str()} but its tangent is ${t.aval.str()}`,
       );
@@ -136,7 +148,10 @@ interface Linearized {
   outTree: TreeDef;
 }
 
-function linearizeFlat(f: (...xs: Array[]) => Array[], primals: Array[]): Omit<Linearized, "outTree"> {
+function linearizeFlat(
+  f: (...xs: Array[]) => Array[],
+  primals: Array[],
+): Omit<Linearized, "outTree"> {
   const n = primals.length;
   const pvalsIn = [
     ...primals.map((p) => PartialVal.known(p)),
@@ -180,7 +195,7 @@ export function backwardPass(
       : (primalEnv.get(a) ?? new UndefinedPrimal(a.aval));
   // Forward sweep: equations that do not touch the linear inputs are evaluated
   // (this recomputes checkpointed primal values inside the linear jaxpr).
-  const linearEqns: typeof jaxpr.eqns[number][] = [];
+  const linearEqns: (typeof jaxpr.eqns)[number][] = [];
   for (const eqn of jaxpr.eqns) {
     const ins = eqn.inputs.map(readPrimal);
     if (ins.some((p) => p instanceof UndefinedPrimal)) {
@@ -202,7 +217,9 @@ export function backwardPass(
     const primalsIn = eqn.inputs.map(readPrimal);
     const rule = eqn.primitive.rules.transpose;
     if (rule === undefined) {
-      throw new Error(`Transpose rule (for reverse-mode differentiation) for '${eqn.primitive.name}' not implemented`);
+      throw new Error(
+        `Transpose rule (for reverse-mode differentiation) for '${eqn.primitive.name}' not implemented`,
+      );
     }
     const ctsIn = rule(ctsOut, primalsIn, eqn.params);
     eqn.inputs.forEach((a, i) => {
@@ -220,7 +237,10 @@ export function vjp(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) =>
   return [out, fVjp];
 }
 
-export function vjpWithAux(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[], unknown] {
+export function vjpWithAux(
+  f: AnyFn,
+  ...primals: unknown[]
+): [unknown, (ct: unknown) => unknown[], unknown] {
   const { out, fVjp, aux } = vjpImpl(f, primals, true, "vjp");
   return [out, fVjp, aux];
 }
@@ -238,7 +258,9 @@ function vjpImpl(
     ? (...args: unknown[]) => {
         const r = f(...args);
         if (!globalThis.Array.isArray(r) || r.length !== 2) {
-          throw new Error(`${op} with hasAux: the function must return a pair [output, aux], got ${describe(r)}`);
+          throw new Error(
+            `${op} with hasAux: the function must return a pair [output, aux], got ${describe(r)}`,
+          );
         }
         return r;
       }
@@ -255,7 +277,9 @@ function vjpImpl(
   const fVjp = (ct: unknown): unknown[] => {
     const [cts, ctTree] = toArrayLeaves(ct, op, "cotangent");
     if (!ctTree.equals(outTree)) {
-      throw new Error(`${op}: the cotangent has structure ${ctTree}, but the function's output has ${outTree}`);
+      throw new Error(
+        `${op}: the cotangent has structure ${ctTree}, but the function's output has ${outTree}`,
+      );
     }
     cts.forEach((c, i) => {
       const o = outLeaves[i]!;
@@ -266,14 +290,20 @@ function vjpImpl(
       }
     });
     const args = [...lin.consts, ...ps.map((p) => new UndefinedPrimal(p.aval))];
-    const ctsIn = backwardPass(lin.jaxpr, args, [...cts, ...auxLeaves.map((a) => new Zero(a.aval))]);
+    const ctsIn = backwardPass(lin.jaxpr, args, [
+      ...cts,
+      ...auxLeaves.map((a) => new Zero(a.aval)),
+    ]);
     return inTree.unflatten(ctsIn.map(instantiate)) as unknown[];
   };
   return { out, fVjp, aux };
 }
 
 /** `jax.linearize(f, ...primals)` → `[out, fJvp]`, fJvp evaluating the linear map at new tangents. */
-export function linearize(f: AnyFn, ...primals: unknown[]): [unknown, (...tangents: unknown[]) => unknown] {
+export function linearize(
+  f: AnyFn,
+  ...primals: unknown[]
+): [unknown, (...tangents: unknown[]) => unknown] {
   const [ps, inTree] = toArrayLeaves(primals, "linearize", "primal");
   const ff = flatFn(f, inTree, "linearize");
   const lin = linearizeFlat(ff.call, ps);
@@ -293,7 +323,11 @@ export interface GradOptions {
   hasAux?: boolean;
 }
 
-function normalizeArgnums(argnums: number | readonly number[] | undefined, nargs: number, op: string): number[] {
+function normalizeArgnums(
+  argnums: number | readonly number[] | undefined,
+  nargs: number,
+  op: string,
+): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === "number" ? [argnums] : [...argnums];
   return list.map((a) => {
     const i = a < 0 ? a + nargs : a;
@@ -346,10 +380,13 @@ export function valueAndGrad(f: AnyFn, options: GradOptions = {}): (...args: unk
       );
     }
     if (!isFloating(y.dtype)) {
-      throw new TypeError(`${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}`);
+      throw new TypeError(
+        `${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}`,
+      );
     }
     const grads = fVjp(onesLike(y.aval));
-    const g0 = typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
+    const g0 =
+      typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
     return options.hasAux ? [[out, aux], g0] : [out, g0];
   };
 }
@@ -383,9 +420,10 @@ function splitArgs(
   const call = (f: AnyFn, dynVal: unknown): unknown => {
     const full = [...args];
     if (single) full[nums[0]!] = dynVal;
-    else nums.forEach((i, k) => {
-      full[i] = (dynVal as unknown[])[k];
-    });
+    else
+      nums.forEach((i, k) => {
+        full[i] = (dynVal as unknown[])[k];
+      });
     return f(...full);
   };
   return { nums, dyn, single, call };
@@ -420,7 +458,8 @@ export function jacfwd(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
       }
       return toArrayLeaves(out, op, "output")[0];
     };
-    const pushfwd = (...tangents: Array[]) => jvpFlat(fFlat, inLeaves, tangents)[1].map(instantiate);
+    const pushfwd = (...tangents: Array[]) =>
+      jvpFlat(fFlat, inLeaves, tangents)[1].map(instantiate);
     const basis = stdBasis(inLeaves);
     const cols = vmap(pushfwd, { inAxes: 0, outAxes: -1 })(...basis) as Array[];
     const [ys, outTree] = evalOutTree(f, call, inTree, inLeaves, options.hasAux ?? false);
@@ -447,10 +486,16 @@ export function jacrev(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
     const [inLeaves, inTree] = toArrayLeaves(dyn, op, "argument");
     inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
     const g: AnyFn = (dynVal: unknown) => call(f, dynVal);
-    const { out, fVjp, aux } = vjpImpl(g, [inTree.unflatten(inLeaves)], options.hasAux ?? false, op);
+    const { out, fVjp, aux } = vjpImpl(
+      g,
+      [inTree.unflatten(inLeaves)],
+      options.hasAux ?? false,
+      op,
+    );
     const [ys, outTree] = toArrayLeaves(out, op, "output");
     const basis = stdBasis(ys);
-    const pullback = (...cts: Array[]) => toArrayLeaves(fVjp(outTree.unflatten(cts)), op, "cotangent")[0];
+    const pullback = (...cts: Array[]) =>
+      toArrayLeaves(fVjp(outTree.unflatten(cts)), op, "cotangent")[0];
     const rows = vmap(pullback, { inAxes: 0, outAxes: 0 })(...basis) as Array[];
     let offset = 0;
     const jac = ys.map((y) => {
@@ -485,7 +530,10 @@ function evalOutTree(
 }
 
 function eyeArray(n: number, dtype: Array["dtype"]): Array {
-  return convertElementType(eq(broadcastedIota("int32", [n, n], 0), broadcastedIota("int32", [n, n], 1)), dtype);
+  return convertElementType(
+    eq(broadcastedIota("int32", [n, n], 0), broadcastedIota("int32", [n, n], 1)),
+    dtype,
+  );
 }
 function sliceCols(x: Array, start: number, stop: number): Array {
   return sliceInDim(x, start, stop, 1, 1);

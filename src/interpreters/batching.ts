@@ -3,11 +3,12 @@
  * extra dimension (at `batchDim`, or none), and every primitive's batch rule
  * says how to compute on the whole batch at once — never a loop.
  */
-import { ShapedArray } from "../core/aval.js";
+
 import type { Array } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, describe } from "../core/convert.js";
-import type { AnyPrimitive, AxisData, BatchDim } from "../core/primitive.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../core/jaxpr.js";
+import type { AnyPrimitive, AxisData, BatchDim } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
 import { broadcastPrefix, flatten, leafPaths } from "../tree/index.js";
@@ -91,7 +92,9 @@ export function vmap<F extends AnyFn>(fn: F, options: VmapOptions = {}): F {
       const ax = axes[i];
       if (ax === null || ax === undefined) return null;
       if (typeof ax !== "number" || !Number.isInteger(ax)) {
-        throw new Error(`vmap(${name}): inAxes entries must be integers or null, got ${describe(ax)} for ${paths[i]}`);
+        throw new Error(
+          `vmap(${name}): inAxes entries must be integers or null, got ${describe(ax)} for ${paths[i]}`,
+        );
       }
       const a = x as Array;
       if (ax < -a.ndim || ax >= a.ndim) {
@@ -111,7 +114,10 @@ export function vmap<F extends AnyFn>(fn: F, options: VmapOptions = {}): F {
       );
       const out = fn(...(inTree.unflatten(inTracers) as unknown[]));
       const [outLeaves, outTree] = flatten(out);
-      const outAxes = broadcastPrefix(outAxesOpt, out, `vmap(${name}) outAxes`) as (number | null)[];
+      const outAxes = broadcastPrefix(outAxesOpt, out, `vmap(${name}) outAxes`) as (
+        | number
+        | null
+      )[];
       const results = outLeaves.map((leaf, i) => {
         const x = asArray(leaf as ArrayLike, `vmap(${name})`, `output ${i}`);
         const t = x instanceof BatchTracer && x.trace.main === main ? x : null;
@@ -172,11 +178,12 @@ function axisSizeOf(
         : `  * ${these.length} axes had size ${sz}, e.g. ${these[0]!.where}`;
     });
     if (axisSize !== undefined) lines.push(`  * axisSize was given as ${axisSize}`);
-    throw new Error(`vmap(${name}) got inconsistent sizes for array axes to be mapped:\n${lines.join("\n")}`);
+    throw new Error(
+      `vmap(${name}) got inconsistent sizes for array axes to be mapped:\n${lines.join("\n")}`,
+    );
   }
   return distinct[0]!;
 }
-
 
 export interface BatchedJaxpr {
   jaxpr: ClosedJaxpr;
@@ -196,14 +203,18 @@ export function batchJaxpr(
   axis: AxisData,
   forceOut: readonly boolean[] | boolean = false,
 ): BatchedJaxpr {
-  const avals = closed.inAvals.map((a, i) => (inBatched[i] ? a.withShape([axis.size, ...a.shape]) : a));
+  const avals = closed.inAvals.map((a, i) =>
+    inBatched[i] ? a.withShape([axis.size, ...a.shape]) : a,
+  );
   const outBatched: boolean[] = [];
   const [, tree] = flatten(avals.map(() => 0));
   const traced = traceToJaxpr(
     (...xs: unknown[]) =>
       newMain(BatchTrace, axis, "vmap", (main) => {
         const trace = main.trace as BatchTrace;
-        const ins = (xs as Array[]).map((x, i) => (inBatched[i] ? new BatchTracer(trace, x, 0) : x));
+        const ins = (xs as Array[]).map((x, i) =>
+          inBatched[i] ? new BatchTracer(trace, x, 0) : x,
+        );
         const outs = evalClosedJaxpr(closed, ins);
         return outs.map((o, i) => {
           const t = o instanceof BatchTracer && o.trace.main === main ? o : null;

@@ -5,8 +5,9 @@
  * user's functions, so it survives staging: `jit` of a customJvp function
  * still uses the rule when differentiated later.
  */
-import type { ShapedArray } from "../core/aval.js";
+
 import type { Array } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
@@ -41,7 +42,12 @@ function signatureOf(
   return sig;
 }
 
-function flatSignature(fn: FlatFn, avals: ShapedArray[], cache: Map<string, Signature>, op: string): ShapedArray[] {
+function flatSignature(
+  fn: FlatFn,
+  avals: ShapedArray[],
+  cache: Map<string, Signature>,
+  op: string,
+): ShapedArray[] {
   const [, tree] = flatten(avals.map(() => 0));
   return signatureOf((...xs) => fn(...(xs as Array[])), avals, tree, cache, op).outAvals;
 }
@@ -100,7 +106,9 @@ type AnyFn = (...args: any[]) => any;
 export interface CustomJvpFunction<F extends AnyFn> {
   (...args: Parameters<F>): ReturnType<F>;
   /** `f.defjvp((primals, tangents) => [primalOut, tangentOut])`; returns the function itself. */
-  defjvp(rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown]): CustomJvpFunction<F>;
+  defjvp(
+    rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown],
+  ): CustomJvpFunction<F>;
 }
 
 function flatArgs(op: string, args: unknown[]): [Array[], TreeDef] {
@@ -112,7 +120,10 @@ function flatArgs(op: string, args: unknown[]): [Array[], TreeDef] {
  * `jax.custom_jvp(f, { nondiffArgnums })`. Non-differentiable arguments are
  * passed to f and the rule as they are (first in the rule's argument list, as JAX does).
  */
-export function customJvp<F extends AnyFn>(f: F, options: { nondiffArgnums?: readonly number[] } = {}): CustomJvpFunction<F> {
+export function customJvp<F extends AnyFn>(
+  f: F,
+  options: { nondiffArgnums?: readonly number[] } = {},
+): CustomJvpFunction<F> {
   const name = f.name || "fn";
   const nondiff = new Set(options.nondiffArgnums ?? []);
   let rule: ((primals: unknown[], tangents: unknown[]) => [unknown, unknown]) | null = null;
@@ -120,7 +131,9 @@ export function customJvp<F extends AnyFn>(f: F, options: { nondiffArgnums?: rea
   const sigCache = new Map<string, Signature>();
   const call = (...args: unknown[]): unknown => {
     if (rule === null) {
-      throw new Error(`customJvp(${name}): no JVP rule defined; call f.defjvp(rule) before using the function`);
+      throw new Error(
+        `customJvp(${name}): no JVP rule defined; call f.defjvp(rule) before using the function`,
+      );
     }
     const userRule = rule;
     const statics = args.map((a, i) => (nondiff.has(i) ? a : undefined));
@@ -154,7 +167,9 @@ export function customJvp<F extends AnyFn>(f: F, options: { nondiffArgnums?: rea
             `the structure of the function's output, ${outTree}`,
         );
       }
-      const pArr = pl.map((l) => asArray(l as ArrayLike, `customJvp(${name}) rule`, "primal output"));
+      const pArr = pl.map((l) =>
+        asArray(l as ArrayLike, `customJvp(${name}) rule`, "primal output"),
+      );
       const tArr = tl.map((l, i) => {
         const t = asArray(l as ArrayLike, `customJvp(${name}) rule`, "tangent output");
         const p = pArr[i]!;
@@ -239,7 +254,11 @@ export const customVjpCallP: Primitive<CustomVjpParams> = new Primitive<CustomVj
     batch: (args, dims, p, axis) => {
       const xs = allBatchedAtZero(args, dims, axis.size);
       const opts = { inAxes: 0, outAxes: 0, axisSize: axis.size } as const;
-      const bwd = vmap((...rc: Array[]) => p.bwd(rc.slice(0, rc.length - p.numOut), rc.slice(rc.length - p.numOut)), opts);
+      const bwd = vmap(
+        (...rc: Array[]) =>
+          p.bwd(rc.slice(0, rc.length - p.numOut), rc.slice(rc.length - p.numOut)),
+        opts,
+      );
       const outs = bind(customVjpCallP, xs, {
         name: `vmap(${p.name})`,
         fun: vmap(p.fun, opts) as FlatFn,
@@ -264,15 +283,23 @@ export interface CustomVjpFunction<F extends AnyFn> {
 }
 
 /** `jax.custom_vjp(f, { nondiffArgnums })`. */
-export function customVjp<F extends AnyFn>(f: F, options: { nondiffArgnums?: readonly number[] } = {}): CustomVjpFunction<F> {
+export function customVjp<F extends AnyFn>(
+  f: F,
+  options: { nondiffArgnums?: readonly number[] } = {},
+): CustomVjpFunction<F> {
   const name = f.name || "fn";
   const nondiff = new Set(options.nondiffArgnums ?? []);
-  let rules: { fwd: (...a: unknown[]) => [unknown, unknown]; bwd: (...a: unknown[]) => unknown[] } | null = null;
+  let rules: {
+    fwd: (...a: unknown[]) => [unknown, unknown];
+    bwd: (...a: unknown[]) => unknown[];
+  } | null = null;
   const avalCache = new Map<string, Signature>();
   const sigCache = new Map<string, Signature>();
   const call = (...args: unknown[]): unknown => {
     if (rules === null) {
-      throw new Error(`customVjp(${name}): no VJP rule defined; call f.defvjp(fwd, bwd) before using the function`);
+      throw new Error(
+        `customVjp(${name}): no VJP rule defined; call f.defvjp(fwd, bwd) before using the function`,
+      );
     }
     const { fwd: userFwd, bwd: userBwd } = rules;
     const nd = args.filter((_, i) => nondiff.has(i));
@@ -290,8 +317,10 @@ export function customVjp<F extends AnyFn>(f: F, options: { nondiffArgnums?: rea
       `customVjp(${name})`,
     );
     const numOut = outAvals.length;
-    const toArrs = (xs: unknown[], what: string) => xs.map((l) => asArray(l as ArrayLike, `customVjp(${name})`, what));
-    const fun: FlatFn = (...xs) => toArrs(flatten(f(...merge(inTree.unflatten(xs) as unknown[])))[0], "output");
+    const toArrs = (xs: unknown[], what: string) =>
+      xs.map((l) => asArray(l as ArrayLike, `customVjp(${name})`, what));
+    const fun: FlatFn = (...xs) =>
+      toArrs(flatten(f(...merge(inTree.unflatten(xs) as unknown[])))[0], "output");
     // The residuals' tree is learned when fwd runs (always before bwd).
     let resTree: TreeDef | null = null;
     const fwd: FlatFn = (...xs) => {
@@ -312,9 +341,15 @@ export function customVjp<F extends AnyFn>(f: F, options: { nondiffArgnums?: rea
       }
       const [gl, gt] = flatten(grads);
       if (!gt.equals(inTree)) {
-        throw new Error(`customVjp(${name}): bwd returned cotangents of structure ${gt}, expected ${inTree}`);
+        throw new Error(
+          `customVjp(${name}): bwd returned cotangents of structure ${gt}, expected ${inTree}`,
+        );
       }
-      return gl.map((g, i) => (g === null ? zerosOf(leaves[i]!) : asArray(g as ArrayLike, `customVjp(${name})`, "cotangent")));
+      return gl.map((g, i) =>
+        g === null
+          ? zerosOf(leaves[i]!)
+          : asArray(g as ArrayLike, `customVjp(${name})`, "cotangent"),
+      );
     };
     const outs = bind(customVjpCallP, leaves, { name, fun, fwd, numOut, bwd, avalCache });
     return outTree.unflatten(outs);
@@ -331,4 +366,3 @@ export function customVjp<F extends AnyFn>(f: F, options: { nondiffArgnums?: rea
 function zerosOf(x: Array): Array {
   return instantiate(new Zero(x.aval));
 }
-

@@ -8,11 +8,18 @@ import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { compileJaxpr } from "../core/dispatch.js";
 import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
-import { type AxisData, Primitive, type PrimitiveRules, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
+import {
+  type AxisData,
+  Primitive,
+  type PrimitiveRules,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
-import { flatten, type TreeDef } from "../tree/index.js";
-import { moveaxis } from "../lax/batch_util.js";
 import { instantiate } from "../lax/ad_util.js";
+import { moveaxis } from "../lax/batch_util.js";
+import { flatten, type TreeDef } from "../tree/index.js";
 import { backwardPass, jvpFlat } from "./ad.js";
 import { batchJaxpr } from "./batching.js";
 import { type JaxprSplit, type PETracer, partialEvalRules, splitJaxpr } from "./partial_eval.js";
@@ -31,7 +38,9 @@ export type PjitParams = CallParams;
  * backward pass of its linear jaxpr — so transformations of a jitted function
  * work on its jaxpr, never re-tracing the JS function.
  */
-export function callRules<P extends CallParams>(self: () => Primitive<P>): Omit<PrimitiveRules<P>, "impl"> {
+export function callRules<P extends CallParams>(
+  self: () => Primitive<P>,
+): Omit<PrimitiveRules<P>, "impl"> {
   return {
     abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
     batch: (args, dims, params, axis) => {
@@ -48,7 +57,11 @@ export function callRules<P extends CallParams>(self: () => Primitive<P>): Omit<
       const nonzero = tangents.map((t) => !(t instanceof Zero));
       const jvpJaxpr = jvpOfJaxpr(params.jaxpr, nonzero);
       const tIn = tangents.filter((t): t is Array => !(t instanceof Zero));
-      const outs = bind(self(), [...primals, ...tIn], { ...params, name: `jvp(${params.name})`, jaxpr: jvpJaxpr });
+      const outs = bind(self(), [...primals, ...tIn], {
+        ...params,
+        name: `jvp(${params.name})`,
+        jaxpr: jvpJaxpr,
+      });
       const n = outs.length / 2;
       return [outs.slice(0, n), outs.slice(n)];
     },
@@ -66,7 +79,11 @@ export const pjitP: Primitive<PjitParams> = new Primitive<PjitParams>(
 );
 
 /** Reverse mode through pjit: the backward pass of its (linear) jaxpr, one cotangent per input. */
-function backwardPassAll(closed: ClosedJaxpr, args: (Array | UndefinedPrimal)[], cts: Tangent[]): (Tangent | null)[] {
+function backwardPassAll(
+  closed: ClosedJaxpr,
+  args: (Array | UndefinedPrimal)[],
+  cts: Tangent[],
+): (Tangent | null)[] {
   const ctsIn = backwardPass(closed.jaxpr, args, cts, closed.consts);
   let k = 0;
   return args.map((a) => (a instanceof UndefinedPrimal ? ctsIn[k++]! : null));
@@ -108,8 +125,14 @@ function jvpOfJaxpr(closed: ClosedJaxpr, nonzero: boolean[]): ClosedJaxpr {
     const f = (...xs: unknown[]): Array[] => {
       const primals = xs.slice(0, n) as Array[];
       let k = n;
-      const tangents: Tangent[] = inAvals.map((a, i) => (nonzero[i] ? (xs[k++] as Array) : new Zero(a)));
-      const [pOut, tOut] = jvpFlat((...ps: Array[]) => evalClosedJaxpr(closed, ps), primals, tangents);
+      const tangents: Tangent[] = inAvals.map((a, i) =>
+        nonzero[i] ? (xs[k++] as Array) : new Zero(a),
+      );
+      const [pOut, tOut] = jvpFlat(
+        (...ps: Array[]) => evalClosedJaxpr(closed, ps),
+        primals,
+        tangents,
+      );
       return [...pOut, ...tOut.map(instantiate)];
     };
     const [, tree] = flatten(avals.map(() => 0));
@@ -120,7 +143,11 @@ function jvpOfJaxpr(closed: ClosedJaxpr, nonzero: boolean[]): ClosedJaxpr {
 const splitJaxprs = derivedJaxprCache<JaxprSplit>();
 
 /** `splitJaxpr`, cached per jaxpr and pattern of unknown inputs. */
-export function cachedSplit(closed: ClosedJaxpr, inUnknowns: boolean[], instantiate: boolean[] = []): JaxprSplit {
+export function cachedSplit(
+  closed: ClosedJaxpr,
+  inUnknowns: boolean[],
+  instantiate: boolean[] = [],
+): JaxprSplit {
   return splitJaxprs(closed, `${flagsKey(inUnknowns)}|${flagsKey(instantiate)}`, () =>
     splitJaxpr(closed, inUnknowns, instantiate),
   );
@@ -151,7 +178,11 @@ partialEvalRules.set(pjitP, (trace, tracers, params) => {
 const batchedJaxprs = derivedJaxprCache<ClosedJaxpr>();
 
 /** `closed` batched at axis 0 of the marked inputs, every output batched at 0 (cached per pattern). */
-function batchJaxprAllOut(closed: ClosedJaxpr, inBatched: readonly boolean[], axis: AxisData): ClosedJaxpr {
+function batchJaxprAllOut(
+  closed: ClosedJaxpr,
+  inBatched: readonly boolean[],
+  axis: AxisData,
+): ClosedJaxpr {
   const key = `${flagsKey(inBatched)}|${axis.size}|${String(axis.name)}`;
   return batchedJaxprs(closed, key, () => batchJaxpr(closed, inBatched, axis, true).jaxpr);
 }
@@ -195,7 +226,12 @@ function normalizeStatics(
   nargs: number,
   fnName: string,
 ): Set<number> {
-  const list = staticArgnums === undefined ? [] : typeof staticArgnums === "number" ? [staticArgnums] : staticArgnums;
+  const list =
+    staticArgnums === undefined
+      ? []
+      : typeof staticArgnums === "number"
+        ? [staticArgnums]
+        : staticArgnums;
   return new Set(
     list.map((i) => {
       const j = i < 0 ? i + nargs : i;
@@ -210,7 +246,11 @@ function normalizeStatics(
 }
 
 /** Re-interleaves static arguments with the (traced) dynamic ones. */
-function mergeStatics(args: readonly unknown[], statics: Set<number>, dyn: readonly unknown[]): unknown[] {
+function mergeStatics(
+  args: readonly unknown[],
+  statics: Set<number>,
+  dyn: readonly unknown[],
+): unknown[] {
   let d = 0;
   return args.map((a, i) => (statics.has(i) ? a : dyn[d++]));
 }

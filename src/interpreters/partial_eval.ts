@@ -5,9 +5,17 @@
  * touching unknowns are recorded, and the recorded part becomes a jaxpr.
  * Linearization is JVP under partial evaluation with the tangents unknown.
  */
-import type { ShapedArray } from "../core/aval.js";
+
 import type { Array } from "../core/array.js";
-import { type Atom, ClosedJaxpr, evalClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../core/jaxpr.js";
+import type { ShapedArray } from "../core/aval.js";
+import {
+  type Atom,
+  ClosedJaxpr,
+  evalClosedJaxpr,
+  Jaxpr,
+  type JaxprEqn,
+  Var,
+} from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
 import { flatten } from "../tree/index.js";
@@ -30,10 +38,7 @@ export class PartialVal {
   }
 }
 
-type Recipe =
-  | { kind: "lambda" }
-  | { kind: "const"; val: Array }
-  | { kind: "eqn"; eqn: EqnRecipe };
+type Recipe = { kind: "lambda" } | { kind: "const"; val: Array } | { kind: "eqn"; eqn: EqnRecipe };
 
 interface EqnRecipe {
   prim: AnyPrimitive;
@@ -59,7 +64,11 @@ export class PETracer extends Tracer {
 }
 
 /** Per-primitive partial-evaluation rules (for primitives holding jaxprs, such as pjit). */
-export type PartialEvalRule = (trace: PartialEvalTrace, tracers: PETracer[], params: object) => PETracer[];
+export type PartialEvalRule = (
+  trace: PartialEvalTrace,
+  tracers: PETracer[],
+  params: object,
+) => PETracer[];
 export const partialEvalRules = new Map<AnyPrimitive, PartialEvalRule>();
 
 export class PartialEvalTrace extends Trace {
@@ -238,7 +247,11 @@ export function splitJaxpr(
       const pvals = closed.inAvals.map((a, i) =>
         inUnknowns[i] ? PartialVal.unknown(a) : PartialVal.known(knownIns[k++] as Array),
       );
-      const r = partialEvalFlat((...xs) => evalClosedJaxpr(closed, xs), pvals, (i) => instantiate[i] ?? false);
+      const r = partialEvalFlat(
+        (...xs) => evalClosedJaxpr(closed, xs),
+        pvals,
+        (i) => instantiate[i] ?? false,
+      );
       unknownJaxpr = r.jaxpr;
       outUnknowns = r.pvalsOut.map((p) => !p.isKnown);
       resInputIndex = r.consts.map((c) => knownIns.indexOf(c));
@@ -249,5 +262,11 @@ export function splitJaxpr(
     "partial_eval",
   );
   const unknown = new ClosedJaxpr(unknownJaxpr as unknown as Jaxpr, []);
-  return { known: traced.closed, unknown, outUnknowns, numRes: resInputIndex.length, resInputIndex };
+  return {
+    known: traced.closed,
+    unknown,
+    outUnknowns,
+    numRes: resInputIndex.length,
+    resInputIndex,
+  };
 }

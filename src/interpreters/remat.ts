@@ -31,7 +31,12 @@ partialEvalRules.set(checkpointP, (trace, tracers, params) => {
   // Known outputs now, from a jaxpr that returns no residuals.
   const numKnownOuts = outUnknowns.filter((u) => !u).length;
   const knownOnly = new ClosedJaxpr(
-    new Jaxpr(known.jaxpr.constvars, known.jaxpr.inBinders, known.jaxpr.eqns, known.jaxpr.outs.slice(0, numKnownOuts)),
+    new Jaxpr(
+      known.jaxpr.constvars,
+      known.jaxpr.inBinders,
+      known.jaxpr.eqns,
+      known.jaxpr.outs.slice(0, numKnownOuts),
+    ),
     known.consts,
   );
   const knownVals = tracers.filter((t) => t.pval.isKnown).map((t) => t.pval.known!);
@@ -39,14 +44,24 @@ partialEvalRules.set(checkpointP, (trace, tracers, params) => {
   // The unknown outputs: the whole function again, inputs known and unknown alike.
   const j = closed.jaxpr;
   const unknownOnly = new ClosedJaxpr(
-    new Jaxpr(j.constvars, j.inBinders, j.eqns, j.outs.filter((_, i) => outUnknowns[i])),
+    new Jaxpr(
+      j.constvars,
+      j.inBinders,
+      j.eqns,
+      j.outs.filter((_, i) => outUnknowns[i]),
+    ),
     closed.consts,
   );
   const ins = tracers.map((t) => trace.instantiateConst(t));
-  const unknownOuts = trace.recordEqn(checkpointP, ins, { name: `remat(${name})`, jaxpr: unknownOnly });
+  const unknownOuts = trace.recordEqn(checkpointP, ins, {
+    name: `remat(${name})`,
+    jaxpr: unknownOnly,
+  });
   let k = 0;
   let u = 0;
-  return outUnknowns.map((unk) => (unk ? unknownOuts[u++]! : (trace.pure(knownOuts[k++]!) as PETracer)));
+  return outUnknowns.map((unk) =>
+    unk ? unknownOuts[u++]! : (trace.pure(knownOuts[k++]!) as PETracer),
+  );
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: checkpoint wraps functions of any signature
@@ -62,7 +77,12 @@ export function checkpoint<F extends AnyFn>(fn: F): F {
     const key = `${inTree}|${avals.map((a) => a.key()).join(";")}`;
     let entry = cache.get(key);
     if (entry === undefined) {
-      const traced = traceToJaxpr((...xs: unknown[]) => fn(...xs), avals, inTree, `checkpoint(${name})`);
+      const traced = traceToJaxpr(
+        (...xs: unknown[]) => fn(...xs),
+        avals,
+        inTree,
+        `checkpoint(${name})`,
+      );
       const consts = [...traced.closed.consts];
       entry = { jaxpr: constsAsInputs(traced.closed), outTree: traced.outTree, consts };
       if (!consts.some((c) => c instanceof Tracer)) cache.set(key, entry);

@@ -4,8 +4,9 @@
  * it is active) becomes an equation; closed-over arrays become constvars, and
  * 0-d ones are inlined as literals.
  */
-import type { ShapedArray } from "../core/aval.js";
+
 import { type Array, ArrayImpl } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, describe, scalarAval } from "../core/convert.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
@@ -139,4 +140,3 @@ export function traceToJaxpr(
     return { closed: builder.build(inTracers, outTracers), outTree };
   });
 }
-

@@ -2,8 +2,9 @@
  * What the differentiation rules share: symbolic zeros, adding tangents, and
  * the `stop_gradient` primitive.
  */
-import type { ShapedArray } from "../core/aval.js";
+
 import type { Array } from "../core/array.js";
+import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";

@@ -1,10 +1,11 @@
 /** `lax`: the primitives' public wrappers, grouped by family. */
+
+export { stopGradient, stopGradientP } from "./ad_util.js";
+export * from "./control_flow/index.js";
+export * from "./dot.js";
 export * from "./elementwise.js";
+export * from "./parallel.js";
+export * from "./reductions.js";
 export * from "./shape_ops.js";
 export * from "./slicing.js";
-export * from "./reductions.js";
-export * from "./dot.js";
 export * from "./sort.js";
-export { stopGradient, stopGradientP } from "./ad_util.js";
-export * from "./parallel.js";
-export * from "./control_flow/index.js";

@@ -11,8 +11,15 @@ import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type AxisData, Primitive } from "../core/primitive.js";
+import {
+  bind,
+  bind1,
+  boundAxisNames,
+  findAxisMain,
+  type MainTrace,
+  Tracer,
+} from "../core/trace.js";
 import { defaultFloat, isFloating } from "../dtype.js";
-import { bind, bind1, boundAxisNames, findAxisMain, type MainTrace, Tracer } from "../core/trace.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { convertElementType, div, mul } from "./elementwise.js";
 import { reduceMax, reduceMin, reduceSum } from "./reductions.js";
@@ -131,7 +138,12 @@ export const axisIndexP: Primitive<NamedParams> = new Primitive<NamedParams>(
   true,
 );
 
-function namedCollective(op: string, prim: Primitive<NamedParams>, x: ArrayLike, axisName: AxisName): Array {
+function namedCollective(
+  op: string,
+  prim: Primitive<NamedParams>,
+  x: ArrayLike,
+  axisName: AxisName,
+): Array {
   const main = axisMain(op, axisName);
   return bind1(prim, [raiseTo(main, asArray(x, op, "x"))], { axisName });
 }
@@ -164,7 +176,9 @@ export function allGather(
   const arr = raiseTo(main, asArray(x, "lax.allGather", "x"));
   const axis = options.axis ?? 0;
   if (!Number.isInteger(axis) || axis < 0 || axis > arr.ndim) {
-    throw new Error(`lax.allGather: axis ${axis} is out of range for an operand of rank ${arr.ndim}`);
+    throw new Error(
+      `lax.allGather: axis ${axis} is out of range for an operand of rank ${arr.ndim}`,
+    );
   }
   return bind1(allGatherP, [arr], { axisName, axis, tiled: options.tiled ?? false });
 }

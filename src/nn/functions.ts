@@ -106,7 +106,10 @@ export interface LogsumexpOptions {
 
 /** `jax.nn.logsumexp(a, axis, b=None, keepdims=False)`, stable for large and -inf inputs. */
 export function logsumexp(x: ArrayLike, options: LogsumexpOptions | Axis = {}): Array {
-  const opts: LogsumexpOptions = options === null || typeof options === "number" || globalThis.Array.isArray(options) ? { axis: options as Axis } : (options as LogsumexpOptions);
+  const opts: LogsumexpOptions =
+    options === null || typeof options === "number" || globalThis.Array.isArray(options)
+      ? { axis: options as Axis }
+      : (options as LogsumexpOptions);
   const axis = opts.axis ?? null;
   const a = inexact(x);
   const amax = stopGradient(jnp.max(a, { axis, keepdims: true }));
@@ -121,7 +124,11 @@ export function logsumexp(x: ArrayLike, options: LogsumexpOptions | Axis = {}): 
 }
 
 /** `jax.nn.one_hot(x, num_classes, dtype=float32, axis=-1)`. */
-export function oneHot(x: ArrayLike, numClasses: number, options: { dtype?: DType; axis?: number } = {}): Array {
+export function oneHot(
+  x: ArrayLike,
+  numClasses: number,
+  options: { dtype?: DType; axis?: number } = {},
+): Array {
   const a = jnp.asarray(x);
   const axis = options.axis ?? -1;
   const classes = jnp.arange(numClasses);
@@ -141,7 +148,6 @@ export function standardize(
   const axis = options.axis === undefined ? -1 : options.axis;
   const mean = options.mean ?? jnp.mean(a, { axis, keepdims: true });
   const variance =
-    options.variance ??
-    jnp.mean(jnp.square(a), { axis, keepdims: true }).sub(jnp.square(mean));
+    options.variance ?? jnp.mean(jnp.square(a), { axis, keepdims: true }).sub(jnp.square(mean));
   return a.sub(mean).mul(lax.rsqrt(jnp.asarray(variance).add(options.epsilon ?? 1e-5)));
 }

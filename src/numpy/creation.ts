@@ -56,7 +56,9 @@ function nestedShape(x: readonly ArrayInput[], op: string): number[] {
     if (isArray(v)) {
       const rest = shape.slice(depth);
       if (v.shape.length !== rest.length || v.shape.some((d, i) => d !== rest[i])) {
-        throw new Error(`${op}: inhomogeneous shape: an element of shape ${shapeStr(v.shape)} where ${shapeStr(rest)} was expected`);
+        throw new Error(
+          `${op}: inhomogeneous shape: an element of shape ${shapeStr(v.shape)} where ${shapeStr(rest)} was expected`,
+        );
       }
       return;
     }
@@ -104,10 +106,14 @@ export function array(value: ArrayInput, dtype?: DType): Array {
   if (leaves.some(isArray)) return stackLeaves(leaves, shape, want);
   for (const l of leaves) {
     if (typeof l !== "number" && typeof l !== "boolean") {
-      throw new TypeError(`jnp.array: elements must be numbers, booleans or Arrays, got ${describe(l)}`);
+      throw new TypeError(
+        `jnp.array: elements must be numbers, booleans or Arrays, got ${describe(l)}`,
+      );
     }
   }
-  const d = want ?? (leaves.length > 0 && leaves.every((l) => typeof l === "boolean") ? "bool" : defaultFloat());
+  const d =
+    want ??
+    (leaves.length > 0 && leaves.every((l) => typeof l === "boolean") ? "bool" : defaultFloat());
   return fromFlat(leaves as (number | boolean)[], shape, d);
 }
 
@@ -139,7 +145,9 @@ function checkShape(op: string, shape: number | Shape): number[] {
   const s = typeof shape === "number" ? [shape] : [...shape];
   for (const d of s) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+      throw new Error(
+        `${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
     }
   }
   return s;
@@ -169,7 +177,11 @@ export const empty = zeros;
 export function fullLike(x: ArrayLike, fillValue: ArrayLike, dtype?: DType): Array {
   const a = asArray(x, "jnp.full_like", "x");
   const want = checkDtype("jnp.full_like", dtype);
-  const v = cast(asArray(fillValue, "jnp.full_like", "fillValue"), want ?? a.dtype, want === undefined && a.weakType);
+  const v = cast(
+    asArray(fillValue, "jnp.full_like", "fillValue"),
+    want ?? a.dtype,
+    want === undefined && a.weakType,
+  );
   return lax.broadcastInDim(v, a.shape, []);
 }
 export function zerosLike(x: ArrayLike, dtype?: DType): Array {
@@ -196,7 +208,9 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): A
     ["step", step],
   ] as const) {
     if (typeof v !== "number" || Number.isNaN(v)) {
-      throw new TypeError(`jnp.arange: ${n} must be a JS number (a concrete value), got ${describe(v)}`);
+      throw new TypeError(
+        `jnp.arange: ${n} must be a JS number (a concrete value), got ${describe(v)}`,
+      );
     }
   }
   if (step === 0) throw new Error("jnp.arange: step must not be zero");
@@ -214,7 +228,12 @@ export interface LinspaceOptions {
 }
 
 /** `jnp.linspace(start, stop, num=50, { endpoint, dtype })`. */
-export function linspace(start: number, stop: number, num = 50, options: LinspaceOptions = {}): Array {
+export function linspace(
+  start: number,
+  stop: number,
+  num = 50,
+  options: LinspaceOptions = {},
+): Array {
   if (!Number.isInteger(num) || num < 0) {
     throw new Error(`jnp.linspace: num must be a non-negative integer, got ${num}`);
   }

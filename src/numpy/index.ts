@@ -1,14 +1,14 @@
 /** `jnp`: the NumPy API, built only on lax. Importing it installs the Array methods. */
 import "./methods.js";
 
-export { float32, float64, int32, uint32, bool_ } from "../dtype.js";
 export type { DType } from "../dtype.js";
+export { bool_, float32, float64, int32, uint32 } from "../dtype.js";
 export * from "./creation.js";
-export * from "./ufuncs.js";
-export * from "./reductions.js";
-export * from "./products.js";
-export * from "./manipulation.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
+export * from "./manipulation.js";
+export * from "./products.js";
+export * from "./reductions.js";
+export * from "./ufuncs.js";
 export { broadcastTo, resultType } from "./util.js";
 
 export const pi = Math.PI;

@@ -261,7 +261,9 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
   item(this: Array) {
     const x = concreteOrError(this, "Array.item");
     if (x.size !== 1) {
-      throw new Error(`Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`);
+      throw new Error(
+        `Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`,
+      );
     }
     return x.dtype === "bool" ? x.data[0] === 1 : x.data[0]!;
   },

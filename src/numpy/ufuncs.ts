@@ -33,12 +33,16 @@ function inexactBinary(name: string, f: (x: Array, y: Array) => Array): Binary {
 }
 function noBool(name: string, x: Array): void {
   if (isBool(x.dtype)) {
-    throw new TypeError(`jnp.${name}: not supported for bool inputs (got dtype bool); use jnp.logical_* or astype`);
+    throw new TypeError(
+      `jnp.${name}: not supported for bool inputs (got dtype bool); use jnp.logical_* or astype`,
+    );
   }
 }
 
 // --- arithmetic ---------------------------------------------------------------
-export const add: Binary = numericBinary("add", (a, b) => (isBool(a.dtype) ? lax.bitwiseOr(a, b) : lax.add(a, b)));
+export const add: Binary = numericBinary("add", (a, b) =>
+  isBool(a.dtype) ? lax.bitwiseOr(a, b) : lax.add(a, b),
+);
 export const subtract: Binary = numericBinary("subtract", (a, b) => {
   noBool("subtract", a);
   return lax.sub(a, b);
@@ -70,7 +74,10 @@ export const remainder: Binary = numericBinary("remainder", (a, b) => {
   noBool("remainder", a);
   const r = lax.rem(a, b);
   if (isUnsigned(a.dtype)) return r;
-  const fix = lax.bitwiseAnd(lax.ne(r, zerosOf(r)), lax.ne(lax.lt(r, zerosOf(r)), lax.lt(b, zerosOf(b))));
+  const fix = lax.bitwiseAnd(
+    lax.ne(r, zerosOf(r)),
+    lax.ne(lax.lt(r, zerosOf(r)), lax.lt(b, zerosOf(b))),
+  );
   return lax.selectN(fix, r, lax.add(r, b));
 });
 export const mod = remainder;
@@ -151,7 +158,9 @@ export const expm1: Unary = inexactUnary("expm1", lax.expm1);
 export const log: Unary = inexactUnary("log", lax.log);
 export const log1p: Unary = inexactUnary("log1p", lax.log1p);
 export const log2: Unary = inexactUnary("log2", (x) => lax.div(lax.log(x), lax.log(filled(x, 2))));
-export const log10: Unary = inexactUnary("log10", (x) => lax.div(lax.log(x), lax.log(filled(x, 10))));
+export const log10: Unary = inexactUnary("log10", (x) =>
+  lax.div(lax.log(x), lax.log(filled(x, 10))),
+);
 export const sqrt: Unary = inexactUnary("sqrt", lax.sqrt);
 export const cbrt: Unary = inexactUnary("cbrt", lax.cbrt);
 export const sin: Unary = inexactUnary("sin", lax.sin);
@@ -201,7 +210,9 @@ function keepInts(name: string, f: (x: Array) => Array): Unary {
 }
 export const floor: Unary = keepInts("floor", lax.floor);
 export const ceil: Unary = keepInts("ceil", lax.ceil);
-export const trunc: Unary = keepInts("trunc", (x) => lax.selectN(lax.lt(x, zerosOf(x)), lax.floor(x), lax.ceil(x)));
+export const trunc: Unary = keepInts("trunc", (x) =>
+  lax.selectN(lax.lt(x, zerosOf(x)), lax.floor(x), lax.ceil(x)),
+);
 export const fix = trunc;
 export const rint: Unary = keepInts("rint", (x) => lax.round(x, 1));
 
@@ -235,12 +246,15 @@ function logicalBinary(name: string, f: (a: Array, b: Array) => Array): Binary {
 export const logicalAnd: Binary = logicalBinary("logical_and", lax.bitwiseAnd);
 export const logicalOr: Binary = logicalBinary("logical_or", lax.bitwiseOr);
 export const logicalXor: Binary = logicalBinary("logical_xor", lax.bitwiseXor);
-export const logicalNot: Unary = (x) => lax.bitwiseNot(asBool(toArrays("jnp.logical_not", [x])[0]!));
+export const logicalNot: Unary = (x) =>
+  lax.bitwiseNot(asBool(toArrays("jnp.logical_not", [x])[0]!));
 
 function bitwise(name: string, f: (a: Array, b: Array) => Array): Binary {
   return numericBinary(name, (a, b) => {
     if (isFloating(a.dtype)) {
-      throw new TypeError(`jnp.${name}: only integer and bool inputs are supported, got ${a.dtype}`);
+      throw new TypeError(
+        `jnp.${name}: only integer and bool inputs are supported, got ${a.dtype}`,
+      );
     }
     return f(a, b);
   });
@@ -254,7 +268,9 @@ export const rightShift: Binary = bitwise("right_shift", (a, b) =>
 );
 export const bitwiseNot: Unary = numericUnary("bitwise_not", (x) => {
   if (isFloating(x.dtype)) {
-    throw new TypeError(`jnp.bitwise_not: only integer and bool inputs are supported, got ${x.dtype}`);
+    throw new TypeError(
+      `jnp.bitwise_not: only integer and bool inputs are supported, got ${x.dtype}`,
+    );
   }
   return lax.bitwiseNot(x);
 });
@@ -264,24 +280,46 @@ export const invert = bitwiseNot;
 function classify(name: string, f: (x: Array) => Array, forInts: boolean): Unary {
   return (x) => {
     const a = promoteArgs(`jnp.${name}`, x)[0]!;
-    return isFloating(a.dtype) ? f(a) : lax.broadcastInDim(lax.convertElementType(forInts, "bool", false), a.shape, []);
+    return isFloating(a.dtype)
+      ? f(a)
+      : lax.broadcastInDim(lax.convertElementType(forInts, "bool", false), a.shape, []);
   };
 }
 export const isnan: Unary = classify("isnan", (x) => lax.ne(x, x), false);
 export const isfinite: Unary = classify("isfinite", lax.isFinite, true);
-export const isinf: Unary = classify("isinf", (x) => lax.eq(lax.abs(x), Number.POSITIVE_INFINITY), false);
-export const isposinf: Unary = classify("isposinf", (x) => lax.eq(x, Number.POSITIVE_INFINITY), false);
-export const isneginf: Unary = classify("isneginf", (x) => lax.eq(x, Number.NEGATIVE_INFINITY), false);
+export const isinf: Unary = classify(
+  "isinf",
+  (x) => lax.eq(lax.abs(x), Number.POSITIVE_INFINITY),
+  false,
+);
+export const isposinf: Unary = classify(
+  "isposinf",
+  (x) => lax.eq(x, Number.POSITIVE_INFINITY),
+  false,
+);
+export const isneginf: Unary = classify(
+  "isneginf",
+  (x) => lax.eq(x, Number.NEGATIVE_INFINITY),
+  false,
+);
 export const signbit: Unary = (x) => {
   const a = promoteArgs("jnp.signbit", x)[0]!;
   if (!isFloating(a.dtype)) return lax.lt(a, zerosOf(a));
   // -0.0 and -nan have the sign bit set: 1/x distinguishes -0.0.
-  return lax.bitwiseOr(lax.lt(a, zerosOf(a)), lax.bitwiseAnd(lax.eq(a, zerosOf(a)), lax.lt(lax.div(onesOf(a), a), zerosOf(a))));
+  return lax.bitwiseOr(
+    lax.lt(a, zerosOf(a)),
+    lax.bitwiseAnd(lax.eq(a, zerosOf(a)), lax.lt(lax.div(onesOf(a), a), zerosOf(a))),
+  );
 };
-export const copysign: Binary = inexactBinary("copysign", (a, b) => lax.selectN(signbit(b), lax.abs(a), lax.neg(lax.abs(a))));
+export const copysign: Binary = inexactBinary("copysign", (a, b) =>
+  lax.selectN(signbit(b), lax.abs(a), lax.neg(lax.abs(a))),
+);
 
 /** `jnp.nan_to_num(x, { nan, posinf, neginf })`. */
-export function nanToNum(x: ArrayLike, options: { nan?: number; posinf?: number; neginf?: number } = {}): Array {
+export function nanToNum(
+  x: ArrayLike,
+  options: { nan?: number; posinf?: number; neginf?: number } = {},
+): Array {
   const a = promoteArgs("jnp.nan_to_num", x)[0]!;
   if (!isFloating(a.dtype)) return a;
   const big = a.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;
@@ -294,4 +332,3 @@ export function nanToNum(x: ArrayLike, options: { nan?: number; posinf?: number;
 export function astype(x: ArrayLike, dtype: DType): Array {
   return cast(toArrays("jnp.astype", [x])[0]!, dtype);
 }
-

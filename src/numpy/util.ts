@@ -31,7 +31,9 @@ export function broadcastTo(x: Array, shape: Shape, op = "jnp.broadcast_to"): Ar
   if (shapesEqual(x.shape, shape)) return x;
   const out = broadcastShapes(op, x.shape, shape);
   if (!shapesEqual(out, shape)) {
-    throw new Error(`${op}: cannot broadcast an array of shape (${x.shape.join(", ")}) to (${shape.join(", ")})`);
+    throw new Error(
+      `${op}: cannot broadcast an array of shape (${x.shape.join(", ")}) to (${shape.join(", ")})`,
+    );
   }
   // Size-1 dimensions of x are squeezed away so broadcast_in_dim only maps real sizes.
   const off = shape.length - x.ndim;
@@ -43,7 +45,13 @@ export function broadcastTo(x: Array, shape: Shape, op = "jnp.broadcast_to"): Ar
       dims.push(off + i);
     }
   });
-  const squeezed = keep.length === x.ndim ? x : lax.reshape(x, keep.map((i) => x.shape[i]!));
+  const squeezed =
+    keep.length === x.ndim
+      ? x
+      : lax.reshape(
+          x,
+          keep.map((i) => x.shape[i]!),
+        );
   return lax.broadcastInDim(squeezed, shape, dims);
 }
 

@@ -9,7 +9,10 @@ import * as jnp from "../numpy/index.js";
 export function sigmoidBinaryCrossEntropy(logits: ArrayLike, labels: ArrayLike): Array {
   const logP = logSigmoid(logits);
   const logNotP = logSigmoid(jnp.negative(logits));
-  return jnp.subtract(jnp.negative(jnp.multiply(labels, logP)), jnp.multiply(jnp.subtract(1.0, labels), logNotP));
+  return jnp.subtract(
+    jnp.negative(jnp.multiply(labels, logP)),
+    jnp.multiply(jnp.subtract(1.0, labels), logNotP),
+  );
 }
 
 /** `optax.softmax_cross_entropy(logits, labels)`: labels are probabilities over the last axis. */
@@ -29,7 +32,8 @@ export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: 
 
 /** `optax.squared_error(predictions, targets=None)`. */
 export function squaredError(predictions: ArrayLike, targets?: ArrayLike): Array {
-  const errors = targets === undefined ? jnp.asarray(predictions) : jnp.subtract(predictions, targets);
+  const errors =
+    targets === undefined ? jnp.asarray(predictions) : jnp.subtract(predictions, targets);
   return errors.pow(2);
 }
 
@@ -40,7 +44,8 @@ export function l2Loss(predictions: ArrayLike, targets?: ArrayLike): Array {
 
 /** `optax.huber_loss(predictions, targets=None, delta=1.0)`. */
 export function huberLoss(predictions: ArrayLike, targets?: ArrayLike, delta = 1.0): Array {
-  const errors = targets === undefined ? jnp.asarray(predictions) : jnp.subtract(predictions, targets);
+  const errors =
+    targets === undefined ? jnp.asarray(predictions) : jnp.subtract(predictions, targets);
   const absErrors = jnp.abs(errors);
   const quadratic = jnp.minimum(absErrors, delta);
   const linear = absErrors.sub(quadratic);

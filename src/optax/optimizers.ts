@@ -1,4 +1,13 @@
 /** optax's optimizers: chains of transforms ending in a (sign-flipped) learning rate. */
+
+import {
+  chain,
+  type GradientTransformation,
+  identity,
+  type Params,
+  type ScalarOrSchedule,
+  scaleByLearningRate,
+} from "./transform.js";
 import {
   type AdamOptions,
   addDecayedWeights,
@@ -9,23 +18,24 @@ import {
   scaleByStddev,
   trace,
 } from "./transforms.js";
-import {
-  chain,
-  type GradientTransformation,
-  identity,
-  type Params,
-  type ScalarOrSchedule,
-  scaleByLearningRate,
-} from "./transform.js";
 
 /** `optax.sgd(learning_rate, momentum=None, nesterov=False)`. */
-export function sgd(learningRate: ScalarOrSchedule, options: { momentum?: number; nesterov?: boolean } = {}): GradientTransformation {
-  const m = options.momentum === undefined ? identity() : trace(options.momentum, options.nesterov ?? false);
+export function sgd(
+  learningRate: ScalarOrSchedule,
+  options: { momentum?: number; nesterov?: boolean } = {},
+): GradientTransformation {
+  const m =
+    options.momentum === undefined
+      ? identity()
+      : trace(options.momentum, options.nesterov ?? false);
   return chain(m, scaleByLearningRate(learningRate));
 }
 
 /** `optax.adam(learning_rate, b1, b2, eps, eps_root, nesterov)`. */
-export function adam(learningRate: ScalarOrSchedule, options: AdamOptions = {}): GradientTransformation {
+export function adam(
+  learningRate: ScalarOrSchedule,
+  options: AdamOptions = {},
+): GradientTransformation {
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
 
@@ -44,12 +54,21 @@ export function adamw(
 /** `optax.rmsprop(learning_rate, decay, eps, initial_scale, centered, momentum, nesterov)`. */
 export function rmsprop(
   learningRate: ScalarOrSchedule,
-  options: { decay?: number; eps?: number; initialScale?: number; centered?: boolean; momentum?: number; nesterov?: boolean } = {},
+  options: {
+    decay?: number;
+    eps?: number;
+    initialScale?: number;
+    centered?: boolean;
+    momentum?: number;
+    nesterov?: boolean;
+  } = {},
 ): GradientTransformation {
   const { decay = 0.9, eps = 1e-8, initialScale = 0.0, centered = false } = options;
   return chain(
     centered ? scaleByStddev(decay, eps, initialScale) : scaleByRms(decay, eps, initialScale),
-    options.momentum === undefined ? identity() : trace(options.momentum, options.nesterov ?? false),
+    options.momentum === undefined
+      ? identity()
+      : trace(options.momentum, options.nesterov ?? false),
     scaleByLearningRate(learningRate),
   );
 }
@@ -59,7 +78,10 @@ export function adagrad(
   learningRate: ScalarOrSchedule,
   options: { initialAccumulatorValue?: number; eps?: number } = {},
 ): GradientTransformation {
-  return chain(scaleByRss(options.initialAccumulatorValue ?? 0.1, options.eps ?? 1e-7), scaleByLearningRate(learningRate));
+  return chain(
+    scaleByRss(options.initialAccumulatorValue ?? 0.1, options.eps ?? 1e-7),
+    scaleByLearningRate(learningRate),
+  );
 }
 
 /** `optax.lion(learning_rate, b1=0.9, b2=0.99, weight_decay=1e-3, mask)`. */

@@ -22,11 +22,19 @@ export function polynomialSchedule(
   return (count) => {
     const c = jnp.clip(asF(count).sub(transitionBegin), 0, transitionSteps);
     const frac = jnp.subtract(1, c.div(transitionSteps));
-    return jnp.power(frac, power).mul(initValue - endValue).add(endValue);
+    return jnp
+      .power(frac, power)
+      .mul(initValue - endValue)
+      .add(endValue);
   };
 }
 
-export function linearSchedule(initValue: number, endValue: number, transitionSteps: number, transitionBegin = 0): Schedule {
+export function linearSchedule(
+  initValue: number,
+  endValue: number,
+  transitionSteps: number,
+  transitionBegin = 0,
+): Schedule {
   return polynomialSchedule(initValue, endValue, 1, transitionSteps, transitionBegin);
 }
 
@@ -57,12 +65,24 @@ export function exponentialDecay(
 }
 
 /** `optax.cosine_decay_schedule(init_value, decay_steps, alpha, exponent)`. */
-export function cosineDecaySchedule(initValue: number, decaySteps: number, alpha = 0.0, exponent = 1.0): Schedule {
+export function cosineDecaySchedule(
+  initValue: number,
+  decaySteps: number,
+  alpha = 0.0,
+  exponent = 1.0,
+): Schedule {
   if (decaySteps <= 0) throw new Error("optax.cosineDecaySchedule: decaySteps must be positive");
   return (count) => {
     const c = jnp.minimum(asF(count), decaySteps);
-    const cosine = jnp.cos(c.mul(Math.PI / decaySteps)).add(1).mul(0.5);
-    return jnp.power(cosine, exponent).mul(1 - alpha).add(alpha).mul(initValue);
+    const cosine = jnp
+      .cos(c.mul(Math.PI / decaySteps))
+      .add(1)
+      .mul(0.5);
+    return jnp
+      .power(cosine, exponent)
+      .mul(1 - alpha)
+      .add(alpha)
+      .mul(initValue);
   };
 }
 
@@ -89,13 +109,19 @@ export function warmupCosineDecaySchedule(
 ): Schedule {
   const alpha = peakValue === 0 ? 0 : endValue / peakValue;
   return joinSchedules(
-    [linearSchedule(initValue, peakValue, warmupSteps), cosineDecaySchedule(peakValue, decaySteps - warmupSteps, alpha, exponent)],
+    [
+      linearSchedule(initValue, peakValue, warmupSteps),
+      cosineDecaySchedule(peakValue, decaySteps - warmupSteps, alpha, exponent),
+    ],
     [warmupSteps],
   );
 }
 
 /** `optax.piecewise_constant_schedule(init_value, {boundary: scale})`. */
-export function piecewiseConstantSchedule(initValue: number, boundariesAndScales: Record<number, number> = {}): Schedule {
+export function piecewiseConstantSchedule(
+  initValue: number,
+  boundariesAndScales: Record<number, number> = {},
+): Schedule {
   const entries = Object.entries(boundariesAndScales)
     .map(([b, s]) => [Number(b), s] as const)
     .sort((a, b) => a[0] - b[0]);

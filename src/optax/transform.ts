@@ -19,7 +19,11 @@ export interface GradientTransformation {
 }
 
 /** Maps over the array leaves of one or more trees of the same structure. */
-export function treeMap<T = Array>(f: (...xs: Array[]) => T, t: unknown, ...rest: unknown[]): unknown {
+export function treeMap<T = Array>(
+  f: (...xs: Array[]) => T,
+  t: unknown,
+  ...rest: unknown[]
+): unknown {
   return tree.map(f as (...xs: never[]) => unknown, t, ...rest);
 }
 
@@ -68,15 +72,22 @@ export function scaleBySchedule(fn: Schedule): GradientTransformation {
     update: (u, state) => {
       const { count } = state as { count: Array };
       const stepSize = fn(count);
-      return [treeMap((g) => jnp.multiply(g, jnp.astype(stepSize, g.dtype)), u), { count: safeIncrement(count) }];
+      return [
+        treeMap((g) => jnp.multiply(g, jnp.astype(stepSize, g.dtype)), u),
+        { count: safeIncrement(count) },
+      ];
     },
   };
 }
 
 /** `optax.scale_by_learning_rate(lr, flip_sign=True)`. */
-export function scaleByLearningRate(learningRate: ScalarOrSchedule, flipSign = true): GradientTransformation {
+export function scaleByLearningRate(
+  learningRate: ScalarOrSchedule,
+  flipSign = true,
+): GradientTransformation {
   const m = flipSign ? -1 : 1;
-  if (typeof learningRate === "function") return scaleBySchedule((c) => jnp.multiply(learningRate(c), m));
+  if (typeof learningRate === "function")
+    return scaleBySchedule((c) => jnp.multiply(learningRate(c), m));
   return scale(m * learningRate);
 }
 

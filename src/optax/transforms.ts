@@ -1,7 +1,7 @@
 /** optax's building-block transforms, with optax's update formulas. */
 import type { Array } from "../core/array.js";
-import * as jnp from "../numpy/index.js";
 import { rsqrt } from "../lax/elementwise.js";
+import * as jnp from "../numpy/index.js";
 import {
   type GradientTransformation,
   globalNorm,
@@ -13,7 +13,11 @@ import {
 
 /** (1 - decay) * g^order + decay * t, leafwise (optax's update_moment). */
 function updateMoment(updates: Params, moments: Params, decay: number, order: 1 | 2): Params {
-  return treeMap((g, t) => (order === 1 ? g : jnp.square(g)).mul(1 - decay).add(t.mul(decay)), updates, moments);
+  return treeMap(
+    (g, t) => (order === 1 ? g : jnp.square(g)).mul(1 - decay).add(t.mul(decay)),
+    updates,
+    moments,
+  );
 }
 
 /** moment / (1 - decay^count), leafwise. */
@@ -53,7 +57,11 @@ interface AdamState {
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation {
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0.0, nesterov = false } = options;
   return {
-    init: (params) => ({ count: jnp.zeros([], "int32"), mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
+    init: (params) => ({
+      count: jnp.zeros([], "int32"),
+      mu: zerosLikeTree(params),
+      nu: zerosLikeTree(params),
+    }),
     update: (u, s) => {
       const state = s as AdamState;
       const mu = updateMoment(u, state.mu, b1, 1);
@@ -87,12 +95,18 @@ export function scaleByRms(decay = 0.9, eps = 1e-8, initialScale = 0.0): Gradien
 /** `optax.scale_by_stddev(decay, eps, initial_scale)` (centered RMSProp). */
 export function scaleByStddev(decay = 0.9, eps = 1e-8, initialScale = 0.0): GradientTransformation {
   return {
-    init: (params) => ({ mu: zerosLikeTree(params), nu: treeMap((p) => jnp.fullLike(p, initialScale), params) }),
+    init: (params) => ({
+      mu: zerosLikeTree(params),
+      nu: treeMap((p) => jnp.fullLike(p, initialScale), params),
+    }),
     update: (u, s) => {
       const st = s as { mu: Params; nu: Params };
       const mu = updateMoment(u, st.mu, decay, 1);
       const nu = updateMoment(u, st.nu, decay, 2);
-      return [treeMap((g, m, n) => g.mul(rsqrt(n.sub(jnp.square(m)).add(eps))), u, mu, nu), { mu, nu }];
+      return [
+        treeMap((g, m, n) => g.mul(rsqrt(n.sub(jnp.square(m)).add(eps))), u, mu, nu),
+        { mu, nu },
+      ];
     },
   };
 }
@@ -100,9 +114,15 @@ export function scaleByStddev(decay = 0.9, eps = 1e-8, initialScale = 0.0): Grad
 /** `optax.scale_by_rss(initial_accumulator_value, eps)` (AdaGrad). */
 export function scaleByRss(initialAccumulatorValue = 0.1, eps = 1e-7): GradientTransformation {
   return {
-    init: (params) => ({ sumOfSquares: treeMap((p) => jnp.fullLike(p, initialAccumulatorValue), params) }),
+    init: (params) => ({
+      sumOfSquares: treeMap((p) => jnp.fullLike(p, initialAccumulatorValue), params),
+    }),
     update: (u, s) => {
-      const sumOfSquares = treeMap((g, t) => jnp.square(g).add(t), u, (s as { sumOfSquares: Params }).sumOfSquares);
+      const sumOfSquares = treeMap(
+        (g, t) => jnp.square(g).add(t),
+        u,
+        (s as { sumOfSquares: Params }).sumOfSquares,
+      );
       const out = treeMap(
         (g, t) => jnp.where(t.gt(0), rsqrt(t.add(eps)), 0).mul(g),
         u,
@@ -150,12 +170,18 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
     update: (u, s) => {
       const norm = globalNorm(u);
       const trigger = norm.lt(maxNorm);
-      return [treeMap((t) => jnp.where(trigger, t, t.div(norm.astype(t.dtype)).mul(maxNorm)), u), s];
+      return [
+        treeMap((t) => jnp.where(trigger, t, t.div(norm.astype(t.dtype)).mul(maxNorm)), u),
+        s,
+      ];
     },
   };
 }
 
 /** `optax.clip(max_delta)`: elementwise clipping. */
 export function clip(maxDelta: number): GradientTransformation {
-  return { init: () => ({}), update: (u, s) => [treeMap((g) => jnp.clip(g, -maxDelta, maxDelta), u), s] };
+  return {
+    init: () => ({}),
+    update: (u, s) => [treeMap((g) => jnp.clip(g, -maxDelta, maxDelta), u), s],
+  };
 }

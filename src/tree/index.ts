@@ -1,3 +1,4 @@
+export { leafPaths } from "./paths.js";
 export {
   broadcastPrefix,
   flatten,
@@ -10,4 +11,3 @@ export {
   TreeDef,
   unflatten,
 } from "./pytree.js";
-export { leafPaths } from "./paths.js";

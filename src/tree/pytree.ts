@@ -177,11 +177,7 @@ export function structure(tree: unknown, isLeaf?: IsLeaf): TreeDef {
 }
 
 /** `jax.tree_util.tree_map`: applies `f` leafwise over one or more trees of the same structure. */
-export function map(
-  f: (...xs: never[]) => unknown,
-  tree: unknown,
-  ...rest: unknown[]
-): unknown {
+export function map(f: (...xs: never[]) => unknown, tree: unknown, ...rest: unknown[]): unknown {
   const [ls, def] = flatten(tree);
   const others = rest.map((r, i) => {
     const [rl, rdef] = flatten(r);
@@ -204,8 +200,7 @@ export function map(
 export function broadcastPrefix(prefix: unknown, full: unknown, what: string): unknown[] {
   const out: unknown[] = [];
   const walk = (p: unknown, f: unknown, path: string): void => {
-    const isPrefixLeaf =
-      p === null || p === undefined || typeof p !== "object" || !isContainer(p);
+    const isPrefixLeaf = p === null || p === undefined || typeof p !== "object" || !isContainer(p);
     if (isPrefixLeaf) {
       for (let i = 0; i < structure(f).numLeaves; i++) out.push(p ?? null);
       return;
@@ -225,12 +220,20 @@ export function broadcastPrefix(prefix: unknown, full: unknown, what: string): u
 }
 
 function isContainer(x: object): boolean {
-  return globalThis.Array.isArray(x) || isPlainObject(x) || registry.has(x.constructor as Constructor);
+  return (
+    globalThis.Array.isArray(x) || isPlainObject(x) || registry.has(x.constructor as Constructor)
+  );
 }
 
 function shallow(x: unknown): [unknown[], string] {
   if (globalThis.Array.isArray(x)) return [x, "list"];
-  if (isPlainObject(x)) return [Object.keys(x).sort().map((k) => x[k]), "dict"];
+  if (isPlainObject(x))
+    return [
+      Object.keys(x)
+        .sort()
+        .map((k) => x[k]),
+      "dict",
+    ];
   if (typeof x === "object" && x !== null) {
     const type = registry.get(x.constructor as Constructor);
     if (type) return [type.flatten(x)[0], type.name];

@@ -45,7 +45,9 @@ describe("type promotion (JAX's lattice)", () => {
       for (const b of all) {
         expect(promoteTypes(a, b)).toEqual(promoteTypes(b, a));
         for (const c of all) {
-          expect(promoteTypes(promoteTypes(a, b), c).dtype).toEqual(promoteTypes(a, promoteTypes(b, c)).dtype);
+          expect(promoteTypes(promoteTypes(a, b), c).dtype).toEqual(
+            promoteTypes(a, promoteTypes(b, c)).dtype,
+          );
         }
       }
     }

@@ -32,28 +32,48 @@ describe("pytrees", () => {
   });
 
   it("treedefs compare equal by structure, not leaves", () => {
-    expect(tree.structure({ a: 1, b: [2, 3] }).equals(tree.structure({ b: [9, 9], a: 0 }))).toBe(true);
+    expect(tree.structure({ a: 1, b: [2, 3] }).equals(tree.structure({ b: [9, 9], a: 0 }))).toBe(
+      true,
+    );
     expect(tree.structure([1, 2]).equals(tree.structure([1, [2]]))).toBe(false);
-    expect(tree.structure(new Point(1, 2, "a")).equals(tree.structure(new Point(1, 2, "b")))).toBe(false);
+    expect(tree.structure(new Point(1, 2, "a")).equals(tree.structure(new Point(1, 2, "b")))).toBe(
+      false,
+    );
   });
 
   it("map applies leafwise over several trees and checks structures", () => {
-    expect(tree.map((a: number, b: number) => a + b, { x: 1, y: [2] }, { x: 10, y: [20] })).toEqual({
-      x: 11,
-      y: [22],
-    });
-    expect(() => tree.map((a: number) => a, [1], [1, 2])).toThrow(/tree.map: argument 2 has structure/);
+    expect(tree.map((a: number, b: number) => a + b, { x: 1, y: [2] }, { x: 10, y: [20] })).toEqual(
+      {
+        x: 11,
+        y: [22],
+      },
+    );
+    expect(() => tree.map((a: number) => a, [1], [1, 2])).toThrow(
+      /tree.map: argument 2 has structure/,
+    );
   });
 
   it("leaves and isLeaf", () => {
     expect(tree.leaves([1, [2, [3]]])).toEqual([1, 2, 3]);
-    expect(tree.leaves([1, [2, [3]]], (x) => Array.isArray(x) && x.length === 1)).toEqual([1, 2, [3]]);
+    expect(tree.leaves([1, [2, [3]]], (x) => Array.isArray(x) && x.length === 1)).toEqual([
+      1,
+      2,
+      [3],
+    ]);
   });
 
   it("broadcastPrefix expands a prefix over the full tree", () => {
-    expect(tree.broadcastPrefix([null, 0], [{ w: 1, b: 2 }, 3], "vmap inAxes")).toEqual([null, null, 0]);
-    expect(tree.broadcastPrefix([{ w: 0, b: null }, 1], [{ w: 1, b: 2 }, [3, 4]], "inAxes")).toEqual([null, 0, 1, 1]);
-    expect(() => tree.broadcastPrefix([0, 0], [1, 2, 3], "vmap in_axes")).toThrow(/vmap in_axes: the prefix/);
+    expect(tree.broadcastPrefix([null, 0], [{ w: 1, b: 2 }, 3], "vmap inAxes")).toEqual([
+      null,
+      null,
+      0,
+    ]);
+    expect(
+      tree.broadcastPrefix([{ w: 0, b: null }, 1], [{ w: 1, b: 2 }, [3, 4]], "inAxes"),
+    ).toEqual([null, 0, 1, 1]);
+    expect(() => tree.broadcastPrefix([0, 0], [1, 2, 3], "vmap in_axes")).toThrow(
+      /vmap in_axes: the prefix/,
+    );
   });
 
   it("flatten then unflatten is the identity (property)", () => {

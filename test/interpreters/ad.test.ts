@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Array } from "../../src/index.js";
 import {
   checkpoint,
   customJvp,
@@ -8,24 +9,27 @@ import {
   jacfwd,
   jacrev,
   jit,
+  numpy as jnp,
   jvp,
   lax,
   linearize,
   makeJaxpr,
-  numpy as jnp,
   testUtil,
   UnexpectedTracerError,
   valueAndGrad,
   vjp,
   withX64,
 } from "../../src/index.js";
-import type { Array } from "../../src/index.js";
 
 const approx = (a: unknown, b: unknown, tol = 1e-5) => {
   const x = (a as Array).dataSync();
   const y = (b as Array).dataSync();
   expect(x.length).toBe(y.length);
-  x.forEach((v, i) => expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(tol * (1 + Math.abs(Number(y[i])))));
+  x.forEach((v, i) =>
+    expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(Number(y[i]))),
+    ),
+  );
 };
 
 describe("forward and reverse mode", () => {
@@ -44,7 +48,9 @@ describe("forward and reverse mode", () => {
     const [gx, gy] = grad(f, { argnums: [0, 1] })(x, y) as Array[];
     approx(gx, x.mul(y).mul(2));
     approx(gy, x.mul(x));
-    const [g, aux] = grad((v: Array) => [jnp.sum(v.mul(v)), v.mul(10)], { hasAux: true })(x) as Array[];
+    const [g, aux] = grad((v: Array) => [jnp.sum(v.mul(v)), v.mul(10)], { hasAux: true })(
+      x,
+    ) as Array[];
     approx(g, x.mul(2));
     approx(aux, x.mul(10));
     const [val, g2] = valueAndGrad(f)(x, y) as Array[];
@@ -54,12 +60,22 @@ describe("forward and reverse mode", () => {
 
   it("grad over pytrees", () => {
     const loss = (p: { w: Array; b: Array }, x: Array) => jnp.sum(jnp.tanh(x.matmul(p.w).add(p.b)));
-    const p = { w: jnp.array([[0.1, 0.2], [0.3, -0.4]]), b: jnp.array([0.5, -0.5]) };
+    const p = {
+      w: jnp.array([
+        [0.1, 0.2],
+        [0.3, -0.4],
+      ]),
+      b: jnp.array([0.5, -0.5]),
+    };
     const g = grad(loss)(p, jnp.array([1, 2])) as { w: Array; b: Array };
     expect(g.w.shape).toEqual([2, 2]);
     expect(g.b.shape).toEqual([2]);
     withX64(() => {
-      testUtil.checkGrads((w: Array) => loss({ w, b: p.b.astype("float64") }, jnp.array([1, 2], "float64")), [p.w.astype("float64")], 2);
+      testUtil.checkGrads(
+        (w: Array) => loss({ w, b: p.b.astype("float64") }, jnp.array([1, 2], "float64")),
+        [p.w.astype("float64")],
+        2,
+      );
     });
   });
 
@@ -68,7 +84,13 @@ describe("forward and reverse mode", () => {
     const x = jnp.array(2.0);
     approx(grad(grad(f))(x), jnp.array(12));
     const h = hessian((v: Array) => jnp.sum(v.pow(3)))(jnp.array([1, 2])) as Array;
-    approx(h, jnp.array([[6, 0], [0, 12]]));
+    approx(
+      h,
+      jnp.array([
+        [6, 0],
+        [0, 12],
+      ]),
+    );
     const j = jacfwd(jacrev((v: Array) => jnp.sum(v.pow(3))))(jnp.array([1, 2])) as Array;
     approx(j, h);
   });
@@ -90,7 +112,13 @@ describe("forward and reverse mode", () => {
     const x = jnp.array([0.5, 1.5]);
     const want = jnp.cos(x).mul(x).add(jnp.sin(x));
     approx(grad(f)(x), want);
-    approx(grad(f)(x.add(1)), jnp.cos(x.add(1)).mul(x.add(1)).add(jnp.sin(x.add(1))));
+    approx(
+      grad(f)(x.add(1)),
+      jnp
+        .cos(x.add(1))
+        .mul(x.add(1))
+        .add(jnp.sin(x.add(1))),
+    );
     expect(traces).toBe(1);
     approx(jit(grad((v: Array) => jnp.sum(jnp.sin(v).mul(v))))(x), want);
   });
@@ -109,7 +137,10 @@ describe("forward and reverse mode", () => {
   });
 
   it("stopGradient, customJvp and customVjp", () => {
-    approx(grad((x: Array) => jnp.sum(lax.stopGradient(x).mul(x)))(jnp.array([3.0])), jnp.array([3.0]));
+    approx(
+      grad((x: Array) => jnp.sum(lax.stopGradient(x).mul(x)))(jnp.array([3.0])),
+      jnp.array([3.0]),
+    );
     const f = customJvp((x: Array) => jnp.sin(x));
     f.defjvp(([x], [t]) => [jnp.sin(x as Array), (t as Array).mul(100)]);
     approx(grad((x: Array) => jnp.sum(f(x)))(jnp.array([1.0])), jnp.array([100]));
@@ -134,7 +165,9 @@ describe("forward and reverse mode", () => {
     expect(() => grad((x: Array) => x.astype("float32").sum())(jnp.array([1, 2], "int32"))).toThrow(
       /argument 0 has dtype int32/,
     );
-    expect(() => grad((x: Array) => x.sum(), { argnums: 2 })(jnp.ones([2]))).toThrow(/argnums 2 is out of range.*1 positional argument/);
+    expect(() => grad((x: Array) => x.sum(), { argnums: 2 })(jnp.ones([2]))).toThrow(
+      /argnums 2 is out of range.*1 positional argument/,
+    );
     let leaked: Array | null = null;
     grad((x: Array) => {
       leaked = x;

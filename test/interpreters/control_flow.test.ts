@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { grad, jit, jvp, lax, numpy as jnp, testUtil, vmap, withX64 } from "../../src/index.js";
 import type { Array } from "../../src/index.js";
+import { grad, jit, numpy as jnp, jvp, lax, testUtil, vmap, withX64 } from "../../src/index.js";
 
 const approx = (a: unknown, b: unknown, tol = 1e-5) => {
   const x = (a as Array).dataSync();
   const y = (b as Array).dataSync();
   expect(x.length).toBe(y.length);
-  x.forEach((v, i) => expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(tol * (1 + Math.abs(Number(y[i])))));
+  x.forEach((v, i) =>
+    expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(Number(y[i]))),
+    ),
+  );
 };
 
 /** The tutorial's RNN cell and sequence runner. */
@@ -31,13 +35,29 @@ function runLoop(inputs: Array, params: [Array, Array, Array]): Array {
 }
 
 const params: [Array, Array, Array] = [
-  jnp.array([[0.5, -0.2], [0.1, 0.3]]),
-  jnp.array([[0.2, 0.1, -0.3], [0.4, -0.5, 0.2]]).T,
+  jnp.array([
+    [0.5, -0.2],
+    [0.1, 0.3],
+  ]),
+  jnp.array([
+    [0.2, 0.1, -0.3],
+    [0.4, -0.5, 0.2],
+  ]).T,
   jnp.array([0.05, -0.05]),
 ];
 const seqs = jnp.array([
-  [[1, 0, -1], [0.5, 0.5, 0.5], [-1, 2, 0], [0, 0, 1]],
-  [[0, 1, 0], [1, 1, 1], [2, -1, 0.5], [-0.5, 0, 0]],
+  [
+    [1, 0, -1],
+    [0.5, 0.5, 0.5],
+    [-1, 2, 0],
+    [0, 0, 1],
+  ],
+  [
+    [0, 1, 0],
+    [1, 1, 1],
+    [2, -1, 0.5],
+    [-0.5, 0, 0],
+  ],
 ]);
 
 describe("lax.scan", () => {
@@ -54,7 +74,8 @@ describe("lax.scan", () => {
   });
 
   it("gradients with respect to the parameters match the unrolled loop", () => {
-    const loss = (p: [Array, Array, Array]) => jnp.sum(vmap(runSequence, { inAxes: [0, null] })(seqs, p));
+    const loss = (p: [Array, Array, Array]) =>
+      jnp.sum(vmap(runSequence, { inAxes: [0, null] })(seqs, p));
     const lossLoop = (p: [Array, Array, Array]) =>
       jnp.sum(jnp.stack([runLoop(seqs.get(0), p), runLoop(seqs.get(1), p)]));
     const g = grad(loss)(params) as Array[];
@@ -65,9 +86,14 @@ describe("lax.scan", () => {
   });
 
   it("reverse, xs null with length, pytree carries", () => {
-    const [c, ys] = lax.scan((c: { s: Array }, x: Array) => [{ s: c.s.add(x) }, c.s], { s: jnp.array(0) }, jnp.arange(5).astype("float32"), {
-      reverse: true,
-    });
+    const [c, ys] = lax.scan(
+      (c: { s: Array }, x: Array) => [{ s: c.s.add(x) }, c.s],
+      { s: jnp.array(0) },
+      jnp.arange(5).astype("float32"),
+      {
+        reverse: true,
+      },
+    );
     expect(c.s.toArray()).toEqual(10);
     expect(ys.toArray()).toEqual([10, 9, 7, 4, 0]);
     const [n] = lax.scan((c: Array) => [c.mul(2), null], jnp.array(1), null, { length: 10 });
@@ -76,26 +102,38 @@ describe("lax.scan", () => {
 
   it("gradients against finite differences (x64)", () => {
     withX64(() => {
-      const f = (x: Array) => lax.scan((c: Array, w: Array) => [jnp.sin(c.mul(w)), c], x, jnp.array([0.5, 1.5, -0.7], "float64"))[0];
+      const f = (x: Array) =>
+        lax.scan(
+          (c: Array, w: Array) => [jnp.sin(c.mul(w)), c],
+          x,
+          jnp.array([0.5, 1.5, -0.7], "float64"),
+        )[0];
       testUtil.checkGrads(f, [jnp.array(0.8, "float64")], 2);
     });
   });
 
   it("10,000 steps run without stack growth, forward and reverse", () => {
-    const f = (x: Array) => lax.scan((c: Array) => [c.mul(0.9999).add(0.0001), null], x, null, { length: 10000 })[0];
+    const f = (x: Array) =>
+      lax.scan((c: Array) => [c.mul(0.9999).add(0.0001), null], x, null, { length: 10000 })[0];
     approx(f(jnp.array(1)), jnp.array(1), 1e-4);
     approx(grad(f)(jnp.array(1)), jnp.array(0.9999 ** 10000), 1e-3);
   });
 
   it("errors name the carry leaf and both types", () => {
-    expect(() => lax.scan((c: Array, x: Array) => [jnp.stack([c, c]), x], jnp.array(0), jnp.ones([3]))).toThrow(
-      /lax\.scan: .*f32\[\] on input but f32\[2\] on output/,
-    );
+    expect(() =>
+      lax.scan((c: Array, x: Array) => [jnp.stack([c, c]), x], jnp.array(0), jnp.ones([3])),
+    ).toThrow(/lax\.scan: .*f32\[\] on input but f32\[2\] on output/);
   });
 });
 
 describe("lax.cond and lax.switch", () => {
-  const f = (x: Array) => lax.cond(x.gt(0), (v: Array) => v.mul(2), (v: Array) => v.neg(), x) as Array;
+  const f = (x: Array) =>
+    lax.cond(
+      x.gt(0),
+      (v: Array) => v.mul(2),
+      (v: Array) => v.neg(),
+      x,
+    ) as Array;
   it("selects a branch, eagerly, under jit and with grad", () => {
     expect(f(jnp.array(3)).toArray()).toEqual(6);
     expect(jit(f)(jnp.array(-3)).toArray()).toEqual(3);
@@ -113,31 +151,58 @@ describe("lax.cond and lax.switch", () => {
     expect((lax.switch(-1, branches, jnp.array(1)) as Array).toArray()).toEqual(1);
   });
   it("errors: mismatched branch outputs, non-scalar predicate", () => {
-    expect(() => lax.cond(true, (x: Array) => x, (x: Array) => jnp.stack([x, x]), jnp.array(1))).toThrow(
-      /branch 0 and branch 1 outputs/,
-    );
-    expect(() => lax.cond(jnp.array([true, false]), (x: Array) => x, (x: Array) => x, jnp.array(1))).toThrow(
-      /must be a scalar/,
-    );
+    expect(() =>
+      lax.cond(
+        true,
+        (x: Array) => x,
+        (x: Array) => jnp.stack([x, x]),
+        jnp.array(1),
+      ),
+    ).toThrow(/branch 0 and branch 1 outputs/);
+    expect(() =>
+      lax.cond(
+        jnp.array([true, false]),
+        (x: Array) => x,
+        (x: Array) => x,
+        jnp.array(1),
+      ),
+    ).toThrow(/must be a scalar/);
   });
 });
 
 describe("lax.whileLoop and lax.foriLoop", () => {
   it("while loop, eager and jit", () => {
-    const f = (n: Array) => lax.whileLoop(([i]: Array[]) => i!.lt(n), ([i, s]: Array[]) => [i!.add(1), s!.add(i!)], [jnp.array(0, "int32"), jnp.array(0, "int32")]);
+    const f = (n: Array) =>
+      lax.whileLoop(
+        ([i]: Array[]) => i!.lt(n),
+        ([i, s]: Array[]) => [i!.add(1), s!.add(i!)],
+        [jnp.array(0, "int32"), jnp.array(0, "int32")],
+      );
     expect((f(jnp.array(5, "int32"))[1] as Array).toArray()).toEqual(10);
     expect((jit(f)(jnp.array(5, "int32"))[1] as Array).toArray()).toEqual(10);
   });
   it("under vmap with a batched predicate, finished lanes stay unchanged", () => {
-    const f = (n: Array) => lax.whileLoop((s: Array) => s.lt(n), (s: Array) => s.add(3), jnp.array(0, "int32"));
+    const f = (n: Array) =>
+      lax.whileLoop(
+        (s: Array) => s.lt(n),
+        (s: Array) => s.add(3),
+        jnp.array(0, "int32"),
+      );
     expect(vmap(f)(jnp.array([1, 5, 10], "int32")).toArray()).toEqual([3, 6, 12]);
   });
   it("forward mode works; reverse mode gives JAX's error", () => {
-    const f = (x: Array) => lax.whileLoop((c: Array[]) => c[0]!.lt(3), (c: Array[]) => [c[0]!.add(1), c[1]!.mul(x)], [jnp.array(0, "int32"), jnp.array(1)])[1] as Array;
+    const f = (x: Array) =>
+      lax.whileLoop(
+        (c: Array[]) => c[0]!.lt(3),
+        (c: Array[]) => [c[0]!.add(1), c[1]!.mul(x)],
+        [jnp.array(0, "int32"), jnp.array(1)],
+      )[1] as Array;
     const [y, t] = jvp(f, [jnp.array(2)], [jnp.array(1)]) as Array[];
     expect(y!.toArray()).toEqual(8);
     expect(t!.toArray()).toEqual(12);
-    expect(() => grad(f)(jnp.array(2))).toThrow(/Reverse-mode differentiation does not work for lax.whileLoop/);
+    expect(() => grad(f)(jnp.array(2))).toThrow(
+      /Reverse-mode differentiation does not work for lax.whileLoop/,
+    );
   });
   it("foriLoop with static bounds is a scan (reverse mode works)", () => {
     const f = (x: Array) => lax.foriLoop(0, 4, (_i: Array, v: Array) => v.mul(x), jnp.array(1));
@@ -148,15 +213,27 @@ describe("lax.whileLoop and lax.foriLoop", () => {
 
 describe("lax.map and lax.associativeScan", () => {
   it("map over the leading axis", () => {
-    expect(lax.map((x: Array) => x.sum(), jnp.array([[1, 2], [3, 4]])).toArray()).toEqual([3, 7]);
+    expect(
+      lax
+        .map(
+          (x: Array) => x.sum(),
+          jnp.array([
+            [1, 2],
+            [3, 4],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([3, 7]);
   });
   it("associativeScan equals cumsum, forward and reverse, odd and even lengths", () => {
     for (const n of [1, 2, 5, 8]) {
       const x = jnp.arange(n).astype("float32");
-      expect(lax.associativeScan((a: Array, b: Array) => a.add(b), x).toArray()).toEqual(jnp.cumsum(x).toArray());
-      expect(lax.associativeScan((a: Array, b: Array) => a.add(b), x, { reverse: true }).toArray()).toEqual(
-        jnp.flip(jnp.cumsum(jnp.flip(x))).toArray(),
+      expect(lax.associativeScan((a: Array, b: Array) => a.add(b), x).toArray()).toEqual(
+        jnp.cumsum(x).toArray(),
       );
+      expect(
+        lax.associativeScan((a: Array, b: Array) => a.add(b), x, { reverse: true }).toArray(),
+      ).toEqual(jnp.flip(jnp.cumsum(jnp.flip(x))).toArray());
     }
   });
 });

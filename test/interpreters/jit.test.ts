@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { ConcretizationTypeError, jit, makeJaxpr, numpy as jnp, UnexpectedTracerError } from "../../src/index.js";
 import type { Array, ArrayLike } from "../../src/index.js";
+import {
+  ConcretizationTypeError,
+  jit,
+  numpy as jnp,
+  makeJaxpr,
+  UnexpectedTracerError,
+} from "../../src/index.js";
 
 const close = (a: Array, b: Array) => expect(a.toArray()).toEqual(b.toArray());
 
 describe("jit", () => {
   it("matches eager evaluation", () => {
     const f = (x: Array, y: Array) => jnp.tanh(x.mul(2).add(1)).mul(x).sub(y.sum());
-    const x = jnp.array([[0.5, -1.0], [2.0, 0.25]]);
+    const x = jnp.array([
+      [0.5, -1.0],
+      [2.0, 0.25],
+    ]);
     const y = jnp.array([1, 2, 3]);
     close(jit(f)(x, y), f(x, y));
   });
@@ -65,7 +74,9 @@ describe("jit", () => {
     const f = jit((x: Array) => (Number(x) > 0 ? x : x.neg()));
     expect(() => f(jnp.array(1))).toThrow(ConcretizationTypeError);
     expect(() => f(jnp.array(1))).toThrow(/lax\.cond/);
-    expect(() => jit((x: Array) => x.item())(jnp.array(1))).toThrow(/Array\.item.*traced value \(f32\[\]\)/);
+    expect(() => jit((x: Array) => x.item())(jnp.array(1))).toThrow(
+      /Array\.item.*traced value \(f32\[\]\)/,
+    );
   });
 
   it("reports leaked tracers", () => {

@@ -190,7 +190,7 @@ describe("gather vs NumPy fancy indexing", () => {
         mode: "fill",
       });
     const text = makeJaxpr(f)(arange([4, 3]), ints([1, 2], [2, 1])).toString();
-    expect(text).toMatch(/gather\[dimension_numbers=.*"offset_dims":\[1\]/);
+    expect(text).toMatch(/gather\[dimension_numbers=\{offset_dims=\(1,\)/);
     expect(text).toContain("fill_value=NaN");
     expect(text).toContain("mode=fill");
     expect(text).toContain("slice_sizes=(1, 3)");
@@ -305,7 +305,7 @@ describe("scatter vs NumPy (.at / ufunc.at)", () => {
     const dn = { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
     const f = (x: Array, i: Array, u: Array) => scatterAdd(x, i, u, dn);
     const text = makeJaxpr(f)(arange([4, 3]), ints([1], [1, 1]), arange([1, 3])).toString();
-    expect(text).toMatch(/scatter_add\[dimension_numbers=.*"update_window_dims":\[1\]/);
+    expect(text).toMatch(/scatter_add\[dimension_numbers=\{update_window_dims=\(1,\)/);
     expect(text).toContain("mode=fill");
   });
 

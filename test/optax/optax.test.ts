@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { grad, jit, numpy as jnp } from "../../src/index.js";
 import type { Array } from "../../src/index.js";
+import { grad, jit, numpy as jnp } from "../../src/index.js";
 import * as optax from "../../src/optax/index.js";
 
 /** Runs `steps` updates of an optimizer on fixed gradients, returning the params after each. */
@@ -41,63 +41,98 @@ const grads = [
 ];
 
 function expectClose(a: number[][], b: number[][], tol = 1e-5) {
-  a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - b[i]![j]!)).toBeLessThan(tol * (1 + Math.abs(b[i]![j]!)))));
+  a.forEach((row, i) =>
+    row.forEach((v, j) =>
+      expect(Math.abs(v - b[i]![j]!)).toBeLessThan(tol * (1 + Math.abs(b[i]![j]!))),
+    ),
+  );
 }
 
 describe("optax optimizers match optax's formulas over several steps", () => {
   it("sgd, with momentum and nesterov", () => {
-    expectClose(run(optax.sgd(0.1), p0, grads), reference((p, g) => p - 0.1 * g, p0, grads));
+    expectClose(
+      run(optax.sgd(0.1), p0, grads),
+      reference((p, g) => p - 0.1 * g, p0, grads),
+    );
     expectClose(
       run(optax.sgd(0.1, { momentum: 0.9 }), p0, grads),
-      reference((p, g, s) => {
-        s.t = g + 0.9 * (s.t ?? 0);
-        return p - 0.1 * s.t;
-      }, p0, grads),
+      reference(
+        (p, g, s) => {
+          s.t = g + 0.9 * (s.t ?? 0);
+          return p - 0.1 * s.t;
+        },
+        p0,
+        grads,
+      ),
     );
     expectClose(
       run(optax.sgd(0.1, { momentum: 0.9, nesterov: true }), p0, grads),
-      reference((p, g, s) => {
-        s.t = g + 0.9 * (s.t ?? 0);
-        return p - 0.1 * (g + 0.9 * s.t);
-      }, p0, grads),
+      reference(
+        (p, g, s) => {
+          s.t = g + 0.9 * (s.t ?? 0);
+          return p - 0.1 * (g + 0.9 * s.t);
+        },
+        p0,
+        grads,
+      ),
     );
   });
 
-  const adamRef = (lr: number, b1: number, b2: number, eps: number, wd = 0) => (p: number, g: number, s: Record<string, number>, t: number) => {
-    s.m = (1 - b1) * g + b1 * (s.m ?? 0);
-    s.v = (1 - b2) * g * g + b2 * (s.v ?? 0);
-    const mh = s.m / (1 - b1 ** t);
-    const vh = s.v / (1 - b2 ** t);
-    return p - lr * (mh / (Math.sqrt(vh) + eps) + wd * p);
-  };
+  const adamRef =
+    (lr: number, b1: number, b2: number, eps: number, wd = 0) =>
+    (p: number, g: number, s: Record<string, number>, t: number) => {
+      s.m = (1 - b1) * g + b1 * (s.m ?? 0);
+      s.v = (1 - b2) * g * g + b2 * (s.v ?? 0);
+      const mh = s.m / (1 - b1 ** t);
+      const vh = s.v / (1 - b2 ** t);
+      return p - lr * (mh / (Math.sqrt(vh) + eps) + wd * p);
+    };
 
   it("adam and adamw", () => {
-    expectClose(run(optax.adam(0.01), p0, grads), reference(adamRef(0.01, 0.9, 0.999, 1e-8), p0, grads));
-    expectClose(run(optax.adamw(0.01, { weightDecay: 0.1 }), p0, grads), reference(adamRef(0.01, 0.9, 0.999, 1e-8, 0.1), p0, grads));
+    expectClose(
+      run(optax.adam(0.01), p0, grads),
+      reference(adamRef(0.01, 0.9, 0.999, 1e-8), p0, grads),
+    );
+    expectClose(
+      run(optax.adamw(0.01, { weightDecay: 0.1 }), p0, grads),
+      reference(adamRef(0.01, 0.9, 0.999, 1e-8, 0.1), p0, grads),
+    );
   });
 
   it("rmsprop, adagrad, lion", () => {
     expectClose(
       run(optax.rmsprop(0.01), p0, grads),
-      reference((p, g, s) => {
-        s.nu = 0.1 * g * g + 0.9 * (s.nu ?? 0);
-        return p - 0.01 * g / Math.sqrt(s.nu + 1e-8);
-      }, p0, grads),
+      reference(
+        (p, g, s) => {
+          s.nu = 0.1 * g * g + 0.9 * (s.nu ?? 0);
+          return p - (0.01 * g) / Math.sqrt(s.nu + 1e-8);
+        },
+        p0,
+        grads,
+      ),
     );
     expectClose(
       run(optax.adagrad(0.1), p0, grads),
-      reference((p, g, s) => {
-        s.acc = g * g + (s.acc ?? 0.1);
-        return p - 0.1 * (s.acc > 0 ? g / Math.sqrt(s.acc + 1e-7) : 0);
-      }, p0, grads),
+      reference(
+        (p, g, s) => {
+          s.acc = g * g + (s.acc ?? 0.1);
+          return p - 0.1 * (s.acc > 0 ? g / Math.sqrt(s.acc + 1e-7) : 0);
+        },
+        p0,
+        grads,
+      ),
     );
     expectClose(
       run(optax.lion(0.01, { weightDecay: 0.01 }), p0, grads),
-      reference((p, g, s) => {
-        const u = Math.sign(0.1 * g + 0.9 * (s.m ?? 0));
-        s.m = 0.01 * g + 0.99 * (s.m ?? 0);
-        return p - 0.01 * (u + 0.01 * p);
-      }, p0, grads),
+      reference(
+        (p, g, s) => {
+          const u = Math.sign(0.1 * g + 0.9 * (s.m ?? 0));
+          s.m = 0.01 * g + 0.99 * (s.m ?? 0);
+          return p - 0.01 * (u + 0.01 * p);
+        },
+        p0,
+        grads,
+      ),
     );
   });
 
@@ -106,15 +141,20 @@ describe("optax optimizers match optax's formulas over several steps", () => {
     const norm = (g: number[]) => Math.sqrt(g.reduce((a, x) => a + x * x, 0));
     expectClose(
       run(opt, p0, grads),
-      reference((p, g, _s, t) => {
-        const n = norm(grads[t - 1]!);
-        return p - (n < 0.1 ? g : (g / n) * 0.1);
-      }, p0, grads),
+      reference(
+        (p, g, _s, t) => {
+          const n = norm(grads[t - 1]!);
+          return p - (n < 0.1 ? g : (g / n) * 0.1);
+        },
+        p0,
+        grads,
+      ),
     );
   });
 
   it("schedules", () => {
-    const at = (s: optax.Schedule, c: number) => Number(jnp.asarray(s(jnp.array(c, "int32"))).item());
+    const at = (s: optax.Schedule, c: number) =>
+      Number(jnp.asarray(s(jnp.array(c, "int32"))).item());
     expect(at(optax.exponentialDecay(1, 10, 0.5), 20)).toBeCloseTo(0.25, 6);
     expect(at(optax.exponentialDecay(1, 10, 0.5, { staircase: true }), 15)).toBeCloseTo(0.5, 6);
     expect(at(optax.cosineDecaySchedule(1, 100), 50)).toBeCloseTo(0.5, 6);
@@ -124,7 +164,9 @@ describe("optax optimizers match optax's formulas over several steps", () => {
     expect(at(optax.piecewiseConstantSchedule(1, { 10: 0.1, 20: 0.5 }), 25)).toBeCloseTo(0.05, 6);
     expect(at(optax.constantSchedule(3), 7)).toBe(3);
     // A schedule as learning rate counts steps.
-    const lr = run(optax.sgd(optax.linearSchedule(0.1, 0.0, 4)), [0], [[1], [1], [1], [1]]).map((r) => r[0]!);
+    const lr = run(optax.sgd(optax.linearSchedule(0.1, 0.0, 4)), [0], [[1], [1], [1], [1]]).map(
+      (r) => r[0]!,
+    );
     expectClose([lr], [[-0.1, -0.175, -0.225, -0.25]]);
   });
 
@@ -132,7 +174,10 @@ describe("optax optimizers match optax's formulas over several steps", () => {
     const l = optax.sigmoidBinaryCrossEntropy(jnp.array([0.5, -1]), jnp.array([1, 0]));
     const sp = (x: number) => Math.log1p(Math.exp(x));
     expectClose([l.toArray() as number[]], [[sp(-0.5), sp(-1)]]);
-    const ce = optax.softmaxCrossEntropyWithIntegerLabels(jnp.array([[1, 2, 3]]), jnp.array([2], "int32"));
+    const ce = optax.softmaxCrossEntropyWithIntegerLabels(
+      jnp.array([[1, 2, 3]]),
+      jnp.array([2], "int32"),
+    );
     const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
     expectClose([ce.toArray() as number[]], [[lse - 3]]);
     const ce2 = optax.softmaxCrossEntropy(jnp.array([[1, 2, 3]]), jnp.array([[0, 0, 1]]));

@@ -6,8 +6,9 @@
  * with jvp, vmap and partial evaluation), so unlike the other lax families
  * it imports from interpreters/.
  */
-import type { ShapedArray } from "../../core/aval.js";
+
 import type { Array } from "../../core/array.js";
+import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
 import { type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
@@ -16,7 +17,11 @@ import { traceToJaxpr } from "../../interpreters/staging.js";
 import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
 
 /** Traces a flat function of arrays to a closed jaxpr (used inside rules). */
-export function traceFlat(f: (...xs: Array[]) => Array[], avals: readonly ShapedArray[], op: string): ClosedJaxpr {
+export function traceFlat(
+  f: (...xs: Array[]) => Array[],
+  avals: readonly ShapedArray[],
+  op: string,
+): ClosedJaxpr {
   const [, tree] = flatten(avals.map(() => 0));
   return traceToJaxpr((...xs: unknown[]) => f(...(xs as Array[])), avals, tree, op).closed;
 }
@@ -36,7 +41,11 @@ export function traceUser(
   op: string,
 ): TracedUserFn {
   const traced = traceToJaxpr(fn, avals, inTree, op);
-  return { jaxpr: constsAsInputs(traced.closed), consts: [...traced.closed.consts], outTree: traced.outTree };
+  return {
+    jaxpr: constsAsInputs(traced.closed),
+    consts: [...traced.closed.consts],
+    outTree: traced.outTree,
+  };
 }
 
 /** Flattens a pytree of arrays/numbers to arrays. */
@@ -69,7 +78,11 @@ export function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean
 }
 
 /** Tangents for `vals` where only the flagged ones are given (the rest are symbolic zeros). */
-export function spreadTangents(vals: readonly Array[], given: readonly Array[], flags: readonly boolean[]): Tangent[] {
+export function spreadTangents(
+  vals: readonly Array[],
+  given: readonly Array[],
+  flags: readonly boolean[],
+): Tangent[] {
   let k = 0;
   return vals.map((v, i) => (flags[i] ? given[k++]! : new Zero(v.aval)));
 }
@@ -92,7 +105,9 @@ export function checkTypes(
   example: unknown,
 ): void {
   if (!expectedTree.equals(gotTree)) {
-    throw new TypeError(`${op}: ${what} must have the same tree structure: expected ${expectedTree}, got ${gotTree}`);
+    throw new TypeError(
+      `${op}: ${what} must have the same tree structure: expected ${expectedTree}, got ${gotTree}`,
+    );
   }
   const paths = leafPaths(example);
   expected.forEach((e, i) => {

@@ -5,8 +5,9 @@
  * branch is split into known and linear parts, with the residuals of all
  * branches passed through one list.
  */
-import type { ShapedArray } from "../../core/aval.js";
+
 import type { Array, ArrayImpl } from "../../core/array.js";
+import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
@@ -16,12 +17,25 @@ import { isBool, isFloating } from "../../dtype.js";
 import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
 import { batchJaxpr } from "../../interpreters/batching.js";
 import { cachedSplit } from "../../interpreters/jit.js";
-import { type PartialEvalTrace, type PETracer, partialEvalRules } from "../../interpreters/partial_eval.js";
+import {
+  type PartialEvalTrace,
+  type PETracer,
+  partialEvalRules,
+} from "../../interpreters/partial_eval.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis } from "../batch_util.js";
 import { clamp, convertElementType, selectN } from "../elementwise.js";
 import { broadcastInDim } from "../shape_ops.js";
-import { checkTypes, count, flatArrays, orFlags, splitList, spreadTangents, traceFlat, traceUser } from "./common.js";
+import {
+  checkTypes,
+  count,
+  flatArrays,
+  orFlags,
+  splitList,
+  spreadTangents,
+  traceFlat,
+  traceUser,
+} from "./common.js";
 
 export interface CondParams {
   /** Each branch: operands → outputs, all with the same signature. */
@@ -40,7 +54,11 @@ function condAbstractEval([index]: ShapedArray[], p: CondParams): ShapedArray[] 
   return p.branches[0]!.outAvals;
 }
 
-function condJvp([index, ...ops]: Array[], [, ...tangents]: Tangent[], p: CondParams): [Array[], Tangent[]] {
+function condJvp(
+  [index, ...ops]: Array[],
+  [, ...tangents]: Tangent[],
+  p: CondParams,
+): [Array[], Tangent[]] {
   const nz = tangents.map((t) => !(t instanceof Zero));
   const avals = p.branches[0]!.inAvals;
   const tAvals = avals.filter((_, i) => nz[i]);
@@ -48,21 +66,34 @@ function condJvp([index, ...ops]: Array[], [, ...tangents]: Tangent[], p: CondPa
     traceFlat(
       (...xs) => {
         const [primals, ts] = splitList(xs, [avals.length, tAvals.length]);
-        const [pOut, tOut] = jvpFlat((...ps) => evalClosedJaxpr(b, ps), primals!, spreadTangents(primals!, ts!, nz));
+        const [pOut, tOut] = jvpFlat(
+          (...ps) => evalClosedJaxpr(b, ps),
+          primals!,
+          spreadTangents(primals!, ts!, nz),
+        );
         return [...pOut, ...tOut.map(instantiate)];
       },
       [...avals, ...tAvals],
       "jvp(cond)",
     ),
   );
-  const outs = bind(condP, [index!, ...ops, ...tangents.filter((t): t is Array => !(t instanceof Zero))], {
-    branches,
-  });
+  const outs = bind(
+    condP,
+    [index!, ...ops, ...tangents.filter((t): t is Array => !(t instanceof Zero))],
+    {
+      branches,
+    },
+  );
   const n = outs.length / 2;
   return [outs.slice(0, n), outs.slice(n)];
 }
 
-function condBatch(args: Array[], dims: (number | null)[], p: CondParams, axis: { size: number; name: string | symbol | null }): [Array[], (number | null)[]] {
+function condBatch(
+  args: Array[],
+  dims: (number | null)[],
+  p: CondParams,
+  axis: { size: number; name: string | symbol | null },
+): [Array[], (number | null)[]] {
   const [index, ...ops] = args;
   const [indexDim, ...opDims] = dims;
   const opsB = opDims.map((d) => d !== null);
@@ -85,7 +116,8 @@ function condBatch(args: Array[], dims: (number | null)[], p: CondParams, axis: 
 
 function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondParams): PETracer[] {
   const [indexT, ...opTs] = tracers;
-  if (!indexT!.pval.isKnown) throw new Error("lax.cond: internal: the branch index is not known during linearization");
+  if (!indexT!.pval.isKnown)
+    throw new Error("lax.cond: internal: the branch index is not known during linearization");
   const uk = opTs.map((t) => !t.pval.isKnown);
   const outUk = p.branches.map((b) => cachedSplit(b, uk).outUnknowns).reduce(orFlags);
   const splits = p.branches.map((b) => cachedSplit(b, uk, outUk));
@@ -123,9 +155,13 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
     ),
   );
   const index = indexT!.pval.known!;
-  const knownOuts = bind(condP, [index, ...opTs.filter((_, i) => !uk[i]).map((t) => t.pval.known!)], {
-    branches: knownBranches,
-  });
+  const knownOuts = bind(
+    condP,
+    [index, ...opTs.filter((_, i) => !uk[i]).map((t) => t.pval.known!)],
+    {
+      branches: knownBranches,
+    },
+  );
   const [kOuts, res] = splitList(knownOuts, [numKnown, allRes.length]);
   const ukOuts = trace.recordEqn(
     condP,
@@ -141,8 +177,13 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   return outUk.map((u) => (u ? ukOuts[a++]! : (trace.pure(kOuts![b++]!) as PETracer)));
 }
 
-function condTranspose(cts: Tangent[], [index, ...ops]: (Array | UndefinedPrimal)[], p: CondParams): (Tangent | null)[] {
-  if (index instanceof UndefinedPrimal) throw new Error("lax.cond transpose: internal: the index is linear");
+function condTranspose(
+  cts: Tangent[],
+  [index, ...ops]: (Array | UndefinedPrimal)[],
+  p: CondParams,
+): (Tangent | null)[] {
+  if (index instanceof UndefinedPrimal)
+    throw new Error("lax.cond transpose: internal: the index is linear");
   const lin = ops.map((o) => o instanceof UndefinedPrimal);
   const res = ops.filter((o): o is Array => !(o instanceof UndefinedPrimal));
   const outAvals = p.branches[0]!.outAvals;
@@ -165,31 +206,54 @@ function condTranspose(cts: Tangent[], [index, ...ops]: (Array | UndefinedPrimal
 
 export const condP: Primitive<CondParams> = new Primitive<CondParams>(
   "cond",
-  { abstractEval: condAbstractEval, impl: condImpl, jvp: condJvp, batch: condBatch, transpose: condTranspose },
+  {
+    abstractEval: condAbstractEval,
+    impl: condImpl,
+    jvp: condJvp,
+    batch: condBatch,
+    transpose: condTranspose,
+  },
   true,
 );
-partialEvalRules.set(condP, (trace, tracers, params) => condPartialEval(trace, tracers, params as CondParams));
+partialEvalRules.set(condP, (trace, tracers, params) =>
+  condPartialEval(trace, tracers, params as CondParams),
+);
 
 // biome-ignore lint/suspicious/noExplicitAny: branches are user functions of any signature
 type Branch = (...operands: any[]) => unknown;
 
 /** `lax.switch(index, branches, ...operands)`: runs `branches[clamp(index)]`. */
-export function switch_(index: ArrayLike, branches: readonly Branch[], ...operands: unknown[]): unknown {
+export function switch_(
+  index: ArrayLike,
+  branches: readonly Branch[],
+  ...operands: unknown[]
+): unknown {
   return switchImpl("lax.switch", index, branches, operands);
 }
 
-function switchImpl(op: string, index: ArrayLike, branches: readonly Branch[], operands: unknown[]): unknown {
+function switchImpl(
+  op: string,
+  index: ArrayLike,
+  branches: readonly Branch[],
+  operands: unknown[],
+): unknown {
   if (branches.length === 0) throw new Error(`${op}: needs at least one branch`);
   const idx = asArray(index, op, "index");
   if (idx.ndim !== 0) {
-    throw new TypeError(`${op}: the index (predicate) must be a scalar, got an array of shape ${idx.aval.str()}`);
+    throw new TypeError(
+      `${op}: the index (predicate) must be a scalar, got an array of shape ${idx.aval.str()}`,
+    );
   }
   if (isFloating(idx.dtype)) {
-    throw new TypeError(`${op}: the index must be an integer or boolean scalar, got dtype ${idx.dtype}`);
+    throw new TypeError(
+      `${op}: the index must be an integer or boolean scalar, got dtype ${idx.dtype}`,
+    );
   }
   const [opLeaves, opTree] = flatArrays(operands, op, "operand");
   const avals = opLeaves.map((l) => l.aval);
-  const traced = branches.map((b) => traceUser((...args: unknown[]) => b(...args), avals, opTree, op));
+  const traced = branches.map((b) =>
+    traceUser((...args: unknown[]) => b(...args), avals, opTree, op),
+  );
   const first = traced[0]!;
   traced.forEach((t, i) => {
     if (i === 0) return;
@@ -224,7 +288,12 @@ function switchImpl(op: string, index: ArrayLike, branches: readonly Branch[], o
 }
 
 /** `lax.cond(pred, trueFun, falseFun, ...operands)`. */
-export function cond(pred: ArrayLike, trueFun: Branch, falseFun: Branch, ...operands: unknown[]): unknown {
+export function cond(
+  pred: ArrayLike,
+  trueFun: Branch,
+  falseFun: Branch,
+  ...operands: unknown[]
+): unknown {
   return switchImpl("lax.cond", pred, [falseFun, trueFun], operands);
 }
 

@@ -13,7 +13,12 @@ import { whileLoop } from "./while.js";
  * With JS-number bounds it is a scan (so reverse mode works); with traced
  * bounds, a while loop.
  */
-export function foriLoop<C>(lower: ArrayLike, upper: ArrayLike, body: (i: Array, x: C) => C, init: C): C {
+export function foriLoop<C>(
+  lower: ArrayLike,
+  upper: ArrayLike,
+  body: (i: Array, x: C) => C,
+  init: C,
+): C {
   if (typeof lower === "number" && typeof upper === "number") {
     const n = Math.max(0, upper - lower);
     const [[, x]] = scan(
@@ -62,13 +67,15 @@ export function associativeScan<T>(
   }
   const combine = (a: Array[], b: Array[]): Array[] =>
     flatten(fn(tree.unflatten(a) as T, tree.unflatten(b) as T))[0] as Array[];
-  const slice = (x: Array, start: number, stop: number, stride = 1) => sliceInDim(x, start, stop, stride, axis);
+  const slice = (x: Array, start: number, stop: number, stride = 1) =>
+    sliceInDim(x, start, stop, stride, axis);
   const interleave = (a: Array, b: Array): Array => {
     // a holds the even positions, b the odd ones; pad each with gaps and add.
     const op = a.dtype === "bool" ? bitwiseOr : add;
     const zero = convertElementType(0, a.dtype);
     const even = a.shape[axis] === b.shape[axis];
-    const cfg = (lo: number, hi: number) => a.shape.map((_, i) => (i === axis ? [lo, hi, 1] : [0, 0, 0]) as [number, number, number]);
+    const cfg = (lo: number, hi: number) =>
+      a.shape.map((_, i) => (i === axis ? [lo, hi, 1] : [0, 0, 0]) as [number, number, number]);
     return op(pad(a, zero, cfg(0, even ? 1 : 0)), pad(b, zero, cfg(1, even ? 0 : 1)));
   };
   const rec = (es: Array[]): Array[] => {

@@ -6,8 +6,9 @@
  * (a reverse scan over the residuals), and batching (fixpoint on which carries
  * are batched). Loops run in JS, so long scans use no stack.
  */
-import { ShapedArray } from "../../core/aval.js";
+
 import { type Array, ArrayImpl } from "../../core/array.js";
+import { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
@@ -16,20 +17,24 @@ import { allocate } from "../../dtype.js";
 import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
 import { batchJaxpr } from "../../interpreters/batching.js";
 import { cachedSplit } from "../../interpreters/jit.js";
-import { type PartialEvalTrace, type PETracer, partialEvalRules } from "../../interpreters/partial_eval.js";
+import {
+  type PartialEvalTrace,
+  type PETracer,
+  partialEvalRules,
+} from "../../interpreters/partial_eval.js";
 import { shapeStr } from "../../shape.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate, zerosLike } from "../ad_util.js";
-import { add, convertElementType } from "../elementwise.js";
 import { moveaxis, moveBatchAxis } from "../batch_util.js";
+import { add, convertElementType } from "../elementwise.js";
 import {
   checkTypes,
   count,
+  falses,
   flatArrays,
   orFlags,
   sameFlags,
   splitList,
-  falses,
   spreadTangents,
   traceFlat,
   traceUser,
@@ -54,7 +59,10 @@ function groups<T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] {
 function row(x: ArrayImpl, i: number): ArrayImpl {
   const shape = x.shape.slice(1);
   const n = x.size / x.shape[0]!;
-  return new ArrayImpl(new ShapedArray(shape, x.dtype, x.weakType), x.data.subarray(i * n, (i + 1) * n));
+  return new ArrayImpl(
+    new ShapedArray(shape, x.dtype, x.weakType),
+    x.data.subarray(i * n, (i + 1) * n),
+  );
 }
 
 function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
@@ -70,7 +78,11 @@ function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
     outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set(y.data, i * y.size));
   }
   const stacked = ys.map(
-    (data, j) => new ArrayImpl(new ShapedArray([p.length, ...yAvals[j]!.shape], yAvals[j]!.dtype, yAvals[j]!.weakType), data),
+    (data, j) =>
+      new ArrayImpl(
+        new ShapedArray([p.length, ...yAvals[j]!.shape], yAvals[j]!.dtype, yAvals[j]!.weakType),
+        data,
+      ),
   );
   return [...carry, ...stacked];
 }
@@ -80,15 +92,22 @@ function scanAbstractEval(avals: ShapedArray[], p: ScanParams): ShapedArray[] {
   const outs = p.jaxpr.outAvals;
   carry.forEach((c, i) => {
     if (!c.sameType(outs[i]!)) {
-      throw new TypeError(`lax.scan: carry ${i} is ${c.str()} on input but ${outs[i]!.str()} on output`);
+      throw new TypeError(
+        `lax.scan: carry ${i} is ${c.str()} on input but ${outs[i]!.str()} on output`,
+      );
     }
   });
   for (const x of xs) {
     if (x.ndim === 0 || x.shape[0] !== p.length) {
-      throw new Error(`lax.scan: every xs leaf needs a leading axis of length ${p.length}, got ${x.str()}`);
+      throw new Error(
+        `lax.scan: every xs leaf needs a leading axis of length ${p.length}, got ${x.str()}`,
+      );
     }
   }
-  return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((y) => y.withShape([p.length, ...y.shape]))];
+  return [
+    ...outs.slice(0, p.numCarry),
+    ...outs.slice(p.numCarry).map((y) => y.withShape([p.length, ...y.shape])),
+  ];
 }
 
 // --- jvp -------------------------------------------------------------------------
@@ -102,7 +121,14 @@ function jvpBody(
 ): { jaxpr: ClosedJaxpr; carryOutNz: boolean[] } {
   const [cA, kA, xA] = groups(p.jaxpr.inAvals, p);
   const pick = (avals: ShapedArray[], nz: boolean[]) => avals.filter((_, i) => nz[i]);
-  const avals = [...cA, ...pick(cA, constNz), ...kA, ...pick(kA, carryNz), ...xA, ...pick(xA, xsNz)];
+  const avals = [
+    ...cA,
+    ...pick(cA, constNz),
+    ...kA,
+    ...pick(kA, carryNz),
+    ...xA,
+    ...pick(xA, xsNz),
+  ];
   let carryOutNz: boolean[] = [];
   const jaxpr = traceFlat(
     (...args) => {
@@ -119,7 +145,11 @@ function jvpBody(
         ...spreadTangents(k!, kt!, carryNz),
         ...spreadTangents(x!, xt!, xsNz),
       ];
-      const [pOut, tOut] = jvpFlat((...ps) => evalClosedJaxpr(p.jaxpr, ps), [...c!, ...k!, ...x!], tangents);
+      const [pOut, tOut] = jvpFlat(
+        (...ps) => evalClosedJaxpr(p.jaxpr, ps),
+        [...c!, ...k!, ...x!],
+        tangents,
+      );
       carryOutNz = tOut.slice(0, p.numCarry).map((t) => !(t instanceof Zero));
       const carryT = tOut.slice(0, p.numCarry).filter((_, i) => carryNz[i]);
       return [
@@ -146,13 +176,24 @@ function scanJvp(primals: Array[], tangents: Tangent[], p: ScanParams): [Array[]
   }
   const [c, k, x] = groups(primals, p);
   const [ct, kt, xt] = groups(tangents, p);
-  const nonzero = (ts: Tangent[], flags: boolean[]) => ts.filter((_, i) => flags[i]).map(instantiate);
+  const nonzero = (ts: Tangent[], flags: boolean[]) =>
+    ts.filter((_, i) => flags[i]).map(instantiate);
   const outs = bind(
     scanP,
     [...c, ...nonzero(ct, constNz), ...k, ...nonzero(kt, carryNz), ...x, ...nonzero(xt, xsNz)],
-    { ...p, jaxpr: body.jaxpr, numConsts: c.length + count(constNz), numCarry: k.length + count(carryNz) },
+    {
+      ...p,
+      jaxpr: body.jaxpr,
+      numConsts: c.length + count(constNz),
+      numCarry: k.length + count(carryNz),
+    },
   );
-  const [carryOut, carryT, ys, ysT] = splitList(outs, [k.length, count(carryNz), numYsOf(p), numYsOf(p)]);
+  const [carryOut, carryT, ys, ysT] = splitList(outs, [
+    k.length,
+    count(carryNz),
+    numYsOf(p),
+    numYsOf(p),
+  ]);
   const carryTangents = spreadTangents(carryOut!, carryT!, carryNz);
   return [
     [...carryOut!, ...ys!],
@@ -166,7 +207,12 @@ function numYsOf(p: ScanParams): number {
 
 // --- batching --------------------------------------------------------------------
 
-function scanBatch(args: Array[], dims: (number | null)[], p: ScanParams, axis: { size: number; name: string | symbol | null }): [Array[], (number | null)[]] {
+function scanBatch(
+  args: Array[],
+  dims: (number | null)[],
+  p: ScanParams,
+  axis: { size: number; name: string | symbol | null },
+): [Array[], (number | null)[]] {
   const b = dims.map((d) => d !== null);
   const [constB, initB, xsB] = groups(b, p);
   const numYs = numYsOf(p);
@@ -287,7 +333,11 @@ function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanPa
 
 // --- transpose -------------------------------------------------------------------
 
-function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: ScanParams): (Tangent | null)[] {
+function scanTranspose(
+  cts: Tangent[],
+  args: (Array | UndefinedPrimal)[],
+  p: ScanParams,
+): (Tangent | null)[] {
   // Carries are transposed as linear even when an initial value is a known
   // constant (e.g. an instantiated zero tangent): its cotangent is just unused.
   const [c, k, x] = groups(args, p);
@@ -304,7 +354,13 @@ function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: Sca
   //               → [acc + const cts, carry-in cts] [linear-x cts].
   const bodyT = traceFlat(
     (...ins) => {
-      const [rc, acc, ctCarry, rx, ctY] = splitList(ins, [resC.length, linCA.length, kA.length, resXA.length, yA.length]);
+      const [rc, acc, ctCarry, rx, ctY] = splitList(ins, [
+        resC.length,
+        linCA.length,
+        kA.length,
+        resXA.length,
+        yA.length,
+      ]);
       let ri = 0;
       let xi = 0;
       const primalArgs: (Array | UndefinedPrimal)[] = [
@@ -312,7 +368,12 @@ function scanTranspose(cts: Tangent[], args: (Array | UndefinedPrimal)[], p: Sca
         ...kA.map((a) => new UndefinedPrimal(a)),
         ...xA.map((a, i) => (linX[i] ? new UndefinedPrimal(a) : rx![xi++]!)),
       ];
-      const ctIn = backwardPass(p.jaxpr.jaxpr, primalArgs, [...ctCarry!, ...ctY!], p.jaxpr.consts).map(instantiate);
+      const ctIn = backwardPass(
+        p.jaxpr.jaxpr,
+        primalArgs,
+        [...ctCarry!, ...ctY!],
+        p.jaxpr.consts,
+      ).map(instantiate);
       const [ctLinC, ctK, ctLinX] = splitList(ctIn, [linCA.length, kA.length, linXA.length]);
       return [...acc!.map((a, i) => add(a, ctLinC![i]!)), ...ctK!, ...ctLinX!];
     },
@@ -362,7 +423,9 @@ export const scanP: Primitive<ScanParams> = new Primitive<ScanParams>(
   },
   true,
 );
-partialEvalRules.set(scanP, (trace, tracers, params) => scanPartialEval(trace, tracers, params as ScanParams));
+partialEvalRules.set(scanP, (trace, tracers, params) =>
+  scanPartialEval(trace, tracers, params as ScanParams),
+);
 
 // --- the user-facing function ------------------------------------------------------
 
@@ -386,7 +449,8 @@ export function scan<C, X, Y>(
   const [initLeaves, carryTree] = flatArrays(init, op, "init");
   const [xsLeaves] = flatArrays(xs, op, "xs");
   const lengths = [...new Set(xsLeaves.map((x) => (x.ndim === 0 ? -1 : x.shape[0]!)))];
-  if (lengths.includes(-1)) throw new Error(`${op}: xs leaves must have a leading axis to scan over; got a 0-d leaf`);
+  if (lengths.includes(-1))
+    throw new Error(`${op}: xs leaves must have a leading axis to scan over; got a 0-d leaf`);
   if (lengths.length > 1) {
     throw new Error(
       `${op}: scan got values with different leading axis sizes: ${xsLeaves.map((x) => shapeStr(x.shape)).join(", ")}`,
@@ -395,7 +459,9 @@ export function scan<C, X, Y>(
   const length = options.length ?? lengths[0];
   if (length === undefined) throw new Error(`${op}: with no xs, the length option is required`);
   if (lengths.length === 1 && lengths[0] !== length) {
-    throw new Error(`${op}: length option ${length} does not match the leading axis size ${lengths[0]} of xs`);
+    throw new Error(
+      `${op}: length option ${length} does not match the leading axis size ${lengths[0]} of xs`,
+    );
   }
   const xAvals = xsLeaves.map((x) => x.aval.withShape(x.shape.slice(1)));
   const trace = (carryAvals: ShapedArray[]) =>
@@ -421,8 +487,20 @@ export function scan<C, X, Y>(
     outAvals = traced.jaxpr.outAvals;
   }
   const [carryOutTree] = traced.outTree.children;
-  checkTypes(op, "the carry output and carry input", carryTree, carryAvals, carryOutTree!, outAvals.slice(0, initLeaves.length), init);
-  const initCast = initLeaves.map((l, i) => (l.aval.equals(carryAvals[i]!) ? l : convertElementType(l, carryAvals[i]!.dtype, carryAvals[i]!.weakType)));
+  checkTypes(
+    op,
+    "the carry output and carry input",
+    carryTree,
+    carryAvals,
+    carryOutTree!,
+    outAvals.slice(0, initLeaves.length),
+    init,
+  );
+  const initCast = initLeaves.map((l, i) =>
+    l.aval.equals(carryAvals[i]!)
+      ? l
+      : convertElementType(l, carryAvals[i]!.dtype, carryAvals[i]!.weakType),
+  );
   const outs = bind(scanP, [...traced.consts, ...initCast, ...xsLeaves], {
     jaxpr: traced.jaxpr,
     numConsts: traced.consts.length,

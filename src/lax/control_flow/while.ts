@@ -4,8 +4,9 @@
  * finished lanes unchanged (as JAX does). Reverse mode raises JAX's error: the
  * trip count is unknown, so there is no fixed set of residuals to save.
  */
-import type { ShapedArray } from "../../core/aval.js";
+
 import type { Array, ArrayImpl } from "../../core/array.js";
+import type { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, Zero } from "../../core/primitive.js";
@@ -41,7 +42,11 @@ export interface WhileParams {
 }
 
 function parts<T>(xs: readonly T[], p: WhileParams): [T[], T[], T[]] {
-  const [c, b, k] = splitList(xs, [p.condNconsts, p.bodyNconsts, xs.length - p.condNconsts - p.bodyNconsts]);
+  const [c, b, k] = splitList(xs, [
+    p.condNconsts,
+    p.bodyNconsts,
+    xs.length - p.condNconsts - p.bodyNconsts,
+  ]);
   return [c!, b!, k!];
 }
 
@@ -65,7 +70,12 @@ function whileJvp(primals: Array[], tangents: Tangent[], p: WhileParams): [Array
     let outNz: boolean[] = [];
     const jaxpr = traceFlat(
       (...xs) => {
-        const [bc, bct, k, kt] = splitList(xs, [bcA.length, count(bcNz), kA.length, count(carryNz)]);
+        const [bc, bct, k, kt] = splitList(xs, [
+          bcA.length,
+          count(bcNz),
+          kA.length,
+          count(carryNz),
+        ]);
         const [pOut, tOut] = jvpFlat(
           (...ps) => evalClosedJaxpr(p.bodyJaxpr, ps),
           [...bc!, ...k!],
@@ -101,13 +111,23 @@ function whileJvp(primals: Array[], tangents: Tangent[], p: WhileParams): [Array
       ...k,
       ...kt.filter((_, i) => carryNz[i]).map(instantiate),
     ],
-    { condJaxpr, bodyJaxpr: body.jaxpr, condNconsts: cc.length, bodyNconsts: bc.length + count(bcNz) },
+    {
+      condJaxpr,
+      bodyJaxpr: body.jaxpr,
+      condNconsts: cc.length,
+      bodyNconsts: bc.length + count(bcNz),
+    },
   );
   const [carry, carryT] = splitList(outs, [k.length, count(carryNz)]);
   return [carry!, spreadTangents(carry!, carryT!, carryNz)];
 }
 
-function whileBatch(args: Array[], dims: (number | null)[], p: WhileParams, axis: { size: number; name: string | symbol | null }): [Array[], (number | null)[]] {
+function whileBatch(
+  args: Array[],
+  dims: (number | null)[],
+  p: WhileParams,
+  axis: { size: number; name: string | symbol | null },
+): [Array[], (number | null)[]] {
   const b = dims.map((d) => d !== null);
   const [ccB, bcB, initB] = parts(b, p);
   let carryB = initB;
@@ -126,7 +146,8 @@ function whileBatch(args: Array[], dims: (number | null)[], p: WhileParams, axis
   }
   const [cc, bc, k] = parts(args, p);
   const [ccd, bcd, kd] = parts(dims, p);
-  const toFront = (xs: Array[], ds: (number | null)[]) => xs.map((x, i) => (ds[i] === null ? x : moveaxis(x, ds[i]!, 0)));
+  const toFront = (xs: Array[], ds: (number | null)[]) =>
+    xs.map((x, i) => (ds[i] === null ? x : moveaxis(x, ds[i]!, 0)));
   const carry = k.map((x, i) => (carryB[i] ? moveBatchAxis(x, kd[i]!, 0, axis.size) : x));
   if (!predBatched) {
     const outs = bind(whileP, [...toFront(cc, ccd), ...toFront(bc, bcd), ...carry], {
@@ -183,7 +204,11 @@ partialEvalRules.set(whileP, () => {
 });
 
 /** `lax.whileLoop(condFun, bodyFun, initVal)`. */
-export function whileLoop<C>(condFun: (carry: C) => Array | boolean, bodyFun: (carry: C) => C, initVal: C): C {
+export function whileLoop<C>(
+  condFun: (carry: C) => Array | boolean,
+  bodyFun: (carry: C) => C,
+  initVal: C,
+): C {
   const op = "lax.whileLoop";
   const [initLeaves, tree] = flatArrays(initVal, op, "initVal");
   const avals = initLeaves.map((l) => l.aval);
@@ -195,7 +220,15 @@ export function whileLoop<C>(condFun: (carry: C) => Array | boolean, bodyFun: (c
     );
   }
   const bodyT = traceUser((c: unknown) => bodyFun(c as C), avals, flatten([initVal])[1], op);
-  checkTypes(op, "bodyFun's output and its input (the carry)", tree, avals, bodyT.outTree, bodyT.jaxpr.outAvals, initVal);
+  checkTypes(
+    op,
+    "bodyFun's output and its input (the carry)",
+    tree,
+    avals,
+    bodyT.outTree,
+    bodyT.jaxpr.outAvals,
+    initVal,
+  );
   const outs = bind(whileP, [...condT.consts, ...bodyT.consts, ...initLeaves], {
     condJaxpr: condT.jaxpr,
     bodyJaxpr: bodyT.jaxpr,
@@ -204,4 +237,3 @@ export function whileLoop<C>(condFun: (carry: C) => Array | boolean, bodyFun: (c
   });
   return tree.unflatten(outs) as C;
 }
-
