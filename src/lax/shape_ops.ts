@@ -8,24 +8,46 @@
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import {
+  type AxisData,
+  type BatchDim,
+  Primitive,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { allocate, canonicalize, type DType, isBool, isDType, type TypedArray } from "../dtype.js";
 import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
+import { isZero } from "./ad_util.js";
+import { moveaxis, moveBatchAxis } from "./batch_util.js";
+import { selectN, sub } from "./elementwise.js";
+import { reduceSum } from "./reductions.js";
 import {
   checkArity,
   checkDims,
+  fitType,
   intList,
+  invertPermutation,
+  linearJvp,
   scalarLike,
   shapeArg,
+  shiftDims,
   showValue,
   stridedCopy,
   stridedWrite,
   tuple,
+  unaryTranspose,
 } from "./shape_util.js";
+import { slice } from "./slicing.js";
 
 function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
   return [new ArrayImpl(aval, data)];
+}
+
+/** reduce_sum over `axes`, skipped when there is nothing to reduce. */
+function sumOver(x: Array, axes: readonly number[]): Array {
+  return axes.length === 0 ? x : reduceSum(x, axes);
 }
 
 // --- broadcast_in_dim ------------------------------------------------------------
@@ -72,22 +94,44 @@ function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Shape {
   return shape;
 }
 
-export const broadcastInDimP = new Primitive<BroadcastInDimParams>("broadcast_in_dim", {
-  abstractEval: (avals, p) => {
-    checkArity("lax.broadcastInDim", avals, 1);
-    const x = avals[0]!;
-    return [x.withShape(broadcastInDimShape(x, p))];
+export const broadcastInDimP: Primitive<BroadcastInDimParams> = new Primitive<BroadcastInDimParams>(
+  "broadcast_in_dim",
+  {
+    abstractEval: (avals, p) => {
+      checkArity("lax.broadcastInDim", avals, 1);
+      const x = avals[0]!;
+      return [x.withShape(broadcastInDimShape(x, p))];
+    },
+    impl: ([x], p) => {
+      const shape = broadcastInDimShape(x!.aval, p);
+      const xs = stridesOf(x!.shape);
+      const strides = new globalThis.Array<number>(shape.length).fill(0);
+      p.broadcast_dimensions.forEach((d, i) => {
+        strides[d] = x!.shape[i] === 1 ? 0 : xs[i]!;
+      });
+      return one(x!.aval.withShape(shape), stridedCopy(x!.data, x!.dtype, shape, strides, 0));
+    },
+    jvp: linearJvp(() => broadcastInDimP),
+    // Sum over the new dimensions and over the operand's size-1 dimensions (which
+    // may have been broadcast), then restore those size-1 dimensions.
+    transpose: unaryTranspose((ct, aval, p) => {
+      const kept = p.broadcast_dimensions.filter((_, i) => aval.shape[i] !== 1);
+      const axes = ct.shape.map((_, i) => i).filter((i) => !kept.includes(i));
+      return reshape(sumOver(ct, axes), aval.shape);
+    }),
+    // The batch dimension stays where it is: it goes just before the result
+    // dimension that the operand dimension after it maps to (no transpose).
+    batch: ([x], [b], p) => {
+      const dims = p.broadcast_dimensions;
+      const bd = b!;
+      const pos = bd < dims.length ? dims[bd]! : p.shape.length;
+      const shape = [...p.shape];
+      shape.splice(pos, 0, x!.shape[bd]!);
+      const newDims = [...dims.slice(0, bd), pos, ...dims.slice(bd).map((d) => d + 1)];
+      return [[bind1(broadcastInDimP, [x!], { broadcast_dimensions: newDims, shape })], [pos]];
+    },
   },
-  impl: ([x], p) => {
-    const shape = broadcastInDimShape(x!.aval, p);
-    const xs = stridesOf(x!.shape);
-    const strides = new globalThis.Array<number>(shape.length).fill(0);
-    p.broadcast_dimensions.forEach((d, i) => {
-      strides[d] = x!.shape[i] === 1 ? 0 : xs[i]!;
-    });
-    return one(x!.aval.withShape(shape), stridedCopy(x!.data, x!.dtype, shape, strides, 0));
-  },
-});
+);
 
 /**
  * `lax.broadcastInDim(operand, shape, broadcastDimensions)`: operand
@@ -175,7 +219,7 @@ function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
   }
 }
 
-export const reshapeP = new Primitive<ReshapeParams>("reshape", {
+export const reshapeP: Primitive<ReshapeParams> = new Primitive<ReshapeParams>("reshape", {
   abstractEval: (avals, p) => {
     checkArity("lax.reshape", avals, 1);
     reshapeCheck(avals[0]!, p);
@@ -185,6 +229,27 @@ export const reshapeP = new Primitive<ReshapeParams>("reshape", {
     reshapeCheck(x!.aval, p);
     const data = p.dimensions === null ? x!.data.slice() : transposeData(x!, p.dimensions);
     return one(x!.aval.withShape(p.new_sizes), data);
+  },
+  jvp: linearJvp(() => reshapeP),
+  transpose: unaryTranspose((ct, aval, p) =>
+    p.dimensions === null
+      ? reshape(ct, aval.shape)
+      : transpose(
+          reshape(
+            ct,
+            p.dimensions.map((d) => aval.shape[d]!),
+          ),
+          invertPermutation(p.dimensions),
+        ),
+  ),
+  // A row-major reshape needs the batch dimension in front.
+  batch: ([x], [b], p) => {
+    const y = moveaxis(x!, b!, 0);
+    const params: ReshapeParams = {
+      dimensions: p.dimensions === null ? null : [0, ...p.dimensions.map((d) => d + 1)],
+      new_sizes: [y.shape[0]!, ...p.new_sizes],
+    };
+    return [[bind1(reshapeP, [y], params)], [0]];
   },
 });
 
@@ -253,7 +318,7 @@ function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
   );
 }
 
-export const transposeP = new Primitive<TransposeParams>("transpose", {
+export const transposeP: Primitive<TransposeParams> = new Primitive<TransposeParams>("transpose", {
   abstractEval: (avals, p) => {
     checkArity("lax.transpose", avals, 1);
     return [avals[0]!.withShape(transposeShape(avals[0]!, p.permutation))];
@@ -263,6 +328,9 @@ export const transposeP = new Primitive<TransposeParams>("transpose", {
       x!.aval.withShape(transposeShape(x!.aval, p.permutation)),
       transposeData(x!, p.permutation),
     ),
+  jvp: linearJvp(() => transposeP),
+  transpose: unaryTranspose((ct, _, p) => transpose(ct, invertPermutation(p.permutation))),
+  batch: ([x], [b], p) => [[transpose(x!, [b!, ...shiftDims(p.permutation, b!)])], [0]],
 });
 
 /** `lax.transpose(operand, permutation)`: result dimension i is operand dimension permutation[i]. */
@@ -293,12 +361,20 @@ function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] {
   return x.shape.filter((_, i) => !dims.includes(i));
 }
 
-export const squeezeP = new Primitive<SqueezeParams>("squeeze", {
+export const squeezeP: Primitive<SqueezeParams> = new Primitive<SqueezeParams>("squeeze", {
   abstractEval: (avals, p) => {
     checkArity("lax.squeeze", avals, 1);
     return [avals[0]!.withShape(squeezeShape(avals[0]!, p.dimensions))];
   },
   impl: ([x], p) => one(x!.aval.withShape(squeezeShape(x!.aval, p.dimensions)), x!.data.slice()),
+  jvp: linearJvp(() => squeezeP),
+  transpose: unaryTranspose((ct, aval) => reshape(ct, aval.shape)),
+  // The batch dimension stays; it moves left by the squeezed dimensions before it.
+  batch: ([x], [b], p) => {
+    const dimensions = shiftDims(p.dimensions, b!);
+    const before = p.dimensions.filter((d) => d < b!).length;
+    return [[bind1(squeezeP, [x!], { dimensions })], [b! - before]];
+  },
 });
 
 /** `lax.squeeze(array, dimensions)`: removes the given size-1 dimensions (negative count from the end). */
@@ -353,29 +429,56 @@ function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArra
   );
 }
 
-export const concatenateP = new Primitive<ConcatenateParams>("concatenate", {
-  abstractEval: (avals, p) => [concatenateAval(avals, p.dimension)],
-  impl: (args, p) => {
-    const aval = concatenateAval(
-      args.map((a) => a.aval),
-      p.dimension,
-    );
-    const out = allocate(aval.dtype, aval.size);
-    // Each operand contributes a block of rows of length (its dim size × inner size).
-    const outer = sizeOf(aval.shape.slice(0, p.dimension));
-    const inner = sizeOf(aval.shape.slice(p.dimension + 1));
-    const outRow = aval.shape[p.dimension]! * inner;
-    let col = 0;
-    for (const a of args) {
-      const row = a.shape[p.dimension]! * inner;
-      for (let o = 0; o < outer; o++) {
-        out.set(a.data.subarray(o * row, (o + 1) * row), o * outRow + col);
+export const concatenateP: Primitive<ConcatenateParams> = new Primitive<ConcatenateParams>(
+  "concatenate",
+  {
+    abstractEval: (avals, p) => [concatenateAval(avals, p.dimension)],
+    impl: (args, p) => {
+      const aval = concatenateAval(
+        args.map((a) => a.aval),
+        p.dimension,
+      );
+      const out = allocate(aval.dtype, aval.size);
+      // Each operand contributes a block of rows of length (its dim size × inner size).
+      const outer = sizeOf(aval.shape.slice(0, p.dimension));
+      const inner = sizeOf(aval.shape.slice(p.dimension + 1));
+      const outRow = aval.shape[p.dimension]! * inner;
+      let col = 0;
+      for (const a of args) {
+        const row = a.shape[p.dimension]! * inner;
+        for (let o = 0; o < outer; o++) {
+          out.set(a.data.subarray(o * row, (o + 1) * row), o * outRow + col);
+        }
+        col += row;
       }
-      col += row;
-    }
-    return one(aval, out);
+      return one(aval, out);
+    },
+    jvp: linearJvp(() => concatenateP),
+    // Each linear operand's cotangent is its block of the result's.
+    transpose: ([ct], args, p) => {
+      if (isZero(ct))
+        return args.map((a) => (a instanceof UndefinedPrimal ? new Zero(a.aval) : null));
+      const c = ct as Array;
+      let start = 0;
+      return args.map((a) => {
+        const lo = start;
+        start += a.aval.shape[p.dimension]!;
+        if (!(a instanceof UndefinedPrimal)) return null;
+        const s0 = c.shape.map((_, i) => (i === p.dimension ? lo : 0));
+        const s1 = c.shape.map((d, i) => (i === p.dimension ? start : d));
+        return fitType(slice(c, s0, s1), a.aval);
+      });
+    },
+    // Operands batched at one common dimension keep it; otherwise it goes in front.
+    batch: (args, dims, p, axis) => {
+      const batched = dims.filter((d): d is number => d !== null);
+      const target = batched.every((d) => d === batched[0]) ? batched[0]! : 0;
+      const xs = args.map((x, i) => moveBatchAxis(x, dims[i] ?? null, target, axis.size));
+      const dimension = shiftDims([p.dimension], target)[0]!;
+      return [[bind1(concatenateP, xs, { dimension })], [target]];
+    },
   },
-});
+);
 
 /** `lax.concatenate(operands, dimension)`: joins arrays of equal dtype along `dimension`. */
 export function concatenate(operands: readonly ArrayLike[], dimension: number): Array {
@@ -428,7 +531,7 @@ function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedA
   return new ShapedArray(shape, x.dtype, x.weakType && v.weakType);
 }
 
-export const padP = new Primitive<PadParams>("pad", {
+export const padP: Primitive<PadParams> = new Primitive<PadParams>("pad", {
   abstractEval: (avals, p) => {
     checkArity("lax.pad", avals, 2);
     return [padAval(avals[0]!, avals[1]!, p.padding_config)];
@@ -465,7 +568,72 @@ export const padP = new Primitive<PadParams>("pad", {
     stridedWrite(out, src, kept, dstStrides, dst0);
     return one(aval, out);
   },
+  jvp: linearJvp(() => padP),
+  transpose: padTranspose,
+  batch: padBatch,
 });
+
+/**
+ * pad is linear in the operand and the padding value (JAX's _pad_transpose):
+ * the operand's cotangent is the result's at the operand's positions (undo
+ * lo/hi, then take every (interior + 1)-th element); the padding value's is
+ * the sum of the rest.
+ */
+function padTranspose(
+  [ct]: Tangent[],
+  [x, v]: (Array | UndefinedPrimal)[],
+  { padding_config: cfg }: PadParams,
+): (Tangent | null)[] {
+  const linX = x instanceof UndefinedPrimal;
+  const linV = v instanceof UndefinedPrimal;
+  if (isZero(ct)) return [linX ? new Zero(x.aval) : null, linV ? new Zero(v.aval) : null];
+  const c = ct as Array;
+  const unpadded = pad(
+    c,
+    0,
+    cfg.map(([lo, hi]) => [-lo, -hi, 0]),
+  );
+  const strided = cfg.some((t) => t[2] !== 0);
+  const tX = slice(
+    unpadded,
+    cfg.map(() => 0),
+    unpadded.shape,
+    strided ? cfg.map((t) => t[2] + 1) : null,
+  );
+  const all = (a: Array) =>
+    sumOver(
+      a,
+      a.shape.map((_, i) => i),
+    );
+  return [linX ? fitType(tX, x!.aval) : null, linV ? fitType(sub(all(c), all(tX)), v!.aval) : null];
+}
+
+/**
+ * The padding config gets a (0, 0, 0) entry for the batch dimension; a
+ * batched padding value (one scalar per example) is written into the padded
+ * positions with a select against a padded mask (JAX's _pad_batch_rule).
+ */
+function padBatch(
+  [x, v]: Array[],
+  [bx, bv]: BatchDim[],
+  p: PadParams,
+  axis: AxisData,
+): [Array[], BatchDim[]] {
+  const bdim = bx ?? 0;
+  const operand = moveBatchAxis(x!, bx ?? null, bdim, axis.size);
+  const cfg = [...p.padding_config];
+  cfg.splice(bdim, 0, [0, 0, 0]);
+  if (bv === null) return [[bind1(padP, [operand, v!], { padding_config: cfg })], [bdim]];
+  const weak = x!.weakType && v!.weakType;
+  const zero = ArrayImpl.scalar(0, operand.dtype, v!.weakType);
+  const padded = bind1(padP, [operand, zero], { padding_config: cfg });
+  const ones = broadcastInDim(ArrayImpl.scalar(true, "bool"), operand.shape, []);
+  const mask = bind1(padP, [ones, ArrayImpl.scalar(false, "bool")], { padding_config: cfg });
+  // A batched 0-d padding value has the batch as its only dimension.
+  const fill = broadcastInDim(v!, padded.shape, [bdim]);
+  const out = selectN(mask, fill, padded);
+  return [[fitType(out, out.aval.withDtype(out.dtype, weak))], [bdim]];
+}
 
 /**
  * `lax.pad(operand, paddingValue, paddingConfig)`: per dimension a
@@ -502,7 +670,7 @@ export interface RevParams {
   dimensions: readonly number[];
 }
 
-export const revP = new Primitive<RevParams>("rev", {
+export const revP: Primitive<RevParams> = new Primitive<RevParams>("rev", {
   abstractEval: (avals, p) => {
     checkArity("lax.rev", avals, 1);
     checkDims("lax.rev", "dimensions", p.dimensions, avals[0]!.shape);
@@ -519,6 +687,9 @@ export const revP = new Primitive<RevParams>("rev", {
     const empty = x!.size === 0;
     return one(x!.aval, stridedCopy(x!.data, x!.dtype, x!.shape, strides, empty ? 0 : offset));
   },
+  jvp: linearJvp(() => revP),
+  transpose: unaryTranspose((ct, _, p) => rev(ct, p.dimensions)),
+  batch: ([x], [b], p) => [[bind1(revP, [x!], { dimensions: shiftDims(p.dimensions, b!) })], [b!]],
 });
 
 /** `lax.rev(operand, dimensions)`: reverses the order of elements along the given dimensions. */
@@ -555,7 +726,7 @@ function iotaAval(p: IotaParams): ShapedArray {
   return new ShapedArray(p.shape, p.dtype, false);
 }
 
-export const iotaP = new Primitive<IotaParams>("iota", {
+export const iotaP: Primitive<IotaParams> = new Primitive<IotaParams>("iota", {
   abstractEval: (avals, p) => {
     checkArity("lax.iota", avals, 0);
     return [iotaAval(p)];
@@ -568,6 +739,12 @@ export const iotaP = new Primitive<IotaParams>("iota", {
     for (let i = 0; i < out.length; i++) out[i] = Math.floor(i / inner) % n;
     return one(aval, out);
   },
+  // No operands: iota is a constant, integer-valued or not.
+  jvp: (_, __, p) => {
+    const ans = bind1(iotaP, [], p);
+    return [[ans], [new Zero(ans.aval)]];
+  },
+  batch: (_, __, p) => [[bind1(iotaP, [], p)], [null]],
 });
 
 function iotaDtype(op: string, dtype: DType): DType {

@@ -7,14 +7,25 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, scalarAval } from "../core/convert.js";
 import {
+  type JvpRule,
+  type Primitive,
+  type TransposeRule,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import {
   allocate,
   castScalar,
   type DType,
   isBool,
+  isFloating,
   promoteTypes,
   type TypedArray,
 } from "../dtype.js";
 import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { instantiate, isZero } from "./ad_util.js";
+import { convertElementType } from "./elementwise.js";
 
 /** Python tuple text of a list of ints, as JAX prints shapes and dimension lists. */
 export const tuple = (xs: readonly number[]): string => shapeStr(xs);
@@ -159,4 +170,58 @@ export function stridedWrite(
   forEachRow(shape, strides, offset, ss, 0, (p, o) => {
     for (let j = 0; j < n!; j++, p += s!) dst[p] = src[o + j]!;
   });
+}
+
+// --- differentiation and batching helpers ---------------------------------------------
+// The shape and slicing primitives are linear in their (floating) operands: the
+// jvp applies the primitive to the tangents, and the transpose undoes the data
+// movement (summing where the primitive copied one element to several places).
+
+/** `x` with exactly the dtype and weak type of `aval` (cotangents may differ in weakness). */
+export function fitType(x: Array, aval: ShapedArray): Array {
+  return x.dtype === aval.dtype && x.weakType === aval.weakType
+    ? x
+    : convertElementType(x, aval.dtype, aval.weakType);
+}
+
+/**
+ * The jvp of a primitive linear in all of its operands: the primitive of the
+ * tangents (zeros instantiated). Integer and bool results have zero tangents.
+ */
+export function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
+  return (primals, tangents, params) => {
+    const ans = bind1(prim(), primals, params);
+    if (tangents.every((t) => isZero(t)) || !isFloating(ans.dtype))
+      return [[ans], [new Zero(ans.aval)]];
+    const ts = tangents.map((t, i) => fitType(instantiate(t), primals[i]!.aval));
+    return [[ans], [fitType(bind1(prim(), ts, params), ans.aval)]];
+  };
+}
+
+/**
+ * The transpose of a one-operand linear primitive: `ctOf(ct, aval)` maps a
+ * nonzero cotangent of the result to one of the operand (of type `aval`).
+ */
+export function unaryTranspose<P extends object>(
+  ctOf: (ct: Array, aval: ShapedArray, params: P) => Array,
+): TransposeRule<P> {
+  return ([ct], [x], params) => {
+    if (!(x instanceof UndefinedPrimal)) return [null];
+    if (isZero(ct)) return [new Zero(x.aval)];
+    return [fitType(ctOf(ct!, x.aval, params), x.aval)];
+  };
+}
+
+/** The inverse of a permutation. */
+export function invertPermutation(perm: readonly number[]): number[] {
+  const inv = new globalThis.Array<number>(perm.length);
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
+  return inv;
+}
+
+/** Dimensions of the per-example operand, shifted past the batch dimension `bdim`. */
+export function shiftDims(dims: readonly number[], bdim: number): number[] {
+  return dims.map((d) => (d < bdim ? d : d + 1));
 }
