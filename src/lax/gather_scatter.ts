@@ -1,431 +1,212 @@
 /**
  * `gather` and the `scatter` family with XLA's full dimension numbers
  * (including operand/indices batching dimensions), as jax.lax defines them:
- * the index vector is always the last dimension of the indices.
+ * the index vector is always the last dimension of the indices. Each
+ * primitive is defined here with all of its rules; shape inference, the
+ * dimension-number checks and the eager kernels are in gather_scatter_util.ts
+ * (out-of-bounds modes are described there).
  *
- * Out-of-bounds modes follow jax.lax.GatherScatterMode:
- * - "clip": start indices are clamped so that the whole window is in bounds;
- * - "fill": a gather window that is not entirely in bounds is all fill_value;
- *   a scatter window that is not entirely in bounds is dropped;
- * - "promise_in_bounds": what XLA does without checks: gathers clamp,
- *   scatters drop.
+ * Transposes pair each gather with the scatter-add that reads and writes the
+ * same windows. Modes are mapped so that the pair is exact on this backend:
+ * "promise_in_bounds" gathers clamp (so their transpose scatters with
+ * "clip") and "promise_in_bounds" scatters drop (so the gather that reads
+ * their windows uses "fill" with 0).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
-import { bind1 } from "../core/trace.js";
-import { allocate, castScalar, type DType, isBool, isFloating, isInteger } from "../dtype.js";
-import { type Shape, sizeOf, stridesOf } from "../shape.js";
 import {
-  checkArity,
-  forEachRow,
-  innerRow,
-  intList,
-  scalarLike,
-  shapeArg,
-  tuple,
-} from "./shape_util.js";
+  type BatchRule,
+  type JvpRule,
+  Primitive,
+  type Tangent,
+  type TransposeRule,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import { type DType, isFloating } from "../dtype.js";
+import type { Shape } from "../shape.js";
+import { addTangents, instantiate, isZero, onesLike, zerosLike } from "./ad_util.js";
+import { batchToFront, moveaxis } from "./batch_util.js";
+import { add, convertElementType, div, eq, max, mul, neg, selectN, sub } from "./elementwise.js";
+import {
+  type Combine,
+  defaultFillValue,
+  fitTo,
+  GATHER_FIELDS,
+  type GatherDimensionNumbers,
+  type GatherDimensionNumbersSnake,
+  type GatherDnums,
+  type GatherParams,
+  type GatherScatterModeName,
+  gatherImpl,
+  gatherShape,
+  intDtype,
+  knownIndices,
+  laxName,
+  maxK,
+  minK,
+  parseMode,
+  readDnums,
+  SCATTER_FIELDS,
+  type ScatterDimensionNumbers,
+  type ScatterDimensionNumbersSnake,
+  type ScatterDnums,
+  type ScatterParams,
+  scatterCheck,
+  scatterImpl,
+} from "./gather_scatter_util.js";
+import { iota, reshape } from "./shape_ops.js";
+import { checkArity, scalarLike, shapeArg } from "./shape_util.js";
 
-export type GatherScatterModeName = "clip" | "fill" | "promise_in_bounds";
+export {
+  type GatherDimensionNumbers,
+  type GatherDimensionNumbersSnake,
+  type GatherDnums,
+  type GatherParams,
+  GatherScatterMode,
+  type GatherScatterModeName,
+  type ScatterDimensionNumbers,
+  type ScatterDimensionNumbersSnake,
+  type ScatterDnums,
+  type ScatterParams,
+} from "./gather_scatter_util.js";
 
-/** jax.lax.GatherScatterMode's members; "drop" is accepted as "fill", as in JAX. */
-export const GatherScatterMode = {
-  CLIP: "clip",
-  FILL_OR_DROP: "fill",
-  PROMISE_IN_BOUNDS: "promise_in_bounds",
-} as const;
+// --- helpers the rules share ------------------------------------------------------
 
-/** `lax.GatherDimensionNumbers`, as the wrapper takes it. */
-export interface GatherDimensionNumbers {
-  offsetDims: readonly number[];
-  collapsedSliceDims: readonly number[];
-  startIndexMap: readonly number[];
-  operandBatchingDims?: readonly number[];
-  startIndicesBatchingDims?: readonly number[];
-}
+const bump = (dims: readonly number[]): number[] => dims.map((d) => d + 1);
 
-/** `lax.ScatterDimensionNumbers`, as the wrappers take them. */
-export interface ScatterDimensionNumbers {
-  updateWindowDims: readonly number[];
-  insertedWindowDims: readonly number[];
-  scatterDimsToOperandDims: readonly number[];
-  operandBatchingDims?: readonly number[];
-  scatterIndicesBatchingDims?: readonly number[];
-}
+const toScatterDnums = (dn: GatherDnums): ScatterDnums => ({
+  update_window_dims: dn.offset_dims,
+  inserted_window_dims: dn.collapsed_slice_dims,
+  scatter_dims_to_operand_dims: dn.start_index_map,
+  operand_batching_dims: dn.operand_batching_dims,
+  scatter_indices_batching_dims: dn.start_indices_batching_dims,
+});
 
-/** The primitive's form of the gather dimension numbers (JAX's field names). */
-export interface GatherDnums {
-  offset_dims: readonly number[];
-  collapsed_slice_dims: readonly number[];
-  start_index_map: readonly number[];
-  operand_batching_dims: readonly number[];
-  start_indices_batching_dims: readonly number[];
-}
-
-export interface ScatterDnums {
-  update_window_dims: readonly number[];
-  inserted_window_dims: readonly number[];
-  scatter_dims_to_operand_dims: readonly number[];
-  operand_batching_dims: readonly number[];
-  scatter_indices_batching_dims: readonly number[];
-}
-
-export interface GatherParams {
-  dimension_numbers: GatherDnums;
-  /** The value of out-of-bounds windows in "fill" mode; null otherwise. */
-  fill_value: number | boolean | null;
-  indices_are_sorted: boolean;
-  mode: GatherScatterModeName;
-  slice_sizes: Shape;
-  unique_indices: boolean;
-}
-
-export interface ScatterParams {
-  dimension_numbers: ScatterDnums;
-  indices_are_sorted: boolean;
-  mode: GatherScatterModeName;
-  unique_indices: boolean;
-}
-
-type Batching =
-  | "operand_batching_dims"
-  | "start_indices_batching_dims"
-  | "scatter_indices_batching_dims";
-/** Dimension numbers with JAX's own (snake_case) field names are accepted too. */
-export type GatherDimensionNumbersSnake = Omit<GatherDnums, Batching> & Partial<GatherDnums>;
-export type ScatterDimensionNumbersSnake = Omit<ScatterDnums, Batching> & Partial<ScatterDnums>;
-
-const GATHER_FIELDS = [
-  "offset_dims",
-  "collapsed_slice_dims",
-  "start_index_map",
-  "operand_batching_dims",
-  "start_indices_batching_dims",
-] as const;
-const SCATTER_FIELDS = [
-  "update_window_dims",
-  "inserted_window_dims",
-  "scatter_dims_to_operand_dims",
-  "operand_batching_dims",
-  "scatter_indices_batching_dims",
-] as const;
-
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const toGatherDnums = (dn: ScatterDnums): GatherDnums => ({
+  offset_dims: dn.update_window_dims,
+  collapsed_slice_dims: dn.inserted_window_dims,
+  start_index_map: dn.scatter_dims_to_operand_dims,
+  operand_batching_dims: dn.operand_batching_dims,
+  start_indices_batching_dims: dn.scatter_indices_batching_dims,
+});
 
 /**
- * Reads dimension numbers given with camelCase or snake_case field names
- * into the primitive's form; the two batching fields (the last two) default
- * to none.
+ * The gather that reads, for each element of a scatter's updates, the
+ * operand element it lands on (0 for windows the scatter drops).
  */
-function readDnums<K extends string>(
-  op: string,
-  dn: unknown,
-  fields: readonly K[],
-): Record<K, number[]> {
-  if (typeof dn !== "object" || dn === null) {
-    throw new TypeError(
-      `${op}: dimensionNumbers must be an object { ${fields.map(camel).join(", ")} } (the last two optional)`,
-    );
-  }
-  const rec = dn as Record<string, unknown>;
-  const entries = fields.map((f, i) => {
-    const v = rec[camel(f)] ?? rec[f] ?? (i >= 3 ? [] : undefined);
-    return [f, intList(op, `dimensionNumbers.${camel(f)}`, v)] as const;
-  });
-  return Object.fromEntries(entries) as Record<K, number[]>;
-}
-
-const range = (n: number): number[] => globalThis.Array.from({ length: n }, (_, i) => i);
-
-// --- checks shared by gather and scatter (XLA's shape inference) ------------------
-
-/** Validates a list of dimension numbers: unique, in [0, rank), sorted when required. */
-function checkDimList(
-  op: string,
-  name: string,
-  dims: readonly number[],
-  rank: number,
-  what: string,
-  sorted: boolean,
-): void {
-  if (sorted && dims.some((d, i) => i > 0 && d < dims[i - 1]!)) {
-    throw new Error(`${op}: ${name} must be sorted, got ${tuple(dims)}`);
-  }
-  if (new Set(dims).size !== dims.length) {
-    throw new Error(`${op}: ${name} must not repeat a dimension, got ${tuple(dims)}`);
-  }
-  const bad = dims.find((d) => d < 0 || d >= rank);
-  if (bad !== undefined) {
-    throw new Error(
-      `${op}: ${name} ${tuple(dims)} contains ${bad}, out of range for ${what} (allowed: 0 to ${rank - 1})`,
-    );
-  }
-}
-
-function checkDisjoint(
-  op: string,
-  n1: string,
-  d1: readonly number[],
-  n2: string,
-  d2: readonly number[],
-) {
-  if (d1.some((d) => d2.includes(d))) {
-    throw new Error(`${op}: ${n1} ${tuple(d1)} and ${n2} ${tuple(d2)} must be disjoint`);
-  }
-}
-
-function checkIndicesAval(op: string, idx: ShapedArray, arg: string): void {
-  if (!isInteger(idx.dtype)) {
-    throw new TypeError(
-      `${op}: ${arg} must have an integer dtype (int32 or uint32), got ${idx.dtype}`,
-    );
-  }
-  if (idx.ndim < 1) {
-    throw new Error(
-      `${op}: ${arg} must have at least one dimension: its last dimension holds the index ` +
-        "vectors (add a trailing dimension of size 1 for scalar indices)",
-    );
-  }
-}
-
-/** Batching dims of operand and indices must pair up, with equal sizes. */
-function checkBatching(
-  op: string,
-  x: ShapedArray,
-  idx: ShapedArray,
-  operandDims: readonly number[],
-  idxName: string,
-  idxDims: readonly number[],
-): void {
-  checkDimList(op, "operand_batching_dims", operandDims, x.ndim, "the operand", true);
-  checkDimList(op, idxName, idxDims, idx.ndim, "the indices", false);
-  if (idxDims.includes(idx.ndim - 1)) {
-    throw new Error(
-      `${op}: ${idxName} ${tuple(idxDims)} cannot include the index vector dimension ${idx.ndim - 1}`,
-    );
-  }
-  if (operandDims.length !== idxDims.length) {
-    throw new Error(
-      `${op}: operand_batching_dims ${tuple(operandDims)} and ${idxName} ${tuple(idxDims)} must ` +
-        "have the same length",
-    );
-  }
-  const xs = operandDims.map((d) => x.shape[d]!);
-  const is = idxDims.map((d) => idx.shape[d]!);
-  if (xs.some((s, i) => s !== is[i])) {
-    throw new Error(
-      `${op}: operand batching dimensions and indices batching dimensions must have the same ` +
-        `sizes, got ${tuple(xs)} and ${tuple(is)}`,
-    );
-  }
-}
-
-function checkMode(op: string, mode: unknown): void {
-  if (mode !== "clip" && mode !== "fill" && mode !== "promise_in_bounds") {
-    throw new Error(
-      `${op}: unknown mode ${JSON.stringify(mode)}; use "clip", "fill" (or "drop") or "promise_in_bounds"`,
-    );
-  }
-}
-
-/** The wrappers' mode option: null/undefined is `dflt`, "drop" is "fill". */
-function parseMode(op: string, mode: string | null | undefined, dflt: GatherScatterModeName) {
-  const m = mode === undefined || mode === null ? dflt : mode === "drop" ? "fill" : mode;
-  checkMode(op, m);
-  return m as GatherScatterModeName;
-}
-
-// --- gather ---------------------------------------------------------------------
-
-function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): number[] {
-  const op = "lax.gather";
-  checkIndicesAval(op, idx, "start_indices");
-  checkMode(op, p.mode);
+function gatherAtScatter(x: Array, idx: Array, updates: ShapedArray, p: ScatterParams): Array {
   const dn = p.dimension_numbers;
-  const sizes = p.slice_sizes;
-  const outRank = dn.offset_dims.length + idx.ndim - 1;
-  checkDimList(op, "offset_dims", dn.offset_dims, outRank, `an output of rank ${outRank}`, true);
-  const nvec = idx.shape[idx.ndim - 1]!;
-  if (dn.start_index_map.length !== nvec) {
-    throw new Error(
-      `${op}: start_index_map ${tuple(dn.start_index_map)} must have one entry per element of the ` +
-        `index vectors (the last dimension of start_indices, of shape ${tuple(idx.shape)}), got ` +
-        `${dn.start_index_map.length} for ${nvec}`,
-    );
-  }
-  checkDimList(op, "start_index_map", dn.start_index_map, x.ndim, "the operand", false);
-  checkDimList(op, "collapsed_slice_dims", dn.collapsed_slice_dims, x.ndim, "the operand", true);
-  checkBatching(
-    op,
-    x,
-    idx,
-    dn.operand_batching_dims,
-    "start_indices_batching_dims",
-    dn.start_indices_batching_dims,
-  );
-  checkDisjoint(
-    op,
-    "collapsed_slice_dims",
-    dn.collapsed_slice_dims,
-    "operand_batching_dims",
-    dn.operand_batching_dims,
-  );
-  checkDisjoint(
-    op,
-    "start_index_map",
-    dn.start_index_map,
-    "operand_batching_dims",
-    dn.operand_batching_dims,
-  );
-  if (sizes.length !== x.ndim) {
-    throw new Error(
-      `${op}: slice_sizes ${tuple(sizes)} must have one entry per operand dimension (operand shape ${tuple(x.shape)})`,
-    );
-  }
-  const nWindow =
-    dn.offset_dims.length + dn.collapsed_slice_dims.length + dn.operand_batching_dims.length;
-  if (nWindow !== x.ndim) {
-    throw new Error(
-      `${op}: every operand dimension must be an offset, collapsed or batching dimension: got ` +
-        `offset_dims ${tuple(dn.offset_dims)}, collapsed_slice_dims ${tuple(dn.collapsed_slice_dims)} ` +
-        `and operand_batching_dims ${tuple(dn.operand_batching_dims)} for an operand of rank ${x.ndim}`,
-    );
-  }
-  // As XLA: slice sizes may exceed the operand only when there is nothing to gather.
-  const gathering = sizeOf(idx.shape.slice(0, -1)) > 0;
-  sizes.forEach((s, i) => {
-    if (s < 0 || (gathering && s > x.shape[i]!)) {
-      throw new Error(
-        `${op}: slice_sizes ${tuple(sizes)} do not fit operand of shape ${tuple(x.shape)} ` +
-          `(slice size ${s} for dimension ${i} of size ${x.shape[i]})`,
-      );
-    }
-  });
-  for (const d of dn.collapsed_slice_dims) {
-    if (sizes[d] !== 1) {
-      throw new Error(
-        `${op}: collapsed_slice_dims can only collapse dimensions of slice size 1, but slice_sizes[${d}] is ${sizes[d]}`,
-      );
-    }
-  }
-  for (const d of dn.operand_batching_dims) {
-    if (sizes[d]! > 1) {
-      throw new Error(
-        `${op}: operand_batching_dims must have slice size 0 or 1, but slice_sizes[${d}] is ${sizes[d]}`,
-      );
-    }
-  }
-  // Offset dims take the window sizes in order; the others take the indices' batch sizes.
-  const windowSizes = range(x.ndim)
-    .filter((d) => !dn.collapsed_slice_dims.includes(d) && !dn.operand_batching_dims.includes(d))
-    .map((d) => sizes[d]!);
+  const window = dn.update_window_dims.map((d) => updates.shape[d]!);
   let w = 0;
-  let b = 0;
-  return range(outRank).map((i) =>
-    dn.offset_dims.includes(i) ? windowSizes[w++]! : idx.shape[b++]!,
+  const sizes = x.shape.map((_, d) =>
+    dn.inserted_window_dims.includes(d) || dn.operand_batching_dims.includes(d) ? 1 : window[w++]!,
   );
+  const clip = p.mode === "clip";
+  return bind1(gatherP, [x, idx], {
+    dimension_numbers: toGatherDnums(dn),
+    fill_value: clip ? null : 0,
+    indices_are_sorted: p.indices_are_sorted,
+    mode: clip ? "clip" : "fill",
+    slice_sizes: sizes,
+    unique_indices: p.unique_indices,
+  });
 }
+
+/** Float 0/1 of a predicate, in the dtype of the values it weighs. */
+const indicator = (pred: Array, dtype: DType): Array => convertElementType(pred, dtype);
+
+// --- gather -----------------------------------------------------------------------
+
+/** gather is linear in the operand: its tangent is the gather of the operand's tangent. */
+const gatherJvp: JvpRule<GatherParams> = ([x, idx], [t], p) => {
+  const ans = bind1(gatherP, [x!, idx!], p);
+  if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+  const fill = p.mode === "fill" ? 0 : null;
+  return [[ans], [bind1(gatherP, [t!, idx!], { ...p, fill_value: fill })]];
+};
+
+/** The transpose of gather: scatter-add the cotangent into zeros at the gathered windows. */
+const gatherTranspose: TransposeRule<GatherParams> = ([ct], [x, idx], p) => {
+  if (!(x instanceof UndefinedPrimal)) return [null, null];
+  const i = knownIndices(idx, "lax.gather");
+  if (isZero(ct)) return [new Zero(x.aval), null];
+  const out = bind1(scatterAddP, [zerosLike(x.aval), i, fitTo(ct!, x.aval)], {
+    dimension_numbers: toScatterDnums(p.dimension_numbers),
+    indices_are_sorted: p.indices_are_sorted,
+    // "promise_in_bounds" gathers clamp, like "clip".
+    mode: p.mode === "fill" ? "fill" : "clip",
+    unique_indices: p.unique_indices,
+  });
+  return [out, null];
+};
 
 /**
- * Per index vector (the batch position `g` of the indices): the operand
- * offset of the window's start and whether the window lies fully inside.
- * Starts are clamped into [0, size - window] (XLA's rule); batching dims
- * take the batch position itself.
+ * vmap of gather (JAX's _gather_batching_rule): a batched operand alone gets
+ * the batch as a new leading offset dimension; batched indices alone add a
+ * leading batch dimension of the indices; both batched pair up through
+ * operand_batching_dims / start_indices_batching_dims.
  */
-function windowStart(
-  x: ArrayImpl,
-  idx: ArrayImpl,
-  g: readonly number[],
-  b: number,
-  indexMap: readonly number[],
-  window: Shape,
-  operandBatching: readonly number[],
-  indicesBatching: readonly number[],
-  xs: readonly number[],
-): { offset: number; inBounds: boolean } {
-  const n = indexMap.length;
-  let offset = 0;
-  let inBounds = true;
-  for (let k = 0; k < n; k++) {
-    const d = indexMap[k]!;
-    const v = Number(idx.data[b * n + k]!);
-    const hi = x.shape[d]! - window[d]!;
-    if (v < 0 || v > hi) inBounds = false;
-    offset += Math.min(Math.max(v, 0), hi) * xs[d]!;
-  }
-  operandBatching.forEach((d, k) => {
-    offset += g[indicesBatching[k]!]! * xs[d]!;
-  });
-  return { offset, inBounds };
-}
-
-/** Calls f(b, g) for each row-major position g (flat index b) of `shape`. */
-function forEachIndex(shape: Shape, f: (b: number, g: readonly number[]) => void): void {
-  const n = sizeOf(shape);
-  const g = new globalThis.Array<number>(shape.length).fill(0);
-  for (let b = 0; b < n; b++) {
-    f(b, g);
-    for (let k = shape.length - 1; k >= 0; k--) {
-      if (++g[k]! < shape[k]!) break;
-      g[k] = 0;
-    }
-  }
-}
-
-function gatherImpl(x: ArrayImpl, idx: ArrayImpl, p: GatherParams): ArrayImpl {
-  const shape = gatherShape(x.aval, idx.aval, p);
-  const aval = x.aval.withShape(shape);
+const gatherBatch: BatchRule<GatherParams> = ([x, idx], [xd, id], p) => {
   const dn = p.dimension_numbers;
-  const out = allocate(aval.dtype, aval.size);
-  const os = stridesOf(shape);
-  const xs = stridesOf(x.shape);
-  const windowDims = range(x.ndim).filter(
-    (d) => !dn.collapsed_slice_dims.includes(d) && !dn.operand_batching_dims.includes(d),
-  );
-  const windowShape = windowDims.map((d) => p.slice_sizes[d]!);
-  const srcStrides = windowDims.map((d) => xs[d]!);
-  const dstStrides = dn.offset_dims.map((d) => os[d]!);
-  const batchOut = range(shape.length).filter((d) => !dn.offset_dims.includes(d));
-  const [n, ss, ds] = innerRow(windowShape, srcStrides, dstStrides);
-  const fill = p.mode === "fill" ? castScalar(p.fill_value ?? 0, x.dtype) : null;
-  forEachIndex(idx.shape.slice(0, -1), (b, g) => {
-    const { offset, inBounds } = windowStart(
-      x,
-      idx,
-      g,
-      b,
-      dn.start_index_map,
-      p.slice_sizes,
-      dn.operand_batching_dims,
-      dn.start_indices_batching_dims,
-      xs,
-    );
-    const dst = batchOut.reduce((o, d, j) => o + g[j]! * os[d]!, 0);
-    forEachRow(windowShape, srcStrides, offset, dstStrides, dst, (s, o) => {
-      for (let j = 0; j < n!; j++, s += ss!, o += ds!) {
-        out[o] = fill !== null && !inBounds ? fill : x.data[s]!;
-      }
-    });
-  });
-  return new ArrayImpl(aval, out);
-}
+  if (id === null) {
+    const op = moveaxis(x!, xd!, 0);
+    const params: GatherParams = {
+      ...p,
+      dimension_numbers: {
+        offset_dims: [0, ...bump(dn.offset_dims)],
+        collapsed_slice_dims: bump(dn.collapsed_slice_dims),
+        start_index_map: bump(dn.start_index_map),
+        operand_batching_dims: bump(dn.operand_batching_dims),
+        start_indices_batching_dims: dn.start_indices_batching_dims,
+      },
+      slice_sizes: [op.shape[0]!, ...p.slice_sizes],
+    };
+    return [[bind1(gatherP, [op, idx!], params)], [0]];
+  }
+  const ix = moveaxis(idx!, id!, 0);
+  if (xd === null) {
+    // Batched lookups into one array may repeat or reorder indices.
+    const params: GatherParams = {
+      ...p,
+      dimension_numbers: {
+        ...dn,
+        offset_dims: bump(dn.offset_dims),
+        start_indices_batching_dims: bump(dn.start_indices_batching_dims),
+      },
+      indices_are_sorted: false,
+      unique_indices: false,
+    };
+    return [[bind1(gatherP, [x!, ix], params)], [0]];
+  }
+  const op = moveaxis(x!, xd, 0);
+  const params: GatherParams = {
+    ...p,
+    dimension_numbers: {
+      offset_dims: bump(dn.offset_dims),
+      collapsed_slice_dims: bump(dn.collapsed_slice_dims),
+      start_index_map: bump(dn.start_index_map),
+      operand_batching_dims: [0, ...bump(dn.operand_batching_dims)],
+      start_indices_batching_dims: [0, ...bump(dn.start_indices_batching_dims)],
+    },
+    slice_sizes: [op.shape[0] === 0 ? 0 : 1, ...p.slice_sizes],
+  };
+  return [[bind1(gatherP, [op, ix], params)], [0]];
+};
 
-export const gatherP = new Primitive<GatherParams>("gather", {
+export const gatherP: Primitive<GatherParams> = new Primitive<GatherParams>("gather", {
   abstractEval: (avals, p) => {
     checkArity("lax.gather", avals, 2);
     const [x, idx] = avals;
     return [x!.withShape(gatherShape(x!, idx!, p))];
   },
   impl: ([x, idx], p) => [gatherImpl(x!, idx!, p)],
+  jvp: gatherJvp,
+  transpose: gatherTranspose,
+  batch: gatherBatch,
 });
-
-/** The fill value JAX uses when none is given: NaN, the minimum int, the maximum uint, or true. */
-function defaultFillValue(dtype: DType): number | boolean {
-  if (isFloating(dtype)) return Number.NaN;
-  if (isBool(dtype)) return true;
-  return dtype === "uint32" ? 0xffffffff : -0x80000000;
-}
 
 export interface GatherOptions {
   uniqueIndices?: boolean;
@@ -463,172 +244,244 @@ export function gather(
   });
 }
 
-// --- scatter --------------------------------------------------------------------
+// --- scatter: rules ---------------------------------------------------------------
 
-type Combine = (a: number, b: number) => number;
+type Prim = () => Primitive<ScatterParams>;
 
-const ACCEPTS_BOOL = new Set(["scatter", "scatter_min", "scatter_max"]);
-
-function laxName(prim: string): string {
-  return `lax.${prim.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}`;
+/** The primal output, and a zero tangent when nothing is differentiable. */
+function scatterPrimal(
+  prim: Prim,
+  [x, idx, u]: Array[],
+  [tx, , tu]: Tangent[],
+  p: ScatterParams,
+): { ans: Array; zero: boolean } {
+  const ans = bind1(prim(), [x!, idx!, u!], p);
+  return { ans, zero: !isFloating(ans.dtype) || (isZero(tx) && isZero(tu)) };
 }
 
-/** The operand dims a scatter window spans, in order (those neither inserted nor batching). */
-function scatterWindowDims(rank: number, dn: ScatterDnums): number[] {
-  return range(rank).filter(
-    (d) => !dn.inserted_window_dims.includes(d) && !dn.operand_batching_dims.includes(d),
-  );
-}
+/** scatter_add / scatter_sub are linear in (operand, updates) jointly. */
+const addSubJvp =
+  (prim: Prim): JvpRule<ScatterParams> =>
+  (primals, tangents, p) => {
+    const { ans, zero } = scatterPrimal(prim, primals, tangents, p);
+    if (zero) return [[ans], [new Zero(ans.aval)]];
+    const [tx, , tu] = tangents.map((t) => instantiate(t!));
+    return [[ans], [bind1(prim(), [tx!, primals[1]!, fitTo(tu!, tx!.aval)], p)]];
+  };
 
-function scatterCheck(
-  op: string,
-  prim: string,
+/** The operand's cotangent passes through; the updates' is gathered back (negated for sub). */
+const addSubTranspose =
+  (negate: boolean): TransposeRule<ScatterParams> =>
+  ([ct], [x, idx, u], p) => {
+    const i = knownIndices(idx, "lax.scatterAdd");
+    const lin = (a: Array | UndefinedPrimal | undefined) => a instanceof UndefinedPrimal;
+    if (isZero(ct)) {
+      return [lin(x) ? new Zero(x!.aval) : null, null, lin(u) ? new Zero(u!.aval) : null];
+    }
+    let ut: Array | null = null;
+    if (lin(u)) {
+      const g = gatherAtScatter(ct!, i, u!.aval, p);
+      ut = fitTo(negate ? neg(g) : g, u!.aval);
+    }
+    return [lin(x) ? fitTo(ct!, x!.aval) : null, null, ut];
+  };
+
+/**
+ * Which elements survive a scatter (set) with duplicate indices, found as
+ * JAX does by scattering a distinct id per update element and reading the
+ * ids back: `won` (shaped like updates) marks the update elements that reach
+ * the output, `kept` (shaped like the operand) the operand elements nothing
+ * overwrote.
+ */
+function scatterWinners(
   x: ShapedArray,
-  idx: ShapedArray,
+  idx: Array,
   u: ShapedArray,
   p: ScatterParams,
-): void {
-  checkIndicesAval(op, idx, "scatter_indices");
-  checkMode(op, p.mode);
-  if (x.dtype !== u.dtype) {
-    throw new TypeError(
-      `${op} requires operand and updates to have the same dtype, got ${x.dtype} and ${u.dtype}`,
-    );
-  }
-  if (isBool(x.dtype) && !ACCEPTS_BOOL.has(prim)) {
-    throw new TypeError(
-      `${op} does not accept dtype bool; accepted dtypes: int32, uint32, float32, float64`,
-    );
-  }
-  const dn = p.dimension_numbers;
-  const uwd = dn.update_window_dims;
-  const expectedRank = idx.ndim - 1 + uwd.length;
-  if (u.ndim !== expectedRank) {
-    throw new Error(
-      `${op}: updates must have rank ${expectedRank} (the scatter_indices' batch dimensions ` +
-        `${tuple(idx.shape.slice(0, -1))} plus ${uwd.length} update_window_dims), got updates of shape ${tuple(u.shape)}`,
-    );
-  }
-  checkDimList(op, "update_window_dims", uwd, u.ndim, "the updates", true);
-  checkDimList(op, "inserted_window_dims", dn.inserted_window_dims, x.ndim, "the operand", true);
-  checkBatching(
-    op,
-    x,
-    idx,
-    dn.operand_batching_dims,
-    "scatter_indices_batching_dims",
-    dn.scatter_indices_batching_dims,
-  );
-  checkDisjoint(
-    op,
-    "inserted_window_dims",
-    dn.inserted_window_dims,
-    "operand_batching_dims",
-    dn.operand_batching_dims,
-  );
-  checkDisjoint(
-    op,
-    "scatter_dims_to_operand_dims",
-    dn.scatter_dims_to_operand_dims,
-    "operand_batching_dims",
-    dn.operand_batching_dims,
-  );
-  const nWindow = uwd.length + dn.inserted_window_dims.length + dn.operand_batching_dims.length;
-  if (nWindow !== x.ndim) {
-    throw new Error(
-      `${op}: every operand dimension must be an update window, inserted or batching dimension: got ` +
-        `update_window_dims ${tuple(uwd)}, inserted_window_dims ${tuple(dn.inserted_window_dims)} and ` +
-        `operand_batching_dims ${tuple(dn.operand_batching_dims)} for an operand of rank ${x.ndim}`,
-    );
-  }
-  const nvec = idx.shape[idx.ndim - 1]!;
-  if (dn.scatter_dims_to_operand_dims.length !== nvec) {
-    throw new Error(
-      `${op}: scatter_dims_to_operand_dims ${tuple(dn.scatter_dims_to_operand_dims)} must have one ` +
-        `entry per element of the index vectors (the last dimension of scatter_indices, of shape ` +
-        `${tuple(idx.shape)}), got ${dn.scatter_dims_to_operand_dims.length} for ${nvec}`,
-    );
-  }
-  checkDimList(
-    op,
-    "scatter_dims_to_operand_dims",
-    dn.scatter_dims_to_operand_dims,
-    x.ndim,
-    "the operand",
-    false,
-  );
-  scatterWindowDims(x.ndim, dn).forEach((d, k) => {
-    if (u.shape[uwd[k]!]! > x.shape[d]!) {
-      throw new Error(
-        `${op}: update window dimension ${uwd[k]} of updates (size ${u.shape[uwd[k]!]}) is larger ` +
-          `than operand dimension ${d} (size ${x.shape[d]}); updates shape ${tuple(u.shape)}, operand shape ${tuple(x.shape)}`,
-      );
-    }
-  });
-  const scatterDims = range(u.ndim).filter((d) => !uwd.includes(d));
-  scatterDims.forEach((d, k) => {
-    if (u.shape[d] !== idx.shape[k]) {
-      throw new Error(
-        `${op}: the scatter dimensions of updates must match the batch dimensions of scatter_indices: ` +
-          `updates dimension ${d} has size ${u.shape[d]} but scatter_indices dimension ${k} has size ` +
-          `${idx.shape[k]} (updates shape ${tuple(u.shape)}, scatter_indices shape ${tuple(idx.shape)})`,
-      );
-    }
-  });
+): { won: Array; kept: Array } {
+  const ids = add(reshape(iota("int32", u.size), u.shape), 1);
+  const zeros = zerosLike(x.withDtype("int32"));
+  const scattered = bind1(scatterP, [zeros, idx, ids], p);
+  return { won: eq(gatherAtScatter(scattered, idx, u, p), ids), kept: eq(scattered, 0) };
 }
 
-function scatterImpl(
-  prim: string,
-  combine: Combine,
-  x: ArrayImpl,
-  idx: ArrayImpl,
-  u: ArrayImpl,
-  p: ScatterParams,
-): ArrayImpl {
-  scatterCheck(laxName(prim), prim, x.aval, idx.aval, u.aval, p);
-  const dn = p.dimension_numbers;
-  const out = x.data.slice();
-  const xs = stridesOf(x.shape);
-  const us = stridesOf(u.shape);
-  const windowDims = scatterWindowDims(x.ndim, dn);
-  const windowShape = dn.update_window_dims.map((d) => u.shape[d]!);
-  // Each operand dim's window extent: the update window's size, or 1 for inserted/batching dims.
-  const window = x.shape.map(() => 1);
-  windowDims.forEach((d, k) => {
-    window[d] = windowShape[k]!;
-  });
-  const dstStrides = windowDims.map((d) => xs[d]!);
-  const srcStrides = dn.update_window_dims.map((d) => us[d]!);
-  const scatterDims = range(u.ndim).filter((d) => !dn.update_window_dims.includes(d));
-  const [n, ds, ss] = innerRow(windowShape, dstStrides, srcStrides);
-  forEachIndex(idx.shape.slice(0, -1), (b, g) => {
-    const { offset, inBounds } = windowStart(
-      x,
-      idx,
-      g,
-      b,
-      dn.scatter_dims_to_operand_dims,
-      window,
-      dn.operand_batching_dims,
-      dn.scatter_indices_batching_dims,
-      xs,
+/**
+ * scatter (set): with unique indices the tangent is the scatter of the
+ * tangents; otherwise (JAX's scheme) the winners are masked and combined by
+ * a scatter-add, which keeps the linear part transposable.
+ */
+const scatterJvp: JvpRule<ScatterParams> = (primals, tangents, p) => {
+  const { ans, zero } = scatterPrimal(() => scatterP, primals, tangents, p);
+  if (zero) return [[ans], [new Zero(ans.aval)]];
+  const [x, idx, u] = primals;
+  const tx = instantiate(tangents[0]!);
+  const tu = fitTo(instantiate(tangents[2]!), tx.aval);
+  if (p.unique_indices) return [[ans], [bind1(scatterP, [tx, idx!, tu], p)]];
+  const { won, kept } = scatterWinners(x!.aval, idx!, u!.aval, p);
+  const mx = selectN(kept, zerosLike(tx.aval), tx);
+  const mu = selectN(won, zerosLike(tu.aval), tu);
+  return [[ans], [bind1(scatterAddP, [mx, idx!, mu], p)]];
+};
+
+/** scatter (set) is linear in (operand, updates): overwritten operand elements get no cotangent. */
+const scatterTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p) => {
+  const i = knownIndices(idx, "lax.scatter");
+  const lin = (a: Array | UndefinedPrimal | undefined) => a instanceof UndefinedPrimal;
+  if (isZero(ct)) {
+    return [lin(x) ? new Zero(x!.aval) : null, null, lin(u) ? new Zero(u!.aval) : null];
+  }
+  const c = fitTo(ct!, x!.aval);
+  const xt = lin(x) ? bind1(scatterP, [c, i, zerosLike(u!.aval.withDtype(c.dtype))], p) : null;
+  let ut: Array | null = null;
+  if (lin(u)) {
+    const g = gatherAtScatter(c, i, u!.aval, p);
+    const masked = p.unique_indices
+      ? g
+      : selectN(scatterWinners(x!.aval, i, u!.aval, p).won, zerosLike(g.aval), g);
+    ut = fitTo(masked, u!.aval);
+  }
+  return [xt, null, ut];
+};
+
+/**
+ * For each update element, the product of the other updates that land on
+ * the same operand element (exact where updates are zero: no division by
+ * zero), so that d/du_k of x·Πu = x·Π_{j≠k}u_j.
+ */
+function productOfOthers(x: ShapedArray, idx: Array, u: Array, p: ScatterParams): Array {
+  const isZeroU = eq(u, 0);
+  const safe = selectN(isZeroU, u, onesLike(u.aval));
+  const zeroF = indicator(isZeroU, u.dtype);
+  const at = (v: Array) => gatherAtScatter(v, idx, u.aval, p);
+  const base = x.withDtype(u.dtype, u.weakType);
+  const zerosAt = at(bind1(scatterAddP, [zerosLike(base), idx, zeroF], p));
+  const prodAt = at(bind1(scatterMulP, [onesLike(base), idx, safe], p));
+  // No zero among the updates there: P/u_k; u_k the only zero: P; otherwise 0.
+  const soleZero = selectN(eq(sub(zerosAt, zeroF), 0), zerosLike(u.aval), prodAt);
+  return selectN(eq(zerosAt, 0), soleZero, div(prodAt, safe));
+}
+
+/** scatter_mul: linear in the operand; in the updates through the product of the others. */
+const scatterMulJvp: JvpRule<ScatterParams> = (primals, tangents, p) => {
+  const { ans, zero } = scatterPrimal(() => scatterMulP, primals, tangents, p);
+  if (zero) return [[ans], [new Zero(ans.aval)]];
+  const [x, idx, u] = primals;
+  const [tx, , tu] = tangents;
+  let t: Tangent = new Zero(ans.aval);
+  if (!isZero(tx)) t = bind1(scatterMulP, [tx!, idx!, u!], p);
+  if (!isZero(tu)) {
+    const w = p.unique_indices ? tu! : mul(tu!, productOfOthers(x!.aval, idx!, u!, p));
+    const spread = bind1(scatterAddP, [zerosLike(x!.aval), idx!, fitTo(w, x!.aval)], p);
+    t = addTangents(t, mul(x!, spread));
+  }
+  return [[ans], [isZero(t) ? t : fitTo(t, ans.aval)]];
+};
+
+/**
+ * scatter_mul is linear in the operand (multiplied by the updates), and in
+ * the updates only when no two of them meet (unique indices).
+ */
+const scatterMulTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p) => {
+  const i = knownIndices(idx, "lax.scatterMul");
+  const lx = x instanceof UndefinedPrimal;
+  const lu = u instanceof UndefinedPrimal;
+  if (lx && lu) {
+    throw new Error(
+      "lax.scatterMul: operand and updates are both linear, so the product is not; it has no transpose",
     );
-    // Only "clip" moves a window into bounds; the other modes drop it (as XLA does).
-    if (!inBounds && p.mode !== "clip") return;
-    const src = scatterDims.reduce((o, d, j) => o + g[j]! * us[d]!, 0);
-    forEachRow(windowShape, dstStrides, offset, srcStrides, src, (o, s) => {
-      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, u.data[s]!);
-    });
-  });
-  return new ArrayImpl(x.aval, out);
+  }
+  if (lu && !p.unique_indices) {
+    throw new Error(
+      "lax.scatterMul: the transpose with respect to updates needs uniqueIndices: true (with " +
+        "repeated indices the updates multiply each other, which is not linear)",
+    );
+  }
+  if (isZero(ct)) return [lx ? new Zero(x.aval) : null, null, lu ? new Zero(u.aval) : null];
+  if (lx) return [bind1(scatterMulP, [fitTo(ct!, x.aval), i, u as Array], p), null, null];
+  if (lu) {
+    const g = gatherAtScatter(mul(ct!, x as Array), i, u.aval, p);
+    return [null, null, fitTo(g, u.aval)];
+  }
+  return [null, null, null];
+};
+
+/**
+ * scatter_min / scatter_max (JAX's _scatter_extremal_jvp): the tangent of an
+ * output element is the average of the tangents of the values tied for the
+ * extreme there (the operand's own value and the winning updates).
+ */
+const extremalJvp =
+  (prim: Prim): JvpRule<ScatterParams> =>
+  (primals, tangents, p) => {
+    const { ans, zero } = scatterPrimal(prim, primals, tangents, p);
+    if (zero) return [[ans], [new Zero(ans.aval)]];
+    const [x, idx, u] = primals;
+    const tx = instantiate(tangents[0]!);
+    const tu = fitTo(instantiate(tangents[2]!), tx.aval);
+    const dtype = ans.dtype;
+    const at = (v: Array) => gatherAtScatter(v, idx!, u!.aval, p);
+    const count = (v: Array) =>
+      at(bind1(scatterAddP, [zerosLike(tx.aval), idx!, fitTo(v, tx.aval)], p));
+    const target = at(ans);
+    const won = indicator(eq(u!, target), dtype);
+    const kept = indicator(eq(at(x!), target), dtype);
+    const nWon = count(won);
+    const nRefs = count(onesLike(u!.aval));
+    // Each tied value gets 1/(number tied); the guards only matter where nothing is tied.
+    const share = div(1, max(add(nWon, kept), 1));
+    const uCoef = mul(won, share);
+    // Spread over the nRefs updates landing there, the operand's tangent scales to kept·share.
+    const xCoef = div(sub(mul(kept, share), 1), max(nRefs, 1));
+    const tUpd = add(mul(at(tx), xCoef), mul(tu, uCoef));
+    return [[ans], [bind1(scatterAddP, [tx, idx!, tUpd], p)]];
+  };
+
+/**
+ * vmap of a scatter (JAX's _scatter_batching_rule): operand and updates get
+ * the batch at the front; unbatched indices make it an update window
+ * dimension, batched ones pair it through the batching dimensions.
+ */
+const scatterBatch =
+  (prim: Prim): BatchRule<ScatterParams> =>
+  ([x, idx, u], [xd, id, ud], p, axis) => {
+    const dn = p.dimension_numbers;
+    const op = batchToFront(x!, xd ?? null, axis.size);
+    const upd = batchToFront(u!, ud ?? null, axis.size);
+    if (id === null) {
+      const dimension_numbers: ScatterDnums = {
+        update_window_dims: [0, ...bump(dn.update_window_dims)],
+        inserted_window_dims: bump(dn.inserted_window_dims),
+        scatter_dims_to_operand_dims: bump(dn.scatter_dims_to_operand_dims),
+        operand_batching_dims: bump(dn.operand_batching_dims),
+        scatter_indices_batching_dims: dn.scatter_indices_batching_dims,
+      };
+      return [[bind1(prim(), [op, idx!, upd], { ...p, dimension_numbers })], [0]];
+    }
+    const dimension_numbers: ScatterDnums = {
+      update_window_dims: bump(dn.update_window_dims),
+      inserted_window_dims: bump(dn.inserted_window_dims),
+      scatter_dims_to_operand_dims: bump(dn.scatter_dims_to_operand_dims),
+      operand_batching_dims: [0, ...bump(dn.operand_batching_dims)],
+      scatter_indices_batching_dims: [0, ...bump(dn.scatter_indices_batching_dims)],
+    };
+    const ix = batchToFront(idx!, id, axis.size);
+    return [[bind1(prim(), [op, ix, upd], { ...p, dimension_numbers })], [0]];
+  };
+
+// --- scatter: primitives and wrappers ------------------------------------------------
+
+interface ScatterRules {
+  jvp: JvpRule<ScatterParams>;
+  transpose?: TransposeRule<ScatterParams>;
 }
 
 function scatterPrimitive(
   name: string,
   combine: (dtype: DType) => Combine,
+  rules: (prim: Prim) => ScatterRules,
 ): Primitive<ScatterParams> {
   const op = laxName(name);
-  return new Primitive<ScatterParams>(name, {
+  const prim: Primitive<ScatterParams> = new Primitive<ScatterParams>(name, {
     abstractEval: (avals, p) => {
       checkArity(op, avals, 3);
       const [x, idx, u] = avals;
@@ -636,23 +489,43 @@ function scatterPrimitive(
       return [x!];
     },
     impl: ([x, idx, u], p) => [scatterImpl(name, combine(x!.dtype), x!, idx!, u!, p)],
+    ...rules(() => prim),
+    batch: scatterBatch(() => prim),
   });
+  return prim;
 }
 
-// XLA's min and max propagate NaN.
-const minK: Combine = (a, b) => (a < b || Number.isNaN(a) ? a : b);
-const maxK: Combine = (a, b) => (a > b || Number.isNaN(a) ? a : b);
-const intDtype = (d: DType) => d === "int32" || d === "uint32";
-
-export const scatterP = scatterPrimitive("scatter", () => (_, b) => b);
-export const scatterAddP = scatterPrimitive("scatter_add", () => (a, b) => a + b);
-export const scatterSubP = scatterPrimitive("scatter_sub", () => (a, b) => a - b);
-// Integer products wrap modulo 2^32, as XLA's do; doubles would lose the low bits.
-export const scatterMulP = scatterPrimitive("scatter_mul", (d) =>
-  intDtype(d) ? (a, b) => Math.imul(a, b) : (a, b) => a * b,
+export const scatterP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter",
+  () => (_, b) => b,
+  () => ({ jvp: scatterJvp, transpose: scatterTranspose }),
 );
-export const scatterMinP = scatterPrimitive("scatter_min", () => minK);
-export const scatterMaxP = scatterPrimitive("scatter_max", () => maxK);
+export const scatterAddP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter_add",
+  () => (a, b) => a + b,
+  (prim) => ({ jvp: addSubJvp(prim), transpose: addSubTranspose(false) }),
+);
+export const scatterSubP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter_sub",
+  () => (a, b) => a - b,
+  (prim) => ({ jvp: addSubJvp(prim), transpose: addSubTranspose(true) }),
+);
+// Integer products wrap modulo 2^32, as XLA's do; doubles would lose the low bits.
+export const scatterMulP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter_mul",
+  (d) => (intDtype(d) ? (a, b) => Math.imul(a, b) : (a, b) => a * b),
+  () => ({ jvp: scatterMulJvp, transpose: scatterMulTranspose }),
+);
+export const scatterMinP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter_min",
+  () => minK,
+  (prim) => ({ jvp: extremalJvp(prim) }),
+);
+export const scatterMaxP: Primitive<ScatterParams> = scatterPrimitive(
+  "scatter_max",
+  () => maxK,
+  (prim) => ({ jvp: extremalJvp(prim) }),
+);
 
 export interface ScatterOptions {
   indicesAreSorted?: boolean;

@@ -1,18 +1,31 @@
 /**
  * Slicing primitives: static `slice`, `dynamic_slice` and
  * `dynamic_update_slice` (start indices clamped into range, as XLA does),
- * and jax.lax's one-dimension wrappers. Gather and scatter live in
- * gather_scatter.ts and are re-exported from here.
+ * and jax.lax's one-dimension wrappers, each primitive with its
+ * differentiation and batching rules (under vmap, batched start indices turn
+ * a dynamic slice into a gather and a dynamic update into a scatter, as in
+ * JAX). Gather and scatter live in gather_scatter.ts and are re-exported
+ * from here.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import {
+  type AxisData,
+  type BatchDim,
+  Primitive,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isInteger, isUnsigned } from "../dtype.js";
+import { type DType, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import { normalizeAxis, type Shape, stridesOf } from "../shape.js";
+import { instantiate, isZero, zerosLike } from "./ad_util.js";
+import { moveBatchAxis } from "./batch_util.js";
 import { add, lt, selectN } from "./elementwise.js";
-import { expandDims, squeeze } from "./shape_ops.js";
+import { gatherP, scatterP } from "./gather_scatter.js";
+import { fitTo, knownIndices, range } from "./gather_scatter_util.js";
+import { broadcastInDim, concatenate, expandDims, pad, squeeze } from "./shape_ops.js";
 import {
   checkArity,
   describeAval,
@@ -60,7 +73,14 @@ function sliceShape(x: ShapedArray, p: SliceParams): number[] {
   return x.shape.map((_, i) => Math.ceil((limit[i]! - start[i]!) / strides[i]!));
 }
 
-export const sliceP = new Primitive<SliceParams>("slice", {
+/** A copy of xs with v inserted at position i (a batch dimension's entry in a per-dimension list). */
+function insertAt<T>(xs: readonly T[], i: number, v: T): T[] {
+  const r = [...xs];
+  r.splice(i, 0, v);
+  return r;
+}
+
+export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice", {
   abstractEval: (avals, p) => {
     checkArity("lax.slice", avals, 1);
     return [avals[0]!.withShape(sliceShape(avals[0]!, p))];
@@ -73,6 +93,37 @@ export const sliceP = new Primitive<SliceParams>("slice", {
     const empty = shape.includes(0);
     const data = stridedCopy(x!.data, x!.dtype, shape, strides, empty ? 0 : offset);
     return [new ArrayImpl(x!.aval.withShape(shape), data)];
+  },
+  // Linear: the tangent is sliced alike.
+  jvp: ([x], [t], p) => {
+    const ans = bind1(sliceP, [x!], p);
+    if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    return [[ans], [bind1(sliceP, [t!], p)]];
+  },
+  // The cotangent is padded back with zeros: before the start, after the last
+  // element taken, and between strided elements.
+  transpose: ([ct], [x], p) => {
+    if (!(x instanceof UndefinedPrimal)) return [null];
+    if (isZero(ct) || ct === undefined) return [new Zero(x.aval)];
+    const c = ct as Array;
+    const config = x.aval.shape.map((size, d) => {
+      const n = c.shape[d]!;
+      const stride = p.strides?.[d] ?? 1;
+      const lo = p.start_indices[d]!;
+      const end = n === 0 ? lo : lo + 1 + (n - 1) * stride;
+      return [lo, size - end, n === 0 ? 0 : stride - 1];
+    });
+    return [fitTo(pad(c, 0, config), x.aval)];
+  },
+  // The batch dimension is taken whole.
+  batch: ([x], [d], p) => {
+    const b = d!;
+    const params: SliceParams = {
+      limit_indices: insertAt(p.limit_indices, b, x!.shape[b]!),
+      start_indices: insertAt(p.start_indices, b, 0),
+      strides: p.strides === null ? null : insertAt(p.strides, b, 1),
+    };
+    return [[bind1(sliceP, [x!], params)], [b]];
   },
 });
 
@@ -218,20 +269,87 @@ function dynamicSliceAval(avals: readonly ShapedArray[], sizes: Shape): ShapedAr
   return x!.withShape(sizes);
 }
 
-export const dynamicSliceP = new Primitive<DynamicSliceParams>("dynamic_slice", {
-  abstractEval: (avals, p) => [dynamicSliceAval(avals, p.slice_sizes)],
-  impl: (args, p) => {
-    const aval = dynamicSliceAval(
-      args.map((a) => a.aval),
-      p.slice_sizes,
-    );
-    const [x, ...idx] = args;
-    const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
-    const xs = stridesOf(x!.shape);
-    const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-    return [new ArrayImpl(aval, stridedCopy(x!.data, x!.dtype, aval.shape, xs, offset))];
+/**
+ * The per-example scalar start indices of a vmapped dynamic slice or update
+ * as one (batch, ndim) index array (JAX's _batch_dynamic_slice_indices).
+ */
+function stackIndices(idx: readonly Array[], dims: readonly BatchDim[], size: number): Array {
+  const cols = idx.map((i, k) => broadcastInDim(i, [size, 1], dims[k] === null ? [] : [0]));
+  return concatenate(cols, 1);
+}
+
+/** A zero start index for an added batch dimension, of the other indices' dtype. */
+function batchIndex(idx: readonly Array[]): Array {
+  return ArrayImpl.scalar(0, idx[0]?.dtype ?? "int32");
+}
+
+/** Are all start indices unbatched (only the operand or update varies)? */
+const unbatched = (dims: readonly (BatchDim | undefined)[]): boolean =>
+  dims.every((d) => d === null || d === undefined);
+
+export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<DynamicSliceParams>(
+  "dynamic_slice",
+  {
+    abstractEval: (avals, p) => [dynamicSliceAval(avals, p.slice_sizes)],
+    impl: (args, p) => {
+      const aval = dynamicSliceAval(
+        args.map((a) => a.aval),
+        p.slice_sizes,
+      );
+      const [x, ...idx] = args;
+      const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
+      const xs = stridesOf(x!.shape);
+      const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
+      return [new ArrayImpl(aval, stridedCopy(x!.data, x!.dtype, aval.shape, xs, offset))];
+    },
+    // Linear in the operand; the indices only place the window.
+    jvp: ([x, ...idx], [t], p) => {
+      const ans = bind1(dynamicSliceP, [x!, ...idx], p);
+      if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+      return [[ans], [bind1(dynamicSliceP, [t!, ...idx], p)]];
+    },
+    // The cotangent is written into zeros at the same (clamped) place.
+    transpose: ([ct], [x, ...idx]) => {
+      const rest = idx.map(() => null);
+      if (!(x instanceof UndefinedPrimal)) return [null, ...rest];
+      if (isZero(ct)) return [new Zero(x.aval), ...rest];
+      const starts = idx.map((i) => knownIndices(i, "lax.dynamicSlice"));
+      const zeros = zerosLike(x.aval);
+      return [bind1(dynamicUpdateSliceP, [zeros, fitTo(ct!, x.aval), ...starts], {}), ...rest];
+    },
+    // Unbatched indices: the batch dimension is sliced whole. Batched ones: a gather.
+    batch: ([x, ...idx], [xd, ...ids], p, axis) => {
+      if (unbatched(ids)) {
+        const b = xd!;
+        const starts = insertAt(idx, b, batchIndex(idx));
+        const sizes = insertAt(p.slice_sizes, b, x!.shape[b]!);
+        return [[bind1(dynamicSliceP, [x!, ...starts], { slice_sizes: sizes })], [b]];
+      }
+      // As a gather/scatter: one index vector per example, every dimension a window.
+      const dims = range(idx.length);
+      const index = stackIndices(idx, ids, axis.size);
+      return gatherP.rule("batch")(
+        [x!, index],
+        [xd ?? null, 0],
+        {
+          dimension_numbers: {
+            offset_dims: dims,
+            collapsed_slice_dims: [],
+            start_index_map: dims,
+            operand_batching_dims: [],
+            start_indices_batching_dims: [],
+          },
+          fill_value: null,
+          indices_are_sorted: true,
+          mode: "clip",
+          slice_sizes: p.slice_sizes,
+          unique_indices: true,
+        },
+        axis,
+      );
+    },
   },
-});
+);
 
 /**
  * `lax.dynamicSlice(operand, startIndices, sliceSizes)`: a slice of static
@@ -310,7 +428,42 @@ function dynamicUpdateSliceAval(avals: readonly ShapedArray[]): ShapedArray {
   return x!;
 }
 
-export const dynamicUpdateSliceP = new Primitive("dynamic_update_slice", {
+/** vmap of dynamic_update_slice: see the batch rule below. */
+function dynamicUpdateSliceBatch(
+  [x, u, ...idx]: Array[],
+  [xd, ud, ...ids]: BatchDim[],
+  axis: AxisData,
+): [Array[], BatchDim[]] {
+  if (unbatched(ids)) {
+    const b = xd ?? ud!;
+    const op = moveBatchAxis(x!, xd ?? null, b, axis.size);
+    const upd = moveBatchAxis(u!, ud ?? null, b, axis.size);
+    const starts = insertAt(idx, b, batchIndex(idx));
+    return [[bind1(dynamicUpdateSliceP, [op, upd, ...starts], {})], [b]];
+  }
+  // As a gather/scatter: one index vector per example, every dimension a window.
+  const dims = range(idx.length);
+  const index = stackIndices(idx, ids, axis.size);
+  return scatterP.rule("batch")(
+    [x!, index, u!],
+    [xd ?? null, 0, ud ?? null],
+    {
+      dimension_numbers: {
+        update_window_dims: dims,
+        inserted_window_dims: [],
+        scatter_dims_to_operand_dims: dims,
+        operand_batching_dims: [],
+        scatter_indices_batching_dims: [],
+      },
+      indices_are_sorted: true,
+      mode: "clip",
+      unique_indices: true,
+    },
+    axis,
+  );
+}
+
+export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slice", {
   abstractEval: (avals) => [dynamicUpdateSliceAval(avals)],
   impl: (args) => {
     const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));
@@ -323,6 +476,35 @@ export const dynamicUpdateSliceP = new Primitive("dynamic_update_slice", {
     stridedWrite(out, u!.data, u!.shape, xs, offset);
     return [new ArrayImpl(aval, out)];
   },
+  // Linear in (operand, update) jointly.
+  jvp: ([x, u, ...idx], [tx, tu]) => {
+    const ans = bind1(dynamicUpdateSliceP, [x!, u!, ...idx], {});
+    if (!isFloating(ans.dtype) || (isZero(tx) && isZero(tu))) return [[ans], [new Zero(ans.aval)]];
+    const t = bind1(dynamicUpdateSliceP, [instantiate(tx!), instantiate(tu!), ...idx], {});
+    return [[ans], [fitTo(t, ans.aval)]];
+  },
+  // The operand's cotangent is ct with the window zeroed; the update's is ct's window.
+  transpose: ([ct], [x, u, ...idx]) => {
+    const rest = idx.map(() => null);
+    const lx = x instanceof UndefinedPrimal;
+    const lu = u instanceof UndefinedPrimal;
+    if (isZero(ct)) {
+      return [lx ? new Zero(x.aval) : null, lu ? new Zero(u!.aval) : null, ...rest];
+    }
+    const starts = idx.map((i) => knownIndices(i, "lax.dynamicUpdateSlice"));
+    const c = fitTo(ct!, x!.aval);
+    const uAval = u!.aval;
+    const xt = lx
+      ? bind1(dynamicUpdateSliceP, [c, zerosLike(uAval.withDtype(c.dtype)), ...starts], {})
+      : null;
+    const ut = lu
+      ? fitTo(bind1(dynamicSliceP, [c, ...starts], { slice_sizes: uAval.shape }), uAval)
+      : null;
+    return [xt, ut, ...rest];
+  },
+  // Unbatched indices: operand and update share a batch dimension, written
+  // whole; batched indices: a scatter (JAX's rule).
+  batch: (args, dims, _, axis) => dynamicUpdateSliceBatch(args, dims, axis),
 });
 
 /**
