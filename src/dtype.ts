@@ -139,17 +139,29 @@ export interface TypeInfo {
   weakType: boolean;
 }
 
+/** The join of two lattice nodes, memoized (promotion is on every operation's path). */
+const joinCache = new Map<string, Node>();
+function join(a: Node, b: Node): Node {
+  if (a === b) return a;
+  const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+  let j = joinCache.get(key);
+  if (j === undefined) {
+    const ua = ub(a);
+    const ubb = ub(b);
+    const bounds = order.filter((n) => ua.has(n) && ubb.has(n));
+    // The least upper bound: the common bound whose upper bounds hold all the others.
+    j = order.find((n) => bounds.includes(n) && bounds.every((m) => ub(n).has(m)));
+    if (j === undefined) throw new Error(`promoteTypes: no common type of ${a} and ${b}`);
+    joinCache.set(key, j);
+  }
+  return j;
+}
+
 /** JAX's `jnp.result_type` over dtypes with weak flags. */
 export function promoteTypes(...types: TypeInfo[]): TypeInfo {
   if (types.length === 0) throw new Error("promoteTypes: needs at least one type");
-  let bounds: Node[] = order;
-  for (const t of types) {
-    const u = ub(toNode(t.dtype, t.weakType));
-    bounds = bounds.filter((n) => u.has(n));
-  }
-  // The least upper bound: the common bound whose upper bounds hold all the others.
-  const lub = order.find((n) => bounds.includes(n) && bounds.every((m) => ub(n).has(m)));
-  if (lub === undefined) throw new Error("promoteTypes: no common type");
+  let lub = toNode(types[0]!.dtype, types[0]!.weakType);
+  for (let i = 1; i < types.length; i++) lub = join(lub, toNode(types[i]!.dtype, types[i]!.weakType));
   switch (lub) {
     case "i*":
       return { dtype: "int32", weakType: true };

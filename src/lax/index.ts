@@ -9,3 +9,4 @@ export * from "./reductions.js";
 export * from "./shape_ops.js";
 export * from "./slicing.js";
 export * from "./sort.js";
+export * as linalg from "./linalg.js";

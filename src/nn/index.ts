@@ -1,2 +1,3 @@
 /** `jax.nn`. */
 export * from "./functions.js";
+export * as initializers from "./initializers.js";
