@@ -7,11 +7,16 @@
  * loop walks contiguous rows; float products accumulate in float64 per
  * output element and are rounded once.
  */
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import {
+  type BatchDim,
+  Primitive,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
   allocate,
@@ -25,6 +30,9 @@ import {
   type TypedArray,
 } from "../dtype.js";
 import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { addTangents } from "./ad_util.js";
+import { convertElementType } from "./elementwise.js";
+import { transpose } from "./shape_ops.js";
 
 /** `((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))`, as in JAX. */
 export type DotDimensionNumbers = readonly [
@@ -286,6 +294,128 @@ function dotGeneralImpl(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneralParams
   return new ArrayImpl(outAval(lhs.aval, rhs.aval, params, L), out);
 }
 
+// --- differentiation and batching ------------------------------------------------
+
+const range = (start: number, n: number): number[] =>
+  globalThis.Array.from({ length: n }, (_, i) => start + i);
+const argsort = (xs: readonly number[]): number[] =>
+  range(0, xs.length).sort((a, b) => xs[a]! - xs[b]!);
+const without = (n: number, ...drop: (readonly number[])[]): number[] =>
+  range(0, n).filter((d) => !drop.some((ds) => ds.includes(d)));
+
+/** x cast to a type (a tangent or cotangent gets exactly its primal's type). */
+function castLike(x: Array, aval: ShapedArray): Array {
+  return x.dtype === aval.dtype && x.weakType === aval.weakType
+    ? x
+    : convertElementType(x, aval.dtype, aval.weakType);
+}
+
+/**
+ * The cotangent of lhs (JAX's _dot_general_transpose_lhs): contract the
+ * output's cotangent with rhs over rhs's free dims, then put the result's
+ * dims back in lhs's order. With `swapAns` (transposing rhs) the roles of the
+ * output's free dims are swapped.
+ */
+function transposeLhs(
+  ct: Array,
+  x: ShapedArray,
+  y: Array,
+  dn: DotDimensionNumbers,
+  params: DotGeneralParams,
+  swapAns: boolean,
+): Array {
+  const [[xc, yc], [xb, yb]] = dn;
+  const xKept = without(x.ndim, xc, xb);
+  const yKept = without(y.ndim, yc, yb);
+  const nb = xb.length;
+  const ansY = range(swapAns ? nb : nb + xKept.length, yKept.length);
+  // With preferred_element_type the cotangent may be wider than y: contract in its type.
+  const yy = y.dtype === ct.dtype ? y : convertElementType(y, ct.dtype);
+  const xBar = bind1(dotGeneralP, [ct, yy], {
+    dimension_numbers: [
+      [ansY, yKept],
+      [range(0, nb), [...yb]],
+    ],
+    precision: params.precision,
+    preferred_element_type: null,
+  });
+  const xcByY = argsort(yc).map((i) => xc[i]!);
+  return castLike(transpose(xBar, argsort([...xb, ...xKept, ...xcByY])), x);
+}
+
+/** dot_general is bilinear: either operand may be the linear one. */
+function dotGeneralTranspose(
+  [ct]: Tangent[],
+  [x, y]: (Array | UndefinedPrimal)[],
+  params: DotGeneralParams,
+): (Tangent | null)[] {
+  const dn = params.dimension_numbers;
+  const lin = (a: Array | UndefinedPrimal | undefined): a is UndefinedPrimal =>
+    a instanceof UndefinedPrimal;
+  if (lin(x) && lin(y)) {
+    throw new Error(
+      `${OP}: both operands are linear, so the product is not; it has no transpose ` +
+        `(lhs ${x.aval.dtype} ${shapeStr(x.aval.shape)}, rhs ${y.aval.dtype} ${shapeStr(y.aval.shape)})`,
+    );
+  }
+  const cotangent = (a: UndefinedPrimal, other: Array, d: DotDimensionNumbers, swap: boolean) =>
+    ct instanceof Zero || !isFloating(a.aval.dtype)
+      ? new Zero(a.aval)
+      : transposeLhs(ct!, a.aval, other, d, params, swap);
+  if (lin(x)) return [cotangent(x, y as Array, dn, false), null];
+  if (lin(y)) {
+    const swapped: DotDimensionNumbers = [
+      [dn[0][1], dn[0][0]],
+      [dn[1][1], dn[1][0]],
+    ];
+    return [null, cotangent(y, x as Array, swapped, true)];
+  }
+  return [null, null];
+}
+
+/**
+ * vmap of dot_general (JAX's _dot_general_batch_dim_nums): when both sides are
+ * batched, the vmapped dim becomes the first dot batch dimension; when one side
+ * is, it is a free dimension of that side. Never one dot per example.
+ */
+function dotGeneralBatch(
+  [lhs, rhs]: Array[],
+  [lbd, rbd]: BatchDim[],
+  params: DotGeneralParams,
+): [Array[], BatchDim[]] {
+  const [[lc, rc], [lb, rb]] = params.dimension_numbers;
+  const bump = (dims: readonly number[], b: number) => dims.map((d) => (d >= b ? d + 1 : d));
+  let dn: DotDimensionNumbers;
+  let outDim: number;
+  if (lbd != null && rbd != null) {
+    dn = [
+      [bump(lc, lbd), bump(rc, rbd)],
+      [
+        [lbd, ...bump(lb, lbd)],
+        [rbd, ...bump(rb, rbd)],
+      ],
+    ];
+    outDim = 0;
+  } else if (lbd != null) {
+    // The free dims of lhs that come before the vmapped one (in per-example coordinates).
+    const before = without(lhs!.ndim - 1, lc, lb).filter((d) => d < lbd).length;
+    dn = [
+      [bump(lc, lbd), rc],
+      [bump(lb, lbd), rb],
+    ];
+    outDim = lb.length + before;
+  } else {
+    const b = rbd!;
+    const before = without(rhs!.ndim - 1, rc, rb).filter((d) => d < b).length;
+    dn = [
+      [lc, bump(rc, b)],
+      [lb, bump(rb, b)],
+    ];
+    outDim = lhs!.ndim - lc.length + before;
+  }
+  return [[bind1(dotGeneralP, [lhs!, rhs!], { ...params, dimension_numbers: dn })], [outDim]];
+}
+
 export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneralParams>(
   "dot_general",
   {
@@ -293,6 +423,20 @@ export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneral
       outAval(lhs!, rhs!, params, dotLayout(lhs!, rhs!, params)),
     ],
     impl: ([lhs, rhs], params) => [dotGeneralImpl(lhs!, rhs!, params)],
+    // Bilinear: d(lhs·rhs) = dlhs·rhs + lhs·drhs; integer results have zero tangents.
+    jvp: ([lhs, rhs], [tl, tr], params) => {
+      const ans = bind1(dotGeneralP, [lhs!, rhs!], params);
+      let t: Tangent = new Zero(ans.aval);
+      if (isFloating(ans.dtype)) {
+        if (!(tl instanceof Zero) && isFloating(lhs!.dtype))
+          t = addTangents(t, bind1(dotGeneralP, [tl!, rhs!], params));
+        if (!(tr instanceof Zero) && isFloating(rhs!.dtype))
+          t = addTangents(t, bind1(dotGeneralP, [lhs!, tr!], params));
+      }
+      return [[ans], [t instanceof Zero ? t : castLike(t, ans.aval)]];
+    },
+    transpose: dotGeneralTranspose,
+    batch: dotGeneralBatch,
   },
 );
 

@@ -7,14 +7,40 @@
  * exactly enough and rounded once. Integer sums and products wrap around
  * modulo 2^32, as XLA's do.
  */
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import {
+  type BatchRule,
+  type JvpRule,
+  Primitive,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
+import { jvpFlat } from "../interpreters/ad.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { associativeScan } from "./control_flow/loops.js";
+import {
+  abs,
+  add,
+  convertElementType,
+  div,
+  eq,
+  exp,
+  log1p,
+  max,
+  min,
+  mul,
+  ne,
+  neg,
+  selectN,
+  sub,
+} from "./elementwise.js";
+import { broadcastInDim, pad, reshape, transpose } from "./shape_ops.js";
+import { sliceInDim } from "./slicing.js";
 
 export interface ReduceParams {
   axes: readonly number[];
@@ -75,6 +101,66 @@ function userAxes(op: string, axes: readonly number[], ndim: number): number[] {
     throw new TypeError(`${op}: axes must be a list of integers, got ${String(axes)}`);
   }
   return axes.map((a) => normalizeAxis(a, ndim, op, "axis"));
+}
+
+// --- differentiation and batching helpers -----------------------------------------
+
+/** A tangent with exactly the type of its primal output (weak operands may promote it). */
+function fitTangent(t: Array, aval: ShapedArray): Array {
+  return t.dtype === aval.dtype && t.weakType === aval.weakType
+    ? t
+    : convertElementType(t, aval.dtype, aval.weakType);
+}
+
+/** The result's jvp when the primitive is linear in its operand: the primitive of the tangent. */
+function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
+  return ([x], [t], params) => {
+    const ans = bind1(prim(), [x!], params);
+    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    return [[ans], [fitTangent(bind1(prim(), [t!], params), ans.aval)]];
+  };
+}
+
+/** Integer- and bool-valued results (argmax, reduce_and...) have zero tangents. */
+function zeroJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
+  return ([x], _, params) => {
+    const ans = bind1(prim(), [x!], params);
+    return [[ans], [new Zero(ans.aval)]];
+  };
+}
+
+/**
+ * The jvp of a primitive computed by `f` (a composition of differentiable lax
+ * ops), as JAX defines reduce_prod's and the cumulative ops': the primal is the
+ * primitive's own, the tangent the jvp of `f`.
+ */
+function jvpVia<P extends object>(
+  prim: () => Primitive<P>,
+  f: (x: Array, params: P) => Array,
+): JvpRule<P> {
+  return ([x], [t], params) => {
+    const ans = bind1(prim(), [x!], params);
+    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    const [, [tOut]] = jvpFlat((y) => [f(y!, params)], [x!], [t!]);
+    return [[ans], [tOut! instanceof Zero ? tOut! : fitTangent(tOut!, ans.aval)]];
+  };
+}
+
+/** The dims of an operand of rank `ndim` that a reduction over `axes` keeps. */
+function keptDims(ndim: number, axes: readonly number[]): number[] {
+  return globalThis.Array.from({ length: ndim }, (_, i) => i).filter((i) => !axes.includes(i));
+}
+
+/** Reductions under vmap: the axes move past the batch dim, which stays (shifted left). */
+function reducerBatch<P extends { axes: readonly number[] }>(
+  prim: () => Primitive<P>,
+): BatchRule<P> {
+  return ([x], [bdim], params) => {
+    const b = bdim!;
+    const axes = params.axes.map((a) => (a < b ? a : a + 1));
+    const out = bind1(prim(), [x!], { ...params, axes });
+    return [[out], [b - axes.filter((a) => a < b).length]];
+  };
 }
 
 // --- reductions over axes ----------------------------------------------------
@@ -242,10 +328,78 @@ function reductionPrimitive(name: string): Primitive<ReduceParams> {
     checkDtype(op, x.dtype, kind);
     return new ShapedArray(reducedShape(op, x.shape, axes), x.dtype, x.weakType);
   };
-  return new Primitive<ReduceParams>(name, {
+  const prim: Primitive<ReduceParams> = new Primitive<ReduceParams>(name, {
     abstractEval: ([x], { axes }) => [abstractEval(x!, axes)],
     impl: ([x], { axes }) => [reduceImpl(name, x!, axes, abstractEval(x!.aval, axes))],
+    jvp: reduceJvps[name]!(() => prim),
+    transpose: name === "reduce_sum" ? reduceSumTranspose : undefined,
+    batch: reducerBatch(() => prim),
   });
+  return prim;
+}
+
+/**
+ * reduce_max / reduce_min (JAX's _reduce_chooser_jvp_rule): the tangent at the
+ * locations of the extreme, averaged over ties.
+ */
+function chooserJvp(prim: () => Primitive<ReduceParams>): JvpRule<ReduceParams> {
+  return ([x], [t], params) => {
+    const ans = bind1(prim(), [x!], params);
+    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    const { axes } = params;
+    const at = eq(x!, broadcastInDim(ans, x!.shape, keptDims(x!.ndim, axes)));
+    const loc = convertElementType(at, ans.dtype);
+    const counts = reduceSum(loc, axes);
+    return [[ans], [fitTangent(div(reduceSum(mul(t!, loc), axes), counts), ans.aval)]];
+  };
+}
+
+/**
+ * The product as a tree of pairwise products (JAX's _reduce_prod_tree), whose
+ * jvp is exact where operands are zero (no division by the product).
+ */
+function prodTree(x: Array, { axes }: ReduceParams): Array {
+  const kept = keptDims(x.ndim, axes);
+  const rest = kept.map((i) => x.shape[i]!);
+  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  if (n === 0) return broadcastInDim(convertElementType(1, x.dtype, x.weakType), rest, []);
+  let y = reshape(transpose(x, [...axes, ...kept]), [n, ...rest]);
+  const one = convertElementType(1, x.dtype, x.weakType);
+  while (y.shape[0]! > 1) {
+    const m = y.shape[0]!;
+    const half = Math.ceil(m / 2);
+    let second = sliceInDim(y, half, m, 1, 0);
+    if (m - half !== half)
+      second = pad(
+        second,
+        one,
+        y.shape.map((_, i) => [0, i === 0 ? 1 : 0, 0]),
+      );
+    y = mul(sliceInDim(y, 0, half, 1, 0), second);
+  }
+  return reshape(y, rest);
+}
+
+const reduceJvps: Record<string, (prim: () => Primitive<ReduceParams>) => JvpRule<ReduceParams>> = {
+  reduce_sum: linearJvp,
+  reduce_prod: (prim) => jvpVia(prim, prodTree),
+  reduce_max: chooserJvp,
+  reduce_min: chooserJvp,
+  reduce_and: zeroJvp,
+  reduce_or: zeroJvp,
+  reduce_xor: zeroJvp,
+};
+
+/** reduce_sum is linear: the cotangent is broadcast back along the reduced axes. */
+function reduceSumTranspose(
+  [ct]: Tangent[],
+  [x]: (Array | UndefinedPrimal)[],
+  { axes }: ReduceParams,
+): (Tangent | null)[] {
+  const aval = x!.aval;
+  if (!(x instanceof UndefinedPrimal)) return [null];
+  if (ct instanceof Zero) return [new Zero(aval)];
+  return [fitTangent(broadcastInDim(ct!, aval.shape, keptDims(aval.ndim, axes)), aval)];
 }
 
 export const reduceSumP: Primitive<ReduceParams> = reductionPrimitive("reduce_sum");
@@ -324,7 +478,7 @@ function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParam
     }
     return new ShapedArray(shape, index_dtype, false);
   };
-  return new Primitive<ArgMinMaxParams>(name, {
+  const prim: Primitive<ArgMinMaxParams> = new Primitive<ArgMinMaxParams>(name, {
     abstractEval: ([x], params) => [abstractEval(x!, params)],
     impl: ([x], params) => {
       const aval = abstractEval(x!.aval, params);
@@ -350,7 +504,10 @@ function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParam
       }
       return [new ArrayImpl(aval, idx)];
     },
+    jvp: zeroJvp(() => prim),
+    batch: reducerBatch(() => prim),
   });
+  return prim;
 }
 
 export const argmaxP: Primitive<ArgMinMaxParams> = argMinMaxPrimitive("argmax");
@@ -418,7 +575,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
     if (typeof reverse !== "boolean") throw new TypeError(`${op}: reverse must be a boolean`);
     return x;
   };
-  return new Primitive<CumulativeParams>(name, {
+  const prim: Primitive<CumulativeParams> = new Primitive<CumulativeParams>(name, {
     abstractEval: ([x], params) => [abstractEval(x!, params)],
     impl: ([x], params) => {
       const aval = abstractEval(x!.aval, params);
@@ -441,7 +598,54 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
       }
       return [new ArrayImpl(aval, out)];
     },
+    jvp: name === "cumsum" ? linearJvp(() => prim) : jvpVia(() => prim, scanOf(name)),
+    transpose: name === "cumsum" ? cumsumTranspose : undefined,
+    batch: ([x], [bdim], params) => {
+      const b = bdim!;
+      const out = bind1(prim, [x!], { ...params, axis: params.axis + (params.axis >= b ? 1 : 0) });
+      return [[out], [b]];
+    },
   });
+  return prim;
+}
+
+/**
+ * log(exp(a) + exp(b)) in lax ops (so that it can be differentiated): where
+ * a - b is NaN (equal infinities) the correction term uses 0 instead, which
+ * keeps NaN out of the derivatives too.
+ */
+function logaddexpOps(a: Array, b: Array): Array {
+  const d = sub(a, b);
+  const safe = selectN(ne(d, d), d, convertElementType(0, d.dtype, d.weakType));
+  return add(max(a, b), log1p(exp(neg(abs(safe)))));
+}
+
+/**
+ * JAX differentiates the cumulative ops other than cumsum through an
+ * associative scan of their combining function (_cumulative_jvp_rule).
+ * (Looked up when called: the lax wrappers may still be loading when this module is.)
+ */
+function scanOf(name: string): (x: Array, params: CumulativeParams) => Array {
+  const combine = (a: Array, b: Array): Array => {
+    if (name === "cumprod") return mul(a, b);
+    if (name === "cummax") return max(a, b);
+    if (name === "cummin") return min(a, b);
+    return logaddexpOps(a, b);
+  };
+  return (x, { axis, reverse }) => associativeScan(combine, x, { axis, reverse });
+}
+
+/** cumsum is linear; its transpose accumulates in the other direction. */
+function cumsumTranspose(
+  [ct]: Tangent[],
+  [x]: (Array | UndefinedPrimal)[],
+  params: CumulativeParams,
+): (Tangent | null)[] {
+  const aval = x!.aval;
+  if (!(x instanceof UndefinedPrimal)) return [null];
+  if (ct instanceof Zero) return [new Zero(aval)];
+  const out = bind1(cumsumP, [ct!], { axis: params.axis, reverse: !params.reverse });
+  return [fitTangent(out, aval)];
 }
 
 export const cumsumP: Primitive<CumulativeParams> = cumulativePrimitive("cumsum");

@@ -6,14 +6,17 @@
  * compare equal (so a stable sort keeps their relative order). Both kernels
  * are stable.
  */
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
-import { allocate } from "../dtype.js";
+import { allocate, isFloating } from "../dtype.js";
 import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
+import { moveaxis, moveBatchAxis } from "./batch_util.js";
+import { convertElementType } from "./elementwise.js";
+import { gather } from "./gather_scatter.js";
+import { broadcastedIota, reshape } from "./shape_ops.js";
 
 export interface SortParams {
   dimension: number;
@@ -61,6 +64,32 @@ function forEachLanePerm(
       emit(base, inner, perm);
     }
   }
+}
+
+/**
+ * The tangent of a permuted output: `t` taken along `axis` at the positions
+ * `idx` (an index array of t's shape except along `axis`). A gather whose other
+ * dims are batching dims, so it transposes to a scatter-add and vmaps as one.
+ */
+function permuteTangent(t: Tangent, idx: Array, axis: number, out: ShapedArray): Tangent {
+  if (t instanceof Zero || !isFloating(out.dtype)) return new Zero(out);
+  const others = t.shape.map((_, d) => d).filter((d) => d !== axis);
+  const taken = gather(
+    t,
+    reshape(idx, [...idx.shape, 1]),
+    {
+      offsetDims: [],
+      collapsedSliceDims: [axis],
+      startIndexMap: [axis],
+      operandBatchingDims: others,
+      startIndicesBatchingDims: others,
+    },
+    t.shape.map(() => 1),
+    { mode: "promise_in_bounds", uniqueIndices: true },
+  );
+  return taken.dtype === out.dtype && taken.weakType === out.weakType
+    ? taken
+    : convertElementType(taken, out.dtype, out.weakType);
 }
 
 function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray[] {
@@ -129,6 +158,24 @@ export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
         },
       );
       return avals.map((aval, k) => new ArrayImpl(aval, outs[k]!));
+    },
+    // JAX's _sort_jvp: sort an iota along with the operands to learn the
+    // permutation, and permute the tangents by it.
+    jvp: (primals, tangents, params) => {
+      const iota = broadcastedIota("int32", primals[0]!.shape, params.dimension);
+      const outs = bind(sortP, [...primals, iota], params);
+      const perm = outs.pop()!;
+      return [
+        outs,
+        tangents.map((t, i) => permuteTangent(t, perm, params.dimension, outs[i]!.aval)),
+      ];
+    },
+    // Every operand gets the batch dim of the first batched one; the sorted dim shifts past it.
+    batch: (args, dims, params, axis) => {
+      const bdim = dims.find((d) => d !== null)!;
+      const ins = args.map((a, i) => moveBatchAxis(a, dims[i] ?? null, bdim, axis.size));
+      const dimension = params.dimension + (bdim <= params.dimension ? 1 : 0);
+      return [bind(sortP, ins, { ...params, dimension }), ins.map(() => bdim)];
     },
   },
   true,
@@ -219,6 +266,22 @@ export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
         },
       );
       return [new ArrayImpl(valAval!, values), new ArrayImpl(idxAval!, indices)];
+    },
+    // The values' tangent is the operand's tangent at the chosen indices (JAX's _top_k_jvp).
+    jvp: ([x], [t], params) => {
+      const [values, indices] = bind(topKP, [x!], params);
+      const tv = permuteTangent(t!, indices!, x!.ndim - 1, values!.aval);
+      return [
+        [values!, indices!],
+        [tv, new Zero(indices!.aval)],
+      ];
+    },
+    // top_k works on the last axis: a batch dim there moves to the front.
+    batch: ([x], [bdim], params) => {
+      const last = bdim === x!.ndim - 1;
+      const outs = bind(topKP, [last ? moveaxis(x!, bdim!, 0) : x!], params);
+      const b = last ? 0 : bdim!;
+      return [outs, [b, b]];
     },
   },
   true,
