@@ -4,9 +4,11 @@
  */
 export interface ConfigFlags {
   jax_enable_x64: boolean;
+  /** JAX's default random-bits scheme since 0.5 (see random/keys.ts). */
+  jax_threefry_partitionable: boolean;
 }
 
-const flags: ConfigFlags = { jax_enable_x64: false };
+const flags: ConfigFlags = { jax_enable_x64: false, jax_threefry_partitionable: true };
 
 export const config = {
   get x64(): boolean {
@@ -24,15 +26,28 @@ export const config = {
   read<K extends keyof ConfigFlags>(name: K): ConfigFlags[K] {
     return flags[name];
   },
+  /** The flags that change what tracing produces: part of jit's cache key. */
+  traceKey(): string {
+    return `${flags.jax_enable_x64 ? 1 : 0}${flags.jax_threefry_partitionable ? 1 : 0}`;
+  },
 };
 
-/** Runs `fn` with x64 enabled, restoring the previous setting afterwards (for tests). */
-export function withX64<T>(fn: () => T): T {
-  const prev = flags.jax_enable_x64;
-  flags.jax_enable_x64 = true;
+/** Runs `fn` with a flag set, restoring the previous value afterwards. */
+export function withFlag<K extends keyof ConfigFlags, T>(
+  name: K,
+  value: ConfigFlags[K],
+  fn: () => T,
+): T {
+  const prev = flags[name];
+  flags[name] = value;
   try {
     return fn();
   } finally {
-    flags.jax_enable_x64 = prev;
+    flags[name] = prev;
   }
+}
+
+/** Runs `fn` with x64 enabled, restoring the previous setting afterwards (for tests). */
+export function withX64<T>(fn: () => T): T {
+  return withFlag("jax_enable_x64", true, fn);
 }

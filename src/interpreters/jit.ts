@@ -4,6 +4,7 @@
  * jitted call is itself a primitive (`pjit`) holding its jaxpr, so outer
  * transformations see one equation and transform the jaxpr, not the JS code.
  */
+import { config } from "../config.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { compileJaxpr } from "../core/dispatch.js";
@@ -264,7 +265,9 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flatten(dynamic);
     const avals = leaves.map((l) => leafAval(l, `jit(${name})`, 0));
-    const key = `${inTree}|${avals.map((a) => a.key()).join(";")}|${[...statics]
+    const key = `${config.traceKey()}|${inTree}|${avals.map((a) => a.key()).join(";")}|${[
+      ...statics,
+    ]
       .map((i) => staticKey(args[i]))
       .join(";")}`;
 

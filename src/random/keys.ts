@@ -16,7 +16,7 @@
  * `withThreefryPartitionable(false, fn)`, for values recorded with it.
  */
 
-import { config } from "../config.js";
+import { config, withFlag } from "../config.js";
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { describe } from "../core/convert.js";
 import { isInteger } from "../dtype.js";
@@ -28,26 +28,17 @@ import { iota2x32Shape, keyWords, threefry2x32, threefry2x32Raw } from "./threef
 
 // --- the bit-generation scheme ------------------------------------------------
 
-let partitionable = true;
-
 /** Whether the partitionable threefry scheme (JAX's default) is in use. */
 export function threefryPartitionable(): boolean {
-  return partitionable;
+  return config.read("jax_threefry_partitionable");
 }
 
 /**
  * Runs `fn` with `jax_threefry_partitionable` set to `value`, restoring it
- * afterwards. Functions already traced by `jit` keep the scheme they were
- * traced with.
+ * afterwards (the same as `config.update("jax_threefry_partitionable", value)` for a scope).
  */
 export function withThreefryPartitionable<T>(value: boolean, fn: () => T): T {
-  const prev = partitionable;
-  partitionable = value;
-  try {
-    return fn();
-  } finally {
-    partitionable = prev;
-  }
+  return withFlag("jax_threefry_partitionable", value, fn);
 }
 
 // --- keys -----------------------------------------------------------------------
@@ -175,7 +166,7 @@ export function split(key: Array, num: number | Shape = 2): Array {
   const op = "random.split";
   const k = checkKey(op, key);
   const shape = shapeOfNum(op, num);
-  if (partitionable) {
+  if (threefryPartitionable()) {
     // JAX's _threefry_split_foldlike: key i is the hash of the count pair (0, i).
     const [w1, w2] = keyWords(k);
     const [c1, c2] = iota2x32Shape(shape);
@@ -224,7 +215,7 @@ export function foldIn(key: Array, data: number | Array): Array {
 
 /** 32 random bits per element of `shape` (uint32), as JAX's threefry_random_bits. */
 export function randomBits(key: Array, shape: Shape): Array {
-  if (partitionable) {
+  if (threefryPartitionable()) {
     const [w1, w2] = keyWords(key);
     const [c1, c2] = iota2x32Shape(shape);
     const [b1, b2] = threefry2x32Raw(w1, w2, c1, c2);
@@ -238,7 +229,7 @@ export function randomBits(key: Array, shape: Shape): Array {
  * has no uint64): JAX's 64-bit threefry_random_bits, word for word.
  */
 export function randomBits64(key: Array, shape: Shape): [Array, Array] {
-  if (partitionable) {
+  if (threefryPartitionable()) {
     const [w1, w2] = keyWords(key);
     const [c1, c2] = iota2x32Shape(shape);
     return threefry2x32Raw(w1, w2, c1, c2);

@@ -6,6 +6,7 @@ import {
   numpy as jnp,
   makeJaxpr,
   UnexpectedTracerError,
+  withX64,
 } from "../../src/index.js";
 
 const close = (a: Array, b: Array) => expect(a.toArray()).toEqual(b.toArray());
@@ -119,5 +120,17 @@ describe("makeJaxpr", () => {
     expect(text).toContain("pjit[");
     expect(text).toContain("reduce_sum");
     expect(text).toMatch(/\{ lambda a:f32\[3\] ; b:f32\[3\]\. let/);
+  });
+});
+
+describe("jit and config", () => {
+  it("retraces when x64 changes", () => {
+    const f = jit((x: Array) => x.mul(0.1));
+    expect(f(jnp.array(1)).dtype).toBe("float32");
+    withX64(() => {
+      expect(f(jnp.array(1, "float64")).dtype).toBe("float64");
+      expect(jnp.array(1.5).dtype).toBe("float64");
+    });
+    expect(f(jnp.array(1)).dtype).toBe("float32");
   });
 });
