@@ -21,6 +21,23 @@ export function scalarToArray(x: Scalar): ArrayImpl {
   return ArrayImpl.scalar(x, aval.dtype, aval.weakType);
 }
 
+/**
+ * A JS number passed as an argument to a transformed function (jit, vmap,
+ * grad, scan's init...) is data: a weak float, since JS cannot tell `0` from
+ * `0.0` (and only floats can be differentiated). Inside operations, integral
+ * numbers stay weak ints (`int32Array.add(1)` is int32), see `scalarAval`.
+ */
+export function argAval(x: Scalar): ShapedArray {
+  if (typeof x === "boolean") return new ShapedArray([], "bool", false);
+  return new ShapedArray([], defaultFloat(), true);
+}
+
+/** `asArray` for arguments of transformed functions (see `argAval`). */
+export function argToArray(x: ArrayLike, op: string, arg = "argument"): Array {
+  if (typeof x === "number") return ArrayImpl.scalar(x, defaultFloat(), true);
+  return asArray(x, op, arg);
+}
+
 export function asArray(x: ArrayLike, op: string, arg = "argument"): Array {
   if (isArray(x)) return x;
   if (typeof x === "number" || typeof x === "boolean") return scalarToArray(x);

@@ -10,7 +10,7 @@ import { type ArrayLike, asArray, describe } from "../core/convert.js";
 import { evalJaxpr, type Jaxpr, Literal, type Var } from "../core/jaxpr.js";
 import { type AnyPrimitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
-import { isFloating } from "../dtype.js";
+import { defaultFloat, isFloating } from "../dtype.js";
 import { addTangents, instantiate, onesLike } from "../lax/ad_util.js";
 import { convertElementType, eq } from "../lax/elementwise.js";
 import { broadcastedIota, reshape } from "../lax/shape_ops.js";
@@ -108,14 +108,28 @@ function toArrayLeaves(tree: unknown, op: string, what: string): [Array[], TreeD
   return [leaves.map((l, i) => asArray(l as ArrayLike, op, `${what} leaf ${i}`)), def];
 }
 
+/**
+ * Leaves of values to differentiate at: a JS number is a weak float here,
+ * since JS cannot tell `0` from `0.0` and only floats have derivatives.
+ */
+function diffLeaves(tree: unknown, op: string, what: string): [Array[], TreeDef] {
+  const [leaves, def] = flatten(tree);
+  return [
+    leaves.map((l, i) =>
+      typeof l === "number" ? ArrayImpl.scalar(l, defaultFloat(), true) : asArray(l as ArrayLike, op, `${what} leaf ${i}`),
+    ),
+    def,
+  ];
+}
+
 /** `jax.jvp(f, primals, tangents)` → `[primalsOut, tangentsOut]`. */
 export function jvp(
   f: AnyFn,
   primals: readonly unknown[],
   tangents: readonly unknown[],
 ): [unknown, unknown] {
-  const [ps, pTree] = toArrayLeaves([...primals], "jvp", "primal");
-  const [ts, tTree] = toArrayLeaves([...tangents], "jvp", "tangent");
+  const [ps, pTree] = diffLeaves([...primals], "jvp", "primal");
+  const [ts, tTree] = diffLeaves([...tangents], "jvp", "tangent");
   if (!pTree.equals(tTree)) {
     throw new Error(
       `jvp: primal and tangent arguments must have the same tree structure; got ${pTree} and ${tTree}`,
@@ -251,7 +265,7 @@ function vjpImpl(
   hasAux: boolean,
   op: string,
 ): { out: unknown; fVjp: (ct: unknown) => unknown[]; aux: unknown } {
-  const [ps, inTree] = toArrayLeaves(primals, op, "primal");
+  const [ps, inTree] = diffLeaves(primals, op, "primal");
   // With hasAux the function returns [output, aux]; aux leaves become extra
   // (never differentiated) outputs so they leave the transformation as values.
   const g: AnyFn = hasAux
@@ -275,7 +289,7 @@ function vjpImpl(
   const out = outTree.unflatten(outLeaves);
   const aux = hasAux ? fullTree.children[1]!.unflatten(auxLeaves) : null;
   const fVjp = (ct: unknown): unknown[] => {
-    const [cts, ctTree] = toArrayLeaves(ct, op, "cotangent");
+    const [cts, ctTree] = diffLeaves(ct, op, "cotangent");
     if (!ctTree.equals(outTree)) {
       throw new Error(
         `${op}: the cotangent has structure ${ctTree}, but the function's output has ${outTree}`,
@@ -304,12 +318,12 @@ export function linearize(
   f: AnyFn,
   ...primals: unknown[]
 ): [unknown, (...tangents: unknown[]) => unknown] {
-  const [ps, inTree] = toArrayLeaves(primals, "linearize", "primal");
+  const [ps, inTree] = diffLeaves(primals, "linearize", "primal");
   const ff = flatFn(f, inTree, "linearize");
   const lin = linearizeFlat(ff.call, ps);
   const outTree = ff.outTree();
   const fJvp = (...tangents: unknown[]): unknown => {
-    const [ts] = toArrayLeaves(tangents, "linearize", "tangent");
+    const [ts] = diffLeaves(tangents, "linearize", "tangent");
     const outs = evalJaxpr(lin.jaxpr, [], [...lin.consts, ...ts]);
     return outTree.unflatten(outs);
   };
@@ -360,7 +374,7 @@ export function valueAndGrad(f: AnyFn, options: GradOptions = {}): (...args: unk
     const argnums = normalizeArgnums(options.argnums, args.length, op);
     const diffArgs = argnums.map((i) => args[i]);
     diffArgs.forEach((a, k) => {
-      checkInexactInputs(op, toArrayLeaves(a, op, "argument")[0], argnums[k]!);
+      checkInexactInputs(op, diffLeaves(a, op, "argument")[0], argnums[k]!);
     });
     const g = (...dargs: unknown[]) => {
       const full = [...args];
@@ -447,7 +461,7 @@ export function jacfwd(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
   const op = `jacfwd(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
-    const [inLeaves, inTree] = toArrayLeaves(dyn, op, "argument");
+    const [inLeaves, inTree] = diffLeaves(dyn, op, "argument");
     inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
     let aux: unknown = null;
     const fFlat = (...xs: Array[]): Array[] => {
@@ -483,7 +497,7 @@ export function jacrev(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
   const op = `jacrev(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
-    const [inLeaves, inTree] = toArrayLeaves(dyn, op, "argument");
+    const [inLeaves, inTree] = diffLeaves(dyn, op, "argument");
     inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
     const g: AnyFn = (dynVal: unknown) => call(f, dynVal);
     const { out, fVjp, aux } = vjpImpl(

@@ -6,7 +6,7 @@
 
 import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, describe } from "../core/convert.js";
+import { type ArrayLike, argToArray, asArray, describe } from "../core/convert.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../core/jaxpr.js";
 import type { AnyPrimitive, AxisData, BatchDim } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
@@ -86,7 +86,7 @@ export function vmap<F extends AnyFn>(fn: F, options: VmapOptions = {}): F {
     const paths = args.flatMap((a, i) => leafPaths(a, `argument ${i}`));
     const arrays = leaves.map((l, i) => {
       if (axes[i] === null && !(typeof l === "number" || typeof l === "boolean")) return l;
-      return asArray(l as ArrayLike, `vmap(${name})`, paths[i]);
+      return argToArray(l as ArrayLike, `vmap(${name})`, paths[i]);
     });
     const inDims = arrays.map((x, i) => {
       const ax = axes[i];

@@ -8,7 +8,7 @@
 
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, argToArray, asArray } from "../core/convert.js";
 import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
@@ -113,7 +113,7 @@ export interface CustomJvpFunction<F extends AnyFn> {
 
 function flatArgs(op: string, args: unknown[]): [Array[], TreeDef] {
   const [leaves, tree] = flatten(args);
-  return [leaves.map((l, i) => asArray(l as ArrayLike, op, `argument leaf ${i}`)), tree];
+  return [leaves.map((l, i) => argToArray(l as ArrayLike, op, `argument leaf ${i}`)), tree];
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { config } from "../config.js";
 import type { Array } from "../core/array.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, argToArray } from "../core/convert.js";
 import { compileJaxpr } from "../core/dispatch.js";
 import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
 import {
@@ -285,7 +285,7 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
       entry = { jaxpr: constsAsInputs(traced.closed), outTree: traced.outTree, consts };
       if (!consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
     }
-    const inputs = [...entry.consts, ...leaves.map((l) => asArray(l as ArrayLike, `jit(${name})`))];
+    const inputs = [...entry.consts, ...leaves.map((l) => argToArray(l as ArrayLike, `jit(${name})`))];
     const outs = bind(pjitP, inputs, { name, jaxpr: entry.jaxpr });
     return entry.outTree.unflatten(outs);
   };

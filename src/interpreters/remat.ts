@@ -6,7 +6,7 @@
  * non-linear equations the backward pass re-evaluates (see ad.backwardPass).
  */
 import type { Array } from "../core/array.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, argToArray } from "../core/convert.js";
 import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
 import { Primitive } from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
@@ -89,7 +89,7 @@ export function checkpoint<F extends AnyFn>(fn: F): F {
     }
     const inputs: Array[] = [
       ...entry.consts,
-      ...leaves.map((l) => asArray(l as ArrayLike, `checkpoint(${name})`)),
+      ...leaves.map((l) => argToArray(l as ArrayLike, `checkpoint(${name})`)),
     ];
     const outs = bind(checkpointP, inputs, { name, jaxpr: entry.jaxpr });
     return entry.outTree.unflatten(outs);

@@ -7,7 +7,7 @@
 
 import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, describe, scalarAval } from "../core/convert.js";
+import { type ArrayLike, argAval, asArray, describe } from "../core/convert.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
 import { type MainTrace, newDynamic, Trace, Tracer } from "../core/trace.js";
@@ -108,7 +108,7 @@ export interface TracedJaxpr {
 /** The abstract value of a pytree leaf passed to a traced function. */
 export function leafAval(leaf: unknown, fnName: string, argIndex: number): ShapedArray {
   if (leaf instanceof ArrayImpl || leaf instanceof Tracer) return leaf.aval;
-  if (typeof leaf === "number" || typeof leaf === "boolean") return scalarAval(leaf);
+  if (typeof leaf === "number" || typeof leaf === "boolean") return argAval(leaf);
   throw new TypeError(
     `${fnName}: argument ${argIndex} contains ${describe(leaf)}, which is not a valid JAX type ` +
       "(an Array, a number or a boolean); mark the argument static if it is configuration",

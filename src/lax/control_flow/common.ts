@@ -9,7 +9,7 @@
 
 import type { Array } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
-import { type ArrayLike, asArray } from "../../core/convert.js";
+import { type ArrayLike, argToArray } from "../../core/convert.js";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
 import { type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { constsAsInputs } from "../../interpreters/jit.js";
@@ -51,7 +51,7 @@ export function traceUser(
 /** Flattens a pytree of arrays/numbers to arrays. */
 export function flatArrays(tree: unknown, op: string, what: string): [Array[], TreeDef] {
   const [leaves, def] = flatten(tree);
-  return [leaves.map((l, i) => asArray(l as ArrayLike, op, `${what} leaf ${i}`)), def];
+  return [leaves.map((l, i) => argToArray(l as ArrayLike, op, `${what} leaf ${i}`)), def];
 }
 
 /** Splits a list into consecutive groups of the given sizes. */
