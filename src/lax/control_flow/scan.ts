@@ -15,8 +15,8 @@ import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primi
 import { bind } from "../../core/trace.js";
 import { allocate } from "../../dtype.js";
 import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
-import { batchJaxpr } from "../../interpreters/batching.js";
-import { cachedSplit } from "../../interpreters/jit.js";
+import { type BatchedJaxpr, batchJaxpr } from "../../interpreters/batching.js";
+import { cachedSplit, derivedJaxprCache } from "../../interpreters/jit.js";
 import {
   type PartialEvalTrace,
   type PETracer,
@@ -113,7 +113,25 @@ function scanAbstractEval(avals: ShapedArray[], p: ScanParams): ShapedArray[] {
 // --- jvp -------------------------------------------------------------------------
 
 /** The JVP body in scan order: [consts, const tangents, carry, carry tangents, xs, x tangents]. */
+const jvpBodies = derivedJaxprCache<{ jaxpr: ClosedJaxpr; carryOutNz: boolean[] }>();
+const batchedBodies = derivedJaxprCache<BatchedJaxpr>();
+const transposedBodies = derivedJaxprCache<ClosedJaxpr>();
+const flags = (...fs: boolean[][]) =>
+  fs.map((f) => f.map((b) => (b ? "1" : "0")).join("")).join("|");
+
+/** The JVP body for a pattern of nonzero tangents (cached: eager grad loops reuse it). */
 function jvpBody(
+  p: ScanParams,
+  constNz: boolean[],
+  carryNz: boolean[],
+  xsNz: boolean[],
+): { jaxpr: ClosedJaxpr; carryOutNz: boolean[] } {
+  return jvpBodies(p.jaxpr, flags(constNz, carryNz, xsNz), () =>
+    traceJvpBody(p, constNz, carryNz, xsNz),
+  );
+}
+
+function traceJvpBody(
   p: ScanParams,
   constNz: boolean[],
   carryNz: boolean[],
@@ -218,10 +236,14 @@ function scanBatch(
   const numYs = numYsOf(p);
   const force = (carryB: boolean[]) => [...carryB, ...falses(numYs)];
   let carryB = initB;
-  let batched = batchJaxpr(p.jaxpr, [...constB, ...carryB, ...xsB], axis, force(carryB));
+  const batchBody = (cb: boolean[]) =>
+    batchedBodies(p.jaxpr, `${flags(constB, cb, xsB)}|${axis.size}|${String(axis.name)}`, () =>
+      batchJaxpr(p.jaxpr, [...constB, ...cb, ...xsB], axis, force(cb)),
+    );
+  let batched = batchBody(carryB);
   while (!sameFlags(orFlags(carryB, batched.outBatched.slice(0, p.numCarry)), carryB)) {
     carryB = orFlags(carryB, batched.outBatched.slice(0, p.numCarry));
-    batched = batchJaxpr(p.jaxpr, [...constB, ...carryB, ...xsB], axis, force(carryB));
+    batched = batchBody(carryB);
   }
   const [c, k, x] = groups(args, p);
   const [cd, kd, xd] = groups(dims, p);
@@ -238,38 +260,113 @@ function scanBatch(
 
 // --- partial evaluation (for reverse mode) ----------------------------------------
 
+interface ScanSplitPlan {
+  carryUk: boolean[];
+  ysUk: boolean[];
+  isConstRes: boolean[];
+  resInputIndex: number[];
+  knownBody: ClosedJaxpr;
+  unknownBody: ClosedJaxpr;
+  numKnownConsts: number;
+  numKnownCarry: number;
+  numKnownYs: number;
+}
+const splitPlans = derivedJaxprCache<ScanSplitPlan>();
+
+/** How a scan splits for a pattern of unknown inputs (cached: eager grad loops reuse the bodies). */
+function planSplit(
+  p: ScanParams,
+  constUk: boolean[],
+  initUk: boolean[],
+  xsUk: boolean[],
+): ScanSplitPlan {
+  return splitPlans(p.jaxpr, `${flags(constUk, initUk, xsUk)}|${p.numConsts}|${p.numCarry}`, () => {
+    const numYs = numYsOf(p);
+    // Fixpoint: a carry is unknown if its initial value or its update is.
+    let carryUk = initUk;
+    for (;;) {
+      const { outUnknowns } = cachedSplit(p.jaxpr, [...constUk, ...carryUk, ...xsUk]);
+      const next = orFlags(carryUk, outUnknowns.slice(0, p.numCarry));
+      if (sameFlags(next, carryUk)) break;
+      carryUk = next;
+    }
+    const split = cachedSplit(
+      p.jaxpr,
+      [...constUk, ...carryUk, ...xsUk],
+      [...carryUk, ...falses(numYs)],
+    );
+    const ysUk = split.outUnknowns.slice(p.numCarry);
+    const numKnownConsts = count(constUk.map((u) => !u));
+    const numKnownCarry = count(carryUk.map((u) => !u));
+    const numKnownYs = count(ysUk.map((u) => !u));
+    const numKnownOuts = numKnownCarry + numKnownYs;
+    // Residuals that are known constants are loop-invariant: passed directly, not stacked.
+    const isConstRes = split.resInputIndex.map((i) => i >= 0 && i < numKnownConsts);
+    // The known scan also returns the per-step residuals, stacked like ys.
+    const knownBody = traceFlat(
+      (...ins) => {
+        const outs = evalClosedJaxpr(split.known, ins);
+        const res = outs.slice(numKnownOuts);
+        return [...outs.slice(0, numKnownOuts), ...res.filter((_, i) => !isConstRes[i])];
+      },
+      split.known.inAvals,
+      "scan(known)",
+    );
+    // The unknown scan: [const residuals, unknown consts] [unknown carry] [stacked residuals, unknown xs].
+    const resAvals = split.unknown.inAvals.slice(0, split.numRes);
+    const [ukCA, ukKA, ukXA] = splitList(split.unknown.inAvals.slice(split.numRes), [
+      count(constUk),
+      count(carryUk),
+      count(xsUk),
+    ]);
+    const constResA = resAvals.filter((_, i) => isConstRes[i]);
+    const stackedResA = resAvals.filter((_, i) => !isConstRes[i]);
+    const unknownBody = traceFlat(
+      (...ins) => {
+        const [cr, uc, uk2, sr, ux] = splitList(ins, [
+          constResA.length,
+          ukCA!.length,
+          ukKA!.length,
+          stackedResA.length,
+          ukXA!.length,
+        ]);
+        let a = 0;
+        let b = 0;
+        const res = isConstRes.map((c) => (c ? cr![a++]! : sr![b++]!));
+        return evalClosedJaxpr(split.unknown, [...res, ...uc!, ...uk2!, ...ux!]);
+      },
+      [...constResA, ...ukCA!, ...ukKA!, ...stackedResA, ...ukXA!],
+      "scan(linear)",
+    );
+    return {
+      carryUk,
+      ysUk,
+      isConstRes,
+      resInputIndex: split.resInputIndex,
+      knownBody,
+      unknownBody,
+      numKnownConsts,
+      numKnownCarry,
+      numKnownYs,
+    };
+  });
+}
+
 function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanParams): PETracer[] {
   const uk = tracers.map((t) => !t.pval.isKnown);
   const [constUk, initUk, xsUk] = groups(uk, p);
-  const numYs = numYsOf(p);
-  // Fixpoint: a carry is unknown if its initial value or its update is.
-  let carryUk = initUk;
-  for (;;) {
-    const { outUnknowns } = cachedSplit(p.jaxpr, [...constUk, ...carryUk, ...xsUk]);
-    const next = orFlags(carryUk, outUnknowns.slice(0, p.numCarry));
-    if (sameFlags(next, carryUk)) break;
-    carryUk = next;
-  }
+  const plan = planSplit(p, constUk, initUk, xsUk);
+  const {
+    carryUk,
+    ysUk,
+    isConstRes,
+    knownBody,
+    unknownBody,
+    numKnownConsts,
+    numKnownCarry,
+    numKnownYs,
+  } = plan;
   const inUk = [...constUk, ...carryUk, ...xsUk];
-  const split = cachedSplit(p.jaxpr, inUk, [...carryUk, ...falses(numYs)]);
-  const ysUk = split.outUnknowns.slice(p.numCarry);
-  const numKnownConsts = count(constUk.map((u) => !u));
-  const numKnownCarry = count(carryUk.map((u) => !u));
-  const numKnownYs = count(ysUk.map((u) => !u));
-  const numKnownOuts = numKnownCarry + numKnownYs;
-  // Residuals that are known constants are loop-invariant: passed directly, not stacked.
-  const isConstRes = split.resInputIndex.map((i) => i >= 0 && i < numKnownConsts);
-
-  // The known scan also returns the per-step residuals, stacked like ys.
-  const knownBody = traceFlat(
-    (...ins) => {
-      const outs = evalClosedJaxpr(split.known, ins);
-      const res = outs.slice(numKnownOuts);
-      return [...outs.slice(0, numKnownOuts), ...res.filter((_, i) => !isConstRes[i])];
-    },
-    split.known.inAvals,
-    "scan(known)",
-  );
   const knownTracers = tracers.filter((_, i) => !inUk[i]);
   const knownResult = bind(
     scanP,
@@ -279,33 +376,7 @@ function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanPa
   const numStacked = isConstRes.filter((c) => !c).length;
   const [kCarry, kYs, kRes] = splitList(knownResult, [numKnownCarry, numKnownYs, numStacked]);
 
-  // The unknown scan: [const residuals, unknown consts] [unknown carry] [stacked residuals, unknown xs].
-  const resAvals = split.unknown.inAvals.slice(0, split.numRes);
-  const [ukCA, ukKA, ukXA] = splitList(split.unknown.inAvals.slice(split.numRes), [
-    count(constUk),
-    count(carryUk),
-    count(xsUk),
-  ]);
-  const constResA = resAvals.filter((_, i) => isConstRes[i]);
-  const stackedResA = resAvals.filter((_, i) => !isConstRes[i]);
-  const unknownBody = traceFlat(
-    (...ins) => {
-      const [cr, uc, uk2, sr, ux] = splitList(ins, [
-        constResA.length,
-        ukCA!.length,
-        ukKA!.length,
-        stackedResA.length,
-        ukXA!.length,
-      ]);
-      let a = 0;
-      let b = 0;
-      const res = isConstRes.map((c) => (c ? cr![a++]! : sr![b++]!));
-      return evalClosedJaxpr(split.unknown, [...res, ...uc!, ...uk2!, ...ux!]);
-    },
-    [...constResA, ...ukCA!, ...ukKA!, ...stackedResA, ...ukXA!],
-    "scan(linear)",
-  );
-  const constResTracers = split.resInputIndex
+  const constResTracers = plan.resInputIndex
     .filter((_, i) => isConstRes[i])
     .map((idx) => trace.instantiateConst(knownTracers[idx]!));
   const [cT, kT, xT] = groups(tracers, p);
@@ -352,33 +423,35 @@ function scanTranspose(
   const resXA = xA.filter((_, i) => !linX[i]);
   // Transposed body: [res consts] [acc of linear-const cts, carry cts] [res xs, y cts]
   //               → [acc + const cts, carry-in cts] [linear-x cts].
-  const bodyT = traceFlat(
-    (...ins) => {
-      const [rc, acc, ctCarry, rx, ctY] = splitList(ins, [
-        resC.length,
-        linCA.length,
-        kA.length,
-        resXA.length,
-        yA.length,
-      ]);
-      let ri = 0;
-      let xi = 0;
-      const primalArgs: (Array | UndefinedPrimal)[] = [
-        ...cA.map((a, i) => (linC[i] ? new UndefinedPrimal(a) : rc![ri++]!)),
-        ...kA.map((a) => new UndefinedPrimal(a)),
-        ...xA.map((a, i) => (linX[i] ? new UndefinedPrimal(a) : rx![xi++]!)),
-      ];
-      const ctIn = backwardPass(
-        p.jaxpr.jaxpr,
-        primalArgs,
-        [...ctCarry!, ...ctY!],
-        p.jaxpr.consts,
-      ).map(instantiate);
-      const [ctLinC, ctK, ctLinX] = splitList(ctIn, [linCA.length, kA.length, linXA.length]);
-      return [...acc!.map((a, i) => add(a, ctLinC![i]!)), ...ctK!, ...ctLinX!];
-    },
-    [...resC.map((r) => r.aval), ...linCA, ...kA, ...resXA, ...yA],
-    "transpose(scan)",
+  const bodyT = transposedBodies(p.jaxpr, flags(linC, linX), () =>
+    traceFlat(
+      (...ins) => {
+        const [rc, acc, ctCarry, rx, ctY] = splitList(ins, [
+          resC.length,
+          linCA.length,
+          kA.length,
+          resXA.length,
+          yA.length,
+        ]);
+        let ri = 0;
+        let xi = 0;
+        const primalArgs: (Array | UndefinedPrimal)[] = [
+          ...cA.map((a, i) => (linC[i] ? new UndefinedPrimal(a) : rc![ri++]!)),
+          ...kA.map((a) => new UndefinedPrimal(a)),
+          ...xA.map((a, i) => (linX[i] ? new UndefinedPrimal(a) : rx![xi++]!)),
+        ];
+        const ctIn = backwardPass(
+          p.jaxpr.jaxpr,
+          primalArgs,
+          [...ctCarry!, ...ctY!],
+          p.jaxpr.consts,
+        ).map(instantiate);
+        const [ctLinC, ctK, ctLinX] = splitList(ctIn, [linCA.length, kA.length, linXA.length]);
+        return [...acc!.map((a, i) => add(a, ctLinC![i]!)), ...ctK!, ...ctLinX!];
+      },
+      [...resC.map((r) => r.aval), ...linCA, ...kA, ...resXA, ...yA],
+      "transpose(scan)",
+    ),
   );
   const [ctCarry, ctYs] = splitList(cts, [p.numCarry, cts.length - p.numCarry]);
   const outAvals = scanAbstractEval(
