@@ -161,7 +161,8 @@ function join(a: Node, b: Node): Node {
 export function promoteTypes(...types: TypeInfo[]): TypeInfo {
   if (types.length === 0) throw new Error("promoteTypes: needs at least one type");
   let lub = toNode(types[0]!.dtype, types[0]!.weakType);
-  for (let i = 1; i < types.length; i++) lub = join(lub, toNode(types[i]!.dtype, types[i]!.weakType));
+  for (let i = 1; i < types.length; i++)
+    lub = join(lub, toNode(types[i]!.dtype, types[i]!.weakType));
   switch (lub) {
     case "i*":
       return { dtype: "int32", weakType: true };

@@ -116,7 +116,9 @@ function diffLeaves(tree: unknown, op: string, what: string): [Array[], TreeDef]
   const [leaves, def] = flatten(tree);
   return [
     leaves.map((l, i) =>
-      typeof l === "number" ? ArrayImpl.scalar(l, defaultFloat(), true) : asArray(l as ArrayLike, op, `${what} leaf ${i}`),
+      typeof l === "number"
+        ? ArrayImpl.scalar(l, defaultFloat(), true)
+        : asArray(l as ArrayLike, op, `${what} leaf ${i}`),
     ),
     def,
   ];

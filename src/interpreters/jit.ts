@@ -285,7 +285,10 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
       entry = { jaxpr: constsAsInputs(traced.closed), outTree: traced.outTree, consts };
       if (!consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
     }
-    const inputs = [...entry.consts, ...leaves.map((l) => argToArray(l as ArrayLike, `jit(${name})`))];
+    const inputs = [
+      ...entry.consts,
+      ...leaves.map((l) => argToArray(l as ArrayLike, `jit(${name})`)),
+    ];
     const outs = bind(pjitP, inputs, { name, jaxpr: entry.jaxpr });
     return entry.outTree.unflatten(outs);
   };

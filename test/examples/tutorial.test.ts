@@ -76,7 +76,9 @@ describe("npm run demo: the tutorial's programs", () => {
     expect(lines.slice(0, 2)).toEqual(["dw shape: (3, 2)", "db shape: (3,)"]);
     // XLA's float32 exp differs from the correctly rounded one in the last
     // bit, so the 8th significant digit may differ: compare to 2 float32 ulps.
-    const rows = lines.slice(2).map((l) => l.replace(/[[\]]/g, " ").trim().split(/\s+/).map(Number));
+    const rows = lines
+      .slice(2)
+      .map((l) => l.replace(/[[\]]/g, " ").trim().split(/\s+/).map(Number));
     rows.forEach((row, i) =>
       row.forEach((v, j) => {
         expect(Math.abs(v - tutorialJacobian[i]![j]!)).toBeLessThanOrEqual(3e-8);

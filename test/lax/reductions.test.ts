@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { config, withX64 } from "../../src/config.js";
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate, type DType } from "../../src/dtype.js";

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { allocate, type DType, isFloating } from "../../src/dtype.js";
 

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// biome-ignore lint/suspicious/noShadowRestrictedNames: jaxts's Array is the public array type
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { sort, sortKeyVal, topK } from "../../src/lax/sort.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { grad, jit, nn, numpy as jnp, testUtil, vmap, withX64 } from "../../src/index.js";
 import type { Array } from "../../src/index.js";
+import { grad, jit, numpy as jnp, nn, testUtil, vmap, withX64 } from "../../src/index.js";
 
 const xs = [-30, -4.5, -1, -0.25, 0, 0.3, 1, 2.5, 30];
 
@@ -48,7 +48,9 @@ describe("nn activations against float64 references", () => {
     withX64(() => {
       const small = xs.filter((x) => Math.abs(x) < 5);
       const out = nn.gelu(jnp.array(small, "float64"), false).toArray() as number[];
-      out.forEach((v, i) => expect(v).toBeCloseTo((small[i]! * (1 + erf(small[i]! / Math.SQRT2))) / 2, 12));
+      out.forEach((v, i) =>
+        expect(v).toBeCloseTo((small[i]! * (1 + erf(small[i]! / Math.SQRT2))) / 2, 12),
+      );
     });
   });
 
@@ -63,7 +65,17 @@ describe("nn activations against float64 references", () => {
   it("gradients match finite differences (x64)", () => {
     withX64(() => {
       const x = jnp.array([-1.3, -0.2, 0.4, 2.1], "float64");
-      for (const f of [nn.sigmoid, nn.softplus, nn.silu, nn.logSigmoid, nn.elu, nn.celu, nn.selu, nn.gelu, nn.softsign]) {
+      for (const f of [
+        nn.sigmoid,
+        nn.softplus,
+        nn.silu,
+        nn.logSigmoid,
+        nn.elu,
+        nn.celu,
+        nn.selu,
+        nn.gelu,
+        nn.softsign,
+      ]) {
         testUtil.checkGrads((v: Array) => f(v), [x], 2);
       }
     });
@@ -86,20 +98,29 @@ describe("softmax family", () => {
   });
 
   it("logsumexp with axis, keepdims, b and -inf rows", () => {
-    const a = jnp.array([[0, Math.log(3)], [-Infinity, -Infinity]]);
+    const a = jnp.array([
+      [0, Math.log(3)],
+      [-Infinity, -Infinity],
+    ]);
     const r = nn.logsumexp(a, { axis: 1 }).toArray() as number[];
     expect(r[0]).toBeCloseTo(Math.log(4), 6);
     expect(r[1]).toBe(-Infinity);
     expect(nn.logsumexp(a, { axis: 1, keepdims: true }).shape).toEqual([2, 1]);
-    expect(nn.logsumexp(jnp.array([0, 0]), { b: jnp.array([1, 3]) }).item()).toBeCloseTo(Math.log(4), 6);
+    expect(nn.logsumexp(jnp.array([0, 0]), { b: jnp.array([1, 3]) }).item()).toBeCloseTo(
+      Math.log(4),
+      6,
+    );
   });
 
   it("softmax Jacobian rows sum to zero; vmap and jit agree", () => {
     const f = (v: Array) => nn.softmax(v);
     const theta = jnp.array([1.0, 0.0, -1.0]);
     const g = grad((v: Array) => jnp.sum(f(v).mul(jnp.array([1, 2, 3]))))(theta) as Array;
-    expect(Math.abs((jnp.sum(g).item() as number))).toBeLessThan(1e-6);
-    const batch = jnp.array([[1, 0, -1], [2, 2, 2]]);
+    expect(Math.abs(jnp.sum(g).item() as number)).toBeLessThan(1e-6);
+    const batch = jnp.array([
+      [1, 0, -1],
+      [2, 2, 2],
+    ]);
     expect(vmap(f)(batch).toArray()).toEqual(jit(vmap(f))(batch).toArray());
   });
 
