@@ -28,11 +28,14 @@ export abstract class Array {
   }
 }
 
-/** A concrete array: an abstract value plus its row-major data. Immutable. */
+/**
+ * A concrete array: an abstract value plus its row-major values. Immutable.
+ * (`values` is the storage; users read it with `await x.data()`, `toArray()`...)
+ */
 export class ArrayImpl extends Array {
   constructor(
     readonly aval: ShapedArray,
-    readonly data: TypedArray,
+    readonly values: TypedArray,
   ) {
     super();
   }

@@ -67,7 +67,7 @@ class JaxprBuilder {
     const consts: Array[] = [];
     for (const [v, val] of this.constVals) {
       if (val instanceof ArrayImpl && val.aval.ndim === 0) {
-        literals.set(v, new Literal(val.data[0]!, val.aval));
+        literals.set(v, new Literal(val.values[0]!, val.aval));
       } else {
         constvars.push(v);
         consts.push(val);

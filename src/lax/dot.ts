@@ -274,14 +274,14 @@ function dotGeneralImpl(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneralParams
   if (isInteger(lhs.dtype) && isInteger(L.outDtype)) {
     const a = new Int32Array(lhs.size);
     const b = new Int32Array(rhs.size);
-    permuteInto(lhs.data, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.data, rhs.shape, rhsPerm, b);
+    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
+    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
     matmulI32(a, b, nb, m, k, n, out);
   } else {
     const a = new Float64Array(lhs.size);
     const b = new Float64Array(rhs.size);
-    permuteInto(lhs.data, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.data, rhs.shape, rhsPerm, b);
+    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
+    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
     if (isBool(L.outDtype)) {
       // A bool result is "any product true": count in float64 (a Uint8Array would wrap counts).
       const counts = new Float64Array(out.length);

@@ -241,8 +241,8 @@ export const convertElementTypeP = elementwise<ConvertElementTypeParams>(
     const aval = convertAval([x.aval], params)[0]!;
     const out = allocate(aval.dtype, aval.size);
     const f = converter(x.dtype, aval.dtype);
-    if (f === null) out.set(x.data);
-    else map1(f, x.data, out);
+    if (f === null) out.set(x.values);
+    else map1(f, x.values, out);
     return result(aval, out);
   },
   [(g, y) => convertElementType(g, y.dtype, y.weakType)],
@@ -255,7 +255,7 @@ export const copyP = elementwise(
     checkArity("lax.copy", avals, 1);
     return [avals[0]!];
   },
-  ([x]) => result(x!.aval, x!.data.slice()),
+  ([x]) => result(x!.aval, x!.values.slice()),
   [(g) => copy(g)],
   [(ct) => copy(ct)],
 );
@@ -371,7 +371,7 @@ export const powP = elementwise(
   (args) => {
     const aval = powAval(avalsOf(args))[0]!;
     const out = allocate(aval.dtype, aval.size);
-    map2(sp.cpow, args[0]!.data, args[1]!.data, out);
+    map2(sp.cpow, args[0]!.values, args[1]!.values, out);
     return result(aval, out);
   },
   [
@@ -433,12 +433,12 @@ export const selectNP: Primitive = new Primitive("select_n", {
     const aval = selectNAval(avalsOf(args))[0]!;
     const [which, ...cases] = args as [ArrayImpl, ...ArrayImpl[]];
     const n = cases.length;
-    const w = which.data;
+    const w = which.values;
     // Out-of-range indices pick the first or last case, as XLA's nested selects do.
     const clampIndex = (k: number) => (k <= 0 ? 0 : k >= n ? n - 1 : k);
-    if (which.ndim === 0) return result(aval, cases[clampIndex(w[0]!)]!.data.slice());
+    if (which.ndim === 0) return result(aval, cases[clampIndex(w[0]!)]!.values.slice());
     const out = allocate(aval.dtype, aval.size);
-    const cs = cases.map((c) => c.data);
+    const cs = cases.map((c) => c.values);
     for (let i = 0; i < out.length; i++) out[i] = cs[clampIndex(w[i]!)]![i]!;
     return result(aval, out);
   },
@@ -497,7 +497,7 @@ export const clampP: Primitive = elementwise(
     // A 0-d bound is read with stride 0.
     const sl = lo.ndim === 0 ? 0 : 1;
     const sh = hi.ndim === 0 ? 0 : 1;
-    const [l, v, h] = [lo.data, x.data, hi.data];
+    const [l, v, h] = [lo.values, x.values, hi.values];
     for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(v[i]!, l[i * sl]!), h[i * sh]!);
     return result(aval, out);
   },

@@ -262,7 +262,7 @@ export function unary<P extends object>(
     const x = args[0]!;
     const aval = abstractEval([x.aval], params)[0]!;
     const out = allocate(aval.dtype, aval.size);
-    map1(pick(x.dtype, params), x.data, out);
+    map1(pick(x.dtype, params), x.values, out);
     return result(aval, out);
   };
   return elementwise(name, abstractEval, impl, jvp, transpose && [transpose]);
@@ -304,7 +304,7 @@ export function binop(
   const impl = ([x, y]: ArrayImpl[]): ArrayImpl[] => {
     const aval = abstractEval([x!.aval, y!.aval])[0]!;
     const out = allocate(aval.dtype, aval.size);
-    map2(kernels[x!.dtype]!, x!.data, y!.data, out);
+    map2(kernels[x!.dtype]!, x!.values, y!.values, out);
     return result(aval, out);
   };
   return elementwise(name, abstractEval, impl, jvp, transpose);

@@ -345,7 +345,7 @@ function windowStart(
   let inBounds = true;
   for (let k = 0; k < n; k++) {
     const d = indexMap[k]!;
-    const v = Number(idx.data[b * n + k]!);
+    const v = Number(idx.values[b * n + k]!);
     const hi = x.shape[d]! - window[d]!;
     if (v < 0 || v > hi) inBounds = false;
     offset += Math.min(Math.max(v, 0), hi) * xs[d]!;
@@ -400,7 +400,7 @@ export function gatherImpl(x: ArrayImpl, idx: ArrayImpl, p: GatherParams): Array
     const dst = batchOut.reduce((o, d, j) => o + g[j]! * os[d]!, 0);
     forEachRow(windowShape, srcStrides, offset, dstStrides, dst, (s, o) => {
       for (let j = 0; j < n!; j++, s += ss!, o += ds!) {
-        out[o] = fill !== null && !inBounds ? fill : x.data[s]!;
+        out[o] = fill !== null && !inBounds ? fill : x.values[s]!;
       }
     });
   });
@@ -538,7 +538,7 @@ export function scatterImpl(
 ): ArrayImpl {
   scatterCheck(laxName(prim), prim, x.aval, idx.aval, u.aval, p);
   const dn = p.dimension_numbers;
-  const out = x.data.slice();
+  const out = x.values.slice();
   const xs = stridesOf(x.shape);
   const us = stridesOf(u.shape);
   const windowDims = scatterWindowDims(x.ndim, dn);
@@ -568,7 +568,7 @@ export function scatterImpl(
     if (!inBounds && p.mode !== "clip") return;
     const src = scatterDims.reduce((o, d, j) => o + g[j]! * us[d]!, 0);
     forEachRow(windowShape, dstStrides, offset, srcStrides, src, (o, s) => {
-      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, u.data[s]!);
+      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, u.values[s]!);
     });
   });
   return new ArrayImpl(x.aval, out);

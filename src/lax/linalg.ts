@@ -76,7 +76,7 @@ export const choleskyP: Primitive = new Primitive("cholesky", {
     const [aval] = choleskyAval([x!.aval]);
     const n = x!.shape[x!.ndim - 1]!;
     const out = allocate(aval!.dtype, aval!.size);
-    eachMatrix(out.length, n * n, (off) => choleskyKernel(x!.data, out, n, off));
+    eachMatrix(out.length, n * n, (off) => choleskyKernel(x!.values, out, n, off));
     return [new ArrayImpl(aval!, out)];
   },
   batch: ([x], [d], _p, axis) => [[bind1(choleskyP, [batchToFront(x!, d!, axis.size)], {})], [0]],
@@ -198,7 +198,7 @@ export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
       const r = allocate(rAval!.dtype, rAval!.size);
       const count = m * n === 0 ? 0 : x!.size / (m * n);
       for (let b = 0; b < count; b++)
-        qrKernel(x!.data, b * m * n, m, n, k, q, b * m * k, r, b * k * n);
+        qrKernel(x!.values, b * m * n, m, n, k, q, b * m * k, r, b * k * n);
       if (m * n === 0) {
         // Empty matrices: Q is the identity's first k columns, R is empty or zero.
         const batches = qAval!.size / Math.max(1, m * k);

@@ -310,7 +310,7 @@ function reduceImpl(
   const kernel = r.kernel(x.dtype);
   const n = dims.length === 0 ? 1 : dims[dims.length - 1]!;
   const s = dims.length === 0 ? 0 : ostrides[dims.length - 1]!;
-  forEachRow(dims, ostrides, x.size, (xi, oi) => kernel(x.data, xi, acc, oi, n, s));
+  forEachRow(dims, ostrides, x.size, (xi, oi) => kernel(x.values, xi, acc, oi, n, s));
   const out = allocate(aval.dtype, acc.length);
   out.set(acc);
   return new ArrayImpl(aval, out);
@@ -483,7 +483,7 @@ function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParam
     impl: ([x], params) => {
       const aval = abstractEval(x!.aval, params);
       const [outer, n, inner] = aroundAxis(x!.shape, params.axes[0]!);
-      const data = x!.data;
+      const data = x!.values;
       const best = new Float64Array(outer * inner);
       const idx = allocate(aval.dtype, outer * inner);
       for (let o = 0; o < outer; o++) {
@@ -581,7 +581,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
       const aval = abstractEval(x!.aval, params);
       const f = combine(aval.dtype);
       const [outer, n, inner] = aroundAxis(x!.shape, params.axis);
-      const data = x!.data;
+      const data = x!.values;
       const out = allocate(aval.dtype, data.length);
       const acc = new Float64Array(inner);
       for (let o = 0; o < outer; o++) {

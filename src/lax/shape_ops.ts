@@ -109,7 +109,7 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = new Primitive<Br
       p.broadcast_dimensions.forEach((d, i) => {
         strides[d] = x!.shape[i] === 1 ? 0 : xs[i]!;
       });
-      return one(x!.aval.withShape(shape), stridedCopy(x!.data, x!.dtype, shape, strides, 0));
+      return one(x!.aval.withShape(shape), stridedCopy(x!.values, x!.dtype, shape, strides, 0));
     },
     jvp: linearJvp(() => broadcastInDimP),
     // Sum over the new dimensions and over the operand's size-1 dimensions (which
@@ -227,7 +227,7 @@ export const reshapeP: Primitive<ReshapeParams> = new Primitive<ReshapeParams>("
   },
   impl: ([x], p) => {
     reshapeCheck(x!.aval, p);
-    const data = p.dimensions === null ? x!.data.slice() : transposeData(x!, p.dimensions);
+    const data = p.dimensions === null ? x!.values.slice() : transposeData(x!, p.dimensions);
     return one(x!.aval.withShape(p.new_sizes), data);
   },
   jvp: linearJvp(() => reshapeP),
@@ -310,7 +310,7 @@ function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
   const shape = transposeShape(x.aval, perm);
   const xs = stridesOf(x.shape);
   return stridedCopy(
-    x.data,
+    x.values,
     x.dtype,
     shape,
     perm.map((p) => xs[p]!),
@@ -366,7 +366,7 @@ export const squeezeP: Primitive<SqueezeParams> = new Primitive<SqueezeParams>("
     checkArity("lax.squeeze", avals, 1);
     return [avals[0]!.withShape(squeezeShape(avals[0]!, p.dimensions))];
   },
-  impl: ([x], p) => one(x!.aval.withShape(squeezeShape(x!.aval, p.dimensions)), x!.data.slice()),
+  impl: ([x], p) => one(x!.aval.withShape(squeezeShape(x!.aval, p.dimensions)), x!.values.slice()),
   jvp: linearJvp(() => squeezeP),
   transpose: unaryTranspose((ct, aval) => reshape(ct, aval.shape)),
   // The batch dimension stays; it moves left by the squeezed dimensions before it.
@@ -447,7 +447,7 @@ export const concatenateP: Primitive<ConcatenateParams> = new Primitive<Concaten
       for (const a of args) {
         const row = a.shape[p.dimension]! * inner;
         for (let o = 0; o < outer; o++) {
-          out.set(a.data.subarray(o * row, (o + 1) * row), o * outRow + col);
+          out.set(a.values.subarray(o * row, (o + 1) * row), o * outRow + col);
         }
         col += row;
       }
@@ -539,7 +539,7 @@ export const padP: Primitive<PadParams> = new Primitive<PadParams>("pad", {
   impl: ([x, v], p) => {
     const aval = padAval(x!.aval, v!.aval, p.padding_config);
     const out = allocate(aval.dtype, aval.size);
-    out.fill(v!.data[0]!);
+    out.fill(v!.values[0]!);
     // Operand element i lands at lo + i·(interior + 1); keep the elements that land inside.
     const os = stridesOf(aval.shape);
     const xs = stridesOf(x!.shape);
@@ -554,7 +554,7 @@ export const padP: Primitive<PadParams> = new Primitive<PadParams>("pad", {
     });
     if (sizeOf(kept) === 0) return one(aval, out);
     const src = stridedCopy(
-      x!.data,
+      x!.values,
       x!.dtype,
       kept,
       xs,
@@ -685,7 +685,7 @@ export const revP: Primitive<RevParams> = new Primitive<RevParams>("rev", {
       strides[d] = -strides[d]!;
     }
     const empty = x!.size === 0;
-    return one(x!.aval, stridedCopy(x!.data, x!.dtype, x!.shape, strides, empty ? 0 : offset));
+    return one(x!.aval, stridedCopy(x!.values, x!.dtype, x!.shape, strides, empty ? 0 : offset));
   },
   jvp: linearJvp(() => revP),
   transpose: unaryTranspose((ct, _, p) => rev(ct, p.dimensions)),

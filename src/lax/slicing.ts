@@ -91,7 +91,7 @@ export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice"
     const offset = p.start_indices.reduce((o, s, i) => o + s * xs[i]!, 0);
     const strides = xs.map((s, i) => s * (p.strides?.[i] ?? 1));
     const empty = shape.includes(0);
-    const data = stridedCopy(x!.data, x!.dtype, shape, strides, empty ? 0 : offset);
+    const data = stridedCopy(x!.values, x!.dtype, shape, strides, empty ? 0 : offset);
     return [new ArrayImpl(x!.aval.withShape(shape), data)];
   },
   // Linear: the tangent is sliced alike.
@@ -207,7 +207,7 @@ function checkIndices(op: string, idx: readonly ShapedArray[], ndim: number): vo
 
 /** XLA's rule: each start index is clamped so that the whole window lies inside the operand. */
 function clampedStarts(indices: readonly ArrayImpl[], shape: Shape, window: Shape): number[] {
-  return indices.map((i, d) => Math.min(Math.max(Number(i.data[0]!), 0), shape[d]! - window[d]!));
+  return indices.map((i, d) => Math.min(Math.max(Number(i.values[0]!), 0), shape[d]! - window[d]!));
 }
 
 export interface AllowNegative {
@@ -300,7 +300,7 @@ export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<Dynami
       const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
       const xs = stridesOf(x!.shape);
       const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-      return [new ArrayImpl(aval, stridedCopy(x!.data, x!.dtype, aval.shape, xs, offset))];
+      return [new ArrayImpl(aval, stridedCopy(x!.values, x!.dtype, aval.shape, xs, offset))];
     },
     // Linear in the operand; the indices only place the window.
     jvp: ([x, ...idx], [t], p) => {
@@ -468,12 +468,12 @@ export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slic
   impl: (args) => {
     const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));
     const [x, u, ...idx] = args;
-    const out = x!.data.slice();
+    const out = x!.values.slice();
     if (u!.size === 0) return [new ArrayImpl(aval, out)];
     const starts = clampedStarts(idx, x!.shape, u!.shape);
     const xs = stridesOf(x!.shape);
     const offset = starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-    stridedWrite(out, u!.data, u!.shape, xs, offset);
+    stridedWrite(out, u!.values, u!.shape, xs, offset);
     return [new ArrayImpl(aval, out)];
   },
   // Linear in (operand, update) jointly.

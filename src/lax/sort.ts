@@ -130,7 +130,7 @@ export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
         args.map((a) => a.aval),
         params,
       );
-      const keys = args.slice(0, params.num_keys).map((a) => a.data);
+      const keys = args.slice(0, params.num_keys).map((a) => a.values);
       const outs = args.map((a) => allocate(a.dtype, a.size));
       forEachLanePerm(
         avals[0]!.shape,
@@ -150,7 +150,7 @@ export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
         },
         (base, stride, perm) => {
           args.forEach((a, k) => {
-            const src = a.data;
+            const src = a.values;
             const dst = outs[k]!;
             for (let t = 0; t < perm.length; t++)
               dst[base + t * stride] = src[base + perm[t]! * stride]!;
@@ -248,7 +248,7 @@ export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
     impl: ([x], params) => {
       const [valAval, idxAval] = topKAbstractEval([x!.aval], params);
       const { k } = params;
-      const data = x!.data;
+      const data = x!.values;
       const values = allocate(valAval!.dtype, valAval!.size);
       const indices = new Int32Array(idxAval!.size);
       let row = 0;

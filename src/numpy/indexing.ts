@@ -216,7 +216,7 @@ function expandMask(op: string, mask: Array, xShape: Shape, ax: number, pos: num
         "fixed number of indices, or pass a static (concrete) mask.",
     );
   }
-  if (mask.ndim === 0) return [staticInts(mask.data[0] ? [0] : [], [mask.data[0] ? 1 : 0])];
+  if (mask.ndim === 0) return [staticInts(mask.values[0] ? [0] : [], [mask.values[0] ? 1 : 0])];
   mask.shape.forEach((d, k) => {
     if (d !== xShape[ax + k]) {
       throw new IndexError(
@@ -228,7 +228,7 @@ function expandMask(op: string, mask: Array, xShape: Shape, ax: number, pos: num
   });
   const strides = stridesOf(mask.shape);
   const hits: number[] = [];
-  mask.data.forEach((v, flatIdx) => {
+  mask.values.forEach((v, flatIdx) => {
     if (v) hits.push(flatIdx);
   });
   return mask.shape.map((d, k) =>
@@ -269,7 +269,7 @@ function checkStatic(op: string, r: Resolved): void {
     if (it.kind === "int" && (it.value < -n || it.value >= n))
       throw outOfBounds(op, it.value, xAxis, n);
     if (it.kind === "array" && it.static && isConcrete(it.arr)) {
-      const bad = it.arr.data.find((v) => v < -n || v >= n);
+      const bad = it.arr.values.find((v) => v < -n || v >= n);
       if (bad !== undefined) throw outOfBounds(op, bad, xAxis, n);
     }
     ax++;
@@ -407,7 +407,7 @@ function buildPlan(op: string, r: Resolved): Plan {
       throw new Error(`${op}: internal error: ${it.kind} is not an integer index`);
     const a = it.arr;
     return a instanceof ArrayImpl && it.static
-      ? staticNormalized(a.data, n, a.shape)
+      ? staticNormalized(a.values, n, a.shape)
       : normalizeIndex(a, n);
   };
   items.forEach((it, pos) => {
@@ -497,7 +497,7 @@ function assembleIndices(parts: readonly Part[], batchShape: readonly number[]):
     const out = new Int32Array(sizeOf(shape));
     const bStrides = stridesOf(batchShape);
     parts.forEach((p, c) => {
-      const src = (p.arr as ArrayImpl).data;
+      const src = (p.arr as ArrayImpl).values;
       const pStrides = stridesOf(p.arr.shape);
       const dims = dimsOf(p);
       for (let b = 0; b < out.length / parts.length; b++) {

@@ -84,8 +84,10 @@ declare module "../core/array.js" {
     toArray(): NestedValue;
     /** The single value of a size-1 array. */
     item(): number | boolean;
+    /** The values as a typed array (a copy), as `await x.data()` reads them from any backend. */
+    data(): Promise<ArrayImpl["values"]>;
     /** Same as `data()`, synchronously (CPU only). */
-    dataSync(): ArrayImpl["data"];
+    dataSync(): ArrayImpl["values"];
     /** Waits for pending computation (a no-op on the synchronous CPU backend). */
     blockUntilReady(): Array;
     /** Iterates over the leading axis, as Python iterates a jax.Array. */
@@ -265,10 +267,13 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
         `Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`,
       );
     }
-    return x.dtype === "bool" ? x.data[0] === 1 : x.data[0]!;
+    return x.dtype === "bool" ? x.values[0] === 1 : x.values[0]!;
+  },
+  async data(this: Array) {
+    return concreteOrError(this, "Array.data").values.slice();
   },
   dataSync(this: Array) {
-    return concreteOrError(this, "Array.dataSync").data.slice();
+    return concreteOrError(this, "Array.dataSync").values.slice();
   },
   blockUntilReady(this: Array) {
     return this;
@@ -277,7 +282,7 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
 
 function toNested(x: ArrayImpl): NestedValue {
   const isBool = x.dtype === "bool";
-  const { data, shape } = x;
+  const { values: data, shape } = x;
   let i = 0;
   const build = (d: number): NestedValue => {
     if (d === shape.length) {
@@ -291,7 +296,7 @@ function toNested(x: ArrayImpl): NestedValue {
 
 /** `str(x)` for concrete arrays; JAX's `Traced<ShapedArray(...)>` text for tracers. */
 function toString(this: Array): string {
-  if (this instanceof ArrayImpl) return formatArray(this.data, this.shape, this.dtype);
+  if (this instanceof ArrayImpl) return formatArray(this.values, this.shape, this.dtype);
   return tracerText(this);
 }
 
@@ -302,7 +307,8 @@ function tracerText(x: Array): string {
 }
 
 function inspect(this: Array): string {
-  if (this instanceof ArrayImpl) return reprArray(this.data, this.shape, this.dtype, this.weakType);
+  if (this instanceof ArrayImpl)
+    return reprArray(this.values, this.shape, this.dtype, this.weakType);
   return tracerText(this);
 }
 
@@ -315,7 +321,7 @@ function toPrimitive(this: Array, hint: string): string | number | boolean {
       `only size-1 arrays can be converted to JS scalars; this one has shape ${shapeStr(x.shape)}`,
     );
   }
-  return x.dtype === "bool" ? x.data[0] === 1 : x.data[0]!;
+  return x.dtype === "bool" ? x.values[0] === 1 : x.values[0]!;
 }
 
 const proto = Array.prototype as unknown as Record<string | symbol, unknown>;

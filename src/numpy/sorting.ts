@@ -214,7 +214,7 @@ export function nonzero(a: ArrayLike, options: NonzeroOptions = {}): Array[] {
   if (size === undefined || size === null) {
     if (!isConcrete(x)) throw concretizationError(op, x);
     const flat: number[] = [];
-    for (let i = 0; i < x.data.length; i++) if (x.data[i] !== 0) flat.push(i);
+    for (let i = 0; i < x.values.length; i++) if (x.values[i] !== 0) flat.push(i);
     return x.shape.map((d, k) => {
       const out = new Int32Array(flat.length);
       flat.forEach((f, j) => {
@@ -286,7 +286,7 @@ export function uniqueAll(x: ArrayLike): UniqueResult {
       `${op}: the number of unique values depends on the data, which is not known while tracing (${a.aval.str()}); call it outside jit`,
     );
   }
-  const data = a.data;
+  const data = a.values;
   const order = globalThis.Array.from({ length: data.length }, (_, i) => i);
   const key = (i: number) => data[i]!;
   order.sort((p, q) => {

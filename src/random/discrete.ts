@@ -219,7 +219,7 @@ function concreteCount(op: string, name: string, x: ArrayLike): number {
     const a = asArray(x, op, name);
     if (!isInteger(a.dtype))
       throw new TypeError(`${op}: ${name} must be an integer or at least 1-dimensional`);
-    v = concreteOrError(a, `${op}: argument ${name}`).data[0]!;
+    v = concreteOrError(a, `${op}: argument ${name}`).values[0]!;
   }
   if (!Number.isInteger(v) || v < 0) {
     throw new TypeError(

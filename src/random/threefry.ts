@@ -162,7 +162,7 @@ export const threefry2x32P: Primitive = new Primitive(
       const out1 = new Uint32Array(aval!.size);
       const out2 = new Uint32Array(aval!.size);
       threefryKernel(
-        args.map((a) => a.data as Uint32Array),
+        args.map((a) => a.values as Uint32Array),
         args.map((a) => (a.ndim === 0 ? 0 : 1)),
         out1,
         out2,

@@ -46,8 +46,8 @@ function arr(values: readonly Num[], dtype: DType = "float32", shape?: number[])
   });
   return ArrayImpl.fromData(data, shape ?? [values.length]);
 }
-const vals = (x: Array): number[] => globalThis.Array.from((x as ArrayImpl).data);
-const data = (x: Array): TypedArray => (x as ArrayImpl).data;
+const vals = (x: Array): number[] => globalThis.Array.from((x as ArrayImpl).values);
+const data = (x: Array): TypedArray => (x as ArrayImpl).values;
 
 /** The spacing of floats of `dtype` at v (the smallest subnormal at 0). */
 function ulp(v: number, dtype: DType): number {

@@ -49,7 +49,7 @@ function arr(values: readonly number[], dtype: DType = "float32", shape?: number
   });
   return ArrayImpl.fromData(data, shape ?? [values.length]);
 }
-const vals = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).data, Number);
+const vals = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values, Number);
 
 function expectClose(got: unknown, want: readonly number[], rtol: number, what: string, atol = 0) {
   const g = vals(got);
@@ -106,7 +106,7 @@ function take(x: Array, axis: number, i: number): ArrayImpl {
   const n = shape[axis]!;
   const out = allocate(a.dtype, outer * inner);
   for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < inner; k++) out[o * inner + k] = a.data[(o * n + i) * inner + k]!;
+    for (let k = 0; k < inner; k++) out[o * inner + k] = a.values[(o * n + i) * inner + k]!;
   }
   shape.splice(axis, 1);
   return ArrayImpl.fromData(out, shape);
@@ -121,7 +121,7 @@ function stack(xs: Array[], axis: number): ArrayImpl {
   const n = xs.length;
   const out = allocate(first.dtype, outer * n * inner);
   xs.forEach((x, i) => {
-    const d = (x as ArrayImpl).data;
+    const d = (x as ArrayImpl).values;
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < inner; k++) out[(o * n + i) * inner + k] = d[o * inner + k]!;
     }

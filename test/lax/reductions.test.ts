@@ -172,7 +172,7 @@ function naiveReduce(
     keep.forEach((d, k) => {
       o += (Math.floor(i / xs[d]!) % x.shape[d]!) * os[k]!;
     });
-    out[o] = f(out[o]!, x.data[i]!);
+    out[o] = f(out[o]!, x.values[i]!);
   }
   return out;
 }
@@ -236,8 +236,8 @@ describe("reduction properties", () => {
             if (j !== axis) o += (Math.floor(i / xs[j]!) % d) * os[k++]!;
           });
           const pos = Math.floor(i / xs[axis]!) % dims[axis]!;
-          if (pos === idx[o]) expect(x.data[i]).toBe(max[o]);
-          if (pos < idx[o]!) expect(x.data[i]).toBeLessThan(max[o]!);
+          if (pos === idx[o]) expect(x.values[i]).toBe(max[o]);
+          if (pos < idx[o]!) expect(x.values[i]).toBeLessThan(max[o]!);
         }
       }),
     );
@@ -262,9 +262,9 @@ describe("reduction properties", () => {
                 out[(o * n + k) * inner + j] = v[(o * n + (n - 1 - k)) * inner + j]!;
           return out;
         };
-        const fwd = cumsum(ArrayImpl.fromData(flip(x.data as Int32Array), shape), { axis });
+        const fwd = cumsum(ArrayImpl.fromData(flip(x.values as Int32Array), shape), { axis });
         const rev = cumsum(x, { axis, reverse: true });
-        expect(data(rev)).toEqual([...flip((fwd as ArrayImpl).data as Int32Array)]);
+        expect(data(rev)).toEqual([...flip((fwd as ArrayImpl).values as Int32Array)]);
         // The last element of a forward cumsum is the sum.
         const sum = data(reduceSum(x, [axis]));
         const last = data(fwd).filter((_, i) => Math.floor(i / inner) % n === n - 1);

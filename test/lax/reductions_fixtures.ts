@@ -54,7 +54,7 @@ export function fromFixture(f: FxArray): ArrayImpl {
 
 export function data(x: Array): number[] {
   expect(x).toBeInstanceOf(ArrayImpl);
-  return [...(x as ArrayImpl).data];
+  return [...(x as ArrayImpl).values];
 }
 
 /** Whether a and e agree: NaN with NaN, exactly for non-floats, within rtol·scale for floats. */

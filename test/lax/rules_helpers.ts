@@ -23,7 +23,7 @@ export function arr(values: readonly number[], shape: readonly number[], dtype: 
   return ArrayImpl.fromData(data, [...shape]);
 }
 
-export const vals = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).data, Number);
+export const vals = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values, Number);
 
 /** A small deterministic generator (fast-check supplies the seeds). */
 export function rng(seed: number): () => number {
@@ -101,7 +101,7 @@ export function take(x: Array, axis: number, i: number): ArrayImpl {
   const n = shape[axis]!;
   const out = allocate(a.dtype, outer * inner);
   for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < inner; k++) out[o * inner + k] = a.data[(o * n + i) * inner + k]!;
+    for (let k = 0; k < inner; k++) out[o * inner + k] = a.values[(o * n + i) * inner + k]!;
   }
   shape.splice(axis, 1);
   return ArrayImpl.fromData(out, shape);
@@ -116,7 +116,7 @@ export function stack(xs: Array[], axis: number): ArrayImpl {
   const n = xs.length;
   const out = allocate(first.dtype, outer * n * inner);
   xs.forEach((x, i) => {
-    const d = (x as ArrayImpl).data;
+    const d = (x as ArrayImpl).values;
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < inner; k++) out[(o * n + i) * inner + k] = d[o * inner + k]!;
     }

@@ -26,7 +26,7 @@ export function fromFixture(f: FxArray): ArrayImpl {
 
 export function values(x: Array): number[] {
   expect(x).toBeInstanceOf(ArrayImpl);
-  return [...(x as ArrayImpl).data];
+  return [...(x as ArrayImpl).values];
 }
 
 /**
@@ -37,7 +37,7 @@ export function expectMatches(actual: Array, expected: FxArray, rtol = 1e-6): vo
   expect(actual.shape).toEqual(expected.shape);
   expect(actual.dtype).toBe(expected.dtype);
   const a = values(actual);
-  const e = fromFixture(expected).data;
+  const e = fromFixture(expected).values;
   const floating = expected.dtype === "float32" || expected.dtype === "float64";
   const scale = Math.max(1, ...[...e].filter(Number.isFinite).map(Math.abs));
   a.forEach((v, i) => {

@@ -83,8 +83,8 @@ const OPS: Record<string, (args: unknown[]) => (...xs: Array[]) => Array> = {
 const arange = (shape: Nums, dtype: DType = "float32"): ArrayImpl => {
   const n = shape.reduce((a, b) => a * b, 1);
   const x = ArrayImpl.full([n], 0, dtype);
-  for (let i = 0; i < n; i++) x.data[i] = i;
-  return ArrayImpl.fromData(x.data, shape);
+  for (let i = 0; i < n; i++) x.values[i] = i;
+  return ArrayImpl.fromData(x.values, shape);
 };
 
 describe("shape primitives vs NumPy", () => {

@@ -67,8 +67,8 @@ const SCATTER = { scatter, scatterAdd, scatterSub, scatterMul, scatterMin, scatt
 const arange = (shape: number[], dtype: DType = "float32"): ArrayImpl => {
   const n = shape.reduce((a, b) => a * b, 1);
   const x = ArrayImpl.full([n], 0, dtype);
-  for (let i = 0; i < n; i++) x.data[i] = i;
-  return ArrayImpl.fromData(x.data, shape);
+  for (let i = 0; i < n; i++) x.values[i] = i;
+  return ArrayImpl.fromData(x.values, shape);
 };
 const i32 = (v: number) => ArrayImpl.scalar(v, "int32");
 const ints = (xs: number[], shape = [xs.length]) => ArrayImpl.fromData(Int32Array.from(xs), shape);

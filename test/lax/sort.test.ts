@@ -97,7 +97,7 @@ describe("sort properties", () => {
         for (let i = 0; i < x.size; i++) {
           const pos = Math.floor(i / st[dim]!) % shape[dim]!;
           // The value came from position is[i] of the same lane.
-          expect(x.data[i + (is[i]! - pos) * st[dim]!]).toBe(xs[i]);
+          expect(x.values[i + (is[i]! - pos) * st[dim]!]).toBe(xs[i]);
           if (pos > 0) {
             const prev = i - st[dim]!;
             expect(xs[prev]!).toBeLessThanOrEqual(xs[i]!);
@@ -117,7 +117,7 @@ describe("sort properties", () => {
         const [vals, idx] = topK(x, k);
         expect(vals.shape).toEqual([...shape.slice(0, -1), k]);
         const rows = x.size / n;
-        const xv = [...x.data];
+        const xv = [...x.values];
         for (let r = 0; r < rows; r++) {
           const lane = xv.slice(r * n, r * n + n).map((v, i) => [v, i] as const);
           lane.sort((a, b) => b[0] - a[0] || a[1] - b[1]);

@@ -4,7 +4,7 @@ import { type Array, type ArrayImpl, jit, withX64 } from "../../src/index.js";
 import * as init from "../../src/nn/initializers.js";
 import * as random from "../../src/random/index.js";
 
-const data = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).data);
+const data = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values);
 const legacy = <T>(fn: () => T): T => random.withThreefryPartitionable(false, fn);
 const key42 = random.key(42);
 

@@ -38,7 +38,7 @@ export function decodeArray(e: Enc): Array {
 
 export function values(x: Array): number[] {
   expect(x).toBeInstanceOf(ArrayImpl);
-  return globalThis.Array.from((x as ArrayImpl).data);
+  return globalThis.Array.from((x as ArrayImpl).values);
 }
 
 /** Elementwise |got - want| <= tol * (1 + |want|); NaNs must match. */

@@ -57,7 +57,7 @@ const b8 = (data: boolean[], shape = [data.length]) =>
 
 function values(x: Array): number[] {
   expect(x).toBeInstanceOf(ArrayImpl);
-  return globalThis.Array.from((x as ArrayImpl).data);
+  return globalThis.Array.from((x as ArrayImpl).values);
 }
 
 function expectExact(x: Array, e: Enc): void {

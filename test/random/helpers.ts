@@ -4,7 +4,7 @@ import type { ArrayImpl } from "../../src/index.js";
 import { erf } from "../../src/lax/special.js";
 import * as random from "../../src/random/index.js";
 
-export const data = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).data);
+export const data = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values);
 
 /** Runs `fn` with jax_threefry_partitionable=False (JAX's scheme before 0.5). */
 export const legacy = <T>(fn: () => T): T => random.withThreefryPartitionable(false, fn);

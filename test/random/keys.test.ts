@@ -11,7 +11,7 @@ import {
 } from "../../src/index.js";
 import * as random from "../../src/random/index.js";
 
-const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).data);
+const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).values);
 /** The key words of a [n, 2] key array, one [w1, w2] per key. */
 function rows(keys: Array): number[][] {
   const d = data(keys);

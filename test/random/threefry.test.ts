@@ -14,7 +14,7 @@ import * as random from "../../src/random/index.js";
 
 const u32 = (values: readonly number[], shape: readonly number[] = [values.length]) =>
   ArrayImpl.fromData(Uint32Array.from(values), shape);
-const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).data);
+const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).values);
 const hex = (x: unknown) => data(x).map((v) => `0x${v.toString(16).padStart(8, "0")}`);
 const U32_MAX = 0xffffffff;
 
@@ -61,8 +61,8 @@ describe("threefry2x32", () => {
     ]);
     const out = random.threefry2x32([0x13198a2e, 0x03707344], count) as ArrayImpl;
     expect(out.shape).toEqual([2 * n]);
-    expect(out.data.subarray(0, n).every((v) => v === 0xc4923a9c)).toBe(true);
-    expect(out.data.subarray(n).every((v) => v === 0x483df7a0)).toBe(true);
+    expect(out.values.subarray(0, n).every((v) => v === 0xc4923a9c)).toBe(true);
+    expect(out.values.subarray(n).every((v) => v === 0x483df7a0)).toBe(true);
   });
 
   // JAX's testThreefry2x32Empty.

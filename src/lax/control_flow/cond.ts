@@ -43,7 +43,7 @@ export interface CondParams {
 }
 
 function condImpl([index, ...ops]: ArrayImpl[], p: CondParams): ArrayImpl[] {
-  const i = Math.min(Math.max(Number(index!.data[0]), 0), p.branches.length - 1);
+  const i = Math.min(Math.max(Number(index!.values[0]), 0), p.branches.length - 1);
   return compileJaxpr(p.branches[i]!)(ops);
 }
 

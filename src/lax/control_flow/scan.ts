@@ -61,7 +61,7 @@ function row(x: ArrayImpl, i: number): ArrayImpl {
   const n = x.size / x.shape[0]!;
   return new ArrayImpl(
     new ShapedArray(shape, x.dtype, x.weakType),
-    x.data.subarray(i * n, (i + 1) * n),
+    x.values.subarray(i * n, (i + 1) * n),
   );
 }
 
@@ -75,7 +75,7 @@ function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
     const i = p.reverse ? p.length - 1 - k : k;
     const outs = body([...consts, ...carry, ...xs.map((x) => row(x, i))]);
     carry = outs.slice(0, p.numCarry);
-    outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set(y.data, i * y.size));
+    outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set(y.values, i * y.size));
   }
   const stacked = ys.map(
     (data, j) =>

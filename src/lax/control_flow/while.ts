@@ -55,7 +55,7 @@ function whileImpl(args: ArrayImpl[], p: WhileParams): ArrayImpl[] {
   const condFn = compileJaxpr(p.condJaxpr);
   const bodyFn = compileJaxpr(p.bodyJaxpr);
   let carry = init;
-  while (condFn([...cc, ...carry])[0]!.data[0]) carry = bodyFn([...bc, ...carry]);
+  while (condFn([...cc, ...carry])[0]!.values[0]) carry = bodyFn([...bc, ...carry]);
   return carry;
 }
 
