@@ -43,14 +43,22 @@ export type BatchRule<P> = (
   axis: AxisData,
 ) => [Array[], BatchDim[]];
 
+/**
+ * All of a primitive's rules. Every slot must be written down (a missing one
+ * is a compile error); `null` states that the rule does not exist, e.g. no
+ * transpose for a non-linear primitive, and using it is a clear error.
+ */
 export interface PrimitiveRules<P> {
   /** Output types from input types; throws a clear error on bad input. */
   abstractEval: AbstractEvalRule<P>;
   /** Eager evaluation on concrete arrays (the reference CPU kernels). */
   impl: ImplRule<P>;
-  jvp?: JvpRule<P>;
-  transpose?: TransposeRule<P>;
-  batch?: BatchRule<P>;
+  /** Forward-mode derivative. */
+  jvp: JvpRule<P> | null;
+  /** Reverse mode for linear primitives: cotangents of the linear inputs. */
+  transpose: TransposeRule<P> | null;
+  /** vmap: computes on the whole batch, moving or using the batch dimension. */
+  batch: BatchRule<P> | null;
 }
 
 export type RuleName = keyof PrimitiveRules<unknown>;
@@ -70,7 +78,7 @@ export class Primitive<P extends object = NoParams> {
 
   rule<K extends RuleName>(kind: K): NonNullable<PrimitiveRules<P>[K]> {
     const r = this.rules[kind];
-    if (r === undefined) {
+    if (r === undefined || r === null) {
       throw new Error(`Primitive '${this.name}' has no ${kind} rule`);
     }
     return r as NonNullable<PrimitiveRules<P>[K]>;

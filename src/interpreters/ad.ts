@@ -47,7 +47,7 @@ export class JVPTrace extends Trace {
       return bind(prim, primals, params).map((p) => new JVPTracer(this, p, new Zero(p.aval)));
     }
     const rule = prim.rules.jvp;
-    if (rule === undefined)
+    if (!rule)
       throw new Error(`Differentiation rule for '${prim.name}' not implemented (no jvp rule)`);
     const [pOut, tOut] = rule(primals, tangents, params);
     return pOut.map((p, i) => new JVPTracer(this, p, tOut[i]!));
@@ -232,7 +232,7 @@ export function backwardPass(
     if (ctsOut.every((c) => c instanceof Zero)) continue;
     const primalsIn = eqn.inputs.map(readPrimal);
     const rule = eqn.primitive.rules.transpose;
-    if (rule === undefined) {
+    if (!rule) {
       throw new Error(
         `Transpose rule (for reverse-mode differentiation) for '${eqn.primitive.name}' not implemented`,
       );

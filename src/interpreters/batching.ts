@@ -48,7 +48,7 @@ export class BatchTrace extends Trace {
       return bind(prim, vals, params).map((v) => new BatchTracer(this, v, null));
     }
     const rule = prim.rules.batch;
-    if (rule === undefined) {
+    if (!rule) {
       throw new Error(`vmap: primitive '${prim.name}' has no batching rule`);
     }
     const [outs, outDims] = rule(vals, dims, params, this.axis);

@@ -96,6 +96,7 @@ export const customJvpCallP: Primitive<CustomJvpParams> = new Primitive<CustomJv
       });
       return [outs, outs.map(() => 0)];
     },
+    transpose: null,
   },
   true,
 );
@@ -224,11 +225,17 @@ export const customLinP: Primitive<CustomLinParams> = new Primitive<CustomLinPar
         `can't apply forward-mode autodiff (jvp) to a customVjp function (${p.name}); use vjp/grad, or customJvp`,
       );
     },
+    jvp: (_primals, _tangents, p) => {
+      throw new Error(
+        `can't apply forward-mode autodiff (jvp) to a customVjp function (${p.name}); use vjp/grad, or customJvp`,
+      );
+    },
     transpose: (cts, args, p) => {
       const res = args.slice(0, p.numRes) as Array[];
       const grads = p.bwd(res, cts.map(instantiate));
       return [...res.map(() => null), ...grads];
     },
+    batch: null,
   },
   true,
 );
@@ -269,6 +276,7 @@ export const customVjpCallP: Primitive<CustomVjpParams> = new Primitive<CustomVj
       });
       return [outs, outs.map(() => 0)];
     },
+    transpose: null,
   },
   true,
 );

@@ -50,6 +50,7 @@ export const stopGradientP: Primitive = new Primitive("stop_gradient", {
   impl: ([x]) => [x!],
   jvp: ([x]) => [[x!], [new Zero(x!.aval)]],
   batch: ([x], [d]) => [[stopGradient(x!)], [d!]],
+  transpose: null,
 });
 
 export function stopGradient(x: ArrayLike): Array {

@@ -229,7 +229,7 @@ export function elementwise<P extends object>(
     abstractEval,
     impl,
     jvp: jvpFrom(() => prim, derivs),
-    transpose: transpose && transposeFrom(name, transpose),
+    transpose: transpose ? transposeFrom(name, transpose) : null,
     batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),
   });
   return prim;

@@ -489,6 +489,7 @@ function scatterPrimitive(
       return [x!];
     },
     impl: ([x, idx, u], p) => [scatterImpl(name, combine(x!.dtype), x!, idx!, u!, p)],
+    transpose: null,
     ...rules(() => prim),
     batch: scatterBatch(() => prim),
   });

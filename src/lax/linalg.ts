@@ -80,6 +80,8 @@ export const choleskyP: Primitive = new Primitive("cholesky", {
     return [new ArrayImpl(aval!, out)];
   },
   batch: ([x], [d], _p, axis) => [[bind1(choleskyP, [batchToFront(x!, d!, axis.size)], {})], [0]],
+  jvp: null,
+  transpose: null,
 });
 
 /** (x + xᵀ) / 2 over the last two dimensions. */
@@ -211,6 +213,8 @@ export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
       bind(qrP, [batchToFront(x!, d!, axis.size)], params),
       [0, 0],
     ],
+    jvp: null,
+    transpose: null,
   },
   true,
 );

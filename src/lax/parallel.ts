@@ -10,7 +10,7 @@
 import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { type AxisData, Primitive } from "../core/primitive.js";
+import { type AxisData, Primitive, Zero } from "../core/primitive.js";
 import {
   bind,
   bind1,
@@ -21,7 +21,7 @@ import {
 } from "../core/trace.js";
 import { defaultFloat, isFloating } from "../dtype.js";
 import { moveBatchAxis } from "./batch_util.js";
-import { convertElementType, div, mul } from "./elementwise.js";
+import { convertElementType, div, eq, mul } from "./elementwise.js";
 import { reduceMax, reduceMin, reduceSum } from "./reductions.js";
 import { iota, reshape } from "./shape_ops.js";
 
@@ -33,6 +33,16 @@ interface NamedParams {
 interface AllGatherParams extends NamedParams {
   axis: number;
   tiled: boolean;
+  /** The size of the named axis (the gathered dimension's length). */
+  axisSize: number;
+}
+
+/** The per-member result type of all_gather: the members stacked at `axis` (or concatenated when tiled). */
+function allGatherAval(x: ShapedArray, p: AllGatherParams): ShapedArray {
+  const shape = [...x.shape];
+  if (p.tiled) shape[p.axis] = shape[p.axis]! * p.axisSize;
+  else shape.splice(p.axis, 0, p.axisSize);
+  return x.withShape(shape);
 }
 
 function unbound(op: string, name: AxisName): Error {
@@ -74,6 +84,20 @@ function reducingCollective(
         if (axis.name !== params.axisName) return [[bind1(prim, [x!], params)], [d!]];
         return [[d === null ? unbatched(x!, axis) : reduce(x!, d!, axis)], [null]];
       },
+      jvp: ([x], [t], params) => {
+        const y = bind1(prim, [x!], params);
+        if (t instanceof Zero) return [[y], [t]];
+        if (name === "psum") return [[y], [bind1(prim, [t!], params)]];
+        // pmax/pmin: the winners' tangents, shared equally among ties (as JAX does).
+        const mask = convertElementType(eq(x!, y), t!.dtype);
+        const share = div(bind1(psumP, [mul(t!, mask)], params), bind1(psumP, [mask], params));
+        return [[y], [share]];
+      },
+      // psum is linear and its own transpose: every member's output depends on every input.
+      transpose:
+        name === "psum"
+          ? ([ct], _args, params) => [ct instanceof Zero ? ct : bind1(prim, [ct!], params)]
+          : null,
     },
     false,
     true,
@@ -105,7 +129,7 @@ function mulScalar(x: Array, n: number): Array {
 export const allGatherP: Primitive<AllGatherParams> = new Primitive<AllGatherParams>(
   "all_gather",
   {
-    abstractEval: ([x]) => [x!],
+    abstractEval: ([x], p) => [allGatherAval(x!, p)],
     impl: (_args, { axisName }) => {
       throw unbound("lax.allGather", axisName);
     },
@@ -117,6 +141,15 @@ export const allGatherP: Primitive<AllGatherParams> = new Primitive<AllGatherPar
       s.splice(params.axis, 2, s[params.axis]! * s[params.axis + 1]!);
       return [[reshape(gathered, s)], [null]];
     },
+    jvp: ([x], [t], params) => [
+      [bind1(allGatherP, [x!], params)],
+      [
+        t instanceof Zero
+          ? new Zero(allGatherAval(x!.aval, params))
+          : bind1(allGatherP, [t!], params),
+      ],
+    ],
+    transpose: null,
   },
   false,
   true,
@@ -133,6 +166,11 @@ export const axisIndexP: Primitive<NamedParams> = new Primitive<NamedParams>(
       if (axis.name !== params.axisName) return [[bind1(axisIndexP, args, params)], [dims[0]!]];
       return [[iota("int32", axis.size)], [0]];
     },
+    jvp: (args, _tangents, params) => {
+      const out = bind1(axisIndexP, args, params);
+      return [[out], [new Zero(out.aval)]];
+    },
+    transpose: null,
   },
   false,
   true,
@@ -180,7 +218,8 @@ export function allGather(
       `lax.allGather: axis ${axis} is out of range for an operand of rank ${arr.ndim}`,
     );
   }
-  return bind1(allGatherP, [arr], { axisName, axis, tiled: options.tiled ?? false });
+  const axisSize = (main.globalData as AxisData).size;
+  return bind1(allGatherP, [arr], { axisName, axis, tiled: options.tiled ?? false, axisSize });
 }
 
 /** `lax.axis_index(axisName)`: this member's position along the named axis. */

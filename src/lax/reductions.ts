@@ -332,7 +332,7 @@ function reductionPrimitive(name: string): Primitive<ReduceParams> {
     abstractEval: ([x], { axes }) => [abstractEval(x!, axes)],
     impl: ([x], { axes }) => [reduceImpl(name, x!, axes, abstractEval(x!.aval, axes))],
     jvp: reduceJvps[name]!(() => prim),
-    transpose: name === "reduce_sum" ? reduceSumTranspose : undefined,
+    transpose: name === "reduce_sum" ? reduceSumTranspose : null,
     batch: reducerBatch(() => prim),
   });
   return prim;
@@ -506,6 +506,7 @@ function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParam
     },
     jvp: zeroJvp(() => prim),
     batch: reducerBatch(() => prim),
+    transpose: null,
   });
   return prim;
 }
@@ -599,7 +600,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
       return [new ArrayImpl(aval, out)];
     },
     jvp: name === "cumsum" ? linearJvp(() => prim) : jvpVia(() => prim, scanOf(name)),
-    transpose: name === "cumsum" ? cumsumTranspose : undefined,
+    transpose: name === "cumsum" ? cumsumTranspose : null,
     batch: ([x], [bdim], params) => {
       const b = bdim!;
       const out = bind1(prim, [x!], { ...params, axis: params.axis + (params.axis >= b ? 1 : 0) });

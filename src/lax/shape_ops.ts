@@ -745,6 +745,7 @@ export const iotaP: Primitive<IotaParams> = new Primitive<IotaParams>("iota", {
     return [[ans], [new Zero(ans.aval)]];
   },
   batch: (_, __, p) => [[bind1(iotaP, [], p)], [null]],
+  transpose: null,
 });
 
 function iotaDtype(op: string, dtype: DType): DType {

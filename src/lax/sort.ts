@@ -177,6 +177,7 @@ export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
       const dimension = params.dimension + (bdim <= params.dimension ? 1 : 0);
       return [bind(sortP, ins, { ...params, dimension }), ins.map(() => bdim)];
     },
+    transpose: null,
   },
   true,
 );
@@ -283,6 +284,7 @@ export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
       const b = last ? 0 : bdim!;
       return [outs, [b, b]];
     },
+    transpose: null,
   },
   true,
 );

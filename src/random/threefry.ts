@@ -178,6 +178,7 @@ export const threefry2x32P: Primitive = new Primitive(
       const outs = bind(threefry2x32P, batchThreefry(args, dims, axis.size), {});
       return [outs, [0, 0]];
     },
+    transpose: null,
   },
   true,
 );

@@ -704,7 +704,7 @@ describe("transposes of linear primitives", () => {
         {},
       ),
     ).toThrow(/lax\.selectN is not linear in operand 0/);
-    expect(lax.expP.rules.transpose).toBeUndefined();
+    expect(lax.expP.rules.transpose).toBeNull();
   });
 });
 

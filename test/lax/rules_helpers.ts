@@ -23,7 +23,8 @@ export function arr(values: readonly number[], shape: readonly number[], dtype: 
   return ArrayImpl.fromData(data, [...shape]);
 }
 
-export const vals = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values, Number);
+export const vals = (x: unknown): number[] =>
+  globalThis.Array.from((x as ArrayImpl).values, Number);
 
 /** A small deterministic generator (fast-check supplies the seeds). */
 export function rng(seed: number): () => number {

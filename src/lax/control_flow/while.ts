@@ -192,6 +192,7 @@ export const whileP: Primitive<WhileParams> = new Primitive<WhileParams>(
     impl: whileImpl,
     jvp: whileJvp,
     batch: whileBatch,
+    transpose: null,
   },
   true,
 );
