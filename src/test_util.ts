@@ -22,8 +22,11 @@ export interface CheckGradsOptions {
 // biome-ignore lint/suspicious/noExplicitAny: checks functions of any signature
 type AnyFn = (...args: any[]) => any;
 
-/** A small deterministic generator for directions (tests must be reproducible). */
-function directions(seed: number): () => number {
+/**
+ * A small deterministic generator of uniform numbers in [0, 1) (xorshift32):
+ * tests must be reproducible.
+ */
+export function xorshift32(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -31,8 +34,14 @@ function directions(seed: number): () => number {
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    return (s / 0x100000000) * 2 - 1;
+    return s / 0x100000000;
   };
+}
+
+/** Random directions: uniform in [-1, 1). */
+function directions(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() * 2 - 1;
 }
 
 function randomLike(x: Array, next: () => number): Array {

@@ -20,17 +20,7 @@ import {
   vjp,
   withX64,
 } from "../../src/index.js";
-
-const approx = (a: unknown, b: unknown, tol = 1e-5) => {
-  const x = (a as Array).dataSync();
-  const y = (b as Array).dataSync();
-  expect(x.length).toBe(y.length);
-  x.forEach((v, i) =>
-    expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(
-      tol * (1 + Math.abs(Number(y[i]))),
-    ),
-  );
-};
+import { approx } from "../util/index.js";
 
 describe("forward and reverse mode", () => {
   it("jvp of sin is cos", () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Array } from "../../src/index.js";
 import { grad, jit, numpy as jnp, jvp, lax, testUtil, vmap, withX64 } from "../../src/index.js";
-
-const approx = (a: unknown, b: unknown, tol = 1e-5) => {
-  const x = (a as Array).dataSync();
-  const y = (b as Array).dataSync();
-  expect(x.length).toBe(y.length);
-  x.forEach((v, i) =>
-    expect(Math.abs(Number(v) - Number(y[i]))).toBeLessThanOrEqual(
-      tol * (1 + Math.abs(Number(y[i]))),
-    ),
-  );
-};
+import { approx } from "../util/index.js";
 
 /** The tutorial's RNN cell and sequence runner. */
 function rnnCell(h: Array, x: Array, params: [Array, Array, Array]): [Array, Array] {

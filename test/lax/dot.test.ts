@@ -3,14 +3,8 @@ import { describe, expect, it } from "vitest";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { type DotDimensionNumbers, dot, dotGeneral } from "../../src/lax/dot.js";
-import {
-  data,
-  expectMatches,
-  expectSame,
-  fixtures,
-  fromFixture,
-  seeded,
-} from "./reductions_fixtures.js";
+import { expectIdentical, expectMatches, fromFixture, seeded, vals } from "../util/index.js";
+import { fixtures } from "./reductions_fixtures.js";
 
 const MM: DotDimensionNumbers = [
   [[1], [0]],
@@ -31,7 +25,7 @@ describe("dot_general vs NumPy einsum", () => {
     const r = fromFixture(c.rhs);
     const eager = dotGeneral(l, r, c.dn);
     expectMatches(eager, c.out);
-    expectSame(jit((a: Array, b: Array) => dotGeneral(a, b, c.dn))(l, r), eager);
+    expectIdentical(jit((a: Array, b: Array) => dotGeneral(a, b, c.dn))(l, r), eager);
   });
 });
 
@@ -63,7 +57,7 @@ describe("dot_general properties", () => {
           [[0], [0]],
         ]);
         expect(out.shape).toEqual([nb, m, n]);
-        expect(data(out)).toEqual(naiveBmm(a, b));
+        expect(vals(out)).toEqual(naiveBmm(a, b));
       }),
     );
   });
@@ -91,7 +85,7 @@ describe("dot_general properties", () => {
           ],
         );
         expect(out.shape).toEqual([nb, m, n]);
-        expect(data(out)).toEqual(naiveBmm(a, b));
+        expect(vals(out)).toEqual(naiveBmm(a, b));
       }),
     );
   });
@@ -105,7 +99,7 @@ describe("dot_general properties", () => {
           [[2], [1]],
           [[0], [0]],
         ]);
-        expect(data(out)).toEqual(naiveBmm(a, b).map(Math.fround));
+        expect(vals(out)).toEqual(naiveBmm(a, b).map(Math.fround));
       }),
     );
   });
@@ -129,7 +123,7 @@ describe("dot_general types", () => {
     const b = seeded([3, 2], 2, "int32");
     const f = dotGeneral(a, b, MM, { preferredElementType: "float32" });
     expect(f.dtype).toBe("float32");
-    expect(data(f)).toEqual(data(dotGeneral(a, b, MM)));
+    expect(vals(f)).toEqual(vals(dotGeneral(a, b, MM)));
     // float64 is canonicalized to float32 without x64, as in JAX.
     expect(
       dotGeneral(seeded([2, 3], 1), seeded([3, 2], 2), MM, { preferredElementType: "float64" })
@@ -145,7 +139,7 @@ describe("dot_general types", () => {
     );
     const out = dotGeneral(a, b, MM);
     expect(out.dtype).toBe("bool");
-    const d = data(out);
+    const d = vals(out);
     expect(d.slice(0, 300).every((v) => v === 1)).toBe(true);
     expect(d.slice(300).every((v) => v === 0)).toBe(true);
   });
@@ -189,13 +183,13 @@ describe("lax.dot", () => {
     );
   it("vector·vector, matrix·vector, vector·matrix, matrix·matrix", () => {
     expect(dot(v, v).shape).toEqual([]);
-    expect(data(dot(v, v))).toEqual(ref(v, v));
+    expect(vals(dot(v, v))).toEqual(ref(v, v));
     expect(dot(m, v).shape).toEqual([3]);
-    expect(data(dot(m, v))).toEqual(ref(m, v));
+    expect(vals(dot(m, v))).toEqual(ref(m, v));
     expect(dot(w, m).shape).toEqual([4]);
-    expect(data(dot(w, m))).toEqual(ref(w, m));
+    expect(vals(dot(w, m))).toEqual(ref(w, m));
     expect(dot(m, mm).shape).toEqual([3, 2]);
-    expect(data(dot(m, mm))).toEqual(ref(m, mm));
+    expect(vals(dot(m, mm))).toEqual(ref(m, mm));
   });
 
   it("rejects other ranks and mismatched inner dimensions", () => {

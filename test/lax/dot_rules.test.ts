@@ -32,7 +32,7 @@ import {
   readFixture,
   rng,
   vals,
-} from "./rules_helpers.js";
+} from "../util/index.js";
 
 type DN = lax.DotDimensionNumbers;
 interface DotCase {

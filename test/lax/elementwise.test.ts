@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { withX64 } from "../../src/config.js";
@@ -10,6 +9,19 @@ import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import * as lax from "../../src/lax/elementwise.js";
 import * as sp from "../../src/lax/special.js";
 import { sizeOf } from "../../src/shape.js";
+import {
+  arr,
+  b8,
+  decodeNumber,
+  expectIdentical,
+  f32,
+  f64,
+  i32,
+  inDtype,
+  readFixture,
+  u32,
+  vals,
+} from "../util/index.js";
 
 // --- Fixtures and helpers ------------------------------------------------------------
 
@@ -26,27 +38,8 @@ interface IntFixture {
   binary: Record<string, { y: number[]; out: number[] }>;
   unary: Record<string, number[]>;
 }
-const fixtures = JSON.parse(
-  readFileSync(new URL("../fixtures/elementwise.json", import.meta.url), "utf8"),
-) as Fixtures;
+const fixtures = readFixture<Fixtures>("elementwise.json");
 
-const dec = (v: Num): number =>
-  typeof v === "number"
-    ? v
-    : v === "nan"
-      ? Number.NaN
-      : v === "inf"
-        ? Number.POSITIVE_INFINITY
-        : Number.NEGATIVE_INFINITY;
-
-function arr(values: readonly Num[], dtype: DType = "float32", shape?: number[]): ArrayImpl {
-  const data = allocate(dtype, values.length);
-  values.forEach((v, i) => {
-    data[i] = dec(v);
-  });
-  return ArrayImpl.fromData(data, shape ?? [values.length]);
-}
-const vals = (x: Array): number[] => globalThis.Array.from((x as ArrayImpl).values);
 const data = (x: Array): TypedArray => (x as ArrayImpl).values;
 
 /** The spacing of floats of `dtype` at v (the smallest subnormal at 0). */
@@ -81,14 +74,6 @@ function expectClose(
     }
   });
 }
-
-/** Bitwise-equal results (NaN equals NaN), as eager and jit must give. */
-function expectSame(a: Array, b: Array): void {
-  expect(b.aval.equals(a.aval)).toBe(true);
-  expect(vals(b)).toEqual(vals(a));
-}
-
-const x64 = <T>(dtype: DType, f: () => T): T => (dtype === "float64" ? withX64(f) : f());
 
 // --- Unary float ops vs NumPy / mpmath --------------------------------------------
 
@@ -153,16 +138,16 @@ describe("unary float ops vs NumPy (float64 references)", () => {
     it.each(Object.keys(UNARY))(`%s in ${dtype}`, (name) => {
       const fx = fixtures.unary[name]!;
       const f = UNARY[name]!;
-      x64(dtype, () => {
-        const x = arr(fx.x, dtype);
+      inDtype(dtype, () => {
+        const x = arr(fx.x, undefined, dtype);
         const y = f(x);
         expect(y.dtype).toBe(name === "is_finite" ? "bool" : dtype);
         expect(y.shape).toEqual(x.shape);
         const ulps = EXACT.has(name) ? 0 : dtype === "float32" ? 1 : SPECIAL.has(name) ? 8 : 4;
         // lgamma and digamma lose relative accuracy near their negative roots (reflection).
         const atol = dtype === "float64" && SPECIAL.has(name) ? 1e-14 : 0;
-        expectClose(vals(y), fx.out.map(dec), dtype, ulps, `${name} ${dtype}`, atol);
-        expectSame(y, jit(f)(x));
+        expectClose(vals(y), fx.out.map(decodeNumber), dtype, ulps, `${name} ${dtype}`, atol);
+        expectIdentical(y, jit(f)(x));
       });
     });
   }
@@ -172,8 +157,8 @@ describe("unary float ops vs NumPy (float64 references)", () => {
     (name) => {
       const fx = fixtures.x64_special[name]!;
       withX64(() => {
-        const y = UNARY[name]!(arr(fx.x, "float64"));
-        expectClose(vals(y), fx.out.map(dec), "float64", 4, name);
+        const y = UNARY[name]!(f64(fx.x));
+        expectClose(vals(y), fx.out.map(decodeNumber), "float64", 4, name);
       });
     },
   );
@@ -223,15 +208,15 @@ describe("binary float ops vs NumPy", () => {
     it.each(Object.keys(BINARY))(`%s in ${dtype}`, (name) => {
       const fx = fixtures.binary[name]!;
       const f = BINARY[name]!;
-      x64(dtype, () => {
-        const x = arr(fx.x, dtype);
-        const y = arr(fx.y, dtype);
+      inDtype(dtype, () => {
+        const x = arr(fx.x, undefined, dtype);
+        const y = arr(fx.y, undefined, dtype);
         const z = f(x, y);
         expect(z.dtype).toBe(dtype);
         const ulps = name === "pow" || name === "atan2" ? (dtype === "float32" ? 1 : 2) : 0;
         const want = name === "nextafter" && dtype === "float64" ? fx.out64! : fx.out;
-        expectClose(vals(z), want.map(dec), dtype, ulps, `${name} ${dtype}`);
-        expectSame(z, jit(f)(x, y));
+        expectClose(vals(z), want.map(decodeNumber), dtype, ulps, `${name} ${dtype}`);
+        expectIdentical(z, jit(f)(x, y));
       });
     });
   }
@@ -270,15 +255,15 @@ const INT_UNARY: Record<string, (x: Array) => Array> = {
 
 describe.each(["int32", "uint32"] as const)("%s ops (XLA semantics)", (dtype) => {
   const fx = fixtures[dtype];
-  const x = arr(fx.x, dtype);
+  const x = arr(fx.x, undefined, dtype);
 
   it.each(Object.keys(fx.binary))("%s", (name) => {
     const f = INT_BINARY[name]!;
-    const y = arr(fx.binary[name]!.y, dtype);
+    const y = arr(fx.binary[name]!.y, undefined, dtype);
     const z = f(x, y);
     expect(z.dtype).toBe(["eq", "lt", "ge"].includes(name) ? "bool" : dtype);
     expect(vals(z)).toEqual(fx.binary[name]!.out);
-    expectSame(z, jit(f)(x, y));
+    expectIdentical(z, jit(f)(x, y));
   });
 
   it.each(Object.keys(fx.unary))("%s", (name) => {
@@ -286,13 +271,11 @@ describe.each(["int32", "uint32"] as const)("%s ops (XLA semantics)", (dtype) =>
     const z = f(x);
     expect(z.dtype).toBe(dtype);
     expect(vals(z)).toEqual(fx.unary[name]);
-    expectSame(z, jit(f)(x));
+    expectIdentical(z, jit(f)(x));
   });
 });
 
 describe("XLA's integer and conversion semantics", () => {
-  const i32 = (xs: number[]) => arr(xs, "int32");
-  const u32 = (xs: number[]) => arr(xs, "uint32");
   const MIN = -2147483648;
   const MAX = 2147483647;
 
@@ -314,8 +297,8 @@ describe("XLA's integer and conversion semantics", () => {
     expect(vals(lax.rem(i32([7, -7, 7, -7, MIN]), i32([2, 2, -2, -2, -1])))).toEqual([
       1, -1, 1, -1, 0,
     ]);
-    expect(vals(lax.rem(arr([5.5, -5.5], "float32"), arr([2, 2], "float32")))).toEqual([1.5, -1.5]);
-    expect(vals(lax.rem(arr([1], "float32"), arr([0], "float32"))).every(Number.isNaN)).toBe(true);
+    expect(vals(lax.rem(f32([5.5, -5.5]), f32([2, 2])))).toEqual([1.5, -1.5]);
+    expect(vals(lax.rem(f32([1]), f32([0]))).every(Number.isNaN)).toBe(true);
   });
 
   it("wraps modulo 2^32", () => {
@@ -348,8 +331,8 @@ describe("XLA's integer and conversion semantics", () => {
   });
 
   it("bool ops are logical", () => {
-    const a = arr([0, 0, 1, 1], "bool");
-    const b = arr([0, 1, 0, 1], "bool");
+    const a = b8([0, 0, 1, 1]);
+    const b = b8([0, 1, 0, 1]);
     expect(vals(lax.bitwiseAnd(a, b))).toEqual([0, 0, 0, 1]);
     expect(vals(lax.bitwiseOr(a, b))).toEqual([0, 1, 1, 1]);
     expect(vals(lax.bitwiseXor(a, b))).toEqual([0, 1, 1, 0]);
@@ -380,7 +363,7 @@ describe("XLA's integer and conversion semantics", () => {
   it("conversion to bool is x != 0 (NaN is true); from bool gives 0/1", () => {
     const x = arr([0, -0, 0.5, Number.NaN, -3]);
     expect(vals(lax.convertElementType(x, "bool"))).toEqual([0, 0, 1, 1, 1]);
-    const b = arr([0, 1], "bool");
+    const b = b8([0, 1]);
     expect(vals(lax.convertElementType(b, "float32"))).toEqual([0, 1]);
     expect(vals(lax.convertElementType(b, "int32"))).toEqual([0, 1]);
   });
@@ -394,7 +377,7 @@ describe("XLA's integer and conversion semantics", () => {
       16777216, 2147483648,
     ]);
     withX64(() => {
-      const d = arr([0.1, 1e300], "float64");
+      const d = f64([0.1, 1e300]);
       expect(vals(lax.convertElementType(d, "float32"))).toEqual([
         Math.fround(0.1),
         Number.POSITIVE_INFINITY,
@@ -414,7 +397,7 @@ describe("float semantics of XLA", () => {
     expect(y.slice(3)).toEqual([-1, 1]);
     expect(Object.is(vals(lax.round(arr([-0.3])))[0], -0)).toBe(true);
     expect(Object.is(vals(lax.round(arr([-0.5]), 1))[0], -0)).toBe(true);
-    expect(vals(lax.sign(arr([-5, 0, 5], "uint32")))).toEqual([1, 0, 1]); // -5 wraps to a large uint
+    expect(vals(lax.sign(u32([-5, 0, 5])))).toEqual([1, 0, 1]); // -5 wraps to a large uint
   });
 
   it("rounds halves away from zero (default) or to even", () => {
@@ -432,7 +415,7 @@ describe("float semantics of XLA", () => {
   });
 
   it("pow takes an integer exponent array", () => {
-    const y = lax.pow(arr([2, 3, 0.5]), arr([3, -2, 2], "int32"));
+    const y = lax.pow(arr([2, 3, 0.5]), i32([3, -2, 2]));
     expect(y.dtype).toBe("float32");
     expect(vals(y)).toEqual([8, Math.fround(1 / 9), 0.25]);
   });
@@ -454,7 +437,7 @@ describe("float semantics of XLA", () => {
       Number.POSITIVE_INFINITY,
     ]);
     expect(vals(lax.integerPow(arr([Number.NaN, 0]), 0))).toEqual([1, 1]);
-    expect(vals(lax.integerPow(arr([3], "uint32"), 0))).toEqual([1]);
+    expect(vals(lax.integerPow(u32([3]), 0))).toEqual([1]);
   });
 
   it("nextafter steps by one float of the dtype", () => {
@@ -465,10 +448,7 @@ describe("float semantics of XLA", () => {
       -(2 ** -149),
     ]);
     withX64(() => {
-      expect(vals(lax.nextafter(arr([1, 0], "float64"), arr([2, -1], "float64")))).toEqual([
-        1 + 2 ** -52,
-        -(2 ** -1074),
-      ]);
+      expect(vals(lax.nextafter(f64([1, 0]), f64([2, -1])))).toEqual([1 + 2 ** -52, -(2 ** -1074)]);
     });
   });
 
@@ -491,14 +471,14 @@ describe("select_n, clamp and copy", () => {
     const a = arr([1, 2, 3]);
     const b = arr([10, 20, 30]);
     const c = arr([100, 200, 300]);
-    expect(vals(lax.selectN(arr([1, 0, 1], "bool"), a, b))).toEqual([10, 2, 30]);
-    expect(vals(lax.selectN(arr([2, 0, 1], "int32"), a, b, c))).toEqual([100, 2, 30]);
+    expect(vals(lax.selectN(b8([1, 0, 1]), a, b))).toEqual([10, 2, 30]);
+    expect(vals(lax.selectN(i32([2, 0, 1]), a, b, c))).toEqual([100, 2, 30]);
     expect(vals(lax.selectN(true, a, b))).toEqual([10, 20, 30]);
-    expect(vals(lax.selectN(arr([0, 1, 1], "bool"), a, 0))).toEqual([1, 0, 0]);
+    expect(vals(lax.selectN(b8([0, 1, 1]), a, 0))).toEqual([1, 0, 0]);
     // Out-of-range indices clamp, as XLA's nested selects do.
-    expect(vals(lax.selectN(arr([-1, 5, 1], "int32"), a, b, c))).toEqual([1, 200, 30]);
+    expect(vals(lax.selectN(i32([-1, 5, 1]), a, b, c))).toEqual([1, 200, 30]);
     // 0-d cases follow a shaped predicate.
-    expect(vals(lax.selectN(arr([1, 0], "bool"), 1, 2))).toEqual([2, 1]);
+    expect(vals(lax.selectN(b8([1, 0]), 1, 2))).toEqual([2, 1]);
   });
 
   it("select_n's result is weak only if all cases are", () => {
@@ -514,7 +494,7 @@ describe("select_n, clamp and copy", () => {
     expect(vals(lax.clamp(arr([0, 0, 6, 0]), x, arr([1, 1, 7, 1]))).slice(0, 3)).toEqual([
       0, 0.5, 6,
     ]);
-    expect(vals(lax.clamp(arr([0], "int32", []), arr([-3, 3, 9], "int32"), 5))).toEqual([0, 3, 5]);
+    expect(vals(lax.clamp(i32([0], []), i32([-3, 3, 9]), 5))).toEqual([0, 3, 5]);
     expect(lax.clamp(0, x, 1).dtype).toBe("float32");
   });
 
@@ -535,8 +515,8 @@ describe("wrappers: weak types and broadcasting", () => {
     expect(y.dtype).toBe("float32");
     expect(y.weakType).toBe(false);
     expect(vals(y)).toEqual([3, 4, 5]);
-    expect(vals(lax.mul(arr([1, 2], "int32"), 3))).toEqual([3, 6]);
-    expect(lax.mul(arr([1, 2], "uint32"), 3).dtype).toBe("uint32");
+    expect(vals(lax.mul(i32([1, 2]), 3))).toEqual([3, 6]);
+    expect(lax.mul(u32([1, 2]), 3).dtype).toBe("uint32");
     expect(vals(lax.sub(1.5, arr([1, 2])))).toEqual([0.5, -0.5]);
   });
 
@@ -559,8 +539,8 @@ describe("wrappers: weak types and broadcasting", () => {
   });
 
   it("0-d operands are broadcast to the other operand's shape", () => {
-    const x = arr([1, 2, 3, 4, 5, 6], "float32", [2, 3]);
-    const s = arr([10], "float32", []);
+    const x = f32([1, 2, 3, 4, 5, 6], [2, 3]);
+    const s = f32([10], []);
     const y = lax.add(x, s);
     expect(y.shape).toEqual([2, 3]);
     expect(vals(y)).toEqual([11, 12, 13, 14, 15, 16]);
@@ -593,9 +573,9 @@ describe("wrappers: weak types and broadcasting", () => {
 });
 
 describe("errors name the op, the arguments and what is allowed", () => {
-  const f = arr([1, 2, 3, 4, 5, 6], "float32", [2, 3]);
+  const f = f32([1, 2, 3, 4, 5, 6], [2, 3]);
   const g = arr([1, 2, 3]);
-  const i = arr([1, 2, 3], "int32");
+  const i = i32([1, 2, 3]);
 
   it("shape mismatch names both shapes", () => {
     expect(() => lax.add(f, g)).toThrow(/lax\.add.*\(2, 3\).*\(3,\)/);
@@ -610,20 +590,16 @@ describe("errors name the op, the arguments and what is allowed", () => {
       /lax\.add requires arguments to have the same dtype.*int32.*float32/,
     );
     expect(() => lax.add(i, 2.5)).toThrow(/lax\.add.*same dtype.*int32.*float32 \(weak\)/);
-    expect(() => lax.bitwiseAnd(arr([1], "bool"), 1)).toThrow(
-      /lax\.bitwiseAnd.*bool.*int32 \(weak\)/,
-    );
+    expect(() => lax.bitwiseAnd(b8([1]), 1)).toThrow(/lax\.bitwiseAnd.*bool.*int32 \(weak\)/);
     expect(() => addRaw(i, g)).toThrow(/lax\.add requires arguments to have the same dtype/);
   });
 
   it("ops reject dtypes they do not accept", () => {
     expect(() => lax.exp(i)).toThrow(TypeError);
     expect(() => lax.exp(i)).toThrow(/lax\.exp does not accept dtype int32.*float32, float64/);
-    expect(() => lax.add(arr([1], "bool"), arr([1], "bool"))).toThrow(
-      /lax\.add does not accept dtype bool/,
-    );
+    expect(() => lax.add(b8([1]), b8([1]))).toThrow(/lax\.add does not accept dtype bool/);
     expect(() => lax.bitwiseAnd(g, g)).toThrow(/lax\.bitwiseAnd does not accept dtype float32/);
-    expect(() => lax.abs(arr([1], "uint32"))).toThrow(/lax\.abs does not accept dtype uint32/);
+    expect(() => lax.abs(u32([1]))).toThrow(/lax\.abs does not accept dtype uint32/);
     expect(() => lax.shiftLeft(g, g)).toThrow(
       /lax\.shiftLeft does not accept dtype float32.*int32, uint32/,
     );
@@ -649,9 +625,7 @@ describe("errors name the op, the arguments and what is allowed", () => {
       /lax\.selectN does not accept dtype float32 \(argument which\)/,
     );
     expect(() => lax.selectN(true, g, g, g)).toThrow(/at most 2 cases, got 3/);
-    expect(() => lax.selectN(arr([1, 0], "bool"), g, g)).toThrow(
-      /lax\.selectN.*predicate.*\(2,\).*\(3,\)/,
-    );
+    expect(() => lax.selectN(b8([1, 0]), g, g)).toThrow(/lax\.selectN.*predicate.*\(2,\).*\(3,\)/);
     expect(() => lax.selectN(true, g, i)).toThrow(/lax\.selectN.*same dtype.*float32.*int32/);
     expect(() => lax.clamp(arr([0, 0]), g, 1)).toThrow(
       /lax\.clamp: min must be 0-d or have the shape of x.*\(2,\).*\(3,\)/,
@@ -714,7 +688,7 @@ describe("properties over random shapes and values", () => {
             expect(z.shape).toEqual(shape);
             const want = globalThis.Array.from(data(x), (p, k) => Math.fround(ref(p, data(y)[k]!)));
             expect(vals(z)).toEqual(want);
-            expectSame(z, jit(op)(x, y));
+            expectIdentical(z, jit(op)(x, y));
           }
         },
       ),
@@ -727,14 +701,8 @@ describe("properties over random shapes and values", () => {
       fc.property(
         fc.array(fc.tuple(i32Arb, fc.oneof(i32Arb, fc.constantFrom(0, -1, 1))), { minLength: 1 }),
         (pairs) => {
-          const x = arr(
-            pairs.map((p) => p[0]),
-            "int32",
-          );
-          const y = arr(
-            pairs.map((p) => p[1]),
-            "int32",
-          );
+          const x = i32(pairs.map((p) => p[0]));
+          const y = i32(pairs.map((p) => p[1]));
           const back = lax.add(lax.mul(lax.div(x, y), y), lax.rem(x, y));
           expect(vals(back)).toEqual(vals(x));
           // The remainder is smaller than the divisor and has the dividend's sign.
@@ -753,8 +721,8 @@ describe("properties over random shapes and values", () => {
   it("shifts agree with BigInt arithmetic on the 32-bit patterns", () => {
     fc.assert(
       fc.property(i32Arb, fc.integer({ min: -40, max: 40 }), (a, s) => {
-        const x = arr([a], "int32");
-        const y = arr([s], "int32");
+        const x = i32([a]);
+        const y = i32([s]);
         const amount = BigInt(s >>> 0);
         const bits = BigInt.asUintN(32, BigInt(a));
         const left = amount >= 32n ? 0n : BigInt.asUintN(32, bits << amount);
@@ -801,17 +769,14 @@ describe("properties over random shapes and values", () => {
         fc.array(fc.integer({ min: -2, max: 6 }), { minLength: 1, maxLength: 12 }),
         (n, which) => {
           const cases = globalThis.Array.from({ length: n }, (_, c) =>
-            arr(
-              which.map((_, k) => c * 100 + k),
-              "int32",
-            ),
+            i32(which.map((_, k) => c * 100 + k)),
           );
-          const got = vals(lax.selectN(arr(which, "int32"), ...cases));
+          const got = vals(lax.selectN(i32(which), ...cases));
           const want = which.map((w, k) => Math.min(Math.max(w, 0), n - 1) * 100 + k);
           expect(got).toEqual(want);
-          expectSame(
-            lax.selectN(arr(which, "int32"), ...cases),
-            jit((w: Array, ...cs: Array[]) => lax.selectN(w, ...cs))(arr(which, "int32"), ...cases),
+          expectIdentical(
+            lax.selectN(i32(which), ...cases),
+            jit((w: Array, ...cs: Array[]) => lax.selectN(w, ...cs))(i32(which), ...cases),
           );
         },
       ),
@@ -835,7 +800,7 @@ describe("properties over random shapes and values", () => {
       fc.property(
         fc.array(fc.integer({ min: -(2 ** 24), max: 2 ** 24 }), { minLength: 1 }),
         (a) => {
-          const x = arr(a, "int32");
+          const x = i32(a);
           expect(
             vals(lax.convertElementType(lax.convertElementType(x, "float32"), "int32")),
           ).toEqual(a);

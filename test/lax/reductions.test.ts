@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { config, withX64 } from "../../src/config.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { bind1 } from "../../src/core/trace.js";
-import { allocate, type DType } from "../../src/dtype.js";
+import { allocate } from "../../src/dtype.js";
 import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import {
   argmax,
@@ -25,13 +25,14 @@ import {
 } from "../../src/lax/reductions.js";
 import { stridesOf } from "../../src/shape.js";
 import {
-  data,
+  expectIdentical,
   expectMatches,
-  expectSame,
-  fixtures,
   fromFixture,
+  inDtype,
   seeded,
-} from "./reductions_fixtures.js";
+  vals,
+} from "../util/index.js";
+import { fixtures } from "./reductions_fixtures.js";
 
 type Reduce = (x: Array, axes: readonly number[]) => Array;
 const REDUCE: Record<string, Reduce> = {
@@ -45,8 +46,6 @@ const REDUCE: Record<string, Reduce> = {
 };
 type Cum = (x: Array, o: { axis?: number; reverse?: boolean }) => Array;
 const CUM: Record<string, Cum> = { cumsum, cumprod, cummax, cummin, cumlogsumexp };
-
-const x64 = <T>(dtype: DType, f: () => T): T => (dtype === "float64" ? withX64(f) : f());
 
 describe("reductions vs NumPy", () => {
   it("has fixtures for every reduction", () => {
@@ -62,12 +61,12 @@ describe("reductions vs NumPy", () => {
         ] as const,
     ),
   )("%s", (_, c) => {
-    x64(c.x.dtype, () => {
+    inDtype(c.x.dtype, () => {
       const f = REDUCE[c.op]!;
       const x = fromFixture(c.x);
       const eager = f(x, c.axes);
       expectMatches(eager, c.out);
-      expectSame(jit((y: Array) => f(y, c.axes))(x), eager);
+      expectIdentical(jit((y: Array) => f(y, c.axes))(x), eager);
     });
   });
 
@@ -75,14 +74,14 @@ describe("reductions vs NumPy", () => {
     const n = 1_000_003;
     const x = ArrayImpl.full([n], 0.1, "float32");
     const exact = Math.fround(0.1) * n;
-    expect(data(reduceSum(x, [0]))[0]).toBe(Math.fround(exact));
+    expect(vals(reduceSum(x, [0]))[0]).toBe(Math.fround(exact));
     // A float32 running sum would be far off; ours is within half an ulp.
-    expect(Math.abs(data(reduceSum(x, [0]))[0]! - exact) / exact).toBeLessThan(6e-8);
+    expect(Math.abs(vals(reduceSum(x, [0]))[0]! - exact) / exact).toBeLessThan(6e-8);
   });
 
   it("accepts negative axes in the wrappers and keeps weak types", () => {
     const x = seeded([2, 3, 4], 7);
-    expectSame(reduceSum(x, [-1]), reduceSum(x, [2]));
+    expectIdentical(reduceSum(x, [-1]), reduceSum(x, [2]));
     const w = reduceMax(2.5, []);
     expect(w.weakType).toBe(true);
     expect(w.dtype).toBe("float32");
@@ -102,15 +101,15 @@ describe("argmax / argmin vs NumPy", () => {
     const x = fromFixture(c.x);
     expectMatches(argmax(x, c.axis), c.argmax);
     expectMatches(argmin(x, c.axis), c.argmin);
-    expectSame(jit((y: Array) => argmax(y, c.axis))(x), argmax(x, c.axis));
+    expectIdentical(jit((y: Array) => argmax(y, c.axis))(x), argmax(x, c.axis));
   });
 
   it("takes uint32 index dtypes and bool operands", () => {
     const b = ArrayImpl.fromData(new Uint8Array([0, 0, 1, 1]), [4]);
     const i = argmax(b, 0, "uint32");
     expect(i.dtype).toBe("uint32");
-    expect(data(i)).toEqual([2]);
-    expect(data(argmin(b, -1))).toEqual([0]);
+    expect(vals(i)).toEqual([2]);
+    expect(vals(argmin(b, -1))).toEqual([0]);
   });
 });
 
@@ -128,19 +127,19 @@ describe("cumulative reductions vs NumPy", () => {
     const x = fromFixture(c.x);
     const eager = f(x, { axis: c.axis, reverse: c.reverse });
     expectMatches(eager, c.out, c.op === "cumlogsumexp" ? 2e-6 : undefined);
-    expectSame(jit((y: Array) => f(y, { axis: c.axis, reverse: c.reverse }))(x), eager);
+    expectIdentical(jit((y: Array) => f(y, { axis: c.axis, reverse: c.reverse }))(x), eager);
   });
 
   it("defaults to axis 0, forward, and accepts negative axes", () => {
     const x = seeded([3, 4], 3);
-    expectSame(cumsum(x), cumsum(x, { axis: 0, reverse: false }));
-    expectSame(cummax(x, { axis: -1 }), cummax(x, { axis: 1 }));
+    expectIdentical(cumsum(x), cumsum(x, { axis: 0, reverse: false }));
+    expectIdentical(cummax(x, { axis: -1 }), cummax(x, { axis: 1 }));
   });
 
   it("wraps uint32 sums", () => {
     const x = ArrayImpl.fromData(new Uint32Array([2 ** 32 - 1, 2, 3]), [3]);
-    expect(data(cumsum(x))).toEqual([2 ** 32 - 1, 1, 4]);
-    expect(data(cumprod(x))).toEqual([2 ** 32 - 1, 2 ** 32 - 2, 2 ** 32 - 6]);
+    expect(vals(cumsum(x))).toEqual([2 ** 32 - 1, 1, 4]);
+    expect(vals(cumprod(x))).toEqual([2 ** 32 - 1, 2 ** 32 - 2, 2 ** 32 - 6]);
   });
 });
 
@@ -182,10 +181,10 @@ describe("reduction properties", () => {
     fc.assert(
       fc.property(caseArb, ({ shape, axes, seed }) => {
         const x = seeded(shape, seed, "int32");
-        expect(data(reduceSum(x, axes))).toEqual(naiveReduce(x, axes, 0, (a, b) => (a + b) | 0));
-        expect(data(reduceMax(x, axes))).toEqual(naiveReduce(x, axes, -(2 ** 31), Math.max));
-        expect(data(reduceMin(x, axes))).toEqual(naiveReduce(x, axes, 2 ** 31 - 1, Math.min));
-        expect(data(reduceXor(x, axes))).toEqual(naiveReduce(x, axes, 0, (a, b) => a ^ b));
+        expect(vals(reduceSum(x, axes))).toEqual(naiveReduce(x, axes, 0, (a, b) => (a + b) | 0));
+        expect(vals(reduceMax(x, axes))).toEqual(naiveReduce(x, axes, -(2 ** 31), Math.max));
+        expect(vals(reduceMin(x, axes))).toEqual(naiveReduce(x, axes, 2 ** 31 - 1, Math.min));
+        expect(vals(reduceXor(x, axes))).toEqual(naiveReduce(x, axes, 0, (a, b) => a ^ b));
       }),
     );
   });
@@ -195,7 +194,7 @@ describe("reduction properties", () => {
       fc.property(caseArb, ({ shape, axes, seed }) => {
         const x = seeded(shape, seed);
         const ref = naiveReduce(x, axes, 0, (a, b) => a + b).map(Math.fround);
-        expect(data(reduceSum(x, axes))).toEqual(ref);
+        expect(vals(reduceSum(x, axes))).toEqual(ref);
       }),
     );
   });
@@ -207,13 +206,13 @@ describe("reduction properties", () => {
         let y: Array = x;
         for (let d = shape.length - 1; d >= 0; d--) y = reduceProd(y, [d]);
         expect(
-          data(
+          vals(
             reduceProd(
               x,
               shape.map((_, i) => i),
             ),
           ),
-        ).toEqual(data(y));
+        ).toEqual(vals(y));
       }),
     );
   });
@@ -225,8 +224,8 @@ describe("reduction properties", () => {
         const axis = dims.length === 0 ? -1 : a % dims.length;
         if (axis < 0) return;
         const x = seeded(dims, seed, "int32");
-        const idx = data(argmax(x, axis));
-        const max = data(reduceMax(x, [axis]));
+        const idx = vals(argmax(x, axis));
+        const max = vals(reduceMax(x, [axis]));
         const xs = stridesOf(dims);
         const os = stridesOf(dims.filter((_, i) => i !== axis));
         for (let i = 0; i < x.size; i++) {
@@ -264,10 +263,10 @@ describe("reduction properties", () => {
         };
         const fwd = cumsum(ArrayImpl.fromData(flip(x.values as Int32Array), shape), { axis });
         const rev = cumsum(x, { axis, reverse: true });
-        expect(data(rev)).toEqual([...flip((fwd as ArrayImpl).values as Int32Array)]);
+        expect(vals(rev)).toEqual([...flip((fwd as ArrayImpl).values as Int32Array)]);
         // The last element of a forward cumsum is the sum.
-        const sum = data(reduceSum(x, [axis]));
-        const last = data(fwd).filter((_, i) => Math.floor(i / inner) % n === n - 1);
+        const sum = vals(reduceSum(x, [axis]));
+        const last = vals(fwd).filter((_, i) => Math.floor(i / inner) % n === n - 1);
         if (n > 0) expect(last).toEqual(sum);
       }),
     );
@@ -344,6 +343,6 @@ describe("reduction errors", () => {
     expect(config.x64).toBe(false);
     const d = allocate("float64", 2);
     d.set([1, 2]);
-    withX64(() => expect(data(reduceSum(ArrayImpl.fromData(d, [2]), [0]))).toEqual([3]));
+    withX64(() => expect(vals(reduceSum(ArrayImpl.fromData(d, [2]), [0]))).toEqual([3]));
   });
 });

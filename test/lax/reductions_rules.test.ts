@@ -33,7 +33,7 @@ import {
   readFixture,
   rng,
   vals,
-} from "./rules_helpers.js";
+} from "../util/index.js";
 
 interface Case {
   shape: number[];

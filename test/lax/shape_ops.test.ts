@@ -23,13 +23,14 @@ import {
 import { slice } from "../../src/lax/slicing.js";
 import { stridesOf } from "../../src/shape.js";
 import {
+  arange,
+  expectIdentical,
   expectMatches,
-  expectSame,
   type FxArray,
   fromFixture,
-  loadFixtures,
-  values,
-} from "./shape_fixtures.js";
+  readFixture,
+  vals,
+} from "../util/index.js";
 
 interface Case {
   op: string;
@@ -37,7 +38,7 @@ interface Case {
   inputs: FxArray[];
   out: FxArray;
 }
-const { cases } = loadFixtures<{ cases: Case[] }>("shape_ops.json");
+const { cases } = readFixture<{ cases: Case[] }>("shape_ops.json");
 
 type Nums = number[];
 /** Each fixture op as a function of its array inputs (the static args are bound). */
@@ -80,13 +81,6 @@ const OPS: Record<string, (args: unknown[]) => (...xs: Array[]) => Array> = {
       broadcastedIota(t as DType, s as Nums, d as number),
 };
 
-const arange = (shape: Nums, dtype: DType = "float32"): ArrayImpl => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const x = ArrayImpl.full([n], 0, dtype);
-  for (let i = 0; i < n; i++) x.values[i] = i;
-  return ArrayImpl.fromData(x.values, shape);
-};
-
 describe("shape primitives vs NumPy", () => {
   it("has fixtures for every op", () => {
     expect(new Set(cases.map((c) => c.op))).toEqual(new Set(Object.keys(OPS)));
@@ -100,7 +94,7 @@ describe("shape primitives vs NumPy", () => {
       const eager = f(...xs);
       expectMatches(eager, c.out);
       // jit compiles the same primitives: it must give the very same values.
-      expectSame(jit(f)(...xs), eager);
+      expectIdentical(jit(f)(...xs), eager);
     },
   );
 });
@@ -143,7 +137,7 @@ describe("wrappers", () => {
     const x = arange([2]);
     const y = broadcast(x, [3, 1]);
     expect(y.shape).toEqual([3, 1, 2]);
-    expect(values(y)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(vals(y)).toEqual([0, 1, 0, 1, 0, 1]);
     expect(broadcastToRank(x, 3).shape).toEqual([1, 1, 2]);
   });
 
@@ -152,11 +146,11 @@ describe("wrappers", () => {
     expect(collapse(x, 1, 3).shape).toEqual([2, 12, 5]);
     expect(collapse(x, 0).shape).toEqual([120]);
     expect(collapse(x, -2).shape).toEqual([2, 3, 20]);
-    expect(values(collapse(x, 1, 3))).toEqual(values(x));
+    expect(vals(collapse(x, 1, 3))).toEqual(vals(x));
   });
 
   it("iota counts along one axis", () => {
-    expect(values(iota("int32", 4))).toEqual([0, 1, 2, 3]);
+    expect(vals(iota("int32", 4))).toEqual([0, 1, 2, 3]);
     expect(iota("float32", 3).dtype).toBe("float32");
     expect(iota("int32", 0).shape).toEqual([0]);
   });
@@ -165,9 +159,9 @@ describe("wrappers", () => {
     const x = arange([2], "int32");
     const y = pad(x, 9, [[1, 1, 1]]);
     expect(y.dtype).toBe("int32");
-    expect(values(y)).toEqual([9, 0, 9, 1, 9]);
+    expect(vals(y)).toEqual([9, 0, 9, 1, 9]);
     const z = pad(arange([2]), 0.5, [[0, 1, 0]]);
-    expect(values(z)).toEqual([0, 1, 0.5]);
+    expect(vals(z)).toEqual([0, 1, 0.5]);
   });
 
   it("keeps weak types (a weak scalar broadcast stays weak)", () => {
@@ -185,7 +179,7 @@ describe("wrappers", () => {
     expect(broadcastInDim(e, [2, 0, 3], [1, 2]).shape).toEqual([2, 0, 3]);
     expect(rev(e, [0, 1]).shape).toEqual([0, 3]);
     expect(
-      values(
+      vals(
         pad(e, 1, [
           [1, 0, 0],
           [0, 0, 0],
@@ -222,8 +216,8 @@ describe("properties", () => {
       fc.property(shapeArb, (s) => {
         const x = arange(s);
         const flat = reshape(x, [x.size]);
-        expect(values(flat)).toEqual(values(x));
-        expectSame(reshape(flat, s), x);
+        expect(vals(flat)).toEqual(vals(x));
+        expectIdentical(reshape(flat, s), x);
       }),
     );
   });
@@ -234,12 +228,12 @@ describe("properties", () => {
         const x = arange(s);
         const t = transpose(x, p);
         expect(t.shape).toEqual(p.map((i) => s[i]));
-        expectSame(transpose(t, inverse(p)), x);
+        expectIdentical(transpose(t, inverse(p)), x);
         // Element check: t[i] = x[i permuted back].
         const ts = stridesOf(t.shape);
         const xs = stridesOf(s);
-        const tv = values(t);
-        const xv = values(x);
+        const tv = vals(t);
+        const xv = vals(x);
         for (let k = 0; k < tv.length; k++) {
           let src = 0;
           p.forEach((q, d) => {
@@ -267,7 +261,7 @@ describe("properties", () => {
             out.map(() => 0),
             [...extra.map(() => 1), ...s],
           );
-          expectSame(reshape(one, s), x);
+          expectIdentical(reshape(one, s), x);
         },
       ),
     );
@@ -281,7 +275,7 @@ describe("properties", () => {
         (s, cfg) => {
           const x = arange(s);
           const dims = s.map((_, i) => i).filter((i) => i % 2 === 0);
-          expectSame(rev(rev(x, dims), dims), x);
+          expectIdentical(rev(rev(x, dims), dims), x);
           const c = s.map((_, i) => cfg[i]!);
           const padded = pad(x, -1, c);
           expect(padded.shape).toEqual(
@@ -299,7 +293,7 @@ describe("properties", () => {
             cropped.shape,
             c.map(([, , interior]) => interior + 1),
           );
-          expectSame(strided, x);
+          expectIdentical(strided, x);
         },
       ),
     );
@@ -322,7 +316,7 @@ describe("properties", () => {
               s.map((_, i) => (i === axis ? start : 0)),
               joined.shape.map((d, i) => (i === axis ? start + n : d)),
             );
-            expectSame(got, p);
+            expectIdentical(got, p);
             start += n;
           }
         },

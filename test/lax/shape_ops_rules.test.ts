@@ -34,7 +34,7 @@ import {
   readFixture,
   rng,
   vals,
-} from "./rules_helpers.js";
+} from "../util/index.js";
 
 type Fn = (...xs: Array[]) => Array;
 const allAxes = (x: Array) => x.shape.map((_, i) => i);

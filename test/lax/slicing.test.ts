@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
-import type { DType } from "../../src/dtype.js";
 import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { reshape } from "../../src/lax/shape_ops.js";
 import {
@@ -26,13 +25,15 @@ import {
   sliceInDim,
 } from "../../src/lax/slicing.js";
 import {
+  arange,
+  expectIdentical,
   expectMatches,
-  expectSame,
   type FxArray,
   fromFixture,
-  loadFixtures,
-  values,
-} from "./shape_fixtures.js";
+  i32,
+  readFixture,
+  vals,
+} from "../util/index.js";
 
 type Mode = GatherScatterModeName | null;
 interface Fixtures {
@@ -60,24 +61,17 @@ interface Fixtures {
     out: FxArray;
   }[];
 }
-const fx = loadFixtures<Fixtures>("slicing.json");
+const fx = readFixture<Fixtures>("slicing.json");
 
 const SCATTER = { scatter, scatterAdd, scatterSub, scatterMul, scatterMin, scatterMax };
 
-const arange = (shape: number[], dtype: DType = "float32"): ArrayImpl => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const x = ArrayImpl.full([n], 0, dtype);
-  for (let i = 0; i < n; i++) x.values[i] = i;
-  return ArrayImpl.fromData(x.values, shape);
-};
-const i32 = (v: number) => ArrayImpl.scalar(v, "int32");
-const ints = (xs: number[], shape = [xs.length]) => ArrayImpl.fromData(Int32Array.from(xs), shape);
+const int = (v: number) => ArrayImpl.scalar(v, "int32");
 
 /** Eager against the fixture, and jit against eager. */
 function check(f: (...xs: Array[]) => Array, inputs: Array[], out: FxArray): void {
   const eager = f(...inputs);
   expectMatches(eager, out);
-  expectSame(jit(f)(...inputs), eager);
+  expectIdentical(jit(f)(...inputs), eager);
 }
 
 describe("slice vs NumPy", () => {
@@ -88,11 +82,11 @@ describe("slice vs NumPy", () => {
 
   it("sliceInDim and indexInDim take Python-style bounds", () => {
     const x = arange([3, 4]);
-    expect(values(sliceInDim(x, 1, null, 1, 1))).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11]);
-    expect(values(sliceInDim(x, -2, null))).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(values(sliceInDim(x, 0, -1, 2, -1))).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(vals(sliceInDim(x, 1, null, 1, 1))).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11]);
+    expect(vals(sliceInDim(x, -2, null))).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(vals(sliceInDim(x, 0, -1, 2, -1))).toEqual([0, 2, 4, 6, 8, 10]);
     expect(indexInDim(x, -1, 1).shape).toEqual([3, 1]);
-    expect(values(indexInDim(x, -1, 1, false))).toEqual([3, 7, 11]);
+    expect(vals(indexInDim(x, -1, 1, false))).toEqual([3, 7, 11]);
     expect(() => indexInDim(x, 3)).toThrow(
       /lax.indexInDim: index 3 is out of bounds for axis 0 with size 3/,
     );
@@ -104,7 +98,7 @@ describe("dynamic_slice and dynamic_update_slice clamp like XLA", () => {
     "dynamicSlice %s",
     (_, c) => {
       const x = fromFixture(c.x);
-      const starts = c.starts.map(i32);
+      const starts = c.starts.map(int);
       check((x, ...s) => dynamicSlice(x!, s, c.sizes), [x, ...starts], c.out);
       // JS number indices give the same result.
       expectMatches(dynamicSlice(x, c.starts, c.sizes), c.out);
@@ -114,7 +108,7 @@ describe("dynamic_slice and dynamic_update_slice clamp like XLA", () => {
   it.each(fx.dynamic_update_slice.map((c) => [JSON.stringify(c.starts), c] as const))(
     "dynamicUpdateSlice %s",
     (_, c) => {
-      const starts = c.starts.map(i32);
+      const starts = c.starts.map(int);
       check(
         (x, u, ...s) => dynamicUpdateSlice(x!, u!, s),
         [fromFixture(c.x), fromFixture(c.update), ...starts],
@@ -125,15 +119,15 @@ describe("dynamic_slice and dynamic_update_slice clamp like XLA", () => {
 
   it("the in-dim wrappers", () => {
     const x = arange([3, 4]);
-    expect(values(dynamicSliceInDim(x, i32(1), 2, 1))).toEqual([1, 2, 5, 6, 9, 10]);
-    expect(values(dynamicSliceInDim(x, 3, 2, 1))).toEqual([2, 3, 6, 7, 10, 11]);
-    expect(values(dynamicIndexInDim(x, -1, 0, false))).toEqual([8, 9, 10, 11]);
-    expect(dynamicIndexInDim(x, i32(1), 1).shape).toEqual([3, 1]);
+    expect(vals(dynamicSliceInDim(x, int(1), 2, 1))).toEqual([1, 2, 5, 6, 9, 10]);
+    expect(vals(dynamicSliceInDim(x, 3, 2, 1))).toEqual([2, 3, 6, 7, 10, 11]);
+    expect(vals(dynamicIndexInDim(x, -1, 0, false))).toEqual([8, 9, 10, 11]);
+    expect(dynamicIndexInDim(x, int(1), 1).shape).toEqual([3, 1]);
     const u = ArrayImpl.full([3], -1, "float32");
-    expect(values(dynamicUpdateIndexInDim(x, u, i32(-1), 1))).toEqual([
+    expect(vals(dynamicUpdateIndexInDim(x, u, int(-1), 1))).toEqual([
       0, 1, 2, -1, 4, 5, 6, -1, 8, 9, 10, -1,
     ]);
-    expect(values(dynamicUpdateSliceInDim(x, ArrayImpl.full([2, 4], 0, "float32"), 5, 0))).toEqual([
+    expect(vals(dynamicUpdateSliceInDim(x, ArrayImpl.full([2, 4], 0, "float32"), 5, 0))).toEqual([
       0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
   });
@@ -141,15 +135,15 @@ describe("dynamic_slice and dynamic_update_slice clamp like XLA", () => {
   it("traced negative indices wrap under jit (a select in the jaxpr)", () => {
     const x = arange([6]);
     const f = (x: Array, i: Array) => dynamicSlice(x, [i], [2]);
-    expect(values(jit(f)(x, i32(-2)))).toEqual([4, 5]);
-    expect(values(jit(f)(x, i32(-20)))).toEqual([0, 1]);
-    const text = makeJaxpr(f)(x, i32(0)).toString();
+    expect(vals(jit(f)(x, int(-2)))).toEqual([4, 5]);
+    expect(vals(jit(f)(x, int(-20)))).toEqual([0, 1]);
+    const text = makeJaxpr(f)(x, int(0)).toString();
     expect(text).toContain("select_n");
     expect(text).toContain("dynamic_slice[slice_sizes=(2,)]");
     // Unsigned indices are never negative: no select.
     const u = ArrayImpl.fromData(Uint32Array.of(7), []);
     expect(makeJaxpr(f)(x, u).toString()).not.toContain("select_n");
-    expect(values(f(x, u))).toEqual([4, 5]);
+    expect(vals(f(x, u))).toEqual([4, 5]);
   });
 
   it("property: the slice is always the clamped window", () => {
@@ -164,10 +158,10 @@ describe("dynamic_slice and dynamic_update_slice clamp like XLA", () => {
           const s = start < 0 ? start + n : start;
           const c = Math.min(Math.max(s, 0), n - size);
           const want = globalThis.Array.from({ length: size }, (_, k) => c + k);
-          expect(values(dynamicSlice(x, [i32(start)], [size]))).toEqual(want);
+          expect(vals(dynamicSlice(x, [int(start)], [size]))).toEqual(want);
           // Writing the slice back where it came from changes nothing.
           const back = dynamicUpdateSlice(x, dynamicSlice(x, [start], [size]), [start]);
-          expectSame(back, x);
+          expectIdentical(back, x);
         },
       ),
     );
@@ -189,7 +183,7 @@ describe("gather vs NumPy fancy indexing", () => {
       gather(x, i, { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] }, [1, 3], {
         mode: "fill",
       });
-    const text = makeJaxpr(f)(arange([4, 3]), ints([1, 2], [2, 1])).toString();
+    const text = makeJaxpr(f)(arange([4, 3]), i32([1, 2], [2, 1])).toString();
     expect(text).toMatch(/gather\[dimension_numbers=\{offset_dims=\(1,\)/);
     expect(text).toContain("fill_value=NaN");
     expect(text).toContain("mode=fill");
@@ -198,7 +192,7 @@ describe("gather vs NumPy fancy indexing", () => {
 
   it("accepts JAX's snake_case field names for the dimension numbers", () => {
     const x = arange([4, 3]);
-    const i = ints([3, 0], [2, 1]);
+    const i = i32([3, 0], [2, 1]);
     const camel = gather(
       x,
       i,
@@ -211,22 +205,22 @@ describe("gather vs NumPy fancy indexing", () => {
       { offset_dims: [1], collapsed_slice_dims: [0], start_index_map: [0] },
       [1, 3],
     );
-    expectSame(snake, camel);
-    expect(values(camel)).toEqual([9, 10, 11, 0, 1, 2]);
+    expectIdentical(snake, camel);
+    expect(vals(camel)).toEqual([9, 10, 11, 0, 1, 2]);
     const u = scatterAdd(x, i, camel, {
       update_window_dims: [1],
       inserted_window_dims: [0],
       scatter_dims_to_operand_dims: [0],
     });
-    expect(values(u)).toEqual([0, 2, 4, 3, 4, 5, 6, 7, 8, 18, 20, 22]);
+    expect(vals(u)).toEqual([0, 2, 4, 3, 4, 5, 6, 7, 8, 18, 20, 22]);
   });
 
   it("keeps the operand's weak type; the default mode clamps", () => {
     const w = reshape(ArrayImpl.scalar(1.5, "float32", true), [1]);
     const dn = { offsetDims: [], collapsedSliceDims: [0], startIndexMap: [0] };
-    const g = gather(w, ints([5], [1, 1]), dn, [1]);
+    const g = gather(w, i32([5], [1, 1]), dn, [1]);
     expect(g.weakType).toBe(true);
-    expect(values(g)).toEqual([1.5]);
+    expect(vals(g)).toEqual([1.5]);
   });
 
   it("property: x[idx] along any axis is a take", () => {
@@ -244,13 +238,13 @@ describe("gather vs NumPy fancy indexing", () => {
           const offsetDims = shape.map((_, d) => d).filter((d) => d !== axis);
           const g = gather(
             x,
-            ints(idx, [idx.length, 1]),
+            i32(idx, [idx.length, 1]),
             { offsetDims, collapsedSliceDims: [axis], startIndexMap: [axis] },
             shape.map((d, k) => (k === axis ? 1 : d)),
           );
           expect(g.shape).toEqual(shape.map((d, k) => (k === axis ? idx.length : d)));
-          const want = idx.map((i) => values(sliceInDim(x, i, i + 1, 1, axis)));
-          const got = idx.map((_, j) => values(sliceInDim(g, j, j + 1, 1, axis)));
+          const want = idx.map((i) => vals(sliceInDim(x, i, i + 1, 1, axis)));
+          const got = idx.map((_, j) => vals(sliceInDim(g, j, j + 1, 1, axis)));
           expect(got).toEqual(want);
         },
       ),
@@ -272,39 +266,31 @@ describe("scatter vs NumPy (.at / ufunc.at)", () => {
     const x = ArrayImpl.fromData(Float32Array.of(1, Number.NaN, 3), [3]);
     const dn = { updateWindowDims: [], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
     const u = ArrayImpl.fromData(Float32Array.of(Number.NaN, 0, 5), [3]);
-    expect(values(scatterMin(x, ints([0, 1, 2], [3, 1]), u, dn))).toEqual([
-      Number.NaN,
-      Number.NaN,
-      3,
-    ]);
-    expect(values(scatterMax(x, ints([0, 1, 2], [3, 1]), u, dn))).toEqual([
-      Number.NaN,
-      Number.NaN,
-      5,
-    ]);
+    expect(vals(scatterMin(x, i32([0, 1, 2], [3, 1]), u, dn))).toEqual([Number.NaN, Number.NaN, 3]);
+    expect(vals(scatterMax(x, i32([0, 1, 2], [3, 1]), u, dn))).toEqual([Number.NaN, Number.NaN, 5]);
     const big = ArrayImpl.fromData(Float32Array.of(16777216), [1]);
     const ones = ArrayImpl.fromData(Float32Array.of(1, 1), [2]);
     // 2^24 + 1 rounds back to 2^24 in float32, twice.
-    expect(values(scatterAdd(big, ints([0, 0], [2, 1]), ones, dn))).toEqual([16777216]);
+    expect(vals(scatterAdd(big, i32([0, 0], [2, 1]), ones, dn))).toEqual([16777216]);
   });
 
   it("a JS number update for a 0-d window", () => {
     const x = arange([3], "int32");
     const dn = { updateWindowDims: [], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
-    const y = scatterAdd(x, ints([2], [1, 1]), reshape(ArrayImpl.scalar(10, "int32"), [1]), dn);
-    expect(values(y)).toEqual([0, 1, 12]);
-    const z = scatter(ArrayImpl.fromData(Float32Array.of(0), []), ints([], [0]), 2.5, {
+    const y = scatterAdd(x, i32([2], [1, 1]), reshape(ArrayImpl.scalar(10, "int32"), [1]), dn);
+    expect(vals(y)).toEqual([0, 1, 12]);
+    const z = scatter(ArrayImpl.fromData(Float32Array.of(0), []), i32([], [0]), 2.5, {
       updateWindowDims: [],
       insertedWindowDims: [],
       scatterDimsToOperandDims: [],
     });
-    expect(values(z)).toEqual([2.5]);
+    expect(vals(z)).toEqual([2.5]);
   });
 
   it("prints JAX's parameters", () => {
     const dn = { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
     const f = (x: Array, i: Array, u: Array) => scatterAdd(x, i, u, dn);
-    const text = makeJaxpr(f)(arange([4, 3]), ints([1], [1, 1]), arange([1, 3])).toString();
+    const text = makeJaxpr(f)(arange([4, 3]), i32([1], [1, 1]), arange([1, 3])).toString();
     expect(text).toMatch(/scatter_add\[dimension_numbers=\{update_window_dims=\(1,\)/);
     expect(text).toContain("mode=fill");
   });
@@ -318,7 +304,7 @@ describe("scatter vs NumPy (.at / ufunc.at)", () => {
         (rows, cols, raw) => {
           const idx = raw.filter((r) => r < rows);
           const x = arange([rows, cols]);
-          const i = ints(idx, [idx.length, 1]);
+          const i = i32(idx, [idx.length, 1]);
           const g = gather(x, i, { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] }, [
             1,
             cols,
@@ -328,9 +314,9 @@ describe("scatter vs NumPy (.at / ufunc.at)", () => {
             insertedWindowDims: [0],
             scatterDimsToOperandDims: [0],
           });
-          const xv = values(x);
+          const xv = vals(x);
           const want = xv.map((v, k) => (idx.includes(Math.floor(k / cols)) ? 2 * v : v));
-          expect(values(y)).toEqual(want);
+          expect(vals(y)).toEqual(want);
         },
       ),
     );
@@ -341,7 +327,7 @@ describe("errors name the function, the arguments and what is allowed", () => {
   const x = arange([4, 3]);
   const gdn = { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] };
   const sdn = { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
-  const i = ints([1, 2], [2, 1]);
+  const i = i32([1, 2], [2, 1]);
 
   it("slice and dynamic slices", () => {
     expect(() => slice(x, [0, 0], [5, 3])).toThrow(
@@ -359,7 +345,7 @@ describe("errors name the function, the arguments and what is allowed", () => {
     expect(() => dynamicSlice(x, [ArrayImpl.scalar(0, "float32"), 0], [1, 1])).toThrow(
       /lax.dynamicSlice: start indices must be integers of the same dtype, got float32, int32/,
     );
-    expect(() => dynamicSlice(x, [ints([0]), 0], [1, 1])).toThrow(
+    expect(() => dynamicSlice(x, [i32([0]), 0], [1, 1])).toThrow(
       /lax.dynamicSlice: start indices must be scalars/,
     );
     expect(() => dynamicSlice(x, [0.5, 0], [1, 1])).toThrow(
@@ -377,13 +363,13 @@ describe("errors name the function, the arguments and what is allowed", () => {
     expect(() => gather(x, ArrayImpl.fromData(Float32Array.of(1), [1, 1]), gdn, [1, 3])).toThrow(
       /lax.gather: start_indices must have an integer dtype.*float32/,
     );
-    expect(() => gather(x, ints([1]), { ...gdn, offsetDims: [1] }, [1, 3])).toThrow(
+    expect(() => gather(x, i32([1]), { ...gdn, offsetDims: [1] }, [1, 3])).toThrow(
       /lax.gather: offset_dims \(1,\) contains 1, out of range for an output of rank 1/,
     );
     expect(() => gather(x, ArrayImpl.scalar(1, "int32"), gdn, [1, 3])).toThrow(
       /lax.gather: start_indices must have at least one dimension/,
     );
-    expect(() => gather(x, ints([1, 2], [1, 2]), gdn, [1, 3])).toThrow(
+    expect(() => gather(x, i32([1, 2], [1, 2]), gdn, [1, 3])).toThrow(
       /lax.gather: start_index_map \(0,\) must have one entry per element of the index vectors.*\(1, 2\)/,
     );
     expect(() => gather(x, i, gdn, [2, 3])).toThrow(
@@ -407,7 +393,7 @@ describe("errors name the function, the arguments and what is allowed", () => {
     expect(() =>
       gather(
         x,
-        ints([0, 0, 0], [3, 1]),
+        i32([0, 0, 0], [3, 1]),
         {
           offsetDims: [],
           collapsedSliceDims: [1],
@@ -444,7 +430,7 @@ describe("errors name the function, the arguments and what is allowed", () => {
       /lax.scatter: update window dimension 1 of updates \(size 4\) is larger than operand dimension 1 \(size 3\)/,
     );
     expect(() =>
-      scatterMul(arange([2], "bool"), ints([0], [1, 1]), arange([1], "bool"), {
+      scatterMul(arange([2], "bool"), i32([0], [1, 1]), arange([1], "bool"), {
         updateWindowDims: [],
         insertedWindowDims: [0],
         scatterDimsToOperandDims: [0],

@@ -28,6 +28,7 @@ import {
 import {
   arr,
   checkTranspose,
+  checkVmap,
   expectClose,
   expectSame,
   loop,
@@ -36,7 +37,7 @@ import {
   rng,
   stack,
   vals,
-} from "./rules_helpers.js";
+} from "../util/index.js";
 
 interface Fixtures {
   gather_rows: { x: number[]; idx: number[]; ct: number[]; out: number[]; grad_x: number[] };
@@ -594,20 +595,6 @@ function batchedArg(
     globalThis.Array.from({ length: n }, () => make(next)),
     axis,
   );
-}
-
-function checkVmap(
-  f: Fn,
-  args: Array[],
-  inAxes: (number | null)[],
-  outAxis: number,
-  size: number,
-  what: string,
-) {
-  const want = loop(f, args, inAxes, outAxis, size)[0]!;
-  const where = `${what} ${JSON.stringify({ shapes: args.map((a) => a.shape), inAxes, outAxis })}`;
-  expectSame(vmap(f, { inAxes, outAxes: outAxis })(...args), want, where);
-  expectSame(jit(vmap(f, { inAxes, outAxes: outAxis }))(...args), want, `jit ${where}`);
 }
 
 /** An in-axis for an argument of rank r: null (unbatched) or a position in [0, r]. */

@@ -4,14 +4,8 @@ import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { sort, sortKeyVal, topK } from "../../src/lax/sort.js";
 import { stridesOf } from "../../src/shape.js";
-import {
-  data,
-  expectMatches,
-  expectSame,
-  fixtures,
-  fromFixture,
-  seeded,
-} from "./reductions_fixtures.js";
+import { expectIdentical, expectMatches, fromFixture, seeded, vals } from "../util/index.js";
+import { fixtures } from "./reductions_fixtures.js";
 
 /** Positions along `dim` (int32), like broadcasted_iota: sorted along with x it gives the argsort. */
 function positions(shape: readonly number[], dim: number): ArrayImpl {
@@ -38,32 +32,32 @@ describe("sort vs NumPy (stable; NaN last; -0.0 equal to 0.0)", () => {
       sort([y, positions(y.shape, c.dimension)], { dimension: c.dimension }),
     );
     const [jx, jidx] = f(x);
-    expectSame(jx!, sx!);
-    expectSame(jidx!, idx!);
+    expectIdentical(jx!, sx!);
+    expectIdentical(jidx!, idx!);
   });
 
   it("sorts by several keys lexicographically (np.lexsort)", () => {
     const { k1, k2, v, order } = fixtures.multikey;
     const [s1, s2, sv] = sort([fromFixture(k1), fromFixture(k2), fromFixture(v)], { numKeys: 2 });
-    const ord = data(fromFixture(order));
-    const pick = (f: typeof k1) => ord.map((i) => data(fromFixture(f))[i]);
-    expect(data(s1!)).toEqual(pick(k1));
-    expect(data(s2!)).toEqual(pick(k2));
-    expect(data(sv!)).toEqual(pick(v));
+    const ord = vals(fromFixture(order));
+    const pick = (f: typeof k1) => ord.map((i) => vals(fromFixture(f))[i]);
+    expect(vals(s1!)).toEqual(pick(k1));
+    expect(vals(s2!)).toEqual(pick(k2));
+    expect(vals(sv!)).toEqual(pick(v));
   });
 
   it("keeps -0.0 and 0.0 in their original order, as JAX's comparator treats them as equal", () => {
     const x = ArrayImpl.fromData(new Float32Array([0, -0, 1, -0, 0]), [5]);
-    const out = data(sort(x));
+    const out = vals(sort(x));
     expect(out.map((v) => Object.is(v, -0))).toEqual([false, true, true, false, false]);
   });
 
   it("sortKeyVal permutes the values with the keys", () => {
     const keys = ArrayImpl.fromData(new Float32Array([3, 1, 2, 1]), [4]);
-    const vals = ArrayImpl.fromData(new Int32Array([30, 10, 20, 11]), [4]);
-    const [k, v] = sortKeyVal(keys, vals);
-    expect(data(k)).toEqual([1, 1, 2, 3]);
-    expect(data(v)).toEqual([10, 11, 20, 30]);
+    const payload = ArrayImpl.fromData(new Int32Array([30, 10, 20, 11]), [4]);
+    const [k, v] = sortKeyVal(keys, payload);
+    expect(vals(k)).toEqual([1, 1, 2, 3]);
+    expect(vals(v)).toEqual([10, 11, 20, 30]);
     expect(v.dtype).toBe("int32");
   });
 
@@ -92,8 +86,8 @@ describe("sort properties", () => {
         const x = seeded(shape, seed + 1, "int32");
         const [sx, idx] = sort([x, positions(shape, dim)], { dimension: dim });
         const st = stridesOf(shape);
-        const xs = data(sx!);
-        const is = data(idx!);
+        const xs = vals(sx!);
+        const is = vals(idx!);
         for (let i = 0; i < x.size; i++) {
           const pos = Math.floor(i / st[dim]!) % shape[dim]!;
           // The value came from position is[i] of the same lane.
@@ -114,15 +108,15 @@ describe("sort properties", () => {
         const x = seeded(shape, seed + 1, "int32");
         const n = shape[shape.length - 1]!;
         const k = kk % (n + 1);
-        const [vals, idx] = topK(x, k);
-        expect(vals.shape).toEqual([...shape.slice(0, -1), k]);
+        const [top, idx] = topK(x, k);
+        expect(top.shape).toEqual([...shape.slice(0, -1), k]);
         const rows = x.size / n;
         const xv = [...x.values];
         for (let r = 0; r < rows; r++) {
           const lane = xv.slice(r * n, r * n + n).map((v, i) => [v, i] as const);
           lane.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-          expect(data(vals).slice(r * k, r * k + k)).toEqual(lane.slice(0, k).map((p) => p[0]));
-          expect(data(idx).slice(r * k, r * k + k)).toEqual(lane.slice(0, k).map((p) => p[1]));
+          expect(vals(top).slice(r * k, r * k + k)).toEqual(lane.slice(0, k).map((p) => p[0]));
+          expect(vals(idx).slice(r * k, r * k + k)).toEqual(lane.slice(0, k).map((p) => p[1]));
         }
       }),
     );
@@ -138,8 +132,8 @@ describe("topK vs NumPy", () => {
       expectMatches(v, c.values);
       expectMatches(i, c.indices);
       const [jv, ji] = jit((y: Array) => topK(y, c.k))(x);
-      expectSame(jv, v);
-      expectSame(ji, i);
+      expectIdentical(jv, v);
+      expectIdentical(ji, i);
     },
   );
 
@@ -149,8 +143,8 @@ describe("topK vs NumPy", () => {
       [4],
     );
     const [v, i] = topK(x, 3);
-    expect(data(v)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, 2]);
-    expect(data(i)).toEqual([1, 2, 3]);
+    expect(vals(v)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, 2]);
+    expect(vals(i)).toEqual([1, 2, 3]);
   });
 });
 

@@ -20,7 +20,7 @@ import {
   readFixture,
   rng,
   vals,
-} from "./rules_helpers.js";
+} from "../util/index.js";
 
 interface SortCase {
   shape: number[];

@@ -8,17 +8,8 @@ import * as lax from "../../src/lax/index.js";
 import * as m from "../../src/numpy/manipulation.js";
 import * as r from "../../src/numpy/reductions.js";
 import { sizeOf, stridesOf } from "../../src/shape.js";
-import {
-  b8,
-  type Enc,
-  expectClose,
-  expectSame,
-  f32,
-  fixture,
-  i32,
-  u32,
-  values,
-} from "./helpers.js";
+import { b8, expectIdentical, f32, i32, u32, vals } from "../util/index.js";
+import { type Enc, expectCloseToFixture, fixture } from "./helpers.js";
 
 const table: Record<string, (...xs: Array[]) => Array> = {
   sum_all: (x) => r.sum(x),
@@ -72,8 +63,8 @@ describe("jnp reductions vs NumPy", () => {
       const c = fixture(name);
       const xs = c.inputs;
       const eager = f(...xs);
-      expectClose(eager, c.out as Enc);
-      expectSame(jit(f)(...xs), eager);
+      expectCloseToFixture(eager, c.out as Enc);
+      expectIdentical(jit(f)(...xs), eager);
     });
   }
 });
@@ -81,14 +72,14 @@ describe("jnp reductions vs NumPy", () => {
 describe("dtype rules (as jnp)", () => {
   it("sum/prod of bool and int32 give int32, uint32 stays uint32", () => {
     expect(r.sum(b8([true, true, false])).dtype).toBe("int32");
-    expect(values(r.sum(b8([true, true, false])))).toEqual([2]);
+    expect(vals(r.sum(b8([true, true, false])))).toEqual([2]);
     expect(r.sum(i32([1, 2])).dtype).toBe("int32");
     expect(r.prod(u32([3, 4])).dtype).toBe("uint32");
     expect(r.sum(i32([1, 2]), { dtype: "float32" }).dtype).toBe("float32");
   });
   it("mean/var/std of ints give float32, and float64 with x64", () => {
     expect(r.mean(i32([1, 2])).dtype).toBe("float32");
-    expect(values(r.mean(i32([1, 2])))).toEqual([1.5]);
+    expect(vals(r.mean(i32([1, 2])))).toEqual([1.5]);
     expect(r.std(i32([1, 3])).dtype).toBe("float32");
     config.update("jax_enable_x64", true);
     try {
@@ -104,65 +95,65 @@ describe("dtype rules (as jnp)", () => {
     expect(r.max(u32([1, 7])).dtype).toBe("uint32");
     expect(r.argmax(f32([1, 7])).dtype).toBe("int32");
     expect(r.max(b8([false, true])).dtype).toBe("bool");
-    expect(values(r.min(b8([false, true])))).toEqual([0]);
+    expect(vals(r.min(b8([false, true])))).toEqual([0]);
   });
   it("cumsum of bool counts (int32), cumulativeSum includes the initial value", () => {
     const c = r.cumsum(b8([true, false, true]));
     expect(c.dtype).toBe("int32");
-    expect(values(c)).toEqual([1, 1, 2]);
+    expect(vals(c)).toEqual([1, 1, 2]);
     const s = r.cumulativeSum(f32([1, 2, 3]), { includeInitial: true });
-    expect(values(s)).toEqual([0, 1, 3, 6]);
-    expect(values(r.cumulativeProd(i32([2, 3, 4, 1, 2], [5]), {}))).toEqual([2, 6, 24, 24, 48]);
+    expect(vals(s)).toEqual([0, 1, 3, 6]);
+    expect(vals(r.cumulativeProd(i32([2, 3, 4, 1, 2], [5]), {}))).toEqual([2, 6, 24, 24, 48]);
   });
 });
 
 describe("options and edge cases", () => {
   const x = f32([1, 2, 3, 4, 5, 6], [2, 3]);
   it("axis forms agree: number, list, options, negative", () => {
-    expect(values(r.sum(x, 0))).toEqual([5, 7, 9]);
-    expect(values(r.sum(x, [0]))).toEqual([5, 7, 9]);
-    expect(values(r.sum(x, { axis: 0 }))).toEqual([5, 7, 9]);
-    expect(values(r.sum(x, -2))).toEqual([5, 7, 9]);
-    expect(values(r.sum(x, null))).toEqual([21]);
+    expect(vals(r.sum(x, 0))).toEqual([5, 7, 9]);
+    expect(vals(r.sum(x, [0]))).toEqual([5, 7, 9]);
+    expect(vals(r.sum(x, { axis: 0 }))).toEqual([5, 7, 9]);
+    expect(vals(r.sum(x, -2))).toEqual([5, 7, 9]);
+    expect(vals(r.sum(x, null))).toEqual([21]);
     expect([...r.sum(x, { axis: [0, 1], keepdims: true }).shape]).toEqual([1, 1]);
     expect([...r.mean(x, { keepdims: true }).shape]).toEqual([1, 1]);
     expect([...r.argmax(x, 1, { keepdims: true }).shape]).toEqual([2, 1]);
   });
   it("empty reductions: sum is 0, prod 1, max needs initial", () => {
     const e = f32([], [0, 3]);
-    expect(values(r.sum(e, 0))).toEqual([0, 0, 0]);
-    expect(values(r.prod(e, 0))).toEqual([1, 1, 1]);
-    expect(values(r.max(e, 0, { initial: -1 }))).toEqual([-1, -1, -1]);
-    expect(values(r.max(e, 1))).toEqual([]);
+    expect(vals(r.sum(e, 0))).toEqual([0, 0, 0]);
+    expect(vals(r.prod(e, 0))).toEqual([1, 1, 1]);
+    expect(vals(r.max(e, 0, { initial: -1 }))).toEqual([-1, -1, -1]);
+    expect(vals(r.max(e, 1))).toEqual([]);
     expect(() => r.max(e, 0)).toThrow(
       /jnp.max: zero-size array to reduction operation max which has no identity/,
     );
     expect(() => r.argmax(e)).toThrow(/jnp.argmax: attempt to get argmax of an empty sequence/);
   });
   it("initial and where", () => {
-    expect(values(r.sum(x, 1, { initial: 10 }))).toEqual([16, 25]);
-    expect(values(r.max(x, 1, { initial: 5 }))).toEqual([5, 6]);
+    expect(vals(r.sum(x, 1, { initial: 10 }))).toEqual([16, 25]);
+    expect(vals(r.max(x, 1, { initial: 5 }))).toEqual([5, 6]);
     const mask = b8([true, false, true, false, false, true], [2, 3]);
-    expect(values(r.min(x, 1, { where: mask, initial: 100 }))).toEqual([1, 6]);
-    expect(values(r.any(x, 1, { where: b8([false, false, false], [3]) }))).toEqual([0, 0]);
+    expect(vals(r.min(x, 1, { where: mask, initial: 100 }))).toEqual([1, 6]);
+    expect(vals(r.any(x, 1, { where: b8([false, false, false], [3]) }))).toEqual([0, 0]);
   });
   it("var with ddof >= N divides by zero like NumPy", () => {
-    expect(values(r.var(f32([1, 2]), { ddof: 2 }))[0]).toBe(Infinity);
-    expect(values(r.var(f32([1, 1]), { ddof: 2 }))[0]).toBeNaN();
+    expect(vals(r.var(f32([1, 2]), { ddof: 2 }))[0]).toBe(Infinity);
+    expect(vals(r.var(f32([1, 1]), { ddof: 2 }))[0]).toBeNaN();
   });
   it("NaN propagates through max and argmax finds it", () => {
     const n = f32([1, Number.NaN, 3]);
-    expect(values(r.max(n))[0]).toBeNaN();
-    expect(values(r.argmax(n))).toEqual([1]);
-    expect(values(r.argmin(n))).toEqual([1]);
+    expect(vals(r.max(n))[0]).toBeNaN();
+    expect(vals(r.argmax(n))).toEqual([1]);
+    expect(vals(r.argmin(n))).toEqual([1]);
   });
   it("averageReturned gives the sum of weights", () => {
     const [avg, wsum] = r.averageReturned(f32([1, 2, 3]), null, f32([1, 1, 2]));
-    expect(values(avg)).toEqual([9 / 4]);
-    expect(values(wsum)).toEqual([4]);
+    expect(vals(avg)).toEqual([9 / 4]);
+    expect(vals(wsum)).toEqual([4]);
     const [a2, w2] = r.averageReturned(x, 1);
-    expect(values(a2)).toEqual([2, 5]);
-    expect(values(w2)).toEqual([3, 3]);
+    expect(vals(a2)).toEqual([2, 5]);
+    expect(vals(w2)).toEqual([3, 3]);
   });
 });
 
@@ -197,14 +188,14 @@ describe("under jit", () => {
       globalThis.Array.from({ length: 24 }, (_, i) => Math.sin(i)),
       [2, 3, 4],
     );
-    expectSame(f(x), r.std(x, { axis: [0, 2], keepdims: true }));
+    expectIdentical(f(x), r.std(x, { axis: [0, 2], keepdims: true }));
     const g = jit((x: Array) => r.median(x, 1));
-    expectSame(g(x), r.median(x, 1));
+    expectIdentical(g(x), r.median(x, 1));
   });
   it("quantile with a traced q", () => {
     const x = f32([5, 1, 4, 2, 3]);
     const f = jit((x: Array, q: Array) => r.quantile(x, q));
-    expect(values(f(x, f32([0, 0.25, 1])))).toEqual([1, 2, 5]);
+    expect(vals(f(x, f32([0, 0.25, 1])))).toEqual([1, 2, 5]);
   });
   it("nonzero needs a static size under jit", () => {
     const f = jit((x: Array) => m.nonzero(x)[0]!);
@@ -261,13 +252,13 @@ describe("properties over random shapes and axes", () => {
           .filter((_, i) => keepdims || !axes.includes(i));
         const s = r.sum(x, { axis: ax, keepdims });
         expect([...s.shape]).toEqual(outShape);
-        expect(values(s)).toEqual(naive(data, shape, axes, 0, (a, b) => a + b));
+        expect(vals(s)).toEqual(naive(data, shape, axes, 0, (a, b) => a + b));
         if (axes.every((a) => shape[a]! > 0)) {
           const mx = r.max(x, { axis: ax, keepdims });
-          expect(values(mx)).toEqual(naive(data, shape, axes, -Infinity, Math.max));
+          expect(vals(mx)).toEqual(naive(data, shape, axes, -Infinity, Math.max));
         }
         const cnt = sizeOf(axes.map((a) => shape[a]!));
-        const mean = values(r.mean(x, ax));
+        const mean = vals(r.mean(x, ax));
         const sums = naive(data, shape, axes, 0, (a, b) => a + b);
         mean.forEach((v, i) => {
           if (cnt === 0) expect(v).toBeNaN();
@@ -292,7 +283,7 @@ describe("properties over random shapes and axes", () => {
           const c = r.cumsum(x, axis);
           const n = shape[axis]!;
           const last = lax.squeeze(lax.sliceInDim(c, n - 1, n, 1, axis), [axis]);
-          expect(values(last)).toEqual(values(r.sum(x, axis)));
+          expect(vals(last)).toEqual(vals(r.sum(x, axis)));
         },
       ),
       { numRuns: 60 },

@@ -1,10 +1,7 @@
 /** Helpers of the random tests: raw data, known-answer seeds, and goodness-of-fit statistics. */
-import { expect } from "vitest";
-import type { ArrayImpl } from "../../src/index.js";
+
 import { erf } from "../../src/lax/special.js";
 import * as random from "../../src/random/index.js";
-
-export const data = (x: unknown): number[] => globalThis.Array.from((x as ArrayImpl).values);
 
 /** Runs `fn` with jax_threefry_partitionable=False (JAX's scheme before 0.5). */
 export const legacy = <T>(fn: () => T): T => random.withThreefryPartitionable(false, fn);
@@ -22,24 +19,6 @@ export function adler32(s: string): number {
 
 /** The key of a RandomValuesCase in JAX's tests/random_test.py: adler32(name + prng_impl). */
 export const caseKey = (name: string) => random.PRNGKey(adler32(`${name}threefry2x32`));
-
-/** numpy.testing.assert_allclose(actual, expected, rtol, atol). */
-export function expectAllClose(
-  actual: number[],
-  expected: number[],
-  rtol = 1e-6,
-  atol = 1e-6,
-): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      throw new Error(
-        `element ${i}: ${a} is not close to ${e} (rtol ${rtol}, atol ${atol}) in [${actual.join(", ")}]`,
-      );
-    }
-  });
-}
 
 /**
  * float32 values printed by NumPy with `precision` decimals (floatmode

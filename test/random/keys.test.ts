@@ -1,23 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type Array,
-  type ArrayImpl,
-  jit,
-  numpy as jnp,
-  lax,
-  vmap,
-  withX64,
-} from "../../src/index.js";
+import { type Array, jit, numpy as jnp, lax, vmap, withX64 } from "../../src/index.js";
 import * as random from "../../src/random/index.js";
+import { vals } from "../util/index.js";
+import { legacy } from "./helpers.js";
 
-const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).values);
 /** The key words of a [n, 2] key array, one [w1, w2] per key. */
 function rows(keys: Array): number[][] {
-  const d = data(keys);
+  const d = vals(keys);
   return globalThis.Array.from({ length: d.length / 2 }, (_, i) => [d[2 * i]!, d[2 * i + 1]!]);
 }
-const legacy = <T>(fn: () => T): T => random.withThreefryPartitionable(false, fn);
 
 describe("PRNGKey and key", () => {
   // docs/jep/9263-typed-keys.md: `jax.random.PRNGKey(0)` is `Array([0, 0], dtype=uint32)`.
@@ -25,8 +17,8 @@ describe("PRNGKey and key", () => {
     const k = random.PRNGKey(0);
     expect(k.dtype).toBe("uint32");
     expect(k.shape).toEqual([2]);
-    expect(data(k)).toEqual([0, 0]);
-    expect(data(random.key(0))).toEqual([0, 0]);
+    expect(vals(k)).toEqual([0, 0]);
+    expect(vals(random.key(0))).toEqual([0, 0]);
   });
 
   // tests/random_test.py test_prng_seeds_and_keys: the key of each seed, without and with x64.
@@ -44,8 +36,8 @@ describe("PRNGKey and key", () => {
   ];
   it.each(numberSeeds)("seed %d gives JAX's key (x32 %j, x64 %j)", (seed, x32, x64) => {
     for (const make of [random.PRNGKey, random.key]) {
-      expect(data(make(seed))).toEqual(x32);
-      expect(withX64(() => data(make(seed)))).toEqual(x64);
+      expect(vals(make(seed))).toEqual(x32);
+      expect(withX64(() => vals(make(seed)))).toEqual(x64);
     }
   });
 
@@ -56,9 +48,9 @@ describe("PRNGKey and key", () => {
     [jnp.array(I32_MAX + 101, "uint32"), [0, 2147483748]],
   ];
   it.each(arraySeeds)("array seed %s gives JAX's key, eagerly and under jit", (seed, expected) => {
-    expect(data(random.PRNGKey(seed))).toEqual(expected);
-    expect(data(jit((s: Array) => random.PRNGKey(s))(seed))).toEqual(expected);
-    expect(withX64(() => data(random.key(seed)))).toEqual(expected);
+    expect(vals(random.PRNGKey(seed))).toEqual(expected);
+    expect(vals(jit((s: Array) => random.PRNGKey(s))(seed))).toEqual(expected);
+    expect(withX64(() => vals(random.key(seed)))).toEqual(expected);
   });
 
   it("rejects non-scalar and non-integer seeds (test_non_scalar_seed, test_non_integer_seed)", () => {
@@ -91,9 +83,9 @@ describe("split and foldIn", () => {
     expect(random.split(k, [2, 3]).dtype).toBe("uint32");
     // As in Python, `const [key, subkey] = random.split(key)` unpacks the keys.
     const [a, b] = random.split(k);
-    expect([data(a), data(b)]).toEqual(random.splitList(k, 2).map(data));
+    expect([vals(a), vals(b)]).toEqual(random.splitList(k, 2).map(vals));
     // The shape of keys is the row-major layout of the flat split.
-    expect(data(random.split(k, [2, 3]))).toEqual(data(random.split(k, 6)));
+    expect(vals(random.split(k, [2, 3]))).toEqual(vals(random.split(k, 6)));
   });
 
   // tests/random_test.py testPRNGValues: values with jax_threefry_partitionable=False.
@@ -105,17 +97,17 @@ describe("split and foldIn", () => {
         [433833334, 4221794875],
         [839183663, 3740430601],
       ]);
-      expect(data(random.foldIn(random.PRNGKey(0), 4))).toEqual([2285895361, 433833334]);
+      expect(vals(random.foldIn(random.PRNGKey(0), 4))).toEqual([2285895361, 433833334]);
     });
     // fold_in is the same function in both schemes (threefry_fold_in).
-    expect(data(random.foldIn(random.PRNGKey(0), 4))).toEqual([2285895361, 433833334]);
+    expect(vals(random.foldIn(random.PRNGKey(0), 4))).toEqual([2285895361, 433833334]);
   });
 
   // jax/_src/random/stateful_rng.py, StatefulPRNG.key's example: stateful_rng(0) folds the
   // counter 0, 1, ... into key(0), giving [1797259609 2579123966] then [928981903 3453687069].
   it("fold_in(key(0), 0 and 1), and split(key(0)), match JAX's documented keys", () => {
-    expect(data(random.foldIn(random.key(0), 0))).toEqual([1797259609, 2579123966]);
-    expect(data(random.foldIn(random.key(0), 1))).toEqual([928981903, 3453687069]);
+    expect(vals(random.foldIn(random.key(0), 0))).toEqual([1797259609, 2579123966]);
+    expect(vals(random.foldIn(random.key(0), 1))).toEqual([928981903, 3453687069]);
     expect(rows(random.split(random.key(0)))).toEqual([
       [1797259609, 2579123966],
       [928981903, 3453687069],
@@ -126,7 +118,7 @@ describe("split and foldIn", () => {
   it("fold_in(key, i) is split(key, n)[i] (test_threefry_split_fold_in_symmetry)", () => {
     const key = random.key(72);
     const s = rows(random.split(key, 3));
-    for (let i = 0; i < 3; i++) expect(data(random.foldIn(key, i))).toEqual(s[i]);
+    for (let i = 0; i < 3; i++) expect(vals(random.foldIn(key, i))).toEqual(s[i]);
     fc.assert(
       fc.property(
         fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
@@ -135,7 +127,7 @@ describe("split and foldIn", () => {
           const k = random.PRNGKey(seed);
           const keys = rows(random.split(k, n));
           const i = Math.abs(seed) % n;
-          expect(data(random.foldIn(k, i))).toEqual(keys[i]);
+          expect(vals(random.foldIn(k, i))).toEqual(keys[i]);
         },
       ),
       { numRuns: 30 },
@@ -154,25 +146,25 @@ describe("split and foldIn", () => {
 
   it("split and foldIn under jit equal eager", () => {
     const k = random.PRNGKey(1234);
-    expect(data(jit((key: Array) => random.split(key, 7))(k))).toEqual(data(random.split(k, 7)));
+    expect(vals(jit((key: Array) => random.split(key, 7))(k))).toEqual(vals(random.split(k, 7)));
     const folded = jit((key: Array, d: Array) => random.foldIn(key, d))(k, jnp.array(99, "int32"));
-    expect(data(folded)).toEqual(data(random.foldIn(k, 99)));
+    expect(vals(folded)).toEqual(vals(random.foldIn(k, 99)));
   });
 
   it("vmap of split over a batch of keys equals a loop", () => {
     const keys = random.split(random.PRNGKey(5), 3);
     const got = vmap((k: Array) => random.split(k, 4))(keys);
     expect(got.shape).toEqual([3, 4, 2]);
-    expect(data(got)).toEqual(
-      random.splitList(random.PRNGKey(5), 3).flatMap((k) => data(random.split(k, 4))),
+    expect(vals(got)).toEqual(
+      random.splitList(random.PRNGKey(5), 3).flatMap((k) => vals(random.split(k, 4))),
     );
   });
 
   it("foldIn takes data modulo 2^32", () => {
     const k = random.PRNGKey(9);
-    expect(data(random.foldIn(k, -1))).toEqual(data(random.foldIn(k, 2 ** 32 - 1)));
-    expect(data(random.foldIn(k, jnp.array(-1, "int32")))).toEqual(
-      data(random.foldIn(k, 2 ** 32 - 1)),
+    expect(vals(random.foldIn(k, -1))).toEqual(vals(random.foldIn(k, 2 ** 32 - 1)));
+    expect(vals(random.foldIn(k, jnp.array(-1, "int32")))).toEqual(
+      vals(random.foldIn(k, 2 ** 32 - 1)),
     );
   });
 
@@ -197,7 +189,7 @@ describe("bits", () => {
   // tests/random_test.py testRngRandomBits (non-partitionable): random.bits(make_key(1701), (3,), 'uint32').
   it("matches JAX's recorded bits (non-partitionable)", () => {
     legacy(() => {
-      expect(data(random.bits(random.PRNGKey(1701), [3], "uint32"))).toEqual([
+      expect(vals(random.bits(random.PRNGKey(1701), [3], "uint32"))).toEqual([
         56197195, 4200222568, 961309823,
       ]);
     });
@@ -218,7 +210,7 @@ describe("bits", () => {
           );
           const b = random.bits(k, shape);
           expect(b.shape).toEqual(shape);
-          expect(data(b)).toEqual(words.map(([x, y]) => (x! ^ y!) >>> 0));
+          expect(vals(b)).toEqual(words.map(([x, y]) => (x! ^ y!) >>> 0));
         },
       ),
       { numRuns: 30 },

@@ -1,46 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type Array,
-  ArrayImpl,
-  jit,
-  numpy as jnp,
-  makeJaxpr,
-  vmap,
-  withX64,
-} from "../../src/index.js";
+import { type Array, jit, numpy as jnp, makeJaxpr, vmap, withX64 } from "../../src/index.js";
 import { cholesky, qr } from "../../src/lax/linalg.js";
 import fixtures from "../fixtures/random.json" with { type: "json" };
-import { data, expectAllClose } from "./helpers.js";
-
-const f64 = (values: number[], shape: number[]) =>
-  ArrayImpl.fromData(Float64Array.from(values), shape);
-const f32 = (values: number[], shape: number[]) =>
-  ArrayImpl.fromData(Float32Array.from(values), shape);
-
-/** Row-major matrix product of n×k and k×m. */
-function matmul(a: number[], b: number[], n: number, k: number, m: number): number[] {
-  const out = new globalThis.Array<number>(n * m).fill(0);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < m; j++)
-      for (let t = 0; t < k; t++) out[i * m + j]! += a[i * k + t]! * b[t * m + j]!;
-  return out;
-}
-function transpose(a: number[], n: number, m: number): number[] {
-  return globalThis.Array.from(
-    { length: n * m },
-    (_, idx) => a[(idx % n) * m + Math.floor(idx / n)]!,
-  );
-}
-const eye = (n: number) =>
-  globalThis.Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+import { expectClose, eye, f32, f64, matmul, transpose, vals } from "../util/index.js";
 
 describe("lax.linalg.cholesky", () => {
   it.each(fixtures.cholesky.map((c) => [c.shape, c] as const))(
     "matches LAPACK's potrf for shape %j",
     (_s, c) => {
-      withX64(() => expectAllClose(data(cholesky(f64(c.x, c.shape))), c.l, 1e-12, 1e-12));
-      expectAllClose(data(cholesky(f32(c.x, c.shape))), c.l, 2e-6, 2e-6);
+      withX64(() => expectClose(vals(cholesky(f64(c.x, c.shape))), c.l, "", 1e-12, 1e-12));
+      expectClose(vals(cholesky(f32(c.x, c.shape))), c.l, "", 2e-6, 2e-6);
     },
   );
 
@@ -49,16 +19,16 @@ describe("lax.linalg.cholesky", () => {
       fc.property(
         fc.integer({ min: 1, max: 6 }),
         fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 36, maxLength: 36 }),
-        (n, vals) => {
-          const a = vals.slice(0, n * n);
+        (n, entries) => {
+          const a = entries.slice(0, n * n);
           const spd = matmul(a, transpose(a, n, n), n, n, n).map(
             (v, i) => v + (i % (n + 1) === 0 ? n : 0),
           );
-          const l = withX64(() => data(cholesky(f64(spd, [n, n]))));
+          const l = withX64(() => vals(cholesky(f64(spd, [n, n]))));
           l.forEach((v, i) => {
             if (i % n > Math.floor(i / n)) expect(v).toBe(0);
           });
-          expectAllClose(matmul(l, transpose(l, n, n), n, n, n), spd, 1e-10, 1e-10);
+          expectClose(matmul(l, transpose(l, n, n), n, n, n), spd, "", 1e-10, 1e-10);
         },
       ),
       { numRuns: 40 },
@@ -66,18 +36,18 @@ describe("lax.linalg.cholesky", () => {
   });
 
   it("gives NaNs for a matrix that is not positive definite, as JAX", () => {
-    expect(data(cholesky(f32([1, 2, 2, 1], [2, 2]))).every(Number.isNaN)).toBe(true);
+    expect(vals(cholesky(f32([1, 2, 2, 1], [2, 2]))).every(Number.isNaN)).toBe(true);
   });
 
   it("jit equals eager; vmap equals a loop (batch rule)", () => {
     const c = fixtures.cholesky[3]!; // [2, 3, 3]
     const x = f32(c.x, c.shape);
-    expect(data(jit((a: Array) => cholesky(a))(x))).toEqual(data(cholesky(x)));
+    expect(vals(jit((a: Array) => cholesky(a))(x))).toEqual(vals(cholesky(x)));
     expect(makeJaxpr((a: Array) => cholesky(a))(x).toString()).toMatch(/cholesky/);
     const raw = (a: Array) => cholesky(a, { symmetrizeInput: false });
-    expect(data(vmap(raw)(x))).toEqual(data(raw(x)));
-    expect(data(vmap(raw, { inAxes: 2 })(jnp.moveaxis(x, 0, 2)))).toEqual(data(raw(x)));
-    expect(data(vmap(cholesky)(x))).toEqual(data(cholesky(x)));
+    expect(vals(vmap(raw)(x))).toEqual(vals(raw(x)));
+    expect(vals(vmap(raw, { inAxes: 2 })(jnp.moveaxis(x, 0, 2)))).toEqual(vals(raw(x)));
+    expect(vals(vmap(cholesky)(x))).toEqual(vals(cholesky(x)));
   });
 
   it("explains bad operands", () => {
@@ -98,11 +68,11 @@ describe("lax.linalg.qr", () => {
       const [q, r] = withX64(() => qr(f64(c.x, c.shape), { fullMatrices: full }));
       expect(q.shape).toEqual(c.q_shape);
       expect(r.shape).toEqual(c.r_shape);
-      expectAllClose(data(q), c.q, 1e-12, 1e-12);
-      expectAllClose(data(r), c.r, 1e-12, 1e-12);
+      expectClose(vals(q), c.q, "", 1e-12, 1e-12);
+      expectClose(vals(r), c.r, "", 1e-12, 1e-12);
       const [q32, r32] = qr(f32(c.x, c.shape), { fullMatrices: full });
-      expectAllClose(data(q32), c.q, 1e-5, 1e-5);
-      expectAllClose(data(r32), c.r, 1e-5, 1e-5);
+      expectClose(vals(q32), c.q, "", 1e-5, 1e-5);
+      expectClose(vals(r32), c.r, "", 1e-5, 1e-5);
     },
   );
 
@@ -113,17 +83,17 @@ describe("lax.linalg.qr", () => {
         fc.integer({ min: 1, max: 5 }),
         fc.boolean(),
         fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 25, maxLength: 25 }),
-        (m, n, full, vals) => {
-          const a = vals.slice(0, m * n);
+        (m, n, full, entries) => {
+          const a = entries.slice(0, m * n);
           const [q, r] = withX64(() => qr(f64(a, [m, n]), { fullMatrices: full }));
           const k = q.shape[1]!;
-          const qd = data(q);
-          const rd = data(r);
-          expectAllClose(matmul(transpose(qd, m, k), qd, k, m, k), eye(k), 1e-12, 1e-12);
+          const qd = vals(q);
+          const rd = vals(r);
+          expectClose(matmul(transpose(qd, m, k), qd, k, m, k), eye(k), "", 1e-12, 1e-12);
           rd.forEach((v, i) => {
             if (Math.floor(i / n) > i % n) expect(v).toBe(0);
           });
-          expectAllClose(matmul(qd, rd, m, k, n), a, 1e-12, 1e-12);
+          expectClose(matmul(qd, rd, m, k, n), a, "", 1e-12, 1e-12);
         },
       ),
       { numRuns: 60 },
@@ -136,11 +106,11 @@ describe("lax.linalg.qr", () => {
     const f = (a: Array) => qr(a, { fullMatrices: false });
     const [q, r] = f(x);
     const [jq, jr] = jit(f)(x);
-    expect(data(jq)).toEqual(data(q));
-    expect(data(jr)).toEqual(data(r));
+    expect(vals(jq)).toEqual(vals(q));
+    expect(vals(jr)).toEqual(vals(r));
     const [vq, vr] = vmap(f)(x);
-    expect(data(vq)).toEqual(data(q));
-    expect(data(vr)).toEqual(data(r));
+    expect(vals(vq)).toEqual(vals(q));
+    expect(vals(vr)).toEqual(vals(r));
     expect(makeJaxpr(f)(x).toString()).toMatch(/qr\[full_matrices=False\]|qr/);
   });
 

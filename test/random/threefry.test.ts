@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Array,
-  ArrayImpl,
+  type ArrayImpl,
   jit,
   numpy as jnp,
   jvp,
@@ -11,17 +11,15 @@ import {
   vmap,
 } from "../../src/index.js";
 import * as random from "../../src/random/index.js";
+import { u32, vals } from "../util/index.js";
 
-const u32 = (values: readonly number[], shape: readonly number[] = [values.length]) =>
-  ArrayImpl.fromData(Uint32Array.from(values), shape);
-const data = (x: unknown) => globalThis.Array.from((x as ArrayImpl).values);
-const hex = (x: unknown) => data(x).map((v) => `0x${v.toString(16).padStart(8, "0")}`);
+const hex = (x: unknown) => vals(x).map((v) => `0x${v.toString(16).padStart(8, "0")}`);
 const U32_MAX = 0xffffffff;
 
 /** One pair hashed by a straightforward per-element call of the primitive. */
 function hashPair(k: readonly [number, number], x: readonly [number, number]): [number, number] {
   const [a, b] = random.threefry2x32Raw(k[0], k[1], x[0], x[1]);
-  return [data(a)[0]!, data(b)[0]!];
+  return [vals(a)[0]!, vals(b)[0]!];
 }
 
 describe("threefry2x32", () => {
@@ -78,7 +76,7 @@ describe("threefry2x32", () => {
         fc.tuple(fc.nat(U32_MAX), fc.nat(U32_MAX)),
         fc.array(fc.nat(U32_MAX), { minLength: 1, maxLength: 9 }),
         (k, counts) => {
-          const out = data(random.threefry2x32(u32(k), u32(counts)));
+          const out = vals(random.threefry2x32(u32(k), u32(counts)));
           const padded = counts.length % 2 ? [...counts, 0] : counts;
           const h = padded.length / 2;
           const expected: number[] = new globalThis.Array(padded.length);
@@ -105,8 +103,8 @@ describe("threefry2x32", () => {
     ];
     const eager = f(...args);
     const jitted = jit(f)(...args);
-    expect(data(jitted[0])).toEqual(data(eager[0]));
-    expect(data(jitted[1])).toEqual(data(eager[1]));
+    expect(vals(jitted[0])).toEqual(vals(eager[0]));
+    expect(vals(jitted[1])).toEqual(vals(eager[1]));
     const text = makeJaxpr(f)(...args).toString();
     expect(text).toMatch(/threefry2x32/);
     expect(text).toMatch(/u32\[5\]/);
@@ -131,8 +129,8 @@ describe("threefry2x32", () => {
           keys.forEach((k, i) => {
             counts.forEach((c, j) => {
               const [e1, e2] = hashPair(k, [c, (c * 7 + 1) >>> 0]);
-              expect(data(y1)[i * counts.length + j]).toBe(e1);
-              expect(data(y2)[i * counts.length + j]).toBe(e2);
+              expect(vals(y1)[i * counts.length + j]).toBe(e1);
+              expect(vals(y2)[i * counts.length + j]).toBe(e2);
             });
           });
           const xs = u32(
@@ -144,7 +142,7 @@ describe("threefry2x32", () => {
           })(xs);
           expect(z1.shape).toEqual([2, counts.length]);
           counts.forEach((c, j) => {
-            expect(data(z1)[j]).toBe(hashPair(keys[0]!, [c, c])[0]);
+            expect(vals(z1)[j]).toBe(hashPair(keys[0]!, [c, c])[0]);
           });
         },
       ),
