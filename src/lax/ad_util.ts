@@ -1,6 +1,7 @@
 /**
- * What the differentiation rules share: symbolic zeros, adding tangents, and
- * the `stop_gradient` primitive.
+ * What the differentiation rules share: symbolic zeros, adding tangents,
+ * fitting a tangent or cotangent to its primal's type, and the
+ * `stop_gradient` primitive.
  */
 
 import type { Array } from "../core/array.js";
@@ -37,6 +38,15 @@ export function addTangents(a: Tangent, b: Tangent): Tangent {
   if (a instanceof Zero) return b;
   if (b instanceof Zero) return a;
   return add(a, b);
+}
+
+/**
+ * x with exactly the dtype and weak type of `aval`: a tangent gets its primal
+ * output's type and a cotangent its operand's (weak operands may have
+ * promoted them). A no-op, staging nothing, when the types already agree.
+ */
+export function castToAval(x: Array, aval: ShapedArray): Array {
+  return convertElementType(x, aval.dtype, aval.weakType);
 }
 
 /** The zero tangent of a primal value. */

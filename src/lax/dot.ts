@@ -30,7 +30,7 @@ import {
   type TypedArray,
 } from "../dtype.js";
 import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
-import { addTangents } from "./ad_util.js";
+import { addTangents, castToAval } from "./ad_util.js";
 import { convertElementType } from "./elementwise.js";
 import { transpose } from "./shape_ops.js";
 
@@ -303,13 +303,6 @@ const argsort = (xs: readonly number[]): number[] =>
 const without = (n: number, ...drop: (readonly number[])[]): number[] =>
   range(0, n).filter((d) => !drop.some((ds) => ds.includes(d)));
 
-/** x cast to a type (a tangent or cotangent gets exactly its primal's type). */
-function castLike(x: Array, aval: ShapedArray): Array {
-  return x.dtype === aval.dtype && x.weakType === aval.weakType
-    ? x
-    : convertElementType(x, aval.dtype, aval.weakType);
-}
-
 /**
  * The cotangent of lhs (JAX's _dot_general_transpose_lhs): contract the
  * output's cotangent with rhs over rhs's free dims, then put the result's
@@ -340,7 +333,7 @@ function transposeLhs(
     preferred_element_type: null,
   });
   const xcByY = argsort(yc).map((i) => xc[i]!);
-  return castLike(transpose(xBar, argsort([...xb, ...xKept, ...xcByY])), x);
+  return castToAval(transpose(xBar, argsort([...xb, ...xKept, ...xcByY])), x);
 }
 
 /** dot_general is bilinear: either operand may be the linear one. */
@@ -433,7 +426,7 @@ export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneral
         if (!(tr instanceof Zero) && isFloating(rhs!.dtype))
           t = addTangents(t, bind1(dotGeneralP, [lhs!, tr!], params));
       }
-      return [[ans], [t instanceof Zero ? t : castLike(t, ans.aval)]];
+      return [[ans], [t instanceof Zero ? t : castToAval(t, ans.aval)]];
     },
     transpose: dotGeneralTranspose,
     batch: dotGeneralBatch,

@@ -24,7 +24,7 @@ import {
   promoteTypes,
 } from "../dtype.js";
 import { shapeStr, shapesEqual } from "../shape.js";
-import { instantiate, isZero, zerosLike } from "./ad_util.js";
+import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import {
   avalsOf,
   batchElementwise,
@@ -245,7 +245,7 @@ export const convertElementTypeP = elementwise<ConvertElementTypeParams>(
     else map1(f, x.values, out);
     return result(aval, out);
   },
-  [(g, y) => convertElementType(g, y.dtype, y.weakType)],
+  [(g, y) => castToAval(g, y.aval)],
   [(ct, [x]) => (isFloating(x!.aval.dtype) ? ct : new Zero(x!.aval))],
 );
 
@@ -447,7 +447,7 @@ export const selectNP: Primitive = new Primitive("select_n", {
     const ans = bind1(selectNP, [which!, ...cases], {});
     if (!isFloating(ans.dtype) || ts.every((t) => isZero(t))) return [[ans], [new Zero(ans.aval)]];
     const t = bind1(selectNP, [which!, ...ts.map(instantiate)], {});
-    return [[ans], [convertElementType(t, ans.dtype, ans.weakType)]];
+    return [[ans], [castToAval(t, ans.aval)]];
   },
   transpose: (cts, args, params) =>
     transposeFrom("select_n", [null, ...args.slice(1).map((_, i) => selectCaseCt(i))])(

@@ -23,9 +23,8 @@ import {
 import { bind, bind1 } from "../core/trace.js";
 import { ALL_DTYPES, allocate, type DType, isFloating, type TypedArray } from "../dtype.js";
 import { shapeStr, shapesEqual } from "../shape.js";
-import { addTangents, isZero } from "./ad_util.js";
+import { addTangents, castToAval, isZero } from "./ad_util.js";
 import { alignBatched } from "./batch_util.js";
-import { convertElementType } from "./elementwise.js";
 import { broadcastInDim } from "./shape_ops.js";
 
 export type F1 = (a: number) => number;
@@ -147,7 +146,7 @@ export function jvpFrom<P extends object>(prim: () => Primitive<P>, derivs: Deri
           t = addTangents(t, d(g, ans, ...primals));
       });
     }
-    return [[ans], [isZero(t) ? t : convertElementType(t, ans.dtype, ans.weakType)]];
+    return [[ans], [isZero(t) ? t : castToAval(t, ans.aval)]];
   };
 }
 
@@ -169,7 +168,7 @@ export function transposeFrom<P extends object>(
       if (isZero(ct)) return new Zero(a.aval);
       const c = rule(ct, args);
       // Cotangents have exactly the operand's type: undo promotion of weak operands.
-      return isZero(c) ? c : convertElementType(c, a.aval.dtype, a.aval.weakType);
+      return isZero(c) ? c : castToAval(c, a.aval);
     });
   };
 }

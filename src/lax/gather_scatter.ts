@@ -27,13 +27,12 @@ import {
 import { bind1 } from "../core/trace.js";
 import { type DType, isFloating } from "../dtype.js";
 import type { Shape } from "../shape.js";
-import { addTangents, instantiate, isZero, onesLike, zerosLike } from "./ad_util.js";
+import { addTangents, castToAval, instantiate, isZero, onesLike, zerosLike } from "./ad_util.js";
 import { batchToFront, moveaxis } from "./batch_util.js";
 import { add, convertElementType, div, eq, max, mul, neg, selectN, sub } from "./elementwise.js";
 import {
   type Combine,
   defaultFillValue,
-  fitTo,
   GATHER_FIELDS,
   type GatherDimensionNumbers,
   type GatherDimensionNumbersSnake,
@@ -133,7 +132,7 @@ const gatherTranspose: TransposeRule<GatherParams> = ([ct], [x, idx], p) => {
   if (!(x instanceof UndefinedPrimal)) return [null, null];
   const i = knownIndices(idx, "lax.gather");
   if (isZero(ct)) return [new Zero(x.aval), null];
-  const out = bind1(scatterAddP, [zerosLike(x.aval), i, fitTo(ct!, x.aval)], {
+  const out = bind1(scatterAddP, [zerosLike(x.aval), i, castToAval(ct!, x.aval)], {
     dimension_numbers: toScatterDnums(p.dimension_numbers),
     indices_are_sorted: p.indices_are_sorted,
     // "promise_in_bounds" gathers clamp, like "clip".
@@ -266,7 +265,7 @@ const addSubJvp =
     const { ans, zero } = scatterPrimal(prim, primals, tangents, p);
     if (zero) return [[ans], [new Zero(ans.aval)]];
     const [tx, , tu] = tangents.map((t) => instantiate(t!));
-    return [[ans], [bind1(prim(), [tx!, primals[1]!, fitTo(tu!, tx!.aval)], p)]];
+    return [[ans], [bind1(prim(), [tx!, primals[1]!, castToAval(tu!, tx!.aval)], p)]];
   };
 
 /** The operand's cotangent passes through; the updates' is gathered back (negated for sub). */
@@ -281,9 +280,9 @@ const addSubTranspose =
     let ut: Array | null = null;
     if (lin(u)) {
       const g = gatherAtScatter(ct!, i, u!.aval, p);
-      ut = fitTo(negate ? neg(g) : g, u!.aval);
+      ut = castToAval(negate ? neg(g) : g, u!.aval);
     }
-    return [lin(x) ? fitTo(ct!, x!.aval) : null, null, ut];
+    return [lin(x) ? castToAval(ct!, x!.aval) : null, null, ut];
   };
 
 /**
@@ -315,7 +314,7 @@ const scatterJvp: JvpRule<ScatterParams> = (primals, tangents, p) => {
   if (zero) return [[ans], [new Zero(ans.aval)]];
   const [x, idx, u] = primals;
   const tx = instantiate(tangents[0]!);
-  const tu = fitTo(instantiate(tangents[2]!), tx.aval);
+  const tu = castToAval(instantiate(tangents[2]!), tx.aval);
   if (p.unique_indices) return [[ans], [bind1(scatterP, [tx, idx!, tu], p)]];
   const { won, kept } = scatterWinners(x!.aval, idx!, u!.aval, p);
   const mx = selectN(kept, zerosLike(tx.aval), tx);
@@ -330,7 +329,7 @@ const scatterTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p) =>
   if (isZero(ct)) {
     return [lin(x) ? new Zero(x!.aval) : null, null, lin(u) ? new Zero(u!.aval) : null];
   }
-  const c = fitTo(ct!, x!.aval);
+  const c = castToAval(ct!, x!.aval);
   const xt = lin(x) ? bind1(scatterP, [c, i, zerosLike(u!.aval.withDtype(c.dtype))], p) : null;
   let ut: Array | null = null;
   if (lin(u)) {
@@ -338,7 +337,7 @@ const scatterTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p) =>
     const masked = p.unique_indices
       ? g
       : selectN(scatterWinners(x!.aval, i, u!.aval, p).won, zerosLike(g.aval), g);
-    ut = fitTo(masked, u!.aval);
+    ut = castToAval(masked, u!.aval);
   }
   return [xt, null, ut];
 };
@@ -371,10 +370,10 @@ const scatterMulJvp: JvpRule<ScatterParams> = (primals, tangents, p) => {
   if (!isZero(tx)) t = bind1(scatterMulP, [tx!, idx!, u!], p);
   if (!isZero(tu)) {
     const w = p.unique_indices ? tu! : mul(tu!, productOfOthers(x!.aval, idx!, u!, p));
-    const spread = bind1(scatterAddP, [zerosLike(x!.aval), idx!, fitTo(w, x!.aval)], p);
+    const spread = bind1(scatterAddP, [zerosLike(x!.aval), idx!, castToAval(w, x!.aval)], p);
     t = addTangents(t, mul(x!, spread));
   }
-  return [[ans], [isZero(t) ? t : fitTo(t, ans.aval)]];
+  return [[ans], [isZero(t) ? t : castToAval(t, ans.aval)]];
 };
 
 /**
@@ -397,10 +396,10 @@ const scatterMulTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p)
     );
   }
   if (isZero(ct)) return [lx ? new Zero(x.aval) : null, null, lu ? new Zero(u.aval) : null];
-  if (lx) return [bind1(scatterMulP, [fitTo(ct!, x.aval), i, u as Array], p), null, null];
+  if (lx) return [bind1(scatterMulP, [castToAval(ct!, x.aval), i, u as Array], p), null, null];
   if (lu) {
     const g = gatherAtScatter(mul(ct!, x as Array), i, u.aval, p);
-    return [null, null, fitTo(g, u.aval)];
+    return [null, null, castToAval(g, u.aval)];
   }
   return [null, null, null];
 };
@@ -417,11 +416,11 @@ const extremalJvp =
     if (zero) return [[ans], [new Zero(ans.aval)]];
     const [x, idx, u] = primals;
     const tx = instantiate(tangents[0]!);
-    const tu = fitTo(instantiate(tangents[2]!), tx.aval);
+    const tu = castToAval(instantiate(tangents[2]!), tx.aval);
     const dtype = ans.dtype;
     const at = (v: Array) => gatherAtScatter(v, idx!, u!.aval, p);
     const count = (v: Array) =>
-      at(bind1(scatterAddP, [zerosLike(tx.aval), idx!, fitTo(v, tx.aval)], p));
+      at(bind1(scatterAddP, [zerosLike(tx.aval), idx!, castToAval(v, tx.aval)], p));
     const target = at(ans);
     const won = indicator(eq(u!, target), dtype);
     const kept = indicator(eq(at(x!), target), dtype);

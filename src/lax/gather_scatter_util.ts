@@ -16,7 +16,6 @@ import type { ShapedArray } from "../core/aval.js";
 import { UndefinedPrimal } from "../core/primitive.js";
 import { allocate, castScalar, type DType, isBool, isFloating, isInteger } from "../dtype.js";
 import { type Shape, sizeOf, stridesOf } from "../shape.js";
-import { convertElementType } from "./elementwise.js";
 import { forEachRow, innerRow, intList, tuple } from "./shape_util.js";
 
 export type GatherScatterModeName = "clip" | "fill" | "promise_in_bounds";
@@ -580,13 +579,6 @@ export const maxK: Combine = (a, b) => (a > b || Number.isNaN(a) ? a : b);
 export const intDtype = (d: DType) => d === "int32" || d === "uint32";
 
 // --- helpers of the differentiation rules (here and in slicing.ts) ---------------------
-
-/** x with exactly the type of `aval` (a cotangent gets its primal's dtype and weak type). */
-export function fitTo(x: Array, aval: ShapedArray): Array {
-  return x.dtype === aval.dtype && x.weakType === aval.weakType
-    ? x
-    : convertElementType(x, aval.dtype, aval.weakType);
-}
 
 /** Indices are integers, never linear: a transpose rule receives them as known values. */
 export function knownIndices(idx: Array | UndefinedPrimal | undefined, op: string): Array {

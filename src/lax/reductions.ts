@@ -22,6 +22,7 @@ import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
 import { jvpFlat } from "../interpreters/ad.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { castToAval } from "./ad_util.js";
 import { associativeScan } from "./control_flow/loops.js";
 import {
   abs,
@@ -105,19 +106,12 @@ function userAxes(op: string, axes: readonly number[], ndim: number): number[] {
 
 // --- differentiation and batching helpers -----------------------------------------
 
-/** A tangent with exactly the type of its primal output (weak operands may promote it). */
-function fitTangent(t: Array, aval: ShapedArray): Array {
-  return t.dtype === aval.dtype && t.weakType === aval.weakType
-    ? t
-    : convertElementType(t, aval.dtype, aval.weakType);
-}
-
 /** The result's jvp when the primitive is linear in its operand: the primitive of the tangent. */
 function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
     if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
-    return [[ans], [fitTangent(bind1(prim(), [t!], params), ans.aval)]];
+    return [[ans], [castToAval(bind1(prim(), [t!], params), ans.aval)]];
   };
 }
 
@@ -142,7 +136,7 @@ function jvpVia<P extends object>(
     const ans = bind1(prim(), [x!], params);
     if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
     const [, [tOut]] = jvpFlat((y) => [f(y!, params)], [x!], [t!]);
-    return [[ans], [tOut! instanceof Zero ? tOut! : fitTangent(tOut!, ans.aval)]];
+    return [[ans], [tOut! instanceof Zero ? tOut! : castToAval(tOut!, ans.aval)]];
   };
 }
 
@@ -350,7 +344,7 @@ function chooserJvp(prim: () => Primitive<ReduceParams>): JvpRule<ReduceParams> 
     const at = eq(x!, broadcastInDim(ans, x!.shape, keptDims(x!.ndim, axes)));
     const loc = convertElementType(at, ans.dtype);
     const counts = reduceSum(loc, axes);
-    return [[ans], [fitTangent(div(reduceSum(mul(t!, loc), axes), counts), ans.aval)]];
+    return [[ans], [castToAval(div(reduceSum(mul(t!, loc), axes), counts), ans.aval)]];
   };
 }
 
@@ -399,7 +393,7 @@ function reduceSumTranspose(
   const aval = x!.aval;
   if (!(x instanceof UndefinedPrimal)) return [null];
   if (ct instanceof Zero) return [new Zero(aval)];
-  return [fitTangent(broadcastInDim(ct!, aval.shape, keptDims(aval.ndim, axes)), aval)];
+  return [castToAval(broadcastInDim(ct!, aval.shape, keptDims(aval.ndim, axes)), aval)];
 }
 
 export const reduceSumP: Primitive<ReduceParams> = reductionPrimitive("reduce_sum");
@@ -646,7 +640,7 @@ function cumsumTranspose(
   if (!(x instanceof UndefinedPrimal)) return [null];
   if (ct instanceof Zero) return [new Zero(aval)];
   const out = bind1(cumsumP, [ct!], { axis: params.axis, reverse: !params.reverse });
-  return [fitTangent(out, aval)];
+  return [castToAval(out, aval)];
 }
 
 export const cumsumP: Primitive<CumulativeParams> = cumulativePrimitive("cumsum");

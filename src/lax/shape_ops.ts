@@ -19,14 +19,13 @@ import {
 import { bind1 } from "../core/trace.js";
 import { allocate, canonicalize, type DType, isBool, isDType, type TypedArray } from "../dtype.js";
 import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
-import { isZero } from "./ad_util.js";
+import { castToAval, isZero } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
 import { selectN, sub } from "./elementwise.js";
 import { reduceSum } from "./reductions.js";
 import {
   checkArity,
   checkDims,
-  fitType,
   intList,
   invertPermutation,
   linearJvp,
@@ -466,7 +465,7 @@ export const concatenateP: Primitive<ConcatenateParams> = new Primitive<Concaten
         if (!(a instanceof UndefinedPrimal)) return null;
         const s0 = c.shape.map((_, i) => (i === p.dimension ? lo : 0));
         const s1 = c.shape.map((d, i) => (i === p.dimension ? start : d));
-        return fitType(slice(c, s0, s1), a.aval);
+        return castToAval(slice(c, s0, s1), a.aval);
       });
     },
     // Operands batched at one common dimension keep it; otherwise it goes in front.
@@ -605,7 +604,10 @@ function padTranspose(
       a,
       a.shape.map((_, i) => i),
     );
-  return [linX ? fitType(tX, x!.aval) : null, linV ? fitType(sub(all(c), all(tX)), v!.aval) : null];
+  return [
+    linX ? castToAval(tX, x!.aval) : null,
+    linV ? castToAval(sub(all(c), all(tX)), v!.aval) : null,
+  ];
 }
 
 /**
@@ -632,7 +634,7 @@ function padBatch(
   // A batched 0-d padding value has the batch as its only dimension.
   const fill = broadcastInDim(v!, padded.shape, [bdim]);
   const out = selectN(mask, fill, padded);
-  return [[fitType(out, out.aval.withDtype(out.dtype, weak))], [bdim]];
+  return [[castToAval(out, out.aval.withDtype(out.dtype, weak))], [bdim]];
 }
 
 /**

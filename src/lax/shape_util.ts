@@ -24,8 +24,7 @@ import {
   type TypedArray,
 } from "../dtype.js";
 import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
-import { instantiate, isZero } from "./ad_util.js";
-import { convertElementType } from "./elementwise.js";
+import { castToAval, instantiate, isZero } from "./ad_util.js";
 
 /** Python tuple text of a list of ints, as JAX prints shapes and dimension lists. */
 export const tuple = (xs: readonly number[]): string => shapeStr(xs);
@@ -177,13 +176,6 @@ export function stridedWrite(
 // jvp applies the primitive to the tangents, and the transpose undoes the data
 // movement (summing where the primitive copied one element to several places).
 
-/** `x` with exactly the dtype and weak type of `aval` (cotangents may differ in weakness). */
-export function fitType(x: Array, aval: ShapedArray): Array {
-  return x.dtype === aval.dtype && x.weakType === aval.weakType
-    ? x
-    : convertElementType(x, aval.dtype, aval.weakType);
-}
-
 /**
  * The jvp of a primitive linear in all of its operands: the primitive of the
  * tangents (zeros instantiated). Integer and bool results have zero tangents.
@@ -193,8 +185,8 @@ export function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P
     const ans = bind1(prim(), primals, params);
     if (tangents.every((t) => isZero(t)) || !isFloating(ans.dtype))
       return [[ans], [new Zero(ans.aval)]];
-    const ts = tangents.map((t, i) => fitType(instantiate(t), primals[i]!.aval));
-    return [[ans], [fitType(bind1(prim(), ts, params), ans.aval)]];
+    const ts = tangents.map((t, i) => castToAval(instantiate(t), primals[i]!.aval));
+    return [[ans], [castToAval(bind1(prim(), ts, params), ans.aval)]];
   };
 }
 
@@ -208,7 +200,7 @@ export function unaryTranspose<P extends object>(
   return ([ct], [x], params) => {
     if (!(x instanceof UndefinedPrimal)) return [null];
     if (isZero(ct)) return [new Zero(x.aval)];
-    return [fitType(ctOf(ct!, x.aval, params), x.aval)];
+    return [castToAval(ctOf(ct!, x.aval, params), x.aval)];
   };
 }
 

@@ -20,11 +20,11 @@ import {
 import { bind1 } from "../core/trace.js";
 import { type DType, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import { normalizeAxis, type Shape, stridesOf } from "../shape.js";
-import { instantiate, isZero, zerosLike } from "./ad_util.js";
+import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { add, lt, selectN } from "./elementwise.js";
 import { gatherP, scatterP } from "./gather_scatter.js";
-import { fitTo, knownIndices, range } from "./gather_scatter_util.js";
+import { knownIndices, range } from "./gather_scatter_util.js";
 import { broadcastInDim, concatenate, expandDims, pad, squeeze } from "./shape_ops.js";
 import {
   checkArity,
@@ -113,7 +113,7 @@ export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice"
       const end = n === 0 ? lo : lo + 1 + (n - 1) * stride;
       return [lo, size - end, n === 0 ? 0 : stride - 1];
     });
-    return [fitTo(pad(c, 0, config), x.aval)];
+    return [castToAval(pad(c, 0, config), x.aval)];
   },
   // The batch dimension is taken whole.
   batch: ([x], [d], p) => {
@@ -315,7 +315,7 @@ export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<Dynami
       if (isZero(ct)) return [new Zero(x.aval), ...rest];
       const starts = idx.map((i) => knownIndices(i, "lax.dynamicSlice"));
       const zeros = zerosLike(x.aval);
-      return [bind1(dynamicUpdateSliceP, [zeros, fitTo(ct!, x.aval), ...starts], {}), ...rest];
+      return [bind1(dynamicUpdateSliceP, [zeros, castToAval(ct!, x.aval), ...starts], {}), ...rest];
     },
     // Unbatched indices: the batch dimension is sliced whole. Batched ones: a gather.
     batch: ([x, ...idx], [xd, ...ids], p, axis) => {
@@ -481,7 +481,7 @@ export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slic
     const ans = bind1(dynamicUpdateSliceP, [x!, u!, ...idx], {});
     if (!isFloating(ans.dtype) || (isZero(tx) && isZero(tu))) return [[ans], [new Zero(ans.aval)]];
     const t = bind1(dynamicUpdateSliceP, [instantiate(tx!), instantiate(tu!), ...idx], {});
-    return [[ans], [fitTo(t, ans.aval)]];
+    return [[ans], [castToAval(t, ans.aval)]];
   },
   // The operand's cotangent is ct with the window zeroed; the update's is ct's window.
   transpose: ([ct], [x, u, ...idx]) => {
@@ -492,13 +492,13 @@ export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slic
       return [lx ? new Zero(x.aval) : null, lu ? new Zero(u!.aval) : null, ...rest];
     }
     const starts = idx.map((i) => knownIndices(i, "lax.dynamicUpdateSlice"));
-    const c = fitTo(ct!, x!.aval);
+    const c = castToAval(ct!, x!.aval);
     const uAval = u!.aval;
     const xt = lx
       ? bind1(dynamicUpdateSliceP, [c, zerosLike(uAval.withDtype(c.dtype)), ...starts], {})
       : null;
     const ut = lu
-      ? fitTo(bind1(dynamicSliceP, [c, ...starts], { slice_sizes: uAval.shape }), uAval)
+      ? castToAval(bind1(dynamicSliceP, [c, ...starts], { slice_sizes: uAval.shape }), uAval)
       : null;
     return [xt, ut, ...rest];
   },

@@ -13,8 +13,8 @@ import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { allocate, isFloating } from "../dtype.js";
 import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
+import { castToAval } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
-import { convertElementType } from "./elementwise.js";
 import { gather } from "./gather_scatter.js";
 import { broadcastedIota, reshape } from "./shape_ops.js";
 
@@ -87,9 +87,7 @@ function permuteTangent(t: Tangent, idx: Array, axis: number, out: ShapedArray):
     t.shape.map(() => 1),
     { mode: "promise_in_bounds", uniqueIndices: true },
   );
-  return taken.dtype === out.dtype && taken.weakType === out.weakType
-    ? taken
-    : convertElementType(taken, out.dtype, out.weakType);
+  return castToAval(taken, out);
 }
 
 function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray[] {
