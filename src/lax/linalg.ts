@@ -1,19 +1,21 @@
 /**
- * `jax.lax.linalg`: the matrix decompositions jax.random and nn.initializers
- * need: `cholesky` and `qr` (Householder, LAPACK's conventions). Both act on
+ * `jax.lax.linalg`: `cholesky`, `qr` (Householder, LAPACK's conventions) and
+ * `triangular_solve`, with their jvp, transpose and batch rules. All act on
  * the last two dimensions and map over the leading (batch) ones. Kernels
  * compute in doubles and store into the operand's dtype.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive } from "../core/primitive.js";
+import { Primitive, UndefinedPrimal, Zero } from "../core/primitive.js";
 import { bind, bind1 } from "../core/trace.js";
 import { allocate, isFloating, type TypedArray } from "../dtype.js";
-import { shapeStr } from "../shape.js";
+import { shapeStr, shapesEqual } from "../shape.js";
+import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import { batchToFront } from "./batch_util.js";
-import { add, div } from "./elementwise.js";
-import { transpose } from "./shape_ops.js";
+import { dotGeneral } from "./dot.js";
+import { add, div, eq, ge, le, neg, selectN, sub } from "./elementwise.js";
+import { broadcastedIota, broadcastInDim, transpose } from "./shape_ops.js";
 
 /** Checks a batch of matrices [..., m, n] of a float dtype (square when asked). */
 function checkMatrices(op: string, x: ShapedArray, square: boolean): [number, number] {
@@ -80,16 +82,28 @@ export const choleskyP: Primitive = new Primitive("cholesky", {
     return [new ArrayImpl(aval!, out)];
   },
   batch: ([x], [d], _p, axis) => [[bind1(choleskyP, [batchToFront(x!, d!, axis.size)], {})], [0]],
-  jvp: null,
+  jvp: choleskyJvp,
   transpose: null,
 });
 
+/**
+ * dL = L φ(L⁻¹ dA L⁻ᵀ), φ taking the lower triangle with the diagonal halved
+ * (Murray 2016, "Differentiation of the Cholesky decomposition"; JAX's rule).
+ * The tangent is taken as symmetric: the primitive reads only the lower
+ * triangle, and `cholesky` symmetrizes its input by default.
+ */
+function choleskyJvp([x]: Array[], [t]: (Array | Zero)[]): [Array[], (Array | Zero)[]] {
+  const l = bind1(choleskyP, [x!], {});
+  if (isZero(t)) return [[l], [new Zero(l.aval)]];
+  const tmp = triangularSolve(l, t!, { leftSide: false, lower: true, transposeA: true });
+  const lower = triangle(triangularSolve(l, tmp, { leftSide: true, lower: true }), true, 0);
+  const phi = selectN(eq(colMinusRow(lower.shape), 0), lower, div(lower, 2));
+  return [[l], [castToAval(matmul(l, phi), l.aval)]];
+}
+
 /** (x + xᵀ) / 2 over the last two dimensions. */
 function symmetrize(x: Array): Array {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.ndim - 2] = x.ndim - 1;
-  perm[x.ndim - 1] = x.ndim - 2;
-  return div(add(x, transpose(x, perm)), 2);
+  return div(add(x, matrixTranspose(x)), 2);
 }
 
 export interface CholeskyOptions {
@@ -213,11 +227,42 @@ export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
       bind(qrP, [batchToFront(x!, d!, axis.size)], params),
       [0, 0],
     ],
-    jvp: null,
+    jvp: qrJvp,
     transpose: null,
   },
   true,
 );
+
+/**
+ * The derivative of reduced QR for m ≥ n (JAX's rule): with A = Qᵀ dX R⁻¹ and
+ * Ω = tril(A, -1) - tril(A, -1)ᵀ, dQ = Q (Ω - A) + dX R⁻¹ and dR = (A - Ω) R.
+ */
+function qrJvp([x]: Array[], [t]: (Array | Zero)[], params: QrParams): [Array[], (Array | Zero)[]] {
+  const m = x!.shape[x!.ndim - 2]!;
+  const n = x!.shape[x!.ndim - 1]!;
+  if (m < n || (params.full_matrices && m !== n)) {
+    throw new Error(
+      `lax.linalg.qr: the derivative is defined for reduced QR of matrices with m >= n ` +
+        `(fullMatrices only when square), got shape ${shapeStr(x!.shape)} with fullMatrices ${params.full_matrices}`,
+    );
+  }
+  const [q, r] = bind(qrP, [x!], params) as [Array, Array];
+  if (isZero(t))
+    return [
+      [q, r],
+      [new Zero(q.aval), new Zero(r.aval)],
+    ];
+  const dxRinv = triangularSolve(r, t!, { leftSide: false, lower: false });
+  const a = matmul(matrixTranspose(q), dxRinv);
+  const below = triangle(a, true, -1);
+  const omega = sub(below, matrixTranspose(below));
+  const dq = add(matmul(q, sub(omega, a)), dxRinv);
+  const dr = matmul(sub(a, omega), r);
+  return [
+    [q, r],
+    [castToAval(dq, q.aval), castToAval(dr, r.aval)],
+  ];
+}
 
 export interface QrOptions {
   /** Q of shape (..., m, m) and R (..., m, n) (default true, as jax.lax.linalg.qr); false: (..., m, k) and (..., k, n), k = min(m, n). */
@@ -229,4 +274,208 @@ export function qr(x: ArrayLike, options: QrOptions = {}): [Array, Array] {
   const a = asArray(x, "lax.linalg.qr", "x");
   const [q, r] = bind(qrP, [a], { full_matrices: options.fullMatrices ?? true });
   return [q!, r!];
+}
+
+// --- triangular_solve ---------------------------------------------------------------
+
+export interface TriangularSolveParams {
+  left_side: boolean;
+  lower: boolean;
+  transpose_a: boolean;
+  unit_diagonal: boolean;
+}
+
+function triangularSolveAval([a, b]: ShapedArray[], p: TriangularSolveParams): ShapedArray[] {
+  const op = "lax.linalg.triangularSolve";
+  const [m] = checkMatrices(op, a!, true);
+  if (b!.ndim < 2 || !isFloating(b!.dtype)) {
+    throw new TypeError(
+      `${op}: b must be a (batch of) float matrices, got ${b!.dtype} of shape ${shapeStr(b!.shape)}`,
+    );
+  }
+  if (a!.dtype !== b!.dtype) {
+    throw new TypeError(`${op}: a and b must have the same dtype, got ${a!.dtype} and ${b!.dtype}`);
+  }
+  const solved = p.left_side ? b!.shape[b!.ndim - 2] : b!.shape[b!.ndim - 1];
+  if (
+    a!.ndim !== b!.ndim ||
+    !shapesEqual(a!.shape.slice(0, -2), b!.shape.slice(0, -2)) ||
+    solved !== m
+  ) {
+    throw new TypeError(
+      `${op}: a of shape ${shapeStr(a!.shape)} needs b of shape ` +
+        `${p.left_side ? "(..., m, n)" : "(..., n, m)"} with the same batch dimensions ` +
+        `(leftSide ${p.left_side}), got ${shapeStr(b!.shape)}`,
+    );
+  }
+  return [new ShapedArray(b!.shape, b!.dtype, false)];
+}
+
+/**
+ * Solves op(A) X = B for one m×m A and m×n B in place in `x` (doubles), op(A)
+ * being A or Aᵀ; reads only the triangle of A that `lower` names (and not its
+ * diagonal when unitDiagonal). Substitution runs forward when op(A) is lower.
+ */
+function solveLeft(
+  a: TypedArray,
+  aOff: number,
+  x: Float64Array,
+  m: number,
+  n: number,
+  lower: boolean,
+  transposeA: boolean,
+  unitDiagonal: boolean,
+): void {
+  const at = (i: number, j: number) => (transposeA ? a[aOff + j * m + i]! : a[aOff + i * m + j]!);
+  const forward = lower !== transposeA;
+  for (let s = 0; s < m; s++) {
+    const i = forward ? s : m - 1 - s;
+    const [k0, k1] = forward ? [0, i] : [i + 1, m];
+    for (let k = k0; k < k1; k++) {
+      const c = at(i, k);
+      if (c === 0) continue;
+      for (let j = 0; j < n; j++) x[i * n + j]! -= c * x[k * n + j]!;
+    }
+    if (!unitDiagonal) {
+      const d = at(i, i);
+      for (let j = 0; j < n; j++) x[i * n + j]! /= d;
+    }
+  }
+}
+
+function triangularSolveImpl(
+  a: ArrayImpl,
+  b: ArrayImpl,
+  p: TriangularSolveParams,
+  aval: ShapedArray,
+): ArrayImpl {
+  const m = a.shape[a.ndim - 1]!;
+  const rows = b.shape[b.ndim - 2]!;
+  const cols = b.shape[b.ndim - 1]!;
+  const out = allocate(aval.dtype, aval.size);
+  const count = m * rows * cols === 0 ? 0 : b.size / (rows * cols);
+  // X op(A) = B is op(A)ᵀ Xᵀ = Bᵀ: solve the transposed system from the left.
+  const n = p.left_side ? cols : rows;
+  const x = new Float64Array(m * n);
+  for (let bi = 0; bi < count; bi++) {
+    const off = bi * rows * cols;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        x[p.left_side ? r * cols + c : c * rows + r] = b.values[off + r * cols + c]!;
+      }
+    const transposeA = p.left_side ? p.transpose_a : !p.transpose_a;
+    solveLeft(a.values, bi * m * m, x, m, n, p.lower, transposeA, p.unit_diagonal);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        out[off + r * cols + c] = x[p.left_side ? r * cols + c : c * rows + r]!;
+      }
+  }
+  return new ArrayImpl(aval, out);
+}
+
+export const triangularSolveP: Primitive<TriangularSolveParams> =
+  new Primitive<TriangularSolveParams>("triangular_solve", {
+    abstractEval: triangularSolveAval,
+    impl: ([a, b], p) => [
+      triangularSolveImpl(a!, b!, p, triangularSolveAval([a!.aval, b!.aval], p)[0]!),
+    ],
+    jvp: ([a, b], [ta, tb], p) => {
+      const ans = bind1(triangularSolveP, [a!, b!], p);
+      let t: Array | Zero = new Zero(ans.aval);
+      // Linear in b: the same solve of b's tangent.
+      if (!isZero(tb)) t = bind1(triangularSolveP, [a!, tb!], p);
+      // d(A⁻¹B) = -A⁻¹ dA A⁻¹B (left), d(B A⁻¹) = -B A⁻¹ dA A⁻¹ (right), dA on A's triangle.
+      if (!isZero(ta)) {
+        const k = p.unit_diagonal ? 1 : 0;
+        let da = triangle(ta!, p.lower, p.lower ? -k : k);
+        if (p.transpose_a) da = matrixTranspose(da);
+        const prod = p.left_side ? matmul(da, ans) : matmul(ans, da);
+        const ga = neg(bind1(triangularSolveP, [a!, prod], p));
+        t = isZero(t) ? ga : add(t, ga);
+      }
+      return [[ans], [isZero(t) ? t : castToAval(t, ans.aval)]];
+    },
+    // Linear in b only: the cotangent solves with op(A) transposed.
+    transpose: ([ct], [a, b], p) => {
+      if (a instanceof UndefinedPrimal) {
+        throw new Error("lax.linalg.triangularSolve: transposing in a (not linear) is undefined");
+      }
+      if (!(b instanceof UndefinedPrimal)) return [null, null];
+      if (isZero(ct)) return [null, new Zero(b.aval)];
+      const flipped = { ...p, transpose_a: !p.transpose_a };
+      return [null, castToAval(bind1(triangularSolveP, [a, instantiate(ct!)], flipped), b.aval)];
+    },
+    batch: ([a, b], [da, db], p, axis) => [
+      [
+        bind1(
+          triangularSolveP,
+          [batchToFront(a!, da!, axis.size), batchToFront(b!, db!, axis.size)],
+          p,
+        ),
+      ],
+      [0],
+    ],
+  });
+
+export interface TriangularSolveOptions {
+  /** Solve op(a) x = b (true) or x op(a) = b (false, the default, as JAX). */
+  leftSide?: boolean;
+  /** Read a's lower (true) or upper (false, the default) triangle. */
+  lower?: boolean;
+  /** op(a) = aᵀ (default false). */
+  transposeA?: boolean;
+  /** Take a's diagonal as ones, without reading it (default false). */
+  unitDiagonal?: boolean;
+}
+
+/**
+ * `lax.linalg.triangularSolve(a, b, { leftSide, lower, transposeA, unitDiagonal })`:
+ * x with op(a) x = b (leftSide) or x op(a) = b, for a batch of triangular
+ * a [..., m, m] and b [..., m, n] (leftSide) or [..., n, m].
+ */
+export function triangularSolve(
+  a: ArrayLike,
+  b: ArrayLike,
+  options: TriangularSolveOptions = {},
+): Array {
+  const op = "lax.linalg.triangularSolve";
+  return bind1(triangularSolveP, [asArray(a, op, "a"), asArray(b, op, "b")], {
+    left_side: options.leftSide ?? false,
+    lower: options.lower ?? false,
+    transpose_a: options.transposeA ?? false,
+    unit_diagonal: options.unitDiagonal ?? false,
+  });
+}
+
+// --- matrix helpers of the rules ----------------------------------------------------
+
+/** Swaps the last two dimensions. */
+function matrixTranspose(x: Array): Array {
+  const perm = x.shape.map((_, i) => i);
+  perm[x.ndim - 2] = x.ndim - 1;
+  perm[x.ndim - 1] = x.ndim - 2;
+  return transpose(x, perm);
+}
+
+/** a @ b over the last two dimensions, the leading ones batch dimensions of both. */
+function matmul(a: Array, b: Array): Array {
+  const nd = a.ndim;
+  const batch = a.shape.slice(0, -2).map((_, i) => i);
+  return dotGeneral(a, b, [
+    [[nd - 1], [nd - 2]],
+    [batch, batch],
+  ]);
+}
+
+/** col - row over the last two dimensions of `shape`, broadcast to it (int32). */
+function colMinusRow(shape: readonly number[]): Array {
+  const s2 = shape.slice(-2);
+  const d = sub(broadcastedIota("int32", s2, 1), broadcastedIota("int32", s2, 0));
+  return broadcastInDim(d, shape, [shape.length - 2, shape.length - 1]);
+}
+
+/** tril(x, k) (lower) or triu(x, k) over the last two dimensions: zeros elsewhere. */
+function triangle(x: Array, lower: boolean, k: number): Array {
+  const d = colMinusRow(x.shape);
+  return selectN(lower ? le(d, k) : ge(d, k), zerosLike(x.aval), x);
 }

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Array, jit, numpy as jnp, makeJaxpr, vmap, withX64 } from "../../src/index.js";
 import { cholesky, qr } from "../../src/lax/linalg.js";
-import fixtures from "../fixtures/random.json" with { type: "json" };
+import fixtures from "../fixtures/linalg.json" with { type: "json" };
 import { expectClose, eye, f32, f64, matmul, transpose, vals } from "../util/index.js";
 
 describe("lax.linalg.cholesky", () => {
