@@ -374,6 +374,26 @@ function zeroIndex(index: ArrayLike): Array {
   return ArrayImpl.scalar(0, isInteger(dtype) ? dtype : "int32");
 }
 
+/**
+ * The start indices of a slice along one axis (the others start at 0), and
+ * which of them may be negative (counted from the end).
+ */
+function startsInDim(
+  op: string,
+  x: Array,
+  startIndex: ArrayLike,
+  axis: number,
+  options: { allowNegativeIndices?: boolean },
+): { ax: number; starts: ArrayLike[]; allow: boolean[] } {
+  const ax = normalizeAxis(axis, x.ndim, op, "axis");
+  const zero = zeroIndex(startIndex);
+  return {
+    ax,
+    starts: x.shape.map((_, d) => (d === ax ? startIndex : zero)),
+    allow: x.shape.map((_, d) => d === ax && options.allowNegativeIndices !== false),
+  };
+}
+
 /** `lax.dynamicSliceInDim(operand, startIndex, sliceSize, axis = 0)`. */
 export function dynamicSliceInDim(
   operand: ArrayLike,
@@ -384,11 +404,8 @@ export function dynamicSliceInDim(
 ): Array {
   const op = "lax.dynamicSliceInDim";
   const x = asArray(operand, op, "operand");
-  const ax = normalizeAxis(axis, x.ndim, op, "axis");
-  const zero = zeroIndex(startIndex);
-  const starts = x.shape.map((_, d) => (d === ax ? startIndex : zero));
+  const { ax, starts, allow } = startsInDim(op, x, startIndex, axis, options);
   const sizes = x.shape.map((s, d) => (d === ax ? sliceSize : s));
-  const allow = x.shape.map((_, d) => d === ax && options.allowNegativeIndices !== false);
   return dynamicSlice(x, starts, sizes, { allowNegativeIndices: allow });
 }
 
@@ -534,10 +551,7 @@ export function dynamicUpdateSliceInDim(
 ): Array {
   const op = "lax.dynamicUpdateSliceInDim";
   const x = asArray(operand, op, "operand");
-  const ax = normalizeAxis(axis, x.ndim, op, "axis");
-  const zero = zeroIndex(startIndex);
-  const starts = x.shape.map((_, d) => (d === ax ? startIndex : zero));
-  const allow = x.shape.map((_, d) => d === ax && options.allowNegativeIndices !== false);
+  const { starts, allow } = startsInDim(op, x, startIndex, axis, options);
   return dynamicUpdateSlice(x, update, starts, { allowNegativeIndices: allow });
 }
 
