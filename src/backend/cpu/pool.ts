@@ -1,0 +1,527 @@
+/**
+ * A thread pool over one shared WebAssembly.Memory: compiled kernels of the
+ * form `export(...args, start, end)` run split over [0, total) on worker
+ * threads and the calling thread, synchronously (jit calls are synchronous).
+ *
+ *   const pool = poolFor(memory);
+ *   pool.parallelFor(module, "kernel", [ptrA, ptrB], total, minGrain, { align: 4 });
+ *
+ * Dispatch goes through a SharedArrayBuffer control block with one slot per
+ * worker (see pool_worker.ts): a job costs a few stores and an
+ * Atomics.notify, no message. Workers spin briefly after each job, so
+ * back-to-back kernels find them awake, then sleep in Atomics.wait. New
+ * modules reach workers by postMessage (once per module and worker).
+ *
+ * The calling thread takes the first chunk, then collects the others; a
+ * chunk that no worker has claimed by then is claimed back and run by the
+ * caller. So a slow, busy or still-starting worker never delays a call, and
+ * the partition (hence every result bit) depends only on the thread count
+ * and `align`, never on which thread ran what.
+ *
+ * Without shared memory (a browser page that is not cross-origin isolated, a
+ * non-shared memory), without workers, or with one thread, everything runs
+ * on the calling thread.
+ */
+import { Slot, State, workerSource } from "./pool_worker.js";
+import { type Thread, threadSpawner } from "./threads.js";
+
+type KernelFn = (...args: number[]) => unknown;
+
+/** How a parallelFor splits its range. */
+export interface ParallelOptions {
+  /** Chunk boundaries are multiples of this (e.g. the SIMD width, so tails never move). */
+  align?: number;
+  /**
+   * Per-chunk scratch: argument `arg` (a byte address) is advanced by
+   * `bytesPerChunk` times the chunk's index, so concurrent chunks get
+   * disjoint scratch. Reserve `pool.maxChunks() * bytesPerChunk` bytes.
+   */
+  scratch?: { arg: number; bytesPerChunk: number };
+}
+
+export interface PoolStats {
+  /** Threads a parallelFor uses now (workers + the caller). */
+  threads: number;
+  /** Workers started so far (respawns included). */
+  workersStarted: number;
+  /** Workers that ended without being asked to, with the reason. */
+  workersLost: string[];
+  /** Calls that ran split over more than one chunk. */
+  parallelCalls: number;
+  /** Chunks posted to a worker but run by the caller because no worker had claimed them. */
+  chunksReclaimed: number;
+}
+
+/** Most threads a pool uses (the control block has one slot per worker). */
+export const MAX_THREADS = 64;
+
+/** How long the first call waits for freshly started workers (where the caller may block). */
+const STARTUP_MS = 2000;
+/** How long the caller spins on a running chunk before sleeping. */
+const CALLER_SPIN_MS = 0.2;
+/** Sleep slices while a chunk runs; between them the caller checks for a dead worker. */
+const WAIT_SLICE_MS = 50;
+
+// ---------------------------------------------------------------------------
+// Thread count setting.
+
+let requested: number | null = null;
+
+/** Hardware threads: navigator.hardwareConcurrency or os.availableParallelism(). */
+export function hardwareThreads(): number {
+  const g = globalThis as {
+    navigator?: { hardwareConcurrency?: number };
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  };
+  const n = g.navigator?.hardwareConcurrency;
+  if (typeof n === "number" && n > 0) return n;
+  const os = g.process?.getBuiltinModule?.("node:os") as
+    | { availableParallelism?: () => number; cpus?: () => unknown[] }
+    | undefined;
+  return os?.availableParallelism?.() ?? os?.cpus?.().length ?? 1;
+}
+
+function envThreads(): number | null {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  const v = g.process?.env?.JAXTS_THREADS;
+  if (v === undefined || v === "") return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`JAXTS_THREADS must be a positive integer, got '${v}'`);
+  }
+  return n;
+}
+
+const defaultThreads = (): number => envThreads() ?? hardwareThreads();
+
+/**
+ * Sets how many threads kernels split over (the caller included); 1 runs
+ * everything on the calling thread, null restores the default (the
+ * JAXTS_THREADS environment variable, else the hardware thread count).
+ */
+export function setThreads(n: number | null): void {
+  if (n !== null && (!Number.isInteger(n) || n < 1)) {
+    throw new Error(`setThreads: expected a positive integer or null, got ${n}`);
+  }
+  requested = n === null ? null : Math.min(n, MAX_THREADS);
+}
+
+/** The thread count kernels split over now. */
+export function getThreads(): number {
+  return requested ?? Math.min(defaultThreads(), MAX_THREADS);
+}
+
+// ---------------------------------------------------------------------------
+
+interface ModuleRecord {
+  id: number;
+  /** (A WeakMap value may hold its key: this keeps nothing alive.) */
+  module: WebAssembly.Module;
+  names: string[];
+  index: Map<string, number>;
+  /** The caller's own instance, made on first use. */
+  fns: KernelFn[] | null;
+}
+
+interface Worker {
+  slot: number;
+  thread: Thread;
+  /** Ids of the modules this worker has been sent. */
+  sent: Set<number>;
+  /** Why it ended, once it did. */
+  lost: string | null;
+  /** Whether the caller has waited for it to start. */
+  awaited: boolean;
+}
+
+let nextModuleId = 1;
+
+/** Imports a kernel module gets: the shared memory and Math functions. */
+function kernelImports(module: WebAssembly.Module, memory: WebAssembly.Memory, kernel: string) {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  const math = Math as unknown as Record<string, unknown>;
+  for (const imp of WebAssembly.Module.imports(module)) {
+    let value: WebAssembly.ImportValue;
+    if (imp.kind === "memory" && imp.module === "env" && imp.name === "memory") {
+      value = memory;
+    } else if (
+      imp.kind === "function" &&
+      imp.module === "Math" &&
+      typeof math[imp.name] === "function"
+    ) {
+      value = math[imp.name] as WebAssembly.ImportValue;
+    } else {
+      throw new Error(
+        `ThreadPool: kernel '${kernel}' imports ${imp.kind} ${imp.module}.${imp.name}; ` +
+          "kernel modules may import only env.memory and Math functions",
+      );
+    }
+    imports[imp.module] ??= {};
+    imports[imp.module]![imp.name] = value;
+  }
+  return imports;
+}
+
+/** Whether this thread may block in Atomics.wait (browsers' main thread may not). */
+function callerCanBlock(i32: Int32Array): boolean {
+  try {
+    Atomics.wait(i32, 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ThreadPool {
+  private readonly i32: Int32Array | null = null;
+  private readonly f64: Float64Array | null = null;
+  private readonly u16: Uint16Array | null = null;
+  private readonly control: SharedArrayBuffer | null = null;
+  private readonly canBlock: boolean = false;
+  private readonly workers: (Worker | null)[] = [];
+  private readonly records = new WeakMap<WebAssembly.Module, ModuleRecord>();
+  private readonly counters = {
+    workersStarted: 0,
+    parallelCalls: 0,
+    chunksReclaimed: 0,
+    lost: [] as string[],
+  };
+
+  /** A pool for kernels working in `memory` (workers get it if it is shared). */
+  constructor(readonly memory: WebAssembly.Memory) {
+    const shared =
+      typeof SharedArrayBuffer === "function" &&
+      typeof Atomics === "object" &&
+      memory.buffer instanceof SharedArrayBuffer;
+    if (shared && threadSpawner() !== null) {
+      this.control = new SharedArrayBuffer((MAX_THREADS - 1) * Slot.bytes);
+      this.i32 = new Int32Array(this.control);
+      this.f64 = new Float64Array(this.control);
+      this.u16 = new Uint16Array(this.control);
+      this.canBlock = callerCanBlock(this.i32);
+    }
+  }
+
+  /** Whether kernels can run on worker threads here at all. */
+  get parallel(): boolean {
+    return this.control !== null;
+  }
+
+  /** Threads a parallelFor splits over now (1 without workers). */
+  get threads(): number {
+    return this.parallel ? getThreads() : 1;
+  }
+
+  /** The most chunks one parallelFor makes (for sizing per-chunk scratch). */
+  maxChunks(): number {
+    return this.threads;
+  }
+
+  /**
+   * Runs `exports[exportName](...args, start, end)` over a partition of
+   * [0, total) into at most `threads` contiguous chunks of at least
+   * `minGrain` (multiples of `align`), on workers and the calling thread;
+   * returns when all are done. A trap anywhere throws an Error naming the
+   * kernel and range once every chunk has finished; the pool stays usable.
+   * Chunks must write disjoint memory.
+   */
+  parallelFor(
+    module: WebAssembly.Module,
+    exportName: string,
+    args: readonly number[],
+    total: number,
+    minGrain = 1,
+    options: ParallelOptions = {},
+  ): void {
+    const rec = this.record(module, exportName);
+    const fn = rec.index.get(exportName)!;
+    if (args.length > Slot.maxArgs) {
+      throw new Error(
+        `ThreadPool.parallelFor: kernel '${exportName}' has ${args.length} arguments; at most ${Slot.maxArgs}`,
+      );
+    }
+    if (!Number.isInteger(total) || total < 0) {
+      throw new Error(`ThreadPool.parallelFor: total must be a non-negative integer, got ${total}`);
+    }
+    if (total === 0) return;
+    const align = Math.max(1, Math.floor(options.align ?? 1));
+    const want = Math.min(this.threads, Math.floor(total / Math.max(1, minGrain)));
+    const workers = want > 1 ? this.readyWorkers(want - 1) : [];
+    const bounds = partition(total, workers.length + 1, align);
+    const chunks = bounds.length - 1;
+    const scratch = options.scratch;
+    const chunkArgs = (c: number): readonly number[] => {
+      if (scratch === undefined || c === 0) return args;
+      const out = args.slice();
+      out[scratch.arg] = args[scratch.arg]! + c * scratch.bytesPerChunk;
+      return out;
+    };
+    if (chunks <= 1) {
+      this.runHere(rec, fn, exportName, args, 0, total, total, []);
+      this.throwIfAny([], exportName);
+      return;
+    }
+    this.counters.parallelCalls++;
+    const i32 = this.i32!;
+    const f64 = this.f64!;
+    for (let c = 1; c < chunks; c++) {
+      const w = workers[c - 1]!;
+      if (!w.sent.has(rec.id)) {
+        w.thread.post({ type: "module", id: rec.id, module, names: rec.names });
+        w.sent.add(rec.id);
+      }
+      const base = w.slot * Slot.bytes;
+      const a = chunkArgs(c);
+      i32[(base + Slot.module) >> 2] = rec.id;
+      i32[(base + Slot.export) >> 2] = fn;
+      i32[(base + Slot.nargs) >> 2] = a.length;
+      for (let k = 0; k < a.length; k++) f64[((base + Slot.args) >> 3) + k] = a[k]!;
+      f64[(base + Slot.start) >> 3] = bounds[c]!;
+      f64[(base + Slot.end) >> 3] = bounds[c + 1]!;
+      Atomics.store(i32, (base + Slot.state) >> 2, State.posted);
+      Atomics.notify(i32, (base + Slot.state) >> 2);
+    }
+    const errors: string[] = [];
+    this.runHere(rec, fn, exportName, args, 0, bounds[1]!, total, errors);
+    for (let c = 1; c < chunks; c++) {
+      this.collect(workers[c - 1]!, rec, fn, exportName, chunkArgs(c), bounds, c, errors);
+    }
+    this.throwIfAny(errors, exportName);
+  }
+
+  /** Starts the workers now (and, where the caller may block, waits until they run). */
+  warmUp(): void {
+    if (this.threads > 1) this.readyWorkers(this.threads - 1);
+  }
+
+  stats(): PoolStats {
+    const { workersStarted, parallelCalls, chunksReclaimed, lost } = this.counters;
+    return {
+      threads: this.threads,
+      workersStarted,
+      workersLost: lost.slice(),
+      parallelCalls,
+      chunksReclaimed,
+    };
+  }
+
+  /** Ends the workers; a later parallelFor starts fresh ones. */
+  dispose(): void {
+    for (let s = 0; s < this.workers.length; s++) {
+      const w = this.workers[s];
+      if (w == null) continue;
+      w.lost = "disposed";
+      w.thread.terminate();
+      this.workers[s] = null;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+
+  private record(module: WebAssembly.Module, exportName: string): ModuleRecord {
+    let rec = this.records.get(module);
+    if (rec === undefined) {
+      const names = WebAssembly.Module.exports(module)
+        .filter((e) => e.kind === "function")
+        .map((e) => e.name);
+      // Validates the imports up front, so workers cannot fail on them.
+      kernelImports(module, this.memory, exportName);
+      rec = {
+        id: nextModuleId++,
+        module,
+        names,
+        index: new Map(names.map((n, i) => [n, i])),
+        fns: null,
+      };
+      this.records.set(module, rec);
+    }
+    if (!rec.index.has(exportName)) {
+      throw new Error(
+        `ThreadPool.parallelFor: the module has no exported function '${exportName}' ` +
+          `(exports: ${rec.names.join(", ") || "none"})`,
+      );
+    }
+    return rec;
+  }
+
+  private runHere(
+    rec: ModuleRecord,
+    fn: number,
+    name: string,
+    args: readonly number[],
+    start: number,
+    end: number,
+    total: number,
+    errors: string[],
+  ): void {
+    if (rec.fns === null) {
+      const inst = new WebAssembly.Instance(
+        rec.module,
+        kernelImports(rec.module, this.memory, name),
+      );
+      rec.fns = rec.names.map((n) => inst.exports[n] as KernelFn);
+    }
+    try {
+      rec.fns[fn]!(...args, start, end);
+    } catch (e) {
+      errors.push(`on the calling thread over [${start}, ${end}) of ${total}: ${describe(e)}`);
+    }
+  }
+
+  /** Waits for chunk `c` posted to `w`, running it here if no worker has claimed it yet. */
+  private collect(
+    w: Worker,
+    rec: ModuleRecord,
+    fn: number,
+    name: string,
+    args: readonly number[],
+    bounds: readonly number[],
+    c: number,
+    errors: string[],
+  ): void {
+    const i32 = this.i32!;
+    const base = w.slot * Slot.bytes;
+    const st = (base + Slot.state) >> 2;
+    const total = bounds[bounds.length - 1]!;
+    const where = `on worker ${w.slot + 1} over [${bounds[c]}, ${bounds[c + 1]}) of ${total}`;
+    const t0 = performance.now();
+    for (let k = 1; ; k++) {
+      const s = Atomics.load(i32, st);
+      if (s === State.done) break;
+      if (s === State.failed) {
+        errors.push(`${where}: ${this.errorText(base)}`);
+        break;
+      }
+      if (s === State.posted) {
+        if (Atomics.compareExchange(i32, st, State.posted, State.idle) === State.posted) {
+          this.counters.chunksReclaimed++;
+          if (i32[(base + Slot.dead) >> 2] !== 0) this.lose(w, "exited");
+          this.runHere(rec, fn, name, args, bounds[c]!, bounds[c + 1]!, total, errors);
+          return;
+        }
+        continue;
+      }
+      // Running on the worker.
+      if (i32[(base + Slot.dead) >> 2] !== 0) {
+        this.lose(w, "exited while running a kernel");
+        errors.push(`${where}: the worker exited while running it`);
+        break;
+      }
+      if ((k & 255) === 0 && performance.now() - t0 > CALLER_SPIN_MS && this.canBlock) {
+        Atomics.wait(i32, st, State.running, WAIT_SLICE_MS);
+      }
+    }
+    Atomics.store(i32, st, State.idle);
+  }
+
+  private errorText(base: number): string {
+    const n = this.i32![(base + Slot.errorLength) >> 2]!;
+    const at = (base + Slot.error) >> 1;
+    return String.fromCharCode(...this.u16!.subarray(at, at + n));
+  }
+
+  private throwIfAny(errors: string[], name: string): void {
+    if (errors.length > 0) {
+      throw new Error(`ThreadPool.parallelFor: kernel '${name}' failed ${errors.join("; ")}`);
+    }
+  }
+
+  /** Marks a worker as gone (its slot is reused by a fresh one on the next call). */
+  private lose(w: Worker, why: string): void {
+    if (this.workers[w.slot] !== w) return;
+    this.workers[w.slot] = null;
+    if (w.lost === null) {
+      w.lost = why;
+      this.counters.lost.push(`worker ${w.slot + 1} ${why}`);
+    }
+    w.thread.terminate();
+  }
+
+  /** Up to `n` started, live workers, starting missing ones. */
+  private readyWorkers(n: number): Worker[] {
+    if (this.control === null) return [];
+    const i32 = this.i32!;
+    for (let s = 0; s < n; s++) {
+      const w = this.workers[s];
+      if (w != null && w.lost === null && i32[(s * Slot.bytes + Slot.dead) >> 2] === 0) continue;
+      if (w != null) this.lose(w, w.lost ?? "exited");
+      this.spawn(s);
+    }
+    if (this.canBlock) {
+      // The first use waits for workers to start (tens of ms), so that a
+      // call split N ways really runs on N threads from the start.
+      const t0 = performance.now();
+      for (let s = 0; s < n; s++) {
+        const w = this.workers[s]!;
+        if (w.awaited) continue;
+        w.awaited = true;
+        const ready = (w.slot * Slot.bytes + Slot.ready) >> 2;
+        while (Atomics.load(i32, ready) === 0) {
+          const left = STARTUP_MS - (performance.now() - t0);
+          if (left <= 0 || w.lost !== null) break;
+          Atomics.wait(i32, ready, 0, left);
+        }
+      }
+    }
+    const out: Worker[] = [];
+    for (let s = 0; s < n; s++) {
+      const w = this.workers[s]!;
+      const base = s * Slot.bytes;
+      if (i32[(base + Slot.ready) >> 2] === 1 && i32[(base + Slot.dead) >> 2] === 0) out.push(w);
+    }
+    return out;
+  }
+
+  private spawn(slot: number): Worker {
+    const i32 = this.i32!;
+    const base = slot * Slot.bytes;
+    for (const field of [Slot.state, Slot.dead, Slot.ready, Slot.errorLength]) {
+      i32[(base + field) >> 2] = 0;
+    }
+    const spawn = threadSpawner()!;
+    const w: Worker = {
+      slot,
+      thread: null as unknown as Thread,
+      sent: new Set(),
+      lost: null,
+      awaited: false,
+    };
+    w.thread = spawn(workerSource, (why) => {
+      if (w.lost !== null) return; // ended on purpose
+      Atomics.store(i32, (base + Slot.dead) >> 2, 1);
+      this.lose(w, why);
+    });
+    w.thread.post({ type: "init", control: this.control, memory: this.memory, slot });
+    this.workers[slot] = w;
+    this.counters.workersStarted++;
+    return w;
+  }
+}
+
+/** Chunk boundaries: `parts` near-equal pieces of [0, total), inner ones multiples of `align`. */
+export function partition(total: number, parts: number, align: number): number[] {
+  const bounds = [0];
+  for (let p = 1; p < parts; p++) {
+    const b = Math.round((p * total) / parts / align) * align;
+    if (b > bounds[bounds.length - 1]! && b < total) bounds.push(b);
+  }
+  bounds.push(total);
+  return bounds;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+const pools = new WeakMap<WebAssembly.Memory, ThreadPool>();
+
+/** The pool for `memory` (one per memory, created on first use). */
+export function poolFor(memory: WebAssembly.Memory): ThreadPool {
+  let pool = pools.get(memory);
+  if (pool === undefined) {
+    pool = new ThreadPool(memory);
+    pools.set(memory, pool);
+  }
+  return pool;
+}

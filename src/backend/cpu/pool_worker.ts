@@ -1,0 +1,161 @@
+/**
+ * The thread pool's worker: plain JavaScript in a string, so the same code
+ * runs from the TypeScript sources (vitest, tsx) and from dist/, in Node
+ * (`new Worker(src, { eval: true })`) and in browsers (a Blob URL). It needs
+ * nothing but the shared control block, the shared WebAssembly.Memory and the
+ * modules it is sent.
+ *
+ * Protocol (layout constants below, shared with pool.ts):
+ * - `{ type: "init", control, memory, slot }` once; the worker sets READY.
+ * - `{ type: "module", id, module, names }` for each kernel module it will
+ *   run; it instantiates the module with env.memory = the shared memory and
+ *   `Math` imports, keeping `names` (export names) as an index.
+ * - Jobs come through the worker's slot in the control block, not messages:
+ *   the caller writes module id, export index, arguments and [start, end),
+ *   then stores STATE = POSTED and notifies. The worker claims a job by
+ *   compareExchange POSTED -> RUNNING (the caller may claim it first and run
+ *   the chunk itself), runs export(...args, start, end), then stores DONE or
+ *   FAILED (with the error text in the slot) and notifies.
+ * - Waiting: a short spin, then Atomics.wait. A job naming a module the worker
+ *   has not seen yet makes it return to its event loop, where the module's
+ *   message (always posted before the job) arrives and resumes the loop.
+ */
+
+/** Byte layout of one worker's slot in the control block. */
+export const Slot = {
+  bytes: 1024,
+  // int32 fields (byte offsets)
+  state: 0,
+  dead: 4,
+  ready: 8,
+  module: 12,
+  export: 16,
+  nargs: 20,
+  errorLength: 24,
+  // float64 fields (byte offsets)
+  start: 32,
+  end: 40,
+  args: 48,
+  maxArgs: 40,
+  // UTF-16 error text
+  error: 384,
+  maxErrorChars: 320,
+} as const;
+
+/** Values of a slot's `state` word. */
+export const State = { idle: 0, posted: 1, running: 2, done: 3, failed: 4 } as const;
+
+/** How long an idle worker spins before it sleeps (back-to-back kernels stay hot). */
+export const SPIN_MS = 0.05;
+
+/** The worker program; `prelude` adapts it to Node or the browser (see threads_*.ts). */
+export function workerSource(prelude: string): string {
+  return `"use strict";
+const SLOT = ${JSON.stringify(Slot)};
+const ST = ${JSON.stringify(State)};
+const SPIN_MS = ${SPIN_MS};
+let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
+let parked = false;
+const modules = new Map();
+
+function instantiate(module, names) {
+  try {
+    const imports = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      const ns = imports[imp.module] || (imports[imp.module] = {});
+      ns[imp.name] = imp.kind === "memory" ? memory : Math[imp.name];
+    }
+    const exports = new WebAssembly.Instance(module, imports).exports;
+    return { fns: names.map((n) => exports[n]), error: null };
+  } catch (e) {
+    return { fns: [], error: "instantiating the module in a worker: " + String(e) };
+  }
+}
+
+function fail(message) {
+  const text = String(message).slice(0, SLOT.maxErrorChars);
+  const at = (base + SLOT.error) >> 1;
+  for (let k = 0; k < text.length; k++) u16[at + k] = text.charCodeAt(k);
+  i32[(base + SLOT.errorLength) >> 2] = text.length;
+}
+
+function runJob() {
+  const m = modules.get(i32[(base + SLOT.module) >> 2]);
+  if (m.error !== null) return fail(m.error);
+  const fn = m.fns[i32[(base + SLOT.export) >> 2]];
+  const n = i32[(base + SLOT.nargs) >> 2];
+  const args = new Array(n + 2);
+  const a = (base + SLOT.args) >> 3;
+  for (let k = 0; k < n; k++) args[k] = f64[a + k];
+  args[n] = f64[(base + SLOT.start) >> 3];
+  args[n + 1] = f64[(base + SLOT.end) >> 3];
+  try {
+    fn(...args);
+    return true;
+  } catch (e) {
+    fail((e && e.name ? e.name + ": " : "") + (e && e.message !== undefined ? e.message : String(e)));
+    return false;
+  }
+}
+
+function loop() {
+  const st = (base + SLOT.state) >> 2;
+  for (;;) {
+    let s = Atomics.load(i32, st);
+    if (s !== ST.posted) {
+      const t0 = performance.now();
+      for (let k = 1; (s = Atomics.load(i32, st)) !== ST.posted; k++) {
+        if ((k & 1023) === 0 && performance.now() - t0 > SPIN_MS) break;
+      }
+      while (s !== ST.posted) {
+        Atomics.wait(i32, st, s);
+        s = Atomics.load(i32, st);
+      }
+    }
+    // Module fields are only rewritten while the slot is not posted to us, so
+    // any id read here belongs to a job posted to this worker: its module
+    // message was sent before it.
+    if (!modules.has(i32[(base + SLOT.module) >> 2])) {
+      parked = true;
+      return;
+    }
+    if (Atomics.compareExchange(i32, st, ST.posted, ST.running) !== ST.posted) continue;
+    if (!modules.has(i32[(base + SLOT.module) >> 2])) {
+      // Claimed a newer job whose module has not arrived: hand it back.
+      Atomics.store(i32, st, ST.posted);
+      Atomics.notify(i32, st);
+      parked = true;
+      return;
+    }
+    const ok = runJob();
+    Atomics.store(i32, st, ok ? ST.done : ST.failed);
+    Atomics.notify(i32, st);
+  }
+}
+
+function onMessage(msg) {
+  if (msg.type === "init") {
+    i32 = new Int32Array(msg.control);
+    f64 = new Float64Array(msg.control);
+    u16 = new Uint16Array(msg.control);
+    memory = msg.memory;
+    base = msg.slot * SLOT.bytes;
+    onExit(() => {
+      Atomics.store(i32, (base + SLOT.dead) >> 2, 1);
+      Atomics.notify(i32, (base + SLOT.state) >> 2);
+    });
+    Atomics.store(i32, (base + SLOT.ready) >> 2, 1);
+    Atomics.notify(i32, (base + SLOT.ready) >> 2);
+    loop();
+  } else if (msg.type === "module") {
+    modules.set(msg.id, instantiate(msg.module, msg.names));
+    if (parked) {
+      parked = false;
+      loop();
+    }
+  }
+}
+
+${prelude}
+`;
+}

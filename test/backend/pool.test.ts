@@ -1,0 +1,312 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  getThreads,
+  partition,
+  poolFor,
+  setThreads,
+  ThreadPool,
+} from "../../src/backend/cpu/pool.js";
+import type { Thread } from "../../src/backend/cpu/threads.js";
+import { testModule } from "./pool_kernels.js";
+
+// Every thread the pool starts, so a test can end one behind its back.
+const started: Thread[] = vi.hoisted(() => []);
+vi.mock("../../src/backend/cpu/threads.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/backend/cpu/threads.js")>();
+  return {
+    ...real,
+    threadSpawner: () => {
+      const spawn = real.threadSpawner();
+      if (spawn === null) return null;
+      return (program: (prelude: string) => string, onExit: (why: string) => void) => {
+        const t = spawn(program, onExit);
+        started.push(t);
+        return t;
+      };
+    },
+  };
+});
+
+const mod = testModule();
+const PAGE = 65536;
+
+function sharedMemory(pages = 64): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true });
+}
+
+/** Deterministic values in [-2, 2), with a few negative ones that make sqrt NaN. */
+function fill(heap: Float32Array, at: number, n: number, seed: number): void {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    heap[at + i] = ((s >>> 0) / 2 ** 32) * 4 - 2;
+  }
+}
+
+/** The affine kernel in float32 arithmetic. */
+const affine = (x: number): number => {
+  const f = Math.fround;
+  return f(f(Math.sqrt(f(f(x * 1.5) + 0.25))) / f(x + 3));
+};
+
+/** Bits of a float32 range, for exact comparisons (NaN payloads included). */
+const bits = (heap: Float32Array, at: number, n: number): Uint32Array =>
+  new Uint32Array(heap.buffer, at * 4, n).slice();
+
+// Pools made by a test, ended after it (poolFor's are reused across tests).
+const pools: ThreadPool[] = [];
+const newPool = (memory: WebAssembly.Memory): ThreadPool => {
+  const pool = new ThreadPool(memory);
+  pools.push(pool);
+  return pool;
+};
+
+afterEach(() => {
+  setThreads(null);
+  for (const p of pools.splice(0)) p.dispose();
+});
+
+describe("partition", () => {
+  it("splits into near-equal aligned chunks covering the range", () => {
+    expect(partition(10, 1, 1)).toEqual([0, 10]);
+    expect(partition(10, 2, 1)).toEqual([0, 5, 10]);
+    expect(partition(10, 3, 4)).toEqual([0, 4, 8, 10]);
+    expect(partition(1000, 4, 16)).toEqual([0, 256, 496, 752, 1000]);
+    // Chunks that would be empty after alignment are dropped.
+    expect(partition(6, 4, 4)).toEqual([0, 4, 6]);
+    expect(partition(3, 4, 4)).toEqual([0, 3]);
+  });
+});
+
+describe("ThreadPool.parallelFor", () => {
+  it("computes every element once, on workers and the caller", () => {
+    const memory = sharedMemory();
+    const pool = poolFor(memory);
+    expect(pool.parallel).toBe(true);
+    setThreads(3);
+    const heap = new Float32Array(memory.buffer);
+    for (const n of [1, 7, 64, 1001, 65536, 200_003]) {
+      const src = 16;
+      const dst = 16 + 262_144;
+      fill(heap, src, n, n);
+      heap.fill(Number.NaN, dst, dst + n + 8);
+      heap[dst + n] = 12345; // just past the range: must stay untouched
+      pool.parallelFor(mod, "affine", [src * 4, dst * 4], n, 1);
+      // (toEqual counts NaN as equal to NaN, whatever its bits.)
+      const want = Float32Array.from(heap.subarray(src, src + n), affine);
+      expect(heap.subarray(dst, dst + n)).toEqual(want);
+      expect(heap[dst + n]).toBe(12345);
+    }
+    expect(pool.stats().parallelCalls).toBeGreaterThan(0);
+    expect(pool.stats().workersStarted).toBe(2);
+  });
+
+  it("gives identical bits for thread counts 1 to 4", () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    const heap = new Float32Array(memory.buffer);
+    const n = 123_457;
+    fill(heap, 0, n, 7);
+    for (const kernel of ["affine", "exp"]) {
+      const results: Uint32Array[] = [];
+      for (const t of [1, 2, 3, 4]) {
+        setThreads(t);
+        heap.fill(0, n, 2 * n);
+        pool.parallelFor(mod, kernel, [0, n * 4], n, 1000, { align: 4 });
+        results.push(bits(heap, n, n));
+      }
+      for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+      // The exp kernel calls the imported Math.exp on every thread.
+      if (kernel === "exp") {
+        for (let i = 0; i < n; i += 997) expect(heap[n + i]).toBe(Math.fround(Math.exp(heap[i]!)));
+      }
+    }
+  });
+
+  it("runs on the caller only with one thread or small ranges", () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    const heap = new Float32Array(memory.buffer);
+    setThreads(1);
+    pool.parallelFor(mod, "increment", [0], 100_000, 1);
+    setThreads(4);
+    pool.parallelFor(mod, "increment", [0], 100_000, 60_000); // one chunk of >= minGrain
+    expect(pool.stats().parallelCalls).toBe(0);
+    expect(pool.stats().workersStarted).toBe(0);
+    expect(heap.subarray(0, 100_000).every((x) => x === 2)).toBe(true);
+  });
+
+  it("falls back to the calling thread on a memory that is not shared", () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    const pool = newPool(memory);
+    expect(pool.parallel).toBe(false);
+    expect(pool.threads).toBe(1);
+    setThreads(4);
+    pool.parallelFor(testModule(false), "increment", [0], 1000, 1);
+    expect(new Float32Array(memory.buffer, 0, 1000).every((x) => x === 1)).toBe(true);
+  });
+
+  it("handles many back-to-back dispatches, switching thread counts", () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    const heap = new Float32Array(memory.buffer);
+    const n = 4099;
+    const reps = 3000;
+    for (let r = 0; r < reps; r++) {
+      setThreads(1 + (r % 4));
+      pool.parallelFor(mod, "increment", [64], n, 1 + (r % 7));
+    }
+    const got = heap.subarray(16, 16 + n);
+    expect(got.every((x) => x === reps)).toBe(true);
+    expect(heap[15]).toBe(0);
+    expect(heap[16 + n]).toBe(0);
+    expect(pool.stats().parallelCalls).toBeGreaterThan(reps / 2);
+  });
+
+  it("advances a scratch argument by chunk", () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    const heap = new Float32Array(memory.buffer);
+    setThreads(3);
+    const n = 30_000;
+    const stride = 40_000; // elements between the chunks' scratch areas
+    pool.parallelFor(mod, "increment", [0], n, 1, {
+      scratch: { arg: 0, bytesPerChunk: stride * 4 },
+    });
+    const bounds = partition(n, 3, 1);
+    const want = new Float32Array(3 * stride);
+    for (let c = 0; c + 1 < bounds.length; c++) {
+      want.fill(1, c * stride + bounds[c]!, c * stride + bounds[c + 1]!);
+    }
+    expect(heap.subarray(0, 3 * stride)).toEqual(want);
+  });
+
+  it("sees the memory grow", () => {
+    const memory = sharedMemory(1);
+    const pool = newPool(memory);
+    setThreads(2);
+    pool.parallelFor(mod, "increment", [0], 1000, 1);
+    memory.grow(15);
+    const at = 14 * PAGE;
+    pool.parallelFor(mod, "increment", [at], 16_000, 1);
+    const heap = new Float32Array(memory.buffer);
+    expect(heap.subarray(at / 4, at / 4 + 16_000).every((x) => x === 1)).toBe(true);
+  });
+});
+
+describe("ThreadPool errors", () => {
+  it("reports a trap with the kernel, thread and range, and keeps working", () => {
+    const memory = sharedMemory(257);
+    const pool = newPool(memory);
+    setThreads(2);
+    const n = 10_000;
+    const error = (k: number, total: number): string => {
+      try {
+        pool.parallelFor(mod, "trapAt", [k, 0], total, 1);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    // A trap in the caller's chunk (the first).
+    expect(error(0, n)).toBe(
+      "ThreadPool.parallelFor: kernel 'trapAt' failed on the calling thread over [0, 5000) of 10000: " +
+        "RuntimeError: unreachable",
+    );
+    // A trap in the second chunk: the caller runs it when the worker has not
+    // claimed it yet, so give the caller a long first chunk (and a few tries).
+    const big = 1 << 22;
+    const messages = new Set<string>();
+    for (let i = 0; i < 10 && !messages.has("worker"); i++) {
+      const m = error(big - 1, big);
+      expect(m).toMatch(
+        /kernel 'trapAt' failed on (worker 1|the calling thread) over \[2097152, 4194304\) of 4194304: RuntimeError: unreachable$/,
+      );
+      messages.add(m.includes("worker 1") ? "worker" : "caller");
+    }
+    expect(messages.has("worker")).toBe(true);
+    // Out of bounds everywhere: every chunk's failure is named.
+    expect(() => pool.parallelFor(mod, "increment", [memory.buffer.byteLength], n, 1)).toThrow(
+      /calling thread.*out of bounds.*worker 1.*out of bounds/,
+    );
+    pool.parallelFor(mod, "increment", [0], n, 1);
+    pool.parallelFor(mod, "trapAt", [-1, 0], n, 1);
+    const counts = new Float32Array(memory.buffer, 0, big);
+    // 1 (error(0)) + one per try + 2 after, below n; one per try beyond n.
+    expect(counts[n - 1]! - counts[n]!).toBe(3);
+    expect(pool.stats().workersLost).toEqual([]);
+  });
+
+  it("names a missing export, a bad import and too many arguments", () => {
+    const pool = newPool(sharedMemory(1));
+    expect(() => pool.parallelFor(mod, "nope", [], 10)).toThrow(
+      /no exported function 'nope' \(exports: affine, exp, increment, trapAt\)/,
+    );
+    expect(() => pool.parallelFor(mod, "increment", Array(41).fill(0), 10)).toThrow(
+      /'increment' has 41 arguments; at most 40/,
+    );
+    // (module (import "env" "log" (func)))
+    const bad = new WebAssembly.Module(
+      new Uint8Array([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 11, 1, 3, 101, 110, 118, 3, 108, 111,
+        103, 0, 0,
+      ]),
+    );
+    expect(() => pool.parallelFor(bad, "f", [], 10)).toThrow(/'f' imports function env\.log/);
+  });
+
+  it("replaces a worker that died, without losing work", async () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    setThreads(2);
+    const before = started.length;
+    pool.warmUp();
+    expect(started.length).toBe(before + 1);
+    started[before]!.terminate();
+    await new Promise((r) => setTimeout(r, 200)); // the exit event arrives
+    pool.parallelFor(mod, "increment", [0], 50_000, 1);
+    pool.parallelFor(mod, "increment", [0], 50_000, 1);
+    expect(new Float32Array(memory.buffer, 0, 50_000).every((x) => x === 2)).toBe(true);
+    const stats = pool.stats();
+    expect(stats.workersLost).toEqual(["worker 1 exited with code 1"]);
+    expect(stats.workersStarted).toBe(2);
+  });
+});
+
+describe("thread settings", () => {
+  it("validates and restores the thread count", () => {
+    setThreads(3);
+    expect(getThreads()).toBe(3);
+    expect(() => setThreads(0)).toThrow(/setThreads: expected a positive integer or null, got 0/);
+    expect(() => setThreads(1.5)).toThrow(/got 1.5/);
+    setThreads(null);
+    expect(getThreads()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("lets the process exit normally with workers started", () => {
+    const pool = fileURLToPath(new URL("../../src/backend/cpu/pool.ts", import.meta.url));
+    const kernels = fileURLToPath(new URL("./pool_kernels.ts", import.meta.url));
+    const script = `
+      const { poolFor, setThreads } = await import(${JSON.stringify(pool)});
+      const { testModule } = await import(${JSON.stringify(kernels)});
+      const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+      setThreads(3);
+      poolFor(memory).parallelFor(testModule(), "increment", [0], 60000, 1);
+      console.log(new Float32Array(memory.buffer)[59999], poolFor(memory).stats().workersStarted);
+    `;
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe("1 2");
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+});
