@@ -167,6 +167,24 @@ describe("ThreadPool.parallelFor", () => {
     expect(pool.stats().parallelCalls).toBeGreaterThan(reps / 2);
   });
 
+  it("keeps serving after its workers idled back to their event loops", async () => {
+    const memory = sharedMemory(129);
+    const pool = newPool(memory);
+    setThreads(2);
+    pool.warmUp();
+    await new Promise((r) => setTimeout(r, 700)); // > IDLE_YIELD_MS: workers yield and resume
+    const n = 1 << 21;
+    let claimed = false;
+    // A worker claims its chunk while the caller runs a long first one (a few tries on a busy machine).
+    for (let i = 0; i < 5 && !claimed; i++) {
+      const before = pool.stats().chunksReclaimed;
+      pool.parallelFor(mod, "increment", [0], n, 1);
+      claimed = pool.stats().chunksReclaimed === before;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(claimed).toBe(true);
+  });
+
   it("advances a scratch argument by chunk", () => {
     const memory = sharedMemory();
     const pool = newPool(memory);
@@ -231,7 +249,7 @@ describe("ThreadPool errors", () => {
     expect(messages.has("worker")).toBe(true);
     // Out of bounds everywhere: every chunk's failure is named.
     expect(() => pool.parallelFor(mod, "increment", [memory.buffer.byteLength], n, 1)).toThrow(
-      /calling thread.*out of bounds.*worker 1.*out of bounds/,
+      /calling thread over \[0, 5000\).*out of bounds; on (worker 1|the calling thread) over \[5000, 10000\).*out of bounds$/,
     );
     pool.parallelFor(mod, "increment", [0], n, 1);
     pool.parallelFor(mod, "trapAt", [-1, 0], n, 1);

@@ -180,6 +180,12 @@ export class ThreadPool {
   private readonly canBlock: boolean = false;
   private readonly workers: (Worker | null)[] = [];
   private readonly records = new WeakMap<WebAssembly.Module, ModuleRecord>();
+  /** Workers keep an instance per module: a collected module is dropped there too. */
+  private readonly collected = new FinalizationRegistry<number>((id) => {
+    for (const w of this.workers) {
+      if (w?.sent.delete(id)) w.thread.post({ type: "drop", id });
+    }
+  });
   private readonly counters = {
     workersStarted: 0,
     parallelCalls: 0,
@@ -334,6 +340,7 @@ export class ThreadPool {
         fns: null,
       };
       this.records.set(module, rec);
+      this.collected.register(module, rec.id);
     }
     if (!rec.index.has(exportName)) {
       throw new Error(
@@ -400,6 +407,10 @@ export class ThreadPool {
           return;
         }
         continue;
+      }
+      if (s === State.idle) {
+        errors.push(`${where}: internal error, the chunk vanished from its slot`);
+        return;
       }
       // Running on the worker.
       if (i32[(base + Slot.dead) >> 2] !== 0) {

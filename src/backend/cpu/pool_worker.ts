@@ -16,9 +16,11 @@
  *   compareExchange POSTED -> RUNNING (the caller may claim it first and run
  *   the chunk itself), runs export(...args, start, end), then stores DONE or
  *   FAILED (with the error text in the slot) and notifies.
+ * - `{ type: "drop", id }` when the caller's module was collected.
  * - Waiting: a short spin, then Atomics.wait. A job naming a module the worker
  *   has not seen yet makes it return to its event loop, where the module's
- *   message (always posted before the job) arrives and resumes the loop.
+ *   message (always posted before the job) arrives and resumes the loop; so
+ *   does a long idle, to take in "drop" messages.
  */
 
 /** Byte layout of one worker's slot in the control block. */
@@ -48,14 +50,18 @@ export const State = { idle: 0, posted: 1, running: 2, done: 3, failed: 4 } as c
 /** How long an idle worker spins before it sleeps (back-to-back kernels stay hot). */
 export const SPIN_MS = 0.05;
 
+/** How long an idle worker sleeps before it returns to its event loop for messages. */
+export const IDLE_YIELD_MS = 250;
+
 /** The worker program; `prelude` adapts it to Node or the browser (see threads_*.ts). */
 export function workerSource(prelude: string): string {
   return `"use strict";
 const SLOT = ${JSON.stringify(Slot)};
 const ST = ${JSON.stringify(State)};
 const SPIN_MS = ${SPIN_MS};
+const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
-let parked = false;
+let looping = false;
 const modules = new Map();
 
 function instantiate(module, names) {
@@ -98,6 +104,18 @@ function runJob() {
   }
 }
 
+// The job loop runs until it must return to the event loop (a module it
+// lacks, or a long idle); the next message or timer resumes it.
+function resume() {
+  if (looping || i32 === null) return;
+  looping = true;
+  try {
+    loop();
+  } finally {
+    looping = false;
+  }
+}
+
 function loop() {
   const st = (base + SLOT.state) >> 2;
   for (;;) {
@@ -108,23 +126,23 @@ function loop() {
         if ((k & 1023) === 0 && performance.now() - t0 > SPIN_MS) break;
       }
       while (s !== ST.posted) {
-        Atomics.wait(i32, st, s);
+        if (Atomics.wait(i32, st, s, IDLE_YIELD_MS) === "timed-out") {
+          // Long idle: let the event loop deliver messages (modules to drop).
+          setTimeout(resume, 0);
+          return;
+        }
         s = Atomics.load(i32, st);
       }
     }
     // Module fields are only rewritten while the slot is not posted to us, so
     // any id read here belongs to a job posted to this worker: its module
     // message was sent before it.
-    if (!modules.has(i32[(base + SLOT.module) >> 2])) {
-      parked = true;
-      return;
-    }
+    if (!modules.has(i32[(base + SLOT.module) >> 2])) return;
     if (Atomics.compareExchange(i32, st, ST.posted, ST.running) !== ST.posted) continue;
     if (!modules.has(i32[(base + SLOT.module) >> 2])) {
       // Claimed a newer job whose module has not arrived: hand it back.
       Atomics.store(i32, st, ST.posted);
       Atomics.notify(i32, st);
-      parked = true;
       return;
     }
     const ok = runJob();
@@ -146,14 +164,12 @@ function onMessage(msg) {
     });
     Atomics.store(i32, (base + SLOT.ready) >> 2, 1);
     Atomics.notify(i32, (base + SLOT.ready) >> 2);
-    loop();
   } else if (msg.type === "module") {
     modules.set(msg.id, instantiate(msg.module, msg.names));
-    if (parked) {
-      parked = false;
-      loop();
-    }
+  } else if (msg.type === "drop") {
+    modules.delete(msg.id);
   }
+  resume();
 }
 
 ${prelude}
