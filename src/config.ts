@@ -6,9 +6,25 @@ export interface ConfigFlags {
   jax_enable_x64: boolean;
   /** JAX's default random-bits scheme since 0.5 (see random/keys.ts). */
   jax_threefry_partitionable: boolean;
+  /**
+   * Compile jitted programs to fused WebAssembly kernels (true) or interpret
+   * them equation by equation (false). Default from JAXTS_COMPILE ("0"/"1"), else on.
+   */
+  jaxts_compile: boolean;
 }
 
-const flags: ConfigFlags = { jax_enable_x64: false, jax_threefry_partitionable: true };
+/** A boolean from the environment (Node), when set to "0" or "1". */
+function envFlag(name: string): boolean | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.[name];
+  return v === "0" ? false : v === "1" ? true : undefined;
+}
+
+const flags: ConfigFlags = {
+  jax_enable_x64: false,
+  jax_threefry_partitionable: true,
+  jaxts_compile: envFlag("JAXTS_COMPILE") ?? true,
+};
 
 export const config = {
   get x64(): boolean {

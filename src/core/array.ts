@@ -40,6 +40,16 @@ export class ArrayImpl extends Array {
     super();
   }
 
+  /**
+   * Releases the storage of this array now, when a backend pooled it (a
+   * compiled program's output): the array must not be used afterwards, nor
+   * arrays that share its storage. Otherwise storage is reclaimed when the
+   * array is garbage-collected; calling this is never required.
+   */
+  dispose(): void {
+    releaseHook?.(this.values);
+  }
+
   static fromData(data: TypedArray, shape: Shape, weakType = false): ArrayImpl {
     if (data.length !== sizeOf(shape)) {
       throw new Error(`Array: ${data.length} values do not fill shape [${shape.join(", ")}]`);
@@ -58,6 +68,13 @@ export class ArrayImpl extends Array {
     data.fill(castScalar(value, dtype));
     return new ArrayImpl(new ShapedArray(shape, dtype, weakType), data);
   }
+}
+
+let releaseHook: ((values: TypedArray) => boolean) | null = null;
+
+/** Installed by a backend that pools array storage (see backend/cpu/memory.ts). */
+export function setReleaseHook(hook: ((values: TypedArray) => boolean) | null): void {
+  releaseHook = hook;
 }
 
 export function isArray(x: unknown): x is Array {

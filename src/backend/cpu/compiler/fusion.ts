@@ -1,0 +1,138 @@
+/**
+ * Fusion: from an optimized jaxpr to a list of steps, each a fused kernel,
+ * a matrix product, or one equation left to its eager implementation.
+ *
+ * A value is stored in a buffer when it must be: a program input or output,
+ * the result of a reduction, a product or an eager equation, an operand of
+ * a product or an eager equation, or a value several equations use (unless
+ * it is only a view or conversion of stored values, which every user
+ * recomputes for free). Every other value lives only in registers, inside
+ * the kernel of the stored value that uses it. Consecutive elementwise
+ * kernels of one shape merge into one kernel with several outputs, so a
+ * chain whose intermediates are also needed elsewhere still runs as one loop.
+ */
+import { type Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
+import type { Kernel } from "./ir.js";
+import {
+  type EqnKind,
+  eqnKind,
+  type GroupContext,
+  type LoweredKernel,
+  lowerGroup,
+  NotAffine,
+  type TargetSupport,
+} from "./lower.js";
+
+export type Step =
+  | { readonly kind: "kernel"; readonly kernel: Kernel; readonly ins: Var[]; readonly outs: Var[] }
+  | { readonly kind: "dot"; readonly eqn: JaxprEqn }
+  | { readonly kind: "eager"; readonly eqn: JaxprEqn };
+
+export interface FusionOptions {
+  target: TargetSupport;
+  /** Whether a dot_general equation runs on the matmul kernel (else it is eager). */
+  dotSupported(e: JaxprEqn): boolean;
+  /** Fuse at all (false: one kernel per equation, for tests of the lowering). */
+  fuse?: boolean;
+}
+
+const CHEAP = new Set(["broadcast_in_dim", "reshape", "transpose", "squeeze", "iota", "convert_element_type", "copy"]); // biome-ignore format: a list
+
+export function fuse(jaxpr: Jaxpr, opts: FusionOptions): Step[] {
+  const forced = new Set<Var>();
+  // Retry until every group is affine: a failed reshape names a value to store.
+  for (;;) {
+    try {
+      return buildSteps(jaxpr, opts, forced);
+    } catch (err) {
+      if (err instanceof NotAffine && !forced.has(err.v)) forced.add(err.v);
+      else throw err;
+    }
+  }
+}
+
+function buildSteps(jaxpr: Jaxpr, opts: FusionOptions, forced: ReadonlySet<Var>): Step[] {
+  const producer = new Map<Var, JaxprEqn>();
+  const kinds = new Map<JaxprEqn, EqnKind | "dot">();
+  const uses = new Map<Var, number>();
+  const stored = new Set<Var>([...jaxpr.constvars, ...jaxpr.inBinders, ...forced]);
+  for (const e of jaxpr.eqns) {
+    const k =
+      e.primitive.name === "dot_general" && opts.dotSupported(e) ? "dot" : eqnKind(e, opts.target);
+    kinds.set(e, k);
+    for (const v of e.outBinders) producer.set(v, e);
+    for (const a of e.inputs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+    if (k === "other" || k === "dot" || k === "reduce") {
+      for (const v of e.outBinders) stored.add(v);
+      if (k !== "reduce") for (const a of e.inputs) if (a instanceof Var) stored.add(a);
+    }
+  }
+  for (const a of jaxpr.outs) if (a instanceof Var) stored.add(a);
+  const fuseAll = opts.fuse ?? true;
+  // Values that are cheap to recompute: views and conversions of stored values and literals.
+  const cheap = (v: Var): boolean => {
+    const e = producer.get(v);
+    if (e === undefined || stored.has(v)) return true;
+    if (!CHEAP.has(e.primitive.name)) return false;
+    return e.inputs.every((a) => !(a instanceof Var) || cheap(a));
+  };
+  for (const e of jaxpr.eqns) {
+    const v = e.outBinders[0];
+    if (v === undefined || stored.has(v)) continue;
+    if (!fuseAll || ((uses.get(v) ?? 0) > 1 && !cheap(v))) stored.add(v);
+  }
+  const ctx: GroupContext = {
+    producer: (v) => producer.get(v),
+    stored: (v) => stored.has(v),
+  };
+
+  const steps: Step[] = [];
+  // The elementwise group still open for merging: its outputs, in order.
+  let open: Var[] | null = null;
+  const closeOpen = () => {
+    if (open !== null) steps.push(kernelStep(lowerGroup(open, ctx)));
+    open = null;
+  };
+  for (const e of jaxpr.eqns) {
+    const k = kinds.get(e)!;
+    const v = e.outBinders[0]!;
+    if (k === "elementwise" || k === "view") {
+      if (!stored.has(v)) continue; // computed inside the kernel of the value that uses it
+      const current: Var[] | null = open;
+      if (current !== null && fuseAll && sameShape(current[0]!, v)) {
+        current.push(v);
+        continue;
+      }
+      closeOpen();
+      open = [v];
+      continue;
+    }
+    closeOpen();
+    if (k === "reduce") {
+      const axes = (e.params as { axes: readonly number[] }).axes;
+      steps.push(kernelStep(lowerGroup([v], ctx, { eqn: e, axes })));
+    } else if (k === "dot") {
+      steps.push({ kind: "dot", eqn: e });
+    } else {
+      steps.push({ kind: "eager", eqn: e });
+    }
+  }
+  closeOpen();
+  return steps;
+}
+
+function sameShape(a: Var, b: Var): boolean {
+  const s = a.aval.shape;
+  const t = b.aval.shape;
+  return s.length === t.length && s.every((d, i) => d === t[i]);
+}
+
+function kernelStep(l: LoweredKernel): Step {
+  const nIn = l.kernel.args.filter((a) => !a.output).length;
+  return {
+    kind: "kernel",
+    kernel: l.kernel,
+    ins: l.argVars.slice(0, nIn),
+    outs: l.argVars.slice(nIn),
+  };
+}

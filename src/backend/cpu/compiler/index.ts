@@ -1,0 +1,98 @@
+/**
+ * The CPU compiler: jaxpr → optimized jaxpr (passes.ts) → steps of fused
+ * kernels, matrix products and eager equations (fusion.ts, lower.ts) →
+ * code for the kernels (a CodeTarget: WebAssembly, or the JS evaluator of
+ * the IR) → an executable over planned buffers (program.ts).
+ *
+ * `installCompiler()` makes jit use it (core/dispatch.ts); the
+ * `jaxts_compile` flag switches between it and the interpreter.
+ */
+import type { ShapedArray } from "../../../core/aval.js";
+import { type Compiler, setCompiler } from "../../../core/dispatch.js";
+import type { ClosedJaxpr, JaxprEqn } from "../../../core/jaxpr.js";
+import type { DotGeneralParams } from "../../../lax/dot.js";
+import { type FusionOptions, fuse, type Step } from "./fusion.js";
+import { runKernelJs } from "./interp.js";
+import type { Kernel } from "./ir.js";
+import type { TargetSupport } from "./lower.js";
+import { optimize } from "./passes.js";
+import { buildExecutable, type Executable, type KernelCode, planDot } from "./program.js";
+
+/** Where kernels become code. */
+export interface CodeTarget {
+  readonly name: string;
+  readonly support: TargetSupport;
+  build(kernels: readonly Kernel[]): KernelCode;
+}
+
+/** The JS evaluator of the IR: every op, slowly (the reference, and the fallback without WebAssembly). */
+export const jsTarget: CodeTarget = {
+  name: "js",
+  support: { unary: () => true, binary: () => true },
+  build: (kernels) => ({ run: (k, addrs) => runKernelJs(kernels[k]!, addrs) }),
+};
+
+let defaultTarget: CodeTarget = jsTarget;
+
+/** Sets the target new programs compile for (the WebAssembly target installs itself). */
+export function setDefaultTarget(t: CodeTarget): void {
+  defaultTarget = t;
+}
+
+export function getDefaultTarget(): CodeTarget {
+  return defaultTarget;
+}
+
+function dotSupported(e: JaxprEqn): boolean {
+  const p = e.params as DotGeneralParams;
+  const [l, r] = e.inputs;
+  const out = e.outBinders[0]!;
+  return (
+    l!.aval.dtype === "float32" &&
+    r!.aval.dtype === "float32" &&
+    out.aval.dtype === "float32" &&
+    (p.preferred_element_type === null || p.preferred_element_type === "float32") &&
+    planDot(e) !== null
+  );
+}
+
+export interface CompileOptions {
+  target?: CodeTarget;
+  /** Fuse (default) or make one kernel per equation. */
+  fuse?: boolean;
+}
+
+export interface CompiledProgram {
+  exe: Executable;
+  steps: readonly Step[];
+  /** Bytes of the intermediates' arena. */
+  arenaBytes: number;
+}
+
+/** Compiles a closed jaxpr; the executable returns arrays of the jaxpr's output types. */
+export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): CompiledProgram {
+  const target = opts.target ?? defaultTarget;
+  const jaxpr = optimize(closed.jaxpr);
+  const fusion: FusionOptions = { target: target.support, dotSupported, fuse: opts.fuse ?? true };
+  const steps = fuse(jaxpr, fusion);
+  const kernels = steps.map((s) => (s.kind === "kernel" ? s.kernel : null));
+  // Kernel k of the code is the kernel of step k (non-kernel steps hold no code).
+  const list = kernels.filter((k): k is Kernel => k !== null);
+  const code = target.build(list);
+  const index = new Map<number, number>();
+  let n = 0;
+  kernels.forEach((k, s) => {
+    if (k !== null) index.set(s, n++);
+  });
+  const byStep: KernelCode = { run: (s, addrs) => code.run(index.get(s)!, addrs) };
+  const outAvals: ShapedArray[] = closed.jaxpr.outs.map((a) => a.aval);
+  const { exe, info } = buildExecutable(closed, jaxpr, steps, byStep, outAvals);
+  return { exe, steps: info.steps, arenaBytes: info.arena.size };
+}
+
+const compiler: Compiler = (closed) => compileProgram(closed).exe;
+
+/** Makes jit compile with this compiler (while the `jaxts_compile` flag is on). */
+export function installCompiler(): void {
+  setCompiler(compiler);
+}

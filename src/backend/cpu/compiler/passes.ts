@@ -1,0 +1,227 @@
+/**
+ * Jaxpr-to-jaxpr simplification before fusion: constant folding, algebraic
+ * simplification, common-subexpression elimination and dead-code
+ * elimination. Each pass returns a new Jaxpr over the same Var objects (so
+ * the program's inputs and outputs keep their identity) and never changes
+ * what the program computes, beyond the sign of a zero (x + 0 → x).
+ */
+import { ArrayImpl } from "../../../core/array.js";
+import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
+import type { AnyPrimitive } from "../../../core/primitive.js";
+import { shapesEqual } from "../../../shape.js";
+
+/** The primitives whose equations are pure maps of their inputs to outputs. */
+const IMPURE = new Set<string>(["debug_callback", "io_callback", "pure_callback"]);
+
+// --- Stable keys of params (for CSE) ---------------------------------------------
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(o, id);
+  }
+  return id;
+}
+
+/** A string equal for equal params: plain data by value, anything else (jaxprs, functions) by identity. */
+export function paramsKey(params: object): string {
+  return JSON.stringify(params, (_k, v: unknown) => {
+    if (typeof v === "function") return `#fn${objectId(v)}`;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return `#obj${objectId(v)}`;
+    return v;
+  });
+}
+
+// --- Constant folding and algebraic simplification ---------------------------------
+
+/** What is known of a value: a scalar broadcast to its shape (literal or splat of one). */
+function scalarOf(a: Atom, splats: Map<Var, number | boolean>): number | boolean | undefined {
+  if (a instanceof Literal) return a.value;
+  return splats.get(a);
+}
+
+const FOLDABLE = new Set<string>([
+  "neg", "sign", "floor", "ceil", "round", "is_finite", "exp", "exp2", "log", "log1p", "expm1",
+  "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+  "atanh", "sqrt", "rsqrt", "cbrt", "abs", "square", "erf", "erfc", "erf_inv", "not", "integer_pow",
+  "convert_element_type", "add", "sub", "mul", "div", "rem", "max", "min", "pow", "atan2",
+  "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "shift_left", "shift_right_logical",
+  "shift_right_arithmetic", "select_n", "clamp", "copy", "stop_gradient",
+]); // biome-ignore format: a list of names
+
+const isNum = (v: number | boolean | undefined, x: number): boolean =>
+  v !== undefined && typeof v === "number" && v === x;
+
+/**
+ * Folds scalar computations on literals, turns broadcasts of scalars into
+ * known splats, and applies identities (x·1, x+0, x−0, x/1, −(−x), converts
+ * and reshapes to the same type, identity transposes). Returns a new jaxpr.
+ */
+export function simplify(jaxpr: Jaxpr): Jaxpr {
+  const subst = new Map<Var, Atom>();
+  const splats = new Map<Var, number | boolean>();
+  const producer = new Map<Var, JaxprEqn>();
+  const read = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
+  const eqns: JaxprEqn[] = [];
+  for (const e0 of jaxpr.eqns) {
+    const inputs = e0.inputs.map(read);
+    const e: JaxprEqn = { ...e0, inputs };
+    const name = e.primitive.name;
+    const out = e.outBinders[0];
+    const replace = (a: Atom): boolean => {
+      // Only when the types agree exactly (weak types included): the program's types stay.
+      if (out === undefined || e.outBinders.length !== 1) return false;
+      if (!a.aval.equals(out.aval)) return false;
+      subst.set(out, a);
+      return true;
+    };
+    if (!IMPURE.has(name) && out !== undefined && e.outBinders.length === 1) {
+      // Scalar folding: every input a literal, a 0-d result.
+      if (FOLDABLE.has(name) && out.aval.ndim === 0 && inputs.every((a) => a instanceof Literal)) {
+        const lit = foldScalar(e.primitive, inputs as Literal[], e.params);
+        if (lit !== null && replaceWithLiteral(out, lit, subst)) continue;
+      }
+      if (name === "broadcast_in_dim") {
+        const v = scalarOf(inputs[0]!, splats);
+        if (v !== undefined) splats.set(out, v);
+        if (shapesEqual(inputs[0]!.aval.shape, out.aval.shape) && replace(inputs[0]!)) continue;
+      }
+      if (simplifyIdentity(name, e, inputs, splats, producer, replace)) continue;
+    }
+    for (const v of e.outBinders) producer.set(v, e);
+    eqns.push(e);
+  }
+  const outs = jaxpr.outs.map(read);
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, outs);
+}
+
+function replaceWithLiteral(out: Var, lit: Literal, subst: Map<Var, Atom>): boolean {
+  if (!lit.aval.equals(out.aval)) return false;
+  subst.set(out, lit);
+  return true;
+}
+
+/** Evaluates an elementwise primitive on literal scalars with its own (reference) kernel. */
+function foldScalar(prim: AnyPrimitive, inputs: Literal[], params: object): Literal | null {
+  try {
+    const args = inputs.map((l) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType));
+    const [r] = prim.rules.impl(args, params);
+    if (r === undefined || r.size !== 1) return null;
+    const v = r.values[0]!;
+    return new Literal(r.dtype === "bool" ? v !== 0 : v, r.aval);
+  } catch {
+    return null; // an invalid fold is left for the program to report as the interpreter would
+  }
+}
+
+function simplifyIdentity(
+  name: string,
+  e: JaxprEqn,
+  inputs: readonly Atom[],
+  splats: Map<Var, number | boolean>,
+  producer: Map<Var, JaxprEqn>,
+  replace: (a: Atom) => boolean,
+): boolean {
+  const [x, y] = inputs;
+  const sx = x && scalarOf(x, splats);
+  const sy = y && scalarOf(y, splats);
+  switch (name) {
+    case "mul":
+      return (isNum(sy, 1) && replace(x!)) || (isNum(sx, 1) && replace(y!));
+    case "add":
+      return (isNum(sy, 0) && replace(x!)) || (isNum(sx, 0) && replace(y!));
+    case "sub":
+      return isNum(sy, 0) && replace(x!);
+    case "div":
+      return isNum(sy, 1) && replace(x!);
+    case "neg": {
+      const p = x instanceof Var ? producer.get(x) : undefined;
+      return p !== undefined && p.primitive.name === "neg" && replace(p.inputs[0]!);
+    }
+    case "convert_element_type":
+    case "copy":
+    case "stop_gradient":
+    case "reshape":
+    case "squeeze":
+      // Same type (and for reshapes the same shape): nothing to do.
+      return replace(x!);
+    case "transpose": {
+      const perm = (e.params as { permutation: readonly number[] }).permutation;
+      return perm.every((p, i) => p === i) && replace(x!);
+    }
+    case "select_n": {
+      const w = sx;
+      if (w === undefined || inputs.length < 2) return false;
+      const k = Math.min(Math.max(Number(w), 0), inputs.length - 2);
+      return replace(inputs[1 + k]!);
+    }
+    case "reduce_sum":
+    case "reduce_max":
+    case "reduce_min":
+    case "reduce_prod":
+      return (e.params as { axes: readonly number[] }).axes.length === 0 && replace(x!);
+    default:
+      return false;
+  }
+}
+
+// --- Common subexpressions and dead code ----------------------------------------------
+
+/** Merges equations that apply the same primitive with the same params to the same inputs. */
+export function cse(jaxpr: Jaxpr): Jaxpr {
+  const ids = new Map<Var, number>();
+  const idOf = (v: Var): number => {
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(v, id);
+    }
+    return id;
+  };
+  const subst = new Map<Var, Var>();
+  const read = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
+  const atomKey = (a: Atom): string =>
+    a instanceof Literal ? `${String(a.value)}:${a.aval.key()}` : `v${idOf(a)}`;
+  const seen = new Map<string, JaxprEqn>();
+  const eqns: JaxprEqn[] = [];
+  for (const e0 of jaxpr.eqns) {
+    const inputs = e0.inputs.map(read);
+    const e: JaxprEqn = { ...e0, inputs };
+    if (!IMPURE.has(e.primitive.name)) {
+      const key = `${e.primitive.name}|${objectId(e.primitive)}|${inputs.map(atomKey).join(",")}|${paramsKey(e.params)}`;
+      const prev = seen.get(key);
+      if (prev?.outBinders.every((v, i) => v.aval.equals(e.outBinders[i]!.aval))) {
+        e.outBinders.forEach((v, i) => subst.set(v, prev.outBinders[i]!));
+        continue;
+      }
+      seen.set(key, e);
+    }
+    eqns.push(e);
+  }
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs.map(read));
+}
+
+/** Drops equations none of whose outputs are used. */
+export function dce(jaxpr: Jaxpr): Jaxpr {
+  const live = new Set<Var>();
+  for (const a of jaxpr.outs) if (a instanceof Var) live.add(a);
+  const kept: JaxprEqn[] = [];
+  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+    const e = jaxpr.eqns[i]!;
+    if (!IMPURE.has(e.primitive.name) && !e.outBinders.some((v) => live.has(v))) continue;
+    kept.push(e);
+    for (const a of e.inputs) if (a instanceof Var) live.add(a);
+  }
+  kept.reverse();
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, kept, jaxpr.outs);
+}
+
+/** The whole pipeline: simplify, CSE, simplify what CSE exposed, then DCE. */
+export function optimize(jaxpr: Jaxpr): Jaxpr {
+  return dce(simplify(cse(simplify(jaxpr))));
+}

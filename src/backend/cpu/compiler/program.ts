@@ -1,0 +1,317 @@
+/**
+ * A compiled program: its steps (fused kernels, matrix products, eager
+ * equations), where each value lives, and the function that runs it.
+ *
+ * Values live in the shared memory (memory.ts): intermediates in one arena
+ * block planned by liveness (plan.ts), outputs in blocks of their own that
+ * are handed to the caller as zero-copy views. Inputs already in the memory
+ * are read in place; others are copied into the arena when a kernel needs
+ * them. Eager equations read memory through views and keep their results as
+ * JS arrays unless a kernel needs them.
+ */
+import { ArrayImpl } from "../../../core/array.js";
+import type { ShapedArray } from "../../../core/aval.js";
+import {
+  type Atom,
+  type ClosedJaxpr,
+  type Jaxpr,
+  type JaxprEqn,
+  Literal,
+  Var,
+} from "../../../core/jaxpr.js";
+import { itemsize, type TypedArray } from "../../../dtype.js";
+import type { DotGeneralParams } from "../../../lax/dot.js";
+import { stridesOf } from "../../../shape.js";
+import { MatmulKernel } from "../matmul.js";
+import { addressOf, alloc, cpuMemory, escape, free, view } from "../memory.js";
+import type { Step } from "./fusion.js";
+import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
+
+/** The code for a program's kernels: one function per kernel, taking (addresses..., start, end). */
+export interface KernelCode {
+  /** Runs kernel k over its whole range with these byte addresses. */
+  run(k: number, addrs: readonly number[]): void;
+}
+
+/** How a var's storage is found at run time. */
+type Home =
+  | { kind: "arg"; index: number; copyTo: number } // copyTo: arena offset, or -1 when never needed in memory
+  | { kind: "arena"; offset: number }
+  | { kind: "out" } // a block of its own, handed to the caller
+  | { kind: "js" }; // an eager result no kernel reads
+
+interface DotPlan {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  aStrides: [number, number, number];
+  bStrides: [number, number, number];
+  workspace: number; // arena offset
+}
+
+let matmul: MatmulKernel | null = null;
+function matmulKernel(): MatmulKernel {
+  if (matmul === null) matmul = MatmulKernel.create(cpuMemory());
+  return matmul;
+}
+
+/**
+ * dot_general as one strided batched product: batch dims, free dims and
+ * contracting dims of each operand must each merge into one strided dim. Null when they do not.
+ */
+export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace"> | null {
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const [[lc, rc], [lb, rb]] = (e.params as DotGeneralParams).dimension_numbers;
+  const free = (nd: number, c: readonly number[], b: readonly number[]) =>
+    Array.from({ length: nd }, (_, i) => i).filter((i) => !c.includes(i) && !b.includes(i));
+  const ls = lhs.aval.shape;
+  const rs = rhs.aval.shape;
+  const lst = stridesOf(ls);
+  const rst = stridesOf(rs);
+  const merge = (shape: readonly number[], st: readonly number[], dims: readonly number[]) => {
+    const ds = dims.filter((d) => shape[d] !== 1);
+    let size = 1;
+    for (const d of dims) size *= shape[d]!;
+    if (ds.length === 0) return { size, stride: 0 };
+    for (let i = 0; i + 1 < ds.length; i++) {
+      if (st[ds[i]!] !== st[ds[i + 1]!]! * shape[ds[i + 1]!]!) return null;
+    }
+    return { size, stride: st[ds[ds.length - 1]!]! };
+  };
+  // Contracting dims pair up in order: both sides must merge in that same order.
+  const la = merge(ls, lst, lb);
+  const ra = merge(rs, rst, rb);
+  const lm = merge(ls, lst, free(ls.length, lc, lb));
+  const rn = merge(rs, rst, free(rs.length, rc, rb));
+  const lk = merge(ls, lst, lc);
+  const rk = merge(rs, rst, rc);
+  if (!la || !ra || !lm || !rn || !lk || !rk) return null;
+  // Size-1 contracting dims can be dropped from one side but not the other: check pairing.
+  const nontrivial = lc.filter((d) => ls[d] !== 1).length;
+  if (nontrivial !== rc.filter((d) => rs[d] !== 1).length) return null;
+  return {
+    batch: la.size,
+    m: lm.size,
+    n: rn.size,
+    k: lk.size,
+    aStrides: [la.stride, lm.stride, lk.stride],
+    bStrides: [ra.stride, rk.stride, rn.stride],
+  };
+}
+
+export type Executable = (args: readonly ArrayImpl[]) => ArrayImpl[];
+
+export interface ProgramInfo {
+  steps: readonly Step[];
+  arena: ArenaPlan;
+}
+
+/**
+ * The executable for `steps` over `jaxpr` (whose constvars take `consts`),
+ * with `code` running the kernel steps in order.
+ */
+export function buildExecutable(
+  closed: ClosedJaxpr,
+  jaxpr: Jaxpr,
+  steps: readonly Step[],
+  code: KernelCode,
+  outAvals: readonly ShapedArray[],
+): { exe: Executable; info: ProgramInfo } {
+  const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
+  const nConsts = jaxpr.constvars.length;
+  const outVars = new Set<Var>();
+  for (const a of jaxpr.outs) if (a instanceof Var) outVars.add(a);
+
+  // Which vars kernels and products read or write (they need memory).
+  const inMemory = new Set<Var>();
+  const defStep = new Map<Var, number>();
+  const lastUse = new Map<Var, number>();
+  const use = (v: Var, s: number) => lastUse.set(v, Math.max(lastUse.get(v) ?? -1, s));
+  steps.forEach((st, s) => {
+    if (st.kind === "kernel") {
+      for (const v of st.ins) { inMemory.add(v); use(v, s); } // biome-ignore format: compact
+      for (const v of st.outs) { inMemory.add(v); defStep.set(v, s); } // biome-ignore format: compact
+    } else {
+      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, s); if (st.kind === "dot") inMemory.add(a); } // biome-ignore format: compact
+      for (const v of st.eqn.outBinders) { defStep.set(v, s); if (st.kind === "dot") inMemory.add(v); } // biome-ignore format: compact
+    }
+  });
+  // Eager results read by kernels need memory too (copied in after the eager step).
+  const dots = new Map<number, DotPlan>();
+  const items: PlanItem[] = [];
+  const itemOf = new Map<Var, number>();
+  const inputIndex = new Map<Var, number>();
+  inVars.forEach((v, i) => {
+    if (!inputIndex.has(v)) inputIndex.set(v, i);
+  });
+  for (const v of inMemory) {
+    if (outVars.has(v) && !inputIndex.has(v)) continue; // an output block of its own
+    const def = inputIndex.has(v) ? -1 : defStep.get(v)!;
+    itemOf.set(v, items.length);
+    items.push({
+      bytes: v.aval.size * itemsize(v.aval.dtype),
+      def,
+      lastUse: Math.max(lastUse.get(v) ?? def, def),
+    });
+  }
+  const dotWorkspace = new Map<number, number>();
+  steps.forEach((st, s) => {
+    if (st.kind !== "dot") return;
+    const p = planDot(st.eqn)!;
+    dotWorkspace.set(s, items.length);
+    items.push({ bytes: matmulKernel().workspaceBytes(p), def: s, lastUse: s });
+    dots.set(s, { ...p, workspace: 0 });
+  });
+  const arena = planArena(items, steps.length);
+  for (const [s, i] of dotWorkspace) dots.get(s)!.workspace = arena.offsets[i]!;
+
+  // Homes and numeric slots.
+  const slot = new Map<Var, number>();
+  const homes: Home[] = [];
+  const slotVars: Var[] = [];
+  const slotOf = (v: Var): number => {
+    let k = slot.get(v);
+    if (k === undefined) {
+      k = homes.length;
+      slot.set(v, k);
+      slotVars.push(v);
+      const item = itemOf.get(v);
+      const idx = inputIndex.get(v);
+      if (idx !== undefined)
+        homes.push({
+          kind: "arg",
+          index: idx,
+          copyTo: item === undefined ? -1 : arena.offsets[item]!,
+        });
+      else if (outVars.has(v) && inMemory.has(v)) homes.push({ kind: "out" });
+      else if (item !== undefined) homes.push({ kind: "arena", offset: arena.offsets[item]! });
+      else homes.push({ kind: "js" });
+    }
+    return k;
+  };
+  for (const v of inVars) slotOf(v);
+  for (const st of steps) {
+    if (st.kind === "kernel") for (const v of [...st.ins, ...st.outs]) slotOf(v);
+    else
+      for (const v of [
+        ...st.eqn.inputs.filter((a): a is Var => a instanceof Var),
+        ...st.eqn.outBinders,
+      ])
+        slotOf(v);
+  }
+  const nSlots = homes.length;
+  const literalArray = (l: Literal) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType);
+
+  type Op = (addr: number[], js: (ArrayImpl | undefined)[]) => void;
+  const ops: Op[] = steps.map((st, s): Op => {
+    if (st.kind === "kernel") {
+      const slots = [...st.ins, ...st.outs].map((v) => slot.get(v)!);
+      const addrs = new Array<number>(slots.length).fill(0);
+      return (addr) => {
+        for (let i = 0; i < slots.length; i++) addrs[i] = addr[slots[i]!]!;
+        code.run(s, addrs);
+      };
+    }
+    if (st.kind === "dot") {
+      const d = dots.get(s)!;
+      const [a, b] = st.eqn.inputs.map((x) => slot.get(x as Var)!) as [number, number];
+      const o = slot.get(st.eqn.outBinders[0]!)!;
+      return (addr) => {
+        matmulKernel().gemmAt({
+          batch: d.batch, m: d.m, n: d.n, k: d.k,
+          a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides,
+          out: addr[o]!, workspace: addr[nSlots]! + d.workspace,
+        }); // biome-ignore format: compact
+      };
+    }
+    const e = st.eqn;
+    const ins = e.inputs.map((x) => (x instanceof Literal ? literalArray(x) : slot.get(x)!));
+    const outs = e.outBinders.map((v) => slot.get(v)!);
+    const impl = e.primitive.rules.impl;
+    return (addr, js) => {
+      const args = ins.map((x) => {
+        if (x instanceof ArrayImpl) return x;
+        const have = js[x];
+        if (have !== undefined) return have;
+        const v = slotVars[x]!;
+        return new ArrayImpl(v.aval, view(v.aval.dtype, addr[x]!, v.aval.size));
+      });
+      const rs = impl(args, e.params);
+      outs.forEach((k, i) => {
+        const r = rs[i]!;
+        const h = homes[k]!;
+        if (h.kind === "js") {
+          // Never keep a view of memory this program will reuse.
+          js[k] = addressOf(r.values) >= 0 ? new ArrayImpl(r.aval, r.values.slice()) : r;
+        } else {
+          view(r.dtype, addr[k]!, r.size).set(r.values);
+        }
+      });
+    };
+  });
+
+  const outAtoms = jaxpr.outs;
+  const exe: Executable = (args) => {
+    const all = nConsts === 0 ? args : [...(closed.consts as ArrayImpl[]), ...args];
+    if (args.length !== jaxpr.inBinders.length) {
+      throw new Error(
+        `compiled program: expected ${jaxpr.inBinders.length} arguments, got ${args.length}`,
+      );
+    }
+    const base = arena.size > 0 ? alloc(arena.size) : 0;
+    const addr = new Array<number>(nSlots + 1).fill(0);
+    addr[nSlots] = base;
+    const js = new Array<ArrayImpl | undefined>(nSlots);
+    const outBlocks: number[] = [];
+    try {
+      for (let k = 0; k < nSlots; k++) {
+        const h = homes[k]!;
+        if (h.kind === "arg") {
+          const x = all[h.index]!;
+          js[k] = x;
+          if (h.copyTo < 0) continue;
+          const at = addressOf(x.values);
+          if (at >= 0) addr[k] = at;
+          else {
+            addr[k] = base + h.copyTo;
+            view(x.dtype, addr[k]!, x.size).set(x.values);
+          }
+        } else if (h.kind === "arena") {
+          addr[k] = base + h.offset;
+        } else if (h.kind === "out") {
+          const v = slotVars[k]!;
+          addr[k] = alloc(v.aval.size * itemsize(v.aval.dtype));
+          outBlocks.push(k);
+        }
+      }
+      for (const op of ops) op(addr, js);
+    } catch (err) {
+      for (const k of outBlocks) free(addr[k]!);
+      if (arena.size > 0) free(base);
+      throw err;
+    }
+    const made = new Map<number, ArrayImpl>();
+    const result = outAtoms.map((a, i) => {
+      const aval = outAvals[i]!;
+      if (a instanceof Literal) return ArrayImpl.scalar(a.value, aval.dtype, aval.weakType);
+      const k = slot.get(a)!;
+      const h = homes[k]!;
+      if (h.kind === "out") {
+        let arr = made.get(k);
+        if (arr === undefined) {
+          arr = new ArrayImpl(aval, escape(aval.dtype, addr[k]!, aval.size) as TypedArray);
+          made.set(k, arr);
+        }
+        return arr.aval.equals(aval) ? arr : new ArrayImpl(aval, arr.values);
+      }
+      const x = js[k];
+      if (x !== undefined) return x.aval.equals(aval) ? x : new ArrayImpl(aval, x.values);
+      // An input read in place or an intermediate: copy out of the memory.
+      return new ArrayImpl(aval, view(aval.dtype, addr[k]!, aval.size).slice());
+    });
+    if (arena.size > 0) free(base);
+    return result;
+  };
+  return { exe, info: { steps, arena } };
+}

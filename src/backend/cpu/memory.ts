@@ -1,0 +1,259 @@
+/**
+ * The CPU backend's memory: ONE WebAssembly.Memory (shared when the platform
+ * allows, so a worker pool can run kernels on it) holding every buffer of
+ * compiled programs, the matmul kernel's workspaces and the arrays they
+ * return. A pooled allocator reuses blocks: fresh pages cost ~12 µs per
+ * 4 KiB in page faults, more than most kernels on them, so steady-state loops
+ * must allocate nothing new.
+ *
+ * Arrays returned to users are typed-array views into this memory (no copy).
+ * Each view is registered in a FinalizationRegistry that returns its block to
+ * the pool when the view is collected; `ArrayImpl.dispose()` returns it early.
+ * Finalizers only run when the event loop turns, so a synchronous loop of
+ * thousands of steps would never free anything: above a budget of
+ * outstanding escaped bytes, outputs are copied into ordinary JS typed
+ * arrays (which V8 collects by itself) and their blocks freed at once.
+ *
+ * Views of a shared memory stay valid when it grows (SharedArrayBuffer
+ * semantics); a non-shared memory detaches its old buffer on growth, so in
+ * that case escaped outputs are always copied.
+ */
+import { setReleaseHook } from "../../core/array.js";
+import type { DType, TypedArray } from "../../dtype.js";
+
+export const PAGE_BYTES = 65536;
+/** The most pages a wasm32 memory can have (4 GiB). */
+const MAX_PAGES = 65536;
+/** Offsets below this are never handed out (0 stays an invalid address). */
+const RESERVED = 1024;
+
+let memory: WebAssembly.Memory | null = null;
+let shared = false;
+
+/** Whether SharedArrayBuffer (and so a shared memory and worker threads) is available. */
+function canShare(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  // Browsers expose SharedArrayBuffer only when cross-origin isolated.
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: unknown };
+  return g.process !== undefined || g.crossOriginIsolated === true;
+}
+
+/**
+ * The memory all CPU kernels and the worker pool share (created on first use):
+ * shared with maximum 65536 pages when possible, else an ordinary memory.
+ */
+export function cpuMemory(): WebAssembly.Memory {
+  if (memory === null) {
+    shared = canShare();
+    memory = shared
+      ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 16 });
+    top = RESERVED;
+  }
+  return memory;
+}
+
+/** Whether `cpuMemory()` is a shared memory. */
+export function isSharedMemory(): boolean {
+  cpuMemory();
+  return shared;
+}
+
+/** The memory's current buffer (a new object after each growth). */
+export function heapBuffer(): ArrayBuffer | SharedArrayBuffer {
+  return cpuMemory().buffer;
+}
+
+// --- The pooled allocator -------------------------------------------------------
+
+let top = RESERVED;
+const freeLists = new Map<number, number[]>();
+/** Allocated block sizes by offset (a block's size is its size class). */
+const blockSize = new Map<number, number>();
+let liveBytes = 0;
+let freeBytes = 0;
+
+/**
+ * The size class of a request: multiples of 16 bytes up to 256, then four
+ * classes per power of two (2^k, 1.25, 1.5 and 1.75 x 2^k), so at most 25%
+ * is wasted and freed blocks are found again by loops of the same shapes.
+ */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(16, bytes);
+  if (b <= 256) return (b + 15) & ~15;
+  const p = 2 ** Math.floor(Math.log2(b));
+  for (const f of [1, 1.25, 1.5, 1.75, 2]) {
+    if (p * f >= b) return p * f;
+  }
+  return 2 * p;
+}
+
+function ensureCapacity(end: number): void {
+  const mem = cpuMemory();
+  const have = mem.buffer.byteLength;
+  if (end <= have) return;
+  // Grow geometrically so that growth (which may copy a non-shared memory) is rare.
+  const wantBytes = Math.max(end, Math.min(have * 1.5, have + 256 * 2 ** 20));
+  const pages = Math.ceil(wantBytes / PAGE_BYTES) - have / PAGE_BYTES;
+  const needPages = Math.ceil(end / PAGE_BYTES) - have / PAGE_BYTES;
+  try {
+    mem.grow(pages);
+  } catch {
+    try {
+      mem.grow(needPages);
+    } catch {
+      throw new RangeError(
+        `CPU backend: out of WebAssembly memory growing to ${end} bytes ` +
+          `(live ${liveBytes} bytes, pooled free ${freeBytes} bytes)`,
+      );
+    }
+  }
+}
+
+/** A block of at least `bytes` bytes, 16-byte aligned; its byte offset in the memory. */
+export function alloc(bytes: number): number {
+  const size = sizeClass(bytes);
+  const list = freeLists.get(size);
+  let at: number;
+  if (list !== undefined && list.length > 0) {
+    at = list.pop()!;
+    freeBytes -= size;
+  } else {
+    cpuMemory();
+    at = top;
+    ensureCapacity(at + size);
+    top += size;
+  }
+  blockSize.set(at, size);
+  liveBytes += size;
+  return at;
+}
+
+/** Returns a block from `alloc` to the pool. */
+export function free(at: number): void {
+  const size = blockSize.get(at);
+  if (size === undefined) throw new Error(`CPU backend: free of unknown block at ${at}`);
+  blockSize.delete(at);
+  liveBytes -= size;
+  freeBytes += size;
+  let list = freeLists.get(size);
+  if (list === undefined) {
+    list = [];
+    freeLists.set(size, list);
+  }
+  list.push(at);
+}
+
+export interface MemoryStats {
+  /** Bytes of the WebAssembly memory. */
+  memoryBytes: number;
+  /** Bytes in allocated blocks. */
+  liveBytes: number;
+  /** Bytes in pooled free blocks. */
+  freeBytes: number;
+  /** Bytes held by arrays returned to users (released when they are collected or disposed). */
+  escapedBytes: number;
+}
+
+export function memoryStats(): MemoryStats {
+  return {
+    memoryBytes: cpuMemory().buffer.byteLength,
+    liveBytes,
+    freeBytes,
+    escapedBytes,
+  };
+}
+
+// --- Typed views ------------------------------------------------------------------
+
+/** A typed-array view of `length` elements of `dtype` at byte offset `at`. */
+export function view(dtype: DType, at: number, length: number): TypedArray {
+  const buf = heapBuffer();
+  if (shared) ownBuffers.add(buf);
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buf, at, length);
+    case "float64":
+      return new Float64Array(buf, at, length);
+    case "int32":
+      return new Int32Array(buf, at, length);
+    case "uint32":
+      return new Uint32Array(buf, at, length);
+    case "bool":
+      return new Uint8Array(buf, at, length);
+  }
+}
+
+/** The byte offset of `values` in the memory, or -1 when it lives elsewhere. */
+export function addressOf(values: TypedArray): number {
+  if (memory === null) return -1;
+  const b = values.buffer;
+  // Views made before a growth hold an older buffer object of the same memory.
+  if (b === memory.buffer || (shared && ownBuffers.has(b))) return values.byteOffset;
+  return -1;
+}
+
+// The buffer objects of the shared memory views were made on (one per growth), to recognize old views.
+const ownBuffers = new WeakSet<ArrayBufferLike>();
+
+// --- Arrays handed to users ---------------------------------------------------------
+
+/** Budget of escaped bytes waiting for the garbage collector before outputs are copied instead. */
+let escapeBudget = 256 * 2 ** 20;
+let escapedBytes = 0;
+/** Blocks held by escaped views, keyed by the view (the object users keep). */
+const escapedBlock = new WeakMap<TypedArray, number>();
+
+const registry =
+  typeof FinalizationRegistry === "undefined"
+    ? null
+    : new FinalizationRegistry<number>((at) => releaseBlock(at));
+
+function releaseBlock(at: number): void {
+  const size = blockSize.get(at);
+  if (size === undefined) return;
+  escapedBytes -= size;
+  free(at);
+}
+
+/** Sets the budget of escaped bytes (tests use a small one); returns the previous one. */
+export function setEscapeBudget(bytes: number): number {
+  const prev = escapeBudget;
+  escapeBudget = bytes;
+  return prev;
+}
+
+/**
+ * The array to hand to a user for the block at `at` holding `length`
+ * elements of `dtype`: a view into the memory registered for collection, or,
+ * above the escape budget (or without a shared memory or FinalizationRegistry),
+ * a JS copy, the block being freed at once.
+ */
+export function escape(dtype: DType, at: number, length: number): TypedArray {
+  const size = blockSize.get(at) ?? 0;
+  if (registry === null || !shared || escapedBytes + size > escapeBudget) {
+    const copy = view(dtype, at, length).slice();
+    free(at);
+    return copy;
+  }
+  const v = view(dtype, at, length);
+  escapedBytes += size;
+  escapedBlock.set(v, at);
+  registry.register(v, at, v);
+  return v;
+}
+
+/**
+ * Releases the block behind an escaped view now (ArrayImpl.dispose). Returns
+ * false when `values` does not own a pooled block (a JS array, or already released).
+ */
+export function release(values: TypedArray): boolean {
+  const at = escapedBlock.get(values);
+  if (at === undefined || registry === null) return false;
+  escapedBlock.delete(values);
+  registry.unregister(values);
+  releaseBlock(at);
+  return true;
+}
+
+setReleaseHook(release);
