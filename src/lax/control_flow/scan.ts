@@ -55,13 +55,17 @@ function groups<T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] {
   return [c!, k!, x!];
 }
 
-/** Row i of an array stacked along axis 0 (a view: arrays are immutable). */
+/**
+ * Row i of an array stacked along axis 0, copied: a view could outlive x's
+ * storage, which a backend may pool and reuse once x is collected (e.g. when
+ * the row is the final carry).
+ */
 function row(x: ArrayImpl, i: number): ArrayImpl {
   const shape = x.shape.slice(1);
   const n = x.size / x.shape[0]!;
   return new ArrayImpl(
     new ShapedArray(shape, x.dtype, x.weakType),
-    x.values.subarray(i * n, (i + 1) * n),
+    x.values.slice(i * n, (i + 1) * n),
   );
 }
 
