@@ -83,6 +83,33 @@ describe("compiler passes", () => {
     expect(prims(optimize(closed.jaxpr))).toContain("mul");
   });
 
+  it("folds a transpose of a product into the product", () => {
+    const a = seeded([5, 3], 12);
+    const b = seeded([5, 4], 13);
+    const closed = jaxprOf(
+      (p, q) =>
+        jnp.transpose(
+          lax.dotGeneral(p, q, [
+            [[0], [0]],
+            [[], []],
+          ]),
+        ),
+      a,
+      b,
+    );
+    const out = optimize(closed.jaxpr);
+    expect(prims(out).filter((p) => p === "transpose")).toEqual([]);
+    expect(prims(out)).toContain("dot_general");
+    checkSame(closed, out, [a, b]);
+    // A batched product too: [b, m, n] -> [b, n, m].
+    const c = seeded([2, 3, 4], 14);
+    const d = seeded([2, 4, 5], 15);
+    const batched = jaxprOf((p, q) => jnp.transpose(jnp.matmul(p, q), [0, 2, 1]), c, d);
+    const out2 = optimize(batched.jaxpr);
+    expect(prims(out2)).toEqual(["dot_general"]);
+    checkSame(batched, out2, [c, d]);
+  });
+
   it("keeps the types of the outputs", () => {
     const closed = jaxprOf((a) => jnp.add(a, 0), seeded([3], 2, "int32"));
     const out = optimize(closed.jaxpr);

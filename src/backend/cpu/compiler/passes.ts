@@ -221,7 +221,59 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
   return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, kept, jaxpr.outs);
 }
 
-/** The whole pipeline: simplify, CSE, simplify what CSE exposed, then DCE. */
+// --- Transposed products ---------------------------------------------------------------
+
+type DotDims = readonly [
+  readonly [readonly number[], readonly number[]],
+  readonly [readonly number[], readonly number[]],
+];
+
+/**
+ * transpose(dot_general(a, b)) that swaps the two free parts of the result
+ * (reverse mode makes these for every weight gradient) is dot_general(b, a):
+ * the product writes the transposed layout directly and no copy runs.
+ */
+export function foldTransposedProducts(jaxpr: Jaxpr): Jaxpr {
+  const uses = new Map<Var, number>();
+  const producer = new Map<Var, JaxprEqn>();
+  for (const e of jaxpr.eqns) {
+    for (const a of e.inputs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+    for (const v of e.outBinders) producer.set(v, e);
+  }
+  for (const a of jaxpr.outs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  const eqns = jaxpr.eqns.map((e): JaxprEqn => {
+    const x = e.inputs[0];
+    if (e.primitive.name !== "transpose" || !(x instanceof Var) || uses.get(x) !== 1) return e;
+    const dot = producer.get(x);
+    if (dot === undefined || dot.primitive.name !== "dot_general") return e;
+    const params = dot.params as { dimension_numbers: DotDims };
+    const [[lc, rc], [lb, rb]] = params.dimension_numbers;
+    const [l, r] = dot.inputs as [Atom, Atom];
+    const nb = lb.length;
+    const nl = l.aval.ndim - lc.length - nb;
+    const nr = r.aval.ndim - rc.length - nb;
+    const want = [
+      ...Array.from({ length: nb }, (_, i) => i),
+      ...Array.from({ length: nr }, (_, i) => nb + nl + i),
+      ...Array.from({ length: nl }, (_, i) => nb + i),
+    ];
+    const perm = (e.params as { permutation: readonly number[] }).permutation;
+    if (!perm.every((p, i) => p === want[i])) return e;
+    const swapped: DotDims = [
+      [rc, lc],
+      [rb, lb],
+    ];
+    return {
+      ...dot,
+      inputs: [r, l],
+      params: { ...params, dimension_numbers: swapped },
+      outBinders: e.outBinders,
+    };
+  });
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs);
+}
+
+/** The whole pipeline: simplify, CSE, simplify what CSE exposed, fold transposed products, DCE. */
 export function optimize(jaxpr: Jaxpr): Jaxpr {
-  return dce(simplify(cse(simplify(jaxpr))));
+  return dce(foldTransposedProducts(dce(simplify(cse(simplify(jaxpr))))));
 }
