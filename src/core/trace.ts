@@ -45,12 +45,29 @@ export abstract class Tracer extends Array {
   }
 }
 
+/** A backend's eager path: the result of an application, or null to run the primitive's impl. */
+export type EagerHook = (prim: AnyPrimitive, args: ArrayImpl[], params: object) => ArrayImpl[] | null;
+let eagerHook: EagerHook | null = null;
+
+/** Installs a backend's eager path (e.g. compiled kernels for large operands); null removes it. */
+export function setEagerHook(hook: EagerHook | null): void {
+  eagerHook = hook;
+}
+
+function evalPrimitive(prim: AnyPrimitive, args: ArrayImpl[], params: object): Array[] {
+  if (eagerHook !== null) {
+    const r = eagerHook(prim, args, params);
+    if (r !== null) return r;
+  }
+  return prim.rules.impl(args, params);
+}
+
 class EvalTrace extends Trace {
   pure(x: Array): Array {
     return x;
   }
   processPrimitive(prim: AnyPrimitive, args: Array[], params: object): Array[] {
-    return prim.rules.impl(args as ArrayImpl[], params);
+    return evalPrimitive(prim, args as ArrayImpl[], params);
   }
 }
 
@@ -153,7 +170,7 @@ function fullLower(x: Array): Array {
 /** Applies a primitive to arguments at whatever level of transformation they live. */
 export function bind(prim: AnyPrimitive, args: readonly Array[], params: object): Array[] {
   const trace = findTopTrace(args);
-  if (trace.main.level === 0) return prim.rules.impl(args as ArrayImpl[], params);
+  if (trace.main.level === 0) return evalPrimitive(prim, args as ArrayImpl[], params);
   const raised = args.map((x) => fullRaise(trace, x));
   return trace.processPrimitive(prim, raised, params).map(fullLower);
 }

@@ -4,7 +4,8 @@
  * 10,000-step jitted training loop whose memory stays flat.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileProgram, installCompiler } from "../../../src/backend/cpu/compiler/index.js";
+import { compileProgram } from "../../../src/backend/cpu/compiler/index.js";
+import { installCompiler } from "../../../src/backend/cpu/compiler/install.js";
 import {
   addressOf,
   alloc,

@@ -4,11 +4,10 @@
  * code for the kernels (a CodeTarget: WebAssembly, or the JS evaluator of
  * the IR) → an executable over planned buffers (program.ts).
  *
- * `installCompiler()` makes jit use it (core/dispatch.ts); the
- * `jaxts_compile` flag switches between it and the interpreter.
+ * `installCompiler()` (install.ts) makes jit and large eager operations use
+ * it; the `jaxts_compile` flag switches between it and the interpreter.
  */
 import type { ShapedArray } from "../../../core/aval.js";
-import { type Compiler, setCompiler } from "../../../core/dispatch.js";
 import type { ClosedJaxpr, JaxprEqn } from "../../../core/jaxpr.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
 import { type FusionOptions, fuse, type Step } from "./fusion.js";
@@ -88,11 +87,4 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   const outAvals: ShapedArray[] = closed.jaxpr.outs.map((a) => a.aval);
   const { exe, info } = buildExecutable(closed, jaxpr, steps, byStep, outAvals);
   return { exe, steps: info.steps, arenaBytes: info.arena.size };
-}
-
-const compiler: Compiler = (closed) => compileProgram(closed).exe;
-
-/** Makes jit compile with this compiler (while the `jaxts_compile` flag is on). */
-export function installCompiler(): void {
-  setCompiler(compiler);
 }

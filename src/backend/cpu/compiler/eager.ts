@@ -1,0 +1,71 @@
+/**
+ * Eager operations on large arrays run the compiled kernels, one equation at
+ * a time: a program of one equation is compiled once per primitive, operand
+ * types and params, and cached. Small operations keep the reference JS
+ * kernels, whose per-call overhead is lower than any compiled call's.
+ */
+import type { ArrayImpl } from "../../../core/array.js";
+import { ShapedArray } from "../../../core/aval.js";
+import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
+import type { AnyPrimitive } from "../../../core/primitive.js";
+import { compileProgram, getDefaultTarget } from "./index.js";
+import { eqnKind } from "./lower.js";
+import { paramsKey } from "./passes.js";
+import type { Executable } from "./program.js";
+
+/** Operations on fewer elements than this run the JS kernels. */
+export const EAGER_MIN_SIZE = 16384;
+
+const SKIP = new Set(["reshape", "squeeze", "copy", "stop_gradient", "convert_element_type"]);
+
+const cache = new Map<string, Executable | null>();
+
+/** A one-equation program for this application, or null when it would not run compiled. */
+function programFor(
+  prim: AnyPrimitive,
+  args: readonly ArrayImpl[],
+  params: object,
+): Executable | null {
+  const key = `${prim.name}|${args.map((a) => a.aval.key()).join(";")}|${paramsKey(params)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let exe: Executable | null = null;
+  try {
+    const ins = args.map((a) => new Var(new ShapedArray(a.shape, a.dtype, a.weakType)));
+    const outAvals = prim.rules.abstractEval(
+      ins.map((v) => v.aval),
+      params,
+    );
+    const outs = outAvals.map((a) => new Var(a));
+    const eqn: JaxprEqn = { primitive: prim, inputs: ins, params, outBinders: outs };
+    const target = getDefaultTarget();
+    const compiledKind = prim.name === "dot_general" || eqnKind(eqn, target.support) !== "other";
+    if (compiledKind) {
+      const program = compileProgram(new ClosedJaxpr(new Jaxpr([], ins, [eqn], outs), []));
+      // Only worth it when the equation became a kernel or a product.
+      if (program.steps.every((s) => s.kind !== "eager")) exe = program.exe;
+    }
+  } catch {
+    exe = null; // invalid arguments: the JS kernel reports the error as it always does
+  }
+  if (cache.size > 4096) cache.clear();
+  cache.set(key, exe);
+  return exe;
+}
+
+/**
+ * The eager hook: the compiled result of applying `prim`, or null to run its
+ * JS implementation (small operands, or no compiled form).
+ */
+export function eagerCompiled(
+  prim: AnyPrimitive,
+  args: readonly ArrayImpl[],
+  params: object,
+): ArrayImpl[] | null {
+  if (SKIP.has(prim.name) || prim.multipleResults) return null;
+  let big = false;
+  for (const a of args) if (a.aval.size >= EAGER_MIN_SIZE) big = true;
+  if (!big) return null;
+  const exe = programFor(prim, args, params);
+  return exe === null ? null : exe(args);
+}

@@ -1,0 +1,19 @@
+/**
+ * Installs the CPU compiler: jit compiles through it (core/dispatch.ts) and
+ * large eager operations run its kernels (core/trace.ts), both while the
+ * `jaxts_compile` flag is on.
+ */
+import { config } from "../../../config.js";
+import { type Compiler, setCompiler } from "../../../core/dispatch.js";
+import { setEagerHook } from "../../../core/trace.js";
+import { eagerCompiled } from "./eager.js";
+import { compileProgram } from "./index.js";
+
+const compiler: Compiler = (closed) => compileProgram(closed).exe;
+
+export function installCompiler(): void {
+  setCompiler(compiler);
+  setEagerHook((prim, args, params) =>
+    config.read("jaxts_compile") ? eagerCompiled(prim, args, params) : null,
+  );
+}
