@@ -177,6 +177,9 @@ describe("ThreadPool.parallelFor", () => {
     let claimed = false;
     // A worker claims its chunk while the caller runs a long first one (a few tries on a busy machine).
     for (let i = 0; i < 5 && !claimed; i++) {
+      // A tiny call first wakes the worker (waking an idle thread can take
+      // longer than the caller's chunk on a virtual machine).
+      pool.parallelFor(mod, "increment", [0], 2, 1);
       const before = pool.stats().chunksReclaimed;
       pool.parallelFor(mod, "increment", [0], n, 1);
       claimed = pool.stats().chunksReclaimed === before;
@@ -222,15 +225,22 @@ describe("ThreadPool errors", () => {
     const pool = newPool(memory);
     setThreads(2);
     const n = 10_000;
-    const error = (k: number, total: number): string => {
+    const error = (k: number, total: number, minGrain = 1): string => {
       try {
-        pool.parallelFor(mod, "trapAt", [k, 0], total, 1);
+        pool.parallelFor(mod, "trapAt", [k, 0], total, minGrain);
       } catch (e) {
         return (e as Error).message;
       }
       return "no error";
     };
-    // A trap in the caller's chunk (the first).
+    // A trap in a call too small to split, and in the caller's chunk (the first).
+    expect(error(3, 4, 8)).toBe(
+      "ThreadPool.parallelFor: kernel 'trapAt' failed on the calling thread over [0, 4) of 4: " +
+        "RuntimeError: unreachable",
+    );
+    setThreads(1);
+    expect(error(5, n)).toMatch(/failed on the calling thread over \[0, 10000\) of 10000/);
+    setThreads(2);
     expect(error(0, n)).toBe(
       "ThreadPool.parallelFor: kernel 'trapAt' failed on the calling thread over [0, 5000) of 10000: " +
         "RuntimeError: unreachable",
@@ -254,8 +264,8 @@ describe("ThreadPool errors", () => {
     pool.parallelFor(mod, "increment", [0], n, 1);
     pool.parallelFor(mod, "trapAt", [-1, 0], n, 1);
     const counts = new Float32Array(memory.buffer, 0, big);
-    // 1 (error(0)) + one per try + 2 after, below n; one per try beyond n.
-    expect(counts[n - 1]! - counts[n]!).toBe(3);
+    // 2 (error(5), error(0)) + 2 after, below n; one per try beyond n.
+    expect(counts[n - 1]! - counts[n]!).toBe(4);
     expect(pool.stats().workersLost).toEqual([]);
   });
 

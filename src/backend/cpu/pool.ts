@@ -113,14 +113,29 @@ export function getThreads(): number {
 
 // ---------------------------------------------------------------------------
 
+/**
+ * A kernel written in JavaScript, in an ES module that workers import: for
+ * work whose driver loop lives in JS (the blocked matmul). Workers call
+ * `module[name](memory, ...args, start, end)`; the calling thread calls `fn`.
+ */
+export interface ScriptKernel {
+  /** The module's URL (its own `import.meta.url`); a .ts file loads through tsx. */
+  url: string;
+  name: string;
+  fn: (memory: WebAssembly.Memory, ...args: number[]) => void;
+}
+
+/** A module (wasm or script) as the pool knows it. */
 interface ModuleRecord {
   id: number;
-  /** (A WeakMap value may hold its key: this keeps nothing alive.) */
-  module: WebAssembly.Module;
+  /** Exported function names; jobs name one by index. */
   names: string[];
   index: Map<string, number>;
-  /** The caller's own instance, made on first use. */
+  /** The message that gives a worker this module. */
+  message: object;
+  /** The caller's own functions, made on first use. */
   fns: KernelFn[] | null;
+  makeFns(): KernelFn[];
 }
 
 interface Worker {
@@ -180,6 +195,7 @@ export class ThreadPool {
   private readonly canBlock: boolean = false;
   private readonly workers: (Worker | null)[] = [];
   private readonly records = new WeakMap<WebAssembly.Module, ModuleRecord>();
+  private readonly scripts = new Map<string, ModuleRecord>();
   /** Workers keep an instance per module: a collected module is dropped there too. */
   private readonly collected = new FinalizationRegistry<number>((id) => {
     for (const w of this.workers) {
@@ -239,7 +255,46 @@ export class ThreadPool {
     minGrain = 1,
     options: ParallelOptions = {},
   ): void {
-    const rec = this.record(module, exportName);
+    this.run(this.record(module, exportName), exportName, args, total, minGrain, options);
+  }
+
+  /**
+   * parallelFor for a JavaScript kernel: `script.fn(memory, ...args, start,
+   * end)` over the chunks, workers importing `script.url` once.
+   */
+  parallelForScript(
+    script: ScriptKernel,
+    args: readonly number[],
+    total: number,
+    minGrain = 1,
+    options: ParallelOptions = {},
+  ): void {
+    const key = `${script.url}#${script.name}`;
+    let rec = this.scripts.get(key);
+    if (rec === undefined) {
+      const { url, name, fn } = script;
+      const memory = this.memory;
+      rec = {
+        id: nextModuleId++,
+        names: [name],
+        index: new Map([[name, 0]]),
+        message: { type: "script", url, name },
+        fns: null,
+        makeFns: () => [(...a: number[]) => fn(memory, ...a)],
+      };
+      this.scripts.set(key, rec);
+    }
+    this.run(rec, script.name, args, total, minGrain, options);
+  }
+
+  private run(
+    rec: ModuleRecord,
+    exportName: string,
+    args: readonly number[],
+    total: number,
+    minGrain: number,
+    options: ParallelOptions,
+  ): void {
     const fn = rec.index.get(exportName)!;
     if (args.length > Slot.maxArgs) {
       throw new Error(
@@ -263,8 +318,9 @@ export class ThreadPool {
       return out;
     };
     if (chunks <= 1) {
-      this.runHere(rec, fn, exportName, args, 0, total, total, []);
-      this.throwIfAny([], exportName);
+      const errors: string[] = [];
+      this.runHere(rec, fn, args, 0, total, total, errors);
+      this.throwIfAny(errors, exportName);
       return;
     }
     this.counters.parallelCalls++;
@@ -273,7 +329,7 @@ export class ThreadPool {
     for (let c = 1; c < chunks; c++) {
       const w = workers[c - 1]!;
       if (!w.sent.has(rec.id)) {
-        w.thread.post({ type: "module", id: rec.id, module, names: rec.names });
+        w.thread.post({ ...rec.message, id: rec.id });
         w.sent.add(rec.id);
       }
       const base = w.slot * Slot.bytes;
@@ -288,9 +344,9 @@ export class ThreadPool {
       Atomics.notify(i32, (base + Slot.state) >> 2);
     }
     const errors: string[] = [];
-    this.runHere(rec, fn, exportName, args, 0, bounds[1]!, total, errors);
+    this.runHere(rec, fn, args, 0, bounds[1]!, total, errors);
     for (let c = 1; c < chunks; c++) {
-      this.collect(workers[c - 1]!, rec, fn, exportName, chunkArgs(c), bounds, c, errors);
+      this.collect(workers[c - 1]!, rec, fn, chunkArgs(c), bounds, c, errors);
     }
     this.throwIfAny(errors, exportName);
   }
@@ -332,12 +388,17 @@ export class ThreadPool {
         .map((e) => e.name);
       // Validates the imports up front, so workers cannot fail on them.
       kernelImports(module, this.memory, exportName);
+      const memory = this.memory;
       rec = {
         id: nextModuleId++,
-        module,
         names,
         index: new Map(names.map((n, i) => [n, i])),
+        message: { type: "module", module, names },
         fns: null,
+        makeFns: () => {
+          const inst = new WebAssembly.Instance(module, kernelImports(module, memory, exportName));
+          return names.map((n) => inst.exports[n] as KernelFn);
+        },
       };
       this.records.set(module, rec);
       this.collected.register(module, rec.id);
@@ -354,21 +415,14 @@ export class ThreadPool {
   private runHere(
     rec: ModuleRecord,
     fn: number,
-    name: string,
     args: readonly number[],
     start: number,
     end: number,
     total: number,
     errors: string[],
   ): void {
-    if (rec.fns === null) {
-      const inst = new WebAssembly.Instance(
-        rec.module,
-        kernelImports(rec.module, this.memory, name),
-      );
-      rec.fns = rec.names.map((n) => inst.exports[n] as KernelFn);
-    }
     try {
+      rec.fns ??= rec.makeFns();
       rec.fns[fn]!(...args, start, end);
     } catch (e) {
       errors.push(`on the calling thread over [${start}, ${end}) of ${total}: ${describe(e)}`);
@@ -380,7 +434,6 @@ export class ThreadPool {
     w: Worker,
     rec: ModuleRecord,
     fn: number,
-    name: string,
     args: readonly number[],
     bounds: readonly number[],
     c: number,
@@ -403,7 +456,7 @@ export class ThreadPool {
         if (Atomics.compareExchange(i32, st, State.posted, State.idle) === State.posted) {
           this.counters.chunksReclaimed++;
           if (i32[(base + Slot.dead) >> 2] !== 0) this.lose(w, "exited");
-          this.runHere(rec, fn, name, args, bounds[c]!, bounds[c + 1]!, total, errors);
+          this.runHere(rec, fn, args, bounds[c]!, bounds[c + 1]!, total, errors);
           return;
         }
         continue;

@@ -16,6 +16,9 @@
  *   compareExchange POSTED -> RUNNING (the caller may claim it first and run
  *   the chunk itself), runs export(...args, start, end), then stores DONE or
  *   FAILED (with the error text in the slot) and notifies.
+ * - `{ type: "script", id, url, name }` for a JavaScript kernel: the worker
+ *   imports the ES module (asynchronously; `loadScript` comes from the
+ *   prelude) and calls its export `name` with the memory first.
  * - `{ type: "drop", id }` when the caller's module was collected.
  * - Waiting: a short spin, then Atomics.wait. A job naming a module the worker
  *   has not seen yet makes it return to its event loop, where the module's
@@ -166,6 +169,20 @@ function onMessage(msg) {
     Atomics.notify(i32, (base + SLOT.ready) >> 2);
   } else if (msg.type === "module") {
     modules.set(msg.id, instantiate(msg.module, msg.names));
+  } else if (msg.type === "script") {
+    loadScript(msg.url).then(
+      (m) => {
+        const f = m[msg.name];
+        modules.set(msg.id, typeof f === "function"
+          ? { fns: [(...a) => f(memory, ...a)], error: null }
+          : { fns: [], error: msg.url + " has no exported function " + msg.name });
+        resume();
+      },
+      (e) => {
+        modules.set(msg.id, { fns: [], error: "importing " + msg.url + " in a worker: " + String(e) });
+        resume();
+      },
+    );
   } else if (msg.type === "drop") {
     modules.delete(msg.id);
   }

@@ -24,8 +24,18 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
+// TypeScript sources (tests, tsx) load through tsx's loader, registered in the
+// worker on first need; from dist/ the scripts are plain .js.
 const PRELUDE = `
 function onExit(fn) { process.on("exit", fn); }
+let tsx = null;
+function loadScript(url) {
+  if (url.endsWith(".ts") && tsx === null) {
+    const api = require(require("node:module").createRequire(url).resolve("tsx/esm/api"));
+    tsx = api.register();
+  }
+  return import(url);
+}
 require("node:worker_threads").parentPort.on("message", onMessage);
 `;
 

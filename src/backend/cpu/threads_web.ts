@@ -20,6 +20,7 @@ interface WebGlobals {
 
 const PRELUDE = `
 function onExit(fn) {}
+function loadScript(url) { return import(url); }
 self.onmessage = (e) => onMessage(e.data);
 `;
 
