@@ -31,6 +31,8 @@ type KernelFn = (...args: number[]) => unknown;
 export interface ParallelOptions {
   /** Chunk boundaries are multiples of this (e.g. the SIMD width, so tails never move). */
   align?: number;
+  /** At most this many chunks (e.g. as many as there is scratch for). */
+  maxChunks?: number;
   /**
    * Per-chunk scratch: argument `arg` (a byte address) is advanced by
    * `bytesPerChunk` times the chunk's index, so concurrent chunks get
@@ -306,7 +308,11 @@ export class ThreadPool {
     }
     if (total === 0) return;
     const align = Math.max(1, Math.floor(options.align ?? 1));
-    const want = Math.min(this.threads, Math.floor(total / Math.max(1, minGrain)));
+    const want = Math.min(
+      this.threads,
+      options.maxChunks ?? this.threads,
+      Math.floor(total / Math.max(1, minGrain)),
+    );
     const workers = want > 1 ? this.readyWorkers(want - 1) : [];
     const bounds = partition(total, workers.length + 1, align);
     const chunks = bounds.length - 1;

@@ -170,7 +170,7 @@ function onMessage(msg) {
   } else if (msg.type === "module") {
     modules.set(msg.id, instantiate(msg.module, msg.names));
   } else if (msg.type === "script") {
-    loadScript(msg.url).then(
+    Promise.resolve(msg.url).then(loadScript).then(
       (m) => {
         const f = m[msg.name];
         modules.set(msg.id, typeof f === "function"

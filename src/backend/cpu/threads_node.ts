@@ -24,16 +24,23 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-// TypeScript sources (tests, tsx) load through tsx's loader, registered in the
-// worker on first need; from dist/ the scripts are plain .js.
+// TypeScript sources (tests, tsx) load through tsx's ESM loader, found from
+// the script's own location and registered in the worker on first need; from
+// dist/ the scripts are plain .js.
 const PRELUDE = `
 function onExit(fn) { process.on("exit", fn); }
 let tsx = null;
-function loadScript(url) {
-  if (url.endsWith(".ts") && tsx === null) {
-    const api = require(require("node:module").createRequire(url).resolve("tsx/esm/api"));
-    tsx = api.register();
-  }
+async function registerTsx(url) {
+  const req = require("node:module").createRequire(url);
+  const pkgPath = req.resolve("tsx/package.json");
+  let entry = req(pkgPath).exports["./esm/api"].import;
+  if (typeof entry !== "string") entry = entry.default;
+  const path = require("node:path").join(require("node:path").dirname(pkgPath), entry);
+  const api = await import(require("node:url").pathToFileURL(path).href);
+  api.register();
+}
+async function loadScript(url) {
+  if (url.endsWith(".ts")) await (tsx ??= registerTsx(url));
   return import(url);
 }
 require("node:worker_threads").parentPort.on("message", onMessage);

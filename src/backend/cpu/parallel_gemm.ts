@@ -1,0 +1,170 @@
+/**
+ * The float32 matmul (matmul.ts) split over the thread pool: the rows of a
+ * batched product, counted across the batch, are divided into contiguous
+ * chunks, and each thread runs MatmulKernel.gemmAt on its rows with its own
+ * workspace. Workers import this very file and call `gemmRowsChunk`.
+ *
+ * Splitting rows changes no result bit: every output element is accumulated
+ * over k in the same blocks and order whatever rows its tile shares.
+ */
+import { type GemmAtSpec, MatmulKernel } from "./matmul.js";
+import { partition, type ScriptKernel, type ThreadPool } from "./pool.js";
+
+/** Chunk boundaries at multiples of the kernel's register tile height keep tiles full. */
+const ROW_ALIGN = 5;
+/** Multiply-adds below which a chunk is not worth a thread (~10 µs of work). */
+const MIN_MACS_PER_CHUNK = 1 << 18;
+
+const kernels = new WeakMap<WebAssembly.Memory, MatmulKernel>();
+
+function kernelFor(memory: WebAssembly.Memory): MatmulKernel {
+  let kernel = kernels.get(memory);
+  if (kernel === undefined) {
+    kernel = MatmulKernel.create(memory);
+    kernels.set(memory, kernel);
+  }
+  return kernel;
+}
+
+/**
+ * Rows [start, end) of the batch·m rows of a product (the script kernel's
+ * entry point, on every thread). Byte addresses, strides in elements.
+ */
+export function gemmRowsChunk(
+  memory: WebAssembly.Memory,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  ab: number,
+  ar: number,
+  ac: number,
+  b: number,
+  bb: number,
+  br: number,
+  bc: number,
+  out: number,
+  ob: number,
+  ldc: number,
+  accumulate: number,
+  workspace: number,
+  start: number,
+  end: number,
+): void {
+  const kernel = kernelFor(memory);
+  for (let r = start; r < end; ) {
+    const q = Math.floor(r / m);
+    const i0 = r - q * m;
+    const rows = Math.min(m - i0, end - r);
+    kernel.gemmAt({
+      batch: 1,
+      m: rows,
+      n,
+      k,
+      a: a + (q * ab + i0 * ar) * 4,
+      aStrides: [0, ar, ac],
+      b: b + q * bb * 4,
+      bStrides: [0, br, bc],
+      out: out + (q * ob + i0 * ldc) * 4,
+      outStrides: [0, ldc],
+      accumulate: accumulate !== 0,
+      workspace,
+    });
+    r += rows;
+  }
+}
+
+const script: ScriptKernel = { url: import.meta.url, name: "gemmRowsChunk", fn: gemmRowsChunk };
+
+interface Shape {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** Row counts of the gemmAt calls a chunk [s, e) of the batch·m rows makes. */
+function pieces(s: number, e: number, m: number): number[] {
+  const first = Math.min(m - (s % m), e - s);
+  const rest = e - s - first;
+  const out = [first];
+  if (rest >= m) out.push(m);
+  if (rest % m > 0) out.push(rest % m);
+  return out;
+}
+
+/** Rows per chunk at least, so that each chunk has enough work. */
+const minRows = ({ n, k }: Shape): number =>
+  Math.max(ROW_ALIGN, Math.ceil(MIN_MACS_PER_CHUNK / Math.max(1, n * k)));
+
+/** A kernel on a memory of its own, to ask workspace sizes. */
+let probe: MatmulKernel | null = null;
+
+/**
+ * Workspace one chunk needs: the most any of its gemmAt calls needs, over
+ * every partition into up to `chunks` chunks (the kernel's need is not
+ * monotonic in m, so each call's row count is checked).
+ */
+function chunkWorkspace(shape: Shape, chunks: number): number {
+  probe ??= MatmulKernel.create();
+  const kernel = probe;
+  const { batch, m, n, k } = shape;
+  const rows = batch * m;
+  const sizes = new Set<number>();
+  for (let q = 1; q <= chunks; q++) {
+    const bounds = partition(rows, q, ROW_ALIGN);
+    for (let c = 0; c + 1 < bounds.length; c++) {
+      for (const p of pieces(bounds[c]!, bounds[c + 1]!, m)) sizes.add(p);
+    }
+  }
+  let most = 0;
+  for (const r of sizes) most = Math.max(most, kernel.workspaceBytes({ m: r, n, k }));
+  return Math.ceil(most / 16) * 16;
+}
+
+/** Bytes of workspace `parallelGemmAt` can use on `pool` for this shape (all chunks). */
+export function parallelGemmWorkspaceBytes(pool: ThreadPool, shape: Shape): number {
+  if (shape.batch * shape.m * shape.n === 0) return 0;
+  const chunks = chunksFor(pool, shape);
+  return chunks * chunkWorkspace(shape, chunks);
+}
+
+function chunksFor(pool: ThreadPool, shape: Shape): number {
+  const rows = shape.batch * shape.m;
+  return Math.max(1, Math.min(pool.threads, Math.floor(rows / minRows(shape))));
+}
+
+/**
+ * `MatmulKernel.gemmAt` split over the pool's threads: the same product, in
+ * the pool's memory, with `workspaceBytes` bytes of scratch at `workspace`
+ * (`parallelGemmWorkspaceBytes`; with less, it uses fewer threads).
+ */
+export function parallelGemmAt(
+  pool: ThreadPool,
+  spec: GemmAtSpec & { workspaceBytes: number },
+): void {
+  const { batch, m, n, k } = spec;
+  if (batch === 0 || m === 0 || n === 0) return;
+  let chunks = chunksFor(pool, spec);
+  let perChunk = chunkWorkspace(spec, chunks);
+  while (chunks > 1 && chunks * perChunk > spec.workspaceBytes) {
+    chunks--;
+    perChunk = chunkWorkspace(spec, chunks);
+  }
+  if (perChunk > spec.workspaceBytes) {
+    throw new Error(
+      `parallelGemmAt: workspace of ${spec.workspaceBytes} bytes is too small for ` +
+        `[${batch}, ${m}, ${k}] x [${batch}, ${k}, ${n}]; it needs ${perChunk}`,
+    );
+  }
+  const [ab, ar, ac] = spec.aStrides;
+  const [bb, br, bc] = spec.bStrides;
+  const [ob, ldc] = spec.outStrides ?? [m * n, n];
+  const args = [m, n, k, spec.a, ab, ar, ac, spec.b, bb, br, bc, spec.out, ob, ldc];
+  args.push(spec.accumulate ? 1 : 0, spec.workspace);
+  pool.parallelForScript(script, args, batch * m, minRows(spec), {
+    align: ROW_ALIGN,
+    maxChunks: chunks,
+    scratch: { arg: args.length - 1, bytesPerChunk: perChunk },
+  });
+}
