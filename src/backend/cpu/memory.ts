@@ -66,12 +66,26 @@ export function heapBuffer(): ArrayBuffer | SharedArrayBuffer {
 
 // --- The pooled allocator -------------------------------------------------------
 
+// Each block is preceded by a 16-byte header in the memory itself: its size
+// class and state. (A JS Map from address to size degrades badly here: V8
+// rehashes a nearly full table with deleted entries over and over.)
+const HEADER = 16;
+const FREE = 0x46524545; // "FREE"
+const LIVE = 0x4c495645; // "LIVE"
+const ESCAPED = 0x45534350; // "ESCP": held by an array handed to a user
+
 let top = RESERVED;
 const freeLists = new Map<number, number[]>();
-/** Allocated block sizes by offset (a block's size is its size class). */
-const blockSize = new Map<number, number>();
 let liveBytes = 0;
 let freeBytes = 0;
+let headers: Int32Array | null = null;
+
+/** An Int32Array over the whole memory (re-made after growth). */
+function words(): Int32Array {
+  const buf = cpuMemory().buffer;
+  if (headers === null || headers.buffer !== buf) headers = new Int32Array(buf);
+  return headers;
+}
 
 /**
  * The size class of a request: multiples of 16 bytes up to 256, then four
@@ -82,10 +96,8 @@ export function sizeClass(bytes: number): number {
   const b = Math.max(16, bytes);
   if (b <= 256) return (b + 15) & ~15;
   const p = 2 ** Math.floor(Math.log2(b));
-  for (const f of [1, 1.25, 1.5, 1.75, 2]) {
-    if (p * f >= b) return p * f;
-  }
-  return 2 * p;
+  const q = p / 4;
+  return Math.ceil(b / q) * q;
 }
 
 function ensureCapacity(end: number): void {
@@ -120,20 +132,34 @@ export function alloc(bytes: number): number {
     freeBytes -= size;
   } else {
     cpuMemory();
-    at = top;
+    at = top + HEADER;
     ensureCapacity(at + size);
-    top += size;
+    top = at + size;
   }
-  blockSize.set(at, size);
+  const w = words();
+  w[(at - HEADER) >> 2] = size;
+  w[(at - HEADER + 4) >> 2] = LIVE;
   liveBytes += size;
   return at;
 }
 
+/** The state word of the block at `at`, or 0 when `at` cannot be a block. */
+function stateOf(at: number): number {
+  if (at < RESERVED + HEADER || at >= top || at % 16 !== 0) return 0;
+  return words()[(at - HEADER + 4) >> 2]!;
+}
+
 /** Returns a block from `alloc` to the pool. */
 export function free(at: number): void {
-  const size = blockSize.get(at);
-  if (size === undefined) throw new Error(`CPU backend: free of unknown block at ${at}`);
-  blockSize.delete(at);
+  const state = stateOf(at);
+  if (state !== LIVE && state !== ESCAPED) {
+    throw new Error(
+      `CPU backend: free of ${state === FREE ? "an already freed" : "an unknown"} block at ${at}`,
+    );
+  }
+  const w = words();
+  const size = w[(at - HEADER) >> 2]!;
+  w[(at - HEADER + 4) >> 2] = FREE;
   liveBytes -= size;
   freeBytes += size;
   let list = freeLists.get(size);
@@ -201,8 +227,6 @@ const ownBuffers = new WeakSet<ArrayBufferLike>();
 /** Budget of escaped bytes waiting for the garbage collector before outputs are copied instead. */
 let escapeBudget = 256 * 2 ** 20;
 let escapedBytes = 0;
-/** Blocks held by escaped views, keyed by the view (the object users keep). */
-const escapedBlock = new WeakMap<TypedArray, number>();
 
 const registry =
   typeof FinalizationRegistry === "undefined"
@@ -210,9 +234,8 @@ const registry =
     : new FinalizationRegistry<number>((at) => releaseBlock(at));
 
 function releaseBlock(at: number): void {
-  const size = blockSize.get(at);
-  if (size === undefined) return;
-  escapedBytes -= size;
+  if (stateOf(at) !== ESCAPED) return;
+  escapedBytes -= words()[(at - HEADER) >> 2]!;
   free(at);
 }
 
@@ -230,7 +253,7 @@ export function setEscapeBudget(bytes: number): number {
  * a JS copy, the block being freed at once.
  */
 export function escape(dtype: DType, at: number, length: number): TypedArray {
-  const size = blockSize.get(at) ?? 0;
+  const size = words()[(at - HEADER) >> 2]!;
   if (registry === null || !shared || escapedBytes + size > escapeBudget) {
     const copy = view(dtype, at, length).slice();
     free(at);
@@ -238,20 +261,21 @@ export function escape(dtype: DType, at: number, length: number): TypedArray {
   }
   const v = view(dtype, at, length);
   escapedBytes += size;
-  escapedBlock.set(v, at);
+  words()[(at - HEADER + 4) >> 2] = ESCAPED;
   registry.register(v, at, v);
   return v;
 }
 
 /**
  * Releases the block behind an escaped view now (ArrayImpl.dispose). Returns
- * false when `values` does not own a pooled block (a JS array, or already released).
+ * false when `values` does not own a pooled block (a JS array, a view that
+ * does not start its block, or one already released).
  */
 export function release(values: TypedArray): boolean {
-  const at = escapedBlock.get(values);
-  if (at === undefined || registry === null) return false;
-  escapedBlock.delete(values);
-  registry.unregister(values);
+  const at = addressOf(values);
+  if (at < 0 || registry === null || stateOf(at) !== ESCAPED) return false;
+  // Only the registered view itself releases (not another view of the same bytes).
+  if (!registry.unregister(values)) return false;
   releaseBlock(at);
   return true;
 }
