@@ -211,8 +211,18 @@ export class ThreadPool {
     lost: [] as string[],
   };
 
-  /** A pool for kernels working in `memory` (workers get it if it is shared). */
-  constructor(readonly memory: WebAssembly.Memory) {
+  /**
+   * A pool for kernels working in `memory` (workers get it if it is shared),
+   * splitting over `options.threads` threads, or the global setting.
+   */
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly options: { threads?: number } = {},
+  ) {
+    const t = options.threads;
+    if (t !== undefined && (!Number.isInteger(t) || t < 1)) {
+      throw new Error(`ThreadPool: threads must be a positive integer, got ${t}`);
+    }
     const shared =
       typeof SharedArrayBuffer === "function" &&
       typeof Atomics === "object" &&
@@ -233,7 +243,8 @@ export class ThreadPool {
 
   /** Threads a parallelFor splits over now (1 without workers). */
   get threads(): number {
-    return this.parallel ? getThreads() : 1;
+    if (!this.parallel) return 1;
+    return Math.min(this.options.threads ?? getThreads(), MAX_THREADS);
   }
 
   /** The most chunks one parallelFor makes (for sizing per-chunk scratch). */
