@@ -11,6 +11,11 @@ export interface ConfigFlags {
    * them equation by equation (false). Default from JAXTS_COMPILE ("0"/"1"), else on.
    */
   jaxts_compile: boolean;
+  /**
+   * Threads a compiled kernel splits over (the caller included); 1: no
+   * workers; 0: JAXTS_THREADS from the environment, else one per core.
+   */
+  jaxts_threads: number;
 }
 
 /** A boolean from the environment (Node), when set to "0" or "1". */
@@ -24,6 +29,7 @@ const flags: ConfigFlags = {
   jax_enable_x64: false,
   jax_threefry_partitionable: true,
   jaxts_compile: envFlag("JAXTS_COMPILE") ?? true,
+  jaxts_threads: 0,
 };
 
 export const config = {

@@ -9,6 +9,7 @@ import {
   ThreadPool,
 } from "../../src/backend/cpu/pool.js";
 import type { Thread } from "../../src/backend/cpu/threads.js";
+import { config } from "../../src/config.js";
 import { testModule } from "./pool_kernels.js";
 
 // Every thread the pool starts, so a test can end one behind its back.
@@ -59,8 +60,8 @@ const bits = (heap: Float32Array, at: number, n: number): Uint32Array =>
 
 // Pools made by a test, ended after it (poolFor's are reused across tests).
 const pools: ThreadPool[] = [];
-const newPool = (memory: WebAssembly.Memory): ThreadPool => {
-  const pool = new ThreadPool(memory);
+const newPool = (memory: WebAssembly.Memory, options?: { threads?: number }): ThreadPool => {
+  const pool = new ThreadPool(memory, options);
   pools.push(pool);
   return pool;
 };
@@ -313,6 +314,19 @@ describe("thread settings", () => {
     expect(() => setThreads(1.5)).toThrow(/got 1.5/);
     setThreads(null);
     expect(getThreads()).toBeGreaterThanOrEqual(1);
+    config.update("jaxts_threads", 2);
+    expect(getThreads()).toBe(2);
+    config.update("jaxts_threads", -1);
+    expect(() => getThreads()).toThrow(/config jaxts_threads must be a positive integer or 0/);
+    config.update("jaxts_threads", 0);
+    // A pool's own count overrides the setting.
+    const pool = newPool(sharedMemory(1), { threads: 1 });
+    expect(pool.threads).toBe(1);
+    pool.parallelFor(mod, "increment", [0], 10_000, 1);
+    expect(pool.stats().workersStarted).toBe(0);
+    expect(() => new ThreadPool(sharedMemory(1), { threads: 0 })).toThrow(
+      /ThreadPool: threads must be a positive integer, got 0/,
+    );
   });
 
   it("lets the process exit normally with workers started", () => {

@@ -22,6 +22,7 @@
  * non-shared memory), without workers, or with one thread, everything runs
  * on the calling thread.
  */
+import { config } from "../../config.js";
 import { Slot, State, workerSource } from "./pool_worker.js";
 import { type Thread, threadSpawner } from "./threads.js";
 
@@ -65,9 +66,7 @@ const CALLER_SPIN_MS = 0.2;
 const WAIT_SLICE_MS = 50;
 
 // ---------------------------------------------------------------------------
-// Thread count setting.
-
-let requested: number | null = null;
+// Thread count setting: config's jaxts_threads (0: the default).
 
 /** Hardware threads: navigator.hardwareConcurrency or os.availableParallelism(). */
 export function hardwareThreads(): number {
@@ -97,20 +96,26 @@ function envThreads(): number | null {
 const defaultThreads = (): number => envThreads() ?? hardwareThreads();
 
 /**
- * Sets how many threads kernels split over (the caller included); 1 runs
- * everything on the calling thread, null restores the default (the
- * JAXTS_THREADS environment variable, else the hardware thread count).
+ * Sets how many threads kernels split over (the caller included): the same
+ * as `config.update("jaxts_threads", n)`. 1 runs everything on the calling
+ * thread; null restores the default (the JAXTS_THREADS environment
+ * variable, else the hardware thread count).
  */
 export function setThreads(n: number | null): void {
   if (n !== null && (!Number.isInteger(n) || n < 1)) {
     throw new Error(`setThreads: expected a positive integer or null, got ${n}`);
   }
-  requested = n === null ? null : Math.min(n, MAX_THREADS);
+  config.update("jaxts_threads", n ?? 0);
 }
 
 /** The thread count kernels split over now. */
 export function getThreads(): number {
-  return requested ?? Math.min(defaultThreads(), MAX_THREADS);
+  const n = config.read("jaxts_threads");
+  if (n === 0) return Math.min(defaultThreads(), MAX_THREADS);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`config jaxts_threads must be a positive integer or 0 (default), got ${n}`);
+  }
+  return Math.min(n, MAX_THREADS);
 }
 
 // ---------------------------------------------------------------------------
