@@ -6,6 +6,8 @@ export interface ConfigFlags {
   jax_enable_x64: boolean;
   /** JAX's default random-bits scheme since 0.5 (see random/keys.ts). */
   jax_threefry_partitionable: boolean;
+  /** The number of CPU devices (pmap workers); 0: one per core. */
+  jaxts_cpu_devices: number;
   /**
    * Compile jitted programs to fused WebAssembly kernels (true) or interpret
    * them equation by equation (false). Default from JAXTS_COMPILE ("0"/"1"), else on.
@@ -28,6 +30,7 @@ function envFlag(name: string): boolean | undefined {
 const flags: ConfigFlags = {
   jax_enable_x64: false,
   jax_threefry_partitionable: true,
+  jaxts_cpu_devices: 0,
   jaxts_compile: envFlag("JAXTS_COMPILE") ?? true,
   jaxts_threads: 0,
 };

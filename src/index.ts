@@ -12,6 +12,17 @@ export { ShapedArray } from "./core/aval.js";
 export type { ArrayLike } from "./core/convert.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
 export { ConcretizationTypeError, UnexpectedTracerError } from "./core/trace.js";
+export {
+  Device,
+  deviceCount,
+  devicePut,
+  devicePutReplicated,
+  devicePutSharded,
+  devices,
+  importOnDevices,
+  localDevices,
+  type Sharding,
+} from "./devices/index.js";
 export type { DType } from "./dtype.js";
 export {
   type GradOptions,
@@ -28,6 +39,7 @@ export {
 export { type VmapOptions, vmap } from "./interpreters/batching.js";
 export { customJvp, customVjp } from "./interpreters/custom.js";
 export { type JitOptions, jit, makeJaxpr } from "./interpreters/jit.js";
+export { type PmapOptions, pmap } from "./interpreters/pmap.js";
 export { checkpoint, remat } from "./interpreters/remat.js";
 export * as lax from "./lax/index.js";
 export * as nn from "./nn/index.js";

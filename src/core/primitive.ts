@@ -74,7 +74,11 @@ export class Primitive<P extends object = NoParams> {
     readonly multipleResults = false,
     /** Collectives over a named axis (psum...): their batch rule runs even on unbatched inputs. */
     readonly collective = false,
-  ) {}
+  ) {
+    // By name, so that a jaxpr sent to another thread (a pmap device) finds its primitives.
+    if (registry.has(name)) duplicateNames.add(name);
+    else registry.set(name, this as AnyPrimitive);
+  }
 
   rule<K extends RuleName>(kind: K): NonNullable<PrimitiveRules<P>[K]> {
     const r = this.rules[kind];
@@ -91,3 +95,19 @@ export class Primitive<P extends object = NoParams> {
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds primitives of every parameter type
 export type AnyPrimitive = Primitive<any>;
+
+const registry = new Map<string, AnyPrimitive>();
+const duplicateNames = new Set<string>();
+
+/** The primitive with this name (every primitive registers itself when its module loads). */
+export function primitiveByName(name: string): AnyPrimitive {
+  const p = registry.get(name);
+  if (p === undefined || duplicateNames.has(name)) {
+    throw new Error(
+      p === undefined
+        ? `no primitive named '${name}' is loaded here (a custom primitive must be defined in a module every device imports)`
+        : `primitive name '${name}' is defined more than once; it cannot be looked up by name`,
+    );
+  }
+  return p;
+}

@@ -1,0 +1,215 @@
+/**
+ * Devices, as in `jax.devices()`. A CPU device is a worker thread that runs
+ * compiled programs (see backend/cpu/worker_pool.ts); all CPU devices share
+ * the host's memory, so an array's device says where its computation runs,
+ * and a pmap result records which device computed which slice (its sharding).
+ *
+ * The device runtime is registered by the backend; without one (no worker
+ * threads in this JS runtime) there is a single device and pmap evaluates
+ * its shards on the calling thread.
+ */
+import { config } from "../config.js";
+import { ArrayImpl } from "../core/array.js";
+import type { ClosedJaxpr } from "../core/jaxpr.js";
+import type { DType, TypedArray } from "../dtype.js";
+
+export class Device {
+  constructor(
+    readonly id: number,
+    readonly platform: string,
+  ) {}
+  /** JAX's `device_kind`. */
+  get deviceKind(): string {
+    return this.platform;
+  }
+  toString(): string {
+    return `${this.platform}:${this.id}`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `CpuDevice(id=${this.id})`;
+  }
+}
+
+/** A slice of a SharedArrayBuffer holding one array's values. */
+export interface BufferRef {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+  /** Number of elements. */
+  length: number;
+}
+
+/** One shard's input: its values and type. */
+export interface ShardInput extends BufferRef {
+  dtype: DType;
+  shape: number[];
+  weakType: boolean;
+}
+
+/** What a runtime needs to run one program on several devices, one request per device. */
+export interface DeviceProgram {
+  /** The per-shard program; identical on every device. */
+  closed: ClosedJaxpr;
+  /** The name collectives use for the device axis (null: none). */
+  axisName: string | null;
+  /** The largest collective operand in bytes (sizes the exchange area). */
+  maxCollectiveBytes: number;
+}
+
+export interface DeviceRuntime {
+  readonly platform: string;
+  /** The default number of devices (e.g. the number of cores). */
+  defaultDeviceCount(): number;
+  /** Runs `program` on `devices`, shard i on devices[i]; throws naming the first device that failed. */
+  execute(
+    program: DeviceProgram,
+    devices: readonly Device[],
+    inputs: readonly ShardInput[][],
+    outputs: readonly BufferRef[][],
+  ): void;
+}
+
+let runtime: DeviceRuntime | null = null;
+
+/** Registers the backend that runs device programs (the worker pool in Node). */
+export function setDeviceRuntime(r: DeviceRuntime | null): void {
+  runtime = r;
+}
+
+export function deviceRuntime(): DeviceRuntime | null {
+  return runtime;
+}
+
+const deviceCache = new Map<number, Device>();
+
+function device(id: number): Device {
+  let d = deviceCache.get(id);
+  if (d === undefined) {
+    d = new Device(id, "cpu");
+    deviceCache.set(id, d);
+  }
+  return d;
+}
+
+/** The number of CPU devices: the `jaxts_cpu_devices` setting, or the runtime's default. */
+export function deviceCount(): number {
+  const r = deviceRuntime();
+  if (r === null) return 1;
+  const n = config.read("jaxts_cpu_devices");
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `config: jaxts_cpu_devices must be a non-negative integer (0: one per core), got ${n}`,
+    );
+  }
+  return n > 0 ? n : r.defaultDeviceCount();
+}
+
+/** `jax.devices()`: every device, in id order. */
+export function devices(): Device[] {
+  return globalThis.Array.from({ length: deviceCount() }, (_, i) => device(i));
+}
+
+/** `jax.local_devices()`: all devices are local to this process. */
+export function localDevices(): Device[] {
+  return devices();
+}
+
+/** Where an array lives: on one device, or split along `axis` over several (a pmap result). */
+export interface Sharding {
+  readonly devices: readonly Device[];
+  /** The axis split over `devices` (one slice each); null for an array on a single device. */
+  readonly axis: number | null;
+}
+
+const shardings = new WeakMap<ArrayImpl, Sharding>();
+
+export function shardingOf(x: ArrayImpl): Sharding {
+  return shardings.get(x) ?? { devices: [device(0)], axis: null };
+}
+
+/** Records where an array lives (the device layer's bookkeeping). */
+export function setSharding(x: ArrayImpl, s: Sharding): ArrayImpl {
+  shardings.set(x, s);
+  return x;
+}
+
+declare module "../core/array.js" {
+  interface ArrayImpl {
+    /** The device holding this array; an error for an array sharded over several devices. */
+    readonly device: Device;
+    /** The devices holding this array's slices. */
+    devices(): Device[];
+    /** Where this array lives: its devices and the axis split over them. */
+    readonly sharding: Sharding;
+  }
+}
+
+Object.defineProperties(ArrayImpl.prototype, {
+  device: {
+    get(this: ArrayImpl): Device {
+      const s = shardingOf(this);
+      if (s.devices.length !== 1) {
+        throw new Error(
+          `Array.device: this array is sharded over ${s.devices.length} devices ` +
+            `(${s.devices.join(", ")}); use .devices() or .sharding`,
+        );
+      }
+      return s.devices[0]!;
+    },
+    configurable: true,
+  },
+  devices: {
+    value(this: ArrayImpl): Device[] {
+      return [...shardingOf(this).devices];
+    },
+    configurable: true,
+    writable: true,
+  },
+  sharding: {
+    get(this: ArrayImpl): Sharding {
+      return shardingOf(this);
+    },
+    configurable: true,
+  },
+});
+
+// --- shared buffers ------------------------------------------------------------------
+
+const sharedCopies = new WeakMap<ArrayImpl, BufferRef>();
+
+/** A typed array of `dtype` over a slice of shared memory. */
+export function sharedView(dtype: DType, ref: BufferRef): TypedArray {
+  const { buffer, byteOffset, length } = ref;
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, byteOffset, length);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, length);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, length);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, length);
+    case "bool":
+      return new Uint8Array(buffer, byteOffset, length);
+  }
+}
+
+/** x's values in shared memory: its own buffer when already shared, else a copy made once per array. */
+export function sharedRef(x: ArrayImpl): BufferRef {
+  const v = x.values;
+  if (v.buffer instanceof SharedArrayBuffer) {
+    return { buffer: v.buffer, byteOffset: v.byteOffset, length: v.length };
+  }
+  let ref = sharedCopies.get(x);
+  if (ref === undefined) {
+    ref = { buffer: new SharedArrayBuffer(v.byteLength), byteOffset: 0, length: v.length };
+    sharedView(x.dtype, ref).set(v);
+    sharedCopies.set(x, ref);
+  }
+  return ref;
+}
+
+/** `jax.device_put(x, device)`: x placed on `device` (its values in memory every device reads). */
+export function devicePutImpl(x: ArrayImpl, d: Device): ArrayImpl {
+  const out = new ArrayImpl(x.aval, sharedView(x.dtype, sharedRef(x)));
+  return setSharding(out, { devices: [d], axis: null });
+}
