@@ -174,6 +174,8 @@ describe("ThreadPool.parallelFor", () => {
     setThreads(2);
     pool.warmUp();
     await new Promise((r) => setTimeout(r, 700)); // > IDLE_YIELD_MS: workers yield and resume
+    pool.wake(); // a hint only: wakes them with no job to run
+    await new Promise((r) => setTimeout(r, 5));
     const n = 1 << 21;
     let claimed = false;
     // A worker claims its chunk while the caller runs a long first one (a few tries on a busy machine).

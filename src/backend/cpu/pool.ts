@@ -373,6 +373,20 @@ export class ThreadPool {
     this.throwIfAny(errors, exportName);
   }
 
+  /**
+   * A hint that parallel kernels follow shortly (e.g. at the start of a
+   * compiled program): sleeping workers wake and spin for about a
+   * millisecond, so the first kernel does not pay their wake-up latency
+   * (tens of µs, far more after a long idle on a virtual machine).
+   */
+  wake(): void {
+    if (this.i32 === null || this.threads < 2) return;
+    for (const w of this.workers) {
+      if (w != null && w.lost === null)
+        Atomics.notify(this.i32, (w.slot * Slot.bytes + Slot.state) >> 2);
+    }
+  }
+
   /** Starts the workers now (and, where the caller may block, waits until they run). */
   warmUp(): void {
     if (this.threads > 1) this.readyWorkers(this.threads - 1);

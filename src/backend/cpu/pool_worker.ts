@@ -20,7 +20,8 @@
  *   imports the ES module (asynchronously; `loadScript` comes from the
  *   prelude) and calls its export `name` with the memory first.
  * - `{ type: "drop", id }` when the caller's module was collected.
- * - Waiting: a short spin, then Atomics.wait. A job naming a module the worker
+ * - Waiting: a short spin, then Atomics.wait; a notify without a job (the
+ *   caller's wake()) makes it spin a while longer. A job naming a module the worker
  *   has not seen yet makes it return to its event loop, where the module's
  *   message (always posted before the job) arrives and resumes the loop; so
  *   does a long idle, to take in "drop" messages.
@@ -53,6 +54,9 @@ export const State = { idle: 0, posted: 1, running: 2, done: 3, failed: 4 } as c
 /** How long an idle worker spins before it sleeps (back-to-back kernels stay hot). */
 export const SPIN_MS = 0.05;
 
+/** How long a worker woken by `ThreadPool.wake` spins waiting for a job. */
+export const WAKE_SPIN_MS = 1;
+
 /** How long an idle worker sleeps before it returns to its event loop for messages. */
 export const IDLE_YIELD_MS = 250;
 
@@ -63,6 +67,7 @@ const SLOT = ${JSON.stringify(Slot)};
 const ST = ${JSON.stringify(State)};
 const SPIN_MS = ${SPIN_MS};
 const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
+const WAKE_SPIN_MS = ${WAKE_SPIN_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
 let looping = false;
 const modules = new Map();
@@ -134,7 +139,11 @@ function loop() {
           setTimeout(resume, 0);
           return;
         }
-        s = Atomics.load(i32, st);
+        // Woken without a job: a wake() hint that kernels are coming.
+        const t1 = performance.now();
+        for (let k = 1; (s = Atomics.load(i32, st)) !== ST.posted; k++) {
+          if ((k & 1023) === 0 && performance.now() - t1 > WAKE_SPIN_MS) break;
+        }
       }
     }
     // Module fields are only rewritten while the slot is not posted to us, so
