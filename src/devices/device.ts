@@ -9,7 +9,7 @@
  * its shards on the calling thread.
  */
 import { config } from "../config.js";
-import { ArrayImpl } from "../core/array.js";
+import { Array, ArrayImpl } from "../core/array.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
 import type { DType, TypedArray } from "../dtype.js";
 
@@ -133,7 +133,7 @@ export function setSharding(x: ArrayImpl, s: Sharding): ArrayImpl {
 }
 
 declare module "../core/array.js" {
-  interface ArrayImpl {
+  interface Array {
     /** The device holding this array; an error for an array sharded over several devices. */
     readonly device: Device;
     /** The devices holding this array's slices. */
@@ -143,10 +143,20 @@ declare module "../core/array.js" {
   }
 }
 
-Object.defineProperties(ArrayImpl.prototype, {
+/** The placement of a concrete array; a traced value has none. */
+function placed(x: Array, what: string): Sharding {
+  if (!(x instanceof ArrayImpl)) {
+    throw new Error(
+      `Array.${what}: a traced value (${x.aval.str()}) has no device; only concrete arrays live on devices`,
+    );
+  }
+  return shardingOf(x);
+}
+
+Object.defineProperties(Array.prototype, {
   device: {
-    get(this: ArrayImpl): Device {
-      const s = shardingOf(this);
+    get(this: Array): Device {
+      const s = placed(this, "device");
       if (s.devices.length !== 1) {
         throw new Error(
           `Array.device: this array is sharded over ${s.devices.length} devices ` +
@@ -158,15 +168,15 @@ Object.defineProperties(ArrayImpl.prototype, {
     configurable: true,
   },
   devices: {
-    value(this: ArrayImpl): Device[] {
-      return [...shardingOf(this).devices];
+    value(this: Array): Device[] {
+      return [...placed(this, "devices()").devices];
     },
     configurable: true,
     writable: true,
   },
   sharding: {
-    get(this: ArrayImpl): Sharding {
-      return shardingOf(this);
+    get(this: Array): Sharding {
+      return placed(this, "sharding");
     },
     configurable: true,
   },
