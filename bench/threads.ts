@@ -8,6 +8,8 @@ import { ThreadPool } from "../src/backend/cpu/pool.js";
 
 export interface ThreadedMatmul {
   threads: number;
+  /** The pool's counters (chunks its caller had to run itself, ...). */
+  pool: ThreadPool;
   /** out = a · b in the shared memory. */
   run(): Promise<void>;
   result(): Float32Array;
@@ -57,6 +59,7 @@ export async function threadedMatmul(
   }
   return {
     threads: pool.threads,
+    pool,
     run: async () => product(),
     result: () => Float32Array.from(new Float32Array(memory.buffer, outAt, n * n)),
   };

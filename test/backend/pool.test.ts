@@ -290,6 +290,33 @@ describe("ThreadPool errors", () => {
     expect(() => pool.parallelFor(bad, "f", [], 10)).toThrow(/'f' imports function env\.log/);
   });
 
+  it("reports a script kernel that workers cannot import", async () => {
+    const memory = sharedMemory(1);
+    const pool = newPool(memory);
+    setThreads(2);
+    const script = {
+      url: new URL("./no_such_kernel.js", import.meta.url).href,
+      name: "chunk",
+      fn: (m: WebAssembly.Memory, at: number, start: number, end: number) => {
+        new Float32Array(m.buffer, at, end).fill(1, start, end);
+      },
+    };
+    let message = "";
+    // The caller runs the chunks while the worker tries the import; then it fails.
+    for (let i = 0; i < 100 && message === ""; i++) {
+      try {
+        pool.parallelForScript(script, [0], 1000, 1);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(message).toMatch(
+      /kernel 'chunk' failed on worker 1 over \[500, 1000\) of 1000: importing file:.*no_such_kernel\.js in a worker: .*Cannot find module/,
+    );
+    expect(new Float32Array(memory.buffer, 0, 500).every((x) => x === 1)).toBe(true);
+  });
+
   it("replaces a worker that died, without losing work", async () => {
     const memory = sharedMemory();
     const pool = newPool(memory);

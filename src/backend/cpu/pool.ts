@@ -382,8 +382,9 @@ export class ThreadPool {
   wake(): void {
     if (this.i32 === null || this.threads < 2) return;
     for (const w of this.workers) {
-      if (w != null && w.lost === null)
-        Atomics.notify(this.i32, (w.slot * Slot.bytes + Slot.state) >> 2);
+      if (w == null || w.lost !== null) continue;
+      Atomics.add(this.i32, (w.slot * Slot.bytes + Slot.wake) >> 2, 1);
+      Atomics.notify(this.i32, (w.slot * Slot.bytes + Slot.state) >> 2);
     }
   }
 
@@ -575,7 +576,7 @@ export class ThreadPool {
   private spawn(slot: number): Worker {
     const i32 = this.i32!;
     const base = slot * Slot.bytes;
-    for (const field of [Slot.state, Slot.dead, Slot.ready, Slot.errorLength]) {
+    for (const field of [Slot.state, Slot.dead, Slot.ready, Slot.errorLength, Slot.wake]) {
       i32[(base + field) >> 2] = 0;
     }
     const spawn = threadSpawner()!;

@@ -38,6 +38,7 @@ export const Slot = {
   export: 16,
   nargs: 20,
   errorLength: 24,
+  wake: 28,
   // float64 fields (byte offsets)
   start: 32,
   end: 40,
@@ -70,6 +71,7 @@ const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
 const WAKE_SPIN_MS = ${WAKE_SPIN_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
 let looping = false;
+let wakes = 0;
 const modules = new Map();
 
 function instantiate(module, names) {
@@ -139,10 +141,15 @@ function loop() {
           setTimeout(resume, 0);
           return;
         }
-        // Woken without a job: a wake() hint that kernels are coming.
-        const t1 = performance.now();
-        for (let k = 1; (s = Atomics.load(i32, st)) !== ST.posted; k++) {
-          if ((k & 1023) === 0 && performance.now() - t1 > WAKE_SPIN_MS) break;
+        s = Atomics.load(i32, st);
+        const hint = Atomics.load(i32, (base + SLOT.wake) >> 2);
+        if (s !== ST.posted && hint !== wakes) {
+          // A wake() hint that kernels are coming: stay awake a while.
+          wakes = hint;
+          const t1 = performance.now();
+          for (let k = 1; (s = Atomics.load(i32, st)) !== ST.posted; k++) {
+            if ((k & 1023) === 0 && performance.now() - t1 > WAKE_SPIN_MS) break;
+          }
         }
       }
     }
