@@ -9,17 +9,16 @@ import { describe, expect, it } from "vitest";
 import {
   type CodeTarget,
   compileProgram,
-  getDefaultTarget,
   jsTarget,
 } from "../../../src/backend/cpu/compiler/index.js";
+import { wasmTarget } from "../../../src/backend/cpu/compiler/target.js";
 import type { Array, ArrayImpl } from "../../../src/core/array.js";
 import { type ClosedJaxpr, evalJaxpr } from "../../../src/core/jaxpr.js";
 import type { DType } from "../../../src/dtype.js";
 import { grad, numpy as jnp, lax, makeJaxpr, nn } from "../../../src/index.js";
 import { expectClose, i32, rng, seeded } from "../../util/index.js";
 
-const targets: CodeTarget[] = [jsTarget];
-if (getDefaultTarget() !== jsTarget) targets.push(getDefaultTarget());
+const targets: CodeTarget[] = [jsTarget, wasmTarget];
 
 type Fn = (...xs: Array[]) => unknown;
 

@@ -7,11 +7,14 @@ import { config } from "../../../config.js";
 import { type Compiler, setCompiler } from "../../../core/dispatch.js";
 import { setEagerHook } from "../../../core/trace.js";
 import { eagerCompiled } from "./eager.js";
-import { compileProgram } from "./index.js";
+import { compileProgram, setDefaultTarget } from "./index.js";
+import { wasmTarget } from "./target.js";
 
 const compiler: Compiler = (closed) => compileProgram(closed).exe;
 
 export function installCompiler(): void {
+  if (typeof WebAssembly === "undefined") return; // the interpreter is faster than the JS IR evaluator
+  setDefaultTarget(wasmTarget);
   setCompiler(compiler);
   setEagerHook((prim, args, params) =>
     config.read("jaxts_compile") ? eagerCompiled(prim, args, params) : null,

@@ -1,0 +1,62 @@
+/**
+ * The WebAssembly code target: one module per program holding its kernels
+ * (wasm.ts), instantiated on the shared memory, each kernel split across
+ * the worker pool when it is large enough to pay for the split.
+ */
+import { cpuMemory, isSharedMemory } from "../memory.js";
+import { poolFor, type ThreadPool } from "../pool.js";
+import { BytesModule } from "./asm_bytes.js";
+import type { CodeTarget } from "./index.js";
+import type { Kernel } from "./ir.js";
+import type { KernelCode } from "./program.js";
+import { emitKernels, kernelRange, wasmSupport } from "./wasm.js";
+
+/** Elements of work below which a kernel runs on the calling thread alone. */
+const PARALLEL_MIN_WORK = 32768;
+
+type KernelFn = (...args: number[]) => void;
+
+let pool: ThreadPool | null = null;
+function threadPool(): ThreadPool | null {
+  if (pool === null && isSharedMemory()) pool = poolFor(cpuMemory());
+  return pool;
+}
+
+/** The Math functions a module imports, by name. */
+function mathImports(module: WebAssembly.Module): WebAssembly.ModuleImports {
+  const out: WebAssembly.ModuleImports = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === "Math") {
+      out[imp.name] = (Math as unknown as Record<string, WebAssembly.ImportValue>)[imp.name]!;
+    }
+  }
+  return out;
+}
+
+export function buildWasm(kernels: readonly Kernel[]): KernelCode {
+  if (kernels.length === 0) return { run: () => {} };
+  const mod = new BytesModule(isSharedMemory());
+  emitKernels(mod, kernels);
+  const module = mod.compile();
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory: cpuMemory() },
+    Math: mathImports(module),
+  });
+  const fns = kernels.map((_, i) => instance.exports[`k${i}`] as KernelFn);
+  const ranges = kernels.map(kernelRange);
+  const grains = ranges.map((r) => Math.max(1, Math.ceil(PARALLEL_MIN_WORK / 2 / r.work)));
+  return {
+    run(k, addrs) {
+      const r = ranges[k]!;
+      if (r.total === 0) return;
+      const p = r.total * r.work >= PARALLEL_MIN_WORK ? threadPool() : null;
+      if (p !== null && p.threads > 1 && r.total >= 2 * grains[k]!) {
+        p.parallelFor(module, `k${k}`, addrs, r.total, grains[k]!, { align: r.align });
+      } else {
+        fns[k]!(...addrs, 0, r.total);
+      }
+    },
+  };
+}
+
+export const wasmTarget: CodeTarget = { name: "wasm", support: wasmSupport, build: buildWasm };

@@ -1,0 +1,826 @@
+/**
+ * Code generation: kernel IR (ir.ts) → WebAssembly, one exported function
+ * per kernel, `k<i>(addr_0, ..., addr_n-1, start, end)`, over a range that a
+ * thread pool can split:
+ *
+ *   elementwise, one loop dim:   [start, end) are elements
+ *   elementwise, more dims:      [start, end) are rows of the innermost dim
+ *   reduction over the innermost dim: [start, end) are output elements
+ *   reduction keeping the innermost dim: [start, end) are output rows
+ *
+ * The innermost dim is vectorized with f32x4 when every buffer is float32
+ * (bools in between are i32x4 masks), with a scalar tail; everything else
+ * (int32, uint32, bool, float64) is computed scalarly. Values that do not
+ * depend on the innermost index (broadcast operands, constants) are
+ * computed once per row. Transcendental functions call the imported JS
+ * Math functions in float64 and round once, exactly as the eager kernels do.
+ */
+import { type DType, itemsize } from "../../../dtype.js";
+import type { Asm, AsmModule, ValType } from "./asm.js";
+import { reduceIdentity } from "./interp.js";
+import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
+import { nodeDtype } from "./ir.js";
+
+const vt = (d: DType): ValType => (d === "float32" ? "f32" : d === "float64" ? "f64" : "i32");
+const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
+const unsigned = (d: DType): boolean => d === "uint32" || d === "bool";
+
+/** Math functions (f64 → f64) the scalar ops call. */
+const MATH_UNARY: Partial<Record<UnaryOp, string>> = {
+  exp: "exp", log: "log", log1p: "log1p", expm1: "expm1", tanh: "tanh", sin: "sin", cos: "cos",
+  tan: "tan", asin: "asin", acos: "acos", atan: "atan", sinh: "sinh", cosh: "cosh",
+  asinh: "asinh", acosh: "acosh", atanh: "atanh", cbrt: "cbrt", logistic: "exp",
+}; // biome-ignore format: a table
+
+const FLOAT_UNARY_NATIVE = new Set<UnaryOp>([
+  "neg", "abs", "sign", "floor", "ceil", "round_even", "round_away", "sqrt", "rsqrt", "square",
+  "is_finite", "exp2",
+]); // biome-ignore format: a list
+const INT_UNARY = new Set<UnaryOp>([
+  "neg",
+  "abs",
+  "sign",
+  "square",
+  "not",
+  "clz",
+  "population_count",
+]);
+
+/** What this target computes (the rest stays with the eager kernels). */
+export const wasmSupport = {
+  unary(op: UnaryOp, d: DType): boolean {
+    if (isFloat(d)) return FLOAT_UNARY_NATIVE.has(op) || MATH_UNARY[op] !== undefined;
+    if (d === "bool") return op === "not";
+    return INT_UNARY.has(op) && !(op === "abs" && d === "uint32");
+  },
+  binary(op: BinaryOp, d: DType): boolean {
+    if (op === "rem") return !isFloat(d); // fmod has no wasm instruction
+    if (op === "atan2") return isFloat(d);
+    return true;
+  },
+};
+
+/** Math imports a kernel needs (name → arity). */
+function mathNeeds(k: Kernel, out: Map<string, 1 | 2>): void {
+  for (const n of k.nodes) {
+    if (n.op === "unary") {
+      const m = MATH_UNARY[n.fn];
+      if (m !== undefined && isFloat(n.dtype)) out.set(m, 1);
+      if (n.fn === "exp2") out.set("pow", 2);
+    }
+    if (n.op === "binary" && n.fn === "atan2") out.set("atan2", 2);
+  }
+}
+
+/** Whether the kernel runs vectorized: float32 buffers, float32 and bool values only. */
+function vectorizable(k: Kernel): boolean {
+  if (!k.args.every((a) => a.dtype === "float32")) return false;
+  if (
+    k.reduce !== null &&
+    k.reduce !== "sum" &&
+    k.reduce !== "max" &&
+    k.reduce !== "min" &&
+    k.reduce !== "prod"
+  )
+    return false;
+  return k.nodes.every((n) => {
+    const d = nodeDtype(n);
+    if (d !== "float32" && d !== "bool") return false;
+    if (n.op === "coord") return false;
+    if (n.op === "select") return n.cases.length === 2 && nodeDtype(k.nodes[n.which]!) === "bool";
+    if (n.op === "binary" && n.dtype === "bool")
+      return ["and", "or", "xor", "eq", "ne"].includes(n.fn);
+    if (n.op === "unary" && n.dtype === "bool") return n.fn === "not";
+    if (n.op === "convert")
+      return (n.from === "bool" && d === "float32") || (n.from === "float32" && d === "bool");
+    return true;
+  });
+}
+
+/** How a kernel's range is split: the units of [start, end), their total, and the work per unit. */
+export interface KernelRange {
+  total: number;
+  /** Elements computed per unit (to pick a grain size). */
+  work: number;
+  /** Chunk boundaries should be multiples of this. */
+  align: number;
+}
+
+interface Layout {
+  shape: number[];
+  reduced: boolean[];
+  inner: number;
+  mode: "ew1" | "ew" | "rin" | "rout";
+  /** Dims decomposed from the range index. */
+  oDims: number[];
+  /** Reduced dims decomposed from the reduction counter (not the inner one). */
+  qDims: number[];
+  Q: number;
+  keptStrides: number[];
+}
+
+function layout(k: Kernel): Layout {
+  const shape = k.shape.length === 0 ? [1] : [...k.shape];
+  const reduced = k.shape.length === 0 ? [false] : [...k.reduced];
+  const inner = shape.length - 1;
+  const dims = shape.map((_, d) => d);
+  const keptStrides = new Array<number>(shape.length).fill(0);
+  let s = 1;
+  for (let d = inner; d >= 0; d--) {
+    if (!reduced[d]) {
+      keptStrides[d] = s;
+      s *= shape[d]!;
+    }
+  }
+  const kept = dims.filter((d) => !reduced[d]);
+  const red = dims.filter((d) => reduced[d]);
+  let mode: Layout["mode"];
+  let oDims: number[];
+  let qDims: number[];
+  if (k.reduce === null || red.length === 0) {
+    mode = shape.length === 1 ? "ew1" : "ew";
+    oDims = dims.slice(0, inner);
+    qDims = [];
+  } else if (reduced[inner]) {
+    mode = "rin";
+    oDims = kept;
+    qDims = red.filter((d) => d !== inner);
+  } else {
+    mode = "rout";
+    oDims = kept.filter((d) => d !== inner);
+    qDims = red;
+  }
+  const Q = qDims.reduce((p, d) => p * shape[d]!, 1);
+  return { shape, reduced, inner, mode, oDims, qDims, Q, keptStrides };
+}
+
+export function kernelRange(k: Kernel): KernelRange {
+  const L = layout(k);
+  const n = L.shape[L.inner]!;
+  const total = L.shape.reduce((p, d) => p * d, 1);
+  const oTotal = L.oDims.reduce((p, d) => p * L.shape[d]!, 1);
+  if (L.mode === "ew1") return { total: n, work: 1, align: 4 };
+  if (oTotal === 0) return { total: 0, work: 1, align: 1 };
+  return { total: oTotal, work: Math.max(1, total / oTotal), align: 1 };
+}
+
+// --- Emission ------------------------------------------------------------------------
+
+class KernelEmitter {
+  private readonly vec: boolean;
+  private readonly L: Layout;
+  private readonly nArgs: number;
+  private coords: number[] = [];
+  private ptr: number[] = []; // per node (loads/coords): row base pointer (or base index for coords)
+  private outPtr: number[] = []; // per output: row base pointer
+  private sv: number[] = []; // scalar value locals per node
+  private vv: number[] = []; // vector value locals per node
+  private invariant: boolean[];
+  private j = 0;
+  private tmp: Partial<Record<ValType, number>> = {};
+
+  constructor(
+    private a: Asm,
+    private k: Kernel,
+    private math: ReadonlyMap<string, number>,
+  ) {
+    this.vec = vectorizable(k);
+    this.L = layout(k);
+    this.nArgs = k.args.length;
+    const inner = this.L.inner;
+    const coeffIn = (n: Node): number =>
+      n.op === "load" || n.op === "coord" ? (n.index.coeffs[inner] ?? 0) : 0;
+    this.invariant = [];
+    k.nodes.forEach((n, i) => {
+      const deps =
+        n.op === "unary" || n.op === "convert"
+          ? [n.x]
+          : n.op === "binary"
+            ? [n.a, n.b]
+            : n.op === "select"
+              ? [n.which, ...n.cases]
+              : [];
+      this.invariant[i] =
+        n.op === "const" ||
+        ((n.op === "load" || n.op === "coord") && coeffIn(n) === 0) ||
+        (deps.length > 0 && deps.every((d) => this.invariant[d]));
+    });
+  }
+
+  private temp(t: ValType): number {
+    let l = this.tmp[t];
+    if (l === undefined) {
+      l = this.a.local(t);
+      this.tmp[t] = l;
+    }
+    return l;
+  }
+
+  emit(): void {
+    const a = this.a;
+    const { L, k } = this;
+    const start = this.nArgs;
+    const end = this.nArgs + 1;
+    const o = a.local("i32");
+    const q = a.local("i32");
+    this.j = a.local("i32");
+    const jEnd = a.local("i32");
+    this.coords = L.shape.map(() => a.local("i32"));
+    k.nodes.forEach((n, i) => {
+      this.sv[i] = a.local(vt(nodeDtype(n)));
+      if (this.vec) this.vv[i] = a.local("v128");
+      if (n.op === "load" || n.op === "coord") this.ptr[i] = a.local("i32");
+    });
+    this.outPtr = k.outputs.map(() => a.local("i32"));
+    const accS = k.outputs.map((out) =>
+      k.reduce !== null ? a.local(this.accType(k.args[out.arg]!.dtype)) : -1,
+    );
+    const accV = k.outputs.map(() => (this.vec && L.mode === "rin" ? a.local("v128") : -1));
+    const n = L.shape[L.inner]!;
+
+    a.get(start).set(o);
+    a.block().loop();
+    a.get(o).get(end).op("i32.ge_u").brIf(1);
+    this.decompose(o, L.oDims);
+    if (L.mode === "rin") {
+      k.outputs.forEach((out, i) => {
+        this.constant(
+          this.accDtype(k.args[out.arg]!.dtype),
+          reduceIdentity(k.reduce!, k.args[out.arg]!.dtype),
+        );
+        a.set(accS[i]!);
+        if (accV[i]! >= 0) {
+          a.f32(reduceIdentity(k.reduce!, "float32")).op("f32x4.splat").set(accV[i]!);
+        }
+      });
+    }
+    this.outputPointers();
+    if (L.mode === "rout") this.initRow(n);
+    // The reduction counter (one pass when there is none).
+    a.i32(0).set(q);
+    a.block().loop();
+    if (L.Q !== 1) a.get(q).i32(L.Q).op("i32.ge_u").brIf(1);
+    this.decompose(q, L.qDims);
+    this.rowPointers();
+    this.hoisted();
+    // The innermost loop: vectors, then a scalar tail.
+    if (L.mode === "ew1") {
+      a.get(o).set(this.j);
+      a.get(end).set(jEnd);
+    } else {
+      a.i32(0).set(this.j);
+      a.i32(n).set(jEnd);
+    }
+    if (this.vec) {
+      a.block().loop();
+      a.get(this.j).i32(4).op("i32.add").get(jEnd).op("i32.gt_u").brIf(1);
+      this.body(true, accV);
+      a.get(this.j).i32(4).op("i32.add").set(this.j).br(0);
+      a.end().end();
+    }
+    a.block().loop();
+    a.get(this.j).get(jEnd).op("i32.ge_u").brIf(1);
+    this.body(false, accS);
+    a.get(this.j).i32(1).op("i32.add").set(this.j).br(0);
+    a.end().end();
+    if (L.Q !== 1) {
+      a.get(q).i32(1).op("i32.add").set(q).br(0);
+    }
+    a.end().end();
+    if (L.mode === "rin") this.storeAccumulators(accS, accV);
+    if (L.mode === "ew1") {
+      a.br(1); // one pass over [start, end)
+    } else {
+      a.get(o).i32(1).op("i32.add").set(o).br(0);
+    }
+    a.end().end();
+  }
+
+  /** Accumulators: float32 sums and products accumulate in float64 in the scalar path. */
+  private accDtype(d: DType): DType {
+    return d === "float32" && (this.k.reduce === "sum" || this.k.reduce === "prod") ? "float64" : d;
+  }
+  private accType(d: DType): ValType {
+    return vt(this.accDtype(d));
+  }
+
+  /** coords[dims] from the index in local `src` (row-major over dims). */
+  private decompose(src: number, dims: readonly number[]): void {
+    const a = this.a;
+    if (dims.length === 0) return;
+    const t = this.temp("i32");
+    a.get(src).set(t);
+    for (let i = dims.length - 1; i >= 0; i--) {
+      const d = dims[i]!;
+      const size = this.L.shape[d]!;
+      if (i === 0) {
+        a.get(t).set(this.coords[d]!);
+      } else {
+        a.get(t).i32(size).op("i32.rem_u").set(this.coords[d]!);
+        a.get(t).i32(size).op("i32.div_u").set(t);
+      }
+    }
+  }
+
+  /** Pushes offset + Σ coeffs[d]·coords[d] over the outer dims (those set so far). */
+  private affineBase(offset: number, coeffs: readonly number[], dims: readonly number[]): void {
+    const a = this.a;
+    a.i32(offset);
+    for (const d of dims) {
+      const c = coeffs[d] ?? 0;
+      if (c === 0) continue;
+      a.get(this.coords[d]!);
+      if (c !== 1) a.i32(c).op("i32.mul");
+      a.op("i32.add");
+    }
+  }
+
+  private outputPointers(): void {
+    const { a, k, L } = this;
+    k.outputs.forEach((out, i) => {
+      const isz = itemsize(k.args[out.arg]!.dtype);
+      this.affineBase(0, L.keptStrides, L.oDims);
+      a.i32(isz).op("i32.mul").get(out.arg).op("i32.add").set(this.outPtr[i]!);
+    });
+  }
+
+  private rowPointers(): void {
+    const { a, k, L } = this;
+    const outer = [...L.oDims, ...L.qDims];
+    k.nodes.forEach((n, i) => {
+      if (n.op === "load") {
+        this.affineBase(n.index.offset, n.index.coeffs, outer);
+        a.i32(itemsize(n.dtype)).op("i32.mul").get(n.arg).op("i32.add").set(this.ptr[i]!);
+      } else if (n.op === "coord") {
+        this.affineBase(n.index.offset, n.index.coeffs, outer);
+        a.set(this.ptr[i]!);
+      }
+    });
+  }
+
+  /** Fills the output row with the reduction's identity (reductions keeping the inner dim). */
+  private initRow(n: number): void {
+    const { a, k } = this;
+    k.outputs.forEach((out, i) => {
+      const d = k.args[out.arg]!.dtype;
+      a.i32(0).set(this.j);
+      a.block().loop();
+      a.get(this.j).i32(n).op("i32.ge_u").brIf(1);
+      this.address(this.outPtr[i]!, itemsize(d));
+      this.constant(d, reduceIdentity(k.reduce!, d));
+      this.store(d);
+      a.get(this.j).i32(1).op("i32.add").set(this.j).br(0);
+      a.end().end();
+    });
+  }
+
+  /** Pushes ptr + j·step. */
+  private address(ptr: number, step: number): void {
+    const a = this.a;
+    a.get(ptr);
+    if (step !== 0) {
+      a.get(this.j);
+      if (step !== 1) a.i32(step).op("i32.mul");
+      a.op("i32.add");
+    }
+  }
+
+  private hoisted(): void {
+    this.k.nodes.forEach((n, i) => {
+      if (!this.invariant[i]) return;
+      this.scalarNode(n, i);
+      if (this.vec) {
+        this.a.get(this.sv[i]!);
+        if (nodeDtype(n) === "bool")
+          this.a.set(this.temp("i32")).i32(0).get(this.temp("i32")).op("i32.sub").op("i32x4.splat");
+        else this.a.op("f32x4.splat");
+        this.a.set(this.vv[i]!);
+      }
+    });
+  }
+
+  private body(vector: boolean, acc: number[]): void {
+    const { a, k, L } = this;
+    k.nodes.forEach((n, i) => {
+      if (this.invariant[i]) return;
+      if (vector) this.vectorNode(n, i);
+      else this.scalarNode(n, i);
+    });
+    k.outputs.forEach((out, i) => {
+      const d = k.args[out.arg]!.dtype;
+      const isz = itemsize(d);
+      const val = vector ? this.vv[out.node]! : this.sv[out.node]!;
+      if (L.mode === "rin") {
+        a.get(acc[i]!).get(val);
+        if (!vector && this.accDtype(d) !== d) a.op("f64.promote_f32");
+        this.reduceOp(vector ? "v" : this.accDtype(d));
+        a.set(acc[i]!);
+        return;
+      }
+      this.address(this.outPtr[i]!, isz);
+      if (L.mode === "rout") {
+        this.address(this.outPtr[i]!, isz);
+        if (vector) a.op("v128.load", 2, 0);
+        else this.load(d);
+        a.get(val);
+        this.reduceOp(vector ? "v" : d);
+      } else {
+        a.get(val);
+      }
+      if (vector) a.op("v128.store", 2, 0);
+      else this.store(d);
+    });
+  }
+
+  private storeAccumulators(accS: number[], accV: number[]): void {
+    const { a, k } = this;
+    k.outputs.forEach((out, i) => {
+      const d = k.args[out.arg]!.dtype;
+      const ad = this.accDtype(d);
+      a.get(this.outPtr[i]!);
+      a.get(accS[i]!);
+      if (accV[i]! >= 0) {
+        // Fold the four lanes into the scalar accumulator.
+        for (let l = 0; l < 4; l++) {
+          a.get(accV[i]!).op("f32x4.extract_lane", l);
+          if (ad === "float64") a.op("f64.promote_f32");
+          this.reduceOp(ad);
+        }
+      }
+      if (ad !== d) a.op("f32.demote_f64");
+      this.store(d);
+    });
+  }
+
+  private reduceOp(d: DType | "v"): void {
+    const a = this.a;
+    const r = this.k.reduce as ReduceOp;
+    if (d === "v") {
+      a.op(
+        { sum: "f32x4.add", prod: "f32x4.mul", max: "f32x4.max", min: "f32x4.min" }[r as "sum"]!,
+      );
+      return;
+    }
+    if (isFloat(d)) {
+      const p = vt(d);
+      a.op(`${p}.${{ sum: "add", prod: "mul", max: "max", min: "min" }[r as "sum"]}`);
+      return;
+    }
+    switch (r) {
+      case "sum": a.op("i32.add"); return;
+      case "prod": a.op("i32.mul"); return;
+      case "and": a.op("i32.and"); return;
+      case "or": a.op("i32.or"); return;
+      case "xor": a.op("i32.xor"); return;
+      case "max": case "min": this.intMinMax(r, d); return;
+    } // biome-ignore format: compact
+  }
+
+  /** max/min of the two i32 values on the stack. */
+  private intMinMax(r: "max" | "min", d: DType): void {
+    const a = this.a;
+    const x = this.temp("i32");
+    const y = this.a.local("i32");
+    a.set(y).set(x);
+    a.get(x)
+      .get(y)
+      .get(x)
+      .get(y)
+      .op(`i32.${r === "max" ? "gt" : "lt"}_${unsigned(d) ? "u" : "s"}`)
+      .op("select");
+  }
+
+  private load(d: DType): void {
+    const a = this.a;
+    if (d === "float32") a.op("f32.load", 2, 0);
+    else if (d === "float64") a.op("f64.load", 3, 0);
+    else if (d === "bool") a.op("i32.load8_u", 0, 0);
+    else a.op("i32.load", 2, 0);
+  }
+
+  private store(d: DType): void {
+    const a = this.a;
+    if (d === "float32") a.op("f32.store", 2, 0);
+    else if (d === "float64") a.op("f64.store", 3, 0);
+    else if (d === "bool") a.op("i32.store8", 0, 0);
+    else a.op("i32.store", 2, 0);
+  }
+
+  private constant(d: DType, v: number): void {
+    if (d === "float32") this.a.f32(v);
+    else if (d === "float64") this.a.f64(v);
+    else this.a.i32(v | 0);
+  }
+
+  // --- Scalar nodes ------------------------------------------------------------------------
+
+  private scalarNode(n: Node, i: number): void {
+    const a = this.a;
+    const inner = this.L.inner;
+    switch (n.op) {
+      case "load":
+        this.address(this.ptr[i]!, (n.index.coeffs[inner] ?? 0) * itemsize(n.dtype));
+        this.load(n.dtype);
+        break;
+      case "const":
+        this.constant(n.dtype, n.value);
+        break;
+      case "coord": {
+        const c = n.index.coeffs[inner] ?? 0;
+        a.get(this.ptr[i]!);
+        if (c !== 0) {
+          a.get(this.j);
+          if (c !== 1) a.i32(c).op("i32.mul");
+          a.op("i32.add");
+        }
+        if (isFloat(n.dtype)) a.op(`${vt(n.dtype)}.convert_i32_s`);
+        break;
+      }
+      case "unary":
+        this.scalarUnary(n.fn, n.dtype, this.sv[n.x]!);
+        break;
+      case "binary":
+        this.scalarBinary(n.fn, n.dtype, this.sv[n.a]!, this.sv[n.b]!);
+        break;
+      case "select": {
+        const w = this.sv[n.which]!;
+        const signed = nodeDtype(this.k.nodes[n.which]!) === "int32";
+        a.get(this.sv[n.cases[0]!]!);
+        for (let c = 1; c < n.cases.length; c++) {
+          // select(case_c, acc, which >= c): out-of-range indices clamp, as the eager kernel.
+          a.set(this.temp(vt(n.dtype)))
+            .get(this.sv[n.cases[c]!]!)
+            .get(this.temp(vt(n.dtype)));
+          a.get(w);
+          if (signed || c > 1) a.i32(c).op(signed ? "i32.ge_s" : "i32.ge_u");
+          a.op("select");
+        }
+        break;
+      }
+      case "convert":
+        this.scalarConvert(n.from, n.dtype, this.sv[n.x]!);
+        break;
+    }
+    a.set(this.sv[i]!);
+  }
+
+  private scalarUnary(op: UnaryOp, d: DType, x: number): void {
+    const a = this.a;
+    if (isFloat(d)) {
+      const p = vt(d);
+      const f32 = d === "float32";
+      const toF64 = () => f32 && a.op("f64.promote_f32");
+      const fromF64 = () => f32 && a.op("f32.demote_f64");
+      const one = (v: number) => (f32 ? a.f32(v) : a.f64(v));
+      switch (op) {
+        case "neg": case "abs": case "floor": case "ceil": case "sqrt":
+          a.get(x).op(`${p}.${op}`); return;
+        case "round_even": a.get(x).op(`${p}.nearest`); return;
+        case "square": a.get(x).get(x).op(`${p}.mul`); return;
+        case "is_finite": a.get(x).get(x).op(`${p}.sub`); one(0); a.op(`${p}.eq`); return;
+        case "sign":
+          // x > 0 ? 1 : x < 0 ? -1 : x (keeps -0 and NaN).
+          one(1); one(-1); a.get(x); a.get(x); one(0); a.op(`${p}.lt`).op("select");
+          a.get(x); one(0); a.op(`${p}.gt`).op("select"); return;
+        case "rsqrt":
+          a.f64(1).get(x); toF64(); a.op("f64.sqrt").op("f64.div"); fromF64(); return;
+        case "round_away": {
+          // t = trunc(x); |x - t| >= 0.5 ? t + sign(x) : t, in float64 (exact).
+          const xd = this.temp("f64");
+          const t = this.a.local("f64");
+          a.get(x); toF64(); a.set(xd);
+          a.get(xd).op("f64.trunc").set(t);
+          a.get(t).f64(1).get(xd).op("f64.copysign").op("f64.add");
+          a.get(t);
+          a.get(xd).get(t).op("f64.sub").op("f64.abs").f64(0.5).op("f64.ge");
+          a.op("select"); fromF64(); return;
+        }
+        case "exp2":
+          a.f64(2).get(x); toF64(); a.call(this.math.get("pow")!); fromF64(); return;
+        case "logistic":
+          // 1 / (1 + exp(-x)) in float64, as the eager kernel.
+          a.f64(1).f64(1).get(x); toF64(); a.op("f64.neg").call(this.math.get("exp")!);
+          a.op("f64.add").op("f64.div"); fromF64(); return;
+        default: {
+          const m = MATH_UNARY[op];
+          if (m === undefined) throw new Error(`wasm codegen: no scalar ${op} for ${d}`);
+          a.get(x); toF64(); a.call(this.math.get(m)!); fromF64(); return;
+        }
+      } // biome-ignore format: compact
+    }
+    switch (op) {
+      case "neg": a.i32(0).get(x).op("i32.sub"); return;
+      case "abs": a.i32(0).get(x).op("i32.sub").get(x).get(x).i32(0).op("i32.lt_s").op("select"); return;
+      case "sign":
+        if (d === "uint32") { a.get(x).i32(0).op("i32.ne"); return; }
+        a.i32(1).i32(-1).i32(0).get(x).i32(0).op("i32.lt_s").op("select").get(x).i32(0).op("i32.gt_s").op("select");
+        return;
+      case "square": a.get(x).get(x).op("i32.mul"); return;
+      case "not": a.get(x).i32(d === "bool" ? 1 : -1).op("i32.xor"); return;
+      case "clz": a.get(x).op("i32.clz"); return;
+      case "population_count": a.get(x).op("i32.popcnt"); return;
+      default: throw new Error(`wasm codegen: no ${op} for ${d}`);
+    } // biome-ignore format: compact
+  }
+
+  private scalarBinary(op: BinaryOp, d: DType, x: number, y: number): void {
+    const a = this.a;
+    if (isFloat(d)) {
+      const p = vt(d);
+      if (op === "atan2") {
+        a.get(x);
+        if (d === "float32") a.op("f64.promote_f32");
+        a.get(y);
+        if (d === "float32") a.op("f64.promote_f32");
+        a.call(this.math.get("atan2")!);
+        if (d === "float32") a.op("f32.demote_f64");
+        return;
+      }
+      const name = {
+        add: "add",
+        sub: "sub",
+        mul: "mul",
+        div: "div",
+        max: "max",
+        min: "min",
+        eq: "eq",
+        ne: "ne",
+        lt: "lt",
+        le: "le",
+        gt: "gt",
+        ge: "ge",
+      }[op as "add"];
+      if (name === undefined) throw new Error(`wasm codegen: no ${op} for ${d}`);
+      a.get(x).get(y).op(`${p}.${name}`);
+      return;
+    }
+    const u = unsigned(d);
+    const s = u ? "u" : "s";
+    switch (op) {
+      case "add": case "sub": case "mul": case "and": case "or": case "xor":
+        a.get(x).get(y).op(`i32.${op}`); return;
+      case "eq": case "ne": a.get(x).get(y).op(`i32.${op}`); return;
+      case "lt": case "le": case "gt": case "ge": a.get(x).get(y).op(`i32.${op}_${s}`); return;
+      case "max": case "min": a.get(x).get(y); this.intMinMax(op, d); return;
+      case "div": {
+        // XLA: x / 0 is -1 (all ones); INT32_MIN / -1 wraps. The divisor is made safe first.
+        const safe = () => { a.i32(1).get(y).get(y).op("i32.eqz"); if (!u) { a.get(y).i32(-1).op("i32.eq").op("i32.or"); } a.op("select"); };
+        a.i32(-1);
+        if (u) { a.get(x); safe(); a.op("i32.div_u"); }
+        else { a.i32(0).get(x).op("i32.sub").get(x); safe(); a.op("i32.div_s"); a.get(y).i32(-1).op("i32.eq").op("select"); }
+        a.get(y).op("i32.eqz").op("select");
+        return;
+      }
+      case "rem":
+        // x % 0 is x.
+        a.get(x).get(x).i32(1).get(y).get(y).op("i32.eqz").op("select").op(`i32.rem_${s}`).get(y).op("i32.eqz").op("select");
+        return;
+      case "shift_left": case "shift_right_logical":
+        a.i32(0).get(x).get(y).op(op === "shift_left" ? "i32.shl" : "i32.shr_u").get(y).i32(32).op("i32.ge_u").op("select");
+        return;
+      case "shift_right_arithmetic":
+        a.get(x).i32(31).op("i32.shr_s").get(x).get(y).op("i32.shr_s").get(y).i32(32).op("i32.ge_u").op("select");
+        return;
+      default: throw new Error(`wasm codegen: no ${op} for ${d}`);
+    } // biome-ignore format: compact
+  }
+
+  private scalarConvert(from: DType, to: DType, x: number): void {
+    const a = this.a;
+    a.get(x);
+    if (from === to) return;
+    if (to === "bool") {
+      if (from === "float32") a.f32(0).op("f32.ne");
+      else if (from === "float64") a.f64(0).op("f64.ne");
+      else a.i32(0).op("i32.ne");
+      return;
+    } // biome-ignore format: compact
+    if (isFloat(from) && isFloat(to)) {
+      a.op(to === "float64" ? "f64.promote_f32" : "f32.demote_f64");
+    } else if (isFloat(to)) {
+      a.op(`${vt(to)}.convert_i32_${from === "int32" ? "s" : "u"}`);
+    } else if (isFloat(from)) {
+      a.op(`i32.trunc_sat_${vt(from)}_${to === "int32" ? "s" : "u"}`);
+    }
+    // int32 <-> uint32 and bool -> int: the same bits.
+  }
+
+  // --- Vector nodes (float32 values, bool masks) -----------------------------------------------
+
+  private vectorNode(n: Node, i: number): void {
+    const a = this.a;
+    const inner = this.L.inner;
+    switch (n.op) {
+      case "load": {
+        const c = n.index.coeffs[inner] ?? 0;
+        if (c === 1) {
+          this.address(this.ptr[i]!, 4);
+          a.op("v128.load", 2, 0);
+        } else {
+          // A strided gather, lane by lane.
+          a.f32(0).op("f32x4.splat");
+          for (let l = 0; l < 4; l++) {
+            a.get(this.ptr[i]!)
+              .get(this.j)
+              .i32(l)
+              .op("i32.add")
+              .i32(c * 4)
+              .op("i32.mul")
+              .op("i32.add");
+            a.op("f32.load", 2, 0).op("f32x4.replace_lane", l);
+          }
+        }
+        break;
+      }
+      case "unary":
+        this.vectorUnary(n.fn, n.dtype, this.vv[n.x]!);
+        break;
+      case "binary":
+        this.vectorBinary(n.fn, n.dtype, this.vv[n.a]!, this.vv[n.b]!);
+        break;
+      case "select":
+        a.get(this.vv[n.cases[1]!]!)
+          .get(this.vv[n.cases[0]!]!)
+          .get(this.vv[n.which]!)
+          .op("v128.bitselect");
+        break;
+      case "convert":
+        if (n.dtype === "bool") a.get(this.vv[n.x]!).f32(0).op("f32x4.splat").op("f32x4.ne");
+        else a.get(this.vv[n.x]!).f32(1).op("f32x4.splat").op("v128.and");
+        break;
+      default:
+        throw new Error(`wasm codegen: no vector form of ${n.op}`);
+    }
+    a.set(this.vv[i]!);
+  }
+
+  private vectorUnary(op: UnaryOp, d: DType, x: number): void {
+    const a = this.a;
+    if (d === "bool") {
+      a.get(x).op("v128.not");
+      return;
+    }
+    switch (op) {
+      case "neg": case "abs": case "sqrt": case "floor": case "ceil":
+        a.get(x).op(`f32x4.${op}`); return;
+      case "round_even": a.get(x).op("f32x4.nearest"); return;
+      case "square": a.get(x).get(x).op("f32x4.mul"); return;
+      case "is_finite": a.get(x).get(x).op("f32x4.sub").f32(0).op("f32x4.splat").op("f32x4.eq"); return;
+      default: {
+        // Lane by lane through the scalar form (transcendental functions call Math in float64).
+        const s = this.temp("f32");
+        const out = this.a.local("v128");
+        a.get(x).set(out);
+        for (let l = 0; l < 4; l++) {
+          a.get(x).op("f32x4.extract_lane", l).set(s);
+          a.get(out);
+          this.scalarUnary(op, "float32", s);
+          a.op("f32x4.replace_lane", l).set(out);
+        }
+        a.get(out);
+      }
+    } // biome-ignore format: compact
+  }
+
+  private vectorBinary(op: BinaryOp, d: DType, x: number, y: number): void {
+    const a = this.a;
+    if (d === "bool") {
+      const name = {
+        and: "v128.and",
+        or: "v128.or",
+        xor: "v128.xor",
+        eq: "i32x4.eq",
+        ne: "i32x4.ne",
+      }[op as "and"];
+      a.get(x).get(y).op(name);
+      return;
+    }
+    if (op === "atan2") {
+      const s = this.temp("f32");
+      const t = this.a.local("f32");
+      const out = this.a.local("v128");
+      a.get(x).set(out);
+      for (let l = 0; l < 4; l++) {
+        a.get(x).op("f32x4.extract_lane", l).set(s);
+        a.get(y).op("f32x4.extract_lane", l).set(t);
+        a.get(out);
+        this.scalarBinary("atan2", "float32", s, t);
+        a.op("f32x4.replace_lane", l).set(out);
+      }
+      a.get(out);
+      return;
+    }
+    a.get(x).get(y).op(`f32x4.${op}`);
+  }
+}
+
+/** Builds one module with kernel k<i> for each kernel; `mod` is a fresh module builder. */
+export function emitKernels(mod: AsmModule, kernels: readonly Kernel[]): void {
+  const needs = new Map<string, 1 | 2>();
+  for (const k of kernels) mathNeeds(k, needs);
+  const math = new Map<string, number>();
+  for (const [name, arity] of needs) math.set(name, mod.importMath(name, arity));
+  kernels.forEach((k, i) => {
+    mod.addKernel(`k${i}`, k.args.length + 2, (a) => new KernelEmitter(a, k, math).emit());
+  });
+}
