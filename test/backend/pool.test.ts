@@ -11,6 +11,7 @@ import {
 import type { Thread } from "../../src/backend/cpu/threads.js";
 import { config } from "../../src/config.js";
 import { testModule } from "./pool_kernels.js";
+import { nestedIncrement } from "./pool_script.js";
 
 // Every thread the pool starts, so a test can end one behind its back.
 const started: Thread[] = vi.hoisted(() => []);
@@ -169,20 +170,17 @@ describe("ThreadPool.parallelFor", () => {
   });
 
   it("keeps serving after its workers idled back to their event loops", async () => {
-    const memory = sharedMemory(129);
+    const memory = sharedMemory(257);
     const pool = newPool(memory);
     setThreads(2);
     pool.warmUp();
     await new Promise((r) => setTimeout(r, 700)); // > IDLE_YIELD_MS: workers yield and resume
-    pool.wake(); // a hint only: wakes them with no job to run
-    await new Promise((r) => setTimeout(r, 5));
-    const n = 1 << 21;
+    const n = 1 << 22;
     let claimed = false;
-    // A worker claims its chunk while the caller runs a long first one (a few tries on a busy machine).
+    // A worker claims its chunk while the caller runs a long first one (a few
+    // tries: waking an idle thread can take a millisecond on a busy machine).
     for (let i = 0; i < 5 && !claimed; i++) {
-      // A tiny call first wakes the worker (waking an idle thread can take
-      // longer than the caller's chunk on a virtual machine).
-      pool.parallelFor(mod, "increment", [0], 2, 1);
+      pool.wake();
       const before = pool.stats().chunksReclaimed;
       pool.parallelFor(mod, "increment", [0], n, 1);
       claimed = pool.stats().chunksReclaimed === before;
@@ -288,6 +286,29 @@ describe("ThreadPool errors", () => {
       ]),
     );
     expect(() => pool.parallelFor(bad, "f", [], 10)).toThrow(/'f' imports function env\.log/);
+  });
+
+  it("runs a nested parallelFor inline, on the caller and in workers", async () => {
+    const memory = sharedMemory(8);
+    const pool = poolFor(memory);
+    setThreads(3);
+    const script = {
+      url: new URL("./pool_script.ts", import.meta.url).href,
+      name: "nestedIncrement",
+      fn: nestedIncrement,
+    };
+    const n = 100_000;
+    let reps = 0;
+    // Until the workers have imported the script, the caller runs their chunks.
+    for (let i = 0; i < 200; i++) {
+      const before = pool.stats().chunksReclaimed;
+      pool.parallelForScript(script, [0], n, 1);
+      reps++;
+      if (pool.stats().chunksReclaimed === before) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(pool.stats().chunksReclaimed).toBeLessThan(2 * reps);
+    expect(new Float32Array(memory.buffer, 0, n).every((x) => x === reps)).toBe(true);
   });
 
   it("reports a script kernel that workers cannot import", async () => {

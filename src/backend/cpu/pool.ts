@@ -200,6 +200,7 @@ export class ThreadPool {
   private readonly u16: Uint16Array | null = null;
   private readonly control: SharedArrayBuffer | null = null;
   private readonly canBlock: boolean = false;
+  private busy = false;
   private readonly workers: (Worker | null)[] = [];
   private readonly records = new WeakMap<WebAssembly.Module, ModuleRecord>();
   private readonly scripts = new Map<string, ModuleRecord>();
@@ -232,7 +233,9 @@ export class ThreadPool {
       typeof SharedArrayBuffer === "function" &&
       typeof Atomics === "object" &&
       memory.buffer instanceof SharedArrayBuffer;
-    if (shared && threadSpawner() !== null) {
+    // Pool workers themselves never start threads (a script kernel there may make a pool).
+    const inWorker = (globalThis as { jaxtsPoolWorker?: boolean }).jaxtsPoolWorker === true;
+    if (shared && !inWorker && threadSpawner() !== null) {
       this.control = new SharedArrayBuffer((MAX_THREADS - 1) * Slot.bytes);
       this.i32 = new Int32Array(this.control);
       this.f64 = new Float64Array(this.control);
@@ -324,8 +327,9 @@ export class ThreadPool {
     }
     if (total === 0) return;
     const align = Math.max(1, Math.floor(options.align ?? 1));
+    // A kernel that itself calls parallelFor (on the caller's chunk) runs inline.
     const want = Math.min(
-      this.threads,
+      this.busy ? 1 : this.threads,
       options.maxChunks ?? this.threads,
       Math.floor(total / Math.max(1, minGrain)),
     );
@@ -346,6 +350,25 @@ export class ThreadPool {
       return;
     }
     this.counters.parallelCalls++;
+    this.busy = true;
+    try {
+      this.split(rec, fn, exportName, args, bounds, workers, chunkArgs);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private split(
+    rec: ModuleRecord,
+    fn: number,
+    exportName: string,
+    args: readonly number[],
+    bounds: readonly number[],
+    workers: readonly Worker[],
+    chunkArgs: (c: number) => readonly number[],
+  ): void {
+    const chunks = bounds.length - 1;
+    const total = bounds[chunks]!;
     const i32 = this.i32!;
     const f64 = this.f64!;
     for (let c = 1; c < chunks; c++) {

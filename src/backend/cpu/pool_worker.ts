@@ -70,6 +70,7 @@ const SPIN_MS = ${SPIN_MS};
 const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
 const WAKE_SPIN_MS = ${WAKE_SPIN_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
+globalThis.jaxtsPoolWorker = true;
 let looping = false;
 let wakes = 0;
 const modules = new Map();
