@@ -18,6 +18,15 @@
  * the partition (hence every result bit) depends only on the thread count
  * and `align`, never on which thread ran what.
  *
+ * Kernels are wasm exports (`parallelFor`) or JavaScript functions in an ES
+ * module that workers import (`parallelForScript`, for drivers such as the
+ * blocked matmul). A trap on any thread becomes an Error on the caller,
+ * naming the kernel, thread and range. A worker that ends unasked is noticed
+ * through a flag its exit handler sets and its 'exit' event: its unclaimed
+ * chunk is reclaimed (a running one fails the call), and a fresh worker
+ * takes its slot on the next call. A kernel that never returns blocks its
+ * call: wasm cannot be preempted.
+ *
  * Without shared memory (a browser page that is not cross-origin isolated, a
  * non-shared memory), without workers, or with one thread, everything runs
  * on the calling thread.
