@@ -158,15 +158,18 @@ describe("ThreadPool.parallelFor", () => {
     const heap = new Float32Array(memory.buffer);
     const n = 4099;
     const reps = 3000;
+    // Three distinct modules in turn: workers get each once, then switch freely.
+    const mods = [mod, testModule(), testModule()];
     for (let r = 0; r < reps; r++) {
       setThreads(1 + (r % 4));
-      pool.parallelFor(mod, "increment", [64], n, 1 + (r % 7));
+      pool.parallelFor(mods[r % 3]!, "increment", [64], n, 1 + (r % 7));
     }
     const got = heap.subarray(16, 16 + n);
     expect(got.every((x) => x === reps)).toBe(true);
     expect(heap[15]).toBe(0);
     expect(heap[16 + n]).toBe(0);
     expect(pool.stats().parallelCalls).toBeGreaterThan(reps / 2);
+    expect(pool.stats().workerModules).toEqual([3, 3, 3]);
   });
 
   it("keeps serving after its workers idled back to their event loops", async () => {
@@ -379,6 +382,38 @@ describe("thread settings", () => {
     );
   });
 
+  it("drops collected modules in the workers", () => {
+    const pool = fileURLToPath(new URL("../../src/backend/cpu/pool.ts", import.meta.url));
+    const kernels = fileURLToPath(new URL("./pool_kernels.ts", import.meta.url));
+    // 200 programs' modules, each run once and then dropped by the caller.
+    const script = `
+      const { ThreadPool } = await import(${JSON.stringify(pool)});
+      const { testModule } = await import(${JSON.stringify(kernels)});
+      const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+      const pool = new ThreadPool(memory, { threads: 2 });
+      const run = () => pool.parallelFor(testModule(), "increment", [0], 60000, 1);
+      for (let i = 0; i < 200; i++) run();
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      await sleep(100);
+      const held = pool.stats().workerModules[0];
+      for (let i = 0; i < 5; i++) {
+        globalThis.gc();
+        await sleep(400); // finalizers run, then idle workers take in their messages
+      }
+      console.log(held, pool.stats().workerModules[0]);
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^\d+ \d+\n$/);
+    const [held, after] = r.stdout.trim().split(" ").map(Number);
+    expect(held).toBe(200);
+    expect(after).toBeLessThan(20);
+  });
+
   it("lets the process exit normally with workers started", () => {
     const pool = fileURLToPath(new URL("../../src/backend/cpu/pool.ts", import.meta.url));
     const kernels = fileURLToPath(new URL("./pool_kernels.ts", import.meta.url));
@@ -388,7 +423,8 @@ describe("thread settings", () => {
       const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
       setThreads(3);
       poolFor(memory).parallelFor(testModule(), "increment", [0], 60000, 1);
-      console.log(new Float32Array(memory.buffer)[59999], poolFor(memory).stats().workersStarted);
+      const stats = poolFor(memory).stats();
+      console.log(new Float32Array(memory.buffer)[59999], stats.workersStarted, stats.workersLost.length);
     `;
     const t0 = performance.now();
     const r = spawnSync(
@@ -398,7 +434,7 @@ describe("thread settings", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout.trim()).toBe("1 2");
+    expect(r.stdout.trim()).toBe("1 2 0");
     expect(performance.now() - t0).toBeLessThan(20_000);
   });
 });

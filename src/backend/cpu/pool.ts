@@ -62,6 +62,8 @@ export interface PoolStats {
   parallelCalls: number;
   /** Chunks posted to a worker but run by the caller because no worker had claimed them. */
   chunksReclaimed: number;
+  /** Modules (wasm and script) each live worker holds an instance of. */
+  workerModules: number[];
 }
 
 /** Most threads a pool uses (the control block has one slot per worker). */
@@ -433,6 +435,9 @@ export class ThreadPool {
       workersLost: lost.slice(),
       parallelCalls,
       chunksReclaimed,
+      workerModules: this.workers
+        .filter((w) => w != null && w.lost === null)
+        .map((w) => this.i32![(w!.slot * Slot.bytes + Slot.modules) >> 2]!),
     };
   }
 
@@ -608,7 +613,14 @@ export class ThreadPool {
   private spawn(slot: number): Worker {
     const i32 = this.i32!;
     const base = slot * Slot.bytes;
-    for (const field of [Slot.state, Slot.dead, Slot.ready, Slot.errorLength, Slot.wake]) {
+    for (const field of [
+      Slot.state,
+      Slot.dead,
+      Slot.ready,
+      Slot.errorLength,
+      Slot.wake,
+      Slot.modules,
+    ]) {
       i32[(base + field) >> 2] = 0;
     }
     const spawn = threadSpawner()!;

@@ -39,14 +39,16 @@ export const Slot = {
   nargs: 20,
   errorLength: 24,
   wake: 28,
+  /** How many modules the worker holds (for leak checks). */
+  modules: 32,
   // float64 fields (byte offsets)
-  start: 32,
-  end: 40,
-  args: 48,
+  start: 64,
+  end: 72,
+  args: 80,
   maxArgs: 40,
   // UTF-16 error text
-  error: 384,
-  maxErrorChars: 320,
+  error: 400,
+  maxErrorChars: 312,
 } as const;
 
 /** Values of a slot's `state` word. */
@@ -71,9 +73,16 @@ const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
 const WAKE_SPIN_MS = ${WAKE_SPIN_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
 globalThis.jaxtsPoolWorker = true;
+const later = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
 let looping = false;
 let wakes = 0;
 const modules = new Map();
+
+function setModule(id, entry) {
+  if (entry === null) modules.delete(id);
+  else modules.set(id, entry);
+  Atomics.store(i32, (base + SLOT.modules) >> 2, modules.size);
+}
 
 function instantiate(module, names) {
   try {
@@ -139,7 +148,7 @@ function loop() {
       while (s !== ST.posted) {
         if (Atomics.wait(i32, st, s, IDLE_YIELD_MS) === "timed-out") {
           // Long idle: let the event loop deliver messages (modules to drop).
-          setTimeout(resume, 0);
+          later(resume);
           return;
         }
         s = Atomics.load(i32, st);
@@ -185,25 +194,26 @@ function onMessage(msg) {
     Atomics.store(i32, (base + SLOT.ready) >> 2, 1);
     Atomics.notify(i32, (base + SLOT.ready) >> 2);
   } else if (msg.type === "module") {
-    modules.set(msg.id, instantiate(msg.module, msg.names));
+    setModule(msg.id, instantiate(msg.module, msg.names));
   } else if (msg.type === "script") {
     Promise.resolve(msg.url).then(loadScript).then(
       (m) => {
         const f = m[msg.name];
-        modules.set(msg.id, typeof f === "function"
+        setModule(msg.id, typeof f === "function"
           ? { fns: [(...a) => f(memory, ...a)], error: null }
           : { fns: [], error: msg.url + " has no exported function " + msg.name });
-        resume();
+        later(resume);
       },
       (e) => {
-        modules.set(msg.id, { fns: [], error: "importing " + msg.url + " in a worker: " + String(e) });
-        resume();
+        setModule(msg.id, { fns: [], error: "importing " + msg.url + " in a worker: " + String(e) });
+        later(resume);
       },
     );
   } else if (msg.type === "drop") {
-    modules.delete(msg.id);
+    setModule(msg.id, null);
   }
-  resume();
+  // Resume after the other queued messages (a blocked loop would hold them back).
+  later(resume);
 }
 
 ${prelude}
