@@ -9,7 +9,7 @@
  * operand does not vary along that axis, so the wrappers first raise the
  * operand into that trace, and batch rules run for unbatched inputs too.
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type AxisData, Primitive, Zero } from "../core/primitive.js";
@@ -22,6 +22,7 @@ import {
   Tracer,
 } from "../core/trace.js";
 import { defaultFloat, isFloating } from "../dtype.js";
+import { flatten } from "../tree/index.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
 import { convertElementType, div, eq, mul } from "./elementwise.js";
 import { reduceMax, reduceMin, reduceSum } from "./reductions.js";
@@ -347,22 +348,39 @@ function namedCollective(
   return bind1(prim, [raiseTo(main, asArray(x, op, "x"))], { axisName });
 }
 
-/** `lax.psum(x, axisName)`: the sum over all members of the named axis. */
-export function psum(x: ArrayLike, axisName: AxisName): Array {
-  return namedCollective("lax.psum", psumP, x, axisName);
+/** Applies a collective to x, or to every leaf of a pytree of arrays (as JAX's collectives do). */
+function overTree<T>(x: T, f: (leaf: ArrayLike) => Array): T {
+  if (isArray(x) || typeof x === "number" || typeof x === "boolean") return f(x) as T;
+  const [leaves, def] = flatten(x);
+  return def.unflatten(leaves.map((l) => f(l as ArrayLike))) as T;
+}
+
+/** `lax.psum(x, axisName)`: the sum over all members of the named axis (of each leaf of a pytree). */
+export function psum(x: ArrayLike, axisName: AxisName): Array;
+export function psum<T>(x: T, axisName: AxisName): T;
+export function psum(x: unknown, axisName: AxisName): unknown {
+  return overTree(x, (l) => namedCollective("lax.psum", psumP, l, axisName));
 }
 /** `lax.pmean(x, axisName)`. */
-export function pmean(x: ArrayLike, axisName: AxisName): Array {
+export function pmean(x: ArrayLike, axisName: AxisName): Array;
+export function pmean<T>(x: T, axisName: AxisName): T;
+export function pmean(x: unknown, axisName: AxisName): unknown {
   const main = axisMain("lax.pmean", axisName);
   const size = (main.globalData as AxisData).size;
-  const s = psum(x, axisName);
-  return div(isFloating(s.dtype) ? s : convertElementType(s, defaultFloat()), size);
+  return overTree(x, (l) => {
+    const s = namedCollective("lax.pmean", psumP, l, axisName);
+    return div(isFloating(s.dtype) ? s : convertElementType(s, defaultFloat()), size);
+  });
 }
-export function pmax(x: ArrayLike, axisName: AxisName): Array {
-  return namedCollective("lax.pmax", pmaxP, x, axisName);
+export function pmax(x: ArrayLike, axisName: AxisName): Array;
+export function pmax<T>(x: T, axisName: AxisName): T;
+export function pmax(x: unknown, axisName: AxisName): unknown {
+  return overTree(x, (l) => namedCollective("lax.pmax", pmaxP, l, axisName));
 }
-export function pmin(x: ArrayLike, axisName: AxisName): Array {
-  return namedCollective("lax.pmin", pminP, x, axisName);
+export function pmin(x: ArrayLike, axisName: AxisName): Array;
+export function pmin<T>(x: T, axisName: AxisName): T;
+export function pmin(x: unknown, axisName: AxisName): unknown {
+  return overTree(x, (l) => namedCollective("lax.pmin", pminP, l, axisName));
 }
 
 /** `lax.all_gather(x, axisName, { axis, tiled })`: every member gets the stacked values. */
