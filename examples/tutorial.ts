@@ -5,12 +5,14 @@
 import {
   type Array,
   type ArrayLike,
+  deviceCount,
   grad,
   jacrev,
   jit,
   numpy as jnp,
   lax,
   nn,
+  pmap,
   random,
   vmap,
 } from "../src/index.js";
@@ -173,4 +175,24 @@ section("6. vmap versus scan versus pmap");
     "gradient shapes:",
     g.map((x) => x.shape),
   );
+
+  // Distributing the batch across devices: pmap over devices of vmap over
+  // each device's share of the sequences, every sequence a scan.
+  const nDevices = gcd(sequences.shape[0]!, deviceCount());
+  const perDevice = sequences.reshape([nDevices, -1, 20, 3]);
+  const pmapped = pmap(vmap(runSequence, { inAxes: [0, null] }), { inAxes: [0, null] });
+  const distributed = pmapped(perDevice, params).reshape(outputs.shape);
+  console.log("pmap(vmap(RNN)) outputs shape:", distributed.shape);
+  const close = (a: Array, b: Array) => (jnp.max(jnp.abs(a.sub(b))).item() as number) < 1e-5;
+  console.log("pmap(vmap(RNN)) matches vmap:", close(distributed, outputs));
+  const pmapLoss = (p: RnnParams) => jnp.mean(pmapped(perDevice, p).pow(2));
+  const gp = grad(pmapLoss)(params) as RnnParams;
+  console.log(
+    "gradient through pmap matches:",
+    gp.every((x, i) => close(x, g[i]!)),
+  );
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -86,10 +86,13 @@ describe("npm run demo: the tutorial's programs", () => {
     );
   });
 
-  it("section 6: the batched RNN runs under jit and differentiates", () => {
+  it("section 6: the batched RNN runs under jit, differentiates, and runs as pmap(vmap(scan))", () => {
     expect(out.get("6. vmap versus scan versus pmap")).toEqual([
       "batched RNN outputs shape: (16, 20, 8)",
       "gradient shapes: [ (8, 8), (3, 8), (8,) ]",
+      "pmap(vmap(RNN)) outputs shape: (16, 20, 8)",
+      "pmap(vmap(RNN)) matches vmap: true",
+      "gradient through pmap matches: true",
     ]);
   });
 });
