@@ -42,7 +42,10 @@ const FC: Record<string, number> = {
 
 /** 0xFD-prefixed (SIMD128). */
 const FD: Record<string, number> = {
-  "v128.load": 0x00, "v128.store": 0x0b, "i32x4.splat": 0x11, "f32x4.splat": 0x13,
+  "v128.load": 0x00, "v128.store": 0x0b, "i8x16.shuffle": 0x0d, "i32x4.splat": 0x11,
+  "f32x4.splat": 0x13, "f64x2.splat": 0x14, "f64x2.extract_lane": 0x21,
+  "f32x4.demote_f64x2_zero": 0x5e, "f64x2.promote_low_f32x4": 0x5f, "f64x2.add": 0xf0,
+  "f64x2.mul": 0xf2,
   "f32x4.extract_lane": 0x1f, "f32x4.replace_lane": 0x20, "i32x4.eq": 0x37, "i32x4.ne": 0x38,
   "f32x4.eq": 0x41, "f32x4.ne": 0x42, "f32x4.lt": 0x43, "f32x4.gt": 0x44, "f32x4.le": 0x45,
   "f32x4.ge": 0x46, "v128.not": 0x4d, "v128.and": 0x4e, "v128.or": 0x50, "v128.xor": 0x51,

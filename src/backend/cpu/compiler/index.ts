@@ -42,16 +42,25 @@ export function getDefaultTarget(): CodeTarget {
   return defaultTarget;
 }
 
+/**
+ * Products with fewer multiply-adds than this run the reference kernel: the
+ * packed GEMM's setup costs more there (and the reference accumulates in
+ * float64, as eager products do).
+ */
+const SMALL_PRODUCT = 16384;
+
 function dotSupported(e: JaxprEqn): boolean {
   const p = e.params as DotGeneralParams;
   const [l, r] = e.inputs;
   const out = e.outBinders[0]!;
+  const plan = planDot(e);
   return (
     l!.aval.dtype === "float32" &&
     r!.aval.dtype === "float32" &&
     out.aval.dtype === "float32" &&
     (p.preferred_element_type === null || p.preferred_element_type === "float32") &&
-    planDot(e) !== null
+    plan !== null &&
+    plan.batch * plan.m * plan.n * plan.k >= SMALL_PRODUCT
   );
 }
 

@@ -152,10 +152,13 @@ export function runKernelJs(k: Kernel, addrs: readonly number[]): void {
     }
   }
   const outDtypes = k.outputs.map((o) => k.args[o.arg]!.dtype);
-  if (k.reduce !== null) {
-    // Initialize every output element to the identity, then fold.
-    k.outputs.forEach((o, j) => bufs[o.arg]!.fill(reduceIdentity(k.reduce!, outDtypes[j]!)));
-  }
+  // Reductions fold into float64 accumulators (as the eager kernels), rounded once at the end.
+  const accs =
+    k.reduce === null
+      ? null
+      : k.outputs.map((o, j) =>
+          new Float64Array(k.args[o.arg]!.size).fill(reduceIdentity(k.reduce!, outDtypes[j]!)),
+        );
   const fold =
     k.reduce === null ? null : k.outputs.map((_, j) => reduceFn(k.reduce!, outDtypes[j]!));
   const vals = new Float64Array(k.nodes.length);
@@ -170,11 +173,20 @@ export function runKernelJs(k: Kernel, addrs: readonly number[]): void {
     }
     for (let i = 0; i < fns.length; i++) vals[i] = fns[i]!(vals, idx, bufs);
     k.outputs.forEach((o, j) => {
-      const b = bufs[o.arg]!;
       const v = vals[o.node]!;
-      b[out] = fold === null ? v : castScalar(fold[j]!(b[out]!, v), outDtypes[j]!);
+      if (accs === null) bufs[o.arg]![out] = v;
+      else {
+        const acc = accs[j]!;
+        // Integer folds wrap as they go; float ones keep float64 precision.
+        const r = fold![j]!(acc[out]!, v);
+        acc[out] = isFloating(outDtypes[j]!) ? r : castScalar(r, outDtypes[j]!);
+      }
     });
   }
+  accs?.forEach((acc, j) => {
+    const b = bufs[k.outputs[j]!.arg]!;
+    for (let i = 0; i < acc.length; i++) b[i] = acc[i]!;
+  });
 }
 
 type NodeFn = (

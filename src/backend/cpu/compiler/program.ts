@@ -102,6 +102,12 @@ export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace"> | null {
 
 export type Executable = (args: readonly ArrayImpl[]) => ArrayImpl[];
 
+/** Called after each step with its index and duration in ms (for profiling scripts); null: off. */
+let stepProfiler: ((step: Step, ms: number) => void) | null = null;
+export function setStepProfiler(p: ((step: Step, ms: number) => void) | null): void {
+  stepProfiler = p;
+}
+
 export interface ProgramInfo {
   steps: readonly Step[];
   arena: ArenaPlan;
@@ -285,7 +291,14 @@ export function buildExecutable(
           outBlocks.push(k);
         }
       }
-      for (const op of ops) op(addr, js);
+      if (stepProfiler === null) for (const op of ops) op(addr, js);
+      else {
+        for (let s = 0; s < ops.length; s++) {
+          const t = performance.now();
+          ops[s]!(addr, js);
+          stepProfiler(steps[s]!, performance.now() - t);
+        }
+      }
     } catch (err) {
       for (const k of outBlocks) free(addr[k]!);
       if (arena.size > 0) free(base);

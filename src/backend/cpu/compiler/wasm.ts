@@ -21,6 +21,10 @@ import { reduceIdentity } from "./interp.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
 import { nodeDtype } from "./ir.js";
 
+// i8x16.shuffle lane maps: the high half of a vector; the low halves of two vectors.
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
 const vt = (d: DType): ValType => (d === "float32" ? "f32" : d === "float64" ? "f64" : "i32");
 const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 const unsigned = (d: DType): boolean => d === "uint32" || d === "bool";
@@ -232,38 +236,45 @@ class KernelEmitter {
       if (n.op === "load" || n.op === "coord") this.ptr[i] = a.local("i32");
     });
     this.outPtr = k.outputs.map(() => a.local("i32"));
-    const accS = k.outputs.map((out) =>
-      k.reduce !== null ? a.local(this.accType(k.args[out.arg]!.dtype)) : -1,
-    );
-    const accV = k.outputs.map(() => (this.vec && L.mode === "rin" ? a.local("v128") : -1));
+    if (k.reduce !== null) {
+      this.acc = k.outputs.map((out) => {
+        const d = k.args[out.arg]!.dtype;
+        const wide = this.accDtype(d) === "float64" && d === "float32";
+        return {
+          s: a.local(this.accType(d)),
+          v: this.vec ? a.local("v128") : -1,
+          v2: this.vec && wide ? a.local("v128") : -1,
+        };
+      });
+    }
     const n = L.shape[L.inner]!;
+    // The reduction counter around `inner` (one pass when there is none).
+    const qLoop = (inner: () => void) => {
+      a.i32(0).set(q);
+      a.block().loop();
+      if (L.Q !== 1) a.get(q).i32(L.Q).op("i32.ge_u").brIf(1);
+      this.decompose(q, L.qDims);
+      this.rowPointers();
+      this.hoisted();
+      inner();
+      if (L.Q !== 1) a.get(q).i32(1).op("i32.add").set(q).br(0);
+      a.end().end();
+    };
+    // A loop over j to jEnd in steps of `step` (vectors, then the scalar tail).
+    const jLoop = (step: number, body: () => void) => {
+      a.block().loop();
+      if (step === 1) a.get(this.j).get(jEnd).op("i32.ge_u").brIf(1);
+      else a.get(this.j).i32(step).op("i32.add").get(jEnd).op("i32.gt_u").brIf(1);
+      body();
+      a.get(this.j).i32(step).op("i32.add").set(this.j).br(0);
+      a.end().end();
+    };
 
     a.get(start).set(o);
     a.block().loop();
     a.get(o).get(end).op("i32.ge_u").brIf(1);
     this.decompose(o, L.oDims);
-    if (L.mode === "rin") {
-      k.outputs.forEach((out, i) => {
-        this.constant(
-          this.accDtype(k.args[out.arg]!.dtype),
-          reduceIdentity(k.reduce!, k.args[out.arg]!.dtype),
-        );
-        a.set(accS[i]!);
-        if (accV[i]! >= 0) {
-          a.f32(reduceIdentity(k.reduce!, "float32")).op("f32x4.splat").set(accV[i]!);
-        }
-      });
-    }
     this.outputPointers();
-    if (L.mode === "rout") this.initRow(n);
-    // The reduction counter (one pass when there is none).
-    a.i32(0).set(q);
-    a.block().loop();
-    if (L.Q !== 1) a.get(q).i32(L.Q).op("i32.ge_u").brIf(1);
-    this.decompose(q, L.qDims);
-    this.rowPointers();
-    this.hoisted();
-    // The innermost loop: vectors, then a scalar tail.
     if (L.mode === "ew1") {
       a.get(o).set(this.j);
       a.get(end).set(jEnd);
@@ -271,23 +282,29 @@ class KernelEmitter {
       a.i32(0).set(this.j);
       a.i32(n).set(jEnd);
     }
-    if (this.vec) {
-      a.block().loop();
-      a.get(this.j).i32(4).op("i32.add").get(jEnd).op("i32.gt_u").brIf(1);
-      this.body(true, accV);
-      a.get(this.j).i32(4).op("i32.add").set(this.j).br(0);
-      a.end().end();
+    if (L.mode === "rout") {
+      // Each group of output columns accumulates in registers over the reduced dims.
+      const chunk = (vector: boolean) => () => {
+        this.initAcc(vector);
+        qLoop(() => this.body(vector));
+        this.storeAcc(vector);
+      };
+      if (this.vec) jLoop(4, chunk(true));
+      jLoop(1, chunk(false));
+    } else {
+      if (L.mode === "rin") {
+        this.initAcc(false);
+        if (this.vec) this.initAcc(true);
+      }
+      const j0 = a.local("i32");
+      qLoop(() => {
+        a.get(this.j).set(j0);
+        if (this.vec) jLoop(4, () => this.body(true));
+        jLoop(1, () => this.body(false));
+        a.get(j0).set(this.j); // each reduction step walks the same columns
+      });
+      if (L.mode === "rin") this.storeAcc(false);
     }
-    a.block().loop();
-    a.get(this.j).get(jEnd).op("i32.ge_u").brIf(1);
-    this.body(false, accS);
-    a.get(this.j).i32(1).op("i32.add").set(this.j).br(0);
-    a.end().end();
-    if (L.Q !== 1) {
-      a.get(q).i32(1).op("i32.add").set(q).br(0);
-    }
-    a.end().end();
-    if (L.mode === "rin") this.storeAccumulators(accS, accV);
     if (L.mode === "ew1") {
       a.br(1); // one pass over [start, end)
     } else {
@@ -296,7 +313,94 @@ class KernelEmitter {
     a.end().end();
   }
 
-  /** Accumulators: float32 sums and products accumulate in float64 in the scalar path. */
+  private acc: { s: number; v: number; v2: number }[] = [];
+
+  private initAcc(vector: boolean): void {
+    const { a, k } = this;
+    const r = k.reduce!;
+    k.outputs.forEach((out, i) => {
+      const d = k.args[out.arg]!.dtype;
+      const acc = this.acc[i]!;
+      if (!vector) {
+        this.constant(this.accDtype(d), reduceIdentity(r, d));
+        a.set(acc.s);
+      } else if (acc.v2 >= 0) {
+        a.f64(reduceIdentity(r, d)).op("f64x2.splat").set(acc.v);
+        a.f64(reduceIdentity(r, d)).op("f64x2.splat").set(acc.v2);
+      } else {
+        a.f32(reduceIdentity(r, d)).op("f32x4.splat").set(acc.v);
+      }
+    });
+  }
+
+  /** Folds the value of output i into its accumulator. */
+  private accumulate(i: number, vector: boolean, val: number): void {
+    const { a, k } = this;
+    const d = k.args[k.outputs[i]!.arg]!.dtype;
+    const acc = this.acc[i]!;
+    if (!vector) {
+      a.get(acc.s).get(val);
+      if (this.accDtype(d) !== d) a.op("f64.promote_f32");
+      this.reduceOp(this.accDtype(d));
+      a.set(acc.s);
+    } else if (acc.v2 >= 0) {
+      // float32 lanes accumulate in two float64x2 halves.
+      const op = k.reduce === "prod" ? "f64x2.mul" : "f64x2.add";
+      a.get(acc.v).get(val).op("f64x2.promote_low_f32x4").op(op).set(acc.v);
+      a.get(acc.v2)
+        .get(val)
+        .get(val)
+        .op("i8x16.shuffle", ...HIGH_HALF)
+        .op("f64x2.promote_low_f32x4");
+      a.op(op).set(acc.v2);
+    } else {
+      a.get(acc.v).get(val);
+      this.reduceOp("v");
+      a.set(acc.v);
+    }
+  }
+
+  /** Stores the accumulators: at column j (rout, vector or scalar) or the output element (rin). */
+  private storeAcc(vector: boolean): void {
+    const { a, k, L } = this;
+    k.outputs.forEach((out, i) => {
+      const d = k.args[out.arg]!.dtype;
+      const ad = this.accDtype(d);
+      const acc = this.acc[i]!;
+      const isz = itemsize(d);
+      if (L.mode === "rout") {
+        this.address(this.outPtr[i]!, isz);
+        if (!vector) {
+          a.get(acc.s);
+          if (ad !== d) a.op("f32.demote_f64");
+          this.store(d);
+        } else if (acc.v2 >= 0) {
+          a.get(acc.v).op("f32x4.demote_f64x2_zero").get(acc.v2).op("f32x4.demote_f64x2_zero");
+          a.op("i8x16.shuffle", ...LOW_LOW).op("v128.store", 2, 0);
+        } else {
+          a.get(acc.v).op("v128.store", 2, 0);
+        }
+        return;
+      }
+      // rin: fold the vector lanes into the scalar accumulator, then store it.
+      a.get(this.outPtr[i]!);
+      a.get(acc.s);
+      if (acc.v >= 0) {
+        const lanes: [number, string, number][] =
+          acc.v2 >= 0
+            ? [[acc.v, "f64x2", 0], [acc.v, "f64x2", 1], [acc.v2, "f64x2", 0], [acc.v2, "f64x2", 1]]
+            : [[acc.v, "f32x4", 0], [acc.v, "f32x4", 1], [acc.v, "f32x4", 2], [acc.v, "f32x4", 3]]; // biome-ignore format: a table
+        for (const [v, shape, l] of lanes) {
+          a.get(v).op(`${shape}.extract_lane`, l);
+          this.reduceOp(ad);
+        }
+      }
+      if (ad !== d) a.op("f32.demote_f64");
+      this.store(d);
+    });
+  }
+
+  /** Accumulators: float32 sums and products accumulate in float64 (as the eager kernels). */
   private accDtype(d: DType): DType {
     return d === "float32" && (this.k.reduce === "sum" || this.k.reduce === "prod") ? "float64" : d;
   }
@@ -358,22 +462,6 @@ class KernelEmitter {
     });
   }
 
-  /** Fills the output row with the reduction's identity (reductions keeping the inner dim). */
-  private initRow(n: number): void {
-    const { a, k } = this;
-    k.outputs.forEach((out, i) => {
-      const d = k.args[out.arg]!.dtype;
-      a.i32(0).set(this.j);
-      a.block().loop();
-      a.get(this.j).i32(n).op("i32.ge_u").brIf(1);
-      this.address(this.outPtr[i]!, itemsize(d));
-      this.constant(d, reduceIdentity(k.reduce!, d));
-      this.store(d);
-      a.get(this.j).i32(1).op("i32.add").set(this.j).br(0);
-      a.end().end();
-    });
-  }
-
   /** Pushes ptr + j·step. */
   private address(ptr: number, step: number): void {
     const a = this.a;
@@ -399,7 +487,7 @@ class KernelEmitter {
     });
   }
 
-  private body(vector: boolean, acc: number[]): void {
+  private body(vector: boolean): void {
     const { a, k, L } = this;
     k.nodes.forEach((n, i) => {
       if (this.invariant[i]) return;
@@ -407,48 +495,16 @@ class KernelEmitter {
       else this.scalarNode(n, i);
     });
     k.outputs.forEach((out, i) => {
-      const d = k.args[out.arg]!.dtype;
-      const isz = itemsize(d);
       const val = vector ? this.vv[out.node]! : this.sv[out.node]!;
-      if (L.mode === "rin") {
-        a.get(acc[i]!).get(val);
-        if (!vector && this.accDtype(d) !== d) a.op("f64.promote_f32");
-        this.reduceOp(vector ? "v" : this.accDtype(d));
-        a.set(acc[i]!);
+      if (L.mode === "rin" || L.mode === "rout") {
+        this.accumulate(i, vector, val);
         return;
       }
-      this.address(this.outPtr[i]!, isz);
-      if (L.mode === "rout") {
-        this.address(this.outPtr[i]!, isz);
-        if (vector) a.op("v128.load", 2, 0);
-        else this.load(d);
-        a.get(val);
-        this.reduceOp(vector ? "v" : d);
-      } else {
-        a.get(val);
-      }
+      const d = k.args[out.arg]!.dtype;
+      this.address(this.outPtr[i]!, itemsize(d));
+      a.get(val);
       if (vector) a.op("v128.store", 2, 0);
       else this.store(d);
-    });
-  }
-
-  private storeAccumulators(accS: number[], accV: number[]): void {
-    const { a, k } = this;
-    k.outputs.forEach((out, i) => {
-      const d = k.args[out.arg]!.dtype;
-      const ad = this.accDtype(d);
-      a.get(this.outPtr[i]!);
-      a.get(accS[i]!);
-      if (accV[i]! >= 0) {
-        // Fold the four lanes into the scalar accumulator.
-        for (let l = 0; l < 4; l++) {
-          a.get(accV[i]!).op("f32x4.extract_lane", l);
-          if (ad === "float64") a.op("f64.promote_f32");
-          this.reduceOp(ad);
-        }
-      }
-      if (ad !== d) a.op("f32.demote_f64");
-      this.store(d);
     });
   }
 
