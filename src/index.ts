@@ -4,7 +4,11 @@
  *   import * as jax from "jaxts";
  *   import { jit, numpy as jnp, lax, tree } from "jaxts";
  */
+import { installCompiler } from "./backend/cpu/compiler/install.js";
 import * as numpy from "./numpy/index.js";
+
+// jit compiles to WebAssembly kernels (config flag jaxts_compile; JAXTS_COMPILE=0 interprets).
+installCompiler();
 
 export { config, withX64 } from "./config.js";
 export { Array, ArrayImpl } from "./core/array.js";
