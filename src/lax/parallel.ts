@@ -225,22 +225,25 @@ function scatteredShape(
   return s;
 }
 
+/** psum_scatter's per-member result type; the scatter dimension must fit the axis size. */
+function psumScatterAval(x: ShapedArray, p: PsumScatterParams): ShapedArray {
+  const d = x.shape[p.scatterDimension];
+  const ok = d !== undefined && (p.tiled ? d % p.axisSize === 0 : d === p.axisSize);
+  if (!ok) {
+    throw new Error(
+      `lax.psumScatter: the scatter dimension ${p.scatterDimension} of ${x.str()} must ` +
+        (p.tiled
+          ? `be divisible by the axis size ${p.axisSize} (tiled)`
+          : `equal the axis size ${p.axisSize} (or use tiled: true)`),
+    );
+  }
+  return x.withShape(scatteredShape(x.shape, p.scatterDimension, p.tiled, p.axisSize));
+}
+
 export const psumScatterP: Primitive<PsumScatterParams> = new Primitive<PsumScatterParams>(
   "psum_scatter",
   {
-    abstractEval: ([x], p) => {
-      const d = x!.shape[p.scatterDimension];
-      const ok = d !== undefined && (p.tiled ? d % p.axisSize === 0 : d === p.axisSize);
-      if (!ok) {
-        throw new Error(
-          `lax.psumScatter: the scatter dimension ${p.scatterDimension} of ${x!.str()} must ` +
-            (p.tiled
-              ? `be divisible by the axis size ${p.axisSize} (tiled)`
-              : `equal the axis size ${p.axisSize} (or use tiled: true)`),
-        );
-      }
-      return [x!.withShape(scatteredShape(x!.shape, p.scatterDimension, p.tiled, p.axisSize))];
-    },
+    abstractEval: ([x], p) => [psumScatterAval(x!, p)],
     impl: ([x], params) => runCollective("psum_scatter", x!, params),
     batch: ([x], [d], params, axis) => {
       if (axis.name !== params.axisName) {
@@ -248,6 +251,8 @@ export const psumScatterP: Primitive<PsumScatterParams> = new Primitive<PsumScat
         const p = { ...params, scatterDimension: params.scatterDimension + 1 };
         return [[bind1(psumScatterP, [front], p)], [0]];
       }
+      const a = x!.aval;
+      psumScatterAval(d === null ? a : a.withShape(a.shape.filter((_, k) => k !== d)), params);
       // The sum over members; member i's block along the scatter dimension is its result.
       const sum = d === null ? mulScalar(x!, axis.size) : reduceSum(x!, [d]);
       const sd = params.scatterDimension;
