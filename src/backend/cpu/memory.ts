@@ -225,7 +225,7 @@ const ownBuffers = new WeakSet<ArrayBufferLike>();
 // --- Arrays handed to users ---------------------------------------------------------
 
 /** Budget of escaped bytes waiting for the garbage collector before outputs are copied instead. */
-let escapeBudget = 256 * 2 ** 20;
+let escapeBudget = 32 * 2 ** 20;
 let escapedBytes = 0;
 
 const registry =
