@@ -23,7 +23,9 @@ import { itemsize, type TypedArray } from "../../../dtype.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
 import { stridesOf } from "../../../shape.js";
 import { MatmulKernel } from "../matmul.js";
-import { addressOf, alloc, cpuMemory, escape, free, view } from "../memory.js";
+import { addressOf, alloc, cpuMemory, escape, free, isSharedMemory, view } from "../memory.js";
+import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
+import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
 import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
 
@@ -48,6 +50,14 @@ interface DotPlan {
   aStrides: [number, number, number];
   bStrides: [number, number, number];
   workspace: number; // arena offset
+  workspaceBytes: number;
+}
+
+let pool: ThreadPool | null = null;
+/** The worker pool over the CPU memory (null without a shared memory). */
+export function threadPool(): ThreadPool | null {
+  if (pool === null && isSharedMemory()) pool = poolFor(cpuMemory());
+  return pool;
 }
 
 let matmul: MatmulKernel | null = null;
@@ -60,7 +70,7 @@ function matmulKernel(): MatmulKernel {
  * dot_general as one strided batched product: batch dims, free dims and
  * contracting dims of each operand must each merge into one strided dim. Null when they do not.
  */
-export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace"> | null {
+export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace" | "workspaceBytes"> | null {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const [[lc, rc], [lb, rb]] = (e.params as DotGeneralParams).dimension_numbers;
   const free = (nd: number, c: readonly number[], b: readonly number[]) =>
@@ -166,8 +176,13 @@ export function buildExecutable(
     if (st.kind !== "dot") return;
     const p = planDot(st.eqn)!;
     dotWorkspace.set(s, items.length);
-    items.push({ bytes: matmulKernel().workspaceBytes(p), def: s, lastUse: s });
-    dots.set(s, { ...p, workspace: 0 });
+    const tp = threadPool();
+    const bytes = Math.max(
+      matmulKernel().workspaceBytes(p),
+      tp === null ? 0 : parallelGemmWorkspaceBytes(tp, p),
+    );
+    items.push({ bytes, def: s, lastUse: s });
+    dots.set(s, { ...p, workspace: 0, workspaceBytes: bytes });
   });
   const arena = planArena(items, steps.length);
   for (const [s, i] of dotWorkspace) dots.get(s)!.workspace = arena.offsets[i]!;
@@ -224,11 +239,15 @@ export function buildExecutable(
       const [a, b] = st.eqn.inputs.map((x) => slot.get(x as Var)!) as [number, number];
       const o = slot.get(st.eqn.outBinders[0]!)!;
       return (addr) => {
-        matmulKernel().gemmAt({
+        const spec = {
           batch: d.batch, m: d.m, n: d.n, k: d.k,
           a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides,
           out: addr[o]!, workspace: addr[nSlots]! + d.workspace,
-        }); // biome-ignore format: compact
+        }; // biome-ignore format: compact
+        const tp = threadPool();
+        if (tp !== null && tp.threads > 1)
+          parallelGemmAt(tp, { ...spec, workspaceBytes: d.workspaceBytes });
+        else matmulKernel().gemmAt(spec);
       };
     }
     const e = st.eqn;

@@ -4,23 +4,16 @@
  * the worker pool when it is large enough to pay for the split.
  */
 import { cpuMemory, isSharedMemory } from "../memory.js";
-import { poolFor, type ThreadPool } from "../pool.js";
 import { BytesModule } from "./asm_bytes.js";
 import type { CodeTarget } from "./index.js";
 import type { Kernel } from "./ir.js";
-import type { KernelCode } from "./program.js";
+import { type KernelCode, threadPool } from "./program.js";
 import { emitKernels, kernelRange, wasmSupport } from "./wasm.js";
 
 /** Elements of work below which a kernel runs on the calling thread alone. */
 const PARALLEL_MIN_WORK = 32768;
 
 type KernelFn = (...args: number[]) => void;
-
-let pool: ThreadPool | null = null;
-function threadPool(): ThreadPool | null {
-  if (pool === null && isSharedMemory()) pool = poolFor(cpuMemory());
-  return pool;
-}
 
 /** The Math functions a module imports, by name. */
 function mathImports(module: WebAssembly.Module): WebAssembly.ModuleImports {
