@@ -169,7 +169,13 @@ function fullLower(x: Array): Array {
 
 /** Applies a primitive to arguments at whatever level of transformation they live. */
 export function bind(prim: AnyPrimitive, args: readonly Array[], params: object): Array[] {
-  const trace = findTopTrace(args);
+  let trace = findTopTrace(args);
+  if (prim.collective) {
+    // A collective belongs to the trace binding its axis name even when its
+    // operands do not vary along that axis (a constant in a jaxpr evaluated under vmap).
+    const axisMain = findAxisMain((params as { axisName?: string | symbol }).axisName ?? "");
+    if (axisMain !== undefined && axisMain.level > trace.main.level) trace = axisMain.trace;
+  }
   if (trace.main.level === 0) return evalPrimitive(prim, args as ArrayImpl[], params);
   const raised = args.map((x) => fullRaise(trace, x));
   return trace.processPrimitive(prim, raised, params).map(fullLower);

@@ -42,7 +42,7 @@ import { broadcastInDim, concatenate, expandDims, transpose } from "../lax/shape
 import { indexInDim } from "../lax/slicing.js";
 import { broadcastPrefix, flatten, leafPaths, type TreeDef } from "../tree/index.js";
 import { backwardPass, jvpFlat } from "./ad.js";
-import { type AxisSpec, batchJaxpr, vmap } from "./batching.js";
+import { type AxisSpec, batchJaxpr } from "./batching.js";
 import { cachedSplit, constsAsInputs, derivedJaxprCache } from "./jit.js";
 import { type PETracer, partialEvalRules } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
@@ -193,16 +193,23 @@ function executePmap(args: ArrayImpl[], p: PmapParams): ArrayImpl[] {
   });
 }
 
-/** Without a device runtime (no worker threads here) the shards run on the calling thread, as vmap. */
+/**
+ * Without a device runtime (no worker threads here) the shards run on the
+ * calling thread, as the batched program (collectives as under vmap).
+ */
 function evalOnCaller(args: ArrayImpl[], p: PmapParams): ArrayImpl[] {
-  const f = (...xs: Array[]) => evalClosedJaxpr(p.jaxpr, xs);
-  const outs = vmap(f, {
-    inAxes: [...p.inAxes],
-    outAxes: p.outAxes.map((o) => o ?? 0),
-    axisName: p.axisName ?? undefined,
-    axisSize: p.axisSize,
-  })(...args) as ArrayImpl[];
-  return outs.map((o, j) => (p.outAxes[j] === null ? (indexFirst(o) as ArrayImpl) : o));
+  const inBatched = p.inAxes.map((ax) => ax !== null);
+  const axis: AxisData = { name: p.axisName, size: p.axisSize };
+  const key = `${flagsKey(inBatched)}|${p.axisSize}|caller`;
+  const body = batchedBodies(p.jaxpr, key, () => batchJaxpr(p.jaxpr, inBatched, axis, true).jaxpr);
+  const xs = args.map((x, i) => {
+    const ax = p.inAxes[i] ?? null;
+    return ax === null || ax === 0 ? x : moveaxis(x, ax, 0);
+  });
+  return evalClosedJaxpr(body, xs).map((o, j) => {
+    const ax = p.outAxes[j] ?? null;
+    return (ax === null ? indexFirst(o) : moveaxis(o, 0, ax)) as ArrayImpl;
+  });
 }
 
 function indexFirst(x: Array): Array {

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Array,
   type ArrayImpl,
+  checkpoint,
   config,
+  customJvp,
+  customVjp,
   deviceCount,
   devicePut,
   devicePutReplicated,
@@ -357,6 +360,44 @@ describe("pmap: compositions", () => {
     const loss = (map: Fn) => (wt: Array) =>
       jnp.mean(map(vmap(run, { inAxes: [0, null] }), { inAxes: [0, null] })(seqs, wt).pow(2));
     expectClose(grad(loss(pmap))(w), grad(loss(vmap))(w), "", 1e-5, 1e-6);
+  });
+});
+
+describe("pmap: programs with custom derivatives and control flow", () => {
+  it("customJvp, customVjp and checkpoint run on devices and differentiate on the caller", () => {
+    const f = customJvp((x: Array) => jnp.sin(x));
+    f.defjvp(([x], [t]) => [jnp.sin(x as Array), (t as Array).mul(100)]);
+    const clip = customVjp((x: Array) => x.mul(2));
+    clip.defvjp(
+      (x) => [(x as Array).mul(2), null],
+      (_res, ct) => [jnp.clip(ct as Array, -1, 1)],
+    );
+    const g = checkpoint((x: Array) => jnp.sin(jnp.sin(x)));
+    const body = (v: Array) => lax.psum(f(v).add(clip(v).mul(5)).add(g(v)), "i");
+    const x = rand([N, 2]);
+    expectPmapMatchesVmap(body, [x]);
+    const loss = (map: Fn) => (v: Array) => jnp.sum(map(body, { axisName: "i" })(v));
+    expectClose(grad(loss(pmap))(x), grad(loss(vmap))(x), "", 1e-5, 1e-6);
+  });
+
+  it("cond, switch and while loops with per-device data", () => {
+    const body = (v: Array) => {
+      const i = lax.axisIndex("i");
+      const c = lax.cond(
+        v.sum().gt(0),
+        (u: Array) => u.mul(2),
+        (u: Array) => u.neg(),
+        v,
+      );
+      const s = lax.switch(i, [(u: Array) => u, (u: Array) => u.add(1), (u: Array) => u.mul(3)], c);
+      const w = lax.whileLoop(
+        (st: [Array, Array]) => st[0].lt(i.add(2)),
+        (st: [Array, Array]) => [st[0].add(1), st[1].mul(1.5)] as [Array, Array],
+        [jnp.array(0, "int32"), s] as [Array, Array],
+      )[1];
+      return lax.pmax(w, "i");
+    };
+    expectPmapMatchesVmap(body, [rand([N, 4])]);
   });
 });
 

@@ -202,6 +202,15 @@ describe("collectives over an outer axis (nested vmap)", () => {
   });
 });
 
+describe("collectives of constants inside a staged jaxpr", () => {
+  it("vmap of a jitted function: axisIndex and psum of a constant still see the batch axis", () => {
+    const f = jit((x: Array) => [x.add(lax.axisIndex("i")), lax.psum(1, "i")]);
+    const [a, b] = vmap(f, { axisName: "i" })(jnp.zeros([3])) as Array[];
+    expect(vals(a!)).toEqual([0, 1, 2]);
+    expect(vals(b!)).toEqual([3, 3, 3]);
+  });
+});
+
 describe("pytrees", () => {
   it("psum, pmean, pmax and pmin apply to every leaf", () => {
     const tree = { a: rand([3, 2]), b: [rand([3])] };
