@@ -75,11 +75,22 @@ function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
   const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
   const ys = yAvals.map((a) => allocate(a.dtype, p.length * a.size));
   let carry = init;
+  // Arrays this loop made and no longer needs are released at once (a compiled
+  // body's results live in pooled memory); the caller's arrays never are.
+  const callers = new Set<ArrayImpl>(args);
+  const release = (xs: readonly ArrayImpl[], keep: readonly ArrayImpl[]) => {
+    for (const x of xs) if (!callers.has(x) && !keep.includes(x)) x.dispose();
+  };
   for (let k = 0; k < p.length; k++) {
     const i = p.reverse ? p.length - 1 - k : k;
-    const outs = body([...consts, ...carry, ...xs.map((x) => row(x, i))]);
-    carry = outs.slice(0, p.numCarry);
-    outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set(y.values, i * y.size));
+    const rows = xs.map((x) => row(x, i));
+    const outs = body([...consts, ...carry, ...rows]);
+    const next = outs.slice(0, p.numCarry);
+    const yOut = outs.slice(p.numCarry);
+    yOut.forEach((y, j) => ys[j]!.set(y.values, i * y.size));
+    release(carry, next);
+    release(yOut, next);
+    carry = next;
   }
   const stacked = ys.map(
     (data, j) =>
