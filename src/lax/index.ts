@@ -10,3 +10,15 @@ export * from "./reductions.js";
 export * from "./shape_ops.js";
 export * from "./slicing.js";
 export * from "./sort.js";
+export {
+  reduceWindow,
+  reduceWindowMaxP,
+  reduceWindowMinP,
+  reduceWindowSumP,
+  type SelectParams,
+  selectAndGatherAddP,
+  selectAndScatterAddP,
+  type WindowComputation,
+  type WindowPadding,
+  type WindowParams,
+} from "./windowed.js";
