@@ -52,6 +52,8 @@ export interface RunRequest {
   programId: number;
   /** The program, when this device has not seen `programId` before. */
   program?: SClosedJaxpr;
+  /** Programs the device can forget. */
+  evict?: number[];
   axisName: AxisName | null;
   index: number;
   /** The device names along the axis, for error messages. */
@@ -241,19 +243,13 @@ function scatterParts(
 // --- running a shard ------------------------------------------------------------------
 
 const programs = new Map<number, ClosedJaxpr>();
-const MAX_PROGRAMS = 256;
 
 function programFor(req: RunRequest): ClosedJaxpr {
-  let closed = programs.get(req.programId);
-  if (closed === undefined) {
-    if (req.program === undefined) {
-      throw new Error(`internal: device has no program ${req.programId}`);
-    }
-    closed = deserializeClosedJaxpr(req.program);
-    // Oldest first out: a long-lived pool does not keep every program it ever ran.
-    if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
-    programs.set(req.programId, closed);
-  }
+  // The caller decides which programs a device keeps (it knows what it sent).
+  for (const id of req.evict ?? []) programs.delete(id);
+  if (req.program !== undefined) programs.set(req.programId, deserializeClosedJaxpr(req.program));
+  const closed = programs.get(req.programId);
+  if (closed === undefined) throw new Error(`internal: device has no program ${req.programId}`);
   return closed;
 }
 

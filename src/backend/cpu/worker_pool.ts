@@ -78,6 +78,9 @@ function workerEntry(): [string | URL, { eval?: boolean }] {
   return [code, { eval: true }];
 }
 
+/** Programs a device keeps deserialized and compiled. */
+const MAX_PROGRAMS_PER_DEVICE = 256;
+
 /** How long a device waits for the others at a collective before giving up (a last resort). */
 const BARRIER_TIMEOUT_MS = 60_000;
 /** How long the caller waits for a device to finish a shard (generous: the first run loads the library). */
@@ -186,6 +189,12 @@ class WorkerPool implements DeviceRuntime {
         imports: this.imports.slice(w.imports),
       };
       if (!w.programs.has(programId)) {
+        // Each device keeps a bounded number of programs: the oldest ones go.
+        if (w.programs.size >= MAX_PROGRAMS_PER_DEVICE) {
+          const old = [...w.programs].slice(0, w.programs.size - MAX_PROGRAMS_PER_DEVICE + 1);
+          for (const id of old) w.programs.delete(id);
+          req.evict = old;
+        }
         let s = this.serialized.get(program.closed);
         if (s === undefined) {
           s = serializeClosedJaxpr(program.closed, "pmap");
