@@ -323,6 +323,9 @@ describe("ThreadPool errors", () => {
       name: "chunk",
       fn: (m: WebAssembly.Memory, at: number, start: number, end: number) => {
         new Float32Array(m.buffer, at, end).fill(1, start, end);
+        // A slow chunk on the caller, so that the worker claims its own.
+        const until = performance.now() + 2;
+        while (performance.now() < until) {}
       },
     };
     let message = "";
@@ -391,14 +394,19 @@ describe("thread settings", () => {
       const { testModule } = await import(${JSON.stringify(kernels)});
       const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
       const pool = new ThreadPool(memory, { threads: 2 });
-      const run = () => pool.parallelFor(testModule(), "increment", [0], 60000, 1);
-      for (let i = 0; i < 200; i++) run();
+      let mods = [];
+      for (let i = 0; i < 200; i++) {
+        mods.push(testModule());
+        pool.parallelFor(mods[i], "increment", [0], 60000, 1);
+      }
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      await sleep(100);
+      // Idle workers take in queued messages every few hundred ms.
+      for (let i = 0; i < 100 && pool.stats().workerModules[0] < 200; i++) await sleep(50);
       const held = pool.stats().workerModules[0];
-      for (let i = 0; i < 5; i++) {
+      mods = null;
+      for (let i = 0; i < 40 && pool.stats().workerModules[0] >= 20; i++) {
         globalThis.gc();
-        await sleep(400); // finalizers run, then idle workers take in their messages
+        await sleep(100); // finalizers run, then the worker takes in the drops
       }
       console.log(held, pool.stats().workerModules[0]);
     `;

@@ -74,6 +74,17 @@ const WAKE_SPIN_MS = ${WAKE_SPIN_MS};
 let i32 = null, f64 = null, u16 = null, memory = null, base = 0;
 globalThis.jaxtsPoolWorker = true;
 const later = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
+// One pending resume at most: each runs the loop until it blocks for a while,
+// so several queued in one turn would keep the event loop from the messages.
+let scheduled = false;
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  later(() => {
+    scheduled = false;
+    resume();
+  });
+}
 let looping = false;
 let wakes = 0;
 const modules = new Map();
@@ -148,7 +159,7 @@ function loop() {
       while (s !== ST.posted) {
         if (Atomics.wait(i32, st, s, IDLE_YIELD_MS) === "timed-out") {
           // Long idle: let the event loop deliver messages (modules to drop).
-          later(resume);
+          schedule();
           return;
         }
         s = Atomics.load(i32, st);
@@ -202,18 +213,18 @@ function onMessage(msg) {
         setModule(msg.id, typeof f === "function"
           ? { fns: [(...a) => f(memory, ...a)], error: null }
           : { fns: [], error: msg.url + " has no exported function " + msg.name });
-        later(resume);
+        schedule();
       },
       (e) => {
         setModule(msg.id, { fns: [], error: "importing " + msg.url + " in a worker: " + String(e) });
-        later(resume);
+        schedule();
       },
     );
   } else if (msg.type === "drop") {
     setModule(msg.id, null);
   }
   // Resume after the other queued messages (a blocked loop would hold them back).
-  later(resume);
+  schedule();
 }
 
 ${prelude}
