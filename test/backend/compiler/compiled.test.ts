@@ -12,6 +12,7 @@ import {
   jsTarget,
 } from "../../../src/backend/cpu/compiler/index.js";
 import { wasmTarget } from "../../../src/backend/cpu/compiler/target.js";
+import { withFlag } from "../../../src/config.js";
 import type { Array, ArrayImpl } from "../../../src/core/array.js";
 import { type ClosedJaxpr, evalJaxpr } from "../../../src/core/jaxpr.js";
 import type { DType } from "../../../src/dtype.js";
@@ -283,3 +284,26 @@ function randomProgram(seed: number, steps: number): { f: Fn; args: ArrayImpl[];
   };
   return { f, args, desc: `seed ${seed} shape [${shape}] ops ${ops.join(", ")}` };
 }
+
+describe("threads", () => {
+  it("1 and 2 threads give identical bits (elementwise, reductions, products)", () => {
+    const f = (x: Array, w: Array) => {
+      const h = jnp.tanh(jnp.add(jnp.multiply(x, 2), 1));
+      return [h, jnp.sum(h, 1), jnp.max(h, 0), jnp.matmul(h, w)];
+    };
+    const x = seeded([512, 256], 40);
+    const w = seeded([256, 64], 41);
+    const closed = makeJaxpr(f as (...xs: unknown[]) => unknown)(x, w) as ClosedJaxpr;
+    const run = (threads: number) =>
+      withFlag("jaxts_threads", threads, () =>
+        compileProgram(closed, { target: wasmTarget }).exe([x, w]),
+      );
+    const one = run(1);
+    const two = run(2);
+    one.forEach((o, i) => {
+      expect(globalThis.Array.from(two[i]!.values), `output ${i}`).toEqual(
+        globalThis.Array.from(o.values),
+      );
+    });
+  });
+});
