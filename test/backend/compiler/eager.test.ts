@@ -2,16 +2,23 @@
  * Eager operations on large arrays run compiled one-equation programs; small
  * ones keep the JS kernels. Both give the reference results.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EAGER_MIN_SIZE } from "../../../src/backend/cpu/compiler/eager.js";
 import { installCompiler } from "../../../src/backend/cpu/compiler/install.js";
 import { addressOf } from "../../../src/backend/cpu/memory.js";
-import { withFlag } from "../../../src/config.js";
+import { config, withFlag } from "../../../src/config.js";
 import type { Array, ArrayImpl } from "../../../src/core/array.js";
 import { numpy as jnp, lax } from "../../../src/index.js";
 import { expectClose, seeded } from "../../util/index.js";
 
-beforeAll(() => installCompiler());
+// The compiled path is under test even when the suite runs with JAXTS_COMPILE=0.
+let prevFlag = true;
+beforeAll(() => {
+  installCompiler();
+  prevFlag = config.read("jaxts_compile");
+  config.update("jaxts_compile", true);
+});
+afterAll(() => config.update("jaxts_compile", prevFlag));
 
 const inMemory = (x: Array): boolean => addressOf((x as ArrayImpl).values) >= 0;
 

@@ -20,7 +20,14 @@ import type { ClosedJaxpr } from "../../../src/core/jaxpr.js";
 import { config, grad, jit, numpy as jnp, makeJaxpr, nn } from "../../../src/index.js";
 import { expectClose, seeded } from "../../util/index.js";
 
-beforeAll(() => installCompiler());
+// The compiled path is under test even when the suite runs with JAXTS_COMPILE=0.
+let prevFlag = true;
+beforeAll(() => {
+  installCompiler();
+  prevFlag = config.read("jaxts_compile");
+  config.update("jaxts_compile", true);
+});
+afterAll(() => config.update("jaxts_compile", prevFlag));
 
 describe("pooled allocator", () => {
   it("rounds requests to size classes at most 25% larger", () => {
