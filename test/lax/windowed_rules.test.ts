@@ -50,7 +50,7 @@ const weighted =
   };
 
 const withGrad = fixtures.cases.filter((c): c is WindowCase & { w: number[]; grad: number[] } =>
-  Array.isArray(c.grad),
+  globalThis.Array.isArray(c.grad),
 );
 
 describe("gradients against NumPy references", () => {
