@@ -106,6 +106,20 @@ let probe: MatmulKernel | null = null;
  * monotonic in m, so each call's row count is checked).
  */
 function chunkWorkspace(shape: Shape, chunks: number): number {
+  // Cached: a compiled program asks for the same shapes on every call.
+  const key = `${shape.batch},${shape.m},${shape.n},${shape.k},${chunks}`;
+  let bytes = workspaceCache.get(key);
+  if (bytes === undefined) {
+    if (workspaceCache.size >= 1024) workspaceCache.clear();
+    bytes = computeChunkWorkspace(shape, chunks);
+    workspaceCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+const workspaceCache = new Map<string, number>();
+
+function computeChunkWorkspace(shape: Shape, chunks: number): number {
   probe ??= MatmulKernel.create();
   const kernel = probe;
   const { batch, m, n, k } = shape;
