@@ -3,8 +3,8 @@
  * (wasm.ts), instantiated on the shared memory, each kernel split across
  * the worker pool when it is large enough to pay for the split.
  */
+import { ModuleBuilder } from "../../wasm/emitter.js";
 import { cpuMemory, isSharedMemory } from "../memory.js";
-import { BytesModule } from "./asm_bytes.js";
 import type { CodeTarget } from "./index.js";
 import type { Kernel } from "./ir.js";
 import { type KernelCode, threadPool } from "./program.js";
@@ -28,7 +28,7 @@ function mathImports(module: WebAssembly.Module): WebAssembly.ModuleImports {
 
 export function buildWasm(kernels: readonly Kernel[]): KernelCode {
   if (kernels.length === 0) return { run: () => {} };
-  const mod = new BytesModule(isSharedMemory());
+  const mod = new ModuleBuilder({ sharedMemory: isSharedMemory() });
   emitKernels(mod, kernels);
   const module = mod.compile();
   const instance = new WebAssembly.Instance(module, {

@@ -25,6 +25,10 @@ import { nodeDtype } from "./ir.js";
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 const LOW_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
+type OpName = Parameters<Asm["op"]>[0];
+/** An instruction name built at run time (checked when the emitter looks it up). */
+const on = (name: string): OpName => name as OpName;
+
 const vt = (d: DType): ValType => (d === "float32" ? "f32" : d === "float64" ? "f64" : "i32");
 const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 const unsigned = (d: DType): boolean => d === "uint32" || d === "bool";
@@ -391,7 +395,7 @@ class KernelEmitter {
             ? [[acc.v, "f64x2", 0], [acc.v, "f64x2", 1], [acc.v2, "f64x2", 0], [acc.v2, "f64x2", 1]]
             : [[acc.v, "f32x4", 0], [acc.v, "f32x4", 1], [acc.v, "f32x4", 2], [acc.v, "f32x4", 3]]; // biome-ignore format: a table
         for (const [v, shape, l] of lanes) {
-          a.get(v).op(`${shape}.extract_lane`, l);
+          a.get(v).op(on(`${shape}.extract_lane`), l);
           this.reduceOp(ad);
         }
       }
@@ -513,13 +517,13 @@ class KernelEmitter {
     const r = this.k.reduce as ReduceOp;
     if (d === "v") {
       a.op(
-        { sum: "f32x4.add", prod: "f32x4.mul", max: "f32x4.max", min: "f32x4.min" }[r as "sum"]!,
+        on({ sum: "f32x4.add", prod: "f32x4.mul", max: "f32x4.max", min: "f32x4.min" }[r as "sum"]),
       );
       return;
     }
     if (isFloat(d)) {
       const p = vt(d);
-      a.op(`${p}.${{ sum: "add", prod: "mul", max: "max", min: "min" }[r as "sum"]}`);
+      a.op(on(`${p}.${{ sum: "add", prod: "mul", max: "max", min: "min" }[r as "sum"]}`));
       return;
     }
     switch (r) {
@@ -542,7 +546,7 @@ class KernelEmitter {
       .get(y)
       .get(x)
       .get(y)
-      .op(`i32.${r === "max" ? "gt" : "lt"}_${unsigned(d) ? "u" : "s"}`)
+      .op(on(`i32.${r === "max" ? "gt" : "lt"}_${unsigned(d) ? "u" : "s"}`))
       .op("select");
   }
 
@@ -589,7 +593,7 @@ class KernelEmitter {
           if (c !== 1) a.i32(c).op("i32.mul");
           a.op("i32.add");
         }
-        if (isFloat(n.dtype)) a.op(`${vt(n.dtype)}.convert_i32_s`);
+        if (isFloat(n.dtype)) a.op(on(`${vt(n.dtype)}.convert_i32_s`));
         break;
       }
       case "unary":
@@ -630,14 +634,14 @@ class KernelEmitter {
       const one = (v: number) => (f32 ? a.f32(v) : a.f64(v));
       switch (op) {
         case "neg": case "abs": case "floor": case "ceil": case "sqrt":
-          a.get(x).op(`${p}.${op}`); return;
-        case "round_even": a.get(x).op(`${p}.nearest`); return;
-        case "square": a.get(x).get(x).op(`${p}.mul`); return;
-        case "is_finite": a.get(x).get(x).op(`${p}.sub`); one(0); a.op(`${p}.eq`); return;
+          a.get(x).op(on(`${p}.${op}`)); return;
+        case "round_even": a.get(x).op(on(`${p}.nearest`)); return;
+        case "square": a.get(x).get(x).op(on(`${p}.mul`)); return;
+        case "is_finite": a.get(x).get(x).op(on(`${p}.sub`)); one(0); a.op(on(`${p}.eq`)); return;
         case "sign":
           // x > 0 ? 1 : x < 0 ? -1 : x (keeps -0 and NaN).
-          one(1); one(-1); a.get(x); a.get(x); one(0); a.op(`${p}.lt`).op("select");
-          a.get(x); one(0); a.op(`${p}.gt`).op("select"); return;
+          one(1); one(-1); a.get(x); a.get(x); one(0); a.op(on(`${p}.lt`)).op("select");
+          a.get(x); one(0); a.op(on(`${p}.gt`)).op("select"); return;
         case "rsqrt":
           a.f64(1).get(x); toF64(); a.op("f64.sqrt").op("f64.div"); fromF64(); return;
         case "round_away": {
@@ -707,16 +711,18 @@ class KernelEmitter {
         ge: "ge",
       }[op as "add"];
       if (name === undefined) throw new Error(`wasm codegen: no ${op} for ${d}`);
-      a.get(x).get(y).op(`${p}.${name}`);
+      a.get(x)
+        .get(y)
+        .op(on(`${p}.${name}`));
       return;
     }
     const u = unsigned(d);
     const s = u ? "u" : "s";
     switch (op) {
       case "add": case "sub": case "mul": case "and": case "or": case "xor":
-        a.get(x).get(y).op(`i32.${op}`); return;
-      case "eq": case "ne": a.get(x).get(y).op(`i32.${op}`); return;
-      case "lt": case "le": case "gt": case "ge": a.get(x).get(y).op(`i32.${op}_${s}`); return;
+        a.get(x).get(y).op(on(`i32.${op}`)); return;
+      case "eq": case "ne": a.get(x).get(y).op(on(`i32.${op}`)); return;
+      case "lt": case "le": case "gt": case "ge": a.get(x).get(y).op(on(`i32.${op}_${s}`)); return;
       case "max": case "min": a.get(x).get(y); this.intMinMax(op, d); return;
       case "div": {
         // XLA: x / 0 is -1 (all ones); INT32_MIN / -1 wraps. The divisor is made safe first.
@@ -729,7 +735,7 @@ class KernelEmitter {
       }
       case "rem":
         // x % 0 is x.
-        a.get(x).get(x).i32(1).get(y).get(y).op("i32.eqz").op("select").op(`i32.rem_${s}`).get(y).op("i32.eqz").op("select");
+        a.get(x).get(x).i32(1).get(y).get(y).op("i32.eqz").op("select").op(on(`i32.rem_${s}`)).get(y).op("i32.eqz").op("select");
         return;
       case "shift_left": case "shift_right_logical":
         a.i32(0).get(x).get(y).op(op === "shift_left" ? "i32.shl" : "i32.shr_u").get(y).i32(32).op("i32.ge_u").op("select");
@@ -754,9 +760,9 @@ class KernelEmitter {
     if (isFloat(from) && isFloat(to)) {
       a.op(to === "float64" ? "f64.promote_f32" : "f32.demote_f64");
     } else if (isFloat(to)) {
-      a.op(`${vt(to)}.convert_i32_${from === "int32" ? "s" : "u"}`);
+      a.op(on(`${vt(to)}.convert_i32_${from === "int32" ? "s" : "u"}`));
     } else if (isFloat(from)) {
-      a.op(`i32.trunc_sat_${vt(from)}_${to === "int32" ? "s" : "u"}`);
+      a.op(on(`i32.trunc_sat_${vt(from)}_${to === "int32" ? "s" : "u"}`));
     }
     // int32 <-> uint32 and bool -> int: the same bits.
   }
@@ -818,7 +824,7 @@ class KernelEmitter {
     }
     switch (op) {
       case "neg": case "abs": case "sqrt": case "floor": case "ceil":
-        a.get(x).op(`f32x4.${op}`); return;
+        a.get(x).op(on(`f32x4.${op}`)); return;
       case "round_even": a.get(x).op("f32x4.nearest"); return;
       case "square": a.get(x).get(x).op("f32x4.mul"); return;
       case "is_finite": a.get(x).get(x).op("f32x4.sub").f32(0).op("f32x4.splat").op("f32x4.eq"); return;
@@ -848,7 +854,7 @@ class KernelEmitter {
         eq: "i32x4.eq",
         ne: "i32x4.ne",
       }[op as "and"];
-      a.get(x).get(y).op(name);
+      a.get(x).get(y).op(on(name));
       return;
     }
     if (op === "atan2") {
@@ -866,7 +872,9 @@ class KernelEmitter {
       a.get(out);
       return;
     }
-    a.get(x).get(y).op(`f32x4.${op}`);
+    a.get(x)
+      .get(y)
+      .op(on(`f32x4.${op}`));
   }
 }
 
