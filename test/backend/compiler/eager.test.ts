@@ -8,7 +8,7 @@ import { installCompiler } from "../../../src/backend/cpu/compiler/install.js";
 import { addressOf } from "../../../src/backend/cpu/memory.js";
 import { config, withFlag } from "../../../src/config.js";
 import type { Array, ArrayImpl } from "../../../src/core/array.js";
-import { numpy as jnp, lax } from "../../../src/index.js";
+import { jit, numpy as jnp, lax } from "../../../src/index.js";
 import { expectClose, seeded } from "../../util/index.js";
 
 // The compiled path is under test even when the suite runs with JAXTS_COMPILE=0.
@@ -59,5 +59,18 @@ describe("eager operations", () => {
 
   it("reports errors as the JS kernels do", () => {
     expect(() => lax.add(big, seeded([3], 4))).toThrow(/lax.add/);
+  });
+});
+
+describe("the jaxts_compile flag", () => {
+  it("chooses compiled or interpreted jit at each call", () => {
+    const f = jit((x: Array) => jnp.exp(jnp.add(x, 1)));
+    const x = seeded([100], 5);
+    const compiled = f(x) as ArrayImpl;
+    const interpreted = withFlag("jaxts_compile", false, () => f(x)) as ArrayImpl;
+    expect(inMemory(compiled)).toBe(true);
+    expect(inMemory(interpreted)).toBe(false);
+    expectClose(compiled, interpreted, "", 0, 0);
+    expect(inMemory(f(x))).toBe(true);
   });
 });
