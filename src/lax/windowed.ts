@@ -34,7 +34,6 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating } from "../dtype.js";
-import { sizeOf } from "../shape.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { add, max, min } from "./elementwise.js";
@@ -43,10 +42,9 @@ import { checkArity, describeAval, intList, scalarLike, showValue, tuple } from 
 import {
   type DimWindow,
   dilateDim,
-  gatherAt,
-  reduceWindowKernel,
-  scatterAddAt,
-  selectIndices,
+  gatherSelectedInto,
+  reduceWindowInto,
+  scatterSelectedInto,
   type WindowKind,
   windowCount,
 } from "./windowed_kernels.js";
@@ -159,9 +157,8 @@ function reduceAval(kind: WindowKind, x: ShapedArray, p: WindowParams): ShapedAr
 function reduceImpl(kind: WindowKind, x: ArrayImpl, p: WindowParams): ArrayImpl {
   const aval = reduceAval(kind, x.aval, p);
   const windows = dimWindows(OP, x.shape, p);
-  const r = reduceWindowKernel(x.values, x.shape, windows, kind, IDENTITY[kind][x.dtype]);
-  const out = allocate(aval.dtype, r.values.length);
-  out.set(r.values);
+  const out = allocate(aval.dtype, aval.size);
+  reduceWindowInto(x.values, x.shape, windows, kind, IDENTITY[kind][x.dtype], out);
   return new ArrayImpl(aval, out);
 }
 
@@ -282,9 +279,9 @@ function selectAvals(
   return new ShapedArray(gather ? outShape : x.shape, v.dtype, v.weakType);
 }
 
-function selected(x: ArrayImpl, p: SelectParams, op: string): Int32Array {
-  const windows = dimWindows(op, x.shape, p);
-  return selectIndices(x.values, x.shape, windows, p.select_prim === "ge").indices;
+/** The kernel's view of a selection primitive's operand and params. */
+function selection(x: ArrayImpl, p: SelectParams, op: string) {
+  return [x.values, x.shape, dimWindows(op, x.shape, p), p.select_prim === "ge"] as const;
 }
 
 /** Both operands' batch dims at one position (the operand broadcast if unbatched). */
@@ -338,7 +335,7 @@ export const selectAndGatherAddP: Primitive<SelectParams> = new Primitive<Select
       const op = "select_and_gather_add";
       const aval = selectAvals(op, [t!.aval, x!.aval], p, true);
       const out = allocate(aval.dtype, aval.size);
-      out.set(gatherAt(t!.values, selected(x!, p, op)));
+      gatherSelectedInto(t!.values, ...selection(x!, p, op), out);
       return [new ArrayImpl(aval, out)];
     },
     jvp: linearInFirst(() => selectAndGatherAddP),
@@ -355,7 +352,7 @@ export const selectAndScatterAddP: Primitive<SelectParams> = new Primitive<Selec
       const op = "select_and_scatter_add";
       const aval = selectAvals(op, [s!.aval, x!.aval], p, false);
       const out = allocate(aval.dtype, aval.size);
-      out.set(scatterAddAt(s!.values, selected(x!, p, op), sizeOf(x!.shape)));
+      scatterSelectedInto(s!.values, ...selection(x!, p, op), out);
       return [new ArrayImpl(aval, out)];
     },
     jvp: linearInFirst(() => selectAndScatterAddP),

@@ -100,10 +100,44 @@ function plan(shape: Shape, windows: readonly DimWindow[]): { passes: Pass[]; ou
   return { passes, out: cur };
 }
 
-/** One pass of a sum, max or min window reduction; windows with no element get `identity`. */
-function reducePass(x: Float64Array, p: Pass, kind: WindowKind, identity: number): Float64Array {
+// --- scratch memory -------------------------------------------------------------------
+
+/*
+ * Fresh memory costs a page fault per 4 KiB (DESIGN.md), more than the passes
+ * themselves: the passes' intermediates live in scratch buffers kept between
+ * calls (the kernels are synchronous, so one set per thread suffices). Only
+ * the output is fresh. Buffers beyond SCRATCH_KEEP elements are not kept.
+ */
+const SCRATCH_KEEP = 1 << 22;
+const f64Scratch: Float64Array[] = [];
+const i32Scratch: Int32Array[] = [];
+
+function scratchF64(slot: number, n: number): Float64Array {
+  if (n > SCRATCH_KEEP) return new Float64Array(n);
+  let b = f64Scratch[slot];
+  if (b === undefined || b.length < n) {
+    b = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(n, 2 * (b?.length ?? 0))));
+    f64Scratch[slot] = b;
+  }
+  return b.subarray(0, n);
+}
+
+function scratchI32(slot: number, n: number): Int32Array {
+  if (n > SCRATCH_KEEP) return new Int32Array(n);
+  let b = i32Scratch[slot];
+  if (b === undefined || b.length < n) {
+    b = new Int32Array(Math.min(SCRATCH_KEEP, Math.max(n, 2 * (b?.length ?? 0))));
+    i32Scratch[slot] = b;
+  }
+  return b.subarray(0, n);
+}
+
+// --- window sums, maxima and minima ---------------------------------------------------
+
+/** One pass of a window sum into y; windows with no element get 0. */
+function sumPass(x: Float64Array, y: Float64Array, p: Pass): void {
   const { outer, n, m, inner, size, tab } = p;
-  const y = new Float64Array(outer * m * inner).fill(identity);
+  y.fill(0);
   for (let b = 0; b < outer; b++) {
     for (let o = 0; o < m; o++) {
       const dst = (b * m + o) * inner;
@@ -111,53 +145,93 @@ function reducePass(x: Float64Array, p: Pass, kind: WindowKind, identity: number
         const i = tab[o * size + k]!;
         if (i < 0) continue;
         const src = (b * n + i) * inner;
-        if (kind === "sum") {
-          for (let j = 0; j < inner; j++) y[dst + j]! += x[src + j]!;
-        } else if (kind === "max") {
+        for (let j = 0; j < inner; j++) y[dst + j]! += x[src + j]!;
+      }
+    }
+  }
+}
+
+/** One pass of a window max into y; windows with no element get `identity`. */
+function maxPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): void {
+  const { outer, n, m, inner, size, tab } = p;
+  y.fill(identity);
+  for (let b = 0; b < outer; b++) {
+    for (let o = 0; o < m; o++) {
+      const dst = (b * m + o) * inner;
+      for (let k = 0; k < size; k++) {
+        const i = tab[o * size + k]!;
+        if (i < 0) continue;
+        const src = (b * n + i) * inner;
+        for (let j = 0; j < inner; j++) {
+          const v = x[src + j]!;
           // NaN propagates, as lax.max does.
-          for (let j = 0; j < inner; j++) {
-            const v = x[src + j]!;
-            if (v > y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
-          }
-        } else {
-          for (let j = 0; j < inner; j++) {
-            const v = x[src + j]!;
-            if (v < y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
-          }
+          if (v > y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
         }
       }
     }
   }
-  return y;
+}
+
+/** One pass of a window min into y (maxPass with the comparison reversed). */
+function minPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): void {
+  const { outer, n, m, inner, size, tab } = p;
+  y.fill(identity);
+  for (let b = 0; b < outer; b++) {
+    for (let o = 0; o < m; o++) {
+      const dst = (b * m + o) * inner;
+      for (let k = 0; k < size; k++) {
+        const i = tab[o * size + k]!;
+        if (i < 0) continue;
+        const src = (b * n + i) * inner;
+        for (let j = 0; j < inner; j++) {
+          const v = x[src + j]!;
+          if (v < y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
+        }
+      }
+    }
+  }
 }
 
 /**
- * The window reduction of x (row-major, of `shape`) in float64; integer sums
- * are exact here and wrap when stored into the output's typed array.
+ * The window reduction of x (row-major, of `shape`) into `out` (the output's
+ * typed array). Passes compute in float64: integer sums are exact there and
+ * wrap when stored into an int32/uint32 output, float32 sums round once.
  */
-export function reduceWindowKernel(
+export function reduceWindowInto(
   x: ArrayLike<number>,
   shape: Shape,
   windows: readonly DimWindow[],
   kind: WindowKind,
   identity: number,
-): { values: Float64Array; shape: number[] } {
-  const { passes, out } = plan(shape, windows);
-  let cur: Float64Array = Float64Array.from(x);
-  for (const p of passes) cur = reducePass(cur, p, kind, identity);
-  return { values: cur, shape: out };
+  out: { set(a: ArrayLike<number>): void; length: number },
+): void {
+  const { passes } = plan(shape, windows);
+  let cur = scratchF64(0, x.length);
+  cur.set(x);
+  passes.forEach((p, k) => {
+    const next = scratchF64((k + 1) % 2, p.outer * p.m * p.inner);
+    if (kind === "sum") sumPass(cur, next, p);
+    else if (kind === "max") maxPass(cur, next, p, identity);
+    else minPass(cur, next, p, identity);
+    cur = next;
+  });
+  out.set(cur);
 }
+
+// --- selections -----------------------------------------------------------------------
 
 /** One pass of a selection: the running winners' values and flat operand indices (-1: none). */
 function selectPass(
   vals: Float64Array,
   idx: Int32Array,
+  bv: Float64Array,
+  bi: Int32Array,
   p: Pass,
   greater: boolean,
-): [Float64Array, Int32Array] {
+): void {
   const { outer, n, m, inner, size, tab } = p;
-  const bv = new Float64Array(outer * m * inner);
-  const bi = new Int32Array(outer * m * inner).fill(-1);
+  bv.fill(0);
+  bi.fill(-1);
   for (let b = 0; b < outer; b++) {
     for (let o = 0; o < m; o++) {
       const dst = (b * m + o) * inner;
@@ -180,48 +254,66 @@ function selectPass(
       }
     }
   }
-  return [bv, bi];
 }
 
 /**
  * For each window of the operand, the flat index of its maximum (`greater`)
  * or minimum element, the first in row-major window order among equal ones
  * (a NaN wins, as it is both max and min); -1 for a window with no element.
+ * The result is scratch memory, valid until the next kernel call.
  */
-export function selectIndices(
+function selectIndices(
   x: ArrayLike<number>,
   shape: Shape,
   windows: readonly DimWindow[],
   greater: boolean,
-): { indices: Int32Array; shape: number[] } {
-  const { passes, out } = plan(shape, windows);
-  let vals: Float64Array = Float64Array.from(x);
-  let idx: Int32Array = new Int32Array(vals.length);
+): Int32Array {
+  const { passes } = plan(shape, windows);
+  let vals = scratchF64(0, x.length);
+  vals.set(x);
+  let idx = scratchI32(0, x.length);
   for (let i = 0; i < idx.length; i++) idx[i] = i;
-  for (const p of passes) [vals, idx] = selectPass(vals, idx, p, greater);
-  return { indices: idx, shape: out };
+  passes.forEach((p, k) => {
+    const size = p.outer * p.m * p.inner;
+    const bv = scratchF64((k + 1) % 2, size);
+    const bi = scratchI32((k + 1) % 2, size);
+    selectPass(vals, idx, bv, bi, p, greater);
+    vals = bv;
+    idx = bi;
+  });
+  return idx;
 }
 
-/** out[o] = t[indices[o]] (0 where a window had no element). */
-export function gatherAt(t: ArrayLike<number>, indices: Int32Array): Float64Array {
-  const out = new Float64Array(indices.length);
+/** out[o] = t[selected(o)], 0 where window o has no element (select_and_gather_add). */
+export function gatherSelectedInto(
+  t: ArrayLike<number>,
+  x: ArrayLike<number>,
+  shape: Shape,
+  windows: readonly DimWindow[],
+  greater: boolean,
+  out: { [i: number]: number; length: number },
+): void {
+  const indices = selectIndices(x, shape, windows, greater);
   for (let o = 0; o < indices.length; o++) {
     const i = indices[o]!;
-    if (i >= 0) out[o] = t[i]!;
+    out[o] = i >= 0 ? t[i]! : 0;
   }
-  return out;
 }
 
-/** out[indices[o]] += s[o] into `size` zeros. */
-export function scatterAddAt(
+/** out[selected(o)] += s[o] over zeros of x's size (select_and_scatter_add), summed in float64. */
+export function scatterSelectedInto(
   s: ArrayLike<number>,
-  indices: Int32Array,
-  size: number,
-): Float64Array {
-  const out = new Float64Array(size);
+  x: ArrayLike<number>,
+  shape: Shape,
+  windows: readonly DimWindow[],
+  greater: boolean,
+  out: { set(a: ArrayLike<number>): void; length: number },
+): void {
+  const indices = selectIndices(x, shape, windows, greater);
+  const acc = scratchF64(2, out.length).fill(0);
   for (let o = 0; o < indices.length; o++) {
     const i = indices[o]!;
-    if (i >= 0) out[i]! += s[o]!;
+    if (i >= 0) acc[i]! += s[o]!;
   }
-  return out;
+  out.set(acc);
 }
