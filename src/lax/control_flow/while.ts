@@ -55,8 +55,18 @@ function whileImpl(args: ArrayImpl[], p: WhileParams): ArrayImpl[] {
   const condFn = compileJaxpr(p.condJaxpr);
   const bodyFn = compileJaxpr(p.bodyJaxpr);
   let carry = init;
-  while (condFn([...cc, ...carry])[0]!.values[0]) carry = bodyFn([...bc, ...carry]);
-  return carry;
+  // Carries this loop made are released once replaced (a compiled body's results
+  // live in pooled memory); the caller's arrays never are.
+  const callers = new Set<ArrayImpl>(args);
+  for (;;) {
+    const [pred] = condFn([...cc, ...carry]);
+    const go = pred!.values[0] !== 0;
+    if (!callers.has(pred!)) pred!.dispose();
+    if (!go) return carry;
+    const next = bodyFn([...bc, ...carry]);
+    for (const c of carry) if (!callers.has(c) && !next.includes(c)) c.dispose();
+    carry = next;
+  }
 }
 
 function whileJvp(primals: Array[], tangents: Tangent[], p: WhileParams): [Array[], Tangent[]] {
