@@ -6,5 +6,8 @@
  * compute in doubles and store into the operand's dtype.
  */
 export * from "./linalg/cholesky.js";
+export * from "./linalg/eigh.js";
+export * from "./linalg/lu.js";
 export * from "./linalg/qr.js";
+export * from "./linalg/svd.js";
 export * from "./linalg/triangular_solve.js";

@@ -12,6 +12,7 @@ import { zerosLike } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
 import { dotGeneral } from "../dot.js";
 import { add, convertElementType, div, eq, ge, le, mul, selectN, sub } from "../elementwise.js";
+import { reduceSum } from "../reductions.js";
 import { broadcastedIota, broadcastInDim, transpose } from "../shape_ops.js";
 
 /** Checks a batch of matrices [..., m, n] of a float dtype (square when asked). */
@@ -117,4 +118,9 @@ export function permutationMatrix(perm: Array, dtype: DType): Array {
   );
   const cols = broadcastInDim(broadcastedIota("int32", [m], 0), shape, [perm.ndim]);
   return convertElementType(eq(rows, cols), dtype);
+}
+
+/** The diagonal [..., k] of matrices [..., k, k]. */
+export function diagonalOf(x: Array): Array {
+  return reduceSum(mul(x, eyeLike(x)), [x.ndim - 1]);
 }
