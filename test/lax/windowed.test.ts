@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { withX64 } from "../../src/config.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
-import { jit, lax, makeJaxpr } from "../../src/index.js";
+import { grad, jit, lax, makeJaxpr } from "../../src/index.js";
 import {
   arange,
   arr,
@@ -89,6 +89,28 @@ describe("reduceWindow semantics", () => {
     const x = randomArray([5, 3], "float32", rng(3));
     const f = (p: lax.WindowPadding) => lax.reduceWindow(x, 0, "add", [2, 2], [2, 1], p);
     expectIdentical(f("same" as lax.WindowPadding), f("SAME"));
+  });
+
+  it("an empty operand gives empty windows, and a zero gradient of its shape", () => {
+    const x = ArrayImpl.fromData(new Float32Array(0), [0, 3]);
+    const f = (v: Array) => lax.reduceWindow(v, 0, "add", [1, 2], [1, 1], "SAME");
+    expect(f(x).shape).toEqual([0, 3]);
+    const g = grad((v: Array) => lax.reduceSum(f(v), [0, 1]))(x) as Array;
+    expect(g.shape).toEqual([0, 3]);
+    // Padding alone makes windows of no element: the identity.
+    const y = lax.reduceWindow(
+      x,
+      -Infinity,
+      "max",
+      [1, 1],
+      [1, 1],
+      [
+        [1, 1],
+        [0, 0],
+      ],
+    );
+    expect(y.shape).toEqual([2, 3]);
+    expect(vals(y).every((v) => v === -Infinity)).toBe(true);
   });
 
   it("a float64 window sum keeps float64 (x64)", () => {
