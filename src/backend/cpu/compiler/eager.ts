@@ -4,6 +4,7 @@
  * types and params, and cached. Small operations keep the reference JS
  * kernels, whose per-call overhead is lower than any compiled call's.
  */
+import { config } from "../../../config.js";
 import type { ArrayImpl } from "../../../core/array.js";
 import { ShapedArray } from "../../../core/aval.js";
 import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
@@ -62,10 +63,11 @@ export function eagerCompiled(
   args: readonly ArrayImpl[],
   params: object,
 ): ArrayImpl[] | null {
-  if (SKIP.has(prim.name) || prim.multipleResults) return null;
   let big = false;
-  for (const a of args) if (a.aval.size >= EAGER_MIN_SIZE) big = true;
-  if (!big) return null;
+  for (let i = 0; i < args.length; i++) if (args[i]!.values.length >= EAGER_MIN_SIZE) big = true;
+  if (!big || SKIP.has(prim.name) || prim.multipleResults || !config.read("jaxts_compile")) {
+    return null;
+  }
   const exe = programFor(prim, args, params);
   return exe === null ? null : exe(args);
 }

@@ -3,7 +3,6 @@
  * large eager operations run its kernels (core/trace.ts), both while the
  * `jaxts_compile` flag is on.
  */
-import { config } from "../../../config.js";
 import { type Compiler, setCompiler } from "../../../core/dispatch.js";
 import { setEagerHook } from "../../../core/trace.js";
 import { eagerCompiled } from "./eager.js";
@@ -16,7 +15,5 @@ export function installCompiler(): void {
   if (typeof WebAssembly === "undefined") return; // the interpreter is faster than the JS IR evaluator
   setDefaultTarget(wasmTarget);
   setCompiler(compiler);
-  setEagerHook((prim, args, params) =>
-    config.read("jaxts_compile") ? eagerCompiled(prim, args, params) : null,
-  );
+  setEagerHook(eagerCompiled);
 }
