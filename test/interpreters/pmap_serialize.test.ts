@@ -11,7 +11,7 @@ import { deviceRuntime, setDeviceRuntime } from "../../src/devices/device.js";
 import { deserializeClosedJaxpr, serializeClosedJaxpr } from "../../src/devices/serialize.js";
 import { type Array, customJvp, jit, numpy as jnp, lax, makeJaxpr, pmap } from "../../src/index.js";
 import { vals } from "../util/arrays.js";
-import { expectIdentical } from "../util/assert.js";
+import { expectSame } from "../util/assert.js";
 import { randomArray, rng } from "../util/random.js";
 
 const next = rng(7);
@@ -21,7 +21,7 @@ const roundTrip = (closed: ReturnType<ReturnType<typeof makeJaxpr>>) =>
   deserializeClosedJaxpr(structuredClone(serializeClosedJaxpr(closed)));
 
 describe("jaxpr serialization", () => {
-  it("rebuilds nested jaxprs, literals, constants and params that evaluate identically", () => {
+  it("rebuilds nested jaxprs, literals, constants and params that evaluate as the originals", () => {
     const table = randomArray([4, 3], "float32", next);
     const f = customJvp((x: Array) => jnp.tanh(x));
     f.defjvp(([x], [t]) => [jnp.tanh(x as Array), t as Array]);
@@ -50,7 +50,8 @@ describe("jaxpr serialization", () => {
     );
     const want = evalClosedJaxpr(closed, [x, k]);
     const got = evalClosedJaxpr(rebuilt, [x, k]);
-    got.forEach((g, i) => expectIdentical(g, want[i]!, `output ${i}`));
+    // Equal up to the last bit of float32 kernels: the inlined call runs compiled, the original eagerly.
+    got.forEach((g, i) => expectSame(g, want[i]!, `output ${i}`, 3e-7, 0));
   });
 
   it("refuses tracer constants and unknown primitives with clear errors", () => {
