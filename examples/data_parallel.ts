@@ -4,7 +4,10 @@
  * the gradient of its slice, `pmean` averages the gradients over the device
  * axis, and every device applies the same update, so the parameters stay
  * identical everywhere (the loop checks it). The same global batch runs on 1
- * and on 2 devices; the step time and the speed-up are printed.
+ * and on 2 devices; the step time and the speed-up are printed, with the CPU
+ * time of all threads per step: when it exceeds the step time, several cores
+ * worked at once (on a machine busy with other work, the speed-up is capped
+ * by the share of the cores it gets).
  *
  *   npm run example:data-parallel
  *   npm run example:data-parallel -- --steps 20 --batch 2048 --hidden 512
@@ -111,15 +114,23 @@ function trainer(opts: Options, nDevices: number, data: { x: Array; labels: Arra
   const pstep = pmap(makeStep(opts.lr), { axisName: "batch", devices: devs });
   const losses: number[] = [];
   const times: number[] = [];
+  /** CPU time of all threads per step: the work, whatever share of the cores the machine gives. */
+  const cpu: number[] = [];
   return {
     nDevices,
     losses,
     times,
+    cpu,
     step(timed: boolean): void {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const [next, l] = pstep(params, x, labels);
       const loss = (l.toArray() as number[])[0]!;
-      if (timed) times.push(performance.now() - t0);
+      if (timed) {
+        times.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+      }
       params = next;
       losses.push(loss);
     },
@@ -151,7 +162,7 @@ function main(): void {
     const n = r.nDevices;
     console.log(
       `${n} device${n > 1 ? "s" : " "}: ${median(r.times).toFixed(1)} ms/step (median; best ` +
-        `${Math.min(...r.times).toFixed(1)}), loss ${r.losses[0]!.toFixed(4)} → ` +
+        `${Math.min(...r.times).toFixed(1)}; CPU ${median(r.cpu).toFixed(1)}), loss ${r.losses[0]!.toFixed(4)} → ` +
         `${r.losses.at(-1)!.toFixed(4)}, parameters identical on every device: ${r.replicasAgree()}`,
     );
   }
