@@ -16,6 +16,7 @@
  * Math functions in float64 and round once, exactly as the eager kernels do.
  */
 import { type DType, itemsize } from "../../../dtype.js";
+import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
 import type { Asm, AsmModule, ValType } from "./asm.js";
 import { reduceIdentity } from "./interp.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
@@ -54,9 +55,14 @@ const INT_UNARY = new Set<UnaryOp>([
   "population_count",
 ]);
 
+/** float32 functions computed inline by vmath (f32x4, a few ulps) instead of calling Math. */
+const vmathOp = (op: UnaryOp, d: DType): VMathOp | null =>
+  d === "float32" && (VMATH_OPS as readonly string[]).includes(op) ? (op as VMathOp) : null;
+
 /** What this target computes (the rest stays with the eager kernels). */
 export const wasmSupport = {
   unary(op: UnaryOp, d: DType): boolean {
+    if (vmathOp(op, d) !== null) return true;
     if (isFloat(d)) return FLOAT_UNARY_NATIVE.has(op) || MATH_UNARY[op] !== undefined;
     if (d === "bool") return op === "not";
     return INT_UNARY.has(op) && !(op === "abs" && d === "uint32");
@@ -71,7 +77,7 @@ export const wasmSupport = {
 /** Math imports a kernel needs (name → arity). */
 function mathNeeds(k: Kernel, out: Map<string, 1 | 2>): void {
   for (const n of k.nodes) {
-    if (n.op === "unary") {
+    if (n.op === "unary" && vmathOp(n.fn, n.dtype) === null) {
       const m = MATH_UNARY[n.fn];
       if (m !== undefined && isFloat(n.dtype)) out.set(m, 1);
       if (n.fn === "exp2") out.set("pow", 2);
@@ -626,6 +632,11 @@ class KernelEmitter {
 
   private scalarUnary(op: UnaryOp, d: DType, x: number): void {
     const a = this.a;
+    const vm = vmathOp(op, d);
+    if (vm !== null) {
+      emitF32(a, vm, x); // the same bits as a vector lane, so tails agree with the vector loop
+      return;
+    }
     if (isFloat(d)) {
       const p = vt(d);
       const f32 = d === "float32";
@@ -818,6 +829,11 @@ class KernelEmitter {
 
   private vectorUnary(op: UnaryOp, d: DType, x: number): void {
     const a = this.a;
+    const vm = vmathOp(op, d);
+    if (vm !== null) {
+      emitF32x4(a, vm, x);
+      return;
+    }
     if (d === "bool") {
       a.get(x).op("v128.not");
       return;
