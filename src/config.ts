@@ -22,7 +22,8 @@ export interface ConfigFlags {
 
 /** A boolean from the environment (Node), when set to "0" or "1". */
 function envFlag(name: string): boolean | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
   const v = env?.[name];
   return v === "0" ? false : v === "1" ? true : undefined;
 }

@@ -46,7 +46,11 @@ export abstract class Tracer extends Array {
 }
 
 /** A backend's eager path: the result of an application, or null to run the primitive's impl. */
-export type EagerHook = (prim: AnyPrimitive, args: ArrayImpl[], params: object) => ArrayImpl[] | null;
+export type EagerHook = (
+  prim: AnyPrimitive,
+  args: ArrayImpl[],
+  params: object,
+) => ArrayImpl[] | null;
 let eagerHook: EagerHook | null = null;
 
 /** Installs a backend's eager path (e.g. compiled kernels for large operands); null removes it. */
