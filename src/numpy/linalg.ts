@@ -1,61 +1,51 @@
 /**
- * `jnp.linalg`: `cholesky`, `qr`, `solve`, `inv`, and SciPy's
- * `solve_triangular` (jax.scipy.linalg), built on lax.linalg, so all of them
- * differentiate, vmap and jit. Matrices are the last two dimensions; the
- * leading ones are batch dimensions (broadcast between a and b).
+ * `jnp.linalg`: factorizations (cholesky, qr, eigh, svd), solvers (solve,
+ * inv, lstsq, pinv, SciPy's solve_triangular), determinants, ranks,
+ * norms and products, built on lax.linalg so all of them differentiate,
+ * vmap and jit. Matrices are the last two dimensions; the leading ones are
+ * batch dimensions (broadcast between a and b).
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { defaultFloat, isFloating } from "../dtype.js";
+import { customJvp } from "../interpreters/custom.js";
 import * as lax from "../lax/index.js";
-import { broadcastShapes, shapeStr } from "../shape.js";
-import { swapaxes } from "./manipulation.js";
+import { shapeStr } from "../shape.js";
+import { full, zerosLike } from "./creation.js";
+import {
+  alignRhs,
+  checkMatrix,
+  checkSquare,
+  epsOf,
+  eyeLike,
+  inexact,
+  mT,
+} from "./linalg/common.js";
+import { type NormOrd, norm } from "./linalg/norms.js";
+import { expandDims, reshape } from "./manipulation.js";
 import { matmul } from "./products.js";
-import { broadcastTo, cast, resultType, toArrays } from "./util.js";
+import { any, countNonzero, max, sum } from "./reductions.js";
+import { takeAlongAxis, where } from "./selection.js";
+import { argsort } from "./sorting.js";
+import {
+  abs,
+  absolute,
+  divide,
+  greater,
+  greaterEqual,
+  isinf,
+  isnan,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  multiply,
+  notEqual,
+  sign,
+  subtract,
+} from "./ufuncs.js";
 
-/** The operands as arrays of their common float dtype (integers and bools become floats). */
-function inexact(op: string, ...xs: ArrayLike[]): Array[] {
-  const arrs = toArrays(op, xs);
-  const { dtype } = resultType(...arrs);
-  return arrs.map((a) => cast(a, isFloating(dtype) ? dtype : defaultFloat()));
-}
-
-function checkSquare(op: string, a: Array): number {
-  const m = a.shape[a.ndim - 1];
-  if (a.ndim < 2 || a.shape[a.ndim - 2] !== m) {
-    throw new TypeError(
-      `${op}: a must be a (batch of) square matrices (..., m, m), got shape ${shapeStr(a.shape)}`,
-    );
-  }
-  return m!;
-}
-
-/** Swaps the last two dimensions. */
-const mT = (x: Array): Array => swapaxes(x, -1, -2);
-
-/**
- * a [..., m, m] and b [..., m, k] broadcast to common batch dimensions; a
- * `vector` b [..., m] becomes one column, the returned function undoing that.
- */
-function alignRhs(
-  op: string,
-  a: Array,
-  b: Array,
-  vector: boolean,
-): [Array, Array, (x: Array) => Array] {
-  const m = checkSquare(op, a);
-  const bm = vector ? lax.expandDims(b, [b.ndim]) : b;
-  if (bm.ndim < 2 || bm.shape[bm.ndim - 2] !== m) {
-    throw new TypeError(
-      `${op}: b must have ${m} rows to match a of shape ${shapeStr(a.shape)}, got shape ${shapeStr(b.shape)}`,
-    );
-  }
-  const batch = broadcastShapes(op, a.shape.slice(0, -2), bm.shape.slice(0, -2));
-  const aa = broadcastTo(a, [...batch, m, m], op);
-  const bb = broadcastTo(bm, [...batch, ...bm.shape.slice(-2)], op);
-  const unvector = (x: Array) => (vector ? lax.squeeze(x, [x.ndim - 1]) : x);
-  return [aa, bb, unvector];
-}
+export { matrixNorm, type NormOrd, norm, vectorNorm } from "./linalg/norms.js";
+export { matrixPower, multiDot, tensorinv, tensorsolve } from "./linalg/products.js";
 
 export interface CholeskyOptions {
   /** Return the upper factor U = Lᵀ (a = Uᵀ U) instead of L (default false). */
@@ -90,18 +80,43 @@ export function qr(a: ArrayLike, mode: QrMode = "reduced"): Array | [Array, Arra
   return mode === "r" ? r : [q, r];
 }
 
+// --- LU: solve, inv, det, slogdet -------------------------------------------------
+
+/** x with P A x = L U x = P b from A's factors (lu, permutation), b [..., m, k]. */
+function luSolve(lu: Array, perm: Array, b: Array): Array {
+  const rows = lax.broadcastInDim(
+    perm,
+    [...perm.shape, b.shape[b.ndim - 1]!],
+    perm.shape.map((_, i) => i),
+  );
+  const pb = takeAlongAxis(b, rows, -2);
+  const y = lax.linalg.triangularSolve(lu, pb, { leftSide: true, lower: true, unitDiagonal: true });
+  return lax.linalg.triangularSolve(lu, y, { leftSide: true, lower: false });
+}
+
+/**
+ * a⁻¹ b for aligned a [..., m, m] and b [..., m, k], by LU with partial
+ * pivoting (LAPACK's gesv). Its derivative reuses the factors, as JAX's
+ * custom_linear_solve: dx = a⁻¹ (db - da x).
+ */
+const luSolveAligned = customJvp(function solve(a: Array, b: Array): Array {
+  const [lu, , perm] = lax.linalg.lu(a);
+  return luSolve(lu, perm, b);
+}).defjvp(([a, b], [ta, tb]) => {
+  const [lu, , perm] = lax.linalg.lu(a as Array);
+  const x = luSolve(lu, perm, b as Array);
+  return [x, luSolve(lu, perm, subtract(tb as Array, matmul(ta as Array, x)))];
+});
+
 /**
  * `jnp.linalg.solve(a, b)`: x with a x = b, a (..., m, m), b (m,) or
- * (..., m, k). Solved through a's QR factorization (Q R x = b, so
- * x = R⁻¹ Qᵀ b), which is backward stable like LAPACK's LU solve.
+ * (..., m, k), by LU with partial pivoting (as JAX and LAPACK's gesv).
  */
 export function solve(a: ArrayLike, b: ArrayLike): Array {
   const op = "jnp.linalg.solve";
   const [x, y] = inexact(op, a, b);
   const [aa, bb, unvector] = alignRhs(op, x!, y!, y!.ndim === 1);
-  const [q, r] = lax.linalg.qr(aa, { fullMatrices: false });
-  const qtb = matmul(mT(q), bb);
-  return unvector(lax.linalg.triangularSolve(r, qtb, { leftSide: true, lower: false }));
+  return unvector(luSolveAligned(aa, bb));
 }
 
 /** `jnp.linalg.inv(a)`: the inverse of each matrix of a (..., m, m). */
@@ -109,12 +124,362 @@ export function inv(a: ArrayLike): Array {
   const op = "jnp.linalg.inv";
   const [x] = inexact(op, a);
   const m = checkSquare(op, x!);
-  const eye = lax.convertElementType(
-    lax.eq(lax.broadcastedIota("int32", [m, m], 0), lax.broadcastedIota("int32", [m, m], 1)),
-    x!.dtype,
-  );
-  return solve(x!, lax.broadcastInDim(eye, x!.shape, [x!.ndim - 2, x!.ndim - 1]));
+  return solve(x!, eyeLike(x!, m));
 }
+
+/** (-1)^(number of row swaps) of LU pivots [..., k], in `dtype`. */
+function pivotSign(pivots: Array, dtype: Array["dtype"]): Array {
+  const k = pivots.shape[pivots.ndim - 1]!;
+  const swaps = countNonzero(notEqual(pivots, lax.iota("int32", k)), -1);
+  const odd = lax.convertElementType(lax.rem(swaps, 2), dtype);
+  return subtract(1, multiply(2, odd));
+}
+
+/** The diagonal [..., k] of matrices [..., k, k]. */
+const diagonalOf = (x: Array): Array =>
+  lax.reduceSum(multiply(x, eyeLike(x, x.shape[x.ndim - 1]!)), [x.ndim - 1]);
+
+function detFromLu(x: Array): Array {
+  const [lu, pivots] = lax.linalg.lu(x);
+  return multiply(pivotSign(pivots, x.dtype), lax.reduceProd(diagonalOf(lu), [x.ndim - 2]));
+}
+
+/**
+ * [det a, adj(a) b] for a [..., n, n] (n ≥ 2) and b [..., n, k], without
+ * dividing by det a (JAX's cofactor solve): with P a = L U and U' equal to U
+ * but its last pivot replaced by 1/(u₁₁⋯uₙ₋₁,ₙ₋₁ · sign), adj(a) b is
+ * U'⁻¹ D L⁻¹ P b with D = diag(det, …, det, 1). Exact for rank n - 1 with the
+ * zero pivot last (as partial pivoting leaves it); zero where U's leading
+ * n - 1 pivots are singular too.
+ */
+function cofactorSolve(a: Array, b: Array): [Array, Array] {
+  const n = a.shape[a.ndim - 1]!;
+  const [lu, pivots, perm] = lax.linalg.lu(a);
+  const signs = pivotSign(pivots, a.dtype);
+  const partial = multiply(
+    lax.cumprod(diagonalOf(lu), { axis: a.ndim - 2 }),
+    expandDims(signs, -1),
+  );
+  const det = lax.indexInDim(partial, n - 1, a.ndim - 2, false);
+  const before = lax.indexInDim(partial, n - 2, a.ndim - 2, false);
+  const last = lax.eq(lax.broadcastedIota("int32", [n, n], 0), n - 1);
+  const corner = lax.bitwiseAnd(last, lax.eq(lax.broadcastedIota("int32", [n, n], 1), n - 1));
+  const luMod = where(corner, expandDims(divide(1, before), [-1, -2]), lu);
+  // Leading pivots singular: the solves overflow; adj(a) b is zero there.
+  const ones = full([...a.shape.slice(0, -1), 1], 1, a.dtype);
+  const probe = lax.linalg.triangularSolve(luMod, ones, { leftSide: true, lower: false });
+  const bad = expandDims(any(logicalOr(isnan(probe), isinf(probe)), [-2, -1]), [-1, -2]);
+  let x = where(bad, zerosLike(b), b);
+  x = luSolveRows(luMod, perm, x, n, det);
+  return [det, where(bad, zerosLike(x), x)];
+}
+
+/** U'⁻¹ D L⁻¹ P x for cofactorSolve: D scales all rows but the last by `det`. */
+function luSolveRows(lu: Array, perm: Array, x: Array, n: number, det: Array): Array {
+  const rows = lax.broadcastInDim(
+    perm,
+    [...perm.shape, x.shape[x.ndim - 1]!],
+    perm.shape.map((_, i) => i),
+  );
+  let y = takeAlongAxis(x, rows, -2);
+  y = lax.linalg.triangularSolve(lu, y, { leftSide: true, lower: true, unitDiagonal: true });
+  const notLast = lax.lt(lax.broadcastedIota("int32", [n, 1], 0), n - 1);
+  y = multiply(y, where(notLast, expandDims(det, [-1, -2]), 1));
+  return lax.linalg.triangularSolve(lu, y, { leftSide: true, lower: false });
+}
+
+const detCustom = customJvp(function det(x: Array): Array {
+  return detFromLu(x);
+}).defjvp(([x], [g]) => {
+  const a = x as Array;
+  const t = g as Array;
+  const n = a.shape[a.ndim - 1]!;
+  // adj of a 1×1 matrix is [[1]]; of a 0×0 one, empty.
+  if (n <= 1)
+    return [detFromLu(a), n === 1 ? lax.reshape(t, a.shape.slice(0, -2)) : zerosLike(detFromLu(a))];
+  const [det, z] = cofactorSolve(a, t);
+  return [det, sum(diagonalOf(z), -1)];
+});
+
+/**
+ * `jnp.linalg.det(a)`: the determinant of each matrix of a (..., n, n), from
+ * its LU factors; the derivative is tr(adj(a) da) (JAX's rule), finite
+ * also at singular matrices.
+ */
+export function det(a: ArrayLike): Array {
+  const op = "jnp.linalg.det";
+  const [x] = inexact(op, a);
+  checkSquare(op, x!);
+  return detCustom(x!);
+}
+
+function slogdetValue(x: Array): [Array, Array] {
+  const [lu, pivots] = lax.linalg.lu(x);
+  const diag = diagonalOf(lu);
+  const last = x.ndim - 2;
+  const s = multiply(pivotSign(pivots, x.dtype), lax.reduceProd(sign(diag), [last]));
+  const logabs = lax.reduceSum(log(absolute(diag)), [last]);
+  // A zero pivot: sign 0 and log|det| = -inf, as NumPy.
+  const singular = any(lax.eq(diag, 0), -1);
+  return [where(singular, 0, s), where(singular, -Infinity, logabs)];
+}
+
+const slogdetCustom = customJvp(function slogdet(x: Array): [Array, Array] {
+  return slogdetValue(x);
+}).defjvp(([x], [g]) => {
+  const [s, logabs] = slogdetValue(x as Array);
+  // tr(x⁻¹ g) with plain lax ops: a custom_jvp function applied to a tangent would not transpose.
+  const [lu, , perm] = lax.linalg.lu(x as Array);
+  const dlog = sum(diagonalOf(luSolve(lu, perm, g as Array)), -1);
+  return [
+    [s, logabs],
+    [full(s.shape, 0, s.dtype), dlog],
+  ];
+});
+
+/**
+ * `jnp.linalg.slogdet(a)`: [sign, logabsdet] with det a = sign·exp(logabsdet)
+ * for each matrix of a (..., n, n); a singular matrix gives [0, -inf].
+ */
+export function slogdet(a: ArrayLike): [Array, Array] {
+  const op = "jnp.linalg.slogdet";
+  const [x] = inexact(op, a);
+  checkSquare(op, x!);
+  return slogdetCustom(x!);
+}
+
+// --- eigh, svd and what they give ----------------------------------------------------
+
+export interface EighOptions {
+  /** The triangle to read, "L" (default) or "U". */
+  UPLO?: "L" | "U";
+  /** Use (a + aᵀ)/2 instead of one triangle (default true, as JAX). */
+  symmetrizeInput?: boolean;
+}
+
+function uploLower(op: string, uplo: string | undefined): boolean {
+  if (uplo !== undefined && uplo !== "L" && uplo !== "U") {
+    throw new TypeError(`${op}: UPLO must be "L" or "U", got ${String(uplo)}`);
+  }
+  return uplo !== "U";
+}
+
+/**
+ * `jnp.linalg.eigh(a, { UPLO, symmetrizeInput })`: [eigenvalues,
+ * eigenvectors] of each symmetric matrix of a (..., n, n): eigenvalues
+ * (..., n) ascending, eigenvectors (..., n, n) orthonormal columns.
+ */
+export function eigh(a: ArrayLike, options: EighOptions = {}): [Array, Array] {
+  const op = "jnp.linalg.eigh";
+  const [x] = inexact(op, a);
+  checkSquare(op, x!);
+  const [v, w] = lax.linalg.eigh(x!, {
+    lower: uploLower(op, options.UPLO),
+    symmetrizeInput: options.symmetrizeInput ?? true,
+  });
+  return [w, v];
+}
+
+/** `jnp.linalg.eigvalsh(a, UPLO)`: the eigenvalues of symmetric a (..., n, n), ascending. */
+export function eigvalsh(a: ArrayLike, UPLO: "L" | "U" = "L"): Array {
+  return eigh(a, { UPLO })[0];
+}
+
+export interface SvdOptions {
+  /** U (..., m, m) and Vᵀ (..., n, n) (default true); false: (..., m, k), (..., k, n). */
+  fullMatrices?: boolean;
+  /** Return [U, S, Vᵀ] (default true) or only S. */
+  computeUv?: boolean;
+  /** a is symmetric: decompose it by eigh (default false). */
+  hermitian?: boolean;
+}
+
+/**
+ * `jnp.linalg.svd(a, { fullMatrices, computeUv, hermitian })`: [U, S, Vᵀ]
+ * with a = U diag(S) Vᵀ for each matrix of a (..., m, n), S descending;
+ * only S when computeUv is false.
+ */
+export function svd(a: ArrayLike, options: SvdOptions & { computeUv: false }): Array;
+export function svd(a: ArrayLike, options?: SvdOptions): [Array, Array, Array];
+export function svd(a: ArrayLike, options: SvdOptions = {}): Array | [Array, Array, Array] {
+  const op = "jnp.linalg.svd";
+  const [x] = inexact(op, a);
+  checkMatrix(op, x!);
+  const computeUv = options.computeUv ?? true;
+  if (options.hermitian) {
+    checkSquare(op, x!);
+    // |eigenvalues| in descending order; Vᵀ's rows carry the eigenvalues' signs.
+    const [v, w] = lax.linalg.eigh(x!);
+    const order = argsort(lax.neg(abs(w)), -1, { stable: true });
+    const s = takeAlongAxis(abs(w), order, -1);
+    if (!computeUv) return s;
+    const u = takeAlongAxis(v, expandDims(order, -2), -1);
+    const signs = takeAlongAxis(sign(w), order, -1);
+    return [u, s, mT(multiply(u, expandDims(signs, -2)))];
+  }
+  if (!computeUv) return lax.linalg.svd(x!, { computeUv: false });
+  return lax.linalg.svd(x!, { fullMatrices: options.fullMatrices ?? true });
+}
+
+/** `jnp.linalg.svdvals(a)`: the singular values of each matrix of a (..., m, n), descending. */
+export function svdvals(a: ArrayLike): Array {
+  return svd(a, { computeUv: false });
+}
+
+export interface PinvOptions {
+  /** Singular values below rtol·max(S) count as zero (default 10·max(m, n)·eps). */
+  rtol?: number;
+  /** a is symmetric (use eigh; default false). */
+  hermitian?: boolean;
+}
+
+function pinvValue(x: Array, rtol: number | undefined, hermitian: boolean): Array {
+  const [m, n] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+  if (m * n === 0) return full([...x.shape.slice(0, -2), n, m], 0, x.dtype);
+  const tol = rtol ?? 10 * Math.max(m, n) * epsOf(x.dtype);
+  const [u, s, vt] = svd(x, { fullMatrices: false, hermitian });
+  const cutoff = multiply(tol, max(s, -1, { keepdims: true }));
+  const keep = greater(s, cutoff);
+  const sInv = where(keep, divide(1, where(keep, s, 1)), 0);
+  return matmul(multiply(mT(vt), expandDims(sInv, -2)), mT(u));
+}
+
+const pinvCustom = customJvp(
+  function pinv(x: Array, rtol: number | undefined, hermitian: boolean): Array {
+    return pinvValue(x, rtol, hermitian);
+  },
+  { nondiffArgnums: [1, 2] },
+).defjvp(([rtol, hermitian, x], [t]) => {
+  // Golub & Pereyra: dA⁺ = -A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I - A A⁺) + (I - A⁺A) dAᵀ A⁺ᵀ A⁺ (rank kept).
+  const a = x as Array;
+  const da = t as Array;
+  const p = pinvValue(a, rtol as number | undefined, hermitian as boolean);
+  const [m, n] = [a.shape[a.ndim - 2]!, a.shape[a.ndim - 1]!];
+  const pt = mT(p);
+  const dat = mT(da);
+  const term1 = lax.neg(matmul(matmul(p, da), p));
+  const term2 = matmul(matmul(matmul(p, pt), dat), subtract(eyeLike(a, m), matmul(a, p)));
+  const term3 = matmul(matmul(subtract(eyeLike(a, n), matmul(p, a)), dat), matmul(pt, p));
+  return [p, lax.add(lax.add(term1, term2), term3)];
+});
+
+/**
+ * `jnp.linalg.pinv(a, { rtol, hermitian })`: the Moore-Penrose
+ * pseudo-inverse (..., n, m) of each matrix of a (..., m, n), by SVD with
+ * singular values below rtol·max(S) dropped. Differentiable where the rank
+ * does not change (JAX's rule).
+ */
+export function pinv(a: ArrayLike, options: PinvOptions = {}): Array {
+  const op = "jnp.linalg.pinv";
+  const [x] = inexact(op, a);
+  checkMatrix(op, x!);
+  return pinvCustom(x!, options.rtol, options.hermitian ?? false);
+}
+
+export interface MatrixRankOptions {
+  /** Singular values at or below rtol·max(S) count as zero (default max(m, n)·eps). */
+  rtol?: number;
+  /** An absolute threshold instead of rtol. */
+  tol?: number;
+}
+
+/**
+ * `jnp.linalg.matrixRank(a, { rtol, tol })`: the number of singular values of
+ * each matrix of a (..., m, n) above the threshold (int32); for a vector or
+ * scalar, 1 unless all of it is zero.
+ */
+export function matrixRank(a: ArrayLike, options: MatrixRankOptions = {}): Array {
+  const op = "jnp.linalg.matrixRank";
+  const [x] = inexact(op, a);
+  if (x!.ndim < 2) return lax.convertElementType(any(notEqual(x!, 0)), "int32");
+  const [m, n] = checkMatrix(op, x!);
+  const s = svd(x!, { computeUv: false });
+  const tol =
+    options.tol !== undefined
+      ? full(s.shape.slice(0, -1), options.tol, s.dtype)
+      : multiply(max(s, -1, { initial: 0 }), options.rtol ?? Math.max(m, n) * epsOf(x!.dtype));
+  return lax.convertElementType(sum(greater(s, expandDims(tol, -1)), -1), "int32");
+}
+
+/**
+ * `jnp.linalg.cond(a, p)`: the condition number of each matrix of a; p
+ * undefined or 2 (σ_max / σ_min), -2 (σ_min / σ_max), or any matrix norm
+ * order, ‖a‖·‖a⁻¹‖ (infinite where a is singular).
+ */
+export function cond(a: ArrayLike, p?: NormOrd): Array {
+  const op = "jnp.linalg.cond";
+  const [x] = inexact(op, a);
+  checkMatrix(op, x!);
+  if (p === undefined || p === null || p === 2 || p === -2) {
+    const s = svd(x!, { computeUv: false });
+    const k = s.shape[s.ndim - 1]!;
+    const first = lax.indexInDim(s, 0, s.ndim - 1, false);
+    const lastV = lax.indexInDim(s, k - 1, s.ndim - 1, false);
+    return p === -2 ? divide(lastV, first) : divide(first, lastV);
+  }
+  checkSquare(op, x!);
+  const r = multiply(norm(x!, p, [-2, -1]), norm(inv(x!), p, [-2, -1]));
+  const nanIn = any(isnan(x!), [-2, -1]);
+  return where(logicalAnd(isnan(r), logicalNot(nanIn)), Infinity, r);
+}
+
+export interface LstsqOptions {
+  /** Singular values below rcond·max(S) count as zero (default max(m, n)·eps). */
+  rcond?: number;
+}
+
+/**
+ * `jnp.linalg.lstsq(a, b, { rcond })`: [x, residuals, rank, s] minimizing
+ * ‖a x - b‖ for a (m, n) and b (m,) or (m, k), through a's SVD (the
+ * minimum-norm x when a is rank deficient). residuals are ‖a x - b‖² per
+ * column, (k,) or (1,) — computed always, as JAX (NumPy returns an empty
+ * array when rank < n or m ≤ n).
+ */
+export function lstsq(
+  a: ArrayLike,
+  b: ArrayLike,
+  options: LstsqOptions = {},
+): [Array, Array, Array, Array] {
+  const op = "jnp.linalg.lstsq";
+  const [x, y] = inexact(op, a, b);
+  if (x!.ndim !== 2) {
+    throw new TypeError(`${op}: a must be a matrix (m, n), got shape ${shapeStr(x!.shape)}`);
+  }
+  if (y!.ndim < 1 || y!.ndim > 2 || y!.shape[0] !== x!.shape[0]) {
+    throw new TypeError(
+      `${op}: b must be (m,) or (m, k) with m = ${x!.shape[0]} rows as a (shape ${shapeStr(x!.shape)}), got shape ${shapeStr(y!.shape)}`,
+    );
+  }
+  const vector = y!.ndim === 1;
+  const bm = vector ? expandDims(y!, -1) : y!;
+  const [m, n] = x!.shape as [number, number];
+  let sol: Array;
+  let rank: Array;
+  let s: Array;
+  if (m * n === 0) {
+    s = full([0], 0, x!.dtype);
+    rank = full([], 0, "int32");
+    sol = full([n, bm.shape[1]!], 0, x!.dtype);
+  } else {
+    const rcond =
+      options.rcond === undefined
+        ? epsOf(x!.dtype) * Math.max(m, n)
+        : options.rcond < 0
+          ? epsOf(x!.dtype)
+          : options.rcond;
+    const [u, sv, vt] = svd(x!, { fullMatrices: false });
+    s = sv;
+    const keep = greaterEqual(s, multiply(rcond, lax.indexInDim(s, 0, 0, false)));
+    rank = lax.convertElementType(sum(keep), "int32");
+    const sInv = where(keep, divide(1, where(keep, s, 1)), 0);
+    sol = matmul(mT(vt), multiply(expandDims(sInv, -1), matmul(mT(u), bm)));
+  }
+  const r = subtract(bm, matmul(x!, sol));
+  const resid = sum(multiply(r, r), 0);
+  return [vector ? reshape(sol, [n]) : sol, resid, rank, s];
+}
+
+// --- triangular --------------------------------------------------------------------------
 
 export interface SolveTriangularOptions {
   /** 0 or "N": a x = b; 1 or "T" (or 2, "C" for real a): aᵀ x = b (default 0). */

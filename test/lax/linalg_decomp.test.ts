@@ -317,7 +317,13 @@ describe("lax.linalg.svd", () => {
         expectMatches(svd(x, { computeUv: false }), fx(c.s), 1e-12);
         const [u, s, vt] = svd(x, { fullMatrices: false });
         expectMatches(s, fx(c.s), 1e-12);
-        expectSame(jnp.matmul(jnp.multiply(u, jnp.expandDims(s, -2)), vt), x, "U S Vᵀ", 1e-12, 1e-12);
+        expectSame(
+          jnp.matmul(jnp.multiply(u, jnp.expandDims(s, -2)), vt),
+          x,
+          "U S Vᵀ",
+          1e-12,
+          1e-12,
+        );
         expectOrthonormalColumns(u, 1e-13, "U");
         expectOrthonormalColumns(mT(vt), 1e-13, "V");
         // Singular vectors of distinct nonzero singular values: the same up to a sign per pair.
@@ -337,7 +343,13 @@ describe("lax.linalg.svd", () => {
       const x32 = to32(fromFixture(fx(c.x)));
       const [u32, s32, vt32] = svd(x32, { fullMatrices: false });
       expectMatches(s32, { ...fx(c.s), dtype: "float32" }, 2e-5);
-      expectSame(jnp.matmul(jnp.multiply(u32, jnp.expandDims(s32, -2)), vt32), x32, "float32 U S Vᵀ", 1e-5, 1e-5);
+      expectSame(
+        jnp.matmul(jnp.multiply(u32, jnp.expandDims(s32, -2)), vt32),
+        x32,
+        "float32 U S Vᵀ",
+        1e-5,
+        1e-5,
+      );
     },
   );
 
