@@ -2,6 +2,7 @@
 
 export { stopGradient, stopGradientP } from "./ad_util.js";
 export * from "./control_flow/index.js";
+export * from "./convolution.js";
 export * from "./dot.js";
 export * from "./elementwise.js";
 export * as linalg from "./linalg.js";

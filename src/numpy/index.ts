@@ -3,6 +3,7 @@ import "./methods.js";
 
 export type { DType } from "../dtype.js";
 export { bool_, float32, float64, int32, uint32 } from "../dtype.js";
+export * from "./convolve.js";
 export * from "./creation.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
 export * as linalg from "./linalg.js";
