@@ -7,8 +7,9 @@ import { ModuleBuilder } from "../../wasm/emitter.js";
 import { cpuMemory, isSharedMemory } from "../memory.js";
 import type { CodeTarget } from "./index.js";
 import type { Kernel } from "./ir.js";
+import { kernelRange } from "./loops.js";
 import { type KernelCode, threadPool } from "./program.js";
-import { emitKernels, kernelRange, wasmSupport } from "./wasm.js";
+import { emitKernels, wasmSupport } from "./wasm.js";
 
 /** Elements of work below which a kernel runs on the calling thread alone. */
 const PARALLEL_MIN_WORK = 32768;

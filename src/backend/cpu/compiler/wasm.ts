@@ -1,19 +1,16 @@
 /**
  * Code generation: kernel IR (ir.ts) → WebAssembly, one exported function
  * per kernel, `k<i>(addr_0, ..., addr_n-1, start, end)`, over a range that a
- * thread pool can split:
- *
- *   elementwise, one loop dim:   [start, end) are elements
- *   elementwise, more dims:      [start, end) are rows of the innermost dim
- *   reduction over the innermost dim: [start, end) are output elements
- *   reduction keeping the innermost dim: [start, end) are output rows
+ * thread pool can split (loops.ts says what the range counts).
  *
  * The innermost dim is vectorized with f32x4 when every buffer is float32
  * (bools in between are i32x4 masks), with a scalar tail; everything else
  * (int32, uint32, bool, float64) is computed scalarly. Values that do not
  * depend on the innermost index (broadcast operands, constants) are
- * computed once per row. Transcendental functions call the imported JS
- * Math functions in float64 and round once, exactly as the eager kernels do.
+ * computed once per row. float32 exp, log, tanh, logistic, erf... are
+ * inline vectorized math (wasm/vmath.ts, a few ulps); other transcendental
+ * functions, and float64 ones, call the imported JS Math functions in
+ * float64 and round once, exactly as the eager kernels do.
  */
 import { type DType, itemsize } from "../../../dtype.js";
 import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
@@ -21,6 +18,7 @@ import type { Asm, AsmModule, ValType } from "./asm.js";
 import { reduceIdentity } from "./interp.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
 import { nodeDtype } from "./ir.js";
+import { type Layout, layout } from "./loops.js";
 
 // i8x16.shuffle lane maps: the high half of a vector; the low halves of two vectors.
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -110,75 +108,6 @@ function vectorizable(k: Kernel): boolean {
     return true;
   });
 }
-
-/** How a kernel's range is split: the units of [start, end), their total, and the work per unit. */
-export interface KernelRange {
-  total: number;
-  /** Elements computed per unit (to pick a grain size). */
-  work: number;
-  /** Chunk boundaries should be multiples of this. */
-  align: number;
-}
-
-interface Layout {
-  shape: number[];
-  reduced: boolean[];
-  inner: number;
-  mode: "ew1" | "ew" | "rin" | "rout";
-  /** Dims decomposed from the range index. */
-  oDims: number[];
-  /** Reduced dims decomposed from the reduction counter (not the inner one). */
-  qDims: number[];
-  Q: number;
-  keptStrides: number[];
-}
-
-function layout(k: Kernel): Layout {
-  const shape = k.shape.length === 0 ? [1] : [...k.shape];
-  const reduced = k.shape.length === 0 ? [false] : [...k.reduced];
-  const inner = shape.length - 1;
-  const dims = shape.map((_, d) => d);
-  const keptStrides = new Array<number>(shape.length).fill(0);
-  let s = 1;
-  for (let d = inner; d >= 0; d--) {
-    if (!reduced[d]) {
-      keptStrides[d] = s;
-      s *= shape[d]!;
-    }
-  }
-  const kept = dims.filter((d) => !reduced[d]);
-  const red = dims.filter((d) => reduced[d]);
-  let mode: Layout["mode"];
-  let oDims: number[];
-  let qDims: number[];
-  if (k.reduce === null || red.length === 0) {
-    mode = shape.length === 1 ? "ew1" : "ew";
-    oDims = dims.slice(0, inner);
-    qDims = [];
-  } else if (reduced[inner]) {
-    mode = "rin";
-    oDims = kept;
-    qDims = red.filter((d) => d !== inner);
-  } else {
-    mode = "rout";
-    oDims = kept.filter((d) => d !== inner);
-    qDims = red;
-  }
-  const Q = qDims.reduce((p, d) => p * shape[d]!, 1);
-  return { shape, reduced, inner, mode, oDims, qDims, Q, keptStrides };
-}
-
-export function kernelRange(k: Kernel): KernelRange {
-  const L = layout(k);
-  const n = L.shape[L.inner]!;
-  const total = L.shape.reduce((p, d) => p * d, 1);
-  const oTotal = L.oDims.reduce((p, d) => p * L.shape[d]!, 1);
-  if (L.mode === "ew1") return { total: n, work: 1, align: 4 };
-  if (oTotal === 0) return { total: 0, work: 1, align: 1 };
-  return { total: oTotal, work: Math.max(1, total / oTotal), align: 1 };
-}
-
-// --- Emission ------------------------------------------------------------------------
 
 class KernelEmitter {
   private readonly vec: boolean;
