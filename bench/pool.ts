@@ -43,7 +43,7 @@ for (const [label, f] of rows) {
 }
 const reclaimed = pools[1]!.stats();
 console.log(
-  `\n(2 threads: ${reclaimed.parallelCalls} split calls, ${reclaimed.chunksReclaimed} chunks run by the caller because the worker had not claimed them yet)\n`,
+  `\n(2 threads: ${reclaimed.parallelCalls} split calls, of which the worker joined ${reclaimed.parallelCalls - reclaimed.unclaimedPosts}; it ran ${reclaimed.workerChunks} chunks)\n`,
 );
 
 const n = 1024;
@@ -53,11 +53,11 @@ console.log("| matmul f32 1024³ | GFLOP/s |");
 console.log("| --- | --- |");
 for (const threads of [1, 2]) {
   const m = await threadedMatmul(a, b, n, threads);
-  const before = m.pool.stats().chunksReclaimed;
+  const before = m.pool.stats().workerChunks;
   const us = median(20, () => void m.run());
-  const reclaimed = m.pool.stats().chunksReclaimed - before;
+  const byWorkers = m.pool.stats().workerChunks - before;
   const gflops = ((2 * n ** 3) / us / 1e3).toFixed(1);
   console.log(
-    `| parallelGemmAt, ${threads} thread(s) | ${gflops} (${reclaimed} chunks reclaimed) |`,
+    `| parallelGemmAt, ${threads} thread(s) | ${gflops} (${byWorkers} chunks on workers) |`,
   );
 }

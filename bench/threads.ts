@@ -52,9 +52,9 @@ export async function threadedMatmul(
   // Workers import the kernel on first use (the caller runs their rows until
   // then): let them, so that timings see every thread.
   for (let i = 0; i < 50; i++) {
-    const before = pool.stats().chunksReclaimed;
+    const before = pool.stats().workerChunks;
     product();
-    if (pool.stats().chunksReclaimed === before) break;
+    if (pool.stats().workerChunks > before) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   return {

@@ -180,35 +180,57 @@ describe("ThreadPool.parallelFor", () => {
     pool.warmUp();
     await new Promise((r) => setTimeout(r, 700)); // > IDLE_YIELD_MS: workers yield and resume
     const n = 1 << 22;
-    let claimed = false;
-    // A worker claims its chunk while the caller runs a long first one (a few
+    let joined = false;
+    // The worker joins in while the caller runs its first chunks (a few
     // tries: waking an idle thread can take a millisecond on a busy machine).
-    for (let i = 0; i < 5 && !claimed; i++) {
+    for (let i = 0; i < 5 && !joined; i++) {
       pool.wake();
-      const before = pool.stats().chunksReclaimed;
+      const before = pool.stats().workerChunks;
       pool.parallelFor(mod, "increment", [0], n, 1);
-      claimed = pool.stats().chunksReclaimed === before;
+      joined = pool.stats().workerChunks > before;
       await new Promise((r) => setTimeout(r, 300));
     }
-    expect(claimed).toBe(true);
+    expect(joined).toBe(true);
   });
 
-  it("advances a scratch argument by chunk", () => {
+  it("advances a scratch argument by thread", () => {
     const memory = sharedMemory();
     const pool = newPool(memory);
     const heap = new Float32Array(memory.buffer);
     setThreads(3);
     const n = 30_000;
-    const stride = 40_000; // elements between the chunks' scratch areas
-    pool.parallelFor(mod, "increment", [0], n, 1, {
-      scratch: { arg: 0, bytesPerChunk: stride * 4 },
-    });
-    const bounds = partition(n, 3, 1);
-    const want = new Float32Array(3 * stride);
-    for (let c = 0; c + 1 < bounds.length; c++) {
-      want.fill(1, c * stride + bounds[c]!, c * stride + bounds[c + 1]!);
+    const stride = 40_000; // elements between the threads' scratch areas
+    for (let rep = 0; rep < 20; rep++) {
+      heap.fill(0, 0, 3 * stride);
+      pool.parallelFor(mod, "increment", [0], n, 1, {
+        scratch: { arg: 0, bytesPerThread: stride * 4 },
+      });
+      // Each chunk landed in the area of the one thread that ran it.
+      for (let i = 0; i < n; i++) {
+        const hits = [0, 1, 2].map((t) => heap[t * stride + i]!);
+        if (hits.some((x) => x !== 0 && x !== 1) || hits[0]! + hits[1]! + hits[2]! !== 1) {
+          expect.fail(`element ${i}: thread areas hold ${hits}`);
+        }
+      }
+      expect(heap.subarray(n, stride).every((x) => x === 0)).toBe(true);
     }
-    expect(heap.subarray(0, 3 * stride)).toEqual(want);
+    expect(pool.stats().workerChunks).toBeGreaterThan(0);
+  });
+
+  it("splits into chunksPerThread chunks per thread, taken as threads go", () => {
+    const memory = sharedMemory();
+    const pool = newPool(memory);
+    setThreads(2);
+    pool.warmUp();
+    const before = pool.stats().workerChunks;
+    // 2 threads x 8 chunks; the worker gets through some of them.
+    for (let i = 0; i < 20; i++) {
+      pool.parallelFor(mod, "increment", [0], 1 << 19, 1, { chunksPerThread: 8 });
+    }
+    const heap = new Float32Array(memory.buffer, 0, 1 << 19);
+    expect(heap.every((x) => x === 20)).toBe(true);
+    expect(pool.stats().workerChunks - before).toBeGreaterThan(0);
+    expect(pool.stats().workerChunks - before).toBeLessThan(20 * 16);
   });
 
   it("sees the memory grow", () => {
@@ -238,33 +260,42 @@ describe("ThreadPool errors", () => {
       }
       return "no error";
     };
-    // A trap in a call too small to split, and in the caller's chunk (the first).
+    // A trap in a call too small to split, and on one thread.
     expect(error(3, 4, 8)).toBe(
       "ThreadPool.parallelFor: kernel 'trapAt' failed on the calling thread over [0, 4) of 4: " +
         "RuntimeError: unreachable",
     );
     setThreads(1);
     expect(error(5, n)).toMatch(/failed on the calling thread over \[0, 10000\) of 10000/);
+    // Split: 2 threads x 4 chunks, taken by whichever thread comes first.
     setThreads(2);
-    expect(error(0, n)).toBe(
-      "ThreadPool.parallelFor: kernel 'trapAt' failed on the calling thread over [0, 5000) of 10000: " +
-        "RuntimeError: unreachable",
+    expect(error(0, n)).toMatch(
+      /^ThreadPool.parallelFor: kernel 'trapAt' failed on (the calling thread|worker 1) over \[0, 1250\) of 10000: RuntimeError: unreachable$/,
     );
-    // A trap in the second chunk: the caller runs it when the worker has not
-    // claimed it yet, so give the caller a long first chunk (and a few tries).
+    // The last chunk, until the worker has run it once (the caller's chunks are long).
     const big = 1 << 22;
     const messages = new Set<string>();
     for (let i = 0; i < 10 && !messages.has("worker"); i++) {
       const m = error(big - 1, big);
       expect(m).toMatch(
-        /kernel 'trapAt' failed on (worker 1|the calling thread) over \[2097152, 4194304\) of 4194304: RuntimeError: unreachable$/,
+        /kernel 'trapAt' failed on (worker 1|the calling thread) over \[3670016, 4194304\) of 4194304: RuntimeError: unreachable$/,
       );
       messages.add(m.includes("worker 1") ? "worker" : "caller");
     }
     expect(messages.has("worker")).toBe(true);
-    // Out of bounds everywhere: every chunk's failure is named.
-    expect(() => pool.parallelFor(mod, "increment", [memory.buffer.byteLength], n, 1)).toThrow(
-      /calling thread over \[0, 5000\).*out of bounds; on (worker 1|the calling thread) over \[5000, 10000\).*out of bounds$/,
+    // Out of bounds everywhere: every chunk's failure is named (a worker stops
+    // at its first; the other chunks go to the others).
+    let oob = "";
+    try {
+      pool.parallelFor(mod, "increment", [memory.buffer.byteLength], n, 1);
+    } catch (e) {
+      oob = (e as Error).message;
+    }
+    const ranges = [
+      ...oob.matchAll(/over \[(\d+), (\d+)\) of 10000: RuntimeError: memory access out of bounds/g),
+    ];
+    expect(ranges.map((r) => Number(r[1])).sort((x, y) => x - y)).toEqual(
+      partition(n, 8, 1).slice(0, -1),
     );
     pool.parallelFor(mod, "increment", [0], n, 1);
     pool.parallelFor(mod, "trapAt", [-1, 0], n, 1);
@@ -302,13 +333,13 @@ describe("ThreadPool errors", () => {
     let reps = 0;
     // Until the workers have imported the script, the caller runs their chunks.
     for (let i = 0; i < 200; i++) {
-      const before = pool.stats().chunksReclaimed;
+      const before = pool.stats().workerChunks;
       pool.parallelForScript(script, [0], n, 1);
       reps++;
-      if (pool.stats().chunksReclaimed === before) break;
+      if (pool.stats().workerChunks > before) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(pool.stats().chunksReclaimed).toBeLessThan(2 * reps);
+    expect(pool.stats().workerChunks).toBeGreaterThan(0);
     expect(new Float32Array(memory.buffer, 0, n).every((x) => x === reps)).toBe(true);
   });
 
@@ -337,9 +368,10 @@ describe("ThreadPool errors", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(message).toMatch(
-      /kernel 'chunk' failed on worker 1 over \[500, 1000\) of 1000: importing file:.*no_such_kernel\.js in a worker: .*Cannot find module/,
+      /kernel 'chunk' failed on worker 1: importing file:.*no_such_kernel\.js in a worker: .*Cannot find module/,
     );
-    expect(new Float32Array(memory.buffer, 0, 500).every((x) => x === 1)).toBe(true);
+    // The caller ran every chunk.
+    expect(new Float32Array(memory.buffer, 0, 1000).every((x) => x === 1)).toBe(true);
   });
 
   it("replaces a worker that died, without losing work", async () => {

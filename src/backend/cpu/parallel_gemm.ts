@@ -178,7 +178,9 @@ export function parallelGemmAt(
   args.push(spec.accumulate ? 1 : 0, spec.workspace);
   pool.parallelForScript(script, args, batch * m, minRows(spec), {
     align: ROW_ALIGN,
-    maxChunks: chunks,
-    scratch: { arg: args.length - 1, bytesPerChunk: perChunk },
+    maxThreads: chunks,
+    // One chunk per thread: each gemmAt call packs its own copy of B panels.
+    chunksPerThread: 1,
+    scratch: { arg: args.length - 1, bytesPerThread: perChunk },
   });
 }

@@ -32,7 +32,7 @@
  * on the calling thread.
  */
 import { config } from "../../config.js";
-import { Slot, State, workerSource } from "./pool_worker.js";
+import { Job, Slot, State, workerSource } from "./pool_worker.js";
 import { type Thread, threadSpawner } from "./threads.js";
 
 type KernelFn = (...args: number[]) => unknown;
@@ -41,14 +41,20 @@ type KernelFn = (...args: number[]) => unknown;
 export interface ParallelOptions {
   /** Chunk boundaries are multiples of this (e.g. the SIMD width, so tails never move). */
   align?: number;
-  /** At most this many chunks (e.g. as many as there is scratch for). */
-  maxChunks?: number;
+  /** At most this many threads (e.g. as many as there is scratch for). */
+  maxThreads?: number;
   /**
-   * Per-chunk scratch: argument `arg` (a byte address) is advanced by
-   * `bytesPerChunk` times the chunk's index, so concurrent chunks get
-   * disjoint scratch. Reserve `pool.maxChunks() * bytesPerChunk` bytes.
+   * Chunks per thread (default 4): threads take chunks as they go, so a
+   * thread that the OS delays holds up one small chunk, not a share. 1 for
+   * kernels whose chunks repeat work (the matmul packs B in each chunk).
    */
-  scratch?: { arg: number; bytesPerChunk: number };
+  chunksPerThread?: number;
+  /**
+   * Per-thread scratch: argument `arg` (a byte address) is advanced by
+   * `bytesPerThread` times the thread's index (the caller is 0), so threads
+   * get disjoint scratch. Reserve `pool.threads * bytesPerThread` bytes.
+   */
+  scratch?: { arg: number; bytesPerThread: number };
 }
 
 export interface PoolStats {
@@ -60,8 +66,10 @@ export interface PoolStats {
   workersLost: string[];
   /** Calls that ran split over more than one chunk. */
   parallelCalls: number;
-  /** Chunks posted to a worker but run by the caller because no worker had claimed them. */
-  chunksReclaimed: number;
+  /** Chunks run by workers (the caller ran the rest). */
+  workerChunks: number;
+  /** Posts to a worker that it had not taken up when the caller ran out of chunks. */
+  unclaimedPosts: number;
   /** Modules (wasm and script) each live worker holds an instance of. */
   workerModules: number[];
 }
@@ -195,6 +203,9 @@ function kernelImports(module: WebAssembly.Module, memory: WebAssembly.Memory, k
   return imports;
 }
 
+/** Byte offset of a worker's slot in the control block. */
+const slotBase = (slot: number): number => Job.bytes + slot * Slot.bytes;
+
 /** Whether this thread may block in Atomics.wait (browsers' main thread may not). */
 function callerCanBlock(i32: Int32Array): boolean {
   try {
@@ -224,7 +235,8 @@ export class ThreadPool {
   private readonly counters = {
     workersStarted: 0,
     parallelCalls: 0,
-    chunksReclaimed: 0,
+    unclaimedPosts: 0,
+    chunksOfPastWorkers: 0,
     lost: [] as string[],
   };
 
@@ -247,7 +259,7 @@ export class ThreadPool {
     // Pool workers themselves never start threads (a script kernel there may make a pool).
     const inWorker = (globalThis as { jaxtsPoolWorker?: boolean }).jaxtsPoolWorker === true;
     if (shared && !inWorker && threadSpawner() !== null) {
-      this.control = new SharedArrayBuffer((MAX_THREADS - 1) * Slot.bytes);
+      this.control = new SharedArrayBuffer(Job.bytes + (MAX_THREADS - 1) * Slot.bytes);
       this.i32 = new Int32Array(this.control);
       this.f64 = new Float64Array(this.control);
       this.u16 = new Uint16Array(this.control);
@@ -266,16 +278,12 @@ export class ThreadPool {
     return Math.min(this.options.threads ?? getThreads(), MAX_THREADS);
   }
 
-  /** The most chunks one parallelFor makes (for sizing per-chunk scratch). */
-  maxChunks(): number {
-    return this.threads;
-  }
-
   /**
    * Runs `exports[exportName](...args, start, end)` over a partition of
-   * [0, total) into at most `threads` contiguous chunks of at least
-   * `minGrain` (multiples of `align`), on workers and the calling thread;
-   * returns when all are done. A trap anywhere throws an Error naming the
+   * [0, total) into contiguous chunks of at least `minGrain` (boundaries at
+   * multiples of `align`), on up to `threads` threads (workers and the
+   * caller) taking chunks as they go; returns when all are done. The
+   * partition depends only on the thread count and the options. A trap anywhere throws an Error naming the
    * kernel and range once every chunk has finished; the pool stays usable.
    * Chunks must write disjoint memory.
    */
@@ -338,23 +346,22 @@ export class ThreadPool {
     }
     if (total === 0) return;
     const align = Math.max(1, Math.floor(options.align ?? 1));
+    const most = Math.floor(total / Math.max(1, minGrain));
     // A kernel that itself calls parallelFor (on the caller's chunk) runs inline.
-    const want = Math.min(
-      this.busy ? 1 : this.threads,
-      options.maxChunks ?? this.threads,
-      Math.floor(total / Math.max(1, minGrain)),
-    );
+    const want = Math.min(this.busy ? 1 : this.threads, options.maxThreads ?? this.threads, most);
     const workers = want > 1 ? this.readyWorkers(want - 1) : [];
-    const bounds = partition(total, workers.length + 1, align);
-    const chunks = bounds.length - 1;
+    const threads = workers.length + 1;
+    const perThread = Math.max(1, Math.floor(options.chunksPerThread ?? 4));
+    const chunks = Math.max(threads, Math.min(threads * perThread, most, Job.maxChunks));
+    const bounds = partition(total, threads === 1 ? 1 : chunks, align);
     const scratch = options.scratch;
-    const chunkArgs = (c: number): readonly number[] => {
-      if (scratch === undefined || c === 0) return args;
+    const threadArgs = (t: number): readonly number[] => {
+      if (scratch === undefined || t === 0) return args;
       const out = args.slice();
-      out[scratch.arg] = args[scratch.arg]! + c * scratch.bytesPerChunk;
+      out[scratch.arg] = args[scratch.arg]! + t * scratch.bytesPerThread;
       return out;
     };
-    if (chunks <= 1) {
+    if (bounds.length <= 2) {
       const errors: string[] = [];
       this.runHere(rec, fn, args, 0, total, total, errors);
       this.throwIfAny(errors, exportName);
@@ -363,7 +370,7 @@ export class ThreadPool {
     this.counters.parallelCalls++;
     this.busy = true;
     try {
-      this.split(rec, fn, exportName, args, bounds, workers, chunkArgs);
+      this.split(rec, fn, exportName, bounds, workers, threadArgs);
     } finally {
       this.busy = false;
     }
@@ -373,37 +380,40 @@ export class ThreadPool {
     rec: ModuleRecord,
     fn: number,
     exportName: string,
-    args: readonly number[],
     bounds: readonly number[],
     workers: readonly Worker[],
-    chunkArgs: (c: number) => readonly number[],
+    threadArgs: (t: number) => readonly number[],
   ): void {
     const chunks = bounds.length - 1;
     const total = bounds[chunks]!;
     const i32 = this.i32!;
     const f64 = this.f64!;
-    for (let c = 1; c < chunks; c++) {
-      const w = workers[c - 1]!;
+    for (let c = 0; c <= chunks; c++) f64[(Job.bounds >> 3) + c] = bounds[c]!;
+    i32[Job.chunks >> 2] = chunks;
+    Atomics.store(i32, Job.next >> 2, 0);
+    for (let t = 1; t <= workers.length; t++) {
+      const w = workers[t - 1]!;
       if (!w.sent.has(rec.id)) {
         w.thread.post({ ...rec.message, id: rec.id });
         w.sent.add(rec.id);
       }
-      const base = w.slot * Slot.bytes;
-      const a = chunkArgs(c);
+      const base = slotBase(w.slot);
+      const a = threadArgs(t);
       i32[(base + Slot.module) >> 2] = rec.id;
       i32[(base + Slot.export) >> 2] = fn;
       i32[(base + Slot.nargs) >> 2] = a.length;
       for (let k = 0; k < a.length; k++) f64[((base + Slot.args) >> 3) + k] = a[k]!;
-      f64[(base + Slot.start) >> 3] = bounds[c]!;
-      f64[(base + Slot.end) >> 3] = bounds[c + 1]!;
       Atomics.store(i32, (base + Slot.state) >> 2, State.posted);
       Atomics.notify(i32, (base + Slot.state) >> 2);
     }
     const errors: string[] = [];
-    this.runHere(rec, fn, args, 0, bounds[1]!, total, errors);
-    for (let c = 1; c < chunks; c++) {
-      this.collect(workers[c - 1]!, rec, fn, chunkArgs(c), bounds, c, errors);
+    const args = threadArgs(0);
+    for (;;) {
+      const c = Atomics.add(i32, Job.next >> 2, 1);
+      if (c >= chunks) break;
+      this.runHere(rec, fn, args, bounds[c]!, bounds[c + 1]!, total, errors);
     }
+    for (const w of workers) this.collect(w, total, errors);
     this.throwIfAny(errors, exportName);
   }
 
@@ -417,8 +427,8 @@ export class ThreadPool {
     if (this.i32 === null || this.threads < 2) return;
     for (const w of this.workers) {
       if (w == null || w.lost !== null) continue;
-      Atomics.add(this.i32, (w.slot * Slot.bytes + Slot.wake) >> 2, 1);
-      Atomics.notify(this.i32, (w.slot * Slot.bytes + Slot.state) >> 2);
+      Atomics.add(this.i32, (slotBase(w.slot) + Slot.wake) >> 2, 1);
+      Atomics.notify(this.i32, (slotBase(w.slot) + Slot.state) >> 2);
     }
   }
 
@@ -428,17 +438,24 @@ export class ThreadPool {
   }
 
   stats(): PoolStats {
-    const { workersStarted, parallelCalls, chunksReclaimed, lost } = this.counters;
+    const { workersStarted, parallelCalls, unclaimedPosts, lost } = this.counters;
+    const live = this.workers.filter((w): w is Worker => w != null && w.lost === null);
     return {
       threads: this.threads,
       workersStarted,
       workersLost: lost.slice(),
       parallelCalls,
-      chunksReclaimed,
-      workerModules: this.workers
-        .filter((w) => w != null && w.lost === null)
-        .map((w) => this.i32![(w!.slot * Slot.bytes + Slot.modules) >> 2]!),
+      workerChunks: this.workerChunks(),
+      unclaimedPosts,
+      workerModules: live.map((w) => this.i32![(slotBase(w.slot) + Slot.modules) >> 2]!),
     };
+  }
+
+  private workerChunks(): number {
+    let n = this.counters.chunksOfPastWorkers;
+    if (this.i32 === null) return n;
+    for (let s = 0; s < MAX_THREADS - 1; s++) n += this.i32[(slotBase(s) + Slot.chunksRun) >> 2]!;
+    return n;
   }
 
   /** Ends the workers; a later parallelFor starts fresh ones. */
@@ -503,46 +520,42 @@ export class ThreadPool {
     }
   }
 
-  /** Waits for chunk `c` posted to `w`, running it here if no worker has claimed it yet. */
-  private collect(
-    w: Worker,
-    rec: ModuleRecord,
-    fn: number,
-    args: readonly number[],
-    bounds: readonly number[],
-    c: number,
-    errors: string[],
-  ): void {
+  /** Waits for a worker posted to: cancels the post if it never joined, else waits until it is done. */
+  private collect(w: Worker, total: number, errors: string[]): void {
     const i32 = this.i32!;
-    const base = w.slot * Slot.bytes;
+    const base = slotBase(w.slot);
     const st = (base + Slot.state) >> 2;
-    const total = bounds[bounds.length - 1]!;
-    const where = `on worker ${w.slot + 1} over [${bounds[c]}, ${bounds[c + 1]}) of ${total}`;
+    const where = () => {
+      const start = this.f64![(base + Slot.start) >> 3]!;
+      const end = this.f64![(base + Slot.end) >> 3]!;
+      return start < 0
+        ? `on worker ${w.slot + 1}`
+        : `on worker ${w.slot + 1} over [${start}, ${end}) of ${total}`;
+    };
     const t0 = performance.now();
     for (let k = 1; ; k++) {
       const s = Atomics.load(i32, st);
       if (s === State.done) break;
       if (s === State.failed) {
-        errors.push(`${where}: ${this.errorText(base)}`);
+        errors.push(`${where()}: ${this.errorText(base)}`);
         break;
       }
       if (s === State.posted) {
         if (Atomics.compareExchange(i32, st, State.posted, State.idle) === State.posted) {
-          this.counters.chunksReclaimed++;
+          this.counters.unclaimedPosts++;
           if (i32[(base + Slot.dead) >> 2] !== 0) this.lose(w, "exited");
-          this.runHere(rec, fn, args, bounds[c]!, bounds[c + 1]!, total, errors);
           return;
         }
         continue;
       }
       if (s === State.idle) {
-        errors.push(`${where}: internal error, the chunk vanished from its slot`);
+        errors.push(`on worker ${w.slot + 1}: internal error, its post vanished`);
         return;
       }
       // Running on the worker.
       if (i32[(base + Slot.dead) >> 2] !== 0) {
         this.lose(w, "exited while running a kernel");
-        errors.push(`${where}: the worker exited while running it`);
+        errors.push(`${where()}: the worker exited while running it`);
         break;
       }
       if ((k & 255) === 0 && performance.now() - t0 > CALLER_SPIN_MS && this.canBlock) {
@@ -581,7 +594,7 @@ export class ThreadPool {
     const i32 = this.i32!;
     for (let s = 0; s < n; s++) {
       const w = this.workers[s];
-      if (w != null && w.lost === null && i32[(s * Slot.bytes + Slot.dead) >> 2] === 0) continue;
+      if (w != null && w.lost === null && i32[(slotBase(s) + Slot.dead) >> 2] === 0) continue;
       if (w != null) this.lose(w, w.lost ?? "exited");
       this.spawn(s);
     }
@@ -593,7 +606,7 @@ export class ThreadPool {
         const w = this.workers[s]!;
         if (w.awaited) continue;
         w.awaited = true;
-        const ready = (w.slot * Slot.bytes + Slot.ready) >> 2;
+        const ready = (slotBase(w.slot) + Slot.ready) >> 2;
         while (Atomics.load(i32, ready) === 0) {
           const left = STARTUP_MS - (performance.now() - t0);
           if (left <= 0 || w.lost !== null) break;
@@ -604,7 +617,7 @@ export class ThreadPool {
     const out: Worker[] = [];
     for (let s = 0; s < n; s++) {
       const w = this.workers[s]!;
-      const base = s * Slot.bytes;
+      const base = slotBase(s);
       if (i32[(base + Slot.ready) >> 2] === 1 && i32[(base + Slot.dead) >> 2] === 0) out.push(w);
     }
     return out;
@@ -612,8 +625,10 @@ export class ThreadPool {
 
   private spawn(slot: number): Worker {
     const i32 = this.i32!;
-    const base = slot * Slot.bytes;
+    const base = slotBase(slot);
+    this.counters.chunksOfPastWorkers += i32[(base + Slot.chunksRun) >> 2]!;
     for (const field of [
+      Slot.chunksRun,
       Slot.state,
       Slot.dead,
       Slot.ready,

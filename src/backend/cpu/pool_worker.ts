@@ -10,12 +10,14 @@
  * - `{ type: "module", id, module, names }` for each kernel module it will
  *   run; it instantiates the module with env.memory = the shared memory and
  *   `Math` imports, keeping `names` (export names) as an index.
- * - Jobs come through the worker's slot in the control block, not messages:
- *   the caller writes module id, export index, arguments and [start, end),
- *   then stores STATE = POSTED and notifies. The worker claims a job by
- *   compareExchange POSTED -> RUNNING (the caller may claim it first and run
- *   the chunk itself), runs export(...args, start, end), then stores DONE or
- *   FAILED (with the error text in the slot) and notifies.
+ * - Jobs come through the control block, not messages: the caller writes
+ *   the chunk boundaries into the job area and, in each worker's slot, the
+ *   module id, export index and arguments; then stores STATE = POSTED and
+ *   notifies. A worker joins by compareExchange POSTED -> RUNNING (the
+ *   caller cancels a post nobody took once it has run out of chunks), then
+ *   takes chunks with Atomics.add on the job's counter, calling
+ *   export(...args, start, end) for each, and stores DONE or FAILED (with the
+ *   error text and the chunk in its slot) and notifies.
  * - `{ type: "script", id, url, name }` for a JavaScript kernel: the worker
  *   imports the ES module (asynchronously; `loadScript` comes from the
  *   prelude) and calls its export `name` with the memory first.
@@ -27,7 +29,18 @@
  *   does a long idle, to take in "drop" messages.
  */
 
-/** Byte layout of one worker's slot in the control block. */
+/** The job area at the start of the control block: chunk counter and boundaries. */
+export const Job = {
+  bytes: 4096,
+  // int32 fields (byte offsets)
+  next: 0,
+  chunks: 4,
+  // float64 boundaries of the chunks
+  bounds: 16,
+  maxChunks: 256,
+} as const;
+
+/** Byte layout of one worker's slot in the control block (after the job area). */
 export const Slot = {
   bytes: 1024,
   // int32 fields (byte offsets)
@@ -41,7 +54,9 @@ export const Slot = {
   wake: 28,
   /** How many modules the worker holds (for leak checks). */
   modules: 32,
-  // float64 fields (byte offsets)
+  /** Chunks this worker has run. */
+  chunksRun: 36,
+  // float64 fields (byte offsets): the chunk running or failed (start -1: none)
   start: 64,
   end: 72,
   args: 80,
@@ -67,6 +82,7 @@ export const IDLE_YIELD_MS = 250;
 export function workerSource(prelude: string): string {
   return `"use strict";
 const SLOT = ${JSON.stringify(Slot)};
+const JOB = ${JSON.stringify(Job)};
 const ST = ${JSON.stringify(State)};
 const SPIN_MS = ${SPIN_MS};
 const IDLE_YIELD_MS = ${IDLE_YIELD_MS};
@@ -114,24 +130,32 @@ function fail(message) {
   const at = (base + SLOT.error) >> 1;
   for (let k = 0; k < text.length; k++) u16[at + k] = text.charCodeAt(k);
   i32[(base + SLOT.errorLength) >> 2] = text.length;
+  return false;
 }
 
 function runJob() {
   const m = modules.get(i32[(base + SLOT.module) >> 2]);
+  f64[(base + SLOT.start) >> 3] = -1;
   if (m.error !== null) return fail(m.error);
   const fn = m.fns[i32[(base + SLOT.export) >> 2]];
   const n = i32[(base + SLOT.nargs) >> 2];
   const args = new Array(n + 2);
   const a = (base + SLOT.args) >> 3;
   for (let k = 0; k < n; k++) args[k] = f64[a + k];
-  args[n] = f64[(base + SLOT.start) >> 3];
-  args[n + 1] = f64[(base + SLOT.end) >> 3];
-  try {
-    fn(...args);
-    return true;
-  } catch (e) {
-    fail((e && e.name ? e.name + ": " : "") + (e && e.message !== undefined ? e.message : String(e)));
-    return false;
+  const chunks = i32[JOB.chunks >> 2];
+  for (;;) {
+    const c = Atomics.add(i32, JOB.next >> 2, 1);
+    if (c >= chunks) return true;
+    args[n] = f64[(JOB.bounds >> 3) + c];
+    args[n + 1] = f64[(JOB.bounds >> 3) + c + 1];
+    f64[(base + SLOT.start) >> 3] = args[n];
+    f64[(base + SLOT.end) >> 3] = args[n + 1];
+    try {
+      fn(...args);
+    } catch (e) {
+      return fail((e && e.name ? e.name + ": " : "") + (e && e.message !== undefined ? e.message : String(e)));
+    }
+    i32[(base + SLOT.chunksRun) >> 2]++;
   }
 }
 
@@ -197,7 +221,7 @@ function onMessage(msg) {
     f64 = new Float64Array(msg.control);
     u16 = new Uint16Array(msg.control);
     memory = msg.memory;
-    base = msg.slot * SLOT.bytes;
+    base = JOB.bytes + msg.slot * SLOT.bytes;
     onExit(() => {
       Atomics.store(i32, (base + SLOT.dead) >> 2, 1);
       Atomics.notify(i32, (base + SLOT.state) >> 2);
