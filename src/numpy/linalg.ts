@@ -28,7 +28,6 @@ import { takeAlongAxis, where } from "./selection.js";
 import { argsort } from "./sorting.js";
 import {
   abs,
-  absolute,
   divide,
   greater,
   greaterEqual,
@@ -218,7 +217,7 @@ function slogdetValue(x: Array): [Array, Array] {
   const diag = diagonalOf(lu);
   const last = x.ndim - 2;
   const s = multiply(pivotSign(pivots, x.dtype), lax.reduceProd(sign(diag), [last]));
-  const logabs = lax.reduceSum(log(absolute(diag)), [last]);
+  const logabs = lax.reduceSum(log(abs(diag)), [last]);
   // A zero pivot: sign 0 and log|det| = -inf, as NumPy.
   const singular = any(lax.eq(diag, 0), -1);
   return [where(singular, 0, s), where(singular, -Infinity, logabs)];

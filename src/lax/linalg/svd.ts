@@ -46,29 +46,27 @@ const EPS = 2 ** -53;
 const MAX_SWEEPS = 100;
 
 /**
- * One-sided Jacobi on the c columns (rows of G, r ≥ c long each) of a tall
- * matrix B = Gᵀ: rotates pairs of columns until all are orthogonal to
- * working precision, |g_p·g_q| ≤ EPS‖g_p‖‖g_q‖. Returns Wᵀ (c×c) with
- * B W = the orthogonalized columns.
+ * One-sided Jacobi on the c columns (rows of G, r long each) of a matrix
+ * B = Gᵀ: rotates pairs of columns until all are orthogonal to working
+ * precision, |g_p·g_q| ≤ sqrt(r)·EPS‖g_p‖‖g_q‖. Returns Wᵀ (c×c) with B W = the
+ * orthogonalized columns. Squared column norms are updated with each
+ * rotation and recomputed every sweep.
  */
 function oneSidedJacobi(G: Float64Array, r: number, c: number): Float64Array {
   const Wt = new Float64Array(c * c);
   for (let i = 0; i < c; i++) Wt[i * c + i] = 1;
+  const sq = new Float64Array(c);
+  // Rounding leaves |g_p·g_q| of about sqrt(r)·eps‖g_p‖‖g_q‖ (LAPACK's gesvj threshold).
+  const tol = Math.sqrt(r) * EPS;
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    for (let j = 0; j < c; j++) sq[j] = dot(G, j * r, j * r, r);
     let rotated = false;
     for (let p = 0; p < c - 1; p++) {
       for (let q = p + 1; q < c; q++) {
-        let alpha = 0;
-        let beta = 0;
-        let gamma = 0;
-        for (let k = 0; k < r; k++) {
-          const gp = G[p * r + k]!;
-          const gq = G[q * r + k]!;
-          alpha += gp * gp;
-          beta += gq * gq;
-          gamma += gp * gq;
-        }
-        if (gamma === 0 || !(Math.abs(gamma) > EPS * Math.sqrt(alpha * beta))) continue;
+        const alpha = sq[p]!;
+        const beta = sq[q]!;
+        const gamma = dot(G, p * r, q * r, r);
+        if (gamma === 0 || !(Math.abs(gamma) > tol * Math.sqrt(alpha * beta))) continue;
         rotated = true;
         // The rotation that diagonalizes [[alpha, gamma], [gamma, beta]] (as in eigh).
         const zeta = (beta - alpha) / (2 * gamma);
@@ -79,11 +77,81 @@ function oneSidedJacobi(G: Float64Array, r: number, c: number): Float64Array {
         const cs = 1 / Math.sqrt(1 + t * t);
         rotateRows(G, r, p, q, cs, t * cs);
         rotateRows(Wt, c, p, q, cs, t * cs);
+        sq[p] = alpha - t * gamma;
+        sq[q] = beta + t * gamma;
       }
     }
     if (!rotated) break;
   }
   return Wt;
+}
+
+/** Σ x[i + k]·x[j + k] for k < n. */
+function dot(x: Float64Array, i: number, j: number, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += x[i + k]! * x[j + k]!;
+  return s;
+}
+
+/**
+ * Householder QR of a tall r×c matrix B (row-major, overwritten): returns
+ * R (c×c, upper triangular) and a function applying Q (r×r) to an r×k
+ * matrix in place. Reflector j maps column j to beta·e_j (LAPACK's geqrf
+ * convention); a column already zero below the diagonal is left alone.
+ */
+function householderQr(
+  B: Float64Array,
+  r: number,
+  c: number,
+): [Float64Array, (X: Float64Array, k: number) => void] {
+  const taus = new Float64Array(c);
+  const w = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    let scale = 0;
+    for (let i = j; i < r; i++) scale = Math.max(scale, Math.abs(B[i * c + j]!));
+    let tail = 0;
+    for (let i = j + 1; i < r; i++) tail += (B[i * c + j]! / scale) ** 2;
+    if (scale === 0 || tail === 0) continue;
+    const alpha = B[j * c + j]! / scale;
+    const beta = -(alpha >= 0 ? 1 : -1) * Math.sqrt(alpha * alpha + tail);
+    const tau = (beta - alpha) / beta;
+    taus[j] = tau;
+    const f = 1 / (scale * (alpha - beta));
+    for (let i = j + 1; i < r; i++) B[i * c + j] = B[i * c + j]! * f;
+    B[j * c + j] = beta * scale;
+    // Trailing columns: B[j:, j+1:] -= tau v (vᵀ B[j:, j+1:]), v = (1, B[j+1:, j]).
+    for (let col = j + 1; col < c; col++) w[col] = B[j * c + col]!;
+    for (let i = j + 1; i < r; i++) {
+      const vi = B[i * c + j]!;
+      for (let col = j + 1; col < c; col++) w[col] = w[col]! + vi * B[i * c + col]!;
+    }
+    for (let col = j + 1; col < c; col++) B[j * c + col] = B[j * c + col]! - tau * w[col]!;
+    for (let i = j + 1; i < r; i++) {
+      const vi = tau * B[i * c + j]!;
+      for (let col = j + 1; col < c; col++) B[i * c + col] = B[i * c + col]! - vi * w[col]!;
+    }
+  }
+  const R = new Float64Array(c * c);
+  for (let i = 0; i < c; i++) for (let j = i; j < c; j++) R[i * c + j] = B[i * c + j]!;
+  // Q X = H_0 ⋯ H_{c-1} X: the last reflector first.
+  const applyQ = (X: Float64Array, k: number) => {
+    const y = new Float64Array(k);
+    for (let j = c - 1; j >= 0; j--) {
+      const tau = taus[j]!;
+      if (tau === 0) continue;
+      for (let col = 0; col < k; col++) y[col] = X[j * k + col]!;
+      for (let i = j + 1; i < r; i++) {
+        const vi = B[i * c + j]!;
+        for (let col = 0; col < k; col++) y[col] = y[col]! + vi * X[i * k + col]!;
+      }
+      for (let col = 0; col < k; col++) X[j * k + col] = X[j * k + col]! - tau * y[col]!;
+      for (let i = j + 1; i < r; i++) {
+        const vi = tau * B[i * c + j]!;
+        for (let col = 0; col < k; col++) X[i * k + col] = X[i * k + col]! - vi * y[col]!;
+      }
+    }
+  };
+  return [R, applyQ];
 }
 
 /**
@@ -120,9 +188,12 @@ function completeBasis(Q: Float64Array, r: number, have: boolean[]): void {
 }
 
 /**
- * The SVD of one m×n matrix: Jacobi on the columns of A (m ≥ n) or of Aᵀ.
- * In that tall r×c orientation B W = U Σ: σ_j = ‖(B W)_j‖ and u_j the
- * normalized column; both orientations write into s, u, vt.
+ * The SVD of one m×n matrix, in its tall r×c orientation B (A or Aᵀ):
+ * B = Q R (Householder), then one-sided Jacobi on the columns of Rᵀ (the
+ * rows of R; preconditioning by QR makes them converge in few sweeps):
+ * Rᵀ W = V' Σ, so B = (Q W) Σ V'ᵀ. The left vectors Q W are orthonormal
+ * whatever the rank; right vectors of zero singular values are completed.
+ * Gauge: each right vector of B has its largest entry positive.
  */
 function svdKernel(
   a: TypedArray,
@@ -139,47 +210,45 @@ function svdKernel(
 ): void {
   const tall = m >= n;
   const [r, c] = tall ? [m, n] : [n, m];
-  // G: the columns of the tall matrix, as rows.
-  const G = new Float64Array(r * c);
+  const B = new Float64Array(r * c);
   for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) G[tall ? j * r + i : i * r + j] = a[aOff + i * n + j]!;
-  const Wt = oneSidedJacobi(G, r, c);
+    for (let j = 0; j < n; j++) B[tall ? i * c + j : j * c + i] = a[aOff + i * n + j]!;
+  const [G, applyQ] = householderQr(B, r, c);
+  const Wt = oneSidedJacobi(G, c, c);
   const sigma = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    let ss = 0;
-    for (let k = 0; k < r; k++) ss += G[j * r + k]! * G[j * r + k]!;
-    sigma[j] = Math.sqrt(ss);
-  }
+  for (let j = 0; j < c; j++) sigma[j] = Math.sqrt(dot(G, j * c, j * c, c));
   const order = globalThis.Array.from({ length: c }, (_, i) => i);
   order.sort((i, j) => sigma[j]! - sigma[i]! || i - j);
   order.forEach((src, dst) => {
     s[sOff + dst] = sigma[src]!;
   });
   if (u === null || vt === null) return;
-  // Left vectors of the tall matrix (r of them with full matrices), as rows.
-  const rows = p.full_matrices ? r : c;
-  const L = new Float64Array(rows * r);
-  const have = new globalThis.Array<boolean>(rows).fill(false);
+  // Right vectors of B (c×c, as rows): V'_j = G_j / σ_j, completed where σ_j = 0.
+  const V = new Float64Array(c * c);
+  const have = new globalThis.Array<boolean>(c).fill(false);
   order.forEach((src, dst) => {
-    // The gauge: W's column has its largest entry positive; the left vector follows it.
-    const sign = fixSign(Wt, c, src);
     if (!(sigma[src]! > 0)) return;
-    for (let k = 0; k < r; k++) L[dst * r + k] = (sign * G[src * r + k]!) / sigma[src]!;
+    for (let k = 0; k < c; k++) V[dst * c + k] = G[src * c + k]! / sigma[src]!;
     have[dst] = true;
   });
-  if (have.some((h) => !h)) completeBasis(L, r, have);
-  // Tall: U = L rows (as columns), Vᵀ = W's columns as rows. Wide: swapped.
-  const uCols = tall ? rows : c;
-  const vtRows = tall ? c : rows;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < uCols; j++) {
-      u[uOff + i * uCols + j] = tall ? L[j * r + i]! : Wt[order[j]! * c + i]!;
-    }
-  }
-  for (let i = 0; i < vtRows; i++) {
-    for (let j = 0; j < n; j++) {
-      vt[vtOff + i * n + j] = tall ? Wt[order[i]! * c + j]! : L[i * r + j]!;
-    }
+  if (have.some((h) => !h)) completeBasis(V, c, have);
+  // Left vectors: Q [W 0; 0 I] (r × cols), W's columns in the sorted order, signs as V's.
+  const cols = p.full_matrices ? r : c;
+  const L = new Float64Array(r * cols);
+  order.forEach((src, dst) => {
+    const sign = fixSign(V, c, dst);
+    for (let k = 0; k < c; k++) L[k * cols + dst] = sign * Wt[src * c + k]!;
+  });
+  for (let j = c; j < cols; j++) L[j * cols + j] = 1;
+  applyQ(L, cols);
+  // Tall: U = L, Vᵀ = V (rows). Wide (B = Aᵀ): U = Vᵀ's transpose, Vᵀ = Lᵀ.
+  if (tall) {
+    u.set(L, uOff);
+    vt.set(V, vtOff);
+  } else {
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) u[uOff + i * m + j] = V[j * c + i]!;
+    for (let i = 0; i < cols; i++)
+      for (let j = 0; j < n; j++) vt[vtOff + i * n + j] = L[j * cols + i]!;
   }
 }
 
