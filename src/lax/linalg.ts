@@ -6,7 +6,7 @@
  * compute in doubles and store into the operand's dtype.
  */
 export * from "./linalg/cholesky.js";
-export * from "./linalg/eigh.js";
+export { type EighOptions, type EighParams, eigh, eighP } from "./linalg/eigh.js";
 export * from "./linalg/lu.js";
 export * from "./linalg/qr.js";
 export * from "./linalg/svd.js";

@@ -17,6 +17,7 @@ import {
   testUtil,
   withX64,
 } from "../../src/index.js";
+import { JACOBI_MAX_N } from "../../src/lax/linalg/eigh.js";
 import fixtures from "../fixtures/linalg.json" with { type: "json" };
 import {
   checkVmap,
@@ -219,6 +220,36 @@ describe("lax.linalg.eigh", () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it("larger matrices (tridiagonal QL): reconstruction, orthogonality, derivatives", () => {
+    withX64(() => {
+      const next = rng(29);
+      for (const n of [JACOBI_MAX_N + 1, 31]) {
+        const x = randomArray([n, n], "float64", next);
+        const sym = jnp.divide(jnp.add(x, mT(x)), 2);
+        const [v, w] = eigh(x);
+        const wv = vals(w);
+        expect(wv.every((e, i) => i === 0 || wv[i - 1]! <= e)).toBe(true);
+        expectSame(jnp.matmul(jnp.multiply(v, w), mT(v)), sym, "V diag(w) Vᵀ", 1e-13, 1e-13);
+        expectOrthonormalColumns(v, 1e-13);
+        // A diagonal matrix: its sorted diagonal and a permutation.
+        const diag = jnp.diag(jnp.arange(n, 0, -1, "float64"));
+        expectClose(
+          eigh(diag)[1],
+          globalThis.Array.from({ length: n }, (_, i) => i + 1),
+          "",
+          0,
+          0,
+        );
+      }
+      const x = randomArray([JACOBI_MAX_N + 2, JACOBI_MAX_N + 2], "float64", next);
+      testUtil.checkGrads((a: Array) => eigh(a), [x], 1, {
+        rtol: 1e-5,
+        atol: 1e-5,
+        modes: ["fwd"],
+      });
+    });
   });
 
   it("repeated eigenvalues: an orthonormal basis of each eigenspace", () => {

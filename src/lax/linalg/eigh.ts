@@ -1,7 +1,8 @@
 /**
  * `lax.linalg.eigh`: eigenvalues and eigenvectors of symmetric matrices by
- * the cyclic Jacobi method (accurate to high relative precision), with the
- * jvp and batch rules.
+ * the cyclic Jacobi method (accurate to high relative precision) for small
+ * ones, tridiagonal QL (./tridiagonal.ts) for larger ones; with the jvp and
+ * batch rules.
  */
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
@@ -22,6 +23,7 @@ import {
   symmetrize,
   triangle,
 } from "./common.js";
+import { tridiagonalEigen } from "./tridiagonal.js";
 
 export interface EighParams {
   lower: boolean;
@@ -35,6 +37,12 @@ function eighAval([x]: ShapedArray[]): ShapedArray[] {
     new ShapedArray([...x!.shape.slice(0, -2), n], x!.dtype, false),
   ];
 }
+
+/**
+ * Jacobi up to this size (accurate to high relative precision, and fast for
+ * small n); Householder tridiagonalization and QL above (about 4x fewer flops).
+ */
+export const JACOBI_MAX_N = 24;
 
 /** Rotations stop when every |a_pq| is below EPS·sqrt(|a_pp a_qq|) (relative accuracy). */
 const EPS = 2 ** -53;
@@ -135,16 +143,23 @@ function eighKernel(
       A[j * n + i] = x;
     }
   }
-  const Vt = jacobiEigen(A, n);
+  let lam: Float64Array;
+  let Vt: Float64Array;
+  if (n <= JACOBI_MAX_N) {
+    Vt = jacobiEigen(A, n);
+    lam = Float64Array.from({ length: n }, (_, i) => A[i * n + i]!);
+  } else {
+    [lam, Vt] = tridiagonalEigen(A, n);
+  }
   const order = globalThis.Array.from({ length: n }, (_, i) => i);
   // Ascending as LAPACK's syevd; NaNs last.
   if (p.sort_eigenvalues) {
-    const key = (i: number) => (Number.isNaN(A[i * n + i]!) ? Infinity : A[i * n + i]!);
+    const key = (i: number) => (Number.isNaN(lam[i]!) ? Infinity : lam[i]!);
     order.sort((i, j) => key(i) - key(j) || i - j);
   }
   order.forEach((src, dst) => {
     fixSign(Vt, n, src);
-    w[wOff + dst] = A[src * n + src]!;
+    w[wOff + dst] = lam[src]!;
     for (let k = 0; k < n; k++) v[off + k * n + dst] = Vt[src * n + k]!;
   });
 }
