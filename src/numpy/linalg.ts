@@ -44,7 +44,20 @@ import {
 } from "./ufuncs.js";
 
 export { matrixNorm, type NormOrd, norm, vectorNorm } from "./linalg/norms.js";
-export { matrixPower, multiDot, tensorinv, tensorsolve } from "./linalg/products.js";
+export {
+  cross,
+  diagonal,
+  matmul,
+  matrixPower,
+  matrixTranspose,
+  multiDot,
+  outer,
+  tensordot,
+  tensorinv,
+  tensorsolve,
+  trace,
+  vecdot,
+} from "./linalg/products.js";
 
 export interface CholeskyOptions {
   /** Return the upper factor U = Lᵀ (a = Uᵀ U) instead of L (default false). */

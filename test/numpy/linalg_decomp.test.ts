@@ -478,6 +478,22 @@ describe("jnp.linalg.matrixPower, multiDot, tensorsolve, tensorinv", () => {
   });
 });
 
+describe("the Array API's linalg names", () => {
+  it("diagonal and trace act on the last two axes; the products are jnp's", () => {
+    const x = jnp.reshape(jnp.arange(24), [2, 3, 4]);
+    expect(vals(linalg.diagonal(x))).toEqual([0, 5, 10, 12, 17, 22]);
+    expect(vals(linalg.diagonal(x, { offset: 1 }))).toEqual([1, 6, 11, 13, 18, 23]);
+    expect(vals(linalg.trace(x))).toEqual([15, 51]);
+    expect(vals(linalg.trace(x, { offset: -1 }))).toEqual([4 + 9, 16 + 21]);
+    expect(linalg.matrixTranspose(x).shape).toEqual([2, 4, 3]);
+    expect(linalg.matmul).toBe(jnp.matmul);
+    expect(linalg.vecdot).toBe(jnp.vecdot);
+    expect(linalg.cross).toBe(jnp.cross);
+    expect(linalg.outer).toBe(jnp.outer);
+    expect(linalg.tensordot).toBe(jnp.tensordot);
+  });
+});
+
 describe("vmap of the jnp.linalg functions equals a loop", () => {
   it("eigh, svd, pinv, norm, matrixPower", () => {
     withX64(() => {

@@ -1,10 +1,13 @@
-/** `jnp.linalg.matrixPower`, `multiDot`, `tensorsolve` and `tensorinv`. */
+/**
+ * `jnp.linalg.matrixPower`, `multiDot`, `tensorsolve`, `tensorinv`, and the
+ * Array API's linalg names of products and views (matmul, diagonal, trace...).
+ */
 import type { Array } from "../../core/array.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { shapeStr } from "../../shape.js";
 import { inv, solve } from "../linalg.js";
 import { reshape, transpose } from "../manipulation.js";
-import { matmul } from "../products.js";
+import { diagonal as jnpDiagonal, trace as jnpTrace, matmul } from "../products.js";
 import { broadcastTo } from "../util.js";
 import { checkSquare, eyeLike } from "./common.js";
 
@@ -143,4 +146,19 @@ export function tensorinv(a: ArrayLike, ind = 2): Array {
     );
   }
   return reshape(inv(reshape(x, [rows, cols])), [...tail, ...head]);
+}
+
+// --- the Array API's linalg names for products and views ---------------------------
+
+export { matrixTranspose } from "../manipulation.js";
+export { cross, matmul, outer, tensordot, vecdot } from "../products.js";
+
+/** `jnp.linalg.diagonal(x, { offset })`: the diagonals of the matrices of x (..., m, n). */
+export function diagonal(x: ArrayLike, options: { offset?: number } = {}): Array {
+  return jnpDiagonal(x, options.offset ?? 0, -2, -1);
+}
+
+/** `jnp.linalg.trace(x, { offset })`: the traces of the matrices of x (..., m, n). */
+export function trace(x: ArrayLike, options: { offset?: number } = {}): Array {
+  return jnpTrace(x, options.offset ?? 0, -2, -1);
 }
