@@ -6,12 +6,11 @@
  * An index map, computed once per call, gives for every window position and
  * output position the offset of the input element it reads inside one
  * channel plane of one image, or -1 where it falls on padding or on a hole
- * of the lhs dilation. The product then runs as im2col streamed one row at a
- * time: for each input channel and window position the row of input values
- * under it is gathered (one value per output position) and added, scaled by
- * each output feature's weight, into that feature's accumulator row. The
- * inner loops walk contiguous rows. Floats accumulate in float64 and are
- * rounded once when stored; integers wrap in 32 bits as XLA's do.
+ * of the lhs dilation. The product then runs as im2col, one image (and
+ * group) at a time: the patch under every output position is gathered into
+ * a contiguous row, and each output element is the dot product of a kernel
+ * row with a patch row. Floats accumulate in float64 and are rounded once
+ * when stored; integers wrap in 32 bits as XLA's do.
  */
 import { type Shape, sizeOf, stridesOf } from "../shape.js";
 
@@ -95,10 +94,10 @@ function indexMap(g: ConvGeometry): Int32Array {
 }
 
 /**
- * Runs the convolution: `out` (canonical, zero-filled or not) is overwritten.
- * Output feature group q (of featureGroups · batchGroups groups, one of the
- * two being 1) reads lhs channels [q·i, (q+1)·i) for feature groups, or lhs
- * images [q·n', (q+1)·n') (n' = n / batchGroups) for batch groups.
+ * Runs the convolution: `out` (canonical) is overwritten. Output feature
+ * group q (of featureGroups · batchGroups groups, one of the two being 1)
+ * reads lhs channels [q·i, (q+1)·i) for feature groups, or lhs images
+ * [q·n', (q+1)·n') (n' = n / batchGroups) for batch groups.
  */
 export function convKernel(lhs: Buf, rhs: Buf, g: ConvGeometry, out: Buf): void {
   const groups = g.featureGroups * g.batchGroups;
@@ -113,87 +112,129 @@ export function convKernel(lhs: Buf, rhs: Buf, g: ConvGeometry, out: Buf): void 
     out.fill(0);
     return;
   }
-  const map = indexMap(g);
+  const map = transposeMap(indexMap(g), kTotal, sTotal);
   const integer = lhs instanceof Int32Array;
-  const acc = integer ? new Int32Array(og * sTotal) : new Float64Array(og * sTotal);
-  const row = integer ? new Int32Array(sTotal) : new Float64Array(sTotal);
+  // The patches of one image and group: patches[s * rowLen + ci * kTotal + k].
+  const patches = integer ? new Int32Array(sTotal * rowLen) : new Float64Array(sTotal * rowLen);
   for (let b = 0; b < nOut; b++) {
     for (let q = 0; q < groups; q++) {
       const image = g.batchGroups > 1 ? q * nOut + b : b;
       const chan0 = g.featureGroups > 1 ? q * g.i : 0;
-      const imageBase = (image * g.c + chan0) * plane;
-      acc.fill(0);
-      for (let ci = 0; ci < g.i; ci++) {
-        const planeBase = imageBase + ci * plane;
-        for (let k = 0; k < kTotal; k++) {
-          const m = k * sTotal;
-          for (let s = 0; s < sTotal; s++) {
-            const off = map[m + s]!;
-            row[s] = off < 0 ? 0 : lhs[planeBase + off]!;
-          }
-          const wk = ci * kTotal + k;
-          if (integer) {
-            axpyI32(
-              acc as Int32Array,
-              row as Int32Array,
-              rhs as Int32Array,
-              q * og,
-              og,
-              rowLen,
-              wk,
-            );
-          } else {
-            axpyF64(
-              acc as Float64Array,
-              row as Float64Array,
-              rhs as Float64Array,
-              q * og,
-              og,
-              rowLen,
-              wk,
-            );
-          }
-        }
-      }
-      out.set(acc, (b * g.o + q * og) * sTotal);
+      gatherPatches(lhs, (image * g.c + chan0) * plane, plane, g.i, map, kTotal, sTotal, patches);
+      const outBase = (b * g.o + q * og) * sTotal;
+      if (integer) {
+        productI32(patches as Int32Array, rhs as Int32Array, q * og, og, rowLen, sTotal, out as Int32Array, outBase);
+      } else {
+        productF64(patches as Float64Array, rhs as Float64Array, q * og, og, rowLen, sTotal, out as Float64Array, outBase);
+      } // biome-ignore format: long argument lists read better on one line
     }
   }
 }
 
-/** acc[j] += w[o0 + j, wk] · row, for the og output features of a group. */
-function axpyF64(
-  acc: Float64Array,
-  row: Float64Array,
-  w: Float64Array,
-  o0: number,
-  og: number,
-  rowLen: number,
-  wk: number,
+/** The index map with output positions major: m[s * kTotal + k]. */
+function transposeMap(map: Int32Array, kTotal: number, sTotal: number): Int32Array {
+  const t = new Int32Array(map.length);
+  for (let k = 0; k < kTotal; k++) {
+    for (let s = 0; s < sTotal; s++) t[s * kTotal + k] = map[k * sTotal + s]!;
+  }
+  return t;
+}
+
+/** im2col of one image's channels [0, nChan) starting at `base`: one patch row per output position. */
+function gatherPatches(
+  lhs: Buf,
+  base: number,
+  plane: number,
+  nChan: number,
+  map: Int32Array,
+  kTotal: number,
+  sTotal: number,
+  patches: Buf,
 ): void {
-  const s = row.length;
-  for (let j = 0; j < og; j++) {
-    const wv = w[(o0 + j) * rowLen + wk]!;
-    if (wv === 0) continue;
-    const base = j * s;
-    for (let t = 0; t < s; t++) acc[base + t]! += wv * row[t]!;
+  let dst = 0;
+  for (let s = 0; s < sTotal; s++) {
+    const m = s * kTotal;
+    for (let ci = 0; ci < nChan; ci++) {
+      const src = base + ci * plane;
+      for (let k = 0; k < kTotal; k++) {
+        const off = map[m + k]!;
+        patches[dst++] = off < 0 ? 0 : lhs[src + off]!;
+      }
+    }
   }
 }
 
-function axpyI32(
-  acc: Int32Array,
-  row: Int32Array,
+/**
+ * out[outBase + j·S + s] = Σ_k w[(o0 + j)·K + k] · patches[s·K + k]: dot
+ * products along contiguous rows, four output features at a time so each
+ * patch value loaded serves four sums held in locals.
+ */
+function productF64(
+  patches: Float64Array,
+  w: Float64Array,
+  o0: number,
+  og: number,
+  kLen: number,
+  sTotal: number,
+  out: Float64Array,
+  outBase: number,
+): void {
+  let j = 0;
+  for (; j + 4 <= og; j += 4) {
+    const w0 = (o0 + j) * kLen;
+    const w1 = w0 + kLen;
+    const w2 = w1 + kLen;
+    const w3 = w2 + kLen;
+    for (let s = 0; s < sTotal; s++) {
+      const p = s * kLen;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let k = 0; k < kLen; k++) {
+        const v = patches[p + k]!;
+        a0 += w[w0 + k]! * v;
+        a1 += w[w1 + k]! * v;
+        a2 += w[w2 + k]! * v;
+        a3 += w[w3 + k]! * v;
+      }
+      const o = outBase + j * sTotal + s;
+      out[o] = a0;
+      out[o + sTotal] = a1;
+      out[o + 2 * sTotal] = a2;
+      out[o + 3 * sTotal] = a3;
+    }
+  }
+  for (; j < og; j++) {
+    const w0 = (o0 + j) * kLen;
+    for (let s = 0; s < sTotal; s++) {
+      const p = s * kLen;
+      let a = 0;
+      for (let k = 0; k < kLen; k++) a += w[w0 + k]! * patches[p + k]!;
+      out[outBase + j * sTotal + s] = a;
+    }
+  }
+}
+
+/** The same in wrapping 32-bit integer arithmetic. */
+function productI32(
+  patches: Int32Array,
   w: Int32Array,
   o0: number,
   og: number,
-  rowLen: number,
-  wk: number,
+  kLen: number,
+  sTotal: number,
+  out: Int32Array,
+  outBase: number,
 ): void {
-  const s = row.length;
   for (let j = 0; j < og; j++) {
-    const wv = w[(o0 + j) * rowLen + wk]!;
-    if (wv === 0) continue;
-    const base = j * s;
-    for (let t = 0; t < s; t++) acc[base + t] = (acc[base + t]! + Math.imul(wv, row[t]!)) | 0;
+    const w0 = (o0 + j) * kLen;
+    for (let s = 0; s < sTotal; s++) {
+      const p = s * kLen;
+      let a = 0;
+      for (let k = 0; k < kLen; k++) a = (a + Math.imul(w[w0 + k]!, patches[p + k]!)) | 0;
+      out[outBase + j * sTotal + s] = a;
+    }
   }
 }
 
