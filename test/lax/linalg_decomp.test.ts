@@ -339,6 +339,45 @@ describe("lax.linalg.eigh", () => {
   });
 });
 
+describe("eigh and svd at the edges of the float range, and with NaNs", () => {
+  it("scale with the matrix (no overflow or underflow of squares), both algorithms", () => {
+    withX64(() => {
+      const next = rng(41);
+      for (const n of [3, JACOBI_MAX_N + 3]) {
+        const x = randomArray([n, n], "float64", next);
+        const [, w] = eigh(x);
+        const s = svd(x, { computeUv: false });
+        for (const scale of [1e200, 1e-200, 2 ** 1000]) {
+          const xs = lax.mul(x, jnp.array(scale, "float64"));
+          expectClose(
+            eigh(xs)[1],
+            vals(w).map((v) => v * scale),
+            `eigh ×${scale}`,
+            1e-13,
+            0,
+          );
+          expectClose(
+            svd(xs, { computeUv: false }),
+            vals(s).map((v) => v * scale),
+            `svd ×${scale}`,
+            1e-13,
+            0,
+          );
+        }
+      }
+    });
+  });
+
+  it("a NaN or infinity gives NaNs throughout, as LAPACK", () => {
+    for (const n of [2, JACOBI_MAX_N + 1]) {
+      for (const bad of [Number.NaN, Infinity]) {
+        const x = jnp.where(jnp.equal(jnp.reshape(jnp.arange(n * n), [n, n]), 1), bad, jnp.eye(n));
+        for (const out of [...eigh(x), ...svd(x)]) expect(vals(out).every(Number.isNaN)).toBe(true);
+      }
+    }
+  });
+});
+
 describe("lax.linalg.svd", () => {
   it.each(fixtures.svd.map((c) => [c.x.shape, c] as const))(
     "matches LAPACK's gesdd (numpy.linalg.svd) for shape %j",

@@ -22,6 +22,7 @@ import {
   matrixTranspose,
   symmetrize,
   triangle,
+  unitScale,
 } from "./common.js";
 import { tridiagonalEigen } from "./tridiagonal.js";
 
@@ -143,6 +144,14 @@ function eighKernel(
       A[j * n + i] = x;
     }
   }
+  // A NaN or infinity anywhere: no decomposition, all NaN (as LAPACK's results).
+  if (!A.every(Number.isFinite)) {
+    w.fill(Number.NaN, wOff, wOff + n);
+    v.fill(Number.NaN, off, off + n * n);
+    return;
+  }
+  const scale = unitScale(A);
+  if (scale !== 1) for (let i = 0; i < n * n; i++) A[i] = A[i]! * scale;
   let lam: Float64Array;
   let Vt: Float64Array;
   if (n <= JACOBI_MAX_N) {
@@ -159,7 +168,7 @@ function eighKernel(
   }
   order.forEach((src, dst) => {
     fixSign(Vt, n, src);
-    w[wOff + dst] = lam[src]!;
+    w[wOff + dst] = lam[src]! / scale;
     for (let k = 0; k < n; k++) v[off + k * n + dst] = Vt[src * n + k]!;
   });
 }

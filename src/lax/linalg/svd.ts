@@ -1,8 +1,8 @@
 /**
- * `lax.linalg.svd`: singular value decomposition by one-sided (Hestenes)
- * Jacobi, which orthogonalizes the columns of the tall orientation of each
- * matrix; accurate to high relative precision. With the jvp (reduced, or
- * singular values only) and batch rules.
+ * `lax.linalg.svd`: singular value decomposition by Householder QR of the
+ * tall orientation of each matrix, then one-sided (Hestenes) Jacobi on the
+ * triangular factor, which rotates pairs of columns until all are
+ * orthogonal. With the jvp (reduced, or singular values only) and batch rules.
  */
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
@@ -21,6 +21,7 @@ import {
   eyeLike,
   matmul,
   matrixTranspose,
+  unitScale,
 } from "./common.js";
 import { fixSign, rotateRows } from "./eigh.js";
 
@@ -213,6 +214,16 @@ function svdKernel(
   const B = new Float64Array(r * c);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) B[tall ? i * c + j : j * c + i] = a[aOff + i * n + j]!;
+  // A NaN or infinity anywhere: no decomposition, all NaN (as LAPACK's results).
+  if (!B.every(Number.isFinite)) {
+    const k = Math.min(m, n);
+    s.fill(Number.NaN, sOff, sOff + k);
+    if (u !== null) u.fill(Number.NaN, uOff, uOff + m * (p.full_matrices ? m : k));
+    if (vt !== null) vt.fill(Number.NaN, vtOff, vtOff + n * (p.full_matrices ? n : k));
+    return;
+  }
+  const scale = unitScale(B);
+  if (scale !== 1) for (let i = 0; i < r * c; i++) B[i] = B[i]! * scale;
   const [G, applyQ] = householderQr(B, r, c);
   const Wt = oneSidedJacobi(G, c, c);
   const sigma = new Float64Array(c);
@@ -220,7 +231,7 @@ function svdKernel(
   const order = globalThis.Array.from({ length: c }, (_, i) => i);
   order.sort((i, j) => sigma[j]! - sigma[i]! || i - j);
   order.forEach((src, dst) => {
-    s[sOff + dst] = sigma[src]!;
+    s[sOff + dst] = sigma[src]! / scale;
   });
   if (u === null || vt === null) return;
   // Right vectors of B (c×c, as rows): V'_j = G_j / σ_j, completed where σ_j = 0.
