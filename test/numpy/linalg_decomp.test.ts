@@ -504,6 +504,17 @@ describe("vmap of the jnp.linalg functions equals a loop", () => {
       checkVmap((a) => linalg.norm(a, 2), [xs], [2], 0, 3, "norm 2");
       checkVmap((a) => linalg.matrixPower(a, 3), [xs], [0], 0, 3, "matrixPower");
       expectSame(vmap((a: Array) => linalg.norm(a, "nuc"))(xs), linalg.norm(xs, "nuc", [1, 2]));
+      // lstsq is 2-D only, so vmap is its batch: a batched, b shared.
+      const bs = randomArray([3], "float64", next);
+      const x0 = (a: Array) => linalg.lstsq(a, bs)[0];
+      checkVmap(x0, [xs], [0], 0, 3, "lstsq x");
+      expectSame(
+        jit(x0)(jnp.take(xs, 0, { axis: 0 })),
+        x0(jnp.take(xs, 0, { axis: 0 })),
+        "jit lstsq",
+        1e-14,
+        1e-14,
+      );
     });
   });
 });
