@@ -8,12 +8,14 @@ export type ArrayLike = Array | Scalar;
 
 /**
  * A JS number is weakly typed, as a Python scalar is in JAX: an integral
- * number acts like a Python int (weak int32), any other like a Python float
- * (weak float). Booleans are bool.
+ * number in int32's range acts like a Python int (weak int32), any other like
+ * a Python float (weak float), so `x.mul(1e10)` never wraps around. Booleans
+ * are bool.
  */
 export function scalarAval(x: Scalar): ShapedArray {
   if (typeof x === "boolean") return new ShapedArray([], "bool", false);
-  return new ShapedArray([], Number.isInteger(x) ? "int32" : defaultFloat(), true);
+  const int = Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31;
+  return new ShapedArray([], int ? "int32" : defaultFloat(), true);
 }
 
 export function scalarToArray(x: Scalar): ArrayImpl {

@@ -9,12 +9,13 @@
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, argToArray, asArray } from "../core/convert.js";
-import { Primitive, type Tangent, Zero } from "../core/primitive.js";
-import { bind } from "../core/trace.js";
+import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitive.js";
+import { bind, getAval } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { vmap } from "./batching.js";
+import { backwardPassAll } from "./jit.js";
 import { traceToJaxpr } from "./staging.js";
 
 type FlatFn = (...xs: Array[]) => Array[];
@@ -96,7 +97,19 @@ export const customJvpCallP: Primitive<CustomJvpParams> = new Primitive<CustomJv
       });
       return [outs, outs.map(() => 0)];
     },
-    transpose: null,
+    // Reached when the function is applied to a linear value (inside another rule, or a
+    // linear function given a custom jvp): its primal body is linear there, so transpose it.
+    transpose: (cts, args, p) => {
+      const avals = args.map((a) => (a instanceof UndefinedPrimal ? a.aval : getAval(a)));
+      const [, tree] = flatten(avals.map(() => 0));
+      const { closed } = traceToJaxpr(
+        (...xs) => p.fun(...(xs as Array[])),
+        avals,
+        tree,
+        `transpose(customJvp(${p.name}))`,
+      );
+      return backwardPassAll(closed, args, cts);
+    },
   },
   true,
 );

@@ -31,7 +31,10 @@ export interface CallParams {
   name: string;
   jaxpr: ClosedJaxpr;
 }
-export type PjitParams = CallParams;
+export interface PjitParams extends CallParams {
+  /** Per input: donated by the caller (jit's donateArgnums); only on concrete top-level calls. */
+  donated?: readonly boolean[];
+}
 
 /**
  * The rules every jaxpr-calling primitive shares: vmap batches its jaxpr,
@@ -44,7 +47,8 @@ export function callRules<P extends CallParams>(
 ): Omit<PrimitiveRules<P>, "impl"> {
   return {
     abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
-    batch: (args, dims, params, axis) => {
+    batch: (args, dims, allParams, axis) => {
+      const params = withoutDonation(allParams);
       const moved = args.map((a, i) => (dims[i] === null ? a : moveaxis(a, dims[i]!, 0)));
       const batched = batchJaxprAllOut(
         params.jaxpr,
@@ -54,7 +58,8 @@ export function callRules<P extends CallParams>(
       const outs = bind(self(), moved, { ...params, name: `vmap(${params.name})`, jaxpr: batched });
       return [outs, outs.map(() => 0)];
     },
-    jvp: (primals, tangents, params) => {
+    jvp: (primals, tangents, allParams) => {
+      const params = withoutDonation(allParams);
       const nonzero = tangents.map((t) => !(t instanceof Zero));
       const jvpJaxpr = jvpOfJaxpr(params.jaxpr, nonzero);
       const tIn = tangents.filter((t): t is Array => !(t instanceof Zero));
@@ -70,17 +75,25 @@ export function callRules<P extends CallParams>(
   };
 }
 
+/** Params for a transformed call: donation applies to the concrete call only. */
+function withoutDonation<P extends CallParams>(params: P): P {
+  if (!("donated" in params)) return params;
+  const { donated: _, ...rest } = params as P & PjitParams;
+  return rest as unknown as P;
+}
+
 export const pjitP: Primitive<PjitParams> = new Primitive<PjitParams>(
   "pjit",
   {
     ...callRules(() => pjitP),
-    impl: (args, { jaxpr }) => compileJaxpr(jaxpr)(args),
+    impl: (args, { jaxpr, donated }) => compileJaxpr(jaxpr)(args, donated),
   },
   true,
 );
 
 /** Reverse mode through pjit: the backward pass of its (linear) jaxpr, one cotangent per input. */
-function backwardPassAll(
+/** Transposes a closed jaxpr: cotangents for its undefined (linear) arguments, null for the rest. */
+export function backwardPassAll(
   closed: ClosedJaxpr,
   args: (Array | UndefinedPrimal)[],
   cts: Tangent[],
@@ -191,6 +204,14 @@ function batchJaxprAllOut(
 export interface JitOptions {
   /** Positions of arguments that are configuration, not arrays: each distinct value retraces. */
   staticArgnums?: number | readonly number[];
+  /**
+   * Positions of arguments whose buffers the call may reuse for its outputs
+   * (JAX's donate_argnums), e.g. the parameters in `params = step(params, x)`:
+   * the loop then allocates nothing new. An argument whose buffer was reused
+   * is deleted (using it throws); one that could not be reused stays valid.
+   * A hint: ignored under transformations and by the interpreter.
+   */
+  donateArgnums?: number | readonly number[];
 }
 
 interface CacheEntry {
@@ -289,11 +310,41 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
       ...entry.consts,
       ...leaves.map((l) => argToArray(l as ArrayLike, `jit(${name})`)),
     ];
-    const outs = bind(pjitP, inputs, { name, jaxpr: entry.jaxpr });
+    const donated = donatedLeaves(options.donateArgnums, args, statics, entry.consts.length, name);
+    const params: PjitParams =
+      donated !== null && !inputs.some((x) => x instanceof Tracer)
+        ? { name, jaxpr: entry.jaxpr, donated }
+        : { name, jaxpr: entry.jaxpr };
+    const outs = bind(pjitP, inputs, params);
     return entry.outTree.unflatten(outs);
   };
   Object.defineProperty(jitted, "name", { value: `jit(${name})` });
   return jitted as F;
+}
+
+/** Per pjit input (constants first): whether it is a leaf of a donated argument; null if none. */
+function donatedLeaves(
+  donateArgnums: number | readonly number[] | undefined,
+  args: readonly unknown[],
+  statics: Set<number>,
+  nConsts: number,
+  name: string,
+): boolean[] | null {
+  if (donateArgnums === undefined) return null;
+  const donate = normalizeStatics(donateArgnums, args.length, `jit(${name}) donateArgnums`);
+  if (donate.size === 0) return null;
+  const out = new globalThis.Array<boolean>(nConsts).fill(false);
+  args.forEach((a, i) => {
+    if (statics.has(i)) {
+      if (donate.has(i)) {
+        throw new Error(`jit(${name}): argument ${i} is both static and donated`);
+      }
+      return;
+    }
+    const n = flatten(a)[0].length;
+    for (let k = 0; k < n; k++) out.push(donate.has(i));
+  });
+  return out;
 }
 
 /** Turns constvars into leading input binders, so constants are passed as arguments. */

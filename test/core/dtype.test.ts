@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withX64 } from "../../src/config.js";
 import { type DType, promoteTypes } from "../../src/dtype.js";
+import { numpy as jnp } from "../../src/index.js";
 
 const t = (dtype: DType, weakType = false) => ({ dtype, weakType });
 
@@ -51,5 +52,16 @@ describe("type promotion (JAX's lattice)", () => {
         }
       }
     }
+  });
+});
+
+describe("JS numbers in operations", () => {
+  it("integral numbers beyond int32 are weak floats, never wrapped", () => {
+    const x = jnp.ones([2]);
+    expect(jnp.multiply(x, 1e10).toArray()).toEqual([1e10, 1e10]);
+    expect(x.mul(1e30).toArray()).toEqual([Math.fround(1e30), Math.fround(1e30)]);
+    expect(jnp.add(jnp.array([1, 2], "int32"), 2 ** 31).dtype).toBe("float32");
+    expect(jnp.add(jnp.array([1, 2], "int32"), 2 ** 31 - 1).dtype).toBe("int32");
+    expect(jnp.add(jnp.array([1], "int32"), -(2 ** 31)).dtype).toBe("int32");
   });
 });

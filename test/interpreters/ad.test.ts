@@ -143,6 +143,17 @@ describe("forward and reverse mode", () => {
     approx(grad((x: Array) => jnp.sum(clip(x).mul(5)))(jnp.array([1.0, 2.0])), jnp.array([1, 1]));
   });
 
+  it("a customJvp function applied to a tangent is transposed through its body", () => {
+    const triple = customJvp((x: Array) => x.mul(3));
+    triple.defjvp(([x], [t]) => [(x as Array).mul(3), (t as Array).mul(3)]);
+    const s = customJvp((x: Array) => jnp.sin(x));
+    s.defjvp(([x], [t]) => [jnp.sin(x as Array), triple(t as Array).mul(jnp.cos(x as Array))]);
+    const x = jnp.array([0.2, 1.1]);
+    const want = jnp.cos(x).mul(3);
+    approx(grad((v: Array) => jnp.sum(s(v)))(x), want);
+    approx(jit(grad((v: Array) => jnp.sum(s(v))))(x), want);
+  });
+
   it("checkpoint recomputes instead of saving residuals", () => {
     const g = checkpoint((x: Array) => jnp.sin(jnp.sin(x)));
     const x = jnp.array([0.3, 0.9]);
