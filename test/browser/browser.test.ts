@@ -5,12 +5,14 @@
  * SharedArrayBuffer, i.e. cross-origin isolated or not) and computes what
  * the same program computes in Node.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleForBrowser, unguardedNodeGlobals } from "./bundle.js";
 import { type ProgramResult, runProgram } from "./program.js";
-import { browserSandbox } from "./sandbox.js";
-
-const PAGE_URL = "https://example.test/app.js";
+import { browserSandbox, type Sandbox, type SandboxOptions } from "./sandbox.js";
 
 describe("browser bundle of src/index.ts", () => {
   let bundle: Awaited<ReturnType<typeof bundleForBrowser>>;
@@ -73,12 +75,30 @@ function expectClose(actual: number[], expected: number[], what: string): void {
 
 describe("a program bundled for the browser, run in a page without Node", () => {
   let inNode: ProgramResult;
-  let code: string;
+  // Bundles are files, so that the page's Web Workers can import them by URL.
+  const dir = mkdtempSync(join(tmpdir(), "jaxts-browser-"));
+  const sandboxes: Sandbox[] = [];
+  const open = (options: SandboxOptions) => {
+    const s = browserSandbox(options);
+    sandboxes.push(s);
+    return s;
+  };
+  /** Bundles `entry` to a file; returns its code and the URL it is at. */
+  const bundleFile = async (entry: string | { contents: string }, name: string) => {
+    const url = pathToFileURL(join(dir, name)).href;
+    const b = await bundleForBrowser(entry, url);
+    expect(b.nodeImports).toEqual([]);
+    writeFileSync(join(dir, name), b.code);
+    return { code: b.code, url };
+  };
+  let program: { code: string; url: string };
   beforeAll(async () => {
     inNode = runProgram();
-    const b = await bundleForBrowser("test/browser/program_entry.ts", PAGE_URL);
-    expect(b.nodeImports).toEqual([]);
-    code = b.code;
+    program = await bundleFile("test/browser/program_entry.ts", "program.mjs");
+  });
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("computes consistently in Node (the reference for the sandbox runs)", () => {
@@ -89,19 +109,29 @@ describe("a program bundled for the browser, run in a page without Node", () => 
     expect(losses.at(-1)!).toBeLessThan(0.5 * n.firstLossBefore![0]!);
   });
 
-  for (const isolated of [false, true]) {
-    const page = isolated
-      ? "cross-origin isolated (SharedArrayBuffer, shared memory, no Worker)"
-      : "not isolated (no SharedArrayBuffer/Atomics: ordinary memory whose views detach on growth)";
-    it(`runs in a page ${page} and matches Node`, () => {
-      const sandbox = browserSandbox({ isolated });
-      sandbox.run(code, PAGE_URL);
+  const pages: [string, SandboxOptions][] = [
+    [
+      "not isolated (no SharedArrayBuffer/Atomics: ordinary memory whose views detach on growth)",
+      { isolated: false },
+    ],
+    ["cross-origin isolated, without Worker (shared memory, one thread)", { isolated: true }],
+    [
+      "cross-origin isolated with Web Workers (kernels split over 2 threads, page may not block)",
+      { isolated: true, workers: true, cores: 2 },
+    ],
+  ];
+  for (const [page, options] of pages) {
+    it(`runs in a page ${page} and matches Node`, async () => {
+      const sandbox = open(options);
+      await sandbox.runModule(program.code, program.url);
       expect(sandbox.logs).toEqual([]);
       const json = sandbox.run("globalThis.jaxtsProgramResult", "result.js");
       const r = JSON.parse(json as string) as ProgramResult;
 
-      expect(r.platform.sharedMemory).toBe(isolated);
-      expect(r.platform.parallel).toBe(false);
+      expect(r.platform.sharedMemory).toBe(options.isolated);
+      expect(r.platform.parallel).toBe(options.workers === true);
+      if (options.workers) expect(r.platform.workerChunks).toBeGreaterThan(0);
+      expect(r.platform.workersLost).toEqual([]);
       // The memory grew past its initial 1 MiB while earlier outputs were held.
       expect(r.platform.memoryBytes).toBeGreaterThan(2 << 20);
       expect(r.numbers.firstLossAfter).toEqual(r.numbers.firstLossBefore);
@@ -112,6 +142,37 @@ describe("a program bundled for the browser, run in a page without Node", () => 
     });
   }
 
+  // Known bug: the parallel GEMM is a script kernel whose URL is
+  // parallel_gemm.ts's import.meta.url. Bundled, that is the bundle's URL:
+  // workers import the whole app (running its top-level code again) and find
+  // no export gemmRowsChunk, so once they have loaded it every large jitted
+  // matmul throws. Make this a plain `it` once it is fixed.
+  it.fails("repeats a large jitted matmul with Web Workers", async () => {
+    const probe = await bundleFile(
+      {
+        contents: `
+          import { jit, random } from "./src/index.js";
+          const a = random.normal(random.PRNGKey(1), [512, 512]);
+          const mm = jit((a, b) => a.matmul(b));
+          const first = mm(a, a).get(0, ":4").toArray();
+          globalThis.jaxtsMatmul = async () => {
+            for (let i = 0; i < 4; i++) {
+              // Lets the workers take in the kernel between calls.
+              await new Promise((resolve) => setTimeout(resolve, 250));
+              const again = mm(a, a).get(0, ":4").toArray();
+              if (JSON.stringify(again) !== JSON.stringify(first)) throw new Error("changed");
+            }
+            return first;
+          };`,
+      },
+      "matmul.mjs",
+    );
+    const sandbox = open({ isolated: true, workers: true, cores: 2 });
+    await sandbox.runModule(probe.code, probe.url);
+    const first = (await sandbox.run("jaxtsMatmul()", "matmul.js")) as number[];
+    expect(first.length).toBe(4);
+  });
+
   const devicesProgram = `
     import { deviceCount, devicePut, numpy as jnp, pmap } from "./src/index.js";
     const x = jnp.arange(6).reshape(1, 6);
@@ -121,9 +182,9 @@ describe("a program bundled for the browser, run in a page without Node", () => 
       pmap: pmap((v) => v.mul(2))(x).toArray(),
     });`;
   const runDevices = async (isolated: boolean) => {
-    const b = await bundleForBrowser({ contents: devicesProgram }, PAGE_URL);
-    const sandbox = browserSandbox({ isolated });
-    sandbox.run(b.code, PAGE_URL);
+    const b = await bundleFile({ contents: devicesProgram }, `devices-${isolated}.mjs`);
+    const sandbox = open({ isolated });
+    await sandbox.runModule(b.code, b.url);
     return JSON.parse(sandbox.run("globalThis.jaxtsDevices", "devices.js") as string);
   };
   const devicesExpected = { count: 1, put: [[0, 1, 2, 3, 4, 5]], pmap: [[0, 2, 4, 6, 8, 10]] };

@@ -42,7 +42,7 @@ async function runPage(code: string, isolated: boolean): Promise<{ out: string; 
      globalThis.pageText = () => JSON.stringify({ out: elements.out.textContent, status: elements.status.textContent });`,
     "page.js",
   );
-  sandbox.run(code, PAGE_URL);
+  await sandbox.runModule(code, PAGE_URL);
   const read = () =>
     JSON.parse(sandbox.run("pageText()", "read.js") as string) as { out: string; status: string };
   for (let waited = 0; waited < 55_000; waited += 20) {

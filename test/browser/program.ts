@@ -19,7 +19,14 @@ export interface ProgramResult {
   /** Computed values, compared within float32 tolerance. */
   numbers: Record<string, number[]>;
   /** Which CPU paths ran. */
-  platform: { sharedMemory: boolean; parallel: boolean; memoryBytes: number };
+  platform: {
+    sharedMemory: boolean;
+    parallel: boolean;
+    memoryBytes: number;
+    /** Kernel chunks worker threads ran, and the workers lost with why. */
+    workerChunks: number;
+    workersLost: string[];
+  };
 }
 
 interface Params {
@@ -114,6 +121,8 @@ export function runProgram(): ProgramResult {
       sharedMemory: isSharedMemory(),
       parallel: threadPool()?.parallel ?? false,
       memoryBytes: memoryStats().memoryBytes,
+      workerChunks: threadPool()?.stats().workerChunks ?? 0,
+      workersLost: threadPool()?.stats().workersLost ?? [],
     },
   };
 }
