@@ -33,11 +33,45 @@ export abstract class Array {
  * (`values` is the storage; users read it with `await x.data()`, `toArray()`...)
  */
 export class ArrayImpl extends Array {
+  private storage: TypedArray;
+
   constructor(
     readonly aval: ShapedArray,
-    readonly values: TypedArray,
+    values: TypedArray,
   ) {
     super();
+    this.storage = values;
+  }
+
+  /** The row-major values (throws once the array was donated to a jitted call). */
+  get values(): TypedArray {
+    if (this.storage === DELETED) throw new Error(deletedMessage(this));
+    return this.storage;
+  }
+
+  /**
+   * Backends only: `values` moves to `to`, a copy of the same elements (for
+   * example into a backend's memory, so later calls read it in place). The
+   * array's contents do not change.
+   */
+  moveStorage(to: TypedArray): void {
+    if (to.length !== this.storage.length || to.constructor !== this.storage.constructor) {
+      throw new Error("ArrayImpl.moveStorage: the new storage must have the same type and length");
+    }
+    this.storage = to;
+  }
+
+  /**
+   * Backends only: the array gave its storage away (donated to a jitted
+   * call, `jit(f, { donateArgnums })`); using it afterwards throws.
+   */
+  markDeleted(): void {
+    this.storage = DELETED;
+  }
+
+  /** Whether the array was donated to a jitted call (its values are gone). */
+  get isDeleted(): boolean {
+    return this.storage === DELETED;
   }
 
   /**
@@ -47,7 +81,7 @@ export class ArrayImpl extends Array {
    * array is garbage-collected; calling this is never required.
    */
   dispose(): void {
-    releaseHook?.(this.values);
+    if (this.storage !== DELETED) releaseHook?.(this.storage);
   }
 
   static fromData(data: TypedArray, shape: Shape, weakType = false): ArrayImpl {
@@ -68,6 +102,15 @@ export class ArrayImpl extends Array {
     data.fill(castScalar(value, dtype));
     return new ArrayImpl(new ShapedArray(shape, dtype, weakType), data);
   }
+}
+
+const DELETED: TypedArray = new Float32Array(0);
+
+function deletedMessage(x: ArrayImpl): string {
+  return (
+    `Array of shape [${x.shape.join(", ")}] and dtype ${x.dtype} has been deleted: it was ` +
+    "donated to a jitted function (donateArgnums), which reused its buffer; use the function's result instead"
+  );
 }
 
 let releaseHook: ((values: TypedArray) => boolean) | null = null;

@@ -9,7 +9,12 @@ import { config } from "../config.js";
 import type { ArrayImpl } from "./array.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "./jaxpr.js";
 
-export type Executable = (args: readonly ArrayImpl[]) => ArrayImpl[];
+/**
+ * Runs a compiled jaxpr. `donated[i]` marks argument i as donated (jit's
+ * donateArgnums): a compiler may reuse its storage for an output and then
+ * marks the argument deleted; the interpreter ignores it.
+ */
+export type Executable = (args: readonly ArrayImpl[], donated?: readonly boolean[]) => ArrayImpl[];
 export type Compiler = (closed: ClosedJaxpr) => Executable;
 
 const interpret: Compiler = (closed) => (args) => evalClosedJaxpr(closed, args) as ArrayImpl[];

@@ -331,7 +331,17 @@ function donatedLeaves(
   name: string,
 ): boolean[] | null {
   if (donateArgnums === undefined) return null;
-  const donate = normalizeStatics(donateArgnums, args.length, `jit(${name}) donateArgnums`);
+  const list = typeof donateArgnums === "number" ? [donateArgnums] : donateArgnums;
+  const donate = new Set<number>();
+  for (const i of list) {
+    const j = i < 0 ? i + args.length : i;
+    if (!Number.isInteger(j) || j < 0 || j >= args.length) {
+      throw new Error(
+        `jit(${name}): donateArgnums entry ${i} is out of range for a call with ${args.length} arguments`,
+      );
+    }
+    donate.add(j);
+  }
   if (donate.size === 0) return null;
   const out = new globalThis.Array<boolean>(nConsts).fill(false);
   args.forEach((a, i) => {

@@ -224,8 +224,15 @@ const ownBuffers = new WeakSet<ArrayBufferLike>();
 
 // --- Arrays handed to users ---------------------------------------------------------
 
-/** Budget of escaped bytes waiting for the garbage collector before outputs are copied instead. */
-let escapeBudget = 32 * 2 ** 20;
+/**
+ * Budget of escaped bytes waiting for the garbage collector before outputs
+ * are copied instead. Views of the memory put no pressure on V8's heap, so
+ * the collector finds dead ones only every few hundred calls of a loop (or
+ * never, in one synchronous loop); the budget must cover that cadence for a
+ * loop over large arrays to run without copies. Its bytes are reused once
+ * their arrays are collected (the memory does not shrink).
+ */
+let escapeBudget = 256 * 2 ** 20;
 let escapedBytes = 0;
 
 const registry =
@@ -281,3 +288,53 @@ export function release(values: TypedArray): boolean {
 }
 
 setReleaseHook(release);
+
+/** Inputs smaller than this are copied next to a program's intermediates rather than moved in. */
+export const MOVE_IN_MIN_BYTES = 4096;
+
+/**
+ * A copy of `values` (a JS array) in the memory, registered like an escaped
+ * output, for an array that a program reads: the array's storage moves there
+ * (ArrayImpl.moveStorage), so later calls read it in place instead of
+ * copying it each time. Null when it should not move: small, no shared
+ * memory, or over the escape budget.
+ */
+export function moveIn(values: TypedArray): TypedArray | null {
+  if (values.byteLength < MOVE_IN_MIN_BYTES || registry === null || !isSharedMemory()) return null;
+  if (escapedBytes + sizeClass(values.byteLength) > escapeBudget) return null;
+  const at = alloc(values.byteLength);
+  const v = view(dtypeOf(values), at, values.length);
+  v.set(values);
+  const size = words()[(at - HEADER) >> 2]!;
+  escapedBytes += size;
+  words()[(at - HEADER + 4) >> 2] = ESCAPED;
+  registry.register(v, at, v);
+  return v;
+}
+
+function dtypeOf(values: TypedArray): DType {
+  if (values instanceof Float32Array) return "float32";
+  if (values instanceof Float64Array) return "float64";
+  if (values instanceof Int32Array) return "int32";
+  if (values instanceof Uint32Array) return "uint32";
+  return "bool";
+}
+
+/**
+ * Takes over the block of an escaped view for a new output of the same
+ * byte size class (buffer donation): the view's registration is dropped and
+ * the block becomes LIVE again, owned by the caller. Returns the block's
+ * offset, or -1 when `values` does not own a pooled block it can give.
+ * The array holding `values` must be marked deleted by the caller.
+ */
+export function takeBlock(values: TypedArray, bytes: number): number {
+  const at = addressOf(values);
+  if (at < 0 || registry === null || stateOf(at) !== ESCAPED) return -1;
+  const w = words();
+  const size = w[(at - HEADER) >> 2]!;
+  if (size !== sizeClass(bytes)) return -1;
+  if (!registry.unregister(values)) return -1;
+  escapedBytes -= size;
+  w[(at - HEADER + 4) >> 2] = LIVE;
+  return at;
+}

@@ -23,7 +23,18 @@ import { itemsize, type TypedArray } from "../../../dtype.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
 import { stridesOf } from "../../../shape.js";
 import { MatmulKernel } from "../matmul.js";
-import { addressOf, alloc, cpuMemory, escape, free, isSharedMemory, view } from "../memory.js";
+import {
+  addressOf,
+  alloc,
+  cpuMemory,
+  escape,
+  free,
+  isSharedMemory,
+  moveIn,
+  sizeClass,
+  takeBlock,
+  view,
+} from "../memory.js";
 import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
 import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
@@ -39,7 +50,7 @@ export interface KernelCode {
 type Home =
   | { kind: "arg"; index: number; copyTo: number } // copyTo: arena offset, or -1 when never needed in memory
   | { kind: "arena"; offset: number }
-  | { kind: "out" } // a block of its own, handed to the caller
+  | { kind: "out"; donors: number[] } // a block of its own (or a donated input's), handed to the caller
   | { kind: "js" }; // an eager result no kernel reads
 
 interface DotPlan {
@@ -110,7 +121,12 @@ export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace" | "workspaceByte
   };
 }
 
-export type Executable = (args: readonly ArrayImpl[]) => ArrayImpl[];
+/**
+ * Runs the program. `donated[i]` marks argument i as donated (jit's
+ * donateArgnums): its block may hold an output, and then the argument is
+ * marked deleted.
+ */
+export type Executable = (args: readonly ArrayImpl[], donated?: readonly boolean[]) => ArrayImpl[];
 
 /** Called after each step with its index and duration in ms (for profiling scripts); null: off. */
 let stepProfiler: ((step: Step, ms: number) => void) | null = null;
@@ -205,7 +221,7 @@ export function buildExecutable(
           index: idx,
           copyTo: item === undefined ? -1 : arena.offsets[item]!,
         });
-      else if (outVars.has(v) && inMemory.has(v)) homes.push({ kind: "out" });
+      else if (outVars.has(v) && inMemory.has(v)) homes.push({ kind: "out", donors: [] });
       else if (item !== undefined) homes.push({ kind: "arena", offset: arena.offsets[item]! });
       else homes.push({ kind: "js" });
     }
@@ -222,6 +238,35 @@ export function buildExecutable(
         slotOf(v);
   }
   const nSlots = homes.length;
+  // Donation: the inputs whose blocks an output may take. Safe when nothing
+  // reads the input after the output's step starts, or when that step is an
+  // elementwise kernel reading the input only at the element it writes.
+  const sameElement = (s: number, input: Var, out: Var): boolean => {
+    const st = steps[s]!;
+    if (st.kind !== "kernel" || st.kernel.reduce !== null) return false;
+    const inArg = st.ins.indexOf(input);
+    const outArg = st.ins.length + st.outs.indexOf(out);
+    const strides = stridesOf(st.kernel.shape);
+    if (st.kernel.args[outArg]?.size !== input.aval.size) return false;
+    return st.kernel.nodes.every(
+      (n) =>
+        n.op !== "load" ||
+        n.arg !== inArg ||
+        (n.index.offset === 0 && n.index.coeffs.every((c, d) => c === strides[d])),
+    );
+  };
+  homes.forEach((h, k) => {
+    if (h.kind !== "out") return;
+    const out = slotVars[k]!;
+    const def = defStep.get(out)!;
+    const bytes = sizeClass(out.aval.size * itemsize(out.aval.dtype));
+    inVars.forEach((v, i) => {
+      if (i < nConsts || outVars.has(v) || inputIndex.get(v) !== i) return;
+      if (sizeClass(v.aval.size * itemsize(v.aval.dtype)) !== bytes) return;
+      const last = lastUse.get(v) ?? -1;
+      if (last < def || (last === def && sameElement(def, v, out))) h.donors.push(i);
+    });
+  });
   const literalArray = (l: Literal) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType);
 
   type Op = (addr: number[], js: (ArrayImpl | undefined)[]) => void;
@@ -277,7 +322,7 @@ export function buildExecutable(
   });
 
   const outAtoms = jaxpr.outs;
-  const exe: Executable = (args) => {
+  const exe: Executable = (args, donated) => {
     const all = nConsts === 0 ? args : [...(closed.consts as ArrayImpl[]), ...args];
     if (args.length !== jaxpr.inBinders.length) {
       throw new Error(
@@ -289,6 +334,7 @@ export function buildExecutable(
     addr[nSlots] = base;
     const js = new Array<ArrayImpl | undefined>(nSlots);
     const outBlocks: number[] = [];
+    const taken: ArrayImpl[] = [];
     try {
       for (let k = 0; k < nSlots; k++) {
         const h = homes[k]!;
@@ -296,7 +342,15 @@ export function buildExecutable(
           const x = all[h.index]!;
           js[k] = x;
           if (h.copyTo < 0) continue;
-          const at = addressOf(x.values);
+          let at = addressOf(x.values);
+          if (at < 0) {
+            // Move a large JS array into the memory once, to read it in place from now on.
+            const moved = moveIn(x.values);
+            if (moved !== null) {
+              x.moveStorage(moved);
+              at = addressOf(moved);
+            }
+          }
           if (at >= 0) addr[k] = at;
           else {
             addr[k] = base + h.copyTo;
@@ -306,7 +360,9 @@ export function buildExecutable(
           addr[k] = base + h.offset;
         } else if (h.kind === "out") {
           const v = slotVars[k]!;
-          addr[k] = alloc(v.aval.size * itemsize(v.aval.dtype));
+          const bytes = v.aval.size * itemsize(v.aval.dtype);
+          const at = donated === undefined ? -1 : takeDonated(all, h.donors, donated, nConsts, bytes, taken); // biome-ignore format: long
+          addr[k] = at >= 0 ? at : alloc(bytes);
           outBlocks.push(k);
         }
       }
@@ -320,6 +376,7 @@ export function buildExecutable(
       }
     } catch (err) {
       for (const k of outBlocks) free(addr[k]!);
+      for (const x of taken) x.markDeleted(); // their blocks are gone
       if (arena.size > 0) free(base);
       throw err;
     }
@@ -335,15 +392,47 @@ export function buildExecutable(
           arr = new ArrayImpl(aval, escape(aval.dtype, addr[k]!, aval.size) as TypedArray);
           made.set(k, arr);
         }
-        return arr.aval.equals(aval) ? arr : new ArrayImpl(aval, arr.values);
+        // Two arrays never share a pooled block (donating one must not change the other).
+        return arr.aval.equals(aval) ? arr : new ArrayImpl(aval, arr.values.slice());
       }
       const x = js[k];
-      if (x !== undefined) return x.aval.equals(aval) ? x : new ArrayImpl(aval, x.values);
+      if (x !== undefined) {
+        if (x.aval.equals(aval)) return x;
+        return new ArrayImpl(aval, addressOf(x.values) >= 0 ? x.values.slice() : x.values);
+      }
       // An input read in place or an intermediate: copy out of the memory.
       return new ArrayImpl(aval, view(aval.dtype, addr[k]!, aval.size).slice());
     });
     if (arena.size > 0) free(base);
+    for (const x of taken) x.markDeleted();
     return result;
   };
   return { exe, info: { steps, arena } };
+}
+
+/**
+ * The block of a donated argument among `donors` for an output of `bytes`
+ * bytes, or -1. The argument must own a pooled block no other argument
+ * shares; it joins `taken` (to be marked deleted).
+ */
+function takeDonated(
+  all: readonly ArrayImpl[],
+  donors: readonly number[],
+  donated: readonly boolean[],
+  nConsts: number,
+  bytes: number,
+  taken: ArrayImpl[],
+): number {
+  for (const i of donors) {
+    const x = all[i]!;
+    if (donated[i - nConsts] !== true || taken.includes(x)) continue;
+    const at = addressOf(x.values);
+    if (at < 0 || all.some((y, j) => j !== i && addressOf(y.values) === at)) continue;
+    const got = takeBlock(x.values, bytes);
+    if (got >= 0) {
+      taken.push(x);
+      return got;
+    }
+  }
+  return -1;
 }
