@@ -4,14 +4,15 @@
  *
  *   npx tsx examples/browser/build.ts                  # bundle only
  *   npx tsx examples/browser/build.ts --serve [port]   # bundle and serve (npm run example:browser)
- *   npx tsx examples/browser/build.ts --serve --no-isolation
+ *   npx tsx examples/browser/build.ts --serve --isolate
  *
- * The server sends Cross-Origin-Opener-Policy: same-origin and
- * Cross-Origin-Embedder-Policy: require-corp, which make the page cross-origin
- * isolated: only then do browsers provide SharedArrayBuffer, and so a shared
- * WebAssembly memory that Web Workers can run kernels on. --no-isolation
- * leaves the headers out: the library then runs every kernel on the page's
- * thread (the same results, on one core).
+ * Served plainly, the page is not cross-origin isolated: browsers give it no
+ * SharedArrayBuffer, and the library runs every kernel on the page's thread.
+ * --isolate sends Cross-Origin-Opener-Policy: same-origin and
+ * Cross-Origin-Embedder-Policy: require-corp, which make the page
+ * cross-origin isolated: SharedArrayBuffer exists, the WebAssembly memory is
+ * shared and kernels split over Web Workers. (Not the default yet: bundled,
+ * the parallel matmul's worker kernel cannot be loaded; see README.md.)
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -77,5 +78,5 @@ const outfile = await bundleDemo();
 console.log(`bundled ${outfile}`);
 if (args.includes("--serve")) {
   const port = Number(args.find((a) => /^\d+$/.test(a)) ?? 8080);
-  serve(port, !args.includes("--no-isolation"));
+  serve(port, args.includes("--isolate"));
 }

@@ -3,11 +3,13 @@
  * a browser-like sandbox with a minimal document and prints the tutorial's
  * results, isolated or not.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleForBrowser } from "./bundle.js";
-import { browserSandbox } from "./sandbox.js";
-
-const PAGE_URL = "https://example.test/dist/main.js";
+import { browserSandbox, type SandboxOptions } from "./sandbox.js";
 
 /** Lines the page must print: examples/tutorial.ts's (the vmap tutorial's) results. */
 const expectedLines = [
@@ -34,42 +36,62 @@ const jacobian = [
 ];
 
 /** Loads the page script with elements #out and #status; resolves with their text when done. */
-async function runPage(code: string, isolated: boolean): Promise<{ out: string; status: string }> {
-  const sandbox = browserSandbox({ isolated });
+async function runPage(
+  page: { code: string; url: string },
+  options: SandboxOptions,
+): Promise<{ out: string; status: string }> {
+  const sandbox = browserSandbox(options);
   sandbox.run(
     `const elements = { out: { textContent: "" }, status: { textContent: "running" } };
      globalThis.document = { getElementById: (id) => elements[id] ?? null };
      globalThis.pageText = () => JSON.stringify({ out: elements.out.textContent, status: elements.status.textContent });`,
     "page.js",
   );
-  await sandbox.runModule(code, PAGE_URL);
-  const read = () =>
-    JSON.parse(sandbox.run("pageText()", "read.js") as string) as { out: string; status: string };
-  for (let waited = 0; waited < 55_000; waited += 20) {
-    const page = read();
-    if (page.status !== "running") {
-      expect(sandbox.logs).toEqual([]);
-      return page;
+  try {
+    await sandbox.runModule(page.code, page.url);
+    const read = () =>
+      JSON.parse(sandbox.run("pageText()", "read.js") as string) as { out: string; status: string };
+    for (let waited = 0; waited < 55_000; waited += 20) {
+      const text = read();
+      if (text.status !== "running") {
+        expect(sandbox.logs).toEqual([]);
+        return text;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new Error(`the page did not finish; it printed:\n${read().out}`);
+  } finally {
+    await sandbox.close();
   }
-  throw new Error(`the page did not finish; it printed:\n${read().out}`);
 }
 
 describe("examples/browser page script", () => {
-  let code: string;
+  // A file, as the page's Web Workers import it by URL.
+  const dir = mkdtempSync(join(tmpdir(), "jaxts-page-"));
+  const file = join(dir, "main.js");
+  const script = { code: "", url: pathToFileURL(file).href };
   beforeAll(async () => {
-    const b = await bundleForBrowser("examples/browser/main.ts", PAGE_URL);
+    const b = await bundleForBrowser("examples/browser/main.ts", script.url);
     expect(b.nodeImports).toEqual([]);
-    code = b.code;
+    script.code = b.code;
+    writeFileSync(file, b.code);
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const isolated of [false, true]) {
-    it(`prints the tutorial's results (${isolated ? "" : "not "}cross-origin isolated)`, async () => {
-      const page = await runPage(code, isolated);
+  // Not yet with Web Workers: bundled, the parallel matmul's worker kernel
+  // cannot be loaded (see the expected-fail test in browser.test.ts), and
+  // whether section 6 meets it depends on how fast the workers import the page.
+  const pages: [string, SandboxOptions][] = [
+    ["not cross-origin isolated", { isolated: false }],
+    ["cross-origin isolated, without Worker", { isolated: true }],
+  ];
+  for (const [name, options] of pages) {
+    it(`prints the tutorial's results (${name})`, async () => {
+      const page = await runPage(script, options);
+      expect(page.out).not.toContain("Error");
       expect(page.status).toMatch(/^done in \d+\.\d\d s$/);
       const lines = page.out.split("\n");
-      expect(lines[0]).toContain(`SharedArrayBuffer: ${isolated}`);
+      expect(lines[0]).toContain(`SharedArrayBuffer: ${options.isolated}`);
       for (const line of expectedLines) expect(lines).toContain(line);
 
       const at = lines.indexOf("== 3. Differentiation: the Jacobian of softmax");
