@@ -48,6 +48,7 @@ export { checkpoint, remat } from "./interpreters/remat.js";
 export * as lax from "./lax/index.js";
 export * as nn from "./nn/index.js";
 export * as random from "./random/index.js";
+export * as scipy from "./scipy/index.js";
 export * as testUtil from "./test_util.js";
 export * as tree from "./tree/index.js";
 export { numpy };

@@ -11,6 +11,7 @@ export * from "./reductions.js";
 export * from "./shape_ops.js";
 export * from "./slicing.js";
 export * from "./sort.js";
+export { igamma, igammac, igammacP, igammaP } from "./special_igamma.js";
 export {
   reduceWindow,
   reduceWindowMaxP,
