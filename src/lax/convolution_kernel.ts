@@ -185,7 +185,46 @@ function productF64(
     const w1 = w0 + kLen;
     const w2 = w1 + kLen;
     const w3 = w2 + kLen;
-    for (let s = 0; s < sTotal; s++) {
+    const o = outBase + j * sTotal;
+    let s = 0;
+    // Two output positions at a time: eight sums from six loads per step.
+    for (; s + 2 <= sTotal; s += 2) {
+      const p = s * kLen;
+      const q = p + kLen;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let k = 0; k < kLen; k++) {
+        const u = patches[p + k]!;
+        const v = patches[q + k]!;
+        const x0 = w[w0 + k]!;
+        const x1 = w[w1 + k]!;
+        const x2 = w[w2 + k]!;
+        const x3 = w[w3 + k]!;
+        a0 += x0 * u;
+        a1 += x1 * u;
+        a2 += x2 * u;
+        a3 += x3 * u;
+        b0 += x0 * v;
+        b1 += x1 * v;
+        b2 += x2 * v;
+        b3 += x3 * v;
+      }
+      out[o + s] = a0;
+      out[o + sTotal + s] = a1;
+      out[o + 2 * sTotal + s] = a2;
+      out[o + 3 * sTotal + s] = a3;
+      out[o + s + 1] = b0;
+      out[o + sTotal + s + 1] = b1;
+      out[o + 2 * sTotal + s + 1] = b2;
+      out[o + 3 * sTotal + s + 1] = b3;
+    }
+    for (; s < sTotal; s++) {
       const p = s * kLen;
       let a0 = 0;
       let a1 = 0;
@@ -198,11 +237,10 @@ function productF64(
         a2 += w[w2 + k]! * v;
         a3 += w[w3 + k]! * v;
       }
-      const o = outBase + j * sTotal + s;
-      out[o] = a0;
-      out[o + sTotal] = a1;
-      out[o + 2 * sTotal] = a2;
-      out[o + 3 * sTotal] = a3;
+      out[o + s] = a0;
+      out[o + sTotal + s] = a1;
+      out[o + 2 * sTotal + s] = a2;
+      out[o + 3 * sTotal + s] = a3;
     }
   }
   for (; j < og; j++) {
