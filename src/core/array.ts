@@ -26,6 +26,12 @@ export abstract class Array {
   get weakType(): boolean {
     return this.aval.weakType;
   }
+  /**
+   * Releases the array's storage now instead of when it is garbage-collected
+   * (never required). The array must not be used afterwards. A no-op for
+   * arrays whose storage is not pooled, and for traced values.
+   */
+  dispose(): void {}
 }
 
 /**
@@ -80,7 +86,7 @@ export class ArrayImpl extends Array {
    * arrays that share its storage. Otherwise storage is reclaimed when the
    * array is garbage-collected; calling this is never required.
    */
-  dispose(): void {
+  override dispose(): void {
     if (this.storage !== DELETED) releaseHook?.(this.storage);
   }
 

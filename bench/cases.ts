@@ -1,0 +1,116 @@
+/**
+ * The benchmarks of issue 7, their sizes and inputs. Every framework gets
+ * the same Float32Array inputs and implements each case the idiomatic way
+ * for it (jit where it has one); `verify` results are compared across
+ * frameworks so that every column measures the same computation.
+ */
+import { availableParallelism } from "node:os";
+import { randomF32 } from "./harness.js";
+
+export const MATMUL_N = 1024;
+export const ELEMENTWISE_N = 1_000_000;
+export const MLP = { batch: 128, input: 784, hidden: 256, output: 10, lr: 0.01 } as const;
+export const LOGREG = { batch: 256, features: 100 } as const;
+
+export type CaseId =
+  | "matmul"
+  | "matmulKernel"
+  | "matmulThreads"
+  | "elementwise"
+  | "elementwiseGc"
+  | "mlpStep"
+  | "perExampleGrads"
+  | "tinyEager"
+  | "tinyJit"
+  | "mlpFirstCall";
+
+export interface CaseInfo {
+  id: CaseId;
+  title: string;
+  /** Floating-point operations per call, to report GFLOP/s instead of time. */
+  flops?: number;
+  /** A case that computes the same result: results are checked against its. */
+  sameAs?: CaseId;
+}
+
+export const CASES: readonly CaseInfo[] = [
+  { id: "matmul", title: "matmul f32 1024³ (jit)", flops: 2 * MATMUL_N ** 3 },
+  {
+    id: "matmulKernel",
+    title: "matmul f32 1024³, kernel alone",
+    flops: 2 * MATMUL_N ** 3,
+    sameAs: "matmul",
+  },
+  {
+    id: "matmulThreads",
+    title: `matmul f32 1024³, kernel on ${availableParallelism()} workers`,
+    flops: 2 * MATMUL_N ** 3,
+    sameAs: "matmul",
+  },
+  { id: "elementwise", title: "jit(x => tanh(x*2+1)*x), 1e6 f32" },
+  {
+    id: "elementwiseGc",
+    title: "the same, results left to the GC (no dispose)",
+    sameAs: "elementwise",
+  },
+  { id: "mlpStep", title: "MLP 784-256-10 batch 128, train step" },
+  { id: "perExampleGrads", title: "per-example grads, logreg 100 feat., batch 256" },
+  { id: "tinyEager", title: "one op on a 1-element array, eager" },
+  { id: "tinyJit", title: "one op on a 1-element array, jitted call" },
+  { id: "mlpFirstCall", title: "MLP train step, first call (trace + compile)" },
+];
+
+/** How a framework runs one case. */
+export type Verify = () => Float32Array | Promise<Float32Array>;
+export type Runner =
+  | { kind: "sync"; run: () => void; verify?: Verify }
+  | { kind: "async"; run: () => Promise<void>; verify?: Verify }
+  /** A fresh function per sample (first calls): `make()` returns the call to time. */
+  | { kind: "cold"; make: () => () => void | Promise<void> };
+
+export type Suite = Partial<Record<CaseId, Runner>>;
+
+/** What a runner could not do, shown in its cell instead of a time. */
+export class Unsupported extends Error {}
+
+export interface Inputs {
+  matA: Float32Array;
+  matB: Float32Array;
+  elem: Float32Array;
+  mlp: { w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array };
+  mlpX: Float32Array;
+  /** One-hot labels, [batch, output]. */
+  mlpY: Float32Array;
+  logreg: { w: Float32Array; b: Float32Array };
+  logregX: Float32Array;
+  /** 0/1 labels, [batch]. */
+  logregY: Float32Array;
+  tinyA: Float32Array;
+  tinyB: Float32Array;
+}
+
+export function makeInputs(): Inputs {
+  const { batch, input, hidden, output } = MLP;
+  const mlpY = new Float32Array(batch * output);
+  const labels = randomF32(batch, 7, 0, output);
+  for (let i = 0; i < batch; i++) mlpY[i * output + Math.floor(labels[i]!)] = 1;
+  const logregY = randomF32(LOGREG.batch, 11, 0, 1).map((u) => (u < 0.5 ? 0 : 1));
+  return {
+    matA: randomF32(MATMUL_N * MATMUL_N, 1),
+    matB: randomF32(MATMUL_N * MATMUL_N, 2),
+    elem: randomF32(ELEMENTWISE_N, 3, -3, 3),
+    mlp: {
+      w1: randomF32(input * hidden, 4, -0.05, 0.05),
+      b1: new Float32Array(hidden),
+      w2: randomF32(hidden * output, 5, -0.1, 0.1),
+      b2: new Float32Array(output),
+    },
+    mlpX: randomF32(batch * input, 6, 0, 1),
+    mlpY,
+    logreg: { w: randomF32(LOGREG.features, 8, -0.1, 0.1), b: new Float32Array([0.05]) },
+    logregX: randomF32(LOGREG.batch * LOGREG.features, 9),
+    logregY,
+    tinyA: new Float32Array([1.5]),
+    tinyB: new Float32Array([2.25]),
+  };
+}
