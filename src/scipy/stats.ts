@@ -102,7 +102,7 @@ export const multivariateNormal = {
         );
       }
       const diag = c0.ndim === 0 ? jnp.broadcastTo(c0, [n]) : c0;
-      const quad = jnp.sum(lax.div(lax.square(d), diag), { axis: -1 });
+      const quad = jnp.sum(jnp.divide(lax.square(d), diag), { axis: -1 });
       return lax.sub(lax.sub(lax.mul(quad, -0.5), lax.mul(jnp.sum(lax.log(diag)), 0.5)), constant);
     }
     if (c0.ndim !== 2 || c0.shape[0] !== n || c0.shape[1] !== n) {
@@ -124,8 +124,9 @@ export const multivariateNormal = {
 
 // --- discrete ------------------------------------------------------------------------------------
 
+/** k outside the integers lo..hi (SciPy's support; JAX only checks the bounds). */
 const outsideInts = (k: Array, lo: number | Array, hi: number | Array) =>
-  lax.bitwiseOr(lax.lt(k, lo), lax.gt(k, hi));
+  lax.bitwiseOr(lax.bitwiseOr(lax.lt(k, lo), lax.gt(k, hi)), lax.ne(k, lax.floor(k)));
 
 export const bernoulli = {
   logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0): Array {
@@ -187,7 +188,7 @@ export const beta = {
       lax.add(xlogy(lax.sub(aa!, 1), y), xlog1py(lax.sub(bb!, 1), lax.neg(y))),
       lax.add(betaln(aa!, bb!), lax.log(s!)),
     );
-    return support(outsideInts(y, 0, 1), logp);
+    return support(lax.bitwiseOr(lax.lt(y, 0), lax.gt(y, 1)), logp);
   },
   pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) {
     return lax.exp(beta.logpdf(x, a, b, loc, scale));
@@ -347,8 +348,17 @@ export const cauchy = {
     return lax.add(0.5, lax.div(lax.atan(y), Math.PI));
   },
   ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
+    // tan(±π/2) is finite in floating point: the ends are set to ∓inf.
     return quantile("jax.scipy.stats.cauchy.ppf", q, loc, scale, (p) =>
-      lax.tan(lax.mul(lax.sub(p, 0.5), Math.PI)),
+      jnp.where(
+        lax.eq(p, 0),
+        Number.NEGATIVE_INFINITY,
+        jnp.where(
+          lax.eq(p, 1),
+          Number.POSITIVE_INFINITY,
+          lax.tan(lax.mul(lax.sub(p, 0.5), Math.PI)),
+        ),
+      ),
     );
   },
 };
