@@ -378,6 +378,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): TrainResu
       `adam lr=${opts.learningRate} (cosine decay), batch ${opts.batchSize}, ${opts.epochs} epochs`,
   );
   let epoch = 1;
+  let stepsPerEpoch = 0;
   const result = train(data, {
     model: opts.model,
     epochs: opts.epochs,
@@ -386,6 +387,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): TrainResu
     learningRate: opts.learningRate,
     seed: opts.seed,
     onStep: (step, steps, l) => {
+      stepsPerEpoch = steps;
       const line = `Epoch ${epoch}/${opts.epochs} ${progressBar(step, steps)} loss ${l.toFixed(4)}`;
       // A terminal gets one line redrawn in place; a log gets a plain line each quarter epoch.
       if (tty) process.stdout.write(`\r${line}`);
@@ -398,7 +400,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): TrainResu
     onEpoch: (s) => {
       if (tty) process.stdout.write("\r\x1b[K");
       console.log(
-        `Epoch ${s.epoch}/${opts.epochs} ${progressBar(1, 1)} loss ${s.loss.toFixed(4)}  ` +
+        `Epoch ${s.epoch}/${opts.epochs} ${progressBar(stepsPerEpoch, stepsPerEpoch)} loss ${s.loss.toFixed(4)}  ` +
           `train acc ${pct(s.trainAccuracy)}  test acc ${pct(s.testAccuracy)}  ${s.seconds.toFixed(2)} s`,
       );
       epoch = s.epoch + 1;
