@@ -180,10 +180,9 @@ function ndtrOf(x: Array): Array {
 /** `ndtr(x)`: the standard normal CDF, from erf near 0 and erfc in the tails. */
 export const ndtr = (x: ArrayLike): Array => ndtrOf(unary("jax.scipy.special.ndtr", x));
 
-/** log Φ(x) for x <= lower by the asymptotic series, to order 3 (JAX's default). */
-function logNdtrLower(x: Array, order = 3): Array {
+/** 1 - 1/x² + 3/x⁴ - …, to `order` terms: Φ(x) = φ(x)/(-x) times this, for x -> -inf. */
+function asymptoticSeries(x: Array, order = 3): Array {
   const x2 = lax.square(x);
-  const logScale = lax.sub(lax.sub(lax.mul(x2, -0.5), lax.log(lax.neg(x))), LOG_SQRT_2PI);
   let evenSum = jnp.zerosLike(x);
   let oddSum = jnp.zerosLike(x);
   let x2n = x2;
@@ -195,13 +194,26 @@ function logNdtrLower(x: Array, order = 3): Array {
     else evenSum = lax.add(evenSum, y);
     x2n = lax.mul(x2n, x2);
   }
-  return lax.add(logScale, lax.log(lax.sub(lax.add(evenSum, 1), oddSum)));
+  return lax.sub(lax.add(evenSum, 1), oddSum);
 }
 
-const logNdtrCustom = customJvp(function logNdtr(x: Array): Array {
+/** log Φ(x) for x <= lower by the asymptotic series, to order 3 (JAX's default). */
+function logNdtrLower(x: Array): Array {
+  const logScale = lax.sub(
+    lax.sub(lax.mul(lax.square(x), -0.5), lax.log(lax.neg(x))),
+    LOG_SQRT_2PI,
+  );
+  return lax.add(logScale, lax.log(asymptoticSeries(x)));
+}
+
+/** Where log_ndtr switches to its series: below it ndtr would lose digits or underflow. */
+const logNdtrBounds = (x: Array): [number, number] =>
   // JAX switches to the series below -20 in float64; erfc stays accurate (and its result
   // normal) down to -37, where the order-3 series is accurate to ~1e-16 (at -20, ~1e-11).
-  const [lower, upper] = x.dtype === "float64" ? [-36, 8] : [-10, 5];
+  x.dtype === "float64" ? [-36, 8] : [-10, 5];
+
+const logNdtrCustom = customJvp(function logNdtr(x: Array): Array {
+  const [lower, upper] = logNdtrBounds(x);
   return jnp.where(
     lax.gt(x, upper),
     lax.neg(ndtrOf(lax.neg(x))), // log(1 - ε) = -ε to working precision
@@ -214,9 +226,13 @@ const logNdtrCustom = customJvp(function logNdtr(x: Array): Array {
 }).defjvp(([x], [dx]) => {
   const a = x as Array;
   const out = logNdtrCustom(a);
-  // φ(x) / Φ(x) in logs: finite far into the left tail, where both underflow.
+  // φ(x) / Φ(x) in logs, finite where both underflow; in the series' range it is -x / series
+  // exactly (no cancellation between x²/2 and log Φ).
+  const [lower] = logNdtrBounds(a);
   const ratio = lax.exp(lax.sub(lax.sub(lax.mul(lax.square(a), -0.5), LOG_SQRT_2PI), out));
-  return [out, lax.mul(dx as Array, ratio)];
+  const xl = lax.min(a, lower);
+  const tail = lax.div(lax.neg(xl), asymptoticSeries(xl));
+  return [out, lax.mul(dx as Array, jnp.where(lax.lt(a, lower), tail, ratio))];
 });
 
 /** `log_ndtr(x)` = log Φ(x), accurate for large |x| (asymptotic series below -20, or -10 in float32). */
@@ -306,8 +322,17 @@ function besselScaled(x: Array, nu: 0 | 1): Array {
   return jnp.where(small, seriesVal, asymptotic);
 }
 
-/** `i0e(x)` = exp(-|x|)·I₀(x). */
-export const i0e = (x: ArrayLike): Array => besselScaled(unary("jax.scipy.special.i0e", x), 0);
+const i0eCustom = customJvp(function i0e(x: Array): Array {
+  return besselScaled(x, 0);
+}).defjvp(([x], [dx]) => {
+  const a = x as Array;
+  const out = i0eCustom(a);
+  // JAX's rule, i1e(x) - sign(x)·i0e(x): 0 at the kink x = 0.
+  return [out, lax.mul(dx as Array, lax.sub(besselScaled(a, 1), lax.mul(lax.sign(a), out)))];
+});
+
+/** `i0e(x)` = exp(-|x|)·I₀(x); the derivative at 0 is 0 (JAX's). */
+export const i0e = (x: ArrayLike): Array => i0eCustom(unary("jax.scipy.special.i0e", x));
 
 /** `i1e(x)` = exp(-|x|)·I₁(x) (odd in x). */
 export const i1e = (x: ArrayLike): Array => besselScaled(unary("jax.scipy.special.i1e", x), 1);
