@@ -42,13 +42,7 @@ export function getDefaultTarget(): CodeTarget {
   return defaultTarget;
 }
 
-/**
- * Products with fewer multiply-adds than this run the reference kernel: the
- * packed GEMM's setup costs more there (and the reference accumulates in
- * float64, as eager products do).
- */
-const SMALL_PRODUCT = 16384;
-
+/** float32 products with mergeable strides run compiled (small ones on the direct kernel). */
 function dotSupported(e: JaxprEqn): boolean {
   const p = e.params as DotGeneralParams;
   const [l, r] = e.inputs;
@@ -59,8 +53,7 @@ function dotSupported(e: JaxprEqn): boolean {
     r!.aval.dtype === "float32" &&
     out.aval.dtype === "float32" &&
     (p.preferred_element_type === null || p.preferred_element_type === "float32") &&
-    plan !== null &&
-    plan.batch * plan.m * plan.n * plan.k >= SMALL_PRODUCT
+    plan !== null
   );
 }
 

@@ -39,6 +39,7 @@ import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js"
 import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
 import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
+import { smallDotAt } from "./small_dot.js";
 
 /** The code for a program's kernels: one function per kernel, taking (addresses..., start, end). */
 export interface KernelCode {
@@ -62,6 +63,31 @@ interface DotPlan {
   bStrides: [number, number, number];
   workspace: number; // arena offset
   workspaceBytes: number;
+  /** Run the direct kernel (small_dot.ts) instead of the packed GEMM. */
+  direct: boolean;
+}
+
+/**
+ * Products this small run the direct kernel: below it, packing the panels
+ * costs more than the arithmetic. A few rows against a contiguous B (a
+ * matrix-vector product, an RNN step) also skip packing up to a larger size.
+ */
+const DIRECT_MAX_MACS = 32768;
+const DIRECT_FEW_ROWS = 2;
+const DIRECT_FEW_ROWS_MAX_MACS = 1 << 18;
+
+function directDot(p: {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  bStrides: readonly number[];
+}): boolean {
+  const macs = p.batch * p.m * p.n * p.k;
+  if (macs <= DIRECT_MAX_MACS) return true;
+  return (
+    p.bStrides[2] === 1 && p.batch * p.m <= DIRECT_FEW_ROWS && macs <= DIRECT_FEW_ROWS_MAX_MACS
+  );
 }
 
 let pool: ThreadPool | null = null;
@@ -81,7 +107,9 @@ function matmulKernel(): MatmulKernel {
  * dot_general as one strided batched product: batch dims, free dims and
  * contracting dims of each operand must each merge into one strided dim. Null when they do not.
  */
-export function planDot(e: JaxprEqn): Omit<DotPlan, "workspace" | "workspaceBytes"> | null {
+export function planDot(
+  e: JaxprEqn,
+): Omit<DotPlan, "workspace" | "workspaceBytes" | "direct"> | null {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const [[lc, rc], [lb, rb]] = (e.params as DotGeneralParams).dimension_numbers;
   const free = (nd: number, c: readonly number[], b: readonly number[]) =>
@@ -191,14 +219,17 @@ export function buildExecutable(
   steps.forEach((st, s) => {
     if (st.kind !== "dot") return;
     const p = planDot(st.eqn)!;
+    const direct = directDot(p);
     dotWorkspace.set(s, items.length);
     const tp = threadPool();
-    const bytes = Math.max(
-      matmulKernel().workspaceBytes(p),
-      tp === null ? 0 : parallelGemmWorkspaceBytes(tp, p),
-    );
+    const bytes = direct
+      ? 0
+      : Math.max(
+          matmulKernel().workspaceBytes(p),
+          tp === null ? 0 : parallelGemmWorkspaceBytes(tp, p),
+        );
     items.push({ bytes, def: s, lastUse: s });
-    dots.set(s, { ...p, workspace: 0, workspaceBytes: bytes });
+    dots.set(s, { ...p, workspace: 0, workspaceBytes: bytes, direct });
   });
   const arena = planArena(items, steps.length);
   for (const [s, i] of dotWorkspace) dots.get(s)!.workspace = arena.offsets[i]!;
@@ -283,6 +314,13 @@ export function buildExecutable(
       const d = dots.get(s)!;
       const [a, b] = st.eqn.inputs.map((x) => slot.get(x as Var)!) as [number, number];
       const o = slot.get(st.eqn.outBinders[0]!)!;
+      if (d.direct) {
+        return (addr) =>
+          smallDotAt({
+            batch: d.batch, m: d.m, n: d.n, k: d.k,
+            a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides, out: addr[o]!,
+          }); // biome-ignore format: compact
+      }
       return (addr) => {
         const spec = {
           batch: d.batch, m: d.m, n: d.n, k: d.k,
