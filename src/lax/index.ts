@@ -11,7 +11,14 @@ export * from "./reductions.js";
 export * from "./shape_ops.js";
 export * from "./slicing.js";
 export * from "./sort.js";
-export { igamma, igammac, igammacP, igammaP } from "./special_igamma.js";
+export {
+  igamma,
+  igammac,
+  igammacP,
+  igammaGradA,
+  igammaGradAP,
+  igammaP,
+} from "./special_igamma.js";
 export {
   reduceWindow,
   reduceWindowMaxP,

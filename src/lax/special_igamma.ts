@@ -4,8 +4,10 @@
  * 1 - P(a, x). Kernels compute in doubles: the power series of P where
  * x < a + 1, the continued fraction of Q (modified Lentz) elsewhere, each
  * giving the other as its complement, so neither loses digits to
- * cancellation where it is small. Differentiable in x; the derivative in a
- * (JAX's igamma_grad_a) is not implemented and raises.
+ * cancellation where it is small. The derivative in x is the gamma density;
+ * the one in a is the primitive `igamma_grad_a` (as XLA's), computed by
+ * carrying the derivative along the same series or continued fraction
+ * (forward-mode dual numbers); it has no derivative itself.
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
@@ -16,7 +18,7 @@ import { broadcastShapes } from "../shape.js";
 import { convertElementType, eq, exp, lgamma, log, mul, neg, selectN, sub } from "./elementwise.js";
 import { binop, floats } from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
-import { lgamma as lgammaK } from "./special.js";
+import { digamma as digammaK, lgamma as lgammaK } from "./special.js";
 
 const EPS = 2 ** -53;
 const TINY = 1e-300;
@@ -78,6 +80,65 @@ function igammaPair(a: number, x: number): [number, number] {
 export const igammaKernel = (a: number, x: number): number => igammaPair(a, x)[0];
 export const igammacKernel = (a: number, x: number): number => igammaPair(a, x)[1];
 
+/** dP/da along the series: d/da of x^a e^-x / Γ(a) · Σ t_n, t_n = x^n / (a (a+1)…(a+n)). */
+function seriesGradA(a: number, x: number): number {
+  let term = 1 / a;
+  let dterm = -1 / (a * a);
+  let sum = term;
+  let dsum = dterm;
+  for (let n = 1; n < MAX_ITER; n++) {
+    const r = x / (a + n);
+    dterm = dterm * r - (term * r) / (a + n);
+    term *= r;
+    sum += term;
+    dsum += dterm;
+    if (Math.abs(term) <= Math.abs(sum) * EPS && Math.abs(dterm) <= Math.abs(dsum) * EPS) break;
+  }
+  const dLog = Math.log(x) - digammaK(a);
+  return Math.exp(logPrefactor(a, x)) * (dLog * sum + dsum);
+}
+
+/** dQ/da along the continued fraction: Lentz's recurrence on (value, d/da) pairs. */
+function fractionGradA(a: number, x: number): number {
+  let b = x + 1 - a;
+  const db = -1;
+  let c = 1 / TINY;
+  let dc = 0;
+  let d = 1 / b;
+  let dd = -db / (b * b);
+  let h = d;
+  let dh = dd;
+  for (let i = 1; i < MAX_ITER; i++) {
+    const an = -i * (i - a);
+    const dan = i;
+    b += 2;
+    let dNext = an * d + b;
+    let ddNext = dan * d + an * dd + db;
+    if (Math.abs(dNext) < TINY) [dNext, ddNext] = [TINY, 0];
+    let cNext = b + an / c;
+    let dcNext = db + (dan * c - an * dc) / (c * c);
+    if (Math.abs(cNext) < TINY) [cNext, dcNext] = [TINY, 0];
+    d = 1 / dNext;
+    dd = -ddNext * d * d;
+    c = cNext;
+    dc = dcNext;
+    const delta = d * c;
+    const ddelta = dd * c + d * dc;
+    dh = dh * delta + h * ddelta;
+    h *= delta;
+    if (Math.abs(delta - 1) <= EPS && Math.abs(ddelta * h) <= EPS * Math.abs(dh)) break;
+  }
+  const dLog = Math.log(x) - digammaK(a);
+  return Math.exp(logPrefactor(a, x)) * (dLog * h + dh);
+}
+
+/** dP(a, x)/da (= -dQ/da); 0 at x = 0 and x = inf, NaN outside the domain. */
+export function igammaGradAKernel(a: number, x: number): number {
+  if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return Number.NaN;
+  if (x === 0 || x === Number.POSITIVE_INFINITY || a === Number.POSITIVE_INFINITY) return 0;
+  return x < a + 1 ? seriesGradA(a, x) : -fractionGradA(a, x);
+}
+
 /** d/dx P(a, x) = x^(a-1) e^-x / Γ(a); (a - 1) log x is taken as 0 at a = 1 (finite at x = 0). */
 function densityInX(a: Array, x: Array): Array {
   const am1 = sub(a, 1);
@@ -85,20 +146,23 @@ function densityInX(a: Array, x: Array): Array {
   return exp(sub(sub(powTerm, x), lgamma(a)));
 }
 
-const noGradA = (name: string) => (): Array => {
-  throw new Error(
-    `lax.${name}: differentiation with respect to a is not implemented (JAX's igamma_grad_a); ` +
-      "only x is differentiable",
-  );
+const noGrad = (): Array => {
+  throw new Error("lax.igamma_grad_a: igamma_grad_a has no derivative (as in JAX)");
 };
 
+/** `igamma_grad_a(a, x)` = dP(a, x)/da. */
+export const igammaGradAP: Primitive = binop("igamma_grad_a", floats(igammaGradAKernel), [
+  noGrad,
+  noGrad,
+]);
+
 export const igammaP: Primitive = binop("igamma", floats(igammaKernel), [
-  noGradA("igamma"),
+  (g, _, a, x) => mul(g, bind1(igammaGradAP, [a, x], {})),
   (g, _, a, x) => mul(g, densityInX(a, x)),
 ]);
 
 export const igammacP: Primitive = binop("igammac", floats(igammacKernel), [
-  noGradA("igammac"),
+  (g, _, a, x) => neg(mul(g, bind1(igammaGradAP, [a, x], {}))),
   (g, _, a, x) => neg(mul(g, densityInX(a, x))),
 ]);
 
@@ -125,4 +189,9 @@ export function igamma(a: ArrayLike, x: ArrayLike): Array {
 /** `lax.igammac(a, x)`: the regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x). */
 export function igammac(a: ArrayLike, x: ArrayLike): Array {
   return bind1(igammacP, operands("lax.igammac", a, x), {});
+}
+
+/** `lax.igamma_grad_a(a, x)`: the derivative of igamma(a, x) in a. */
+export function igammaGradA(a: ArrayLike, x: ArrayLike): Array {
+  return bind1(igammaGradAP, operands("lax.igamma_grad_a", a, x), {});
 }

@@ -4,7 +4,7 @@
  * at the float32-rounded arguments; jit against eager for each case.
  */
 import { describe, expect, it } from "vitest";
-import { type Array, jit, numpy as jnp, scipy, withX64 } from "../../src/index.js";
+import { type Array, jit, numpy as jnp, lax, scipy, withX64 } from "../../src/index.js";
 import fixtures from "../fixtures/scipy.json" with { type: "json" };
 import { expectMatches, expectSame, type FxArray, fromFixture } from "../util/index.js";
 
@@ -67,6 +67,7 @@ function lookup(name: string): Fn {
     if (!f) throw new Error(`no jax.scipy.special.${fn}`);
     return elementwise(f);
   }
+  if (mod === "lax") return ([a, x]) => lax.igammaGradA(a!, x!);
   if (mod === "stats") {
     const f = distributions[fn]?.[variant!];
     if (!f) throw new Error(`no jax.scipy.stats.${fn}.${variant}`);

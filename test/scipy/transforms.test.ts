@@ -217,11 +217,26 @@ describe("jax.scipy gradients at the edges (JAX's custom derivatives)", () => {
     }),
   );
 
-  it("gammainc is not differentiable in a, and says so", () => {
-    expect(() =>
-      grad((a: Array) => jnp.sum(special.gammainc(a, 2)))(f64([1.5]).astype("float32")),
-    ).toThrow(/igamma: differentiation with respect to a is not implemented/);
-  });
+  it(
+    "gammainc and gammaincc in a (igamma_grad_a), which has no derivative itself",
+    x64(() => {
+      const opts = { eps: 1e-6, rtol: 1e-6, atol: 1e-7 };
+      const a = f64([0.3, 1.5, 4, 12]);
+      const x = f64([0.2, 3, 2.5, 15]);
+      testUtil.checkGrads(special.gammainc, [a, x], 1, opts);
+      testUtil.checkGrads(special.gammaincc, [a, x], 1, opts);
+      testUtil.checkGrads(
+        (s: Array) => stats.gamma.cdf(f64([0.5, 2, 7]), s),
+        [f64([0.8, 2, 5])],
+        1,
+        opts,
+      );
+      const second = grad((s: Array) =>
+        jnp.sum(grad((t: Array) => jnp.sum(special.gammainc(t, 2)))(s)),
+      );
+      expect(() => second(f64([1.5]))).toThrow(/igamma_grad_a has no derivative/);
+    }),
+  );
 });
 
 describe("jax.scipy under vmap and jit", () => {
