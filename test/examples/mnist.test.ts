@@ -151,7 +151,9 @@ describe("mnist command line", () => {
   });
 
   it("rejects unknown or malformed options", () => {
-    expect(() => parseOptions(["--epoch", "3"])).toThrow(/unknown option --epoch; known: --model, --epochs/);
+    expect(() => parseOptions(["--epoch", "3"])).toThrow(
+      /unknown option --epoch; known: --model, --epochs/,
+    );
     expect(() => parseOptions(["--epochs", "three"])).toThrow(
       /--epochs must be a non-negative integer, got "three"/,
     );
