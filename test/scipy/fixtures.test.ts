@@ -76,6 +76,7 @@ function lookup(name: string): Fn {
   if (fn === "choSolve")
     return ([a, b]) => linalg.choSolve(linalg.choFactor(a!, variant === "lower"), b!);
   if (fn === "choFactor") return ([a]) => linalg.choFactor(a!, variant === "lower")[0];
+  if (fn === "expm") return ([a]) => linalg.expm(a!);
   if (fn === "luFactor") return ([a]) => linalg.luFactor(a!)[0];
   if (fn === "luSolve")
     return ([a, b]) => linalg.luSolve(linalg.luFactor(a!), b!, Number(variant) as 0 | 1);

@@ -303,3 +303,24 @@ describe("jax.scipy.special.i0e at its kink", () => {
     }),
   );
 });
+
+describe("jax.scipy.linalg.expm", () => {
+  it(
+    "is differentiable (also through its squarings) and maps over a batch",
+    x64(() => {
+      const opts = { eps: 1e-6, rtol: 1e-6, atol: 1e-7 };
+      const next = rng(21);
+      const small = randomArray([3, 3], "float64", next, -0.5, 0.5);
+      const big = randomArray([3, 3], "float64", next, -6, 6);
+      testUtil.checkGrads(linalg.expm, [small], 1, opts);
+      testUtil.checkGrads(linalg.expm, [big], 1, { ...opts, rtol: 1e-5 });
+      const batch = randomArray([4, 3, 3], "float64", next);
+      const want = loop(linalg.expm, [batch], [0], 0, 4)[0]!;
+      expectSame(vmap(linalg.expm)(batch), want, "vmap", 1e-13, 1e-300);
+      expectSame(jit(linalg.expm)(batch), want, "jit", 1e-12, 1e-300);
+      // expm(a) expm(-a) = I.
+      const prod = jnp.matmul(linalg.expm(big), linalg.expm(jnp.negative(big)));
+      expectClose(prod, jnp.eye(3, 3, { dtype: "float64" }), "", 1e-8, 1e-8);
+    }),
+  );
+});
