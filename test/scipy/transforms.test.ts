@@ -324,3 +324,18 @@ describe("jax.scipy.linalg.expm", () => {
     }),
   );
 });
+
+describe("jax.scipy.special.zeta", () => {
+  it(
+    "is differentiable in x and q; d/dq zeta(x, q) = -x zeta(x + 1, q)",
+    x64(() => {
+      const opts = { eps: 1e-6, rtol: 1e-6, atol: 1e-7 };
+      const s = f64([1.5, 2, 3.5, 8]);
+      const q = f64([0.3, 1, 2.5, 12]);
+      testUtil.checkGrads(special.zeta, [s, q], 1, opts);
+      const dq = grad((v: Array) => jnp.sum(special.zeta(s, v)))(q);
+      expectClose(dq, jnp.multiply(jnp.negative(s), special.zeta(jnp.add(s, 1), q)), "", 1e-12, 0);
+      expectSame(vmap(special.zeta)(s, q), special.zeta(s, q), "vmap", 1e-15, 0);
+    }),
+  );
+});
