@@ -179,6 +179,8 @@ export interface MemoryStats {
   freeBytes: number;
   /** Bytes held by arrays returned to users (released when they are collected or disposed). */
   escapedBytes: number;
+  /** Outputs copied to JS arrays so far (over the escape budget, or no shared memory). */
+  copiedOutputs: number;
 }
 
 export function memoryStats(): MemoryStats {
@@ -187,6 +189,7 @@ export function memoryStats(): MemoryStats {
     liveBytes,
     freeBytes,
     escapedBytes,
+    copiedOutputs,
   };
 }
 
@@ -234,6 +237,7 @@ const ownBuffers = new WeakSet<ArrayBufferLike>();
  */
 let escapeBudget = 256 * 2 ** 20;
 let escapedBytes = 0;
+let copiedOutputs = 0;
 
 const registry =
   typeof FinalizationRegistry === "undefined"
@@ -261,16 +265,49 @@ export function setEscapeBudget(bytes: number): number {
  */
 export function escape(dtype: DType, at: number, length: number): TypedArray {
   const size = words()[(at - HEADER) >> 2]!;
+  if (escapedBytes + size > escapeBudget / 2) collectionHint();
   if (registry === null || !shared || escapedBytes + size > escapeBudget) {
     const copy = view(dtype, at, length).slice();
     free(at);
+    copiedOutputs++;
     return copy;
   }
   const v = view(dtype, at, length);
   escapedBytes += size;
+  escapedTotal += size;
   words()[(at - HEADER + 4) >> 2] = ESCAPED;
   registry.register(v, at, v);
   return v;
+}
+
+/**
+ * Views registered with a FinalizationRegistry are found dead only by a
+ * full collection (V8's minor collections keep their targets), and views of
+ * the memory put no pressure on the JS heap, so a loop that drops large
+ * outputs would fill the budget long before V8 collects on its own. Once
+ * half the budget is held, a throwaway ArrayBuffer of HINT_BYTES (never
+ * touched: virtual memory only) reports external memory to V8, which then
+ * collects; the finalizers free the blocks when the event loop next turns.
+ * At most once per turn of the event loop (a synchronous loop cannot free
+ * anything before it ends) and once per quarter budget of new outputs.
+ */
+const HINT_BYTES = 64 * 2 ** 20;
+let escapedTotal = 0;
+let hintedAt = -Infinity;
+let hintedThisTurn = false;
+
+function collectionHint(): void {
+  if (hintedThisTurn || escapedTotal - hintedAt < escapeBudget / 4) return;
+  hintedThisTurn = true;
+  hintedAt = escapedTotal;
+  queueMicrotask(() => {
+    hintedThisTurn = false;
+  });
+  try {
+    void new ArrayBuffer(HINT_BYTES);
+  } catch {
+    // No address space for it: the hint is only a hint.
+  }
 }
 
 /**
