@@ -25,8 +25,15 @@ export {
   svdvals,
 } from "../numpy/linalg.js";
 
-/** `cho_factor(a, lower=false)`: [c, lower], c holding a's Cholesky factor in its `lower` triangle. */
-export function choFactor(a: ArrayLike, lower = false): [Array, boolean] {
+/**
+ * `cho_factor(a, lower=False)`: [c, lower], c holding a's Cholesky factor in
+ * its lower triangle (lower true) or upper one; `choFactor(a, { lower: true })` or `choFactor(a, true)`.
+ */
+export function choFactor(
+  a: ArrayLike,
+  options: boolean | { lower?: boolean } = {},
+): [Array, boolean] {
+  const lower = typeof options === "boolean" ? options : (options.lower ?? false);
   const [x] = promoteInexact("jax.scipy.linalg.cho_factor", a);
   const l = lax.linalg.cholesky(x!);
   return [lower ? l : jnp.matrixTranspose(l), lower];
@@ -50,14 +57,19 @@ export function luFactor(a: ArrayLike): [Array, Array] {
 
 /**
  * `lu_solve([lu, piv], b, trans=0)`: x with a x = b (trans 0) or aᵀ x = b
- * (trans 1 or 2) from lu_factor's result; b (n) or (n, k).
+ * (trans 1 or 2) from lu_factor's result; b (n) or (n, k). `trans` as a
+ * number or `{ trans }`.
  */
 export function luSolve(
   luAndPiv: readonly [ArrayLike, ArrayLike],
   b: ArrayLike,
-  trans: 0 | 1 | 2 = 0,
+  options: 0 | 1 | 2 | { trans?: 0 | 1 | 2 } = 0,
 ): Array {
   const op = "jax.scipy.linalg.lu_solve";
+  const trans = typeof options === "number" ? options : (options.trans ?? 0);
+  if (trans !== 0 && trans !== 1 && trans !== 2) {
+    throw new TypeError(`${op}: trans must be 0, 1 or 2, got ${String(trans)}`);
+  }
   const [luA] = promoteInexact(op, luAndPiv[0]);
   const n = luA!.shape[luA!.ndim - 1]!;
   const perm = lax.linalg.luPivotsToPermutation(luAndPiv[1], n);

@@ -41,9 +41,19 @@ export function logsumexp(
   a: ArrayLike,
   options: LogsumexpOptions & { returnSign: true },
 ): [Array, Array];
-export function logsumexp(a: ArrayLike, options?: LogsumexpOptions): Array;
-export function logsumexp(a: ArrayLike, options: LogsumexpOptions = {}): Array | [Array, Array] {
+export function logsumexp(a: ArrayLike, options?: LogsumexpOptions | Axis): Array;
+export function logsumexp(
+  a: ArrayLike,
+  axisOrOptions: LogsumexpOptions | Axis = {},
+): Array | [Array, Array] {
   const op = "jax.scipy.special.logsumexp";
+  // `logsumexp(a, 1)` as `logsumexp(a, axis=1)`.
+  const options: LogsumexpOptions =
+    axisOrOptions === null ||
+    typeof axisOrOptions === "number" ||
+    globalThis.Array.isArray(axisOrOptions)
+      ? { axis: axisOrOptions as Axis }
+      : (axisOrOptions as LogsumexpOptions);
   const axis = options.axis ?? null;
   let x: Array;
   let b: Array | undefined;

@@ -304,6 +304,25 @@ describe("jax.scipy.special.i0e at its kink", () => {
   );
 });
 
+describe("jax.scipy calling conventions", () => {
+  it(
+    "logsumexp takes an axis or options; choFactor and luSolve take positional or keyword forms",
+    x64(() => {
+      const a = f64([1, 2, 3, 4, 5, 6], [2, 3]);
+      expectSame(special.logsumexp(a, 1), special.logsumexp(a, { axis: 1 }), "axis", 0, 0);
+      const spd = f64([4, 1, 1, 3], [2, 2]);
+      const [c1] = linalg.choFactor(spd, { lower: true });
+      const [c2] = linalg.choFactor(spd, true);
+      expectSame(c1, c2, "lower", 0, 0);
+      const f = linalg.luFactor(f64([1, 2, 3, 4], [2, 2]));
+      const b = f64([1, 1]);
+      expectSame(linalg.luSolve(f, b, { trans: 1 }), linalg.luSolve(f, b, 1), "trans", 0, 0);
+      expectClose(linalg.luSolve(f, b, { trans: 1 }), [-0.5, 0.5], "", 1e-15, 1e-15);
+      expect(() => linalg.luSolve(f, b, 3 as 0)).toThrow(/lu_solve: trans must be 0, 1 or 2/);
+    }),
+  );
+});
+
 describe("jax.scipy.linalg.expm", () => {
   it(
     "is differentiable (also through its squarings) and maps over a batch",
