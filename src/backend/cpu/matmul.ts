@@ -20,8 +20,9 @@
  * Accumulation is in float32: results differ from the float64-accumulating
  * reference kernel by at most (k + 2) ulps of Σ|a·b|. NaN and infinities
  * propagate as in IEEE arithmetic (padding lanes are discarded, never mixed
- * into results). Single-threaded; the blocking loops run in JS so that a
- * thread pool can split them later.
+ * into results). The blocking loops are the Wasm export `gemmRows` over a
+ * range of the batch·m rows, so that a thread pool can split them
+ * (parallel_gemm.ts).
  */
 
 import { ModuleBuilder, type ValType } from "../wasm/emitter.js";
@@ -90,6 +91,7 @@ function blockSize(total: number, max: number, quantum: number): number {
 }
 
 interface Exports {
+  gemmRows(...args: number[]): void;
   packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
   macro(
@@ -109,9 +111,10 @@ const compiled = new Map<boolean, WebAssembly.Module>();
 
 /**
  * The module is generated and compiled once per memory kind (a shared memory
- * must be imported as shared); instances share it.
+ * must be imported as shared); instances share it. Its export `gemmRows`
+ * runs as a thread-pool kernel (parallel_gemm.ts).
  */
-function kernelModule(sharedMemory: boolean): WebAssembly.Module {
+export function kernelModule(sharedMemory: boolean): WebAssembly.Module {
   let mod = compiled.get(sharedMemory);
   if (mod === undefined) {
     mod = new WebAssembly.Module(buildModule(sharedMemory));
@@ -151,56 +154,29 @@ export class MatmulKernel {
   gemmAt(s: GemmAtSpec): void {
     const { batch, m, n, k } = s;
     const [ob, ldc] = s.outStrides ?? [m * n, n];
-    if (m === 0 || n === 0) return;
-    if (k === 0) {
-      if (!s.accumulate) zeroOut(this.memory, s.out, batch, m, n, ob, ldc);
-      return;
-    }
-    const { packA, packB, macro } = this.fns;
     const [ab, ar, ac] = s.aStrides;
     const [bb, br, bc] = s.bStrides;
-    const ap = s.workspace;
-    const KB = blockSize(k, KC, 1);
-    const MB = blockSize(m, MC, MR);
-    const NB = blockSize(n, NC, NR);
-    const bp = ap + MB * KB * F32;
-    const tile = bp + NB * KB * F32;
-    for (let q = 0; q < batch; q++) {
-      const a = s.a + q * ab * F32;
-      const b = s.b + q * bb * F32;
-      const c = s.out + q * ob * F32;
-      for (let jc = 0; jc < n; jc += NB) {
-        const nc = Math.min(NB, n - jc);
-        for (let pc = 0; pc < k; pc += KB) {
-          const kc = Math.min(KB, k - pc);
-          packB(b + (pc * br + jc * bc) * F32, br * F32, bc * F32, kc, nc, bp);
-          const acc = s.accumulate || pc > 0 ? 1 : 0;
-          for (let ic = 0; ic < m; ic += MB) {
-            const mc = Math.min(MB, m - ic);
-            packA(a + (ic * ar + pc * ac) * F32, ar * F32, ac * F32, mc, kc, ap);
-            macro(mc, nc, kc, ap, bp, c + (ic * ldc + jc) * F32, ldc * F32, acc, tile);
-          }
-        }
-      }
-    }
-  }
-}
-
-function zeroOut(
-  memory: WebAssembly.Memory,
-  at: number,
-  batch: number,
-  m: number,
-  n: number,
-  ob: number,
-  ldc: number,
-): void {
-  const heap = new Float32Array(memory.buffer);
-  for (let q = 0; q < batch; q++) {
-    for (let i = 0; i < m; i++) {
-      const start = at / F32 + q * ob + i * ldc;
-      heap.fill(0, start, start + n);
-    }
+    const acc = s.accumulate ? 1 : 0;
+    this.fns.gemmRows(
+      m,
+      n,
+      k,
+      s.a,
+      ab,
+      ar,
+      ac,
+      s.b,
+      bb,
+      br,
+      bc,
+      s.out,
+      ob,
+      ldc,
+      acc,
+      s.workspace,
+      0,
+      batch * m,
+    );
   }
 }
 
@@ -434,7 +410,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   );
 
   // packA(src, rsBytes, csBytes, mc, kc, dst): panels of MR rows, zero-padded.
-  mb.addFunction("packA", i32x(6), [], (f) => {
+  const packA = mb.addFunction("packA", i32x(6), [], (f) => {
     const [SRC, RS, CS, MCp, KCp, DST] = [0, 1, 2, 3, 4, 5];
     const ir = f.local("i32");
     const p = f.local("i32");
@@ -475,7 +451,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   });
 
   // packB(src, rsBytes, csBytes, kc, nc, dst): panels of NR columns, zero-padded.
-  mb.addFunction("packB", i32x(6), [], (f) => {
+  const packB = mb.addFunction("packB", i32x(6), [], (f) => {
     const [SRC, RS, CS, KCp, NCp, DST] = [0, 1, 2, 3, 4, 5];
     const jr = f.local("i32");
     const p = f.local("i32");
@@ -540,7 +516,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
 
   // macro(mc, nc, kc, ap, bp, c, ldcBytes, acc, tile): all tiles of a block;
   // edge tiles go through the scratch tile and are copied element by element.
-  mb.addFunction("macro", i32x(9), [], (f) => {
+  const macro = mb.addFunction("macro", i32x(9), [], (f) => {
     const [MCp, NCp, KCp, AP, BP, C, LDC, ACC, TILE] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     const jr = f.local("i32");
     const ir = f.local("i32");
@@ -614,5 +590,179 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
       },
     );
   });
+  addGemmRows(mb, packA, packB, macro);
   return mb.build();
+}
+
+/**
+ * gemmRows(m, n, k, a, ab, ar, ac, b, bb, br, bc, out, ob, ldc, accumulate,
+ * workspace, start, end): rows [start, end) of the batch·m rows of the
+ * product (byte addresses, strides in elements, accumulate 0 or 1), each
+ * batch's share blocked as one product:
+ * for every NB-column and KB-deep block, pack B, then pack and multiply A in
+ * MB-row blocks. The block sizes depend on the rows of the share, so a
+ * thread's workspace covers its largest share (parallel_gemm.ts).
+ */
+function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: number): void {
+  const params = new Array<ValType>(18).fill("i32");
+  mb.addFunction("gemmRows", params, [], (f) => {
+    const [M, N, K, A, AB, AR, AC, B, BB, BR, BC, OUT, OB, LDC, ACCUM, WS, START, END] = Array.from(
+      { length: 18 },
+      (_, i) => i,
+    );
+    const [r, q, i0, rows, KB, MB, NB, ap, bp, tile, a, b, c] = Array.from({ length: 13 }, () =>
+      f.local("i32"),
+    );
+    const [jc, nc, pc, kc, ic, mc, acc, t, u] = Array.from({ length: 9 }, () => f.local("i32"));
+    const g = (i: number) => f.get(i);
+    // min(x, y) of two side-effect-free pushes.
+    const min = (x: () => void, y: () => void) => {
+      x();
+      y();
+      x();
+      y();
+      f.i32LtS().select();
+    };
+    // blockSize(total, max, quantum) (see above) into `dst`, through locals t and u.
+    const blockSizeInto = (dst: number, total: () => void, max: number, quantum: number) => {
+      total();
+      f.set(t);
+      f.get(t).i32(1).get(t).i32(1).i32GtS().select().set(t);
+      f.get(t)
+        .i32(max - 1)
+        .i32Add()
+        .i32(max)
+        .i32DivU()
+        .set(u); // blocks
+      f.get(t).get(u).i32Add().i32(1).i32Sub().get(u).i32DivU(); // ceil(t / blocks)
+      f.i32(quantum - 1)
+        .i32Add()
+        .i32(quantum)
+        .i32DivU()
+        .i32(quantum)
+        .i32Mul()
+        .set(dst);
+    };
+    // for (i = start; i < end; i += step) with a step held in a local.
+    const loopBy = (
+      i: number,
+      start: () => void,
+      end: () => void,
+      step: number,
+      body: () => void,
+    ) => {
+      start();
+      f.set(i).block().loop();
+      f.get(i);
+      end();
+      f.i32GeS().brIf(1);
+      body();
+      f.get(i).get(step).i32Add().set(i).br(0).end().end();
+    };
+    const bytes = (x: () => void) => {
+      x();
+      f.i32(F32).i32Mul();
+    };
+
+    f.get(M).i32Eqz().get(N).i32Eqz().i32Or().if_().return_().end();
+    blockSizeInto(KB, () => g(K), KC, 1);
+    blockSizeInto(NB, () => g(N), NC, NR);
+    f.get(START).set(r);
+    f.block().loop();
+    f.get(r).get(END).i32GeS().brIf(1);
+    // This batch's share of the rows: batch q, rows i0 .. i0 + rows.
+    f.get(r).get(M).i32DivU().set(q);
+    f.get(r).get(q).get(M).i32Mul().i32Sub().set(i0);
+    min(
+      () => f.get(M).get(i0).i32Sub(),
+      () => f.get(END).get(r).i32Sub(),
+    );
+    f.set(rows);
+    bytes(() => f.get(q).get(AB).i32Mul().get(i0).get(AR).i32Mul().i32Add());
+    f.get(A).i32Add().set(a);
+    bytes(() => f.get(q).get(BB).i32Mul());
+    f.get(B).i32Add().set(b);
+    bytes(() => f.get(q).get(OB).i32Mul().get(i0).get(LDC).i32Mul().i32Add());
+    f.get(OUT).i32Add().set(c);
+    f.get(K).i32Eqz().if_();
+    // Nothing to sum: the product is zero (unless it adds into out).
+    f.get(ACCUM).i32Eqz().if_();
+    f.forLoop(
+      t,
+      0,
+      () => f.get(rows),
+      1,
+      () => {
+        bytes(() => f.get(t).get(LDC).i32Mul());
+        f.get(c).i32Add().i32(0);
+        bytes(() => f.get(N));
+        f.memoryFill();
+      },
+    );
+    f.end();
+    f.else_();
+    blockSizeInto(MB, () => g(rows), MC, MR);
+    f.get(WS).set(ap);
+    bytes(() => f.get(MB).get(KB).i32Mul());
+    f.get(ap).i32Add().set(bp);
+    bytes(() => f.get(NB).get(KB).i32Mul());
+    f.get(bp).i32Add().set(tile);
+    loopBy(
+      jc,
+      () => f.i32(0),
+      () => f.get(N),
+      NB,
+      () => {
+        min(
+          () => f.get(NB),
+          () => f.get(N).get(jc).i32Sub(),
+        );
+        f.set(nc);
+        loopBy(
+          pc,
+          () => f.i32(0),
+          () => f.get(K),
+          KB,
+          () => {
+            min(
+              () => f.get(KB),
+              () => f.get(K).get(pc).i32Sub(),
+            );
+            f.set(kc);
+            bytes(() => f.get(pc).get(BR).i32Mul().get(jc).get(BC).i32Mul().i32Add());
+            f.get(b).i32Add();
+            bytes(() => f.get(BR));
+            bytes(() => f.get(BC));
+            f.get(kc).get(nc).get(bp).call(packB);
+            f.get(ACCUM).get(pc).i32(0).i32GtS().i32Or().set(acc);
+            loopBy(
+              ic,
+              () => f.i32(0),
+              () => f.get(rows),
+              MB,
+              () => {
+                min(
+                  () => f.get(MB),
+                  () => f.get(rows).get(ic).i32Sub(),
+                );
+                f.set(mc);
+                bytes(() => f.get(ic).get(AR).i32Mul().get(pc).get(AC).i32Mul().i32Add());
+                f.get(a).i32Add();
+                bytes(() => f.get(AR));
+                bytes(() => f.get(AC));
+                f.get(mc).get(kc).get(ap).call(packA);
+                f.get(mc).get(nc).get(kc).get(ap).get(bp);
+                bytes(() => f.get(ic).get(LDC).i32Mul().get(jc).i32Add());
+                f.get(c).i32Add();
+                bytes(() => f.get(LDC));
+                f.get(acc).get(tile).call(macro);
+              },
+            );
+          },
+        );
+      },
+    );
+    f.end();
+    f.get(r).get(rows).i32Add().set(r).br(0).end().end();
+  });
 }

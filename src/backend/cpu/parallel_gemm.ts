@@ -1,80 +1,20 @@
 /**
  * The float32 matmul (matmul.ts) split over the thread pool: the rows of a
  * batched product, counted across the batch, are divided into contiguous
- * chunks, and each thread runs MatmulKernel.gemmAt on its rows with its own
- * workspace. Workers import this very file and call `gemmRowsChunk`.
+ * chunks, and each thread runs the matmul module's Wasm export `gemmRows` on
+ * its rows with its own workspace (an ordinary pool kernel: nothing for
+ * workers to import, so it works the same from a bundle).
  *
  * Splitting rows changes no result bit: every output element is accumulated
  * over k in the same blocks and order whatever rows its tile shares.
  */
-import { type GemmAtSpec, MatmulKernel } from "./matmul.js";
-import { partition, type ScriptKernel, type ThreadPool } from "./pool.js";
+import { type GemmAtSpec, kernelModule, MatmulKernel } from "./matmul.js";
+import { partition, type ThreadPool } from "./pool.js";
 
 /** Chunk boundaries at multiples of the kernel's register tile height keep tiles full. */
 const ROW_ALIGN = 5;
 /** Multiply-adds below which a chunk is not worth a thread (~10 µs of work). */
 const MIN_MACS_PER_CHUNK = 1 << 18;
-
-const kernels = new WeakMap<WebAssembly.Memory, MatmulKernel>();
-
-function kernelFor(memory: WebAssembly.Memory): MatmulKernel {
-  let kernel = kernels.get(memory);
-  if (kernel === undefined) {
-    kernel = MatmulKernel.create(memory);
-    kernels.set(memory, kernel);
-  }
-  return kernel;
-}
-
-/**
- * Rows [start, end) of the batch·m rows of a product (the script kernel's
- * entry point, on every thread). Byte addresses, strides in elements.
- */
-export function gemmRowsChunk(
-  memory: WebAssembly.Memory,
-  m: number,
-  n: number,
-  k: number,
-  a: number,
-  ab: number,
-  ar: number,
-  ac: number,
-  b: number,
-  bb: number,
-  br: number,
-  bc: number,
-  out: number,
-  ob: number,
-  ldc: number,
-  accumulate: number,
-  workspace: number,
-  start: number,
-  end: number,
-): void {
-  const kernel = kernelFor(memory);
-  for (let r = start; r < end; ) {
-    const q = Math.floor(r / m);
-    const i0 = r - q * m;
-    const rows = Math.min(m - i0, end - r);
-    kernel.gemmAt({
-      batch: 1,
-      m: rows,
-      n,
-      k,
-      a: a + (q * ab + i0 * ar) * 4,
-      aStrides: [0, ar, ac],
-      b: b + q * bb * 4,
-      bStrides: [0, br, bc],
-      out: out + (q * ob + i0 * ldc) * 4,
-      outStrides: [0, ldc],
-      accumulate: accumulate !== 0,
-      workspace,
-    });
-    r += rows;
-  }
-}
-
-const script: ScriptKernel = { url: import.meta.url, name: "gemmRowsChunk", fn: gemmRowsChunk };
 
 interface Shape {
   batch: number;
@@ -83,7 +23,7 @@ interface Shape {
   k: number;
 }
 
-/** Row counts of the gemmAt calls a chunk [s, e) of the batch·m rows makes. */
+/** Row counts of the per-batch shares (blocked separately) in a chunk [s, e) of batch·m rows. */
 function pieces(s: number, e: number, m: number): number[] {
   const first = Math.min(m - (s % m), e - s);
   const rest = e - s - first;
@@ -101,7 +41,7 @@ const minRows = ({ n, k }: Shape): number =>
 let probe: MatmulKernel | null = null;
 
 /**
- * Workspace one chunk needs: the most any of its gemmAt calls needs, over
+ * Workspace one chunk needs: the most any of its per-batch shares needs, over
  * every partition into up to `chunks` chunks (the kernel's need is not
  * monotonic in m, so each call's row count is checked).
  */
@@ -176,7 +116,9 @@ export function parallelGemmAt(
   const [ob, ldc] = spec.outStrides ?? [m * n, n];
   const args = [m, n, k, spec.a, ab, ar, ac, spec.b, bb, br, bc, spec.out, ob, ldc];
   args.push(spec.accumulate ? 1 : 0, spec.workspace);
-  pool.parallelForScript(script, args, batch * m, minRows(spec), {
+  const shared =
+    typeof SharedArrayBuffer !== "undefined" && pool.memory.buffer instanceof SharedArrayBuffer;
+  pool.parallelFor(kernelModule(shared), "gemmRows", args, batch * m, minRows(spec), {
     align: ROW_ALIGN,
     maxThreads: chunks,
     // One chunk per thread: each gemmAt call packs its own copy of B panels.
