@@ -1,5 +1,5 @@
 /** Turning JS scalars into arrays with JAX's weak typing. */
-import { defaultFloat } from "../dtype.js";
+import { type DType, defaultFloat } from "../dtype.js";
 import { type Array, ArrayImpl, isArray } from "./array.js";
 import { ShapedArray } from "./aval.js";
 
@@ -8,14 +8,28 @@ export type ArrayLike = Array | Scalar;
 
 /**
  * A JS number is weakly typed, as a Python scalar is in JAX: an integral
- * number in int32's range acts like a Python int (weak int32), any other like
- * a Python float (weak float), so `x.mul(1e10)` never wraps around. Booleans
- * are bool.
+ * number acts like a Python int (weak int32), any other like a Python float
+ * (weak float). Booleans are bool. Operations convert the number itself to
+ * the promoted dtype (`scalarAs`), so `x.mul(1e10)` on float32 never wraps.
  */
 export function scalarAval(x: Scalar): ShapedArray {
   if (typeof x === "boolean") return new ShapedArray([], "bool", false);
-  const int = Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31;
-  return new ShapedArray([], int ? "int32" : defaultFloat(), true);
+  return new ShapedArray([], Number.isInteger(x) ? "int32" : defaultFloat(), true);
+}
+
+/**
+ * A JS scalar as a 0-d array of `dtype`, converted from the number itself.
+ * An integer that the integer dtype cannot hold is an error, as JAX's
+ * OverflowError for Python ints, never a wrapped value.
+ */
+export function scalarAs(x: Scalar, dtype: DType, weakType: boolean, op: string): ArrayImpl {
+  if (typeof x === "number" && Number.isInteger(x) && (dtype === "int32" || dtype === "uint32")) {
+    const [lo, hi] = dtype === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+    if (x < lo || x > hi) {
+      throw new RangeError(`${op}: the JS integer ${x} is too large to convert to ${dtype}`);
+    }
+  }
+  return ArrayImpl.scalar(x, dtype, weakType);
 }
 
 export function scalarToArray(x: Scalar): ArrayImpl {

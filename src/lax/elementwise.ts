@@ -10,7 +10,7 @@
  */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { Primitive, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
@@ -555,7 +555,7 @@ function unify(
     if (a.dtype === target.dtype && a.weakType === target.weakType) return a;
     const x = xs[i]!;
     return raw(x)
-      ? ArrayImpl.scalar(x, target.dtype, target.weakType)
+      ? scalarAs(x, target.dtype, target.weakType, op)
       : convertElementType(a, target.dtype, target.weakType);
   });
   return opts.broadcast ? broadcastScalars(op, names, converted) : converted;

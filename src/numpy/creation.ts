@@ -1,7 +1,7 @@
 /** Array creation: `jnp.array`, `zeros`, `arange`, `linspace`, `eye`... */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, describe } from "../core/convert.js";
+import { type ArrayLike, asArray, describe, scalarAs } from "../core/convert.js";
 import {
   allocate,
   canonicalize,
@@ -159,7 +159,10 @@ export function full(shape: number | Shape, fillValue: ArrayLike, dtype?: DType)
   const want = checkDtype("jnp.full", dtype);
   const v = asArray(fillValue, "jnp.full", "fillValue");
   const d = want ?? (v.weakType && typeof fillValue === "number" ? defaultFloat() : v.dtype);
-  const x = cast(v, d);
+  const x =
+    typeof fillValue === "number" || typeof fillValue === "boolean"
+      ? scalarAs(fillValue, d, false, "jnp.full")
+      : cast(v, d);
   if (x.ndim === 0) return lax.broadcastInDim(x, s, []);
   const dims = x.shape.map((_, i) => s.length - x.ndim + i);
   return lax.broadcastInDim(x, s, dims);
@@ -177,11 +180,12 @@ export const empty = zeros;
 export function fullLike(x: ArrayLike, fillValue: ArrayLike, dtype?: DType): Array {
   const a = asArray(x, "jnp.full_like", "x");
   const want = checkDtype("jnp.full_like", dtype);
-  const v = cast(
-    asArray(fillValue, "jnp.full_like", "fillValue"),
-    want ?? a.dtype,
-    want === undefined && a.weakType,
-  );
+  const d = want ?? a.dtype;
+  const weak = want === undefined && a.weakType;
+  const v =
+    typeof fillValue === "number" || typeof fillValue === "boolean"
+      ? scalarAs(fillValue, d, weak, "jnp.full_like")
+      : cast(asArray(fillValue, "jnp.full_like", "fillValue"), d, weak);
   return lax.broadcastInDim(v, a.shape, []);
 }
 export function zerosLike(x: ArrayLike, dtype?: DType): Array {

@@ -3,7 +3,7 @@
  * dtype promotion (with weak types), and broadcasting. Built only on lax.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { broadcastShapes, type Shape, shapesEqual } from "../shape.js";
@@ -64,8 +64,27 @@ export function resultType(...xs: Array[]): { dtype: DType; weakType: boolean } 
 export function promoteArgs(op: string, ...xs: ArrayLike[]): Array[] {
   const arrs = toArrays(op, xs);
   const { dtype, weakType } = resultType(...arrs);
+  return convertAndBroadcast(op, xs, arrs, dtype, weakType);
+}
+
+/** Converts to the promoted dtype (JS numbers from their own value) and broadcasts. */
+function convertAndBroadcast(
+  op: string,
+  xs: readonly ArrayLike[],
+  arrs: readonly Array[],
+  dtype: DType,
+  weakType: boolean,
+): Array[] {
   const shape = broadcastShapes(op, ...arrs.map((a) => a.shape));
-  return arrs.map((a) => broadcastTo(cast(a, dtype, weakType && a.weakType), shape, op));
+  return arrs.map((a, i) => {
+    const x = xs[i]!;
+    const weak = weakType && a.weakType;
+    const converted =
+      typeof x === "number" || typeof x === "boolean"
+        ? scalarAs(x, dtype, weak, op)
+        : cast(a, dtype, weak);
+    return broadcastTo(converted, shape, op);
+  });
 }
 
 /** As `promoteArgs`, then integers and bools become the default float (for exp, divide...). */
@@ -75,6 +94,5 @@ export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
   if (!isFloating(dtype)) {
     dtype = defaultFloat();
   }
-  const shape = broadcastShapes(op, ...arrs.map((a) => a.shape));
-  return arrs.map((a) => broadcastTo(cast(a, dtype, weakType && a.weakType), shape, op));
+  return convertAndBroadcast(op, xs, arrs, dtype, weakType);
 }

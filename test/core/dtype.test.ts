@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withX64 } from "../../src/config.js";
 import { type DType, promoteTypes } from "../../src/dtype.js";
-import { numpy as jnp } from "../../src/index.js";
+import { numpy as jnp, lax } from "../../src/index.js";
 
 const t = (dtype: DType, weakType = false) => ({ dtype, weakType });
 
@@ -56,12 +56,21 @@ describe("type promotion (JAX's lattice)", () => {
 });
 
 describe("JS numbers in operations", () => {
-  it("integral numbers beyond int32 are weak floats, never wrapped", () => {
+  it("convert from their own value to the promoted dtype, never wrapping", () => {
     const x = jnp.ones([2]);
     expect(jnp.multiply(x, 1e10).toArray()).toEqual([1e10, 1e10]);
     expect(x.mul(1e30).toArray()).toEqual([Math.fround(1e30), Math.fround(1e30)]);
-    expect(jnp.add(jnp.array([1, 2], "int32"), 2 ** 31).dtype).toBe("float32");
-    expect(jnp.add(jnp.array([1, 2], "int32"), 2 ** 31 - 1).dtype).toBe("int32");
-    expect(jnp.add(jnp.array([1], "int32"), -(2 ** 31)).dtype).toBe("int32");
+    expect(lax.mul(x, 1e10).toArray()).toEqual([1e10, 1e10]);
+    const u = jnp.array([1], "uint32").add(0x85a308d3);
+    expect([u.dtype, u.toArray()]).toEqual(["uint32", [0x85a308d4]]);
+    expect(jnp.full([2], 0x85a308d3, "uint32").toArray()).toEqual([0x85a308d3, 0x85a308d3]);
+    expect(jnp.add(jnp.array([1], "int32"), -(2 ** 31)).toArray()).toEqual([1 - 2 ** 31]);
+  });
+
+  it("an integer the integer dtype cannot hold is an error, as JAX's OverflowError", () => {
+    expect(() => jnp.add(jnp.array([1, 2], "int32"), 2 ** 31)).toThrow(
+      /jnp.add: the JS integer 2147483648 is too large to convert to int32/,
+    );
+    expect(() => jnp.full([2], -1, "uint32")).toThrow(/-1 is too large to convert to uint32/);
   });
 });
