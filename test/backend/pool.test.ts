@@ -12,7 +12,6 @@ import type { Thread } from "../../src/backend/cpu/threads.js";
 import { ModuleBuilder } from "../../src/backend/wasm/emitter.js";
 import { config } from "../../src/config.js";
 import { testModule } from "./pool_kernels.js";
-import { nestedIncrement } from "./pool_script.js";
 
 // Every thread the pool starts, so a test can end one behind its back.
 const started: Thread[] = vi.hoisted(() => []);
@@ -318,60 +317,6 @@ describe("ThreadPool errors", () => {
     mb.addKernel("f", 2, () => {});
     const bad = mb.compile();
     expect(() => pool.parallelFor(bad, "f", [], 10)).toThrow(/'f' imports function env\.log/);
-  });
-
-  it("runs a nested parallelFor inline, on the caller and in workers", async () => {
-    const memory = sharedMemory(8);
-    const pool = poolFor(memory);
-    setThreads(3);
-    const script = {
-      url: new URL("./pool_script.ts", import.meta.url).href,
-      name: "nestedIncrement",
-      fn: nestedIncrement,
-    };
-    const n = 100_000;
-    let reps = 0;
-    // Until the workers have imported the script, the caller runs their chunks.
-    for (let i = 0; i < 200; i++) {
-      const before = pool.stats().workerChunks;
-      pool.parallelForScript(script, [0], n, 1);
-      reps++;
-      if (pool.stats().workerChunks > before) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(pool.stats().workerChunks).toBeGreaterThan(0);
-    expect(new Float32Array(memory.buffer, 0, n).every((x) => x === reps)).toBe(true);
-  });
-
-  it("reports a script kernel that workers cannot import", async () => {
-    const memory = sharedMemory(1);
-    const pool = newPool(memory);
-    setThreads(2);
-    const script = {
-      url: new URL("./no_such_kernel.js", import.meta.url).href,
-      name: "chunk",
-      fn: (m: WebAssembly.Memory, at: number, start: number, end: number) => {
-        new Float32Array(m.buffer, at, end).fill(1, start, end);
-        // A slow chunk on the caller, so that the worker claims its own.
-        const until = performance.now() + 2;
-        while (performance.now() < until) {}
-      },
-    };
-    let message = "";
-    // The caller runs the chunks while the worker tries the import; then it fails.
-    for (let i = 0; i < 100 && message === ""; i++) {
-      try {
-        pool.parallelForScript(script, [0], 1000, 1);
-      } catch (e) {
-        message = (e as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(message).toMatch(
-      /kernel 'chunk' failed on worker 1: importing file:.*no_such_kernel\.js in a worker: .*Cannot find module/,
-    );
-    // The caller ran every chunk.
-    expect(new Float32Array(memory.buffer, 0, 1000).every((x) => x === 1)).toBe(true);
   });
 
   it("replaces a worker that died, without losing work", async () => {

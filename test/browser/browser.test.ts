@@ -142,12 +142,10 @@ describe("a program bundled for the browser, run in a page without Node", () => 
     });
   }
 
-  // Known bug: the parallel GEMM is a script kernel whose URL is
-  // parallel_gemm.ts's import.meta.url. Bundled, that is the bundle's URL:
-  // workers import the whole app (running its top-level code again) and find
-  // no export gemmRowsChunk, so once they have loaded it every large jitted
-  // matmul throws. Make this a plain `it` once it is fixed.
-  it.fails("repeats a large jitted matmul with Web Workers", async () => {
+  // The parallel GEMM once was a script kernel that workers imported by its
+  // import.meta.url, which bundled is the bundle itself (no such export):
+  // every large jitted matmul after the workers loaded it threw.
+  it("repeats a large jitted matmul with Web Workers", async () => {
     const probe = await bundleFile(
       {
         contents: `

@@ -18,9 +18,9 @@
  * the partition (hence every result bit) depends only on the thread count
  * and `align`, never on which thread ran what.
  *
- * Kernels are wasm exports (`parallelFor`) or JavaScript functions in an ES
- * module that workers import (`parallelForScript`, for drivers such as the
- * blocked matmul). A trap on any thread becomes an Error on the caller,
+ * Kernels are wasm exports only (drivers such as the blocked matmul are Wasm
+ * too), so workers need nothing but the modules they are posted, bundled or
+ * not. A trap on any thread becomes an Error on the caller,
  * naming the kernel, thread and range. A worker that ends unasked is noticed
  * through a flag its exit handler sets and its 'exit' event: its unclaimed
  * chunk is reclaimed (a running one fails the call), and a fresh worker
@@ -70,7 +70,7 @@ export interface PoolStats {
   workerChunks: number;
   /** Posts to a worker that it had not taken up when the caller ran out of chunks. */
   unclaimedPosts: number;
-  /** Modules (wasm and script) each live worker holds an instance of. */
+  /** Modules each live worker holds an instance of. */
   workerModules: number[];
 }
 
@@ -139,19 +139,7 @@ export function getThreads(): number {
 
 // ---------------------------------------------------------------------------
 
-/**
- * A kernel written in JavaScript, in an ES module that workers import: for
- * work whose driver loop lives in JS (the blocked matmul). Workers call
- * `module[name](memory, ...args, start, end)`; the calling thread calls `fn`.
- */
-export interface ScriptKernel {
-  /** The module's URL (its own `import.meta.url`); a .ts file loads through tsx. */
-  url: string;
-  name: string;
-  fn: (memory: WebAssembly.Memory, ...args: number[]) => void;
-}
-
-/** A module (wasm or script) as the pool knows it. */
+/** A kernel module as the pool knows it. */
 interface ModuleRecord {
   id: number;
   /** Exported function names; jobs name one by index. */
@@ -225,7 +213,6 @@ export class ThreadPool {
   private busy = false;
   private readonly workers: (Worker | null)[] = [];
   private readonly records = new WeakMap<WebAssembly.Module, ModuleRecord>();
-  private readonly scripts = new Map<string, ModuleRecord>();
   /** Workers keep an instance per module: a collected module is dropped there too. */
   private readonly collected = new FinalizationRegistry<number>((id) => {
     for (const w of this.workers) {
@@ -256,7 +243,7 @@ export class ThreadPool {
       typeof SharedArrayBuffer === "function" &&
       typeof Atomics === "object" &&
       memory.buffer instanceof SharedArrayBuffer;
-    // Pool workers themselves never start threads (a script kernel there may make a pool).
+    // Pool workers themselves never start threads.
     const inWorker = (globalThis as { jaxtsPoolWorker?: boolean }).jaxtsPoolWorker === true;
     if (shared && !inWorker && threadSpawner() !== null) {
       this.control = new SharedArrayBuffer(Job.bytes + (MAX_THREADS - 1) * Slot.bytes);
@@ -296,35 +283,6 @@ export class ThreadPool {
     options: ParallelOptions = {},
   ): void {
     this.run(this.record(module, exportName), exportName, args, total, minGrain, options);
-  }
-
-  /**
-   * parallelFor for a JavaScript kernel: `script.fn(memory, ...args, start,
-   * end)` over the chunks, workers importing `script.url` once.
-   */
-  parallelForScript(
-    script: ScriptKernel,
-    args: readonly number[],
-    total: number,
-    minGrain = 1,
-    options: ParallelOptions = {},
-  ): void {
-    const key = `${script.url}#${script.name}`;
-    let rec = this.scripts.get(key);
-    if (rec === undefined) {
-      const { url, name, fn } = script;
-      const memory = this.memory;
-      rec = {
-        id: nextModuleId++,
-        names: [name],
-        index: new Map([[name, 0]]),
-        message: { type: "script", url, name },
-        fns: null,
-        makeFns: () => [(...a: number[]) => fn(memory, ...a)],
-      };
-      this.scripts.set(key, rec);
-    }
-    this.run(rec, script.name, args, total, minGrain, options);
   }
 
   private run(

@@ -18,9 +18,6 @@
  *   takes chunks with Atomics.add on the job's counter, calling
  *   export(...args, start, end) for each, and stores DONE or FAILED (with the
  *   error text and the chunk in its slot) and notifies.
- * - `{ type: "script", id, url, name }` for a JavaScript kernel: the worker
- *   imports the ES module (asynchronously; `loadScript` comes from the
- *   prelude) and calls its export `name` with the memory first.
  * - `{ type: "drop", id }` when the caller's module was collected.
  * - Waiting: a short spin, then Atomics.wait; a notify without a job (the
  *   caller's wake()) makes it spin a while longer. A job naming a module the worker
@@ -230,20 +227,6 @@ function onMessage(msg) {
     Atomics.notify(i32, (base + SLOT.ready) >> 2);
   } else if (msg.type === "module") {
     setModule(msg.id, instantiate(msg.module, msg.names));
-  } else if (msg.type === "script") {
-    Promise.resolve(msg.url).then(loadScript).then(
-      (m) => {
-        const f = m[msg.name];
-        setModule(msg.id, typeof f === "function"
-          ? { fns: [(...a) => f(memory, ...a)], error: null }
-          : { fns: [], error: msg.url + " has no exported function " + msg.name });
-        schedule();
-      },
-      (e) => {
-        setModule(msg.id, { fns: [], error: "importing " + msg.url + " in a worker: " + String(e) });
-        schedule();
-      },
-    );
   } else if (msg.type === "drop") {
     setModule(msg.id, null);
   }

@@ -24,28 +24,11 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-// TypeScript sources (tests, tsx) load through tsx's ESM loader, found from
-// the script's own location and registered in the worker on first need; from
-// dist/ the scripts are plain .js.
 const PRELUDE = `
 // (process.getBuiltinModule, not require: the program is CommonJS or an ES
 // module depending on the flags the worker inherits, e.g. --input-type.)
 const builtin = (id) => process.getBuiltinModule(id);
 function onExit(fn) { process.on("exit", fn); }
-let tsx = null;
-async function registerTsx(url) {
-  const req = builtin("node:module").createRequire(url);
-  const pkgPath = req.resolve("tsx/package.json");
-  let entry = req(pkgPath).exports["./esm/api"].import;
-  if (typeof entry !== "string") entry = entry.default;
-  const path = builtin("node:path").join(builtin("node:path").dirname(pkgPath), entry);
-  const api = await import(builtin("node:url").pathToFileURL(path).href);
-  api.register();
-}
-async function loadScript(url) {
-  if (url.endsWith(".ts")) await (tsx ??= registerTsx(url));
-  return import(url);
-}
 builtin("node:worker_threads").parentPort.on("message", onMessage);
 `;
 

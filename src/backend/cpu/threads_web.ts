@@ -20,7 +20,6 @@ interface WebGlobals {
 
 const PRELUDE = `
 function onExit(fn) {}
-function loadScript(url) { return import(url); }
 self.onmessage = (e) => onMessage(e.data);
 `;
 
