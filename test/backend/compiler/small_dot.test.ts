@@ -11,7 +11,7 @@ import { installCompiler } from "../../../src/backend/cpu/compiler/install.js";
 import { config, withFlag } from "../../../src/config.js";
 import type { Array } from "../../../src/core/array.js";
 import type { ClosedJaxpr } from "../../../src/core/jaxpr.js";
-import { jit, numpy as jnp, lax, makeJaxpr } from "../../../src/index.js";
+import { grad, jit, numpy as jnp, lax, makeJaxpr } from "../../../src/index.js";
 import { expectClose, seeded } from "../../util/index.js";
 
 let prevFlag = true;
@@ -87,5 +87,19 @@ describe("small products", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("operands", () => {
+  it("a folded constant operand (a literal) gives the eager result", () => {
+    // grad of a vector dot product: the cotangent 1·(-0.5) folds to a literal scalar operand.
+    const f = (a: Array, b: Array) => jnp.multiply(lax.dotGeneral(a, b, [[[0], [0]], [[], []]]), -0.5); // biome-ignore format: one line
+    const g = grad(f, { argnums: [0, 1] });
+    const a = seeded([3], 1);
+    const b = seeded([3], 2);
+    const [ja, jb] = jit(g)(a, b) as Array[];
+    const [ea, eb] = eager(() => g(a, b)) as Array[];
+    expectClose(ja, ea, "d/da", 0, 0);
+    expectClose(jb, eb, "d/db", 0, 0);
   });
 });

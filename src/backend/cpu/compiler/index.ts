@@ -8,7 +8,7 @@
  * it; the `jaxts_compile` flag switches between it and the interpreter.
  */
 import type { ShapedArray } from "../../../core/aval.js";
-import type { ClosedJaxpr, JaxprEqn } from "../../../core/jaxpr.js";
+import { type ClosedJaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
 import { type FusionOptions, fuse, type Step } from "./fusion.js";
 import { runKernelJs } from "./interp.js";
@@ -47,6 +47,8 @@ function dotSupported(e: JaxprEqn): boolean {
   const p = e.params as DotGeneralParams;
   const [l, r] = e.inputs;
   const out = e.outBinders[0]!;
+  // A literal operand (folded constant) has no buffer: the eager kernel takes it.
+  if (!(l instanceof Var) || !(r instanceof Var)) return false;
   const plan = planDot(e);
   return (
     l!.aval.dtype === "float32" &&

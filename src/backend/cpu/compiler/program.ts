@@ -38,6 +38,7 @@ import {
 import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
 import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
+import { kernelRange } from "./loops.js";
 import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
 import { smallDotAt } from "./small_dot.js";
 
@@ -89,6 +90,9 @@ function directDot(p: {
     p.bStrides[2] === 1 && p.batch * p.m <= DIRECT_FEW_ROWS && macs <= DIRECT_FEW_ROWS_MAX_MACS
   );
 }
+
+/** Elements of work below which a kernel runs on the calling thread alone. */
+export const PARALLEL_MIN_WORK = 32768;
 
 let pool: ThreadPool | null = null;
 /** The worker pool over the CPU memory (null without a shared memory). */
@@ -360,7 +364,16 @@ export function buildExecutable(
   });
 
   const outAtoms = jaxpr.outs;
+  // Programs with steps large enough to split wake the pool's workers first,
+  // so that they are spinning (not asleep) when the first such step starts.
+  const wakesPool = steps.some((st, s) => {
+    if (st.kind === "dot") return !dots.get(s)!.direct;
+    if (st.kind !== "kernel") return false;
+    const r = kernelRange(st.kernel);
+    return r.total * r.work >= PARALLEL_MIN_WORK;
+  });
   const exe: Executable = (args, donated) => {
+    if (wakesPool) threadPool()?.wake();
     const all = nConsts === 0 ? args : [...(closed.consts as ArrayImpl[]), ...args];
     if (args.length !== jaxpr.inBinders.length) {
       throw new Error(

@@ -8,11 +8,8 @@ import { cpuMemory, isSharedMemory } from "../memory.js";
 import type { CodeTarget } from "./index.js";
 import type { Kernel } from "./ir.js";
 import { kernelRange } from "./loops.js";
-import { type KernelCode, threadPool } from "./program.js";
+import { type KernelCode, PARALLEL_MIN_WORK, threadPool } from "./program.js";
 import { emitKernels, wasmSupport } from "./wasm.js";
-
-/** Elements of work below which a kernel runs on the calling thread alone. */
-const PARALLEL_MIN_WORK = 32768;
 
 type KernelFn = (...args: number[]) => void;
 
