@@ -288,10 +288,12 @@ export function escape(dtype: DType, at: number, length: number): TypedArray {
  * half the budget is held, a throwaway ArrayBuffer of HINT_BYTES (never
  * touched: virtual memory only) reports external memory to V8, which then
  * collects; the finalizers free the blocks when the event loop next turns.
+ * (Above V8's hard limit of external memory the collection is immediate;
+ * 64 MiB only started incremental marking, which lagged under CPU load.)
  * At most once per turn of the event loop (a synchronous loop cannot free
  * anything before it ends) and once per quarter budget of new outputs.
  */
-const HINT_BYTES = 64 * 2 ** 20;
+const HINT_BYTES = 256 * 2 ** 20;
 let escapedTotal = 0;
 let hintedAt = -Infinity;
 let hintedThisTurn = false;
