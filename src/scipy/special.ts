@@ -105,10 +105,41 @@ export function polygamma(n: ArrayLike, x: ArrayLike): Array {
   return lax.polygamma(m!, y!);
 }
 
-/** `betaln(a, b)` = log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b). */
+/** Stirling's correction lgamma(x) - ((x - 1/2) log x - x + log √(2π)), for x >= 10. */
+function stirlingCorrection(x: Array): Array {
+  const r = lax.div(1, x);
+  const r2 = lax.square(r);
+  // 1/12, -1/360, 1/1260, -1/1680, 1/1188, -691/360360 in powers of 1/x²; next term < 1e-15.
+  const coeffs = [-691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12];
+  let p = jnp.zerosLike(x);
+  for (const c of coeffs) p = lax.add(lax.mul(p, r2), c);
+  return lax.mul(p, r);
+}
+
+const BETALN_STIRLING_MIN = 10;
+
+/**
+ * `betaln(a, b)` = log|B(a, b)|. With the larger argument b >= 10,
+ * lgamma(b) - lgamma(a + b) is taken from Stirling's series with log1p(a/b),
+ * so that it keeps its digits when b >> a (the plain difference of two large
+ * lgammas would not), as JAX's careful form does.
+ */
 export function betaln(a: ArrayLike, b: ArrayLike): Array {
   const [x, y] = promoteInexact("jax.scipy.special.betaln", a, b);
-  return lax.sub(lax.add(lax.lgamma(x!), lax.lgamma(y!)), lax.lgamma(lax.add(x!, y!)));
+  const small = lax.min(x!, y!);
+  const big = lax.max(x!, y!);
+  const plain = lax.sub(lax.add(lax.lgamma(x!), lax.lgamma(y!)), lax.lgamma(lax.add(x!, y!)));
+  const useStirling = lax.ge(big, BETALN_STIRLING_MIN);
+  const bs = lax.max(big, BETALN_STIRLING_MIN); // the other branch's values stay finite
+  const sum = lax.add(small, bs);
+  const diff = lax.add(
+    lax.sub(
+      lax.neg(lax.mul(lax.sub(bs, 0.5), lax.log1p(lax.div(small, bs)))),
+      lax.mul(small, lax.log(sum)),
+    ),
+    lax.add(small, lax.sub(stirlingCorrection(bs), stirlingCorrection(sum))),
+  );
+  return jnp.where(useStirling, lax.add(lax.lgamma(small), diff), plain);
 }
 
 /** `gammainc(a, x)`: the regularized lower incomplete gamma function P(a, x). */

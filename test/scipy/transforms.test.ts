@@ -48,6 +48,7 @@ describe("jax.scipy gradients vs finite differences (float64)", () => {
       testUtil.checkGrads(special.xlogy, [a, b], 2, opts);
       testUtil.checkGrads(special.xlog1py, [a, b], 2, opts);
       testUtil.checkGrads(special.betaln, [a, b], 1, opts);
+      testUtil.checkGrads(special.betaln, [f64([2, 0.3, 40]), f64([50, 12, 9])], 1, opts);
       testUtil.checkGrads((x: Array) => special.gammainc(a, x), [b], 2, opts);
       testUtil.checkGrads((x: Array) => special.gammaincc(a, x), [f64([0.3, 2, 9, 40])], 1, opts);
       testUtil.checkGrads((x: Array) => special.polygamma(f64([0, 1, 2, 3]), x), [b], 1, opts);
