@@ -6,7 +6,10 @@ export interface ConfigFlags {
   jax_enable_x64: boolean;
   /** JAX's default random-bits scheme since 0.5 (see random/keys.ts). */
   jax_threefry_partitionable: boolean;
-  /** The number of CPU devices (pmap workers); 0: one per core. */
+  /**
+   * The number of CPU devices (pmap workers); 0: one per core. Devices are
+   * Node worker threads: elsewhere (browsers) there is one, and more is an error.
+   */
   jaxts_cpu_devices: number;
   /**
    * Compile jitted programs to fused WebAssembly kernels (true) or interpret

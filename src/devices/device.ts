@@ -30,9 +30,13 @@ export class Device {
   }
 }
 
-/** A slice of a SharedArrayBuffer holding one array's values. */
+/**
+ * A slice of a buffer holding one array's values: a SharedArrayBuffer where
+ * the JS runtime has one (always when there is a device runtime), else an
+ * ordinary ArrayBuffer that the single device reads.
+ */
 export interface BufferRef {
-  buffer: SharedArrayBuffer;
+  buffer: SharedArrayBuffer | ArrayBuffer;
   byteOffset: number;
   /** Number of elements. */
   length: number;
@@ -90,15 +94,29 @@ function device(id: number): Device {
   return d;
 }
 
-/** The number of CPU devices: the `jaxts_cpu_devices` setting, or the runtime's default. */
+/**
+ * The number of CPU devices: the `jaxts_cpu_devices` setting, or the
+ * runtime's default. Without a device runtime (browsers: devices are Node
+ * worker threads) there is exactly one, and asking for more is an error
+ * rather than silently ignored.
+ */
 export function deviceCount(): number {
   const r = deviceRuntime();
-  if (r === null) return 1;
   const n = config.read("jaxts_cpu_devices");
   if (!Number.isInteger(n) || n < 0) {
     throw new Error(
       `config: jaxts_cpu_devices must be a non-negative integer (0: one per core), got ${n}`,
     );
+  }
+  if (r === null) {
+    if (n > 1) {
+      throw new Error(
+        `config: jaxts_cpu_devices is ${n}, but this JavaScript runtime has a single CPU device ` +
+          "(more devices are Node worker threads; in browsers compiled kernels split over Web " +
+          "Workers through jaxts_threads instead); set jaxts_cpu_devices to 0 or 1",
+      );
+    }
+    return 1;
   }
   return n > 0 ? n : r.defaultDeviceCount();
 }
@@ -203,15 +221,27 @@ export function sharedView(dtype: DType, ref: BufferRef): TypedArray {
   }
 }
 
-/** x's values in shared memory: its own buffer when already shared, else a copy made once per array. */
+/** Whether there is SharedArrayBuffer (a page that is not cross-origin isolated has none). */
+const hasShared = (): boolean => typeof SharedArrayBuffer === "function";
+
+/** A zeroed buffer every device can read: shared where the runtime allows it. */
+export function deviceBuffer(bytes: number): SharedArrayBuffer | ArrayBuffer {
+  return hasShared() ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+/**
+ * x's values in memory every device reads: its own buffer when already
+ * shared, else a shared copy made once per array. Without SharedArrayBuffer
+ * there is only the calling thread's device, which reads x's own buffer.
+ */
 export function sharedRef(x: ArrayImpl): BufferRef {
   const v = x.values;
-  if (v.buffer instanceof SharedArrayBuffer) {
+  if (!hasShared() || v.buffer instanceof SharedArrayBuffer) {
     return { buffer: v.buffer, byteOffset: v.byteOffset, length: v.length };
   }
   let ref = sharedCopies.get(x);
   if (ref === undefined) {
-    ref = { buffer: new SharedArrayBuffer(v.byteLength), byteOffset: 0, length: v.length };
+    ref = { buffer: deviceBuffer(v.byteLength), byteOffset: 0, length: v.length };
     sharedView(x.dtype, ref).set(v);
     sharedCopies.set(x, ref);
   }

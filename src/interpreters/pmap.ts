@@ -28,6 +28,7 @@ import {
   type BufferRef,
   type Device,
   type DeviceProgram,
+  deviceBuffer,
   deviceRuntime,
   type ShardInput,
   setSharding,
@@ -168,7 +169,7 @@ function executePmap(args: ArrayImpl[], p: PmapParams): ArrayImpl[] {
   const outAvals = p.jaxpr.outAvals;
   const stacked = outAvals.map((a) => ({
     aval: a,
-    buffer: new SharedArrayBuffer(n * a.size * itemsize(a.dtype)),
+    buffer: deviceBuffer(n * a.size * itemsize(a.dtype)),
   }));
   const outputs: BufferRef[][] = devs.map((_, d) =>
     stacked.map(({ aval, buffer }) => ({
@@ -526,8 +527,12 @@ export function pmap<F extends AnyFn>(fn: F, options: PmapOptions = {}): F {
       throw new Error(
         options.devices === undefined
           ? `${op}: the mapped axis has size ${n}, but there are ${devs.length} devices (${listed}); ` +
-              `the mapped axis must have one entry per device (config.update("jaxts_cpu_devices", ${n}) ` +
-              "sets the number of CPU devices, or pass a list with the devices option)"
+              "the mapped axis must have one entry per device " +
+              (deviceRuntime() === null
+                ? "(this JavaScript runtime has a single CPU device: map with vmap instead, " +
+                  "or pmap an axis of size 1)"
+                : `(config.update("jaxts_cpu_devices", ${n}) sets the number of CPU devices, ` +
+                  "or pass a list with the devices option)")
           : `${op}: the mapped axis has size ${n}, but the devices option lists ${devs.length} devices (${listed})`,
       );
     }

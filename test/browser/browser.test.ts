@@ -191,10 +191,36 @@ describe("a program bundled for the browser, run in a page without Node", () => 
     expect(await runDevices(true)).toEqual(devicesExpected);
   });
 
-  // Known bug: src/devices/device.ts sharedRef names SharedArrayBuffer
-  // unguarded (instanceof, new), so devicePut throws a ReferenceError where
-  // it does not exist. Make this a plain `it` once it is fixed.
-  it.fails("has one device, devicePut and pmap in a page that is not isolated", async () => {
+  // Without SharedArrayBuffer, device buffers are ordinary ArrayBuffers.
+  it("has one device, devicePut and pmap in a page that is not isolated", async () => {
     expect(await runDevices(false)).toEqual(devicesExpected);
+  });
+
+  it("says that a page has one device when more are asked for", async () => {
+    const b = await bundleFile(
+      {
+        contents: `
+          import { config, devices, numpy as jnp, pmap } from "./src/index.js";
+          const message = (f) => { try { f(); return "no error"; } catch (e) { return e.message; } };
+          const pmapped = message(() => pmap((v) => v.mul(2))(jnp.ones([2, 3])));
+          config.update("jaxts_cpu_devices", 2);
+          const asked = message(() => devices());
+          config.update("jaxts_cpu_devices", 1);
+          globalThis.jaxtsMessages = JSON.stringify({ pmapped, asked, count: devices().length });`,
+      },
+      "device-count.mjs",
+    );
+    for (const isolated of [false, true]) {
+      const sandbox = open({ isolated });
+      await sandbox.runModule(b.code, b.url);
+      const r = JSON.parse(sandbox.run("globalThis.jaxtsMessages", "messages.js") as string);
+      expect(r.pmapped).toMatch(/mapped axis has size 2, but there are 1 devices/);
+      expect(r.pmapped).toMatch(/single CPU device: map with vmap instead/);
+      expect(r.pmapped).not.toMatch(/jaxts_cpu_devices/);
+      expect(r.asked).toMatch(
+        /jaxts_cpu_devices is 2, but this JavaScript runtime has a single CPU device/,
+      );
+      expect(r.count).toBe(1);
+    }
   });
 });
