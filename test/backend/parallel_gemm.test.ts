@@ -74,8 +74,8 @@ function run(c: Case): [Uint32Array, Uint32Array] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  // Workers import the kernel script (through tsx here) on first use; until
-  // then the caller runs their chunks. Wait until a worker has run one.
+  // Workers instantiate the matmul module when first sent it; until then the
+  // caller runs their chunks. Wait until a worker has run one.
   setThreads(2);
   const big: Case = { batch: 1, m: 200, n: 256, k: 256 };
   for (let i = 0; i < 100; i++) {
@@ -134,6 +134,49 @@ describe("parallelGemmAt", () => {
       }
     }
     expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it("matches float64 products: batched, transposed, accumulating, padded, k = 0", () => {
+    setThreads(2);
+    const cases: Case[] = [
+      { batch: 3, m: 47, n: 19, k: 70, transA: true, accumulate: true },
+      { batch: 2, m: 33, n: 12, k: 300, transB: true },
+      { batch: 2, m: 9, n: 6, k: 0 },
+      { batch: 2, m: 9, n: 6, k: 0, accumulate: true },
+    ];
+    for (const c of cases) {
+      const size = c.batch * c.m * (c.n + 2);
+      fill(OUT2, size, 99);
+      const base = heap.slice(OUT2 / 4, OUT2 / 4 + size);
+      run(c);
+      const s = specOf(c, OUT2);
+      const [ab, ar, ac] = s.aStrides;
+      const [bb, br, bc] = s.bStrides;
+      let worst = 0;
+      for (let q = 0; q < c.batch; q++) {
+        for (let i = 0; i < c.m; i++) {
+          for (let j = 0; j < c.n + 2; j++) {
+            const at = q * c.m * (c.n + 2) + i * (c.n + 2) + j;
+            const got = heap[OUT2 / 4 + at]!;
+            // Padding columns are never written.
+            if (j >= c.n) {
+              expect(got).toBe(base[at]);
+              continue;
+            }
+            let sum = c.accumulate ? base[at]! : 0;
+            let mag = Math.abs(sum);
+            for (let p = 0; p < c.k; p++) {
+              const x =
+                heap[A / 4 + q * ab + i * ar + p * ac]! * heap[B / 4 + q * bb + p * br + j * bc]!;
+              sum += x;
+              mag += Math.abs(x);
+            }
+            worst = Math.max(worst, Math.abs(got - sum) / ((c.k + 2) * 2 ** -24 * mag + 1e-30));
+          }
+        }
+      }
+      expect(worst, JSON.stringify(c)).toBeLessThanOrEqual(1);
+    }
   });
 
   it("uses fewer threads when given less workspace, and names a workspace too small", () => {
