@@ -25,6 +25,3 @@ export function promoteInexact(op: string, ...xs: ArrayLike[]): Array[] {
   );
   return converted.length > 1 ? jnp.broadcastArrays(...converted) : converted;
 }
-
-/** An array of value v with x's shape and dtype. */
-export const full = (x: Array, v: number): Array => jnp.fullLike(x, v);
