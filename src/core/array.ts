@@ -129,3 +129,15 @@ export function setReleaseHook(hook: ((values: TypedArray) => boolean) | null): 
 export function isArray(x: unknown): x is Array {
   return x instanceof Array;
 }
+
+// `using x = f(...)` (explicit resource management) releases early too, where the runtime has it.
+const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+if (typeof disposeSymbol === "symbol") {
+  Object.defineProperty(Array.prototype, disposeSymbol, {
+    value(this: Array): void {
+      this.dispose();
+    },
+    writable: true,
+    configurable: true,
+  });
+}

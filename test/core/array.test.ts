@@ -45,3 +45,19 @@ describe("reading values out of an Array", () => {
     expect(() => jit((v: Array) => v.dataSync())(x)).toThrow(/traced value/);
   });
 });
+
+describe("Symbol.dispose", () => {
+  it("is dispose(), for `using` declarations", () => {
+    const sym = (Symbol as { dispose?: symbol }).dispose; // Node >= 20 has it
+    expect(typeof sym).toBe("symbol");
+    const x = jnp.ones([3]) as unknown as Record<symbol, () => void> & { dispose(): void };
+    let called = 0;
+    const own = x.dispose.bind(x);
+    x.dispose = () => {
+      called++;
+      own();
+    };
+    x[sym as symbol]!();
+    expect(called).toBe(1);
+  });
+});
