@@ -29,8 +29,9 @@ import {
   isUnsigned,
   type TypedArray,
 } from "../dtype.js";
-import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { type Shape, shapeStr, sizeOf } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
+import { permuteInto } from "./convolution_kernel.js";
 import { convertElementType } from "./elementwise.js";
 import { transpose } from "./shape_ops.js";
 
@@ -167,38 +168,6 @@ function checkPreferred(input: DType, preferred: DType | null): DType {
     );
   }
   return canonicalize(preferred);
-}
-
-/** Copies x transposed by `perm` (row-major) into `out`. */
-function permuteInto(
-  data: TypedArray,
-  shape: Shape,
-  perm: number[],
-  out: Float64Array | Int32Array,
-): void {
-  const total = sizeOf(shape);
-  if (total === 0) return;
-  if (perm.every((p, i) => p === i)) {
-    out.set(data);
-    return;
-  }
-  const strides = stridesOf(shape);
-  const dims = perm.map((p) => shape[p]!);
-  const st = perm.map((p) => strides[p]!);
-  const nd = dims.length;
-  const n = dims[nd - 1]!;
-  const s = st[nd - 1]!;
-  const idx = new Int32Array(nd);
-  let src = 0;
-  for (let dst = 0; dst < total; dst += n) {
-    for (let j = 0; j < n; j++) out[dst + j] = data[src + j * s]!;
-    for (let d = nd - 2; d >= 0; d--) {
-      src += st[d]!;
-      if (++idx[d]! < dims[d]!) break;
-      src -= st[d]! * dims[d]!;
-      idx[d] = 0;
-    }
-  }
 }
 
 /** C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in float64. */
