@@ -360,41 +360,28 @@ const spatialOf = (shape: readonly number[], spec: readonly number[]): number[] 
 
 // --- differentiation ----------------------------------------------------------------------
 
-/** JAX's _conv_general_vjp_lhs_padding: the padding that makes the lhs cotangent conv the right size. */
-function vjpLhsPadding(
-  inShape: number[],
-  window: number[],
-  strides: readonly number[],
-  outShape: number[],
-  padding: readonly (readonly [number, number])[],
-  lhsDil: readonly number[],
-  rhsDil: readonly number[],
+/**
+ * JAX's _conv_general_vjp_lhs_padding and _conv_general_vjp_rhs_padding: the
+ * padding that makes the `side` cotangent convolution come out the right size.
+ */
+function vjpPadding(
+  side: "lhs" | "rhs",
+  lhsShape: readonly number[],
+  rhsShape: readonly number[],
+  ctShape: readonly number[],
+  p: ConvParams,
 ): [number, number][] {
-  return inShape.map((n, d) => {
-    const lhsD = dilate(n, lhsDil[d]!);
-    const rhsD = dilate(window[d]!, rhsDil[d]!);
-    const outD = dilate(outShape[d]!, strides[d]!);
-    const before = rhsD - padding[d]![0] - 1;
+  const [ls, rs, os] = p.dimension_numbers;
+  const window = spatialOf(rhsShape, rs);
+  const outShape = spatialOf(ctShape, os);
+  return spatialOf(lhsShape, ls).map((n, d): [number, number] => {
+    const lhsD = dilate(n, p.lhs_dilation[d]!);
+    const rhsD = dilate(window[d]!, p.rhs_dilation[d]!);
+    const outD = dilate(outShape[d]!, p.window_strides[d]!);
+    const lo = p.padding[d]![0];
+    if (side === "rhs") return [lo, outD - lhsD + (rhsD - lo - 1)];
+    const before = rhsD - lo - 1;
     return [before, lhsD + rhsD - 1 - outD - before];
-  });
-}
-
-/** JAX's _conv_general_vjp_rhs_padding. */
-function vjpRhsPadding(
-  inShape: number[],
-  window: number[],
-  strides: readonly number[],
-  outShape: number[],
-  padding: readonly (readonly [number, number])[],
-  lhsDil: readonly number[],
-  rhsDil: readonly number[],
-): [number, number][] {
-  return inShape.map((n, d) => {
-    const lhsD = dilate(n, lhsDil[d]!);
-    const rhsD = dilate(window[d]!, rhsDil[d]!);
-    const outD = dilate(outShape[d]!, strides[d]!);
-    const lo = padding[d]![0];
-    return [lo, outD - lhsD + (rhsD - lo - 1)];
   });
 }
 
@@ -414,15 +401,7 @@ function transposeLhs(ct: Array, lhs: ShapedArray, rhs: Array, p: ConvParams): A
     w = reshapeAxisInto(rs[0]!, rs[1]!, reshapeAxisOutOf(rs[0]!, groups, w));
     fgc = groups;
   }
-  const padding = vjpLhsPadding(
-    spatialOf(lhs.shape, ls),
-    spatialOf(w.shape, rs),
-    p.window_strides,
-    spatialOf(ct.shape, os),
-    p.padding,
-    p.lhs_dilation,
-    p.rhs_dilation,
-  );
+  const padding = vjpPadding("lhs", lhs.shape, w.shape, ct.shape, p);
   let out = bind1(convGeneralDilatedP, [ct, rev(w, rs.slice(2))], {
     window_strides: p.lhs_dilation,
     padding,
@@ -446,15 +425,7 @@ function transposeLhs(ct: Array, lhs: ShapedArray, rhs: Array, p: ConvParams): A
 function transposeRhs(ct: Array, lhs: Array, rhs: ShapedArray, p: ConvParams): Tangent {
   if (ct.size === 0) return new Zero(rhs);
   const [ls, rs, os] = p.dimension_numbers;
-  const padding = vjpRhsPadding(
-    spatialOf(lhs.shape, ls),
-    spatialOf(rhs.shape, rs),
-    p.window_strides,
-    spatialOf(ct.shape, os),
-    p.padding,
-    p.lhs_dilation,
-    p.rhs_dilation,
-  );
+  const padding = vjpPadding("rhs", lhs.shape, rhs.shape, ct.shape, p);
   const out = bind1(convGeneralDilatedP, [lhs, ct], {
     window_strides: p.rhs_dilation,
     padding,
