@@ -255,8 +255,8 @@ export function digamma(x: number): number {
   return Math.log(x) - 0.5 / x - series;
 }
 
-// Bernoulli numbers B_2j / (2j)!, j = 1..9: the Euler-Maclaurin coefficients of zeta.
-const ZETA_EM = [
+/** Bernoulli numbers B_2j / (2j)!, j = 1..12: the Euler-Maclaurin coefficients of zeta. */
+export const BERNOULLI_OVER_FACTORIAL: readonly number[] = [
   1 / 6,
   -1 / 30,
   1 / 42,
@@ -266,7 +266,12 @@ const ZETA_EM = [
   7 / 6,
   -3617 / 510,
   43867 / 798,
+  -174611 / 330,
+  854513 / 138,
+  -236364091 / 2730,
 ].map((b, j) => b / factorial(2 * j + 2));
+// The first 9 take float64 zeta below 1e-17 once q + k >= s + 10.
+const ZETA_EM = BERNOULLI_OVER_FACTORIAL.slice(0, 9);
 
 /** n!, inf from n = 171 on. */
 function factorial(n: number): number {

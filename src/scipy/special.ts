@@ -11,6 +11,7 @@ import type { ArrayLike } from "../core/convert.js";
 import { customJvp } from "../interpreters/custom.js";
 import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
+import { BERNOULLI_OVER_FACTORIAL } from "../lax/special.js";
 import * as jnp from "../numpy/index.js";
 import { promoteInexact } from "./util.js";
 
@@ -384,25 +385,6 @@ export const i1e = (x: ArrayLike): Array => besselScaled(unary("jax.scipy.specia
 
 // --- Hurwitz zeta ------------------------------------------------------------------------------
 
-// B_2j / (2j)! for j = 1..12: the Euler–Maclaurin correction terms.
-const BERNOULLI_OVER_FACTORIAL = [
-  1 / 6,
-  -1 / 30,
-  1 / 42,
-  -1 / 30,
-  5 / 66,
-  -691 / 2730,
-  7 / 6,
-  -3617 / 510,
-  43867 / 798,
-  -174611 / 330,
-  854513 / 138,
-  -236364091 / 2730,
-].map((b, i) => {
-  let f = 1;
-  for (let k = 2; k <= 2 * (i + 1); k++) f *= k;
-  return b / f;
-});
 const ZETA_DIRECT_TERMS = 9;
 
 /**
