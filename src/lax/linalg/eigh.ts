@@ -68,12 +68,7 @@ export function jacobiEigen(A: Float64Array, n: number): Float64Array {
         if (apq === 0 || Math.abs(apq) <= EPS * Math.sqrt(Math.abs(app * aqq))) continue;
         if (!Number.isFinite(apq)) continue;
         rotated = true;
-        // t = tan θ, the smaller root of t² + 2τt - 1 = 0 (|θ| ≤ π/4).
-        const tau = (aqq - app) / (2 * apq);
-        const t =
-          Math.abs(tau) > 1e150
-            ? 1 / (2 * tau)
-            : (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+        const t = jacobiTangent((aqq - app) / (2 * apq));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = t * c;
         rotateRows(A, n, p, q, c, s);
@@ -92,6 +87,16 @@ export function jacobiEigen(A: Float64Array, n: number): Float64Array {
     if (!rotated) break;
   }
   return Vt;
+}
+
+/**
+ * t = tan θ of the Jacobi rotation that diagonalizes [[a, g], [g, b]], given
+ * τ = (b - a) / 2g: the smaller root of t² + 2τt - 1 = 0 (|θ| ≤ π/4).
+ */
+export function jacobiTangent(tau: number): number {
+  // For huge τ, τ² overflows; the root is then 1 / 2τ to double precision.
+  if (Math.abs(tau) > 1e150) return 1 / (2 * tau);
+  return (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
 }
 
 /** rows p, q of X ← c·row p - s·row q, s·row p + c·row q. */

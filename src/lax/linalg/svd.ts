@@ -23,7 +23,7 @@ import {
   matrixTranspose,
   unitScale,
 } from "./common.js";
-import { fixSign, rotateRows } from "./eigh.js";
+import { fixSign, jacobiTangent, rotateRows } from "./eigh.js";
 
 export interface SvdParams {
   full_matrices: boolean;
@@ -70,11 +70,7 @@ function oneSidedJacobi(G: Float64Array, r: number, c: number): Float64Array {
         if (gamma === 0 || !(Math.abs(gamma) > tol * Math.sqrt(alpha * beta))) continue;
         rotated = true;
         // The rotation that diagonalizes [[alpha, gamma], [gamma, beta]] (as in eigh).
-        const zeta = (beta - alpha) / (2 * gamma);
-        const t =
-          Math.abs(zeta) > 1e150
-            ? 1 / (2 * zeta)
-            : (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const t = jacobiTangent((beta - alpha) / (2 * gamma));
         const cs = 1 / Math.sqrt(1 + t * t);
         rotateRows(G, r, p, q, cs, t * cs);
         rotateRows(Wt, c, p, q, cs, t * cs);
