@@ -23,6 +23,7 @@ import {
   withX64,
 } from "../../src/index.js";
 import {
+  allAxes,
   arr,
   checkTranspose,
   expectClose,
@@ -32,6 +33,7 @@ import {
   readFixture,
   rng,
   vals,
+  weighted,
 } from "../util/index.js";
 
 type DN = lax.DotDimensionNumbers;
@@ -50,15 +52,7 @@ interface DotCase {
 const fixtures = readFixture<{ dot: Record<string, DotCase> }>("reduction_rules.json").dot;
 
 type Binary = (a: Array, b: Array) => Array;
-const allAxes = (x: Array) => x.shape.map((_, i) => i);
 /** sum(w * f(a, b)): its gradients are the vjps of f at w. */
-const weighted =
-  (f: Binary, w: Array): Binary =>
-  (a, b) => {
-    const y = lax.mul(f(a, b), w);
-    return lax.reduceSum(y, allAxes(y));
-  };
-
 describe("gradients against np.einsum", () => {
   for (const [name, c] of Object.entries(fixtures)) {
     it(`${name}: both operands, in float64 and float32, eager and jit`, () => {

@@ -24,6 +24,7 @@ import {
 } from "../../src/index.js";
 import {
   arr,
+  checkGrads2,
   checkTranspose,
   distinctArray,
   expectClose,
@@ -33,6 +34,7 @@ import {
   readFixture,
   rng,
   vals,
+  weighted,
 } from "../util/index.js";
 
 interface Case {
@@ -66,15 +68,7 @@ const CUMULATIVE: Record<string, Cumulative> = {
   cumlogsumexp: lax.cumlogsumexp,
 };
 
-const allAxes = (x: Array) => x.shape.map((_, i) => i);
 /** sum(w * f(x)): a scalar whose gradient is the vjp of f at w. */
-const weighted =
-  (f: Unary, w: Array): Unary =>
-  (x) => {
-    const y = lax.mul(f(x), w);
-    return lax.reduceSum(y, allAxes(y));
-  };
-
 /** The function a fixture case differentiates, and its weights' shape. */
 function caseFn(name: string, c: Case): Unary {
   const kind = name.split("_")[0]!;
@@ -152,13 +146,8 @@ const shapeAndAxes = fc
     ),
   );
 
-const check2 = (f: Unary, x: Array, what: string) => {
-  try {
-    testUtil.checkGrads(f, [x], 2, { rtol: 1e-5, atol: 1e-6 });
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-};
+const check2 = (f: Unary, x: Array, what: string) =>
+  checkGrads2(f, [x], what, { rtol: 1e-5, atol: 1e-6 });
 
 describe("jvp and vjp against finite differences (float64, to second order)", () => {
   for (const [name, reducer] of Object.entries(REDUCERS)) {

@@ -26,6 +26,7 @@ import {
   withX64,
 } from "../../src/index.js";
 import {
+  allAxes,
   arr,
   expectClose,
   expectSame,
@@ -37,7 +38,6 @@ import {
 } from "../util/index.js";
 
 type Fn = (...xs: Array[]) => Array;
-const allAxes = (x: Array) => x.shape.map((_, i) => i);
 const total = (x: Array) => lax.reduceSum(x, allAxes(x));
 const inner = (a: Array, b: Array) => vals(a).reduce((s, v, i) => s + v * vals(b)[i]!, 0);
 const range = (n: number) => globalThis.Array.from({ length: n }, (_, i) => i);

@@ -26,7 +26,9 @@ import {
   withX64,
 } from "../../src/index.js";
 import {
+  allAxes,
   arr,
+  checkGrads2,
   checkTranspose,
   checkVmap,
   distinctArray,
@@ -36,19 +38,12 @@ import {
   randomArray,
   rng,
   vals,
+  weighted,
 } from "../util/index.js";
 import { fixtures, operandOf, type WindowCase, windowFn } from "./windowed_fixtures.js";
 
 type Unary = (x: Array) => Array;
-const allAxes = (x: Array) => x.shape.map((_, i) => i);
 /** sum(w * f(x)): a scalar whose gradient is the vjp of f at w. */
-const weighted =
-  (f: Unary, w: Array): Unary =>
-  (x) => {
-    const y = lax.mul(f(x), w);
-    return lax.reduceSum(y, allAxes(y));
-  };
-
 const withGrad = fixtures.cases.filter((c): c is WindowCase & { w: number[]; grad: number[] } =>
   globalThis.Array.isArray(c.grad),
 );
@@ -104,13 +99,8 @@ describe("gradients against NumPy references", () => {
 
 // --- finite differences ---------------------------------------------------------------
 
-const check2 = (f: Unary, x: Array, what: string) => {
-  try {
-    testUtil.checkGrads(f, [x], 2, { rtol: 1e-5, atol: 1e-6 });
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-};
+const check2 = (f: Unary, x: Array, what: string) =>
+  checkGrads2(f, [x], what, { rtol: 1e-5, atol: 1e-6 });
 
 describe("jvp and vjp against finite differences (float64, to second order)", () => {
   // Empty windows give ±inf, whose finite differences are NaN (their tangent is 0).

@@ -1,6 +1,6 @@
 /** References for transformations: vmap as a loop over examples, and the transpose identity. */
 import { expect } from "vitest";
-import { type Array, type ArrayImpl, jit, vjp, vmap } from "../../src/index.js";
+import { type Array, type ArrayImpl, jit, lax, testUtil, vjp, vmap } from "../../src/index.js";
 import { stack, take, vals } from "./arrays.js";
 import { expectSame } from "./assert.js";
 
@@ -23,6 +23,31 @@ export function loop(
       outAxis < 0 ? outAxis + o.ndim + 1 : outAxis,
     ),
   );
+}
+
+/** Every axis of x, for a reduction to a scalar. */
+export const allAxes = (x: Array): number[] => x.shape.map((_, i) => i);
+
+/** Σ f(...xs)·w over all elements: its gradient is f's vjp at the cotangent w. */
+export function weighted<A extends Array[]>(f: (...xs: A) => Array, w: Array): (...xs: A) => Array {
+  return (...xs) => {
+    const y = lax.mul(f(...xs), w);
+    return lax.reduceSum(y, allAxes(y));
+  };
+}
+
+/** testUtil.checkGrads to second order, its error prefixed with `what` (the failing case). */
+export function checkGrads2(
+  f: (...xs: Array[]) => Array | Array[],
+  xs: Array[],
+  what: string,
+  tol: { rtol: number; atol: number },
+): void {
+  try {
+    testUtil.checkGrads(f, xs, 2, tol);
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
+  }
 }
 
 /** Σ a·b over all elements (of arrays or number lists). */
