@@ -17,7 +17,6 @@ import {
   jvp,
   lax,
   makeJaxpr,
-  testUtil,
   vjp,
   vmap,
   withX64,
@@ -25,6 +24,7 @@ import {
 import {
   allAxes,
   arr,
+  checkGrads2,
   checkTranspose,
   expectClose,
   expectSame,
@@ -152,11 +152,8 @@ describe("over random dimension numbers", () => {
           const l = randomArray(lshape, "float64", next);
           const r = randomArray(rshape, "float64", next);
           const f: Binary = (a, b) => lax.dotGeneral(a, b, dn);
-          try {
-            testUtil.checkGrads(f, [l, r], 2, { rtol: 1e-6, atol: 1e-6 });
-          } catch (e) {
-            throw new Error(`${JSON.stringify({ lshape, rshape, dn })}: ${(e as Error).message}`);
-          }
+          const what = JSON.stringify({ lshape, rshape, dn });
+          checkGrads2(f, [l, r], what, { rtol: 1e-6, atol: 1e-6 });
         });
       }),
       { numRuns: 40 },

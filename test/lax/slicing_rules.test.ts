@@ -27,6 +27,7 @@ import {
 } from "../../src/index.js";
 import {
   arr,
+  checkGrads2,
   checkTranspose,
   checkVmap,
   expectClose,
@@ -369,17 +370,8 @@ describe("jvp and vjp against finite differences (float64, to second order)", ()
             const u = spread(c.u, next);
             const idx = randomInts(c.idx, -1, c.hi + 1, next);
             const f = scatterFn(prim, c, mode);
-            const what = `${prim} ${mode}`;
-            try {
-              testUtil.checkGrads(
-                (a: Array, b: Array) => curve(f(curve(a), idx, curve(b))),
-                [x, u],
-                2,
-                opts,
-              );
-            } catch (e) {
-              throw new Error(`${what}: ${(e as Error).message}`);
-            }
+            const g = (a: Array, b: Array) => curve(f(curve(a), idx, curve(b)));
+            checkGrads2(g, [x, u], `${prim} ${mode}`, opts);
           }
         }
       });

@@ -41,10 +41,10 @@ export function checkGrads2(
   f: (...xs: Array[]) => Array | Array[],
   xs: Array[],
   what: string,
-  tol: { rtol: number; atol: number },
+  options: Parameters<typeof testUtil.checkGrads>[3],
 ): void {
   try {
-    testUtil.checkGrads(f, xs, 2, tol);
+    testUtil.checkGrads(f, xs, 2, options);
   } catch (e) {
     throw new Error(`${what}: ${(e as Error).message}`);
   }
