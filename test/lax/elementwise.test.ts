@@ -152,9 +152,11 @@ describe("unary float ops vs NumPy (float64 references)", () => {
         expectClose(vals(y), fx.out.map(decodeNumber), dtype, ulps, `${name} ${dtype}`, atol);
         const compiled = jit(f)(x);
         if (dtype === "float32" && VECTORIZED.has(name)) {
-          // Compiled float32 exp/log/tanh... use vectorized math (vmath.ts), within 2 ulps.
+          // Compiled float32 exp/log/tanh... use vectorized math (vmath.ts), within 2 ulps
+          // (tanh 3).
           expect(compiled.aval.equals(y.aval)).toBe(true);
-          expectClose(vals(compiled), fx.out.map(decodeNumber), dtype, ulps + 2, `jit ${name}`);
+          const extra = name === "tanh" ? 3 : 2;
+          expectClose(vals(compiled), fx.out.map(decodeNumber), dtype, ulps + extra, `jit ${name}`);
         } else {
           expectIdentical(y, compiled);
         }

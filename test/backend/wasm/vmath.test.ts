@@ -33,7 +33,8 @@ const MAX_ULPS: Record<VMathOp, number> = {
   expm1: 2,
   log: 1,
   log1p: 2,
-  tanh: 2,
+  // The sweep sees 2; an exhaustive float32 check finds 3 at ±4.5058231 (one-part ln2 reduction).
+  tanh: 3,
   logistic: 2,
   erf: 2,
 };
