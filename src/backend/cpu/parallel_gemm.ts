@@ -9,7 +9,7 @@
  * over k in the same blocks and order whatever rows its tile shares.
  */
 import { type GemmAtSpec, kernelModule, MatmulKernel } from "./matmul.js";
-import { partition, type ThreadPool } from "./pool.js";
+import { type AfterStep, partition, type ThreadPool } from "./pool.js";
 
 /** Chunk boundaries at multiples of the kernel's register tile height keep tiles full. */
 const ROW_ALIGN = 5;
@@ -92,10 +92,13 @@ function chunksFor(pool: ThreadPool, shape: Shape): number {
  * `MatmulKernel.gemmAt` split over the pool's threads: the same product, in
  * the pool's memory, with `workspaceBytes` bytes of scratch at `workspace`
  * (`parallelGemmWorkspaceBytes`; with less, it uses fewer threads).
+ * `epilogue` runs on each chunk's rows right after its product, on the same
+ * thread (its range is in rows of batch·m times its scale).
  */
 export function parallelGemmAt(
   pool: ThreadPool,
   spec: GemmAtSpec & { workspaceBytes: number },
+  epilogue?: AfterStep,
 ): void {
   const { batch, m, n, k } = spec;
   if (batch === 0 || m === 0 || n === 0) return;
@@ -124,5 +127,6 @@ export function parallelGemmAt(
     // One chunk per thread: each gemmAt call packs its own copy of B panels.
     chunksPerThread: 1,
     scratch: { arg: args.length - 1, bytesPerThread: perChunk },
+    ...(epilogue === undefined ? {} : { after: epilogue }),
   });
 }

@@ -55,6 +55,29 @@ export interface ParallelOptions {
    * get disjoint scratch. Reserve `pool.threads * bytesPerThread` bytes.
    */
   scratch?: { arg: number; bytesPerThread: number };
+  /**
+   * A second export run on each chunk [start, end) right after the first, on
+   * the same thread, over [start * scale, end * scale) (e.g. an elementwise
+   * epilogue over the rows a matmul chunk just wrote, while they are in cache).
+   */
+  after?: AfterStep;
+}
+
+/** The second export of a parallelFor's chunks (ParallelOptions.after). */
+export interface AfterStep {
+  module: WebAssembly.Module;
+  exportName: string;
+  args: readonly number[];
+  /** Units of its range per unit of the first export's range (a positive integer). */
+  scale: number;
+}
+
+/** An after-step resolved against the pool's module records. */
+interface ThenJob {
+  rec: ModuleRecord;
+  fn: number;
+  args: readonly number[];
+  scale: number;
 }
 
 export interface PoolStats {
@@ -282,7 +305,19 @@ export class ThreadPool {
     minGrain = 1,
     options: ParallelOptions = {},
   ): void {
-    this.run(this.record(module, exportName), exportName, args, total, minGrain, options);
+    const t = options.after;
+    let then: ThenJob | null = null;
+    if (t !== undefined) {
+      if (!Number.isInteger(t.scale) || t.scale < 1 || t.args.length > Slot.maxArgs) {
+        throw new Error(
+          `ThreadPool.parallelFor: after-step '${t.exportName}' needs a positive integer scale ` +
+            `(got ${t.scale}) and at most ${Slot.maxArgs} arguments (got ${t.args.length})`,
+        );
+      }
+      const rec = this.record(t.module, t.exportName);
+      then = { rec, fn: rec.index.get(t.exportName)!, args: t.args, scale: t.scale };
+    }
+    this.run(this.record(module, exportName), exportName, args, total, minGrain, options, then);
   }
 
   private run(
@@ -292,6 +327,7 @@ export class ThreadPool {
     total: number,
     minGrain: number,
     options: ParallelOptions,
+    then: ThenJob | null,
   ): void {
     const fn = rec.index.get(exportName)!;
     if (args.length > Slot.maxArgs) {
@@ -321,14 +357,14 @@ export class ThreadPool {
     };
     if (bounds.length <= 2) {
       const errors: string[] = [];
-      this.runHere(rec, fn, args, 0, total, total, errors);
+      this.runHere(rec, fn, args, 0, total, total, errors, then);
       this.throwIfAny(errors, exportName);
       return;
     }
     this.counters.parallelCalls++;
     this.busy = true;
     try {
-      this.split(rec, fn, exportName, bounds, workers, threadArgs);
+      this.split(rec, fn, exportName, bounds, workers, threadArgs, then);
     } finally {
       this.busy = false;
     }
@@ -341,6 +377,7 @@ export class ThreadPool {
     bounds: readonly number[],
     workers: readonly Worker[],
     threadArgs: (t: number) => readonly number[],
+    then: ThenJob | null,
   ): void {
     const chunks = bounds.length - 1;
     const total = bounds[chunks]!;
@@ -351,11 +388,21 @@ export class ThreadPool {
     Atomics.store(i32, Job.next >> 2, 0);
     for (let t = 1; t <= workers.length; t++) {
       const w = workers[t - 1]!;
-      if (!w.sent.has(rec.id)) {
-        w.thread.post({ ...rec.message, id: rec.id });
-        w.sent.add(rec.id);
+      for (const r of then === null ? [rec] : [rec, then.rec]) {
+        if (!w.sent.has(r.id)) {
+          w.thread.post({ ...r.message, id: r.id });
+          w.sent.add(r.id);
+        }
       }
       const base = slotBase(w.slot);
+      i32[(base + Slot.thenModule) >> 2] = then === null ? 0 : then.rec.id;
+      if (then !== null) {
+        i32[(base + Slot.thenExport) >> 2] = then.fn;
+        i32[(base + Slot.thenNargs) >> 2] = then.args.length;
+        i32[(base + Slot.thenScale) >> 2] = then.scale;
+        const ta = (base + Slot.thenArgs) >> 3;
+        for (let k = 0; k < then.args.length; k++) f64[ta + k] = then.args[k]!;
+      }
       const a = threadArgs(t);
       i32[(base + Slot.module) >> 2] = rec.id;
       i32[(base + Slot.export) >> 2] = fn;
@@ -369,7 +416,7 @@ export class ThreadPool {
     for (;;) {
       const c = Atomics.add(i32, Job.next >> 2, 1);
       if (c >= chunks) break;
-      this.runHere(rec, fn, args, bounds[c]!, bounds[c + 1]!, total, errors);
+      this.runHere(rec, fn, args, bounds[c]!, bounds[c + 1]!, total, errors, then);
     }
     for (const w of workers) this.collect(w, total, errors);
     this.throwIfAny(errors, exportName);
@@ -469,10 +516,15 @@ export class ThreadPool {
     end: number,
     total: number,
     errors: string[],
+    then: ThenJob | null = null,
   ): void {
     try {
       rec.fns ??= rec.makeFns();
       rec.fns[fn]!(...args, start, end);
+      if (then !== null) {
+        then.rec.fns ??= then.rec.makeFns();
+        then.rec.fns[then.fn]!(...then.args, start * then.scale, end * then.scale);
+      }
     } catch (e) {
       errors.push(`on the calling thread over [${start}, ${end}) of ${total}: ${describe(e)}`);
     }

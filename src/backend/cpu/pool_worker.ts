@@ -16,7 +16,8 @@
  *   notifies. A worker joins by compareExchange POSTED -> RUNNING (the
  *   caller cancels a post nobody took once it has run out of chunks), then
  *   takes chunks with Atomics.add on the job's counter, calling
- *   export(...args, start, end) for each, and stores DONE or FAILED (with the
+ *   export(...args, start, end) for each (then, when the slot names a second
+ *   export, that one over [start, end) times its scale), and stores DONE or FAILED (with the
  *   error text and the chunk in its slot) and notifies.
  * - `{ type: "drop", id }` when the caller's module was collected.
  * - Waiting: a short spin, then Atomics.wait; a notify without a job (the
@@ -39,7 +40,7 @@ export const Job = {
 
 /** Byte layout of one worker's slot in the control block (after the job area). */
 export const Slot = {
-  bytes: 1024,
+  bytes: 1536,
   // int32 fields (byte offsets)
   state: 0,
   dead: 4,
@@ -53,6 +54,12 @@ export const Slot = {
   modules: 32,
   /** Chunks this worker has run. */
   chunksRun: 36,
+  // A second export run on each chunk after the first (module 0: none), over
+  // the chunk's range times `thenScale`, with its arguments at `thenArgs`.
+  thenModule: 40,
+  thenExport: 44,
+  thenNargs: 48,
+  thenScale: 52,
   // float64 fields (byte offsets): the chunk running or failed (start -1: none)
   start: 64,
   end: 72,
@@ -61,6 +68,7 @@ export const Slot = {
   // UTF-16 error text
   error: 400,
   maxErrorChars: 312,
+  thenArgs: 1024,
 } as const;
 
 /** Values of a slot's `state` word. */
@@ -140,6 +148,18 @@ function runJob() {
   const a = (base + SLOT.args) >> 3;
   for (let k = 0; k < n; k++) args[k] = f64[a + k];
   const chunks = i32[JOB.chunks >> 2];
+  const thenId = i32[(base + SLOT.thenModule) >> 2];
+  let then = null, thenArgs = null, tn = 0, scale = 1;
+  if (thenId !== 0) {
+    const tm = modules.get(thenId);
+    if (tm.error !== null) return fail(tm.error);
+    then = tm.fns[i32[(base + SLOT.thenExport) >> 2]];
+    tn = i32[(base + SLOT.thenNargs) >> 2];
+    scale = i32[(base + SLOT.thenScale) >> 2];
+    thenArgs = new Array(tn + 2);
+    const ta = (base + SLOT.thenArgs) >> 3;
+    for (let k = 0; k < tn; k++) thenArgs[k] = f64[ta + k];
+  }
   for (;;) {
     const c = Atomics.add(i32, JOB.next >> 2, 1);
     if (c >= chunks) return true;
@@ -149,6 +169,11 @@ function runJob() {
     f64[(base + SLOT.end) >> 3] = args[n + 1];
     try {
       fn(...args);
+      if (then !== null) {
+        thenArgs[tn] = args[n] * scale;
+        thenArgs[tn + 1] = args[n + 1] * scale;
+        then(...thenArgs);
+      }
     } catch (e) {
       return fail((e && e.name ? e.name + ": " : "") + (e && e.message !== undefined ? e.message : String(e)));
     }
@@ -166,6 +191,11 @@ function resume() {
   } finally {
     looping = false;
   }
+}
+
+function haveModules() {
+  const then = i32[(base + SLOT.thenModule) >> 2];
+  return modules.has(i32[(base + SLOT.module) >> 2]) && (then === 0 || modules.has(then));
 }
 
 function loop() {
@@ -198,9 +228,9 @@ function loop() {
     // Module fields are only rewritten while the slot is not posted to us, so
     // any id read here belongs to a job posted to this worker: its module
     // message was sent before it.
-    if (!modules.has(i32[(base + SLOT.module) >> 2])) return;
+    if (!haveModules()) return;
     if (Atomics.compareExchange(i32, st, ST.posted, ST.running) !== ST.posted) continue;
-    if (!modules.has(i32[(base + SLOT.module) >> 2])) {
+    if (!haveModules()) {
       // Claimed a newer job whose module has not arrived: hand it back.
       Atomics.store(i32, st, ST.posted);
       Atomics.notify(i32, st);

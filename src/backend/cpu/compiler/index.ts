@@ -63,6 +63,8 @@ export interface CompileOptions {
   target?: CodeTarget;
   /** Fuse (default) or make one kernel per equation. */
   fuse?: boolean;
+  /** Run an elementwise kernel after a matrix product on each of its row chunks (default true). */
+  epilogues?: boolean;
 }
 
 export interface CompiledProgram {
@@ -70,6 +72,8 @@ export interface CompiledProgram {
   steps: readonly Step[];
   /** Bytes of the intermediates' arena. */
   arenaBytes: number;
+  /** Steps of matrix products whose next step (an elementwise kernel) runs on each row chunk. */
+  epilogues: readonly number[];
 }
 
 /** Compiles a closed jaxpr; the executable returns arrays of the jaxpr's output types. */
@@ -88,7 +92,18 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
     if (k !== null) index.set(s, n++);
   });
   const byStep: KernelCode = { run: (s, addrs) => code.run(index.get(s)!, addrs) };
+  if (code.export !== undefined) {
+    const ex = code.export.bind(code);
+    byStep.export = (s) => ex(index.get(s)!);
+  }
   const outAvals: ShapedArray[] = closed.jaxpr.outs.map((a) => a.aval);
-  const { exe, info } = buildExecutable(closed, jaxpr, steps, byStep, outAvals);
-  return { exe, steps: info.steps, arenaBytes: info.arena.size };
+  const { exe, info } = buildExecutable(
+    closed,
+    jaxpr,
+    steps,
+    byStep,
+    outAvals,
+    opts.epilogues ?? true,
+  );
+  return { exe, steps: info.steps, arenaBytes: info.arena.size, epilogues: info.epilogues };
 }

@@ -46,6 +46,8 @@ import { smallDotAt } from "./small_dot.js";
 export interface KernelCode {
   /** Runs kernel k over its whole range with these byte addresses. */
   run(k: number, addrs: readonly number[]): void;
+  /** Kernel k as a Wasm export, taking (addresses..., start, end); absent: not Wasm. */
+  export?(k: number): { module: WebAssembly.Module; name: string };
 }
 
 /** How a var's storage is found at run time. */
@@ -169,6 +171,41 @@ export function setStepProfiler(p: ((step: Step, ms: number) => void) | null): v
 export interface ProgramInfo {
   steps: readonly Step[];
   arena: ArenaPlan;
+  /** Dot steps whose next step runs as their epilogue (see `epilogueOf`). */
+  epilogues: number[];
+}
+
+/**
+ * Whether kernel step s + 1 can run as the epilogue of dot step s, on each
+ * row chunk right after the chunk's product: it must be elementwise over the
+ * dot's output, read that output only at the element it writes, and have a
+ * range whose units are a whole number of output elements per row (aligned,
+ * so that chunk boundaries fall where its own would). Its scale (units per
+ * row of batch·m), or 0.
+ */
+function epilogueScale(steps: readonly Step[], s: number, rows: number): number {
+  const dot = steps[s];
+  const st = steps[s + 1];
+  if (dot?.kind !== "dot" || st?.kind !== "kernel" || st.kernel.reduce !== null) return 0;
+  const o = dot.eqn.outBinders[0]!;
+  const arg = st.ins.indexOf(o);
+  if (arg < 0 || rows === 0) return 0;
+  const shape = st.kernel.shape;
+  let size = 1;
+  for (const d of shape) size *= d;
+  if (size !== o.aval.size || st.kernel.args[arg]?.size !== o.aval.size) return 0;
+  const strides = stridesOf(shape);
+  const inPlace = st.kernel.nodes.every(
+    (n) =>
+      n.op !== "load" ||
+      n.arg !== arg ||
+      (n.index.offset === 0 && n.index.coeffs.every((c, d) => c === strides[d])),
+  );
+  if (!inPlace) return 0;
+  const r = kernelRange(st.kernel);
+  if (r.total % rows !== 0 || r.total * r.work !== size) return 0;
+  const scale = r.total / rows;
+  return scale % r.align === 0 ? scale : 0;
 }
 
 /**
@@ -181,6 +218,7 @@ export function buildExecutable(
   steps: readonly Step[],
   code: KernelCode,
   outAvals: readonly ShapedArray[],
+  epilogues = true,
 ): { exe: Executable; info: ProgramInfo } {
   const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
   const nConsts = jaxpr.constvars.length;
@@ -192,12 +230,25 @@ export function buildExecutable(
   const defStep = new Map<Var, number>();
   const lastUse = new Map<Var, number>();
   const use = (v: Var, s: number) => lastUse.set(v, Math.max(lastUse.get(v) ?? -1, s));
+  // Dots that run the next kernel on each chunk: their operands and workspace
+  // stay live through that kernel (it writes while other chunks still multiply).
+  const scales = new Map<number, number>();
+  if (epilogues && code.export !== undefined) {
+    steps.forEach((st, s) => {
+      if (st.kind !== "dot") return;
+      const p = planDot(st.eqn)!;
+      if (directDot(p)) return;
+      const scale = epilogueScale(steps, s, p.batch * p.m);
+      if (scale > 0) scales.set(s, scale);
+    });
+  }
   steps.forEach((st, s) => {
     if (st.kind === "kernel") {
       for (const v of st.ins) { inMemory.add(v); use(v, s); } // biome-ignore format: compact
       for (const v of st.outs) { inMemory.add(v); defStep.set(v, s); } // biome-ignore format: compact
     } else {
-      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, s); if (st.kind === "dot") inMemory.add(a); } // biome-ignore format: compact
+      const last = scales.has(s) ? s + 1 : s;
+      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, last); if (st.kind === "dot") inMemory.add(a); } // biome-ignore format: compact
       for (const v of st.eqn.outBinders) { defStep.set(v, s); if (st.kind === "dot") inMemory.add(v); } // biome-ignore format: compact
     }
   });
@@ -232,7 +283,7 @@ export function buildExecutable(
           matmulKernel().workspaceBytes(p),
           tp === null ? 0 : parallelGemmWorkspaceBytes(tp, p),
         );
-    items.push({ bytes, def: s, lastUse: s });
+    items.push({ bytes, def: s, lastUse: scales.has(s) ? s + 1 : s });
     dots.set(s, { ...p, workspace: 0, workspaceBytes: bytes, direct });
   });
   const arena = planArena(items, steps.length);
@@ -280,6 +331,7 @@ export function buildExecutable(
     const st = steps[s]!;
     if (st.kind !== "kernel" || st.kernel.reduce !== null) return false;
     const inArg = st.ins.indexOf(input);
+    if (inArg < 0) return false; // live through an epilogue it does not read
     const outArg = st.ins.length + st.outs.indexOf(out);
     const strides = stridesOf(st.kernel.shape);
     if (st.kernel.args[outArg]?.size !== input.aval.size) return false;
@@ -305,7 +357,10 @@ export function buildExecutable(
   const literalArray = (l: Literal) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType);
 
   type Op = (addr: number[], js: (ArrayImpl | undefined)[]) => void;
+  const kernelSlots = (st: Step & { kind: "kernel" }) =>
+    [...st.ins, ...st.outs].map((v) => slot.get(v)!);
   const ops: Op[] = steps.map((st, s): Op => {
+    if (st.kind === "kernel" && scales.has(s - 1)) return () => {}; // ran with the dot
     if (st.kind === "kernel") {
       const slots = [...st.ins, ...st.outs].map((v) => slot.get(v)!);
       const addrs = new Array<number>(slots.length).fill(0);
@@ -324,6 +379,28 @@ export function buildExecutable(
             batch: d.batch, m: d.m, n: d.n, k: d.k,
             a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides, out: addr[o]!,
           }); // biome-ignore format: compact
+      }
+      const scale = scales.get(s);
+      const next = steps[s + 1]!;
+      if (scale !== undefined && next.kind === "kernel") {
+        const ex = code.export!(s + 1);
+        const slots = kernelSlots(next);
+        return (addr) => {
+          const spec = {
+            batch: d.batch, m: d.m, n: d.n, k: d.k,
+            a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides,
+            out: addr[o]!, workspace: addr[nSlots]! + d.workspace,
+          }; // biome-ignore format: compact
+          const addrs = slots.map((k) => addr[k]!);
+          const tp = threadPool();
+          if (tp !== null && tp.threads > 1) {
+            const epilogue = { module: ex.module, exportName: ex.name, args: addrs, scale };
+            parallelGemmAt(tp, { ...spec, workspaceBytes: d.workspaceBytes }, epilogue);
+          } else {
+            matmulKernel().gemmAt(spec);
+            code.run(s + 1, addrs);
+          }
+        };
       }
       return (addr) => {
         const spec = {
@@ -458,7 +535,7 @@ export function buildExecutable(
     for (const x of taken) x.markDeleted();
     return result;
   };
-  return { exe, info: { steps, arena } };
+  return { exe, info: { steps, arena, epilogues: [...scales.keys()] } };
 }
 
 /**

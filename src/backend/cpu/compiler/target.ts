@@ -37,6 +37,7 @@ export function buildWasm(kernels: readonly Kernel[]): KernelCode {
   const ranges = kernels.map(kernelRange);
   const grains = ranges.map((r) => Math.max(1, Math.ceil(PARALLEL_MIN_WORK / 2 / r.work)));
   return {
+    export: (k) => ({ module, name: `k${k}` }),
     run(k, addrs) {
       const r = ranges[k]!;
       if (r.total === 0) return;
