@@ -25,7 +25,7 @@
  * (parallel_gemm.ts).
  */
 
-import { ModuleBuilder, type ValType } from "../wasm/emitter.js";
+import { type FunctionBuilder, ModuleBuilder, type ValType } from "../wasm/emitter.js";
 
 export type Strides3 = readonly [batch: number, row: number, col: number];
 export type Strides2 = readonly [batch: number, row: number];
@@ -344,6 +344,54 @@ function ensureBytes(memory: WebAssembly.Memory, bytes: number, op: string): voi
 // Code generation. Loops count up with signed compares (sizes stay far below
 // 2^31); `forLoop` bodies leave with br(2).
 
+/** Locals (indices) of a zero-padded panel copy, see `paddedPanel`. */
+interface PanelLocals {
+  src: number;
+  /** First line (row of A, column of B) of the panel, and the lines in the block. */
+  first: number;
+  count: number;
+  /** Bytes between lines, and between consecutive k along a line. */
+  lineStride: number;
+  step: number;
+  kc: number;
+  dst: number;
+  /** Lines of this panel that exist (the rest are written as zeros). */
+  live: number;
+  /** One pointer local per line of the panel. */
+  ptrs: readonly number[];
+  p: number;
+}
+
+/**
+ * Packs `ptrs.length` lines into a panel interleaved by k, zero-filling the
+ * lines past `live`; line pointers clamp to the last line so that padding
+ * never reads out of bounds. packA (rows) and packB (columns) share it.
+ */
+function paddedPanel(f: FunctionBuilder, o: PanelLocals): void {
+  const width = o.ptrs.length;
+  for (let i = 0; i < width; i++) {
+    f.get(o.src).get(o.first).i32(i).i32Add().get(o.count).i32(1).i32Sub();
+    f.get(o.first).i32(i).i32Add().get(o.count).i32(1).i32Sub().i32LtS().select();
+    f.get(o.lineStride).i32Mul().i32Add().set(o.ptrs[i]!);
+  }
+  f.forLoop(
+    o.p,
+    0,
+    () => f.get(o.kc),
+    1,
+    () => {
+      for (let i = 0; i < width; i++) {
+        f.get(o.dst).get(o.ptrs[i]!).f32Load().f32(0).i32(i).get(o.live).i32LtS().select();
+        f.f32Store(i * 4);
+        f.get(o.ptrs[i]!).get(o.step).i32Add().set(o.ptrs[i]!);
+      }
+      f.get(o.dst)
+        .i32(width * 4)
+        .i32Add()
+        .set(o.dst);
+    },
+  );
+}
 function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ sharedMemory });
   const i32x = (n: number): ValType[] => new Array<ValType>(n).fill("i32");
@@ -423,29 +471,18 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
       MR,
       () => {
         f.get(MCp).get(ir).i32Sub().set(rows);
-        // Row pointers clamp to the last row so that padding never reads out of bounds.
-        for (let i = 0; i < MR; i++) {
-          f.get(SRC).get(ir).i32(i).i32Add().get(MCp).i32(1).i32Sub();
-          f.get(ir).i32(i).i32Add().get(MCp).i32(1).i32Sub().i32LtS().select();
-          f.get(RS).i32Mul().i32Add().set(r[i]!);
-        }
-        f.forLoop(
+        paddedPanel(f, {
+          src: SRC,
+          first: ir,
+          count: MCp,
+          lineStride: RS,
+          step: CS,
+          kc: KCp,
+          dst: DST,
+          live: rows,
+          ptrs: r,
           p,
-          0,
-          () => f.get(KCp),
-          1,
-          () => {
-            for (let i = 0; i < MR; i++) {
-              f.get(DST).get(r[i]!).f32Load().f32(0).i32(i).get(rows).i32LtS().select();
-              f.f32Store(i * 4);
-              f.get(r[i]!).get(CS).i32Add().set(r[i]!);
-            }
-            f.get(DST)
-              .i32(MR * 4)
-              .i32Add()
-              .set(DST);
-          },
-        );
+        });
       },
     );
   });
@@ -487,28 +524,18 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
           },
         );
         f.else_();
-        for (let j = 0; j < NR; j++) {
-          f.get(SRC).get(jr).i32(j).i32Add().get(NCp).i32(1).i32Sub();
-          f.get(jr).i32(j).i32Add().get(NCp).i32(1).i32Sub().i32LtS().select();
-          f.get(CS).i32Mul().i32Add().set(c[j]!);
-        }
-        f.forLoop(
+        paddedPanel(f, {
+          src: SRC,
+          first: jr,
+          count: NCp,
+          lineStride: CS,
+          step: RS,
+          kc: KCp,
+          dst: DST,
+          live: cols,
+          ptrs: c,
           p,
-          0,
-          () => f.get(KCp),
-          1,
-          () => {
-            for (let j = 0; j < NR; j++) {
-              f.get(DST).get(c[j]!).f32Load().f32(0).i32(j).get(cols).i32LtS().select();
-              f.f32Store(j * 4);
-              f.get(c[j]!).get(RS).i32Add().set(c[j]!);
-            }
-            f.get(DST)
-              .i32(NR * 4)
-              .i32Add()
-              .set(DST);
-          },
-        );
+        });
         f.end();
       },
     );
