@@ -691,6 +691,31 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
       f.i32(F32).i32Mul();
     };
 
+    // dst = min(block, total - at): the extent of the block that starts at `at`.
+    const blockAt = (dst: number, block: number, total: number, at: number) => {
+      min(
+        () => f.get(block),
+        () => f.get(total).get(at).i32Sub(),
+      );
+      f.set(dst);
+    };
+    // fn(base + (outer·rs + inner·cs) bytes, rs bytes, cs bytes, ...sizes, dst): packA or packB.
+    const pack = (
+      fn: number,
+      base: number,
+      [outer, rs]: [number, number],
+      [inner, cs]: [number, number],
+      sizes: readonly number[],
+      dst: number,
+    ) => {
+      bytes(() => f.get(outer).get(rs).i32Mul().get(inner).get(cs).i32Mul().i32Add());
+      f.get(base).i32Add();
+      bytes(() => f.get(rs));
+      bytes(() => f.get(cs));
+      for (const size of sizes) f.get(size);
+      f.get(dst).call(fn);
+    };
+
     f.get(M).i32Eqz().get(N).i32Eqz().i32Or().if_().return_().end();
     blockSizeInto(KB, () => g(K), KC, 1);
     blockSizeInto(NB, () => g(N), NC, NR);
@@ -740,27 +765,15 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
       () => f.get(N),
       NB,
       () => {
-        min(
-          () => f.get(NB),
-          () => f.get(N).get(jc).i32Sub(),
-        );
-        f.set(nc);
+        blockAt(nc, NB, N, jc);
         loopBy(
           pc,
           () => f.i32(0),
           () => f.get(K),
           KB,
           () => {
-            min(
-              () => f.get(KB),
-              () => f.get(K).get(pc).i32Sub(),
-            );
-            f.set(kc);
-            bytes(() => f.get(pc).get(BR).i32Mul().get(jc).get(BC).i32Mul().i32Add());
-            f.get(b).i32Add();
-            bytes(() => f.get(BR));
-            bytes(() => f.get(BC));
-            f.get(kc).get(nc).get(bp).call(packB);
+            blockAt(kc, KB, K, pc);
+            pack(packB, b, [pc, BR], [jc, BC], [kc, nc], bp);
             f.get(ACCUM).get(pc).i32(0).i32GtS().i32Or().set(acc);
             loopBy(
               ic,
@@ -768,16 +781,8 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
               () => f.get(rows),
               MB,
               () => {
-                min(
-                  () => f.get(MB),
-                  () => f.get(rows).get(ic).i32Sub(),
-                );
-                f.set(mc);
-                bytes(() => f.get(ic).get(AR).i32Mul().get(pc).get(AC).i32Mul().i32Add());
-                f.get(a).i32Add();
-                bytes(() => f.get(AR));
-                bytes(() => f.get(AC));
-                f.get(mc).get(kc).get(ap).call(packA);
+                blockAt(mc, MB, rows, ic);
+                pack(packA, a, [ic, AR], [pc, AC], [mc, kc], ap);
                 f.get(mc).get(nc).get(kc).get(ap).get(bp);
                 bytes(() => f.get(ic).get(LDC).i32Mul().get(jc).i32Add());
                 f.get(c).i32Add();
