@@ -1,6 +1,9 @@
 /**
- * Global switches, mirroring `jax.config`. Only `jax_enable_x64` exists so far:
- * with it off (the default) float64 requests are canonicalized to float32.
+ * Global switches, mirroring `jax.config`: `config.update(name, value)` with
+ * JAX's names where JAX has the flag (`jax_enable_x64`: off by default, so
+ * float64 requests are canonicalized to float32; `jax_debug_nans`...) and
+ * `jaxts_*` names for this library's own. Unknown names and values of the
+ * wrong type are errors.
  */
 export interface ConfigFlags {
   jax_enable_x64: boolean;
@@ -21,6 +24,21 @@ export interface ConfigFlags {
    * workers; 0: JAXTS_THREADS from the environment, else one per core.
    */
   jaxts_threads: number;
+  /**
+   * JAX's `jax_debug_nans`: every primitive's floating outputs are checked for
+   * NaN, and a FloatingPointError names the first primitive that made one. A
+   * jitted call whose outputs hold a NaN is re-run de-optimized, equation by
+   * equation, to find it. Slow: for debugging.
+   */
+  jax_debug_nans: boolean;
+  /** JAX's `jax_debug_infs`: as `jax_debug_nans`, for infinities. */
+  jax_debug_infs: boolean;
+  /**
+   * The most traced signatures (shapes, dtypes, static arguments) jit keeps
+   * per function; past it the least recently used one is dropped (and traced
+   * again if it comes back). Default 4096.
+   */
+  jaxts_jit_cache_size: number;
 }
 
 /** A boolean from the environment (Node), when set to "0" or "1". */
@@ -37,6 +55,9 @@ const flags: ConfigFlags = {
   jaxts_cpu_devices: 0,
   jaxts_compile: envFlag("JAXTS_COMPILE") ?? true,
   jaxts_threads: 0,
+  jax_debug_nans: envFlag("JAX_DEBUG_NANS") ?? false,
+  jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
+  jaxts_jit_cache_size: 4096,
 };
 
 export const config = {
@@ -45,9 +66,20 @@ export const config = {
   },
   /** `config.update("jax_enable_x64", true)`, as in JAX. */
   update<K extends keyof ConfigFlags>(name: K, value: ConfigFlags[K]): void {
-    if (!(name in flags)) {
+    if (!Object.hasOwn(flags, name)) {
       throw new Error(
         `config.update: unknown flag '${String(name)}'; known: ${Object.keys(flags).join(", ")}`,
+      );
+    }
+    const expected = typeof flags[name];
+    if (typeof value !== expected) {
+      throw new TypeError(
+        `config.update: flag '${name}' takes a ${expected}, got ${typeof value} ${String(value)}`,
+      );
+    }
+    if (typeof value === "number" && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new RangeError(
+        `config.update: flag '${name}' takes a non-negative integer, got ${String(value)}`,
       );
     }
     flags[name] = value;
