@@ -15,7 +15,11 @@ export { Array, ArrayImpl } from "./core/array.js";
 export { ShapedArray } from "./core/aval.js";
 export type { ArrayLike } from "./core/convert.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
-export { ConcretizationTypeError, UnexpectedTracerError } from "./core/trace.js";
+export {
+  ConcretizationTypeError,
+  FloatingPointError,
+  UnexpectedTracerError,
+} from "./core/trace.js";
 export {
   Device,
   deviceCount,

@@ -104,3 +104,40 @@ export function kindOf(x: unknown): string {
   if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
   return `${typeof x} ${String(x)}`;
 }
+
+/**
+ * Checks that a transformation was given a synchronous function: jaxts traces
+ * functions by calling them, and an async function returns a Promise before
+ * any of its work is traced (JAX's Python functions cannot await either).
+ */
+export function checkFunction(fn: unknown, op: string, arg = "fn"): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${op}: ${arg} must be a function, got ${kindOf(fn)}`);
+  }
+  const kind = fn.constructor?.name;
+  if (
+    kind === "AsyncFunction" ||
+    kind === "AsyncGeneratorFunction" ||
+    kind === "GeneratorFunction"
+  ) {
+    throw new TypeError(
+      `${op}: ${arg}${fn.name ? ` (${fn.name})` : ""} is ${kind === "AsyncFunction" ? "an async" : "a generator"} function; ` +
+        "transformations trace synchronous functions that return arrays (await the inputs first, then call the transformed function)",
+    );
+  }
+}
+
+/**
+ * A traced function's result must not be a Promise: mark it handled (so its
+ * rejection cannot kill the process as an unhandled rejection) and explain.
+ */
+export function rejectPromise(result: unknown, op: string): void {
+  if (typeof result !== "object" || result === null) return;
+  const then = (result as { then?: unknown }).then;
+  if (typeof then !== "function") return;
+  (result as Promise<unknown>).then(undefined, () => {});
+  throw new TypeError(
+    `${op}: the function returned a Promise; transformations trace synchronous functions ` +
+      "that return arrays (a function that awaits cannot be traced)",
+  );
+}

@@ -62,6 +62,7 @@ export function asArray(x: ArrayLike, op: string, arg = "argument"): Array {
 
 export function describe(x: unknown): string {
   if (x === null) return "null";
+  if (x === undefined) return "undefined";
   if (globalThis.Array.isArray(x)) return "a JS array (use jnp.array to convert it)";
   if (typeof x === "object")
     return `an object of type ${(x as object).constructor?.name ?? "Object"}`;

@@ -6,8 +6,11 @@
  * operation, even those on constants.
  */
 
+import { config } from "../config.js";
+import { isFloating } from "../dtype.js";
 import { Array, ArrayImpl } from "./array.js";
 import type { ShapedArray } from "./aval.js";
+import { ClosedJaxpr, evalClosedJaxpr } from "./jaxpr.js";
 import type { AnyPrimitive } from "./primitive.js";
 
 export class MainTrace {
@@ -59,11 +62,77 @@ export function setEagerHook(hook: EagerHook | null): void {
 }
 
 function evalPrimitive(prim: AnyPrimitive, args: ArrayImpl[], params: object): Array[] {
-  if (eagerHook !== null) {
-    const r = eagerHook(prim, args, params);
-    if (r !== null) return r;
+  let outs: Array[] | null = eagerHook === null ? null : eagerHook(prim, args, params);
+  if (outs === null) outs = prim.rules.impl(args, params);
+  if (config.read("jax_debug_nans") || config.read("jax_debug_infs")) {
+    checkDebugValues(prim, args, params, outs);
   }
-  return prim.rules.impl(args, params);
+  return outs;
+}
+
+/** JAX's FloatingPointError: `jax_debug_nans`/`jax_debug_infs` found a NaN or an infinity. */
+export class FloatingPointError extends Error {
+  override name = "FloatingPointError";
+}
+
+/** Which non-finite value (if any) the flags ask about appears in `x`. */
+function badValue(x: Array): "nan" | "inf" | null {
+  if (!(x instanceof ArrayImpl) || !isFloating(x.dtype) || x.isDeleted) return null;
+  const nans = config.read("jax_debug_nans");
+  const infs = config.read("jax_debug_infs");
+  const v = x.values;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i]!;
+    if (!Number.isFinite(e)) {
+      if (Number.isNaN(e)) {
+        if (nans) return "nan";
+      } else if (infs) return "inf";
+    }
+  }
+  return null;
+}
+
+/**
+ * `jax_debug_nans`/`jax_debug_infs`: raises at the primitive whose outputs
+ * hold a NaN/infinity. A primitive that calls a jaxpr with the same inputs
+ * (a jitted call) is first re-run de-optimized, equation by equation, so the
+ * error names the equation inside it that made the value, as JAX does.
+ */
+function checkDebugValues(
+  prim: AnyPrimitive,
+  args: ArrayImpl[],
+  params: object,
+  outs: Array[],
+): void {
+  let bad: "nan" | "inf" | null = null;
+  for (const o of outs) {
+    bad = badValue(o);
+    if (bad !== null) break;
+  }
+  if (bad === null) return;
+  const closed = (params as { jaxpr?: unknown }).jaxpr;
+  if (
+    closed instanceof ClosedJaxpr &&
+    closed.inAvals.length === args.length &&
+    closed.inAvals.every((a, i) => a.key() === args[i]!.aval.key()) &&
+    !args.some((a) => a.isDeleted)
+  ) {
+    // Raises at the inner equation (its own check runs on each eager primitive).
+    const name = (params as { name?: unknown }).name;
+    try {
+      evalClosedJaxpr(closed, args);
+    } catch (e) {
+      if (e instanceof FloatingPointError && typeof name === "string") {
+        e.message += `\n  inside ${prim.name} '${name}', re-run de-optimized to find the equation`;
+      }
+      throw e;
+    }
+  }
+  const flag = bad === "nan" ? "jax_debug_nans" : "jax_debug_infs";
+  throw new FloatingPointError(
+    `invalid value (${bad}) encountered in ${prim.name} (config flag ${flag} is on; ` +
+      `the inputs were ${args.map((a) => a.aval.str()).join(", ") || "none"})`,
+  );
 }
 
 class EvalTrace extends Trace {

@@ -15,6 +15,7 @@ import { addTangents, instantiate, onesLike } from "../lax/ad_util.js";
 import { convertElementType, eq } from "../lax/elementwise.js";
 import { broadcastedIota, reshape } from "../lax/shape_ops.js";
 import { sliceInDim } from "../lax/slicing.js";
+import { checkFunction, checkOptions, kindOf, type OptionKeys, rejectPromise } from "../options.js";
 import { shapeStr } from "../shape.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { vmap } from "./batching.js";
@@ -92,6 +93,7 @@ function flatFn(
   return {
     call: (...xs: Array[]) => {
       const out = f(...(inTree.unflatten(xs) as unknown[]));
+      rejectPromise(out, op);
       const [leaves, tree] = flatten(out);
       outTree = tree;
       return leaves.map((l, i) => asArray(l as ArrayLike, op, `output ${i}`));
@@ -130,6 +132,12 @@ export function jvp(
   primals: readonly unknown[],
   tangents: readonly unknown[],
 ): [unknown, unknown] {
+  checkFunction(f, "jvp");
+  if (!globalThis.Array.isArray(primals) || !globalThis.Array.isArray(tangents)) {
+    throw new TypeError(
+      `jvp: primals and tangents must be JS arrays (one entry per argument of the function), got ${kindOf(primals)} and ${kindOf(tangents)}`,
+    );
+  }
   const [ps, pTree] = diffLeaves([...primals], "jvp", "primal");
   const [ts, tTree] = diffLeaves([...tangents], "jvp", "tangent");
   if (!pTree.equals(tTree)) {
@@ -249,6 +257,7 @@ export function backwardPass(
 
 /** `jax.vjp(f, ...primals)` → `[out, vjpFn]` (with `hasAux`: `[out, vjpFn, aux]`). */
 export function vjp(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
+  checkFunction(f, "vjp");
   const { out, fVjp } = vjpImpl(f, primals, false, "vjp");
   return [out, fVjp];
 }
@@ -257,6 +266,7 @@ export function vjpWithAux(
   f: AnyFn,
   ...primals: unknown[]
 ): [unknown, (ct: unknown) => unknown[], unknown] {
+  checkFunction(f, "vjpWithAux");
   const { out, fVjp, aux } = vjpImpl(f, primals, true, "vjp");
   return [out, fVjp, aux];
 }
@@ -320,6 +330,7 @@ export function linearize(
   f: AnyFn,
   ...primals: unknown[]
 ): [unknown, (...tangents: unknown[]) => unknown] {
+  checkFunction(f, "linearize");
   const [ps, inTree] = diffLeaves(primals, "linearize", "primal");
   const ff = flatFn(f, inTree, "linearize");
   const lin = linearizeFlat(ff.call, ps);
@@ -337,6 +348,31 @@ export function linearize(
 export interface GradOptions {
   argnums?: number | readonly number[];
   hasAux?: boolean;
+}
+const GRAD_KEYS: OptionKeys<GradOptions> = { argnums: true, hasAux: true };
+
+/** Checks a grad-like transformation's function and options (at transformation time). */
+function gradOptions(f: unknown, options: GradOptions | undefined, op: string): GradOptions {
+  checkFunction(f, op);
+  const opts = checkOptions(`${op}(${(f as AnyFn).name || "fn"})`, options, GRAD_KEYS);
+  const { argnums, hasAux } = opts;
+  if (
+    argnums !== undefined &&
+    !Number.isInteger(argnums) &&
+    !(
+      globalThis.Array.isArray(argnums) &&
+      argnums.length > 0 &&
+      argnums.every((a) => Number.isInteger(a))
+    )
+  ) {
+    throw new TypeError(
+      `${op}: argnums must be an integer or a non-empty list of integers, got ${kindOf(argnums)}`,
+    );
+  }
+  if (hasAux !== undefined && typeof hasAux !== "boolean") {
+    throw new TypeError(`${op}: hasAux must be a boolean, got ${kindOf(hasAux)}`);
+  }
+  return opts;
 }
 
 function normalizeArgnums(
@@ -369,7 +405,8 @@ function checkInexactInputs(op: string, xs: Array[], argIndex: number): void {
 }
 
 /** `jax.value_and_grad(f, { argnums, hasAux })`. */
-export function valueAndGrad(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function valueAndGrad(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+  const options = gradOptions(f, opts, "valueAndGrad");
   const name = f.name || "fn";
   const op = `grad(${name})`;
   return (...args: unknown[]) => {
@@ -408,7 +445,8 @@ export function valueAndGrad(f: AnyFn, options: GradOptions = {}): (...args: unk
 }
 
 /** `jax.grad(f, { argnums, hasAux })`. */
-export function grad(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function grad(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+  const options = gradOptions(f, opts, "grad");
   const vg = valueAndGrad(f, options);
   const g = (...args: unknown[]) => {
     const r = vg(...args) as [unknown, unknown];
@@ -459,7 +497,8 @@ function stdBasis(leaves: Array[]): Array[] {
 }
 
 /** `jax.jacfwd(f, { argnums, hasAux })`: forward mode, one JVP per input entry, batched with vmap. */
-export function jacfwd(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function jacfwd(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+  const options = gradOptions(f, opts, "jacfwd");
   const op = `jacfwd(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
@@ -495,7 +534,8 @@ export function jacfwd(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
 }
 
 /** `jax.jacrev(f, { argnums, hasAux })`: reverse mode, one VJP per output entry, batched with vmap. */
-export function jacrev(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function jacrev(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+  const options = gradOptions(f, opts, "jacrev");
   const op = `jacrev(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
@@ -528,7 +568,8 @@ export function jacrev(f: AnyFn, options: GradOptions = {}): (...args: unknown[]
 }
 
 /** `jax.hessian(f)`: jacfwd of jacrev, as JAX builds it. */
-export function hessian(f: AnyFn, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function hessian(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+  const options = gradOptions(f, opts, "hessian");
   return jacfwd(jacrev(f, options), options);
 }
 

@@ -11,6 +11,7 @@ import { type ClosedJaxpr, evalClosedJaxpr } from "../core/jaxpr.js";
 import type { AnyPrimitive, AxisData, BatchDim } from "../core/primitive.js";
 import { bind, newMain, Trace, Tracer } from "../core/trace.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
+import { checkFunction, checkOptions, kindOf, type OptionKeys, rejectPromise } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths } from "../tree/index.js";
 import { traceToJaxpr } from "./staging.js";
 
@@ -69,8 +70,35 @@ export interface VmapOptions {
 // biome-ignore lint/suspicious/noExplicitAny: vmap accepts functions of any signature
 type AnyFn = (...args: any[]) => any;
 
-export function vmap<F extends AnyFn>(fn: F, options: VmapOptions = {}): F {
+const VMAP_KEYS: OptionKeys<VmapOptions> = {
+  inAxes: true,
+  outAxes: true,
+  axisName: true,
+  axisSize: true,
+};
+
+/** `jax.vmap(fn, { inAxes, outAxes, axisName, axisSize })`. */
+export function vmap<F extends AnyFn>(fn: F, opts?: VmapOptions): F {
+  checkFunction(fn, "vmap");
   const name = fn.name || "fn";
+  const options = checkOptions(`vmap(${name})`, opts, VMAP_KEYS);
+  if (
+    options.axisSize !== undefined &&
+    !(Number.isSafeInteger(options.axisSize) && options.axisSize >= 0)
+  ) {
+    throw new TypeError(
+      `vmap(${name}): axisSize must be a non-negative integer, got ${kindOf(options.axisSize)}`,
+    );
+  }
+  if (
+    options.axisName !== undefined &&
+    typeof options.axisName !== "string" &&
+    typeof options.axisName !== "symbol"
+  ) {
+    throw new TypeError(
+      `vmap(${name}): axisName must be a string, got ${kindOf(options.axisName)}`,
+    );
+  }
   const inAxesOpt = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxesOpt = options.outAxes === undefined ? 0 : options.outAxes;
   const vmapped = (...args: unknown[]): unknown => {
@@ -113,6 +141,7 @@ export function vmap<F extends AnyFn>(fn: F, options: VmapOptions = {}): F {
         inDims[i] === null ? x : new BatchTracer(trace, x as Array, inDims[i]!),
       );
       const out = fn(...(inTree.unflatten(inTracers) as unknown[]));
+      rejectPromise(out, `vmap(${name})`);
       const [outLeaves, outTree] = flatten(out);
       const outAxes = broadcastPrefix(outAxesOpt, out, `vmap(${name}) outAxes`) as (
         | number

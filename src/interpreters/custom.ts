@@ -13,6 +13,7 @@ import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitiv
 import { bind, getAval } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
+import { checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { vmap } from "./batching.js";
 import { backwardPassAll } from "./jit.js";
@@ -130,16 +131,37 @@ function flatArgs(op: string, args: unknown[]): [Array[], TreeDef] {
   return [leaves.map((l, i) => argToArray(l as ArrayLike, op, `argument leaf ${i}`)), tree];
 }
 
+/** Options of customJvp/customVjp. */
+export interface CustomOptions {
+  /** Positions of arguments that are not differentiated (passed to the rules as they are). */
+  nondiffArgnums?: readonly number[];
+}
+const CUSTOM_KEYS: OptionKeys<CustomOptions> = { nondiffArgnums: true };
+
+function customOptions(f: unknown, options: CustomOptions | undefined, op: string): Set<number> {
+  checkFunction(f, op, "f");
+  const { nondiffArgnums } = checkOptions(op, options, CUSTOM_KEYS);
+  if (
+    nondiffArgnums !== undefined &&
+    !(
+      globalThis.Array.isArray(nondiffArgnums) &&
+      nondiffArgnums.every((i) => Number.isInteger(i) && i >= 0)
+    )
+  ) {
+    throw new TypeError(
+      `${op}: nondiffArgnums must be a list of non-negative integers, got ${kindOf(nondiffArgnums)}`,
+    );
+  }
+  return new Set(nondiffArgnums ?? []);
+}
+
 /**
  * `jax.custom_jvp(f, { nondiffArgnums })`. Non-differentiable arguments are
  * passed to f and the rule as they are (first in the rule's argument list, as JAX does).
  */
-export function customJvp<F extends AnyFn>(
-  f: F,
-  options: { nondiffArgnums?: readonly number[] } = {},
-): CustomJvpFunction<F> {
+export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): CustomJvpFunction<F> {
+  const nondiff = customOptions(f, options, "customJvp");
   const name = f.name || "fn";
-  const nondiff = new Set(options.nondiffArgnums ?? []);
   let rule: ((primals: unknown[], tangents: unknown[]) => [unknown, unknown]) | null = null;
   const avalCache = new Map<string, Signature>();
   const sigCache = new Map<string, Signature>();
@@ -201,6 +223,7 @@ export function customJvp<F extends AnyFn>(
   };
   const wrapped = call as unknown as CustomJvpFunction<F>;
   wrapped.defjvp = (r) => {
+    checkFunction(r, `customJvp(${name}).defjvp`, "rule");
     rule = r;
     return wrapped;
   };
@@ -304,12 +327,9 @@ export interface CustomVjpFunction<F extends AnyFn> {
 }
 
 /** `jax.custom_vjp(f, { nondiffArgnums })`. */
-export function customVjp<F extends AnyFn>(
-  f: F,
-  options: { nondiffArgnums?: readonly number[] } = {},
-): CustomVjpFunction<F> {
+export function customVjp<F extends AnyFn>(f: F, options?: CustomOptions): CustomVjpFunction<F> {
+  const nondiff = customOptions(f, options, "customVjp");
   const name = f.name || "fn";
-  const nondiff = new Set(options.nondiffArgnums ?? []);
   let rules: {
     fwd: (...a: unknown[]) => [unknown, unknown];
     bwd: (...a: unknown[]) => unknown[];
@@ -377,6 +397,8 @@ export function customVjp<F extends AnyFn>(
   };
   const wrapped = call as unknown as CustomVjpFunction<F>;
   wrapped.defvjp = (fwd, bwd) => {
+    checkFunction(fwd, `customVjp(${name}).defvjp`, "fwd");
+    checkFunction(bwd, `customVjp(${name}).defvjp`, "bwd");
     rules = { fwd, bwd };
     return wrapped;
   };

@@ -20,9 +20,11 @@ import {
 import { bind, Tracer } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
 import { moveaxis } from "../lax/batch_util.js";
+import { checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { backwardPass, jvpFlat } from "./ad.js";
 import { batchJaxpr } from "./batching.js";
+import { staticKey, traceCache } from "./jit_cache.js";
 import { type JaxprSplit, type PETracer, partialEvalRules, splitJaxpr } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
@@ -223,41 +225,33 @@ interface CacheEntry {
 // biome-ignore lint/suspicious/noExplicitAny: jit accepts functions of any signature
 type AnyFn = (...args: any[]) => any;
 
-/** Identity keys for static arguments that are objects or functions. */
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-function staticKey(x: unknown): string {
-  if (typeof x === "object" && x !== null) {
-    let id = objectIds.get(x);
-    if (id === undefined) {
-      id = nextObjectId++;
-      objectIds.set(x, id);
-    }
-    try {
-      return `o${id}:${JSON.stringify(x)}`;
-    } catch {
-      return `o${id}`;
-    }
+const JIT_KEYS: OptionKeys<JitOptions> = { staticArgnums: true, donateArgnums: true };
+
+/** Positions as a list, each an integer (range-checked per call, when the arity is known). */
+function argnumList(
+  x: number | readonly number[] | undefined,
+  fnName: string,
+  option: string,
+): readonly number[] {
+  if (x === undefined || x === null) return [];
+  const list = typeof x === "number" ? [x] : x;
+  if (!globalThis.Array.isArray(list) || list.some((i) => !Number.isInteger(i))) {
+    throw new TypeError(
+      `${fnName}: ${option} must be an integer or a list of integers, got ${kindOf(x)}`,
+    );
   }
-  if (typeof x === "function") return staticKey(x as unknown as object);
-  return `${typeof x}:${String(x)}`;
+  return list;
 }
 
 function normalizeStatics(
-  staticArgnums: number | readonly number[] | undefined,
+  staticArgnums: readonly number[],
   nargs: number,
   fnName: string,
 ): Set<number> {
-  const list =
-    staticArgnums === undefined
-      ? []
-      : typeof staticArgnums === "number"
-        ? [staticArgnums]
-        : staticArgnums;
   return new Set(
-    list.map((i) => {
+    staticArgnums.map((i) => {
       const j = i < 0 ? i + nargs : i;
-      if (!Number.isInteger(j) || j < 0 || j >= nargs) {
+      if (j < 0 || j >= nargs) {
         throw new Error(
           `${fnName}: staticArgnums entry ${i} is out of range for a call with ${nargs} arguments`,
         );
@@ -277,20 +271,27 @@ function mergeStatics(
   return args.map((a, i) => (statics.has(i) ? a : dyn[d++]));
 }
 
-export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
+/**
+ * `jax.jit(fn, { staticArgnums, donateArgnums })`: traces `fn` once per call
+ * signature and runs the compiled program. Traces are cached per function
+ * (see jit_cache.ts), so `jit(f)` of the same `f` reuses them.
+ */
+export function jit<F extends AnyFn>(fn: F, options?: JitOptions): F {
+  checkFunction(fn, "jit");
   const name = fn.name || "fn";
-  const cache = new Map<string, CacheEntry>();
+  const op = `jit(${name})`;
+  const opts = checkOptions(op, options, JIT_KEYS);
+  const staticArgnums = argnumList(opts.staticArgnums, op, "staticArgnums");
+  const donateArgnums = argnumList(opts.donateArgnums, op, "donateArgnums");
+  const cache = traceCache<CacheEntry>(fn, staticArgnums.join(","));
 
   const jitted = (...args: unknown[]): unknown => {
-    const statics = normalizeStatics(options.staticArgnums, args.length, `jit(${name})`);
+    const statics = normalizeStatics(staticArgnums, args.length, op);
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flatten(dynamic);
-    const avals = leaves.map((l) => leafAval(l, `jit(${name})`, 0));
-    const key = `${config.traceKey()}|${inTree}|${avals.map((a) => a.key()).join(";")}|${[
-      ...statics,
-    ]
-      .map((i) => staticKey(args[i]))
-      .join(";")}`;
+    const avals = leaves.map((l) => leafAval(l, op, 0));
+    const staticKeys = [...statics].map((i) => `${i}=${staticKey(args[i], op, i)}`).join(";");
+    const key = `${config.traceKey()}|${args.length}|${inTree}|${avals.map((a) => a.key()).join(";")}|${staticKeys}`;
 
     let entry = cache.get(key);
     if (entry === undefined) {
@@ -298,7 +299,7 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
         (...dyn: unknown[]) => fn(...mergeStatics(args, statics, dyn)),
         avals,
         inTree,
-        `jit(${name})`,
+        op,
       );
       // Constants become explicit inputs of the pjit equation, so that outer
       // transformations see them; a trace that closed over tracers is not reused.
@@ -306,11 +307,8 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
       entry = { jaxpr: constsAsInputs(traced.closed), outTree: traced.outTree, consts };
       if (!consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
     }
-    const inputs = [
-      ...entry.consts,
-      ...leaves.map((l) => argToArray(l as ArrayLike, `jit(${name})`)),
-    ];
-    const donated = donatedLeaves(options.donateArgnums, args, statics, entry.consts.length, name);
+    const inputs = [...entry.consts, ...leaves.map((l) => argToArray(l as ArrayLike, op))];
+    const donated = donatedLeaves(donateArgnums, args, statics, entry.consts.length, name);
     const params: PjitParams =
       donated !== null && !inputs.some((x) => x instanceof Tracer)
         ? { name, jaxpr: entry.jaxpr, donated }
@@ -324,18 +322,17 @@ export function jit<F extends AnyFn>(fn: F, options: JitOptions = {}): F {
 
 /** Per pjit input (constants first): whether it is a leaf of a donated argument; null if none. */
 function donatedLeaves(
-  donateArgnums: number | readonly number[] | undefined,
+  donateArgnums: readonly number[],
   args: readonly unknown[],
   statics: Set<number>,
   nConsts: number,
   name: string,
 ): boolean[] | null {
-  if (donateArgnums === undefined) return null;
-  const list = typeof donateArgnums === "number" ? [donateArgnums] : donateArgnums;
+  if (donateArgnums.length === 0) return null;
   const donate = new Set<number>();
-  for (const i of list) {
+  for (const i of donateArgnums) {
     const j = i < 0 ? i + args.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= args.length) {
+    if (j < 0 || j >= args.length) {
       throw new Error(
         `jit(${name}): donateArgnums entry ${i} is out of range for a call with ${args.length} arguments`,
       );
@@ -364,14 +361,24 @@ export function constsAsInputs(closed: ClosedJaxpr): ClosedJaxpr {
   return new ClosedJaxpr(new Jaxpr([], [...j.constvars, ...j.inBinders], j.eqns, j.outs), []);
 }
 
+/** `jax.make_jaxpr`'s options. */
+export interface MakeJaxprOptions {
+  /** Positions of arguments that are configuration (see JitOptions). */
+  staticArgnums?: number | readonly number[];
+}
+const MAKE_JAXPR_KEYS: OptionKeys<MakeJaxprOptions> = { staticArgnums: true };
+
 /** `jax.make_jaxpr`: traces `fn` on example arguments and returns its (printable) closed jaxpr. */
 export function makeJaxpr<F extends AnyFn>(
   fn: F,
-  options: JitOptions = {},
+  options?: MakeJaxprOptions,
 ): (...args: Parameters<F>) => ClosedJaxpr {
+  checkFunction(fn, "makeJaxpr");
   const name = fn.name || "fn";
+  const opts = checkOptions(`makeJaxpr(${name})`, options, MAKE_JAXPR_KEYS);
+  const staticArgnums = argnumList(opts.staticArgnums, `makeJaxpr(${name})`, "staticArgnums");
   return (...args: Parameters<F>) => {
-    const statics = normalizeStatics(options.staticArgnums, args.length, `makeJaxpr(${name})`);
+    const statics = normalizeStatics(staticArgnums, args.length, `makeJaxpr(${name})`);
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flatten(dynamic);
     const avals = leaves.map((l) => leafAval(l, `makeJaxpr(${name})`, 0));

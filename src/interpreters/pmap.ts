@@ -41,10 +41,12 @@ import { moveaxis } from "../lax/batch_util.js";
 import { reduceSum } from "../lax/reductions.js";
 import { broadcastInDim, concatenate, expandDims, transpose } from "../lax/shape_ops.js";
 import { indexInDim } from "../lax/slicing.js";
+import { checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths, type TreeDef } from "../tree/index.js";
 import { backwardPass, jvpFlat } from "./ad.js";
 import { type AxisSpec, batchJaxpr } from "./batching.js";
 import { cachedSplit, constsAsInputs, derivedJaxprCache } from "./jit.js";
+import { LruCache, staticKey } from "./jit_cache.js";
 import { type PETracer, partialEvalRules } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
@@ -435,21 +437,6 @@ interface PmapCacheEntry {
 // biome-ignore lint/suspicious/noExplicitAny: pmap accepts functions of any signature
 type AnyFn = (...args: any[]) => any;
 
-/** Identity keys for static arguments that are objects. */
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-function staticKey(x: unknown): string {
-  if ((typeof x === "object" && x !== null) || typeof x === "function") {
-    let id = objectIds.get(x);
-    if (id === undefined) {
-      id = nextObjectId++;
-      objectIds.set(x, id);
-    }
-    return `o${id}`;
-  }
-  return `${typeof x}:${String(x)}`;
-}
-
 function staticSet(
   spec: PmapOptions["staticBroadcastedArgnums"],
   nargs: number,
@@ -476,13 +463,29 @@ function staticSet(
  * between devices, and stacks the results (a sharded array: each device's
  * slice stays where it was computed, and passing it back to pmap copies nothing).
  */
-export function pmap<F extends AnyFn>(fn: F, options: PmapOptions = {}): F {
+const PMAP_KEYS: OptionKeys<PmapOptions> = {
+  axisName: true,
+  inAxes: true,
+  outAxes: true,
+  staticBroadcastedArgnums: true,
+  devices: true,
+};
+
+export function pmap<F extends AnyFn>(fn: F, opts?: PmapOptions): F {
+  checkFunction(fn, "pmap");
   const name = fn.name || "fn";
   const op = `pmap(${name})`;
+  const options = checkOptions(op, opts, PMAP_KEYS);
+  if (options.axisName !== undefined && typeof options.axisName !== "string") {
+    throw new TypeError(`${op}: axisName must be a string, got ${kindOf(options.axisName)}`);
+  }
+  if (options.devices !== undefined && !globalThis.Array.isArray(options.devices)) {
+    throw new TypeError(`${op}: devices must be a list of Devices, got ${kindOf(options.devices)}`);
+  }
   const axisName = options.axisName ?? null;
   const inAxesOpt = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxesOpt = options.outAxes === undefined ? 0 : options.outAxes;
-  const cache = new Map<string, PmapCacheEntry>();
+  const cache = new LruCache<PmapCacheEntry>(() => config.read("jaxts_jit_cache_size"));
 
   const pmapped = (...args: unknown[]): unknown => {
     const statics = staticSet(options.staticBroadcastedArgnums, args.length, op);
@@ -547,7 +550,7 @@ export function pmap<F extends AnyFn>(fn: F, options: PmapOptions = {}): F {
       shardAvals.map((a) => a.key()).join(";"),
       inAxes.join(","),
       n,
-      [...statics].map((i) => staticKey(args[i])).join(";"),
+      [...statics].map((i) => `${i}=${staticKey(args[i], op, i)}`).join(";"),
     ].join("|");
     let entry = cache.get(key);
     if (entry === undefined) {

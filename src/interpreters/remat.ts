@@ -5,13 +5,16 @@
  * partial-evaluation rule keeps the whole jaxpr in the linear part, whose
  * non-linear equations the backward pass re-evaluates (see ad.backwardPass).
  */
+import { config } from "../config.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, argToArray } from "../core/convert.js";
 import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
 import { Primitive } from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
+import { checkFunction, checkOptions, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { type CallParams, cachedSplit, callRules, constsAsInputs } from "./jit.js";
+import { LruCache } from "./jit_cache.js";
 import { type PETracer, partialEvalRules } from "./partial_eval.js";
 import { leafAval, traceToJaxpr } from "./staging.js";
 
@@ -67,10 +70,21 @@ partialEvalRules.set(checkpointP, (trace, tracers, params) => {
 // biome-ignore lint/suspicious/noExplicitAny: checkpoint wraps functions of any signature
 type AnyFn = (...args: any[]) => any;
 
+/**
+ * `jax.checkpoint`'s options. JAX's `prevent_cse`, `policy` and
+ * `static_argnums` are not supported yet: every residual is recomputed.
+ */
+export type CheckpointOptions = Record<string, never>;
+const CHECKPOINT_KEYS: OptionKeys<CheckpointOptions> = {};
+
 /** `jax.checkpoint(f)` (also `jax.remat`). */
-export function checkpoint<F extends AnyFn>(fn: F): F {
+export function checkpoint<F extends AnyFn>(fn: F, options?: CheckpointOptions): F {
+  checkFunction(fn, "checkpoint");
   const name = fn.name || "fn";
-  const cache = new Map<string, { jaxpr: ClosedJaxpr; outTree: TreeDef; consts: Array[] }>();
+  checkOptions(`checkpoint(${name})`, options, CHECKPOINT_KEYS);
+  const cache = new LruCache<{ jaxpr: ClosedJaxpr; outTree: TreeDef; consts: Array[] }>(() =>
+    config.read("jaxts_jit_cache_size"),
+  );
   const wrapped = (...args: unknown[]): unknown => {
     const [leaves, inTree] = flatten(args);
     const avals = leaves.map((l) => leafAval(l, `checkpoint(${name})`, 0));

@@ -11,6 +11,7 @@ import { type ArrayLike, argAval, asArray, describe } from "../core/convert.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
 import { type MainTrace, newDynamic, Trace, Tracer } from "../core/trace.js";
+import { rejectPromise } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 
 class JaxprTracer extends Tracer {
@@ -131,6 +132,7 @@ export function traceToJaxpr(
     const inTracers = inAvals.map((a) => builder.newArg(trace, a));
     const args = inTree.unflatten(inTracers) as unknown[];
     const result = fn(...args);
+    rejectPromise(result, transform);
     const [outLeaves, outTree] = flatten(result);
     const outTracers = outLeaves.map((leaf, i) =>
       leaf instanceof JaxprTracer && leaf.trace.main === main

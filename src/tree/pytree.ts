@@ -41,7 +41,7 @@ export class TreeDef {
   constructor(
     readonly kind: NodeKind,
     readonly children: readonly TreeDef[],
-    /** dict: the sorted keys; custom: [nodeType, aux]; none: the original null/undefined. */
+    /** dict: the sorted keys; custom: [nodeType, aux]; none: "null" or "undefined" (the original). */
     readonly meta: unknown = null,
   ) {
     this.numLeaves = kind === "leaf" ? 1 : children.reduce((n, c) => n + c.numLeaves, 0);
@@ -78,7 +78,7 @@ export class TreeDef {
         case "leaf":
           return leaves[i++];
         case "none":
-          return t.meta;
+          return t.meta === "undefined" ? undefined : null;
         case "list":
           return t.children.map(build);
         case "dict": {
@@ -140,7 +140,7 @@ export function flatten(tree: unknown, isLeaf?: IsLeaf): [unknown[], TreeDef] {
       leaves.push(x);
       return LEAF;
     }
-    if (x === null || x === undefined) return new TreeDef("none", [], x);
+    if (x === null || x === undefined) return new TreeDef("none", [], String(x));
     if (globalThis.Array.isArray(x)) return new TreeDef("list", x.map(walk));
     if (isPlainObject(x)) {
       const keys = Object.keys(x).sort();
