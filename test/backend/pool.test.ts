@@ -222,14 +222,18 @@ describe("ThreadPool.parallelFor", () => {
     setThreads(2);
     pool.warmUp();
     const before = pool.stats().workerChunks;
-    // 2 threads x 8 chunks; the worker gets through some of them.
-    for (let i = 0; i < 20; i++) {
+    // 2 threads x 8 chunks; the worker gets through some of them (on a loaded
+    // machine it may be descheduled for a while: go on for up to 10 s).
+    let calls = 0;
+    const deadline = Date.now() + 10_000;
+    while (calls < 20 || (pool.stats().workerChunks === before && Date.now() < deadline)) {
       pool.parallelFor(mod, "increment", [0], 1 << 19, 1, { chunksPerThread: 8 });
+      calls++;
     }
     const heap = new Float32Array(memory.buffer, 0, 1 << 19);
-    expect(heap.every((x) => x === 20)).toBe(true);
+    expect(heap.every((x) => x === calls)).toBe(true);
     expect(pool.stats().workerChunks - before).toBeGreaterThan(0);
-    expect(pool.stats().workerChunks - before).toBeLessThan(20 * 16);
+    expect(pool.stats().workerChunks - before).toBeLessThan(calls * 16);
   });
 
   it("sees the memory grow", () => {
