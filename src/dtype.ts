@@ -69,6 +69,23 @@ export function dtypeOfTypedArray(a: TypedArray): DType {
   return "bool";
 }
 
+/**
+ * Validates a dtype argument and canonicalizes it (undefined/null stay
+ * undefined: the caller's default applies). An unknown name is a `TypeError`
+ * naming the function, the argument and the valid dtypes.
+ */
+export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | undefined {
+  if (dtype === undefined || dtype === null) return undefined;
+  if (!isDType(dtype)) {
+    const got = typeof dtype === "string" ? `'${dtype}'` : `${typeof dtype} ${String(dtype)}`;
+    throw new TypeError(
+      `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
+        "(jnp.bool_, jnp.int32, jnp.uint32, jnp.float32, jnp.float64)",
+    );
+  }
+  return canonicalize(dtype);
+}
+
 /** float64 becomes float32 unless x64 is enabled, as JAX canonicalizes dtypes. */
 export function canonicalize(d: DType): DType {
   return d === "float64" && !config.x64 ? "float32" : d;

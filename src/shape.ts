@@ -48,10 +48,61 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/** Normalizes a possibly negative axis into [0, ndim), naming the caller on error. */
+/** Text for a value in an argument error: `the string "1"`, `undefined`, `[1, NaN]`. */
+function describeArg(x: unknown): string {
+  if (globalThis.Array.isArray(x)) return `[${x.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
+  if (x === null) return "null";
+  if (x === undefined) return "undefined";
+  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
+  if (typeof x === "object") {
+    const name = (x as object).constructor?.name;
+    return name && name !== "Object" ? `an object of type ${name}` : "an object";
+  }
+  return `${typeof x} ${String(x)}`;
+}
+
+/**
+ * Validates a shape argument: a JS array of non-negative safe integers, or a
+ * single integer (a 1-D shape) where `scalar` is true, as NumPy's `zeros(3)`.
+ * Wrong kinds (undefined, strings, NaN, 1.5) are `TypeError`s and negative
+ * dimensions `RangeError`s, each naming the function and the argument.
+ */
+export function shapeArg(op: string, shape: unknown, arg = "shape", scalar = false): number[] {
+  const expected = `${arg} must be a list of non-negative integers${scalar ? " or one integer" : " (e.g. [2, 3])"}`;
+  if (scalar && typeof shape === "number") return shapeArg(op, [shape], arg, false);
+  if (!globalThis.Array.isArray(shape)) {
+    throw new TypeError(`${op}: ${expected}, got ${describeArg(shape)}`);
+  }
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    const at = `${arg}[${i}]`;
+    if (typeof d !== "number") {
+      throw new TypeError(`${op}: ${expected}; ${at} is ${describeArg(d)} in ${describeArg(shape)}`);
+    }
+    if (Number.isNaN(d)) {
+      throw new TypeError(`${op}: ${expected}; ${at} is NaN, which is not a valid dimension`);
+    }
+    if (!Number.isSafeInteger(d)) {
+      throw new TypeError(`${op}: ${expected}; ${at} is ${d}, which is not an integer dimension`);
+    }
+    if (d < 0) {
+      throw new RangeError(`${op}: ${expected}; ${at} is ${d}: negative dimensions are not allowed`);
+    }
+  }
+  return [...(shape as number[])];
+}
+
+/**
+ * Normalizes a possibly negative axis into [0, ndim), naming the caller and
+ * the argument on error: a non-integer is a `TypeError`, an axis out of
+ * range a `RangeError`.
+ */
 export function normalizeAxis(axis: number, ndim: number, op: string, arg = "axis"): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new Error(
+  if (typeof axis !== "number" || !Number.isInteger(axis)) {
+    throw new TypeError(`${op}: ${arg} must be an integer, got ${describeArg(axis)}`);
+  }
+  if (axis < -ndim || axis >= ndim) {
+    throw new RangeError(
       `${op}: ${arg} ${axis} is out of bounds for an array of rank ${ndim}` +
         (ndim > 0 ? ` (allowed: ${-ndim} to ${ndim - 1})` : " (a 0-d array has no axes)"),
     );
@@ -59,17 +110,32 @@ export function normalizeAxis(axis: number, ndim: number, op: string, arg = "axi
   return axis < 0 ? axis + ndim : axis;
 }
 
-/** Normalizes `axis` options (a number, a list, or null/undefined for all axes). */
+/**
+ * Normalizes an `axis` argument (an integer, a list of integers, or
+ * null/undefined for all axes): each in range, none repeated.
+ */
 export function normalizeAxes(
   axis: number | readonly number[] | null | undefined,
   ndim: number,
   op: string,
+  arg = "axis",
 ): number[] {
   if (axis === null || axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === "number" ? [axis] : [...axis];
-  const out = list.map((a) => normalizeAxis(a, ndim, op));
+  const expected = `${arg} must be an integer, a list of integers or null`;
+  if (typeof axis !== "number" && !globalThis.Array.isArray(axis)) {
+    throw new TypeError(`${op}: ${expected}, got ${describeArg(axis)}`);
+  }
+  const list: readonly unknown[] = typeof axis === "number" ? [axis] : axis;
+  list.forEach((a, i) => {
+    if (typeof a !== "number" || !Number.isInteger(a)) {
+      const at = typeof axis === "number" ? `got ${describeArg(a)}` : `${arg}[${i}] is ${describeArg(a)}`;
+      throw new TypeError(`${op}: ${expected}; ${at}`);
+    }
+  });
+  const out = (list as readonly number[]).map((a) => normalizeAxis(a, ndim, op, arg));
   if (new Set(out).size !== out.length) {
-    throw new Error(`${op}: repeated axis in ${JSON.stringify(list)}`);
+    const twice = out.find((a, i) => out.indexOf(a) !== i);
+    throw new Error(`${op}: repeated axis: ${arg} ${describeArg(list)} names axis ${twice} twice`);
   }
   return out;
 }

@@ -23,7 +23,7 @@ import {
   promoteTypes,
   type TypedArray,
 } from "../dtype.js";
-import { type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { shapeArg as checkShapeArg, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 
 /** Python tuple text of a list of ints, as JAX prints shapes and dimension lists. */
@@ -42,7 +42,7 @@ export function intList(op: string, arg: string, xs: unknown, nonNegative = fals
 
 /** A shape argument: a list of non-negative integers. */
 export function shapeArg(op: string, arg: string, shape: unknown): number[] {
-  return intList(op, arg, shape, true);
+  return checkShapeArg(op, shape, arg);
 }
 
 export function showValue(x: unknown): string {

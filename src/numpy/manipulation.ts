@@ -8,7 +8,8 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType } from "../dtype.js";
+import { checkDtype, type DType } from "../dtype.js";
+import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
 import * as lax from "../lax/index.js";
 import {
   broadcastShapes,
@@ -34,10 +35,23 @@ function arg(x: ArrayLike, op: string, name = "a"): Array {
 // --- shape changes ---------------------------------------------------------------
 
 /** Resolves one -1 in a requested shape, checking the sizes agree. */
-function resolveShape(op: string, x: Array, req: readonly number[]): number[] {
-  const bad = req.find((d) => !Number.isInteger(d) || d < -1);
-  if (bad !== undefined)
-    throw new Error(`${op}: dimensions must be non-negative integers or -1, got ${shapeStr(req)}`);
+function resolveShape(op: string, x: Array, shape: unknown): number[] {
+  const expected = "shape must be a list of non-negative integers (one may be -1) or one integer";
+  const given: unknown = typeof shape === "number" ? [shape] : shape;
+  if (!globalThis.Array.isArray(given)) {
+    throw new TypeError(`${op}: ${expected}, got ${kindOf(shape)}`);
+  }
+  given.forEach((d: unknown, i) => {
+    if (typeof d !== "number" || !Number.isSafeInteger(d)) {
+      throw new TypeError(`${op}: ${expected}; shape[${i}] is ${kindOf(d)}, not an integer`);
+    }
+    if (d < -1) {
+      throw new RangeError(
+        `${op}: dimensions must be non-negative integers or -1, got ${shapeStr(given)}`,
+      );
+    }
+  });
+  const req = given as readonly number[];
   const unknown = req.filter((d) => d === -1).length;
   if (unknown > 1)
     throw new Error(`${op}: can only specify one unknown dimension (-1), got ${shapeStr(req)}`);
@@ -58,17 +72,19 @@ export interface OrderOptions {
   /** "C" (row-major, the default) or "F" (column-major). */
   order?: "C" | "F";
 }
+const ORDER_KEYS: OptionKeys<OrderOptions> = { order: true };
 
 /** `jnp.reshape(a, shape, { order })`: one dimension may be -1. */
 export function reshape(
   a: ArrayLike,
   shape: number | readonly number[],
-  options: OrderOptions = {},
+  options?: OrderOptions,
 ): Array {
   const op = "jnp.reshape";
+  const opts = checkOptions(op, options, ORDER_KEYS);
   const x = arg(a, "reshape");
-  const s = resolveShape(op, x, typeof shape === "number" ? [shape] : shape);
-  const order = options.order ?? "C";
+  const s = resolveShape(op, x, shape);
+  const order = opts.order ?? "C";
   if (order === "F") return transpose(lax.reshape(transpose(x), [...s].reverse()));
   if (order !== "C")
     throw new Error(`${op}: order must be "C" or "F", got ${JSON.stringify(order)}`);
@@ -76,9 +92,10 @@ export function reshape(
 }
 
 /** `jnp.ravel(a, { order })`: the flattened array. */
-export function ravel(a: ArrayLike, options: OrderOptions = {}): Array {
+export function ravel(a: ArrayLike, options?: OrderOptions): Array {
+  const opts = checkOptions("jnp.ravel", options, ORDER_KEYS);
   const x = arg(a, "ravel");
-  return reshape(x, [x.size], options);
+  return reshape(x, [x.size], opts);
 }
 
 /** `jnp.transpose(a, axes?)`: no axes reverses them. */
@@ -214,13 +231,14 @@ function atleast(xs: ArrayLike[], name: string, f: (s: Shape) => Shape): Array |
 export interface DtypeOptions {
   dtype?: DType;
 }
+const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 
 /** Promotes a list of arrays to one dtype (or the requested one). */
 function promoteList(op: string, arrays: readonly ArrayLike[], dtype?: DType): Array[] {
   if (arrays.length === 0) throw new Error(`${op}: need at least one array`);
   const xs = toArrays(op, arrays);
-  const t =
-    dtype !== undefined ? { dtype: canonicalize(dtype), weakType: false } : resultType(...xs);
+  const want = checkDtype(op, dtype);
+  const t = want !== undefined ? { dtype: want, weakType: false } : resultType(...xs);
   return xs.map((x) => cast(x, t.dtype, t.weakType));
 }
 
@@ -228,10 +246,10 @@ function promoteList(op: string, arrays: readonly ArrayLike[], dtype?: DType): A
 export function concatenate(
   arrays: readonly ArrayLike[],
   axis: number | null = 0,
-  options: DtypeOptions = {},
+  options?: DtypeOptions,
 ): Array {
   const op = "jnp.concatenate";
-  let xs = promoteList(op, arrays, options.dtype);
+  let xs = promoteList(op, arrays, checkOptions(op, options, DTYPE_KEYS).dtype);
   if (axis === null) {
     xs = xs.map((x) => ravel(x));
     axis = 0;
@@ -260,9 +278,9 @@ export function concatenate(
 export const concat = concatenate;
 
 /** `jnp.stack(arrays, axis=0, { dtype })`: joins equal-shaped arrays along a new axis. */
-export function stack(arrays: readonly ArrayLike[], axis = 0, options: DtypeOptions = {}): Array {
+export function stack(arrays: readonly ArrayLike[], axis = 0, options?: DtypeOptions): Array {
   const op = "jnp.stack";
-  const xs = promoteList(op, arrays, options.dtype);
+  const xs = promoteList(op, arrays, checkOptions(op, options, DTYPE_KEYS).dtype);
   const s = xs[0]!.shape;
   xs.forEach((x, i) => {
     if (!shapesEqual(x.shape, s)) {
@@ -279,25 +297,28 @@ export function stack(arrays: readonly ArrayLike[], axis = 0, options: DtypeOpti
 }
 
 /** `jnp.hstack(tup)`: along axis 1, or 0 for 1-D inputs. */
-export function hstack(tup: readonly ArrayLike[], options: DtypeOptions = {}): Array {
-  const xs = tup.map((x) => atleast1d(x));
-  return concatenate(xs, xs.length > 0 && xs[0]!.ndim === 1 ? 0 : 1, options);
+export function hstack(tup: readonly ArrayLike[], options?: DtypeOptions): Array {
+  const opts = checkOptions("jnp.hstack", options, DTYPE_KEYS);
+  const xs = toArrays("jnp.hstack", tup).map((x) => atleast1d(x));
+  return concatenate(xs, xs.length > 0 && xs[0]!.ndim === 1 ? 0 : 1, opts);
 }
 /** `jnp.vstack(tup)`: along axis 0, 1-D inputs become rows. */
-export function vstack(tup: readonly ArrayLike[], options: DtypeOptions = {}): Array {
+export function vstack(tup: readonly ArrayLike[], options?: DtypeOptions): Array {
+  const opts = checkOptions("jnp.vstack", options, DTYPE_KEYS);
   return concatenate(
-    tup.map((x) => atleast2d(x)),
+    toArrays("jnp.vstack", tup).map((x) => atleast2d(x)),
     0,
-    options,
+    opts,
   );
 }
 export const rowStack = vstack;
 /** `jnp.dstack(tup)`: along axis 2. */
-export function dstack(tup: readonly ArrayLike[], options: DtypeOptions = {}): Array {
+export function dstack(tup: readonly ArrayLike[], options?: DtypeOptions): Array {
+  const opts = checkOptions("jnp.dstack", options, DTYPE_KEYS);
   return concatenate(
-    tup.map((x) => atleast3d(x)),
+    toArrays("jnp.dstack", tup).map((x) => atleast3d(x)),
     2,
-    options,
+    opts,
   );
 }
 /** `jnp.column_stack(tup)`: 1-D inputs become columns. */
@@ -401,6 +422,7 @@ export interface RepeatOptions {
   /** The result's length along the axis: required when repeats is traced. */
   totalRepeatLength?: number;
 }
+const REPEAT_KEYS: OptionKeys<RepeatOptions> = { totalRepeatLength: true };
 
 /**
  * `jnp.repeat(a, repeats, axis?)`: each element repeated; no axis flattens.
@@ -410,9 +432,10 @@ export function repeat(
   a: ArrayLike,
   repeats: ArrayLike | readonly number[],
   axis?: number | null,
-  options: RepeatOptions = {},
+  opts?: RepeatOptions,
 ): Array {
   const op = "jnp.repeat";
+  const options = checkOptions(op, opts, REPEAT_KEYS);
   let x = arg(a, "repeat");
   if (axis === undefined || axis === null) {
     x = ravel(x);
@@ -552,15 +575,15 @@ export interface MeshgridOptions {
   /** Keep size-1 axes instead of broadcasting. */
   sparse?: boolean;
 }
+const MESHGRID_KEYS: OptionKeys<MeshgridOptions> = { indexing: true, sparse: true };
 
 /** `jnp.meshgrid(...xi, { indexing, sparse })`. */
 export function meshgrid(...args: (ArrayLike | MeshgridOptions)[]): Array[] {
   const op = "jnp.meshgrid";
   const last = args[args.length - 1];
-  const opts =
-    typeof last === "object" && last !== null && !("aval" in last)
-      ? (args.pop() as MeshgridOptions)
-      : {};
+  const opts = isPlainObject(last)
+    ? checkOptions(op, args.pop() as MeshgridOptions, MESHGRID_KEYS)
+    : {};
   const indexing = opts.indexing ?? "xy";
   if (indexing !== "xy" && indexing !== "ij")
     throw new Error(`${op}: indexing must be "xy" or "ij", got ${JSON.stringify(indexing)}`);
@@ -587,6 +610,7 @@ export interface PadOptions {
   /** The fill value for mode "constant" (default 0). */
   constantValues?: ArrayLike;
 }
+const PAD_KEYS: OptionKeys<PadOptions> = { mode: true, constantValues: true };
 export type PadWidth = number | readonly number[] | readonly (readonly number[])[];
 
 /** NumPy's pad_width forms: n, [n], [before, after], or one [before, after] per axis. */
@@ -675,12 +699,14 @@ export function pad(
   array: ArrayLike,
   padWidth: PadWidth,
   mode?: PadMode | PadOptions,
-  options: PadOptions = {},
+  padOptions?: PadOptions,
 ): Array {
   const op = "jnp.pad";
   const x = arg(array, "pad", "array");
-  const opts: PadOptions =
-    typeof mode === "object" ? { ...mode, ...options } : { ...options, mode: mode ?? options.mode };
+  const options = checkOptions(op, padOptions, PAD_KEYS);
+  const opts: PadOptions = isPlainObject(mode)
+    ? { ...checkOptions(op, mode, PAD_KEYS), ...options }
+    : { ...options, mode: (mode as PadMode | undefined) ?? options.mode };
   const m = opts.mode ?? "constant";
   const pairs = padPairs(op, padWidth, x.ndim);
   if (m === "constant" || m === "empty") {

@@ -9,8 +9,9 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType, defaultFloat, isBool, isFloating } from "../dtype.js";
+import { checkDtype as dtypeArg, type DType, defaultFloat, isBool, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxes, normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";
 import { constList, filled as fill, keepDims, range } from "./internal.js";
 import { moveaxis, ravel, sort, take, where } from "./manipulation.js";
@@ -28,31 +29,56 @@ export interface ReductionOptions {
   /** A starting value folded into the reduction (sum, prod, max, min). */
   initial?: ArrayLike;
 }
-export interface VarOptions extends ReductionOptions {
+export interface VarOptions extends Omit<ReductionOptions, "initial"> {
   /** Delta degrees of freedom: the divisor is N - ddof (NumPy's name). */
   ddof?: number;
   /** The Array API's name for ddof. */
   correction?: number;
 }
 
+const REDUCTION_KEYS: OptionKeys<ReductionOptions> = {
+  axis: true,
+  keepdims: true,
+  dtype: true,
+  where: true,
+  initial: true,
+};
+const VAR_KEYS: OptionKeys<VarOptions> = {
+  axis: true,
+  keepdims: true,
+  dtype: true,
+  where: true,
+  ddof: true,
+  correction: true,
+};
+/** Functions that take only an axis and keepdims (ptp, count_nonzero, median). */
+type AxisKeepdims = Pick<ReductionOptions, "axis" | "keepdims">;
+const AXIS_KEEPDIMS_KEYS: OptionKeys<AxisKeepdims> = { axis: true, keepdims: true };
+
 /** The second parameter of a reduction: an axis, or the options (which may hold the axis). */
 export type AxisOrOptions<O> = Axis | O | undefined;
 
 function isOptions<O extends object>(x: AxisOrOptions<O>): x is O {
-  return typeof x === "object" && x !== null && !globalThis.Array.isArray(x);
+  return isPlainObject(x);
 }
 
-/** Merges `f(a, axis)`, `f(a, { axis, ... })` and `f(a, axis, { ... })` into one options object. */
+/**
+ * Merges `f(a, axis)`, `f(a, { axis, ... })` and `f(a, axis, { ... })` into
+ * one options object, rejecting keys that `op` does not take.
+ */
 function parse<O extends { axis?: Axis }>(
+  op: string,
+  keys: OptionKeys<O>,
   axisOrOptions: AxisOrOptions<O>,
   options: O | undefined,
 ): O {
-  if (isOptions<O>(axisOrOptions)) return { ...axisOrOptions, ...options } as O;
-  return { ...options, axis: axisOrOptions ?? options?.axis ?? null } as O;
+  const opts = checkOptions(op, options, keys);
+  if (isOptions<O>(axisOrOptions)) return { ...checkOptions(op, axisOrOptions, keys), ...opts };
+  return { ...opts, axis: axisOrOptions ?? opts.axis ?? null };
 }
 
-function checkDtype(dtype: DType | undefined): DType | undefined {
-  return dtype === undefined || dtype === null ? undefined : canonicalize(dtype);
+function checkDtype(op: string, dtype: DType | undefined): DType | undefined {
+  return dtypeArg(op, dtype);
 }
 
 /** A boolean mask broadcast to `shape`, for `where=`. */
@@ -124,7 +150,7 @@ function reduction(name: string, kind: Monoid, a: ArrayLike, opts: ReductionOpti
   let x = asArray(a, op, "a");
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const spec = SPECS[kind];
-  const want = checkDtype(opts.dtype);
+  const want = checkDtype(op, opts.dtype);
   let dtype: DType;
   if (kind === "any" || kind === "all") {
     dtype = "bool";
@@ -171,7 +197,8 @@ function reduction(name: string, kind: Monoid, a: ArrayLike, opts: ReductionOpti
 type Reducer<O = ReductionOptions> = (a: ArrayLike, axis?: AxisOrOptions<O>, options?: O) => Array;
 
 function reducer(name: string, kind: Monoid): Reducer {
-  return (a, axis, options) => reduction(name, kind, a, parse(axis, options));
+  return (a, axis, options) =>
+    reduction(name, kind, a, parse(`jnp.${name}`, REDUCTION_KEYS, axis, options));
 }
 
 /** `jnp.sum(a, axis?, { keepdims, dtype, where, initial })`: bools and ints sum in int32. */
@@ -222,9 +249,9 @@ export function mean(
   options?: ReductionOptions,
 ): Array {
   const op = "jnp.mean";
-  const opts = parse(axis, options);
+  const opts = parse(op, REDUCTION_KEYS, axis, options);
   const x = asArray(a, op, "a");
-  const want = checkDtype(opts.dtype);
+  const want = checkDtype(op, opts.dtype);
   const dtype = want ?? inexactDtype(x.dtype);
   const compute = isFloating(dtype) ? dtype : defaultFloat();
   const axes = normalizeAxes(opts.axis, x.ndim, op);
@@ -254,19 +281,28 @@ function variance(
   name = "var",
 ): Array {
   const op = `jnp.${name}`;
-  const opts = parse(axis, options);
+  const opts = parse(op, VAR_KEYS, axis, options);
   const x = asArray(a, op, "a");
   const ddof = ddofOf(op, opts);
-  const dtype = checkDtype(opts.dtype) ?? inexactDtype(x.dtype);
+  const dtype = checkDtype(op, opts.dtype) ?? inexactDtype(x.dtype);
   const compute = isFloating(dtype) ? dtype : defaultFloat();
   const xf = cast(x, compute);
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const centered = lax.sub(
     xf,
-    broadcastTo(mean(xf, { ...opts, dtype: compute, keepdims: true }), xf.shape, op),
+    broadcastTo(
+      mean(xf, { axis: opts.axis, where: opts.where, dtype: compute, keepdims: true }),
+      xf.shape,
+      op,
+    ),
   );
   const sq = lax.mul(centered, centered);
-  const total = reduction(name, "sum", sq, { ...opts, dtype: compute, initial: undefined });
+  const total = reduction(name, "sum", sq, {
+    axis: opts.axis,
+    where: opts.where,
+    keepdims: opts.keepdims,
+    dtype: compute,
+  });
   let n = countOf(op, x, axes, opts, compute);
   // NumPy divides by max(N - ddof, 0): inf or nan when there are too few elements.
   n = lax.max(lax.sub(n, fill(n.shape, ddof, compute)), fill(n.shape, 0, compute));
@@ -278,7 +314,7 @@ export { variance as var };
 /** `jnp.std(a, axis?, { ddof, correction, keepdims, dtype, where })`. */
 export function std(a: ArrayLike, axis?: AxisOrOptions<VarOptions>, options?: VarOptions): Array {
   const v = variance(a, axis, { ...options, dtype: undefined }, "std");
-  const dtype = checkDtype(parse(axis, options).dtype);
+  const dtype = checkDtype("jnp.std", parse("jnp.std", VAR_KEYS, axis, options).dtype);
   return cast(lax.sqrt(v), dtype ?? v.dtype);
 }
 
@@ -286,6 +322,7 @@ export interface ArgOptions {
   axis?: number | null;
   keepdims?: boolean;
 }
+const ARG_KEYS: OptionKeys<ArgOptions> = { axis: true, keepdims: true };
 
 function argReduce(
   name: "argmax" | "argmin",
@@ -294,10 +331,10 @@ function argReduce(
   options?: ArgOptions,
 ): Array {
   const op = `jnp.${name}`;
-  const opts: ArgOptions =
-    typeof axis === "object" && axis !== null
-      ? { ...axis, ...options }
-      : { ...options, axis: axis ?? options?.axis ?? null };
+  const extra = checkOptions(op, options, ARG_KEYS);
+  const opts: ArgOptions = isPlainObject(axis)
+    ? { ...checkOptions(op, axis, ARG_KEYS), ...extra }
+    : { ...extra, axis: axis ?? extra.axis ?? null };
   const x = asArray(a, op, "a");
   if (opts.axis === null || opts.axis === undefined) {
     if (x.size === 0) throw new Error(`${op}: attempt to get ${name} of an empty sequence`);
@@ -340,6 +377,7 @@ export interface CumulativeOptions {
   axis?: number | null;
   dtype?: DType;
 }
+const CUMULATIVE_KEYS: OptionKeys<CumulativeOptions> = { axis: true, dtype: true };
 
 type CumKind = "cumsum" | "cumprod" | "cummax" | "cummin";
 
@@ -350,13 +388,14 @@ function cumulative(
   dtype?: DType,
 ): Array {
   const op = `jnp.${kind}`;
-  const opts: CumulativeOptions =
-    typeof axis === "object" && axis !== null ? axis : { axis: axis ?? null, dtype };
+  const opts: CumulativeOptions = isPlainObject(axis)
+    ? checkOptions(op, axis, CUMULATIVE_KEYS)
+    : { axis: axis ?? null, dtype };
   let x = asArray(a, op, "a");
   if (opts.axis === null || opts.axis === undefined) x = ravel(x);
   const ax = normalizeAxis(opts.axis ?? 0, x.ndim, op);
   const summing = kind === "cumsum" || kind === "cumprod";
-  const d = checkDtype(opts.dtype) ?? (summing ? sumDtype(x.dtype) : x.dtype);
+  const d = checkDtype(op, opts.dtype) ?? (summing ? sumDtype(x.dtype) : x.dtype);
   x = cast(x, d);
   if (isBool(d)) {
     // Bool accumulations are logical: or for sum and max, and for prod and min.
@@ -394,11 +433,16 @@ export interface CumulativeSumOptions extends CumulativeOptions {
   /** Prepend the identity, so the result is one longer along the axis. */
   includeInitial?: boolean;
 }
+const CUMULATIVE_SUM_KEYS: OptionKeys<CumulativeSumOptions> = {
+  ...CUMULATIVE_KEYS,
+  includeInitial: true,
+};
 
 /** The Array API's `cumulative_sum(x, { axis, dtype, includeInitial })`: axis is required beyond 1-D. */
 function cumulativeWithInitial(name: string, kind: CumKind, identity: number) {
-  return (x: ArrayLike, options: CumulativeSumOptions = {}): Array => {
+  return (x: ArrayLike, opts?: CumulativeSumOptions): Array => {
     const op = `jnp.${name}`;
+    const options = checkOptions(op, opts, CUMULATIVE_SUM_KEYS);
     const a = asArray(x, op, "x");
     if (a.ndim === 0) throw new Error(`${op}: the input must be at least 1-D, got a 0-d array`);
     if ((options.axis === undefined || options.axis === null) && a.ndim > 1) {
@@ -471,7 +515,7 @@ export function nanmean(
 ): Array {
   const { x, ok } = nanMasked(a, "jnp.nanmean");
   if (!ok) return mean(x, axis, options);
-  const opts = parse(axis, options);
+  const opts = parse("jnp.nanmean", REDUCTION_KEYS, axis, options);
   const w =
     opts.where === undefined || opts.where === null
       ? ok
@@ -484,6 +528,17 @@ export interface AverageOptions {
   weights?: ArrayLike | null;
   keepdims?: boolean;
 }
+const AVERAGE_KEYS: OptionKeys<AverageOptions> = { axis: true, weights: true, keepdims: true };
+
+function averageOptions(
+  op: string,
+  axis: AxisOrOptions<AverageOptions>,
+  weights: ArrayLike | null | undefined,
+  options: AverageOptions | undefined,
+): AverageOptions {
+  const opts = checkOptions(op, options, AVERAGE_KEYS);
+  return parse(op, AVERAGE_KEYS, axis, { ...opts, weights: weights ?? opts.weights });
+}
 
 /**
  * `jnp.average(a, axis?, weights?, { keepdims })`: the weighted mean. 1-D
@@ -494,17 +549,17 @@ export function average(
   a: ArrayLike,
   axis?: AxisOrOptions<AverageOptions>,
   weights?: ArrayLike | null,
-  options: AverageOptions = {},
+  options?: AverageOptions,
 ): Array {
-  return averageImpl(a, parse(axis, { ...options, weights: weights ?? options.weights }))[0];
+  return averageImpl(a, averageOptions("jnp.average", axis, weights, options))[0];
 }
 export function averageReturned(
   a: ArrayLike,
   axis?: AxisOrOptions<AverageOptions>,
   weights?: ArrayLike | null,
-  options: AverageOptions = {},
+  options?: AverageOptions,
 ): [Array, Array] {
-  return averageImpl(a, parse(axis, { ...options, weights: weights ?? options.weights }));
+  return averageImpl(a, averageOptions("jnp.average", axis, weights, options));
 }
 
 function averageImpl(a: ArrayLike, opts: AverageOptions): [Array, Array] {
@@ -553,10 +608,10 @@ function averageImpl(a: ArrayLike, opts: AverageOptions): [Array, Array] {
 /** `jnp.ptp(a, axis?, { keepdims })`: max - min. */
 export function ptp(
   a: ArrayLike,
-  axis?: AxisOrOptions<ReductionOptions>,
-  options?: ReductionOptions,
+  axis?: AxisOrOptions<AxisKeepdims>,
+  options?: AxisKeepdims,
 ): Array {
-  const opts = parse(axis, options);
+  const opts = parse("jnp.ptp", AXIS_KEEPDIMS_KEYS, axis, options);
   const o = { axis: opts.axis ?? null, keepdims: opts.keepdims };
   const x = asArray(a, "jnp.ptp", "a");
   if (isBool(x.dtype))
@@ -567,10 +622,10 @@ export function ptp(
 /** `jnp.count_nonzero(a, axis?, { keepdims })` (int32). */
 export function countNonzero(
   a: ArrayLike,
-  axis?: AxisOrOptions<ReductionOptions>,
-  options?: ReductionOptions,
+  axis?: AxisOrOptions<AxisKeepdims>,
+  options?: AxisKeepdims,
 ): Array {
-  const opts = parse(axis, options);
+  const opts = parse("jnp.count_nonzero", AXIS_KEEPDIMS_KEYS, axis, options);
   const x = asArray(a, "jnp.count_nonzero", "a");
   const nz = isBool(x.dtype) ? x : lax.ne(x, fill(x.shape, 0, x.dtype));
   return sum(nz, { axis: opts.axis ?? null, keepdims: opts.keepdims, dtype: "int32" });
@@ -582,6 +637,7 @@ export interface QuantileOptions {
   keepdims?: boolean;
   method?: QuantileMethod;
 }
+const QUANTILE_KEYS: OptionKeys<QuantileOptions> = { axis: true, keepdims: true, method: true };
 
 /**
  * `jnp.quantile(a, q, axis?, { method, keepdims })`: q in [0, 1], a JS number
@@ -593,7 +649,7 @@ export function quantile(
   axis?: AxisOrOptions<QuantileOptions>,
   options?: QuantileOptions,
 ): Array {
-  return quantileImpl("quantile", a, q, parse(axis, options), 1);
+  return quantileImpl("quantile", a, q, parse("jnp.quantile", QUANTILE_KEYS, axis, options), 1);
 }
 /** `jnp.percentile(a, q, axis?, { method, keepdims })`: q in [0, 100]. */
 export function percentile(
@@ -602,15 +658,17 @@ export function percentile(
   axis?: AxisOrOptions<QuantileOptions>,
   options?: QuantileOptions,
 ): Array {
-  return quantileImpl("percentile", a, q, parse(axis, options), 100);
+  const opts = parse("jnp.percentile", QUANTILE_KEYS, axis, options);
+  return quantileImpl("percentile", a, q, opts, 100);
 }
 /** `jnp.median(a, axis?, { keepdims })`. */
 export function median(
   a: ArrayLike,
-  axis?: AxisOrOptions<QuantileOptions>,
-  options?: QuantileOptions,
+  axis?: AxisOrOptions<AxisKeepdims>,
+  options?: AxisKeepdims,
 ): Array {
-  return quantileImpl("median", a, 0.5, { ...parse(axis, options), method: "midpoint" }, 1);
+  const opts = parse("jnp.median", AXIS_KEEPDIMS_KEYS, axis, options);
+  return quantileImpl("median", a, 0.5, { ...opts, method: "midpoint" }, 1);
 }
 
 function quantileImpl(

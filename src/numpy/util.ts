@@ -6,12 +6,16 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
-import { broadcastShapes, type Shape, shapesEqual } from "../shape.js";
+import { kindOf } from "../options.js";
+import { broadcastShapes, type Shape, shapeArg, shapesEqual } from "../shape.js";
 
 export type { ArrayLike };
 
 /** Converts each input to an Array (JS numbers become weak scalars). */
-export function toArrays(op: string, xs: readonly ArrayLike[]): Array[] {
+export function toArrays(op: string, xs: readonly ArrayLike[], arg = "arrays"): Array[] {
+  if (!globalThis.Array.isArray(xs)) {
+    throw new TypeError(`${op}: ${arg} must be a list of arrays, got ${kindOf(xs)}`);
+  }
   return xs.map((x, i) => asArray(x, op, xs.length === 1 ? "argument" : `argument ${i + 1}`));
 }
 
@@ -27,7 +31,13 @@ export function cast(x: Array, dtype: DType, weakType = false): Array {
 }
 
 /** `jnp.broadcast_to`: NumPy broadcasting of one array to a shape. */
-export function broadcastTo(x: Array, shape: Shape, op = "jnp.broadcast_to"): Array {
+export function broadcastTo(
+  array: ArrayLike,
+  shapeArgument: number | Shape,
+  op = "jnp.broadcast_to",
+): Array {
+  const x = asArray(array, op, "array");
+  const shape = shapeArg(op, shapeArgument, "shape", true);
   if (shapesEqual(x.shape, shape)) return x;
   const out = broadcastShapes(op, x.shape, shape);
   if (!shapesEqual(out, shape)) {

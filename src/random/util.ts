@@ -1,22 +1,20 @@
 /** Argument handling the jax.random samplers share (not part of the public API). */
 import { type Array, isArray } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType, defaultFloat, isDType, isFloating } from "../dtype.js";
+import { checkDtype, type DType, defaultFloat, isFloating } from "../dtype.js";
 import { convertElementType } from "../lax/elementwise.js";
 import { broadcastTo } from "../numpy/util.js";
-import { broadcastShapes, type Shape, shapeStr, shapesEqual } from "../shape.js";
+import {
+  broadcastShapes,
+  shapeArg as rootShapeArg,
+  type Shape,
+  shapeStr,
+  shapesEqual,
+} from "../shape.js";
 
-/** A shape argument: a JS array of non-negative integers. */
+/** A shape argument: a JS array of non-negative integers (JAX takes no bare integer here). */
 export function shapeArg(op: string, shape: unknown, arg = "shape"): number[] {
-  if (
-    !globalThis.Array.isArray(shape) ||
-    !shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)
-  ) {
-    throw new TypeError(
-      `${op}: ${arg} must be a list of non-negative integers (e.g. [2, 3]), got ${JSON.stringify(shape)}`,
-    );
-  }
-  return [...(shape as number[])];
+  return rootShapeArg(op, shape, arg);
 }
 
 /** A trailing argument that is a dtype or an options object with a dtype. */
@@ -30,10 +28,7 @@ export function optionsOf<O extends object>(arg: DtypeOr<O>): O & { dtype?: DTyp
 
 /** The float dtype a sampler returns (default float32, float64 with x64). */
 export function floatDtype(op: string, dtype: DType | undefined): DType {
-  if (dtype !== undefined && !isDType(dtype)) {
-    throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}`);
-  }
-  const d = canonicalize(dtype ?? defaultFloat());
+  const d = checkDtype(op, dtype) ?? defaultFloat();
   if (!isFloating(d)) {
     throw new TypeError(`${op}: dtype must be a float dtype (float32 or float64), got ${dtype}`);
   }
