@@ -17,7 +17,18 @@
  * Views of a shared memory stay valid when it grows (SharedArrayBuffer
  * semantics); a non-shared memory detaches its old buffer on growth, so in
  * that case escaped outputs are always copied.
+ *
+ * Limits: offsets are unsigned and run up to WebAssembly's 4 GiB (wasm32),
+ * or up to `config.jaxts_max_memory_mb` when set. A WebAssembly memory never
+ * shrinks, so that setting bounds its high-water mark: under it the escape
+ * budget is at most a quarter of the cap (outputs beyond are copied out), and
+ * a request that meets the limit first merges the pool's free blocks (a run
+ * at the top of the heap goes back to the top, open to any size). A request
+ * that still does not fit is a RangeError "out of memory" naming the bytes
+ * asked for and in use, which leaves the allocator as it was.
  */
+
+import { config } from "../../config.js";
 import { setReleaseHook } from "../../core/array.js";
 import type { DType, TypedArray } from "../../dtype.js";
 
@@ -67,24 +78,36 @@ export function heapBuffer(): ArrayBuffer | SharedArrayBuffer {
 // --- The pooled allocator -------------------------------------------------------
 
 // Each block is preceded by a 16-byte header in the memory itself: its size
-// class and state. (A JS Map from address to size degrades badly here: V8
-// rehashes a nearly full table with deleted entries over and over.)
+// in bytes and its state. (A JS Map from address to size degrades badly here:
+// V8 rehashes a nearly full table with deleted entries over and over.)
+// Offsets run up to 2^32: header words are found with unsigned shifts.
 const HEADER = 16;
 const FREE = 0x46524545; // "FREE"
 const LIVE = 0x4c495645; // "LIVE"
 const ESCAPED = 0x45534350; // "ESCP": held by an array handed to a user
 
 let top = RESERVED;
+/** Free blocks by exact size (size classes, and merged runs after `reclaim`). */
 const freeLists = new Map<number, number[]>();
 let liveBytes = 0;
 let freeBytes = 0;
-let headers: Int32Array | null = null;
+let headers: Uint32Array | null = null;
 
-/** An Int32Array over the whole memory (re-made after growth). */
-function words(): Int32Array {
+/** A Uint32Array over the whole memory (re-made after growth). */
+function words(): Uint32Array {
   const buf = cpuMemory().buffer;
-  if (headers === null || headers.buffer !== buf) headers = new Int32Array(buf);
+  if (headers === null || headers.buffer !== buf) headers = new Uint32Array(buf);
   return headers;
+}
+
+/** Index in `words()` of the size word of the block at `at`. */
+const sizeWord = (at: number): number => (at - HEADER) >>> 2;
+/** Index in `words()` of the state word of the block at `at`. */
+const stateWord = (at: number): number => (at - HEADER + 4) >>> 2;
+
+/** The size in bytes of the block at `at` (header excluded). */
+function blockSize(at: number): number {
+  return words()[sizeWord(at)]!;
 }
 
 /**
@@ -100,12 +123,20 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(b / q) * q;
 }
 
-function ensureCapacity(end: number): void {
+/** The most bytes the memory may hold: `jaxts_max_memory_mb`, else wasm32's 4 GiB. */
+export function memoryLimit(): number {
+  const mb = config.read("jaxts_max_memory_mb");
+  return mb === 0 ? MAX_PAGES * PAGE_BYTES : Math.min(MAX_PAGES, mb * 16) * PAGE_BYTES;
+}
+
+/** Grows the memory to hold `end` bytes (at most `limit`); false when it cannot. */
+function ensureCapacity(end: number, limit: number): boolean {
   const mem = cpuMemory();
   const have = mem.buffer.byteLength;
-  if (end <= have) return;
+  if (end <= have) return true;
+  if (end > limit) return false;
   // Grow geometrically so that growth (which may copy a non-shared memory) is rare.
-  const wantBytes = Math.max(end, Math.min(have * 1.5, have + 256 * 2 ** 20));
+  const wantBytes = Math.min(limit, Math.max(end, Math.min(have * 1.5, have + 256 * 2 ** 20)));
   const pages = Math.ceil(wantBytes / PAGE_BYTES) - have / PAGE_BYTES;
   const needPages = Math.ceil(end / PAGE_BYTES) - have / PAGE_BYTES;
   try {
@@ -114,39 +145,147 @@ function ensureCapacity(end: number): void {
     try {
       mem.grow(needPages);
     } catch {
-      throw new RangeError(
-        `CPU backend: out of WebAssembly memory growing to ${end} bytes ` +
-          `(live ${liveBytes} bytes, pooled free ${freeBytes} bytes)`,
-      );
+      return false; // the platform refused (address space, or its own maximum)
     }
   }
+  return true;
 }
 
-/** A block of at least `bytes` bytes, 16-byte aligned; its byte offset in the memory. */
-export function alloc(bytes: number): number {
-  const size = sizeClass(bytes);
+/** A pooled block of exactly `size` bytes, or -1. */
+function takeFree(size: number): number {
   const list = freeLists.get(size);
-  let at: number;
-  if (list !== undefined && list.length > 0) {
-    at = list.pop()!;
-    freeBytes -= size;
-  } else {
-    cpuMemory();
-    at = top + HEADER;
-    ensureCapacity(at + size);
-    top = at + size;
+  if (list === undefined || list.length === 0) return -1;
+  freeBytes -= size;
+  return list.pop()!;
+}
+
+/** A new block of `size` bytes past the top, growing the memory; -1 past the limit. */
+function bump(size: number): number {
+  const at = top + HEADER;
+  if (!ensureCapacity(at + size, memoryLimit())) return -1;
+  top = at + size;
+  words()[sizeWord(at)] = size;
+  return at;
+}
+
+function pushFree(at: number, size: number): void {
+  const w = words();
+  w[sizeWord(at)] = size;
+  w[stateWord(at)] = FREE;
+  freeBytes += size;
+  let list = freeLists.get(size);
+  if (list === undefined) {
+    list = [];
+    freeLists.set(size, list);
+  }
+  list.push(at);
+}
+
+/**
+ * Merges adjacent free blocks into runs, and gives a run that ends at the
+ * top back to the top (the memory cannot shrink, but its tail is then open
+ * to requests of any size). Runs on when the memory is at its limit, so that
+ * freed blocks of other size classes serve the request (see `carve`).
+ */
+function reclaim(): void {
+  const blocks: number[] = [];
+  for (const list of freeLists.values()) for (const at of list) blocks.push(at);
+  if (blocks.length === 0) return;
+  freeLists.clear();
+  freeBytes = 0;
+  blocks.sort((a, b) => a - b);
+  const w = words();
+  let start = blocks[0]!;
+  let end = start + w[sizeWord(start)]!;
+  const settle = (): void => {
+    if (end === top) top = start - HEADER;
+    else pushFree(start, end - start);
+  };
+  for (let i = 1; i < blocks.length; i++) {
+    const at = blocks[i]!;
+    if (at !== end + HEADER) {
+      settle();
+      start = at;
+    }
+    end = at + w[sizeWord(at)]!;
+  }
+  settle();
+}
+
+/** The smallest pooled block of at least `size` bytes, split when the rest can be a block; or -1. */
+function carve(size: number): number {
+  let best = -1;
+  for (const [s, list] of freeLists) {
+    if (s >= size && list.length > 0 && (best < 0 || s < best)) best = s;
+  }
+  if (best < 0) return -1;
+  const at = takeFree(best);
+  if (best - size >= HEADER + 16) {
+    words()[sizeWord(at)] = size;
+    pushFree(at + size + HEADER, best - size - HEADER);
+  }
+  return at;
+}
+
+/**
+ * A block of at least `bytes` bytes, 16-byte aligned: its byte offset in the
+ * memory (up to 2^32). A RangeError "out of memory" when it does not fit
+ * under `memoryLimit()` even after merging the pool's free blocks; nothing
+ * changes then, and smaller requests still work.
+ */
+export function alloc(bytes: number): number {
+  const at = tryAlloc(bytes);
+  if (at < 0) throw outOfMemory(bytes);
+  return at;
+}
+
+/** As `alloc`, but -1 when the block does not fit. */
+function tryAlloc(bytes: number): number {
+  if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
+    throw new RangeError(`CPU backend: alloc takes a byte count, got ${bytes}`);
+  }
+  const size = sizeClass(bytes);
+  let at = takeFree(size);
+  if (at < 0) at = bump(size);
+  if (at < 0) {
+    // At the limit: merge the pool's free blocks and look again.
+    reclaim();
+    at = bump(size);
+    if (at < 0) at = carve(size);
+    if (at < 0) return -1;
   }
   const w = words();
-  w[(at - HEADER) >> 2] = size;
-  w[(at - HEADER + 4) >> 2] = LIVE;
-  liveBytes += size;
+  w[stateWord(at)] = LIVE;
+  liveBytes += w[sizeWord(at)]!;
   return at;
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** The error for a request that does not fit: what was asked, what is in use, and what to do. */
+function outOfMemory(bytes: number): RangeError {
+  const mb = config.read("jaxts_max_memory_mb");
+  const limit = memoryLimit();
+  const why =
+    mb === 0
+      ? `WebAssembly's limit of ${mib(limit)} (wasm32) or what the platform allows`
+      : `the cap jaxts_max_memory_mb = ${mb}`;
+  // Arrays the program dropped are freed once the collector finds them.
+  collectionHint(true);
+  return new RangeError(
+    `CPU backend: out of memory: cannot allocate ${bytes} bytes (${mib(bytes)}); ` +
+      `in use: ${liveBytes} bytes (${mib(liveBytes)}) in live blocks, ${escapedBytes} of them ` +
+      `held by arrays not yet disposed or collected; ${freeBytes} bytes free in the pool, ` +
+      `no piece of them large enough; the memory has ${cpuMemory().buffer.byteLength} bytes, at most ${limit} ` +
+      `under ${why}. Dispose of arrays no longer needed (x.dispose() or 'using')` +
+      (mb === 0 ? "." : ", or raise jaxts_max_memory_mb."),
+  );
 }
 
 /** The state word of the block at `at`, or 0 when `at` cannot be a block. */
 function stateOf(at: number): number {
   if (at < RESERVED + HEADER || at >= top || at % 16 !== 0) return 0;
-  return words()[(at - HEADER + 4) >> 2]!;
+  return words()[stateWord(at)]!;
 }
 
 /** Returns a block from `alloc` to the pool. */
@@ -157,17 +296,9 @@ export function free(at: number): void {
       `CPU backend: free of ${state === FREE ? "an already freed" : "an unknown"} block at ${at}`,
     );
   }
-  const w = words();
-  const size = w[(at - HEADER) >> 2]!;
-  w[(at - HEADER + 4) >> 2] = FREE;
+  const size = blockSize(at);
   liveBytes -= size;
-  freeBytes += size;
-  let list = freeLists.get(size);
-  if (list === undefined) {
-    list = [];
-    freeLists.set(size, list);
-  }
-  list.push(at);
+  pushFree(at, size);
 }
 
 export interface MemoryStats {
@@ -181,6 +312,8 @@ export interface MemoryStats {
   escapedBytes: number;
   /** Outputs copied to JS arrays so far (over the escape budget, or no shared memory). */
   copiedOutputs: number;
+  /** The most bytes the memory may grow to (`jaxts_max_memory_mb`, else 4 GiB). */
+  limitBytes: number;
 }
 
 export function memoryStats(): MemoryStats {
@@ -190,6 +323,7 @@ export function memoryStats(): MemoryStats {
     freeBytes,
     escapedBytes,
     copiedOutputs,
+    limitBytes: memoryLimit(),
   };
 }
 
@@ -237,6 +371,12 @@ const ownBuffers = new WeakSet<ArrayBufferLike>();
  */
 let escapeBudget = 256 * 2 ** 20;
 let escapedBytes = 0;
+
+/** The budget in force: under `jaxts_max_memory_mb`, at most a quarter of the cap. */
+function budget(): number {
+  if (config.read("jaxts_max_memory_mb") === 0) return escapeBudget;
+  return Math.min(escapeBudget, memoryLimit() / 4);
+}
 let copiedOutputs = 0;
 
 const registry =
@@ -246,7 +386,7 @@ const registry =
 
 function releaseBlock(at: number): void {
   if (stateOf(at) !== ESCAPED) return;
-  escapedBytes -= words()[(at - HEADER) >> 2]!;
+  escapedBytes -= blockSize(at);
   free(at);
 }
 
@@ -264,9 +404,10 @@ export function setEscapeBudget(bytes: number): number {
  * a JS copy, the block being freed at once.
  */
 export function escape(dtype: DType, at: number, length: number): TypedArray {
-  const size = words()[(at - HEADER) >> 2]!;
-  if (escapedBytes + size > escapeBudget / 2) collectionHint();
-  if (registry === null || !shared || escapedBytes + size > escapeBudget) {
+  const size = blockSize(at);
+  const limit = budget();
+  if (escapedBytes + size > limit / 2) collectionHint();
+  if (registry === null || !shared || escapedBytes + size > limit) {
     const copy = view(dtype, at, length).slice();
     free(at);
     copiedOutputs++;
@@ -275,7 +416,7 @@ export function escape(dtype: DType, at: number, length: number): TypedArray {
   const v = view(dtype, at, length);
   escapedBytes += size;
   escapedTotal += size;
-  words()[(at - HEADER + 4) >> 2] = ESCAPED;
+  words()[stateWord(at)] = ESCAPED;
   registry.register(v, at, v);
   return v;
 }
@@ -298,8 +439,8 @@ let escapedTotal = 0;
 let hintedAt = -Infinity;
 let hintedThisTurn = false;
 
-function collectionHint(): void {
-  if (hintedThisTurn || escapedTotal - hintedAt < escapeBudget / 4) return;
+function collectionHint(force = false): void {
+  if (!force && (hintedThisTurn || escapedTotal - hintedAt < budget() / 4)) return;
   hintedThisTurn = true;
   hintedAt = escapedTotal;
   queueMicrotask(() => {
@@ -336,17 +477,17 @@ export const MOVE_IN_MIN_BYTES = 4096;
  * output, for an array that a program reads: the array's storage moves there
  * (ArrayImpl.moveStorage), so later calls read it in place instead of
  * copying it each time. Null when it should not move: small, no shared
- * memory, or over the escape budget.
+ * memory, over the escape budget, or no room under the memory's limit.
  */
 export function moveIn(values: TypedArray): TypedArray | null {
   if (values.byteLength < MOVE_IN_MIN_BYTES || registry === null || !isSharedMemory()) return null;
-  if (escapedBytes + sizeClass(values.byteLength) > escapeBudget) return null;
-  const at = alloc(values.byteLength);
+  if (escapedBytes + sizeClass(values.byteLength) > budget()) return null;
+  const at = tryAlloc(values.byteLength);
+  if (at < 0) return null; // no room: the program copies it in as before
   const v = view(dtypeOf(values), at, values.length);
   v.set(values);
-  const size = words()[(at - HEADER) >> 2]!;
-  escapedBytes += size;
-  words()[(at - HEADER + 4) >> 2] = ESCAPED;
+  escapedBytes += blockSize(at);
+  words()[stateWord(at)] = ESCAPED;
   registry.register(v, at, v);
   return v;
 }
@@ -369,11 +510,10 @@ function dtypeOf(values: TypedArray): DType {
 export function takeBlock(values: TypedArray, bytes: number): number {
   const at = addressOf(values);
   if (at < 0 || registry === null || stateOf(at) !== ESCAPED) return -1;
-  const w = words();
-  const size = w[(at - HEADER) >> 2]!;
+  const size = blockSize(at);
   if (size !== sizeClass(bytes)) return -1;
   if (!registry.unregister(values)) return -1;
   escapedBytes -= size;
-  w[(at - HEADER + 4) >> 2] = LIVE;
+  words()[stateWord(at)] = LIVE;
   return at;
 }
