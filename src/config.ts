@@ -39,6 +39,18 @@ export interface ConfigFlags {
    * again if it comes back). Default 4096.
    */
   jaxts_jit_cache_size: number;
+  /**
+   * The most MiB the CPU backend's WebAssembly memory may grow to; 0: no cap
+   * but WebAssembly's own (4096 MiB, wasm32). The memory cannot shrink, so
+   * this bounds its high-water mark: near it, arrays returned to the caller
+   * are copied into ordinary JS typed arrays (which V8 collects) instead of
+   * staying in the memory, freed blocks are merged and reused, and a request
+   * that still does not fit is a RangeError "out of memory" naming the bytes
+   * asked for and in use (the backend keeps working). Values: 0, or 16 to
+   * 4096. Default from JAXTS_MAX_MEMORY_MB, else 0. Lowering it below the
+   * memory's current size stops further growth only.
+   */
+  jaxts_max_memory_mb: number;
 }
 
 /** A boolean from the environment (Node), when set to "0" or "1". */
@@ -47,6 +59,27 @@ function envFlag(name: string): boolean | undefined {
     ?.env;
   const v = env?.[name];
   return v === "0" ? false : v === "1" ? true : undefined;
+}
+
+/** The valid values of `jaxts_max_memory_mb`, as text for errors (null: valid). */
+function maxMemoryProblem(mb: number): string | null {
+  return Number.isSafeInteger(mb) && (mb === 0 || (mb >= 16 && mb <= 4096))
+    ? null
+    : "0 (no cap but WebAssembly's 4096 MiB) or an integer from 16 to 4096";
+}
+
+/** `jaxts_max_memory_mb`'s default: JAXTS_MAX_MEMORY_MB from the environment (Node), else 0. */
+function envMaxMemory(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  const text = env?.JAXTS_MAX_MEMORY_MB;
+  if (text === undefined || text === "") return 0;
+  const mb = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  const problem = maxMemoryProblem(mb);
+  if (problem !== null) {
+    throw new RangeError(`JAXTS_MAX_MEMORY_MB must be ${problem}, got '${text}'`);
+  }
+  return mb;
 }
 
 const flags: ConfigFlags = {
@@ -58,6 +91,7 @@ const flags: ConfigFlags = {
   jax_debug_nans: envFlag("JAX_DEBUG_NANS") ?? false,
   jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
   jaxts_jit_cache_size: 4096,
+  jaxts_max_memory_mb: envMaxMemory(),
 };
 
 export const config = {
@@ -81,6 +115,14 @@ export const config = {
       throw new RangeError(
         `config.update: flag '${name}' takes a non-negative integer, got ${String(value)}`,
       );
+    }
+    if (name === "jaxts_max_memory_mb") {
+      const problem = maxMemoryProblem(value as number);
+      if (problem !== null) {
+        throw new RangeError(
+          `config.update: flag 'jaxts_max_memory_mb' takes ${problem}, got ${String(value)}`,
+        );
+      }
     }
     flags[name] = value;
   },
