@@ -23,17 +23,59 @@ export function scalarAval(x: Scalar): ShapedArray {
  * OverflowError for Python ints, never a wrapped value.
  */
 export function scalarAs(x: Scalar, dtype: DType, weakType: boolean, op: string): ArrayImpl {
-  if (typeof x === "number" && Number.isInteger(x) && (dtype === "int32" || dtype === "uint32")) {
-    const [lo, hi] = dtype === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
-    if (x < lo || x > hi) {
-      throw new RangeError(`${op}: the JS integer ${x} is too large to convert to ${dtype}`);
-    }
-  }
-  return ArrayImpl.scalar(x, dtype, weakType);
+  return ArrayImpl.scalar(scalarValue(x, dtype, op), dtype, weakType);
 }
 
-export function scalarToArray(x: Scalar): ArrayImpl {
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+};
+
+/**
+ * The value a JS scalar has in `dtype`, converted from the number itself:
+ * floats round to nearest (float32 overflows to ±inf, as NumPy's and JAX's
+ * conversions do), bool is `x !== 0`, an integer dtype truncates toward
+ * zero. Where an integer dtype cannot hold the number (outside its range,
+ * NaN, ±inf) this is a RangeError naming the value and the dtype, as JAX's
+ * OverflowError for a Python int, never a wrapped value.
+ */
+export function scalarValue(x: Scalar, dtype: DType, op: string): number {
+  if (typeof x === "boolean") return x ? 1 : 0;
+  const range = INT_RANGE[dtype];
+  if (range !== undefined) {
+    const t = Math.trunc(x);
+    if (!(t >= range[0] && t <= range[1])) {
+      const kind = Number.isInteger(x) ? "integer" : "number";
+      const why = Number.isFinite(x) ? "too large to convert to" : "not representable in";
+      throw new RangeError(
+        `${op}: the JS ${kind} ${x} is ${why} ${dtype} (range ${range[0]} to ${range[1]})`,
+      );
+    }
+    return t === 0 ? 0 : t; // no -0 in an integer
+  }
+  if (dtype === "float32") return Math.fround(x);
+  if (dtype === "bool") return x !== 0 ? 1 : 0;
+  return x;
+}
+
+/**
+ * A JS scalar as a weakly typed 0-d array (see `scalarAval`). An integral
+ * number outside int32's range cannot be a weak int32: a RangeError, as JAX's
+ * `jnp.asarray(3_000_000_000)` ("Python int too large to convert to int32").
+ * Operations that know their target dtype convert from the number itself
+ * (`scalarAs`), so `float32Array.add(3e9)` is fine.
+ */
+export function scalarToArray(x: Scalar, op = "asArray"): ArrayImpl {
   const aval = scalarAval(x);
+  if (aval.dtype === "int32") {
+    const [lo, hi] = INT_RANGE.int32!;
+    if ((x as number) < lo || (x as number) > hi) {
+      throw new RangeError(
+        `${op}: the JS integer ${x} is too large to convert to int32 (an integral JS number is ` +
+          "a weak int32, as a Python int in JAX); use a float array, e.g. jnp.array(x, jnp.float32)",
+      );
+    }
+  }
   return ArrayImpl.scalar(x, aval.dtype, aval.weakType);
 }
 
@@ -56,7 +98,7 @@ export function argToArray(x: ArrayLike, op: string, arg = "argument"): Array {
 
 export function asArray(x: ArrayLike, op: string, arg = "argument"): Array {
   if (isArray(x)) return x;
-  if (typeof x === "number" || typeof x === "boolean") return scalarToArray(x);
+  if (typeof x === "number" || typeof x === "boolean") return scalarToArray(x, op);
   throw new TypeError(`${op}: ${arg} must be an Array or a JS number/boolean, got ${describe(x)}`);
 }
 

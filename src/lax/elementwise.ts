@@ -10,7 +10,7 @@
  */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
 import { Primitive, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
@@ -530,10 +530,16 @@ function unify(
   const raw = (x: ArrayLike): x is number | boolean =>
     typeof x === "number" || typeof x === "boolean";
   const asFloat = (opts.floatOnly ?? false) && xs.every((x) => typeof x === "number");
+  // JS scalars are typed (scalarAval) but made arrays only once the target dtype
+  // is known, from their own value: 3e9 never passes through a wrapped int32.
   const arrs = xs.map((x, i) =>
-    asFloat ? ArrayImpl.scalar(x as number, defaultFloat(), true) : asArray(x, op, names[i]),
+    asFloat
+      ? ArrayImpl.scalar(x as number, defaultFloat(), true)
+      : raw(x)
+        ? null
+        : asArray(x, op, names[i]),
   );
-  const avals = arrs.map((a) => a.aval);
+  const avals = arrs.map((a, i) => a?.aval ?? scalarAval(xs[i] as number | boolean));
   const strong = avals.filter((a) => !a.weakType);
   let target = promoteTypes(...avals);
   if (strong.length > 0) {
@@ -552,6 +558,7 @@ function unify(
     }
   }
   const converted = arrs.map((a, i) => {
+    if (a === null) return scalarAs(xs[i] as number | boolean, target.dtype, target.weakType, op);
     if (a.dtype === target.dtype && a.weakType === target.weakType) return a;
     const x = xs[i]!;
     return raw(x)
@@ -719,10 +726,12 @@ export function convertElementType(x: ArrayLike, newDtype: DType, weakType = fal
     );
   }
   const params = { new_dtype: canonicalize(newDtype), weak_type: weakType && newDtype !== "bool" };
+  // A JS scalar converts from its own value (3e9 to float32 is 3e9, to int32 an error).
+  if (typeof x === "number" || typeof x === "boolean") {
+    return scalarAs(x, params.new_dtype, params.weak_type, "lax.convertElementType");
+  }
   const arr = asArray(x, "lax.convertElementType", "x");
   if (arr.dtype === params.new_dtype && arr.weakType === params.weak_type) return arr;
-  // A JS scalar is a constant: convert it now rather than staging a conversion.
-  if (!isArray(x)) return convertElementTypeP.rules.impl([arr as ArrayImpl], params)[0]!;
   return bind1(convertElementTypeP, [arr], params);
 }
 

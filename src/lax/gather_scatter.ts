@@ -14,7 +14,7 @@
  */
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarValue } from "../core/convert.js";
 import {
   type BatchRule,
   type JvpRule,
@@ -232,7 +232,9 @@ export function gather(
   const x = asArray(operand, op, "operand");
   const idx = asArray(startIndices, op, "startIndices");
   const mode = parseMode(op, options.mode, "promise_in_bounds");
-  const fill = mode === "fill" ? (options.fillValue ?? defaultFillValue(x.dtype)) : null;
+  const given = mode === "fill" ? (options.fillValue ?? defaultFillValue(x.dtype)) : null;
+  // A JS number converts from its own value (an error where x's dtype cannot hold it).
+  const fill = typeof given === "number" ? scalarValue(given, x.dtype, `${op} fillValue`) : given;
   return bind1(gatherP, [x, idx], {
     dimension_numbers: readDnums(op, dimensionNumbers, GATHER_FIELDS),
     fill_value: fill,

@@ -3,9 +3,9 @@
  * argument checks with clear errors, and strided copy loops. Internal: not
  * part of the public `lax` namespace.
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, scalarAval } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
 import {
   type JvpRule,
   type Primitive,
@@ -16,7 +16,6 @@ import {
 import { bind1 } from "../core/trace.js";
 import {
   allocate,
-  castScalar,
   type DType,
   isBool,
   isFloating,
@@ -89,7 +88,7 @@ export function scalarLike(x: ArrayLike, dtype: DType, op: string, arg: string):
   if (typeof x === "number") {
     const aval = scalarAval(x);
     if (promoteTypes({ dtype, weakType: false }, aval).dtype === dtype && !isBool(dtype)) {
-      return ArrayImpl.scalar(castScalar(x, dtype), dtype, true);
+      return scalarAs(x, dtype, true, op);
     }
   }
   return asArray(x, op, arg);

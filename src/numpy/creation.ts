@@ -1,14 +1,19 @@
 /** Array creation: `jnp.array`, `zeros`, `arange`, `linspace`, `eye`... */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
-import { type ArrayLike, asArray, describe, scalarAs } from "../core/convert.js";
+import {
+  type ArrayLike,
+  asArray,
+  describe,
+  scalarAs,
+  scalarAval,
+  scalarValue,
+} from "../core/convert.js";
 import {
   allocate,
   canonicalize,
-  castScalar,
   type DType,
   defaultFloat,
-  dtypeOfTypedArray,
   isDType,
   type TypedArray,
 } from "../dtype.js";
@@ -16,17 +21,21 @@ import * as lax from "../lax/index.js";
 import { type Shape, shapeStr } from "../shape.js";
 import { cast, resultType } from "./util.js";
 
-/** What `jnp.array` accepts: scalars, (nested) JS arrays, typed arrays and Arrays. */
-export type ArrayInput = ArrayLike | TypedArray | readonly ArrayInput[];
+/** Every JS typed array `jnp.array` reads (see `typedDtype` for the dtype each makes). */
+export type AnyTypedArray =
+  | TypedArray
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Uint8ClampedArray
+  | BigInt64Array
+  | BigUint64Array;
 
-function isTypedArray(x: unknown): x is TypedArray {
-  return (
-    x instanceof Float32Array ||
-    x instanceof Float64Array ||
-    x instanceof Int32Array ||
-    x instanceof Uint32Array ||
-    x instanceof Uint8Array
-  );
+/** What `jnp.array` accepts: scalars, (nested) JS arrays, typed arrays and Arrays. */
+export type ArrayInput = ArrayLike | AnyTypedArray | readonly ArrayInput[];
+
+function isTypedArray(x: unknown): x is AnyTypedArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
 function checkDtype(op: string, dtype: unknown): DType | undefined {
@@ -50,24 +59,44 @@ function nestedShape(x: readonly ArrayInput[], op: string): number[] {
     level = arr[0];
   }
   if (isArray(level)) shape.push(...level.shape);
+  const isList = (v: unknown) => globalThis.Array.isArray(v) || isTypedArray(v);
+  const what = (v: unknown): string =>
+    isList(v)
+      ? `a list of length ${(v as Indexable<unknown>).length}`
+      : isArray(v)
+        ? `an Array of shape ${shapeStr(v.shape)}`
+        : describe(v);
+  // NumPy's ValueError: "setting an array element with a sequence. The requested
+  // array has an inhomogeneous shape after N dimensions."
+  const ragged = (depth: number, path: number[], expected: string, v: unknown): Error =>
+    new Error(
+      `${op}: setting an array element with a sequence: the nested list has an inhomogeneous ` +
+        `shape after ${depth} dimensions (detected shape ${shapeStr(shape.slice(0, depth))} + ` +
+        `inhomogeneous part): at index [${path.join(", ")}] expected ${expected}, got ${what(v)}`,
+    );
+  const path: number[] = [];
   const check = (v: unknown, depth: number): void => {
-    if (depth === shape.length) return;
-    const arr = v as Indexable<unknown> & { length?: number };
+    if (depth === shape.length) {
+      // A leaf: a scalar (or a 0-d Array); never a further list.
+      if (isList(v) || (isArray(v) && v.ndim > 0)) throw ragged(depth, path, "a scalar", v);
+      return;
+    }
     if (isArray(v)) {
       const rest = shape.slice(depth);
       if (v.shape.length !== rest.length || v.shape.some((d, i) => d !== rest[i])) {
-        throw new Error(
-          `${op}: inhomogeneous shape: an element of shape ${shapeStr(v.shape)} where ${shapeStr(rest)} was expected`,
-        );
+        throw ragged(depth, path, `an Array of shape ${shapeStr(rest)}`, v);
       }
       return;
     }
-    if (!(globalThis.Array.isArray(v) || isTypedArray(v)) || arr.length !== shape[depth]) {
-      throw new Error(
-        `${op}: the nested list is not rectangular: at depth ${depth} expected a list of length ${shape[depth]}, got ${describe(v)}`,
-      );
+    const arr = v as Indexable<unknown>;
+    if (!isList(v) || arr.length !== shape[depth]) {
+      throw ragged(depth, path, `a list of length ${shape[depth]}`, v);
     }
-    for (let i = 0; i < arr.length; i++) check(arr[i], depth + 1);
+    for (let i = 0; i < arr.length; i++) {
+      path.push(i);
+      check(arr[i], depth + 1);
+      path.pop();
+    }
   };
   check(x, 0);
   return shape;
@@ -91,12 +120,9 @@ export function array(value: ArrayInput, dtype?: DType): Array {
   if (isArray(value)) return cast(value, want ?? value.dtype);
   if (typeof value === "number" || typeof value === "boolean") {
     const d = want ?? (typeof value === "boolean" ? "bool" : defaultFloat());
-    return ArrayImpl.scalar(value, d);
+    return scalarAs(value, d, false, "jnp.array");
   }
-  if (isTypedArray(value)) {
-    const d = want ?? canonicalize(dtypeOfTypedArray(value));
-    return fromFlat([...value], [value.length], d);
-  }
+  if (isTypedArray(value)) return fromTyped(value, want);
   if (!globalThis.Array.isArray(value)) {
     throw new TypeError(`jnp.array: cannot make an array from ${describe(value)}`);
   }
@@ -117,10 +143,68 @@ export function array(value: ArrayInput, dtype?: DType): Array {
   return fromFlat(leaves as (number | boolean)[], shape, d);
 }
 
+/** Each value converted from itself (`scalarValue`): an integer dtype that cannot hold one is an error. */
 function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DType): ArrayImpl {
   const data = allocate(dtype, values.length);
-  for (let i = 0; i < values.length; i++) data[i] = castScalar(values[i]!, dtype);
+  for (let i = 0; i < values.length; i++) {
+    data[i] = scalarValue(values[i]!, dtype, "jnp.array");
+  }
   return new ArrayImpl(new ShapedArray(shape, dtype, false), data);
+}
+
+/**
+ * The dtype a typed array makes without a dtype argument: its own where we
+ * have it, else the narrowest of ours that holds every value (Int8/Int16 →
+ * int32; Uint8/Uint8Clamped/Uint16 → uint32; BigInt64 → int32 and BigUint64
+ * → uint32, whose values must fit, as JAX canonicalizes int64 without x64).
+ * A Uint8Array is bytes (uint32 here), not bool, as NumPy reads it.
+ */
+function typedDtype(a: AnyTypedArray): DType {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return canonicalize("float64");
+  if (a instanceof Int32Array || a instanceof Int16Array || a instanceof Int8Array) return "int32";
+  if (a instanceof BigInt64Array) return "int32";
+  return "uint32";
+}
+
+/**
+ * `jnp.array(typedArray, dtype?)`: one copy into the dtype's storage, never
+ * through a JS array (a typed array of 2^31 elements stays one allocation).
+ * A value the dtype cannot hold (out of an integer dtype's range, NaN or ±inf
+ * into an integer) is a RangeError naming its index, value and the dtype.
+ */
+function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
+  const d = want ?? typedDtype(src);
+  const n = src.length;
+  const out = allocate(d, n);
+  const fail = (i: number, v: number | bigint): never => {
+    throw new RangeError(
+      `jnp.array: element [${i}] of the ${src.constructor.name}, ${String(v)}, is not representable in ${d}`,
+    );
+  };
+  if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+    const [lo, hi] = d === "int32" ? [-(2n ** 31n), 2n ** 31n - 1n] : [0n, 2n ** 32n - 1n];
+    const int = d === "int32" || d === "uint32";
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      if (int && (v < lo || v > hi)) fail(i, v);
+      out[i] = d === "bool" ? (v !== 0n ? 1 : 0) : Number(v);
+    }
+  } else if (d === "bool") {
+    for (let i = 0; i < n; i++) out[i] = src[i]! !== 0 ? 1 : 0;
+  } else {
+    if (d === "int32" || d === "uint32") {
+      // Typed-array stores wrap modulo 2^32: check the range first (trunc toward zero, as astype).
+      const [lo, hi] = d === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+      const integral = !(src instanceof Float32Array || src instanceof Float64Array);
+      for (let i = 0; i < n; i++) {
+        const v = src[i]!;
+        if (integral ? v < lo || v > hi : !(Math.trunc(v) >= lo && Math.trunc(v) <= hi)) fail(i, v);
+      }
+    }
+    out.set(src);
+  }
+  return new ArrayImpl(new ShapedArray([n], d, false), out);
 }
 
 /** Stacks the leaves of a nested list that holds Arrays (possibly traced). */
@@ -157,12 +241,11 @@ function checkShape(op: string, shape: number | Shape): number[] {
 export function full(shape: number | Shape, fillValue: ArrayLike, dtype?: DType): Array {
   const s = checkShape("jnp.full", shape);
   const want = checkDtype("jnp.full", dtype);
-  const v = asArray(fillValue, "jnp.full", "fillValue");
+  // A JS scalar is typed only (it converts from its own value below).
+  const raw = typeof fillValue === "number" || typeof fillValue === "boolean";
+  const v = raw ? scalarAval(fillValue) : asArray(fillValue, "jnp.full", "fillValue");
   const d = want ?? (v.weakType && typeof fillValue === "number" ? defaultFloat() : v.dtype);
-  const x =
-    typeof fillValue === "number" || typeof fillValue === "boolean"
-      ? scalarAs(fillValue, d, false, "jnp.full")
-      : cast(v, d);
+  const x = raw ? scalarAs(fillValue, d, false, "jnp.full") : cast(v as Array, d);
   if (x.ndim === 0) return lax.broadcastInDim(x, s, []);
   const dims = x.shape.map((_, i) => s.length - x.ndim + i);
   return lax.broadcastInDim(x, s, dims);

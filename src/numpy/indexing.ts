@@ -13,7 +13,7 @@
  * result's shape).
  */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
-import { type ArrayLike, asArray, describe } from "../core/convert.js";
+import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core/convert.js";
 import { isConcrete } from "../core/trace.js";
 import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
@@ -614,10 +614,14 @@ function scatterUpdate(
   const plan = buildPlan(op, r);
   if (sizeOf(plan.sliceShape) === 0) return x;
   checkNonEmptyAxes(op, r, plan);
-  const v = asArray(values, op, "values");
-  // As JAX: compute in the promoted type, then cast back to x's dtype.
+  // As JAX: compute in the promoted type, then cast back to x's dtype. A JS
+  // number converts from its own value (3e9 into float32 is 3e9, never a wrapped int32).
+  const raw = typeof values === "number" || typeof values === "boolean";
+  const v = raw ? scalarAval(values) : asArray(values, op, "values");
   const { dtype, weakType } = promoteTypes(x, v);
-  let y = lax.convertElementType(values, dtype, weakType);
+  let y = raw
+    ? scalarAs(values, dtype, weakType, op)
+    : lax.convertElementType(values, dtype, weakType);
   if (!canBroadcast(y.shape, plan.sliceShape)) {
     throw new Error(
       `${op}: cannot broadcast values of shape ${shapeStr(y.shape)} to the indexed shape ${shapeStr(plan.sliceShape)}`,

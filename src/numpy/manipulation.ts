@@ -7,7 +7,7 @@
  * sorting.ts; both are re-exported from here.
  */
 import type { Array } from "../core/array.js";
-import { type ArrayLike, asArray } from "../core/convert.js";
+import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { checkDtype, type DType } from "../dtype.js";
 import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
 import * as lax from "../lax/index.js";
@@ -710,7 +710,12 @@ export function pad(
   const m = opts.mode ?? "constant";
   const pairs = padPairs(op, padWidth, x.ndim);
   if (m === "constant" || m === "empty") {
-    const v = cast(asArray(opts.constantValues ?? 0, op, "constantValues"), x.dtype);
+    const cv = opts.constantValues ?? 0;
+    // A JS number converts from its own value (3e9 into float32 is 3e9, never a wrapped int).
+    const v =
+      typeof cv === "number" || typeof cv === "boolean"
+        ? scalarAs(cv, x.dtype, false, op)
+        : cast(asArray(cv, op, "constantValues"), x.dtype);
     if (v.ndim !== 0)
       throw new Error(`${op}: constantValues must be a scalar, got shape ${shapeStr(v.shape)}`);
     return pairs.every(([b, a]) => b === 0 && a === 0)

@@ -3,7 +3,8 @@
  * dtype promotion (with weak types), and broadcasting. Built only on lax.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
-import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
+import type { ShapedArray } from "../core/aval.js";
+import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { kindOf } from "../options.js";
@@ -70,10 +71,23 @@ export function resultType(...xs: Array[]): { dtype: DType; weakType: boolean } 
   return promoteTypes(...xs.map((x) => ({ dtype: x.dtype, weakType: x.weakType })));
 }
 
+/**
+ * Each input as an Array, except JS scalars: only their weak type
+ * (`scalarAval`), for they become arrays from their own value once the
+ * promoted dtype is known (3e9 with a float32 array is 3e9, never an int32).
+ */
+function typedArgs(op: string, xs: readonly ArrayLike[]): (Array | ShapedArray)[] {
+  return xs.map((x, i) =>
+    typeof x === "number" || typeof x === "boolean"
+      ? scalarAval(x)
+      : asArray(x, op, xs.length === 1 ? "argument" : `argument ${i + 1}`),
+  );
+}
+
 /** Promotes inputs to their common dtype (NumPy/JAX rules) and broadcasts them to one shape. */
 export function promoteArgs(op: string, ...xs: ArrayLike[]): Array[] {
-  const arrs = toArrays(op, xs);
-  const { dtype, weakType } = resultType(...arrs);
+  const arrs = typedArgs(op, xs);
+  const { dtype, weakType } = promoteTypes(...arrs);
   return convertAndBroadcast(op, xs, arrs, dtype, weakType);
 }
 
@@ -81,7 +95,7 @@ export function promoteArgs(op: string, ...xs: ArrayLike[]): Array[] {
 function convertAndBroadcast(
   op: string,
   xs: readonly ArrayLike[],
-  arrs: readonly Array[],
+  arrs: readonly (Array | ShapedArray)[],
   dtype: DType,
   weakType: boolean,
 ): Array[] {
@@ -92,15 +106,15 @@ function convertAndBroadcast(
     const converted =
       typeof x === "number" || typeof x === "boolean"
         ? scalarAs(x, dtype, weak, op)
-        : cast(a, dtype, weak);
+        : cast(a as Array, dtype, weak);
     return broadcastTo(converted, shape, op);
   });
 }
 
 /** As `promoteArgs`, then integers and bools become the default float (for exp, divide...). */
 export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
-  const arrs = toArrays(op, xs);
-  let { dtype, weakType } = resultType(...arrs);
+  const arrs = typedArgs(op, xs);
+  let { dtype, weakType } = promoteTypes(...arrs);
   if (!isFloating(dtype)) {
     dtype = defaultFloat();
   }
