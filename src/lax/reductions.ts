@@ -219,7 +219,10 @@ function forEachRow(
 
 // Row kernels. Integer kernels work for int32 and uint32 alike: `|0` and
 // Math.imul are arithmetic modulo 2^32, and storing into the output typed
-// array reinterprets the bits. Max/min propagate NaN, as XLA's do.
+// array reinterprets the bits. Max/min are IEEE 754-2019 maximum/minimum
+// (Math.max/Math.min, WebAssembly's f32.max): NaN propagates and -0 < +0, so
+// the result does not depend on the order of the elements (the compiled
+// kernels fold vector lanes in another order and agree).
 const sumF: RowKernel = (x, xi, acc, oi, n, s) => {
   for (let j = 0; j < n; j++) acc[oi + j * s]! += x[xi + j]!;
 };
@@ -233,18 +236,10 @@ const prodI: RowKernel = (x, xi, acc, oi, n, s) => {
   for (let j = 0; j < n; j++) acc[oi + j * s] = Math.imul(acc[oi + j * s]!, x[xi + j]!);
 };
 const maxK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) {
-    const v = x[xi + j]!;
-    const a = acc[oi + j * s]!;
-    if (v > a || Number.isNaN(v)) acc[oi + j * s] = v;
-  }
+  for (let j = 0; j < n; j++) acc[oi + j * s] = Math.max(acc[oi + j * s]!, x[xi + j]!);
 };
 const minK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) {
-    const v = x[xi + j]!;
-    const a = acc[oi + j * s]!;
-    if (v < a || Number.isNaN(v)) acc[oi + j * s] = v;
-  }
+  for (let j = 0; j < n; j++) acc[oi + j * s] = Math.min(acc[oi + j * s]!, x[xi + j]!);
 };
 const andK: RowKernel = (x, xi, acc, oi, n, s) => {
   for (let j = 0; j < n; j++) acc[oi + j * s] = acc[oi + j * s]! & x[xi + j]!;

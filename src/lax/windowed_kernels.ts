@@ -163,9 +163,8 @@ function maxPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): v
         if (i < 0) continue;
         const src = (b * n + i) * inner;
         for (let j = 0; j < inner; j++) {
-          const v = x[src + j]!;
-          // NaN propagates, as lax.max does.
-          if (v > y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
+          // IEEE 754-2019 maximum, as lax.max: NaN propagates, -0 < +0.
+          y[dst + j] = Math.max(y[dst + j]!, x[src + j]!);
         }
       }
     }
@@ -184,8 +183,7 @@ function minPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): v
         if (i < 0) continue;
         const src = (b * n + i) * inner;
         for (let j = 0; j < inner; j++) {
-          const v = x[src + j]!;
-          if (v < y[dst + j]! || Number.isNaN(v)) y[dst + j] = v;
+          y[dst + j] = Math.min(y[dst + j]!, x[src + j]!);
         }
       }
     }

@@ -11,6 +11,16 @@
  * inline vectorized math (wasm/vmath.ts, a few ulps); other transcendental
  * functions, and float64 ones, call the imported JS Math functions in
  * float64 and round once, exactly as the eager kernels do.
+ *
+ * Reductions fold as the eager kernels (lax/reductions.ts): float32 sums and
+ * products accumulate in float64 and round once. Products fold each output's
+ * elements in order, one after another (a vectorized row's four lanes are
+ * multiplied into the accumulator in turn), never as per-lane partial
+ * products, which overflow and underflow apart (1e30, 1e-30, ... would give
+ * inf · 0 = NaN); so jit and eager products agree bit for bit. Sums keep
+ * per-lane float64 partial sums (rounding differences far below float32's).
+ * max/min are IEEE 754-2019 maximum/minimum (f32.max: NaN propagates,
+ * -0 < +0), independent of the order.
  */
 import { type DType, itemsize } from "../../../dtype.js";
 import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
@@ -282,6 +292,12 @@ class KernelEmitter {
       if (this.accDtype(d) !== d) a.op("f64.promote_f32");
       this.reduceOp(this.accDtype(d));
       a.set(acc.s);
+    } else if (this.inOrderLanes()) {
+      // Product over the row: the lanes one after another into the scalar accumulator.
+      for (let l = 0; l < 4; l++) {
+        a.get(acc.s).get(val).op("f32x4.extract_lane", l).op("f64.promote_f32");
+        a.op("f64.mul").set(acc.s);
+      }
     } else if (acc.v2 >= 0) {
       // float32 lanes accumulate in two float64x2 halves.
       const op = k.reduce === "prod" ? "f64x2.mul" : "f64x2.add";
@@ -324,7 +340,7 @@ class KernelEmitter {
       // rin: fold the vector lanes into the scalar accumulator, then store it.
       a.get(this.outPtr[i]!);
       a.get(acc.s);
-      if (acc.v >= 0) {
+      if (acc.v >= 0 && !this.inOrderLanes()) {
         const lanes: [number, string, number][] =
           acc.v2 >= 0
             ? [[acc.v, "f64x2", 0], [acc.v, "f64x2", 1], [acc.v2, "f64x2", 0], [acc.v2, "f64x2", 1]]
@@ -337,6 +353,11 @@ class KernelEmitter {
       if (ad !== d) a.op("f32.demote_f64");
       this.store(d);
     });
+  }
+
+  /** Whether vector rows fold into the scalar accumulator lane by lane, in order (products over the row). */
+  private inOrderLanes(): boolean {
+    return this.vec && this.k.reduce === "prod" && this.L.mode === "rin";
   }
 
   /** Accumulators: float32 sums and products accumulate in float64 (as the eager kernels). */
