@@ -39,7 +39,7 @@ export const CONTROL = {
   generation: 1,
   /** 0, or 1 + the index of the device that failed (everyone else stops at its next barrier). */
   abort: 2,
-  /** done[i] at `done + i`: 0 running, 1 finished, 2 failed. */
+  /** done[i] at `done + i`: 0 running, 1 finished, 2 failed, 3 stopped (the device died: see backend/cpu/device_supervisor.ts). */
   done: 3,
 } as const;
 
@@ -69,7 +69,14 @@ export interface RunRequest {
 
 export type RunReply =
   | { ok: true }
-  | { ok: false; message: string; stack: string; aborted: boolean };
+  | {
+      ok: false;
+      message: string;
+      stack: string;
+      aborted: boolean;
+      /** The importOnDevices module whose import failed, when that is the failure. */
+      failedImport?: string;
+    };
 
 /** Thrown on the devices that stop because another one failed. */
 export class CollectiveAborted extends Error {

@@ -16,7 +16,7 @@ interface NodeWorker {
 interface WorkerThreadsModule {
   Worker: new (
     source: string,
-    options: { eval: true; name?: string; stdout?: boolean },
+    options: { eval: true; name?: string; stdout?: boolean; execArgv?: string[] },
   ) => NodeWorker;
 }
 
@@ -25,8 +25,8 @@ interface NodeProcess {
 }
 
 const PRELUDE = `
-// (process.getBuiltinModule, not require: the program is CommonJS or an ES
-// module depending on the flags the worker inherits, e.g. --input-type.)
+// (process.getBuiltinModule, not require: it works whether the program runs
+// as CommonJS or as an ES module.)
 const builtin = (id) => process.getBuiltinModule(id);
 function onExit(fn) { process.on("exit", fn); }
 builtin("node:worker_threads").parentPort.on("message", onMessage);
@@ -38,7 +38,13 @@ export function spawnNodeThread(): Spawn | null {
   const wt = proc?.getBuiltinModule?.("node:worker_threads") as WorkerThreadsModule | undefined;
   if (wt === undefined) return null;
   return (program, onExit) => {
-    const worker = new wt.Worker(program(PRELUDE), { eval: true, name: "jaxts-pool" });
+    // Its own flags, not the parent's (e.g. `--input-type=module -e` is for the
+    // parent's program only); the program needs none.
+    const worker = new wt.Worker(program(PRELUDE), {
+      eval: true,
+      name: "jaxts-pool",
+      execArgv: [],
+    });
     // An idle pool never keeps the process alive; a busy one is waited for
     // synchronously by the caller anyway.
     worker.unref();
