@@ -50,7 +50,8 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Text for a value in an argument error: `the string "1"`, `undefined`, `[1, NaN]`. */
 function describeArg(x: unknown): string {
-  if (globalThis.Array.isArray(x)) return `[${x.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
+  if (globalThis.Array.isArray(x))
+    return `[${x.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
   if (x === null) return "null";
   if (x === undefined) return "undefined";
   if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
@@ -77,7 +78,9 @@ export function shapeArg(op: string, shape: unknown, arg = "shape", scalar = fal
     const d: unknown = shape[i];
     const at = `${arg}[${i}]`;
     if (typeof d !== "number") {
-      throw new TypeError(`${op}: ${expected}; ${at} is ${describeArg(d)} in ${describeArg(shape)}`);
+      throw new TypeError(
+        `${op}: ${expected}; ${at} is ${describeArg(d)} in ${describeArg(shape)}`,
+      );
     }
     if (Number.isNaN(d)) {
       throw new TypeError(`${op}: ${expected}; ${at} is NaN, which is not a valid dimension`);
@@ -86,7 +89,9 @@ export function shapeArg(op: string, shape: unknown, arg = "shape", scalar = fal
       throw new TypeError(`${op}: ${expected}; ${at} is ${d}, which is not an integer dimension`);
     }
     if (d < 0) {
-      throw new RangeError(`${op}: ${expected}; ${at} is ${d}: negative dimensions are not allowed`);
+      throw new RangeError(
+        `${op}: ${expected}; ${at} is ${d}: negative dimensions are not allowed`,
+      );
     }
   }
   return [...(shape as number[])];
@@ -128,7 +133,8 @@ export function normalizeAxes(
   const list: readonly unknown[] = typeof axis === "number" ? [axis] : axis;
   list.forEach((a, i) => {
     if (typeof a !== "number" || !Number.isInteger(a)) {
-      const at = typeof axis === "number" ? `got ${describeArg(a)}` : `${arg}[${i}] is ${describeArg(a)}`;
+      const at =
+        typeof axis === "number" ? `got ${describeArg(a)}` : `${arg}[${i}] is ${describeArg(a)}`;
       throw new TypeError(`${op}: ${expected}; ${at}`);
     }
   });

@@ -8,6 +8,7 @@ import { type ArrayLike, asArray } from "./core/convert.js";
 import { allocate, isFloating } from "./dtype.js";
 import { jvp, linearize, vjp } from "./interpreters/ad.js";
 import * as jnp from "./numpy/index.js";
+import { checkOptions, type OptionKeys } from "./options.js";
 import { flatten } from "./tree/index.js";
 
 export interface CheckGradsOptions {
@@ -18,6 +19,13 @@ export interface CheckGradsOptions {
   /** Seed of the random directions (deterministic by default). */
   seed?: number;
 }
+const CHECK_GRADS_KEYS: OptionKeys<CheckGradsOptions> = {
+  modes: true,
+  eps: true,
+  atol: true,
+  rtol: true,
+  seed: true,
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: checks functions of any signature
 type AnyFn = (...args: any[]) => any;
@@ -94,6 +102,7 @@ export function checkGrads(
   order = 1,
   options: CheckGradsOptions = {},
 ): void {
+  options = checkOptions("testUtil.checkGrads", options, CHECK_GRADS_KEYS);
   const modes = options.modes ?? ["fwd", "rev"];
   const eps = options.eps ?? 1e-4;
   const atol = options.atol ?? 1e-5;

@@ -29,6 +29,7 @@ import {
   isUnsigned,
   type TypedArray,
 } from "../dtype.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr, sizeOf } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import { permuteInto } from "./convolution_kernel.js";
@@ -407,6 +408,7 @@ export interface DotOptions {
   /** The accumulation and output dtype (e.g. float32 for integer inputs). */
   preferredElementType?: DType | null;
 }
+const DOT_KEYS: OptionKeys<DotOptions> = { precision: true, preferredElementType: true };
 
 const plain = (xs: readonly number[]): readonly number[] =>
   globalThis.Array.isArray(xs) ? [...xs] : xs;
@@ -422,6 +424,7 @@ export function dotGeneral(
   dimensionNumbers: DotDimensionNumbers,
   options: DotOptions = {},
 ): Array {
+  options = checkOptions("lax.dotGeneral", options, DOT_KEYS);
   const l = asArray(lhs, OP, "lhs");
   const r = asArray(rhs, OP, "rhs");
   const dn = dimensionNumbers;
@@ -443,6 +446,7 @@ export function dotGeneral(
 
 /** `lax.dot`: vector·vector (a scalar), matrix·vector, vector·matrix or matrix·matrix. */
 export function dot(lhs: ArrayLike, rhs: ArrayLike, options: DotOptions = {}): Array {
+  options = checkOptions("lax.dot", options, DOT_KEYS);
   const l = asArray(lhs, "lax.dot", "lhs");
   const r = asArray(rhs, "lax.dot", "rhs");
   const ok = (x: Array) => x.ndim === 1 || x.ndim === 2;

@@ -26,6 +26,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, isFloating } from "../dtype.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Shape } from "../shape.js";
 import { addTangents, castToAval, instantiate, isZero, onesLike, zerosLike } from "./ad_util.js";
 import { batchToFront, moveaxis } from "./batch_util.js";
@@ -215,6 +216,12 @@ export interface GatherOptions {
   /** The value of out-of-bounds windows in "fill" mode (default NaN / int min / uint max / true). */
   fillValue?: number | boolean | null;
 }
+const GATHER_KEYS: OptionKeys<GatherOptions> = {
+  uniqueIndices: true,
+  indicesAreSorted: true,
+  mode: true,
+  fillValue: true,
+};
 
 /**
  * `lax.gather(operand, startIndices, dimensionNumbers, sliceSizes, options)`:
@@ -228,6 +235,7 @@ export function gather(
   sliceSizes: Shape,
   options: GatherOptions = {},
 ): Array {
+  options = checkOptions("lax.gather", options, GATHER_KEYS);
   const op = "lax.gather";
   const x = asArray(operand, op, "operand");
   const idx = asArray(startIndices, op, "startIndices");
@@ -535,6 +543,11 @@ export interface ScatterOptions {
   /** Out-of-bounds handling; the default, "fill" (= "drop"), drops windows not fully in bounds. */
   mode?: GatherScatterModeName | "drop" | null;
 }
+const SCATTER_KEYS: OptionKeys<ScatterOptions> = {
+  indicesAreSorted: true,
+  uniqueIndices: true,
+  mode: true,
+};
 
 type ScatterFn = (
   operand: ArrayLike,
@@ -546,7 +559,8 @@ type ScatterFn = (
 
 function scatterWrapper(prim: Primitive<ScatterParams>): ScatterFn {
   const op = laxName(prim.name);
-  return (operand, scatterIndices, updates, dimensionNumbers, options = {}) => {
+  return (operand, scatterIndices, updates, dimensionNumbers, scatterOptions) => {
+    const options = checkOptions(op, scatterOptions, SCATTER_KEYS);
     const x = asArray(operand, op, "operand");
     const idx = asArray(scatterIndices, op, "scatterIndices");
     const u = scalarLike(updates, x.dtype, op, "updates");

@@ -22,6 +22,7 @@ import {
   Tracer,
 } from "../core/trace.js";
 import { defaultFloat, isFloating } from "../dtype.js";
+import { checkOptions } from "../options.js";
 import { flatten } from "../tree/index.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
 import { convertElementType, div, eq, mul } from "./elementwise.js";
@@ -394,6 +395,7 @@ export function allGather(
   axisName: AxisName,
   options: { axis?: number; tiled?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.allGather", options, { axis: true, tiled: true });
   const main = axisMain("lax.allGather", axisName);
   const arr = raiseTo(main, asArray(x, "lax.allGather", "x"));
   const axis = options.axis ?? 0;
@@ -457,6 +459,7 @@ export function psumScatter(
   axisName: AxisName,
   options: { scatterDimension?: number; tiled?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.psumScatter", options, { scatterDimension: true, tiled: true });
   const main = axisMain("lax.psumScatter", axisName);
   const arr = raiseTo(main, asArray(x, "lax.psumScatter", "x"));
   const sd = options.scatterDimension ?? 0;

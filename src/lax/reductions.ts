@@ -21,6 +21,7 @@ import {
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
 import { jvpFlat } from "../interpreters/ad.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { associativeScan } from "./control_flow/loops.js";
@@ -650,6 +651,7 @@ export interface CumulativeOptions {
   /** Accumulate from the end of the axis towards its start. */
   reverse?: boolean;
 }
+const CUMULATIVE_KEYS: OptionKeys<CumulativeOptions> = { axis: true, reverse: true };
 
 function cumulativeWith(
   prim: Primitive<CumulativeParams>,
@@ -657,6 +659,7 @@ function cumulativeWith(
   options: CumulativeOptions,
 ): Array {
   const op = `lax.${prim.name}`;
+  options = checkOptions(op, options, CUMULATIVE_KEYS);
   const x = asArray(operand, op, "operand");
   const axis = x.ndim === 0 ? (options.axis ?? 0) : normalizeAxis(options.axis ?? 0, x.ndim, op);
   return bind1(prim, [x], { axis, reverse: options.reverse ?? false });

@@ -19,6 +19,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, isFloating, isInteger, isUnsigned } from "../dtype.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, stridesOf } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
@@ -214,6 +215,8 @@ export interface AllowNegative {
   /** Negative start indices count from the end of their dimension (default true). */
   allowNegativeIndices?: boolean | readonly boolean[];
 }
+const ALLOW_NEGATIVE_KEYS: OptionKeys<AllowNegative> = { allowNegativeIndices: true };
+const IN_DIM_KEYS: OptionKeys<{ allowNegativeIndices?: boolean }> = { allowNegativeIndices: true };
 
 /**
  * The wrappers' index conversion: JS numbers become int32 (negative ones
@@ -362,6 +365,7 @@ export function dynamicSlice(
   sliceSizes: Shape,
   options: AllowNegative = {},
 ): Array {
+  options = checkOptions("lax.dynamicSlice", options, ALLOW_NEGATIVE_KEYS);
   const op = "lax.dynamicSlice";
   const x = asArray(operand, op, "operand");
   const idx = startIndexArrays(op, x, startIndices, options.allowNegativeIndices);
@@ -402,6 +406,7 @@ export function dynamicSliceInDim(
   axis = 0,
   options: { allowNegativeIndices?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.dynamicSliceInDim", options, IN_DIM_KEYS);
   const op = "lax.dynamicSliceInDim";
   const x = asArray(operand, op, "operand");
   const { ax, starts, allow } = startsInDim(op, x, startIndex, axis, options);
@@ -417,6 +422,7 @@ export function dynamicIndexInDim(
   keepdims = true,
   options: { allowNegativeIndices?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.dynamicIndexInDim", options, IN_DIM_KEYS);
   const x = asArray(operand, "lax.dynamicIndexInDim", "operand");
   const ax = normalizeAxis(axis, x.ndim, "lax.dynamicIndexInDim", "axis");
   const r = dynamicSliceInDim(x, index, 1, ax, options);
@@ -534,6 +540,7 @@ export function dynamicUpdateSlice(
   startIndices: readonly ArrayLike[],
   options: AllowNegative = {},
 ): Array {
+  options = checkOptions("lax.dynamicUpdateSlice", options, ALLOW_NEGATIVE_KEYS);
   const op = "lax.dynamicUpdateSlice";
   const x = asArray(operand, op, "operand");
   const u = scalarLike(update, x.dtype, op, "update");
@@ -549,6 +556,7 @@ export function dynamicUpdateSliceInDim(
   axis: number,
   options: { allowNegativeIndices?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.dynamicUpdateSliceInDim", options, IN_DIM_KEYS);
   const op = "lax.dynamicUpdateSliceInDim";
   const x = asArray(operand, op, "operand");
   const { starts, allow } = startsInDim(op, x, startIndex, axis, options);
@@ -566,6 +574,7 @@ export function dynamicUpdateIndexInDim(
   axis: number,
   options: { allowNegativeIndices?: boolean } = {},
 ): Array {
+  options = checkOptions("lax.dynamicUpdateIndexInDim", options, IN_DIM_KEYS);
   const op = "lax.dynamicUpdateIndexInDim";
   const x = asArray(operand, op, "operand");
   const ax = normalizeAxis(axis, x.ndim, op, "axis");

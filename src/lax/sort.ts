@@ -12,6 +12,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import { Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { allocate, isFloating } from "../dtype.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
@@ -188,6 +189,7 @@ export interface SortOptions {
   /** How many leading operands are keys, compared lexicographically (default 1). */
   numKeys?: number;
 }
+const SORT_KEYS: OptionKeys<SortOptions> = { dimension: true, isStable: true, numKeys: true };
 
 /**
  * Sorts along `dimension`. One operand gives one sorted array; a list of
@@ -199,6 +201,7 @@ export function sort(
   operands: ArrayLike | readonly ArrayLike[],
   options: SortOptions = {},
 ): Array | Array[] {
+  options = checkOptions("lax.sort", options, SORT_KEYS);
   const single = !globalThis.Array.isArray(operands);
   const list = (single ? [operands] : operands) as readonly ArrayLike[];
   const xs = list.map((x, i) => asArray(x, "lax.sort", `operand ${i}`));

@@ -4,17 +4,19 @@
  * logaddexp(x, 0)). Built only on jnp and lax.
  */
 import type { Array } from "../core/array.js";
-import type { ArrayLike } from "../core/convert.js";
+import { type ArrayLike, asArray } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating } from "../dtype.js";
 import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
+import { normalizeAxes } from "../shape.js";
 
 type Axis = number | readonly number[] | null;
 
 /** Integer and bool inputs become the default float, as JAX's nn functions promote. */
-function inexact(x: ArrayLike): Array {
-  const a = jnp.asarray(x);
+function inexact(x: ArrayLike, op: string): Array {
+  const a = asArray(x, op, "x");
   return isFloating(a.dtype) ? a : jnp.astype(a, defaultFloat());
 }
 
@@ -25,31 +27,31 @@ export function relu6(x: ArrayLike): Array {
   return jnp.minimum(jnp.maximum(x, 0), 6);
 }
 export function sigmoid(x: ArrayLike): Array {
-  return lax.logistic(inexact(x));
+  return lax.logistic(inexact(x, "nn.sigmoid"));
 }
 export function softplus(x: ArrayLike): Array {
   return jnp.logaddexp(x, 0);
 }
 export function softsign(x: ArrayLike): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.softsign");
   return a.div(jnp.abs(a).add(1));
 }
 export function silu(x: ArrayLike): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.silu");
   return a.mul(sigmoid(a));
 }
 export const swish = silu;
 export function logSigmoid(x: ArrayLike): Array {
-  return softplus(inexact(x).neg()).neg();
+  return softplus(inexact(x, "nn.logSigmoid").neg()).neg();
 }
 export function elu(x: ArrayLike, alpha = 1.0): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.elu");
   const pos = a.gt(0);
   // expm1 only sees non-positive values, so the unused branch cannot overflow.
   return jnp.where(pos, a, jnp.expm1(jnp.where(pos, 0, a)).mul(alpha));
 }
 export function celu(x: ArrayLike, alpha = 1.0): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.celu");
   return jnp.maximum(a, 0).add(jnp.expm1(jnp.minimum(a, 0).div(alpha)).mul(alpha));
 }
 export function selu(x: ArrayLike): Array {
@@ -59,7 +61,7 @@ export function selu(x: ArrayLike): Array {
 }
 /** `jax.nn.gelu(x, approximate=True)`: the tanh approximation by default, as JAX. */
 export function gelu(x: ArrayLike, approximate = true): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.gelu");
   if (approximate) {
     const c = Math.sqrt(2 / Math.PI);
     const inner = a.add(a.pow(3).mul(0.044715)).mul(c);
@@ -68,31 +70,33 @@ export function gelu(x: ArrayLike, approximate = true): Array {
   return a.mul(lax.erf(a.div(Math.SQRT2)).add(1)).div(2);
 }
 export function leakyRelu(x: ArrayLike, negativeSlope = 0.01): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.leakyRelu");
   return jnp.where(a.ge(0), a, a.mul(negativeSlope));
 }
 export function hardTanh(x: ArrayLike): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.hardTanh");
   return jnp.where(a.gt(1), 1, jnp.where(a.lt(-1), -1, a));
 }
 export function hardSigmoid(x: ArrayLike): Array {
-  return relu6(inexact(x).add(3)).div(6);
+  return relu6(inexact(x, "nn.hardSigmoid").add(3)).div(6);
 }
 export function hardSwish(x: ArrayLike): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.hardSwish");
   return a.mul(hardSigmoid(a));
 }
 
 /** `jax.nn.softmax(x, axis=-1)`. */
 export function softmax(x: ArrayLike, axis: Axis = -1): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.softmax");
+  normalizeAxes(axis, a.ndim, "nn.softmax");
   const unnormalized = jnp.exp(a.sub(stopGradient(jnp.max(a, { axis, keepdims: true }))));
   return unnormalized.div(jnp.sum(unnormalized, { axis, keepdims: true }));
 }
 
 /** `jax.nn.log_softmax(x, axis=-1)`. */
 export function logSoftmax(x: ArrayLike, axis: Axis = -1): Array {
-  const a = inexact(x);
+  const a = inexact(x, "nn.logSoftmax");
+  normalizeAxes(axis, a.ndim, "nn.logSoftmax");
   const shifted = a.sub(stopGradient(jnp.max(a, { axis, keepdims: true })));
   return shifted.sub(jnp.log(jnp.sum(jnp.exp(shifted), { axis, keepdims: true })));
 }
@@ -103,15 +107,16 @@ export interface LogsumexpOptions {
   /** Scale factors: log(sum(b * exp(a))). */
   b?: ArrayLike;
 }
+const LOGSUMEXP_KEYS: OptionKeys<LogsumexpOptions> = { axis: true, keepdims: true, b: true };
 
 /** `jax.nn.logsumexp(a, axis, b=None, keepdims=False)`, stable for large and -inf inputs. */
 export function logsumexp(x: ArrayLike, options: LogsumexpOptions | Axis = {}): Array {
   const opts: LogsumexpOptions =
     options === null || typeof options === "number" || globalThis.Array.isArray(options)
       ? { axis: options as Axis }
-      : (options as LogsumexpOptions);
+      : checkOptions("nn.logsumexp", options as LogsumexpOptions, LOGSUMEXP_KEYS);
   const axis = opts.axis ?? null;
-  const a = inexact(x);
+  const a = inexact(x, "nn.logsumexp");
   const amax = stopGradient(jnp.max(a, { axis, keepdims: true }));
   // An all -inf slice has max -inf: shift by 0 there instead of producing NaN.
   const shift = jnp.where(jnp.isfinite(amax), amax, 0);
@@ -129,7 +134,8 @@ export function oneHot(
   numClasses: number,
   options: { dtype?: DType; axis?: number } = {},
 ): Array {
-  const a = jnp.asarray(x);
+  options = checkOptions("nn.oneHot", options, { dtype: true, axis: true });
+  const a = asArray(x, "nn.oneHot", "x");
   const axis = options.axis ?? -1;
   const classes = jnp.arange(numClasses);
   const expanded = jnp.expandDims(a, axis < 0 ? a.ndim + 1 + axis : axis);
@@ -144,7 +150,13 @@ export function standardize(
   x: ArrayLike,
   options: { axis?: Axis; mean?: ArrayLike; variance?: ArrayLike; epsilon?: number } = {},
 ): Array {
-  const a = inexact(x);
+  options = checkOptions("nn.standardize", options, {
+    axis: true,
+    mean: true,
+    variance: true,
+    epsilon: true,
+  });
+  const a = inexact(x, "nn.standardize");
   const axis = options.axis === undefined ? -1 : options.axis;
   const mean = options.mean ?? jnp.mean(a, { axis, keepdims: true });
   const variance =

@@ -8,6 +8,7 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { canonicalize, type DType, defaultFloat } from "../dtype.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import * as random from "../random/index.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";
 
@@ -80,6 +81,12 @@ export interface FanOptions {
   batchAxis?: Axes;
   dtype?: DType;
 }
+const FAN_KEYS: OptionKeys<FanOptions> = {
+  inAxis: true,
+  outAxis: true,
+  batchAxis: true,
+  dtype: true,
+};
 
 /**
  * JAX's _compute_fans: fan_in = in_size · receptive field, fan_out =
@@ -87,6 +94,7 @@ export interface FanOptions {
  * the dimensions that are not input, output or batch axes.
  */
 export function computeFans(shape: Shape, options: FanOptions = {}): [number, number] {
+  options = checkOptions("nn.initializers.computeFans", options, FAN_KEYS);
   const op = "nn.initializers";
   const inAxis = options.inAxis ?? -2;
   if (typeof inAxis === "number" && inAxis === -2 && shape.length <= 1) {
@@ -125,6 +133,7 @@ export function varianceScaling(
   options: FanOptions = {},
 ): Initializer {
   const op = "nn.initializers.varianceScaling";
+  options = checkOptions(op, options, FAN_KEYS);
   if (!["fan_in", "fan_out", "fan_avg", "fan_geo_avg"].includes(mode)) {
     throw new Error(
       `${op}: invalid mode for variance scaling initializer: ${JSON.stringify(mode)}`,

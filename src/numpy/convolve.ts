@@ -7,6 +7,7 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { defaultFloat, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { shapeStr } from "../shape.js";
 import { cast, resultType, toArrays } from "./util.js";
 
@@ -16,6 +17,7 @@ export interface ConvolveOptions {
   /** Accepted for JAX compatibility; the CPU kernels always use full precision. */
   precision?: lax.Precision | null;
 }
+const CONVOLVE_KEYS: OptionKeys<ConvolveOptions> = { precision: true };
 
 function conv1d(
   op: "convolve" | "correlate",
@@ -82,6 +84,7 @@ export function convolve(
   mode: ConvolveMode = "full",
   options: ConvolveOptions = {},
 ): Array {
+  options = checkOptions("jnp.convolve", options, CONVOLVE_KEYS);
   return conv1d("convolve", a, v, mode, options);
 }
 
@@ -92,5 +95,6 @@ export function correlate(
   mode: ConvolveMode = "valid",
   options: ConvolveOptions = {},
 ): Array {
+  options = checkOptions("jnp.correlate", options, CONVOLVE_KEYS);
   return conv1d("correlate", a, v, mode, options);
 }

@@ -14,11 +14,12 @@ import {
   canonicalize,
   type DType,
   defaultFloat,
-  isDType,
+  checkDtype as dtypeArg,
   type TypedArray,
 } from "../dtype.js";
 import * as lax from "../lax/index.js";
-import { type Shape, shapeStr } from "../shape.js";
+import { checkOptions, type OptionKeys } from "../options.js";
+import { type Shape, shapeArg, shapeStr } from "../shape.js";
 import { cast, resultType } from "./util.js";
 
 /** Every JS typed array `jnp.array` reads (see `typedDtype` for the dtype each makes). */
@@ -39,13 +40,7 @@ function isTypedArray(x: unknown): x is AnyTypedArray {
 }
 
 function checkDtype(op: string, dtype: unknown): DType | undefined {
-  if (dtype === undefined || dtype === null) return undefined;
-  if (!isDType(dtype)) {
-    throw new TypeError(
-      `${op}: dtype ${String(dtype)} is not supported; use one of jnp.float32, jnp.float64, jnp.int32, jnp.uint32, jnp.bool_`,
-    );
-  }
-  return canonicalize(dtype);
+  return dtypeArg(op, dtype);
 }
 
 /** The shape of a nested JS array, checking it is rectangular. */
@@ -225,39 +220,44 @@ export function asarray(value: ArrayInput, dtype?: DType): Array {
   return array(value, dtype);
 }
 
+/** A shape argument: a list of non-negative integers, or one integer (NumPy's `zeros(3)`). */
 function checkShape(op: string, shape: number | Shape): number[] {
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  for (const d of s) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new Error(
-        `${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
-      );
-    }
-  }
-  return s;
+  return shapeArg(op, shape, "shape", true);
 }
 
 /** `jnp.full(shape, fillValue, dtype?)`: fillValue may be an Array (broadcast to shape). */
 export function full(shape: number | Shape, fillValue: ArrayLike, dtype?: DType): Array {
-  const s = checkShape("jnp.full", shape);
-  const want = checkDtype("jnp.full", dtype);
+  return filledArray("jnp.full", shape, fillValue, dtype);
+}
+
+function filledArray(
+  op: string,
+  shape: number | Shape,
+  fillValue: ArrayLike,
+  dtype: DType | undefined,
+): Array {
+  const s = checkShape(op, shape);
+  const want = checkDtype(op, dtype);
   // A JS scalar is typed only (it converts from its own value below).
   const raw = typeof fillValue === "number" || typeof fillValue === "boolean";
-  const v = raw ? scalarAval(fillValue) : asArray(fillValue, "jnp.full", "fillValue");
+  const v = raw ? scalarAval(fillValue) : asArray(fillValue, op, "fillValue");
   const d = want ?? (v.weakType && typeof fillValue === "number" ? defaultFloat() : v.dtype);
-  const x = raw ? scalarAs(fillValue, d, false, "jnp.full") : cast(v as Array, d);
+  const x = raw ? scalarAs(fillValue, d, false, op) : cast(v as Array, d);
   if (x.ndim === 0) return lax.broadcastInDim(x, s, []);
   const dims = x.shape.map((_, i) => s.length - x.ndim + i);
   return lax.broadcastInDim(x, s, dims);
 }
 
 export function zeros(shape: number | Shape, dtype?: DType): Array {
-  return full(shape, 0, dtype ?? defaultFloat());
+  return filledArray("jnp.zeros", shape, 0, dtype ?? defaultFloat());
 }
 export function ones(shape: number | Shape, dtype?: DType): Array {
-  return full(shape, 1, dtype ?? defaultFloat());
+  return filledArray("jnp.ones", shape, 1, dtype ?? defaultFloat());
 }
-export const empty = zeros;
+/** `jnp.empty`: zeros, as in JAX (XLA arrays are never uninitialized). */
+export function empty(shape: number | Shape, dtype?: DType): Array {
+  return filledArray("jnp.empty", shape, 0, dtype ?? defaultFloat());
+}
 
 /** `jnp.full_like`: keeps x's shape and dtype (and weak type) unless told otherwise. */
 export function fullLike(x: ArrayLike, fillValue: ArrayLike, dtype?: DType): Array {
@@ -313,19 +313,16 @@ export interface LinspaceOptions {
   endpoint?: boolean;
   dtype?: DType;
 }
+const LINSPACE_KEYS: OptionKeys<LinspaceOptions> = { endpoint: true, dtype: true };
 
 /** `jnp.linspace(start, stop, num=50, { endpoint, dtype })`. */
-export function linspace(
-  start: number,
-  stop: number,
-  num = 50,
-  options: LinspaceOptions = {},
-): Array {
+export function linspace(start: number, stop: number, num = 50, options?: LinspaceOptions): Array {
+  const opts = checkOptions("jnp.linspace", options, LINSPACE_KEYS);
   if (!Number.isInteger(num) || num < 0) {
     throw new Error(`jnp.linspace: num must be a non-negative integer, got ${num}`);
   }
-  const endpoint = options.endpoint ?? true;
-  const d = checkDtype("jnp.linspace", options.dtype) ?? defaultFloat();
+  const endpoint = opts.endpoint ?? true;
+  const d = checkDtype("jnp.linspace", opts.dtype) ?? defaultFloat();
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
   const values: number[] = new globalThis.Array(num);
@@ -338,13 +335,17 @@ export interface EyeOptions {
   k?: number;
   dtype?: DType;
 }
+const EYE_KEYS: OptionKeys<EyeOptions> = { k: true, dtype: true };
 
 /** `jnp.eye(N, M?, { k, dtype })`: ones on the k-th diagonal. */
-export function eye(n: number, m?: number, options: EyeOptions = {}): Array {
+export function eye(n: number, m?: number, options?: EyeOptions): Array {
+  const opts = checkOptions("jnp.eye", options, EYE_KEYS);
   const cols = m ?? n;
-  checkShape("jnp.eye", [n, cols]);
-  const k = options.k ?? 0;
-  const d = checkDtype("jnp.eye", options.dtype) ?? defaultFloat();
+  shapeArg("jnp.eye", [n, cols], "[N, M]");
+  const k = opts.k ?? 0;
+  if (!Number.isInteger(k))
+    throw new TypeError(`jnp.eye: k must be an integer, got ${describe(k)}`);
+  const d = checkDtype("jnp.eye", opts.dtype) ?? defaultFloat();
   const data = allocate(d, n * cols);
   for (let i = 0; i < n; i++) {
     const j = i + k;

@@ -17,6 +17,7 @@ import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core
 import { isConcrete } from "../core/trace.js";
 import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr, shapesEqual, sizeOf, stridesOf } from "../shape.js";
 import { divide, power } from "./ufuncs.js";
 import { broadcastTo, cast } from "./util.js";
@@ -34,6 +35,11 @@ export interface UpdateOptions {
   indicesAreSorted?: boolean;
   uniqueIndices?: boolean;
 }
+const UPDATE_KEYS: OptionKeys<UpdateOptions> = {
+  mode: true,
+  indicesAreSorted: true,
+  uniqueIndices: true,
+};
 
 export interface GetOptions extends Omit<UpdateOptions, "mode"> {
   /** Default: static indices must be in bounds; traced ones clamp ("promise_in_bounds"). */
@@ -41,6 +47,7 @@ export interface GetOptions extends Omit<UpdateOptions, "mode"> {
   /** The value of out-of-bounds elements with mode "fill" (default NaN, or the dtype's extreme). */
   fillValue?: number | boolean;
 }
+const GET_KEYS: OptionKeys<GetOptions> = { ...UPDATE_KEYS, fillValue: true };
 
 /** A boolean index that is not known while tracing (JAX's NonConcreteBooleanIndexError). */
 export class NonConcreteBooleanIndexError extends Error {
@@ -548,6 +555,7 @@ function hints(
 // --- reads ----------------------------------------------------------------------------------
 
 function readIndexed(op: string, x: Array, indices: readonly Index[], opts: GetOptions): Array {
+  opts = checkOptions(op, opts, GET_KEYS);
   const mode = checkMode(op, opts.mode);
   const r = resolve(op, x.shape, indices);
   if (mode === undefined) checkStatic(op, r);
@@ -609,6 +617,7 @@ function scatterUpdate(
   values: ArrayLike,
   opts: UpdateOptions,
 ): Array {
+  opts = checkOptions(op, opts, UPDATE_KEYS);
   const mode = checkMode(op, opts.mode);
   const r = resolve(op, x.shape, indices);
   const plan = buildPlan(op, r);

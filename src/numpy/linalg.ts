@@ -9,6 +9,7 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { customJvp } from "../interpreters/custom.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { shapeStr } from "../shape.js";
 import { full, zerosLike } from "./creation.js";
 import {
@@ -65,9 +66,11 @@ export interface CholeskyOptions {
   /** Factor (a + aᵀ)/2 rather than a's lower triangle (default true, as JAX). */
   symmetrizeInput?: boolean;
 }
+const CHOLESKY_KEYS: OptionKeys<CholeskyOptions> = { upper: true, symmetrizeInput: true };
 
 /** `jnp.linalg.cholesky(a, { upper })`: L with L Lᵀ = a (NaNs where a is not positive definite). */
 export function cholesky(a: ArrayLike, options: CholeskyOptions = {}): Array {
+  options = checkOptions("jnp.linalg.cholesky", options, CHOLESKY_KEYS);
   const [x] = inexact("jnp.linalg.cholesky", a);
   const l = lax.linalg.cholesky(x!, { symmetrizeInput: options.symmetrizeInput ?? true });
   return options.upper ? mT(l) : l;
@@ -268,6 +271,7 @@ export interface EighOptions {
   /** Use (a + aᵀ)/2 instead of one triangle (default true, as JAX). */
   symmetrizeInput?: boolean;
 }
+const EIGH_KEYS: OptionKeys<EighOptions> = { UPLO: true, symmetrizeInput: true };
 
 function uploLower(op: string, uplo: string | undefined): boolean {
   if (uplo !== undefined && uplo !== "L" && uplo !== "U") {
@@ -282,6 +286,7 @@ function uploLower(op: string, uplo: string | undefined): boolean {
  * (..., n) ascending, eigenvectors (..., n, n) orthonormal columns.
  */
 export function eigh(a: ArrayLike, options: EighOptions = {}): [Array, Array] {
+  options = checkOptions("jnp.linalg.eigh", options, EIGH_KEYS);
   const op = "jnp.linalg.eigh";
   const [x] = inexact(op, a);
   checkSquare(op, x!);
@@ -305,6 +310,7 @@ export interface SvdOptions {
   /** a is symmetric: decompose it by eigh (default false). */
   hermitian?: boolean;
 }
+const SVD_KEYS: OptionKeys<SvdOptions> = { fullMatrices: true, computeUv: true, hermitian: true };
 
 /**
  * `jnp.linalg.svd(a, { fullMatrices, computeUv, hermitian })`: [U, S, Vᵀ]
@@ -314,6 +320,7 @@ export interface SvdOptions {
 export function svd(a: ArrayLike, options: SvdOptions & { computeUv: false }): Array;
 export function svd(a: ArrayLike, options?: SvdOptions): [Array, Array, Array];
 export function svd(a: ArrayLike, options: SvdOptions = {}): Array | [Array, Array, Array] {
+  options = checkOptions("jnp.linalg.svd", options, SVD_KEYS);
   const op = "jnp.linalg.svd";
   const [x] = inexact(op, a);
   checkMatrix(op, x!);
@@ -344,6 +351,7 @@ export interface PinvOptions {
   /** a is symmetric (use eigh; default false). */
   hermitian?: boolean;
 }
+const PINV_KEYS: OptionKeys<PinvOptions> = { rtol: true, hermitian: true };
 
 function pinvValue(x: Array, rtol: number | undefined, hermitian: boolean): Array {
   const [m, n] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
@@ -382,6 +390,7 @@ const pinvCustom = customJvp(
  * does not change (JAX's rule).
  */
 export function pinv(a: ArrayLike, options: PinvOptions = {}): Array {
+  options = checkOptions("jnp.linalg.pinv", options, PINV_KEYS);
   const op = "jnp.linalg.pinv";
   const [x] = inexact(op, a);
   checkMatrix(op, x!);
@@ -394,6 +403,7 @@ export interface MatrixRankOptions {
   /** An absolute threshold instead of rtol. */
   tol?: number;
 }
+const MATRIX_RANK_KEYS: OptionKeys<MatrixRankOptions> = { rtol: true, tol: true };
 
 /**
  * `jnp.linalg.matrixRank(a, { rtol, tol })`: the number of singular values of
@@ -401,6 +411,7 @@ export interface MatrixRankOptions {
  * scalar, 1 unless all of it is zero.
  */
 export function matrixRank(a: ArrayLike, options: MatrixRankOptions = {}): Array {
+  options = checkOptions("jnp.linalg.matrixRank", options, MATRIX_RANK_KEYS);
   const op = "jnp.linalg.matrixRank";
   const [x] = inexact(op, a);
   if (x!.ndim < 2) return lax.convertElementType(any(notEqual(x!, 0)), "int32");
@@ -439,6 +450,7 @@ export interface LstsqOptions {
   /** Singular values below rcond·max(S) count as zero (default max(m, n)·eps). */
   rcond?: number;
 }
+const LSTSQ_KEYS: OptionKeys<LstsqOptions> = { rcond: true };
 
 /**
  * `jnp.linalg.lstsq(a, b, { rcond })`: [x, residuals, rank, s] minimizing
@@ -452,6 +464,7 @@ export function lstsq(
   b: ArrayLike,
   options: LstsqOptions = {},
 ): [Array, Array, Array, Array] {
+  options = checkOptions("jnp.linalg.lstsq", options, LSTSQ_KEYS);
   const op = "jnp.linalg.lstsq";
   const [x, y] = inexact(op, a, b);
   if (x!.ndim !== 2) {
@@ -501,6 +514,11 @@ export interface SolveTriangularOptions {
   /** Take a's diagonal as ones (default false). */
   unitDiagonal?: boolean;
 }
+const SOLVE_TRIANGULAR_KEYS: OptionKeys<SolveTriangularOptions> = {
+  trans: true,
+  lower: true,
+  unitDiagonal: true,
+};
 
 /**
  * `jax.scipy.linalg.solve_triangular(a, b, { trans, lower, unitDiagonal })`:
@@ -511,6 +529,7 @@ export function solveTriangular(
   b: ArrayLike,
   options: SolveTriangularOptions = {},
 ): Array {
+  options = checkOptions("jnp.linalg.solveTriangular", options, SOLVE_TRIANGULAR_KEYS);
   const op = "jnp.linalg.solveTriangular";
   const trans = options.trans ?? 0;
   if (![0, 1, 2, "N", "T", "C"].includes(trans)) {

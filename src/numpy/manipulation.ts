@@ -9,8 +9,8 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { checkDtype, type DType } from "../dtype.js";
-import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
 import {
   broadcastShapes,
   isPermutation,
@@ -235,8 +235,8 @@ const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 
 /** Promotes a list of arrays to one dtype (or the requested one). */
 function promoteList(op: string, arrays: readonly ArrayLike[], dtype?: DType): Array[] {
-  if (arrays.length === 0) throw new Error(`${op}: need at least one array`);
   const xs = toArrays(op, arrays);
+  if (xs.length === 0) throw new Error(`${op}: need at least one array`);
   const want = checkDtype(op, dtype);
   const t = want !== undefined ? { dtype: want, weakType: false } : resultType(...xs);
   return xs.map((x) => cast(x, t.dtype, t.weakType));

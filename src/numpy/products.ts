@@ -3,10 +3,11 @@
  * (`trace`, `diagonal`, `diag`). Every contraction is one `dot_general`: no
  * product is ever formed as a broadcast multiply followed by a sum.
  */
-import { type Array, isArray } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType, isBool } from "../dtype.js";
+import { checkDtype, type DType, isBool } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapeStr, sizeOf } from "../shape.js";
 import { filled as full, range } from "./internal.js";
 import { moveaxis, ravel } from "./manipulation.js";
@@ -20,6 +21,8 @@ export interface DotOptions {
   /** The accumulation and result dtype (e.g. float32 for integer inputs). */
   preferredElementType?: DType | null;
 }
+const DOT_KEYS: OptionKeys<DotOptions> = { precision: true, preferredElementType: true };
+const VECDOT_KEYS: OptionKeys<DotOptions & { axis?: number }> = { ...DOT_KEYS, axis: true };
 
 interface Promoted {
   xs: Array[];
@@ -32,7 +35,7 @@ interface Promoted {
 function promoteForDot(op: string, operands: readonly ArrayLike[], opts: DotOptions): Promoted {
   const arrs = toArrays(op, operands);
   const t = resultType(...arrs);
-  const preferred = opts.preferredElementType ? canonicalize(opts.preferredElementType) : null;
+  const preferred = checkDtype(op, opts.preferredElementType, "preferredElementType") ?? null;
   const compute = preferred ?? (isBool(t.dtype) ? "int32" : t.dtype);
   const xs = arrs.map((x) => cast(x, compute));
   const finish = (r: Array): Array => {
@@ -50,6 +53,7 @@ function promoteForDot(op: string, operands: readonly ArrayLike[], opts: DotOpti
  * dot_general, so the other operand is never materialized at full size.
  */
 export function matmul(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Array {
+  options = checkOptions("jnp.matmul", options, DOT_KEYS);
   const op = "jnp.matmul";
   const { xs, finish, dotOpts } = promoteForDot(op, [a, b], options);
   let [x, y] = xs as [Array, Array];
@@ -181,6 +185,7 @@ function contract(
  * b's only axis (1-D) or second-to-last (N-D), with no batch broadcasting.
  */
 export function dot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Array {
+  options = checkOptions("jnp.dot", options, DOT_KEYS);
   const [x, y] = toArrays("jnp.dot", [a, b]) as [Array, Array];
   if (x.ndim === 0 || y.ndim === 0) return multiply(x, y);
   return contract(
@@ -194,6 +199,7 @@ export function dot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Array
 
 /** `jnp.vdot(a, b)`: the dot product of the flattened arrays. */
 export function vdot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Array {
+  options = checkOptions("jnp.vdot", options, DOT_KEYS);
   const [x, y] = toArrays("jnp.vdot", [a, b]) as [Array, Array];
   if (x.size !== y.size) {
     throw new Error(
@@ -205,6 +211,7 @@ export function vdot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Arra
 
 /** `jnp.inner(a, b)`: contracts the last axes of both. */
 export function inner(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Array {
+  options = checkOptions("jnp.inner", options, DOT_KEYS);
   const [x, y] = toArrays("jnp.inner", [a, b]) as [Array, Array];
   if (x.ndim === 0 || y.ndim === 0) return multiply(x, y);
   return contract("jnp.inner", x, y, (p, q) => [[p.ndim - 1], [q.ndim - 1]], options);
@@ -226,6 +233,7 @@ export function tensordot(
   axes: number | readonly [number | readonly number[], number | readonly number[]] = 2,
   options: DotOptions = {},
 ): Array {
+  options = checkOptions("jnp.tensordot", options, DOT_KEYS);
   const op = "jnp.tensordot";
   return contract(
     op,
@@ -265,11 +273,12 @@ export function vecdot(
   options: DotOptions & { axis?: number } = {},
 ): Array {
   const op = "jnp.vecdot";
+  const { axis: axisOption, ...dotOptions } = checkOptions(op, options, VECDOT_KEYS);
   const [x, y] = toArrays(op, [x1, x2]) as [Array, Array];
-  const axis = options.axis ?? -1;
+  const axis = axisOption ?? -1;
   const xa = moveaxis(x, normalizeAxis(axis, x.ndim, op), -1);
   const ya = moveaxis(y, normalizeAxis(axis, y.ndim, op), -1);
-  const r = matmul(lax.expandDims(xa, [xa.ndim - 1]), lax.expandDims(ya, [ya.ndim]), options);
+  const r = matmul(lax.expandDims(xa, [xa.ndim - 1]), lax.expandDims(ya, [ya.ndim]), dotOptions);
   return lax.reshape(r, r.shape.slice(0, -2));
 }
 
@@ -279,6 +288,7 @@ export interface EinsumOptions extends DotOptions {
   /** Accepted for compatibility; contractions are always ordered greedily by result size. */
   optimize?: boolean | string;
 }
+const EINSUM_KEYS: OptionKeys<EinsumOptions> = { ...DOT_KEYS, optimize: true };
 
 interface Term {
   x: Array;
@@ -313,10 +323,9 @@ function splitTerm(op: string, term: string): { pre: string[]; post: string[]; e
 export function einsum(subscripts: string, ...args: (ArrayLike | EinsumOptions)[]): Array {
   const op = "jnp.einsum";
   const last = args[args.length - 1];
-  const opts: EinsumOptions =
-    typeof last === "object" && last !== null && !isArray(last)
-      ? (args.pop() as EinsumOptions)
-      : {};
+  const opts: EinsumOptions = isPlainObject(last)
+    ? checkOptions(op, args.pop() as EinsumOptions, EINSUM_KEYS)
+    : {};
   if (typeof subscripts !== "string")
     throw new TypeError(`${op}: subscripts must be a string, got ${typeof subscripts}`);
   const { xs, finish, dotOpts } = promoteForDot(op, args as ArrayLike[], opts);
@@ -515,6 +524,7 @@ export function trace(
   axis2 = 1,
   options: { dtype?: DType } = {},
 ): Array {
+  options = checkOptions("jnp.trace", options, { dtype: true });
   return sum(diagonal(a, offset, axis1, axis2), { axis: -1, dtype: options.dtype });
 }
 
@@ -578,9 +588,11 @@ export interface CrossOptions {
   /** Overrides axisa, axisb and axisc. */
   axis?: number;
 }
+const CROSS_KEYS: OptionKeys<CrossOptions> = { axisa: true, axisb: true, axisc: true, axis: true };
 
 /** `jnp.cross(a, b, { axisa, axisb, axisc, axis })`: 2- or 3-component vector cross products. */
 export function cross(a: ArrayLike, b: ArrayLike, options: CrossOptions = {}): Array {
+  options = checkOptions("jnp.cross", options, CROSS_KEYS);
   const op = "jnp.cross";
   const [x0, y0] = toArrays(op, [a, b]) as [Array, Array];
   const ax = options.axis;

@@ -9,7 +9,7 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { checkDtype as dtypeArg, type DType, defaultFloat, isBool, isFloating } from "../dtype.js";
+import { type DType, defaultFloat, checkDtype as dtypeArg, isBool, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxes, normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";

@@ -7,6 +7,7 @@ import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { canonicalize, type DType, isBool, isFloating, isUnsigned } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { broadcastShapes, normalizeAxis, type Shape, shapeStr } from "../shape.js";
 import { constList, filled as full, range } from "./internal.js";
 import { ravel } from "./manipulation.js";
@@ -78,6 +79,7 @@ export interface ClipOptions {
   min?: ArrayLike | null;
   max?: ArrayLike | null;
 }
+const CLIP_KEYS: OptionKeys<ClipOptions> = { min: true, max: true };
 
 /** `jnp.clip(a, min?, max?)` or `jnp.clip(a, { min, max })`: NaN stays NaN. */
 export function clip(
@@ -87,8 +89,8 @@ export function clip(
 ): Array {
   let lo: ArrayLike | null | undefined = min as ArrayLike | null | undefined;
   let hi = max;
-  if (typeof min === "object" && min !== null && !("aval" in min)) {
-    const o = min as ClipOptions;
+  if (isPlainObject(min)) {
+    const o = checkOptions("jnp.clip", min as ClipOptions, CLIP_KEYS);
     lo = o.min;
     hi = o.max ?? hi;
   }
@@ -135,6 +137,8 @@ export interface TakeOptions {
   mode?: TakeMode;
   fillValue?: number;
 }
+const TAKE_KEYS: OptionKeys<TakeOptions> = { axis: true, mode: true, fillValue: true };
+const TAKE_ALONG_AXIS_KEYS: OptionKeys<Omit<TakeOptions, "axis">> = { mode: true, fillValue: true };
 
 /** The fill value JAX uses for out-of-bounds gathers in mode "fill". */
 function defaultFill(d: DType): number | boolean {
@@ -196,10 +200,10 @@ export function take(
   options: TakeOptions = {},
 ): Array {
   const op = "jnp.take";
-  const opts: TakeOptions =
-    typeof axis === "object" && axis !== null
-      ? { ...axis, ...options }
-      : { ...options, axis: axis ?? options.axis ?? null };
+  options = checkOptions(op, options, TAKE_KEYS);
+  const opts: TakeOptions = isPlainObject(axis)
+    ? { ...checkOptions(op, axis, TAKE_KEYS), ...options }
+    : { ...options, axis: (axis as number | null | undefined) ?? options.axis ?? null };
   let x = arg(a, "take");
   if (opts.axis === null || opts.axis === undefined) x = ravel(x);
   const ax = normalizeAxis(opts.axis ?? 0, x.ndim, op);
@@ -226,6 +230,7 @@ export function takeAlongAxis(
   options: Omit<TakeOptions, "axis"> = {},
 ): Array {
   const op = "jnp.take_along_axis";
+  options = checkOptions(op, options, TAKE_ALONG_AXIS_KEYS);
   let x = arg(arr, "take_along_axis", "arr");
   let idx = asArray(indices, op, "indices");
   if (axis === null) {

@@ -9,6 +9,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import { ConcretizationTypeError, isConcrete } from "../core/trace.js";
 import { allocate, isBool, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxis, shapeStr, stridesOf } from "../shape.js";
 import { filled as full } from "./internal.js";
 import { ravel } from "./manipulation.js";
@@ -23,6 +24,12 @@ export interface SortOptions {
   descending?: boolean;
   kind?: string;
 }
+const SORT_KEYS: OptionKeys<SortOptions> = {
+  axis: true,
+  stable: true,
+  descending: true,
+  kind: true,
+};
 
 function sortArgs(
   op: string,
@@ -33,10 +40,10 @@ function sortArgs(
   // The axis defaults to -1; only an explicit null flattens.
   const opts: SortOptions = {
     axis: -1,
-    ...options,
-    ...(typeof axis === "object" && axis !== null ? axis : {}),
+    ...checkOptions(op, options, SORT_KEYS),
+    ...(isPlainObject(axis) ? checkOptions(op, axis, SORT_KEYS) : {}),
   };
-  if (typeof axis === "number" || axis === null) opts.axis = axis;
+  if (axis !== undefined && !isPlainObject(axis)) opts.axis = axis;
   let x = asArray(a, op, "a");
   if (opts.axis === null) x = ravel(x);
   if (x.ndim === 0)
@@ -103,6 +110,11 @@ export interface SearchsortedOptions {
   /** "scan" (binary search, the default) or "compare_all" (one comparison per pair). */
   method?: "scan" | "compare_all" | "sort";
 }
+const SEARCHSORTED_KEYS: OptionKeys<SearchsortedOptions> = {
+  side: true,
+  sorter: true,
+  method: true,
+};
 
 /** x < y in the total order that sorts use (NaN last). */
 function totalLt(x: Array, y: Array): Array {
@@ -117,6 +129,7 @@ function totalLt(x: Array, y: Array): Array {
  * the sorted 1-D a to keep it sorted (int32, v's shape).
  */
 export function searchsorted(a: ArrayLike, v: ArrayLike, options: SearchsortedOptions = {}): Array {
+  options = checkOptions("jnp.searchsorted", options, SEARCHSORTED_KEYS);
   const op = "jnp.searchsorted";
   let arr = asArray(a, op, "a");
   const val = asArray(v, op, "v");
@@ -175,6 +188,7 @@ export interface NonzeroOptions {
   /** The index written into unused slots (default 0); one per dimension or one for all. */
   fillValue?: number | readonly number[];
 }
+const NONZERO_KEYS: OptionKeys<NonzeroOptions> = { size: true, fillValue: true };
 
 function concretizationError(op: string, x: Array): ConcretizationTypeError {
   return new ConcretizationTypeError(
@@ -202,6 +216,7 @@ function fillFor(
  * dimension. Eager without size; under jit, size is required.
  */
 export function nonzero(a: ArrayLike, options: NonzeroOptions = {}): Array[] {
+  options = checkOptions("jnp.nonzero", options, NONZERO_KEYS);
   const op = "jnp.nonzero";
   const x = asArray(a, op, "a");
   if (x.ndim === 0)
@@ -250,11 +265,13 @@ export function nonzero(a: ArrayLike, options: NonzeroOptions = {}): Array[] {
 
 /** `jnp.flatnonzero(a, { size, fillValue })`: indices of nonzeros in the flattened array. */
 export function flatnonzero(a: ArrayLike, options: NonzeroOptions = {}): Array {
+  options = checkOptions("jnp.flatnonzero", options, NONZERO_KEYS);
   return nonzero(ravel(asArray(a, "jnp.flatnonzero", "a")), options)[0]!;
 }
 
 /** `jnp.argwhere(a, { size, fillValue })`: an (N, a.ndim) int32 array of the nonzero indices. */
 export function argwhere(a: ArrayLike, options: NonzeroOptions = {}): Array {
+  options = checkOptions("jnp.argwhere", options, NONZERO_KEYS);
   const op = "jnp.argwhere";
   const x = asArray(a, op, "a");
   const x1 = x.ndim === 0 ? lax.reshape(x, [1]) : x;

@@ -6,6 +6,7 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { type DType, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import * as lax from "../lax/index.js";
+import { checkOptions } from "../options.js";
 import { cast, promoteArgs, promoteArgsInexact, toArrays } from "./util.js";
 
 type Unary = (x: ArrayLike) => Array;
@@ -320,6 +321,7 @@ export function nanToNum(
   x: ArrayLike,
   options: { nan?: number; posinf?: number; neginf?: number } = {},
 ): Array {
+  options = checkOptions("jnp.nan_to_num", options, { nan: true, posinf: true, neginf: true });
   const a = promoteArgs("jnp.nan_to_num", x)[0]!;
   if (!isFloating(a.dtype)) return a;
   const big = a.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;

@@ -1,5 +1,6 @@
 /** optax's optimizers: chains of transforms ending in a (sign-flipped) learning rate. */
 
+import { checkOptions } from "../options.js";
 import {
   chain,
   type GradientTransformation,
@@ -9,6 +10,7 @@ import {
   scaleByLearningRate,
 } from "./transform.js";
 import {
+  ADAM_KEYS,
   type AdamOptions,
   addDecayedWeights,
   scaleByAdam,
@@ -24,6 +26,7 @@ export function sgd(
   learningRate: ScalarOrSchedule,
   options: { momentum?: number; nesterov?: boolean } = {},
 ): GradientTransformation {
+  options = checkOptions("optax.sgd", options, { momentum: true, nesterov: true });
   const m =
     options.momentum === undefined
       ? identity()
@@ -36,6 +39,7 @@ export function adam(
   learningRate: ScalarOrSchedule,
   options: AdamOptions = {},
 ): GradientTransformation {
+  options = checkOptions("optax.adam", options, ADAM_KEYS);
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
 
@@ -44,9 +48,14 @@ export function adamw(
   learningRate: ScalarOrSchedule,
   options: AdamOptions & { weightDecay?: number; mask?: (p: Params) => Params } = {},
 ): GradientTransformation {
+  const { weightDecay, mask, ...adamOptions } = checkOptions("optax.adamw", options, {
+    ...ADAM_KEYS,
+    weightDecay: true,
+    mask: true,
+  });
   return chain(
-    scaleByAdam(options),
-    addDecayedWeights(options.weightDecay ?? 1e-4, options.mask),
+    scaleByAdam(adamOptions),
+    addDecayedWeights(weightDecay ?? 1e-4, mask),
     scaleByLearningRate(learningRate),
   );
 }
@@ -63,6 +72,14 @@ export function rmsprop(
     nesterov?: boolean;
   } = {},
 ): GradientTransformation {
+  options = checkOptions("optax.rmsprop", options, {
+    decay: true,
+    eps: true,
+    initialScale: true,
+    centered: true,
+    momentum: true,
+    nesterov: true,
+  });
   const { decay = 0.9, eps = 1e-8, initialScale = 0.0, centered = false } = options;
   return chain(
     centered ? scaleByStddev(decay, eps, initialScale) : scaleByRms(decay, eps, initialScale),
@@ -78,6 +95,7 @@ export function adagrad(
   learningRate: ScalarOrSchedule,
   options: { initialAccumulatorValue?: number; eps?: number } = {},
 ): GradientTransformation {
+  options = checkOptions("optax.adagrad", options, { initialAccumulatorValue: true, eps: true });
   return chain(
     scaleByRss(options.initialAccumulatorValue ?? 0.1, options.eps ?? 1e-7),
     scaleByLearningRate(learningRate),
@@ -89,6 +107,12 @@ export function lion(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; weightDecay?: number; mask?: (p: Params) => Params } = {},
 ): GradientTransformation {
+  options = checkOptions("optax.lion", options, {
+    b1: true,
+    b2: true,
+    weightDecay: true,
+    mask: true,
+  });
   return chain(
     scaleByLion(options.b1 ?? 0.9, options.b2 ?? 0.99),
     addDecayedWeights(options.weightDecay ?? 1e-3, options.mask),

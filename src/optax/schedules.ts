@@ -2,6 +2,7 @@
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Schedule } from "./transform.js";
 
 const asF = (c: ArrayLike): Array => jnp.asarray(c).astype("float32");
@@ -43,6 +44,11 @@ export interface ExponentialDecayOptions {
   staircase?: boolean;
   endValue?: number;
 }
+const EXPONENTIAL_DECAY_KEYS: OptionKeys<ExponentialDecayOptions> = {
+  transitionBegin: true,
+  staircase: true,
+  endValue: true,
+};
 
 /** `optax.exponential_decay(init_value, transition_steps, decay_rate, ...)`. */
 export function exponentialDecay(
@@ -51,6 +57,7 @@ export function exponentialDecay(
   decayRate: number,
   options: ExponentialDecayOptions = {},
 ): Schedule {
+  options = checkOptions("optax.exponentialDecay", options, EXPONENTIAL_DECAY_KEYS);
   const { transitionBegin = 0, staircase = false, endValue } = options;
   return (count) => {
     const c = asF(count).sub(transitionBegin);

@@ -2,6 +2,7 @@
 import type { Array } from "../core/array.js";
 import { rsqrt } from "../lax/elementwise.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import {
   type GradientTransformation,
   globalNorm,
@@ -46,6 +47,13 @@ export interface AdamOptions {
   epsRoot?: number;
   nesterov?: boolean;
 }
+export const ADAM_KEYS: OptionKeys<AdamOptions> = {
+  b1: true,
+  b2: true,
+  eps: true,
+  epsRoot: true,
+  nesterov: true,
+};
 
 interface AdamState {
   count: Array;
@@ -55,6 +63,7 @@ interface AdamState {
 
 /** `optax.scale_by_adam(b1, b2, eps, eps_root, nesterov)`. */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation {
+  options = checkOptions("optax.scaleByAdam", options, ADAM_KEYS);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0.0, nesterov = false } = options;
   return {
     init: (params) => ({

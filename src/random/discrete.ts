@@ -10,6 +10,7 @@ import { type DType, defaultFloat, isFloating, isInteger } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import { broadcastTo } from "../numpy/util.js";
+import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
 import { checkKey, randomBits, splitList } from "./keys.js";
 import { type GumbelMode, gumbelIn, uniformIn } from "./samplers.js";
@@ -148,6 +149,12 @@ export interface CategoricalOptions {
   replace?: boolean;
   mode?: GumbelMode;
 }
+const CATEGORICAL_KEYS: OptionKeys<CategoricalOptions> = {
+  axis: true,
+  shape: true,
+  replace: true,
+  mode: true,
+};
 
 /**
  * `random.categorical(key, logits, { axis, shape, replace, mode })`: indices
@@ -159,6 +166,7 @@ export function categorical(
   logits: ArrayLike,
   options: CategoricalOptions = {},
 ): Array {
+  options = checkOptions("random.categorical", options, CATEGORICAL_KEYS);
   const op = "random.categorical";
   const k = checkKey(op, key);
   const l = asArray(logits, op, "logits");
@@ -235,12 +243,14 @@ export interface PermutationOptions {
   /** Permute each slice along the axis independently (default false). */
   independent?: boolean;
 }
+const PERMUTATION_KEYS: OptionKeys<PermutationOptions> = { axis: true, independent: true };
 
 /**
  * `random.permutation(key, x, { axis, independent })`: a random permutation
  * of arange(x) for an integer x, else of x's entries along `axis`.
  */
 export function permutation(key: Array, x: ArrayLike, options: PermutationOptions = {}): Array {
+  options = checkOptions("random.permutation", options, PERMUTATION_KEYS);
   const op = "random.permutation";
   const k = checkKey(op, key);
   const a = typeof x === "number" ? null : asArray(x, op, "x");
@@ -275,6 +285,13 @@ export interface ChoiceOptions {
   /** The Gumbel mode when p is given and replace is false. */
   mode?: GumbelMode;
 }
+const CHOICE_KEYS: OptionKeys<ChoiceOptions> = {
+  shape: true,
+  replace: true,
+  p: true,
+  axis: true,
+  mode: true,
+};
 
 /**
  * `random.choice(key, a, shape = [], { replace, p, axis, mode })`: draws
@@ -288,9 +305,12 @@ export function choice(
   options: ChoiceOptions = {},
 ): Array {
   const op = "random.choice";
-  const o: ChoiceOptions = globalThis.Array.isArray(shapeOrOptions)
-    ? { ...options, shape: shapeOrOptions as Shape }
-    : { ...(shapeOrOptions as ChoiceOptions | undefined), ...options };
+  options = checkOptions(op, options, CHOICE_KEYS);
+  const o: ChoiceOptions = isPlainObject(shapeOrOptions)
+    ? { ...checkOptions(op, shapeOrOptions as ChoiceOptions, CHOICE_KEYS), ...options }
+    : shapeOrOptions === undefined || shapeOrOptions === null
+      ? options
+      : { ...options, shape: shapeArg(op, shapeOrOptions) };
   const k = checkKey(op, key);
   const s = shapeArg(op, o.shape ?? []);
   const arr = typeof a === "number" ? null : asArray(a, op, "a");

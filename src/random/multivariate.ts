@@ -1,11 +1,12 @@
 /** jax.random's matrix-valued samplers: multivariate_normal and orthogonal. */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType, defaultFloat, isFloating } from "../dtype.js";
+import { type DType, defaultFloat, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { cholesky, qr } from "../lax/linalg.js";
 import * as jnp from "../numpy/index.js";
 import { cast, resultType } from "../numpy/util.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { broadcastShapes, type Shape, shapeStr } from "../shape.js";
 import { checkKey } from "./keys.js";
 import { normalIn } from "./samplers.js";
@@ -19,6 +20,11 @@ export interface MultivariateNormalOptions {
   /** How cov is factored; only "cholesky" (the default) is available in jaxts. */
   method?: "cholesky" | "svd" | "eigh";
 }
+const MULTIVARIATE_NORMAL_KEYS: OptionKeys<MultivariateNormalOptions> = {
+  shape: true,
+  dtype: true,
+  method: true,
+};
 
 /**
  * `random.multivariateNormal(key, mean, cov, { shape, dtype, method })`:
@@ -31,6 +37,7 @@ export function multivariateNormal(
   cov: ArrayLike,
   options: MultivariateNormalOptions = {},
 ): Array {
+  options = checkOptions("random.multivariateNormal", options, MULTIVARIATE_NORMAL_KEYS);
   const op = "random.multivariateNormal";
   const k = checkKey(op, key);
   let m = asArray(mean, op, "mean");
@@ -77,6 +84,7 @@ export interface OrthogonalOptions {
   /** Number of columns (default n). */
   m?: number;
 }
+const ORTHOGONAL_KEYS: OptionKeys<OrthogonalOptions> = { dtype: true, m: true };
 
 /**
  * `random.orthogonal(key, n, shape = [], { dtype, m })`: matrices (*shape,
@@ -90,10 +98,11 @@ export function orthogonal(
   shape: Shape = [],
   options: OrthogonalOptions = {},
 ): Array {
+  options = checkOptions("random.orthogonal", options, ORTHOGONAL_KEYS);
   const op = "random.orthogonal";
   const k = checkKey(op, key);
   const s = shapeArg(op, shape);
-  const d = floatDtype(op, options.dtype === undefined ? undefined : canonicalize(options.dtype));
+  const d = floatDtype(op, options.dtype);
   const cols = options.m ?? n;
   for (const [name, v] of [
     ["n", n],

@@ -10,6 +10,7 @@ import type { ArrayLike } from "../core/convert.js";
 import type { DType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
+import type { OptionKeys } from "../options.js";
 import { broadcastShapes, type Shape } from "../shape.js";
 import { checkKey, randomBits, randomBits64 } from "./keys.js";
 import {
@@ -77,11 +78,12 @@ export interface UniformOptions {
   /** Exclusive upper bound, broadcast to shape (default 1). */
   maxval?: ArrayLike;
 }
+const UNIFORM_KEYS: OptionKeys<UniformOptions> = { dtype: true, minval: true, maxval: true };
 
 /** `random.uniform(key, shape = [], { dtype, minval = 0, maxval = 1 })`: floats in [minval, maxval). */
 export function uniform(key: Array, shape: Shape = [], options?: DtypeOr<UniformOptions>): Array {
   const op = "random.uniform";
-  const o = optionsOf(options);
+  const o = optionsOf(op, options, UNIFORM_KEYS);
   const k = checkKey(op, key);
   return uniformIn(
     op,
@@ -106,6 +108,7 @@ function start(
 export interface DtypeOptions {
   dtype?: DType;
 }
+const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 
 /** Standard normals: √2·erf_inv(u) for u uniform in (-1, 1), as JAX. */
 export function normalIn(op: string, key: Array, shape: Shape, dtype: DType): Array {
@@ -117,7 +120,7 @@ export function normalIn(op: string, key: Array, shape: Shape, dtype: DType): Ar
 /** `random.normal(key, shape = [], dtype)`: standard normal values. */
 export function normal(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.normal";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   return normalIn(op, k, s, d);
 }
 
@@ -135,7 +138,7 @@ export function truncatedNormal(
 ): Array {
   const op = "random.truncatedNormal";
   const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(dtype).dtype);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const s =
     shape === undefined || shape === null
       ? broadcastShapes(op, shapeOf(lower), shapeOf(upper))
@@ -159,7 +162,7 @@ export function truncatedNormal(
 /** `random.exponential(key, shape = [], dtype)`: rate-1 exponential values, -log1p(-u). */
 export function exponential(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.exponential";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   return exponentialIn(op, k, s, d);
 }
 
@@ -171,7 +174,7 @@ function exponentialIn(op: string, key: Array, shape: Shape, dtype: DType): Arra
 /** `random.laplace(key, shape = [], dtype)`: Laplace(0, 1) values, sign(u)·log1p(-|u|). */
 export function laplace(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.laplace";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const u = uniformIn(op, k, s, d, -1 + finfo(d).epsneg, 1);
   return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))));
 }
@@ -179,7 +182,7 @@ export function laplace(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOpti
 /** `random.logistic(key, shape = [], dtype)`: standard logistic values, log(u) - log1p(-u). */
 export function logistic(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.logistic";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const x = uniformIn(op, k, s, d, finfo(d).tiny, 1);
   return lax.sub(lax.log(x), lax.log1p(lax.neg(x)));
 }
@@ -194,11 +197,12 @@ export interface GumbelOptions {
    */
   mode?: GumbelMode;
 }
+const GUMBEL_KEYS: OptionKeys<GumbelOptions> = { dtype: true, mode: true };
 
 /** `random.gumbel(key, shape = [], { dtype, mode })`: standard Gumbel values. */
 export function gumbel(key: Array, shape: Shape = [], options?: DtypeOr<GumbelOptions>): Array {
   const op = "random.gumbel";
-  const o = optionsOf(options);
+  const o = optionsOf(op, options, GUMBEL_KEYS);
   const [k, s, d] = start(op, key, shape, o.dtype);
   return gumbelIn(op, k, s, d, o.mode);
 }
@@ -233,7 +237,7 @@ export function gumbelIn(
 /** `random.cauchy(key, shape = [], dtype)`: standard Cauchy values, tan(π(u - 1/2)). */
 export function cauchy(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.cauchy";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const u = uniformIn(op, k, s, d, finfo(d).eps, 1);
   return lax.tan(lax.mul(Math.PI, lax.sub(u, 0.5)));
 }
@@ -247,7 +251,7 @@ export function pareto(
 ): Array {
   const op = "random.pareto";
   const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(dtype).dtype);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const s = shape === undefined || shape === null ? [...shapeOf(b)] : shapeArg(op, shape);
   const bb = paramTo(op, "b", b, d, s);
   return lax.exp(lax.div(exponentialIn(op, k, s, d), bb));
@@ -262,7 +266,7 @@ export function weibullMin(
   dtype?: DtypeOr<DtypeOptions>,
 ): Array {
   const op = "random.weibullMin";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const e = lax.neg(lax.log1p(lax.neg(uniformIn(op, k, s, d, 0, 1))));
   // As in JAX, a JS number's reciprocal is taken in doubles, then weakly typed.
   const inv = typeof concentration === "number" ? 1 / concentration : jnp.divide(1, concentration);
@@ -272,7 +276,7 @@ export function weibullMin(
 /** `random.maxwell(key, shape = [], dtype)`: Maxwell values, the norm of 3 standard normals. */
 export function maxwell(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.maxwell";
-  const [k, s, d] = start(op, key, shape, optionsOf(dtype).dtype);
+  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const z = normalIn(op, k, [...s, 3], d);
   return lax.sqrt(lax.reduceSum(lax.mul(z, z), [s.length]));
 }

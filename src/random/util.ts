@@ -4,6 +4,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import { checkDtype, type DType, defaultFloat, isFloating } from "../dtype.js";
 import { convertElementType } from "../lax/elementwise.js";
 import { broadcastTo } from "../numpy/util.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import {
   broadcastShapes,
   shapeArg as rootShapeArg,
@@ -20,10 +21,18 @@ export function shapeArg(op: string, shape: unknown, arg = "shape"): number[] {
 /** A trailing argument that is a dtype or an options object with a dtype. */
 export type DtypeOr<O> = DType | O | undefined;
 
-export function optionsOf<O extends object>(arg: DtypeOr<O>): O & { dtype?: DType } {
-  if (arg === undefined) return {} as O;
+/**
+ * The options of a sampler's trailing argument: a dtype name stands for
+ * `{ dtype }`; an object must hold only the sampler's keys.
+ */
+export function optionsOf<O extends object>(
+  op: string,
+  arg: DtypeOr<O>,
+  keys: OptionKeys<O>,
+): O & { dtype?: DType } {
+  if (arg === undefined || arg === null) return {} as O;
   if (typeof arg === "string") return { dtype: arg } as O & { dtype: DType };
-  return arg as O & { dtype?: DType };
+  return checkOptions(op, arg as O, keys) as O & { dtype?: DType };
 }
 
 /** The float dtype a sampler returns (default float32, float64 with x64). */

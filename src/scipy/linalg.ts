@@ -6,6 +6,7 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions } from "../options.js";
 import { promoteInexact } from "./util.js";
 
 export {
@@ -33,7 +34,10 @@ export function choFactor(
   a: ArrayLike,
   options: boolean | { lower?: boolean } = {},
 ): [Array, boolean] {
-  const lower = typeof options === "boolean" ? options : (options.lower ?? false);
+  const lower =
+    typeof options === "boolean"
+      ? options
+      : (checkOptions("jax.scipy.linalg.cho_factor", options, { lower: true }).lower ?? false);
   const [x] = promoteInexact("jax.scipy.linalg.cho_factor", a);
   const l = lax.linalg.cholesky(x!);
   return [lower ? l : jnp.matrixTranspose(l), lower];
@@ -66,7 +70,8 @@ export function luSolve(
   options: 0 | 1 | 2 | { trans?: 0 | 1 | 2 } = 0,
 ): Array {
   const op = "jax.scipy.linalg.lu_solve";
-  const trans = typeof options === "number" ? options : (options.trans ?? 0);
+  const trans =
+    typeof options === "number" ? options : (checkOptions(op, options, { trans: true }).trans ?? 0);
   if (trans !== 0 && trans !== 1 && trans !== 2) {
     throw new TypeError(`${op}: trans must be 0, 1 or 2, got ${String(trans)}`);
   }

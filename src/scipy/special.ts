@@ -13,6 +13,7 @@ import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
 import { BERNOULLI_OVER_FACTORIAL } from "../lax/special.js";
 import * as jnp from "../numpy/index.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { promoteInexact } from "./util.js";
 
 export { logSoftmax, softmax } from "../nn/functions.js";
@@ -32,6 +33,12 @@ export interface LogsumexpOptions {
   /** Also return the sign of Σ b·exp(a) (then the result is log|Σ b·exp(a)|). */
   returnSign?: boolean;
 }
+const LOGSUMEXP_KEYS: OptionKeys<LogsumexpOptions> = {
+  axis: true,
+  b: true,
+  keepdims: true,
+  returnSign: true,
+};
 
 /**
  * `jax.scipy.special.logsumexp(a, axis, b, keepdims, return_sign)`, shifted
@@ -54,7 +61,7 @@ export function logsumexp(
     typeof axisOrOptions === "number" ||
     globalThis.Array.isArray(axisOrOptions)
       ? { axis: axisOrOptions as Axis }
-      : (axisOrOptions as LogsumexpOptions);
+      : checkOptions(op, axisOrOptions as LogsumexpOptions, LOGSUMEXP_KEYS);
   const axis = options.axis ?? null;
   let x: Array;
   let b: Array | undefined;

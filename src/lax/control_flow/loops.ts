@@ -1,6 +1,7 @@
 /** Loops built from scan and whileLoop: `foriLoop`, `map`, `associativeScan`. */
 import type { Array } from "../../core/array.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { checkOptions } from "../../options.js";
 import { flatten } from "../../tree/index.js";
 import { add, bitwiseOr, convertElementType, lt } from "../elementwise.js";
 import { concatenate, pad, rev } from "../shape_ops.js";
@@ -54,6 +55,7 @@ export function associativeScan<T>(
   elems: T,
   options: { reverse?: boolean; axis?: number } = {},
 ): T {
+  options = checkOptions("lax.associativeScan", options, { reverse: true, axis: true });
   const [leaves, tree] = flatten(elems);
   let xs = leaves.map((l) => asArray(l as ArrayLike, "lax.associativeScan", "elems"));
   if (xs.length === 0) return elems;

@@ -22,6 +22,7 @@ import {
   type PETracer,
   partialEvalRules,
 } from "../../interpreters/partial_eval.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate, zerosLike } from "../ad_util.js";
@@ -522,6 +523,7 @@ export interface ScanOptions {
   reverse?: boolean;
   unroll?: number;
 }
+const SCAN_KEYS: OptionKeys<ScanOptions> = { length: true, reverse: true, unroll: true };
 
 /**
  * `lax.scan(f, init, xs, { length, reverse, unroll })` → `[carry, ys]`, with
@@ -533,6 +535,7 @@ export function scan<C, X, Y>(
   xs: X | null,
   options: ScanOptions = {},
 ): [C, Y] {
+  options = checkOptions("lax.scan", options, SCAN_KEYS);
   const op = "lax.scan";
   const [initLeaves, carryTree] = flatArrays(init, op, "init");
   const [xsLeaves] = flatArrays(xs, op, "xs");

@@ -5,6 +5,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { Primitive, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
 import { div, eq, selectN } from "../elementwise.js";
@@ -75,6 +76,7 @@ export interface CholeskyOptions {
   /** Use (x + xᵀ)/2 instead of x's lower triangle (default true, as JAX). */
   symmetrizeInput?: boolean;
 }
+const CHOLESKY_KEYS: OptionKeys<CholeskyOptions> = { symmetrizeInput: true };
 
 /**
  * `lax.linalg.cholesky(x, { symmetrizeInput })`: the lower-triangular L with
@@ -82,6 +84,7 @@ export interface CholeskyOptions {
  * positive definite.
  */
 export function cholesky(x: ArrayLike, options: CholeskyOptions = {}): Array {
+  options = checkOptions("lax.linalg.cholesky", options, CHOLESKY_KEYS);
   const op = "lax.linalg.cholesky";
   let a = asArray(x, op, "x");
   checkMatrices(op, a.aval, true);

@@ -10,6 +10,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, div, mul, sub } from "../elementwise.js";
 import { broadcastInDim } from "../shape_ops.js";
@@ -231,6 +232,11 @@ export interface EighOptions {
   /** Eigenvalues in ascending order (default true). */
   sortEigenvalues?: boolean;
 }
+const EIGH_KEYS: OptionKeys<EighOptions> = {
+  lower: true,
+  symmetrizeInput: true,
+  sortEigenvalues: true,
+};
 
 /**
  * `lax.linalg.eigh(x, { lower, symmetrizeInput, sortEigenvalues })`: [v, w]
@@ -239,6 +245,7 @@ export interface EighOptions {
  * eigenvectors, each with its largest entry positive.
  */
 export function eigh(x: ArrayLike, options: EighOptions = {}): [Array, Array] {
+  options = checkOptions("lax.linalg.eigh", options, EIGH_KEYS);
   const op = "lax.linalg.eigh";
   let a = asArray(x, op, "x");
   checkMatrices(op, a.aval, true);

@@ -5,6 +5,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
@@ -156,9 +157,11 @@ export interface QrOptions {
   /** Q of shape (..., m, m) and R (..., m, n) (default true, as jax.lax.linalg.qr); false: (..., m, k) and (..., k, n), k = min(m, n). */
   fullMatrices?: boolean;
 }
+const QR_KEYS: OptionKeys<QrOptions> = { fullMatrices: true };
 
 /** `lax.linalg.qr(x, { fullMatrices })`: [Q, R] with Q orthonormal columns, R upper triangular, Q R = x. */
 export function qr(x: ArrayLike, options: QrOptions = {}): [Array, Array] {
+  options = checkOptions("lax.linalg.qr", options, QR_KEYS);
   const a = asArray(x, "lax.linalg.qr", "x");
   const [q, r] = bind(qrP, [a], { full_matrices: options.fullMatrices ?? true });
   return [q!, r!];

@@ -10,6 +10,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, convertElementType, div, eq, mul, sub } from "../elementwise.js";
@@ -366,6 +367,7 @@ export interface SvdOptions {
   /** Return [U, s, Vᵀ] (default true) or only s. */
   computeUv?: boolean;
 }
+const SVD_KEYS: OptionKeys<SvdOptions> = { fullMatrices: true, computeUv: true };
 
 /**
  * `lax.linalg.svd(x, { fullMatrices, computeUv })`: [U, s, Vᵀ] with
@@ -376,6 +378,7 @@ export interface SvdOptions {
 export function svd(x: ArrayLike, options: SvdOptions & { computeUv: false }): Array;
 export function svd(x: ArrayLike, options?: SvdOptions): [Array, Array, Array];
 export function svd(x: ArrayLike, options: SvdOptions = {}): Array | [Array, Array, Array] {
+  options = checkOptions("lax.linalg.svd", options, SVD_KEYS);
   const a = asArray(x, "lax.linalg.svd", "x");
   const computeUv = options.computeUv ?? true;
   const outs = bind(svdP, [a], {

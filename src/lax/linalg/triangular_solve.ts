@@ -5,6 +5,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { allocate, isFloating, type TypedArray } from "../../dtype.js";
+import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr, shapesEqual } from "../../shape.js";
 import { castToAval, instantiate, isZero } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
@@ -162,6 +163,12 @@ export interface TriangularSolveOptions {
   /** Take a's diagonal as ones, without reading it (default false). */
   unitDiagonal?: boolean;
 }
+const TRIANGULAR_SOLVE_KEYS: OptionKeys<TriangularSolveOptions> = {
+  leftSide: true,
+  lower: true,
+  transposeA: true,
+  unitDiagonal: true,
+};
 
 /**
  * `lax.linalg.triangularSolve(a, b, { leftSide, lower, transposeA, unitDiagonal })`:
@@ -173,6 +180,7 @@ export function triangularSolve(
   b: ArrayLike,
   options: TriangularSolveOptions = {},
 ): Array {
+  options = checkOptions("lax.linalg.triangularSolve", options, TRIANGULAR_SOLVE_KEYS);
   const op = "lax.linalg.triangularSolve";
   return bind1(triangularSolveP, [asArray(a, op, "a"), asArray(b, op, "b")], {
     left_side: options.leftSide ?? false,

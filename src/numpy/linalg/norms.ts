@@ -1,6 +1,7 @@
 /** `jnp.linalg.norm`, `vectorNorm` and `matrixNorm`, NumPy's orders. */
 import type { Array } from "../../core/array.js";
 import type { ArrayLike } from "../../core/convert.js";
+import { checkOptions } from "../../options.js";
 import { normalizeAxis } from "../../shape.js";
 import { svd } from "../linalg.js";
 import { expandDims, moveaxis } from "../manipulation.js";
@@ -100,6 +101,11 @@ export function vectorNorm(
   x: ArrayLike,
   options: { ord?: number; axis?: number | readonly number[] | null; keepdims?: boolean } = {},
 ): Array {
+  options = checkOptions("jnp.linalg.vectorNorm", options, {
+    ord: true,
+    axis: true,
+    keepdims: true,
+  });
   const op = "jnp.linalg.vectorNorm";
   const [a] = inexact(op, x);
   const axis = options.axis ?? null;
@@ -117,5 +123,6 @@ export function matrixNorm(
   x: ArrayLike,
   options: { ord?: NormOrd; keepdims?: boolean } = {},
 ): Array {
+  options = checkOptions("jnp.linalg.matrixNorm", options, { ord: true, keepdims: true });
   return norm(x, options.ord ?? "fro", [-2, -1], options.keepdims ?? false);
 }

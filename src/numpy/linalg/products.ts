@@ -4,6 +4,7 @@
  */
 import type { Array } from "../../core/array.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { checkOptions } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { inv, solve } from "../linalg.js";
 import { reshape, transpose } from "../manipulation.js";
@@ -155,10 +156,12 @@ export { cross, matmul, outer, tensordot, vecdot } from "../products.js";
 
 /** `jnp.linalg.diagonal(x, { offset })`: the diagonals of the matrices of x (..., m, n). */
 export function diagonal(x: ArrayLike, options: { offset?: number } = {}): Array {
+  options = checkOptions("jnp.linalg.diagonal", options, { offset: true });
   return jnpDiagonal(x, options.offset ?? 0, -2, -1);
 }
 
 /** `jnp.linalg.trace(x, { offset })`: the traces of the matrices of x (..., m, n). */
 export function trace(x: ArrayLike, options: { offset?: number } = {}): Array {
+  options = checkOptions("jnp.linalg.trace", options, { offset: true });
   return jnpTrace(x, options.offset ?? 0, -2, -1);
 }
