@@ -105,7 +105,7 @@ describe("devices that fail while running", () => {
   it("an asynchronous throw ends only the worker: the process survives, the next call names the device, the one after works", async () => {
     // The throw comes after the shard has finished: this call computes its result.
     expect(vals(faultThenSum(jnp.array([1, 2, ASYNC_THROW])))).toEqual([-98, -98, -98]);
-    await sleep(300);
+    await sleep(500);
     const failed = timedError(() => double(jnp.array([1, 2, 3])));
     expect(failed.message).toMatch(
       /^pmap: device cpu:2 failed: uncaught Error: boom \(an asynchronous throw on the device\) \(after its previous run/,
