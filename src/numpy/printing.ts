@@ -70,11 +70,18 @@ function rowMajorStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** The indices printed along an axis of this length; `null` marks the "..." gap. */
+/**
+ * The indices printed along an axis of this length; `null` marks the "..."
+ * gap. Summarized, only the edge items are listed (NumPy's
+ * `_leading_trailing`), so printing takes time independent of the size.
+ */
 function shownIndices(length: number, summarize: boolean): (number | null)[] {
-  const all = Array.from({ length }, (_, i) => i);
-  if (!summarize || length <= 2 * EDGE_ITEMS) return all;
-  return [...all.slice(0, EDGE_ITEMS), null, ...all.slice(length - EDGE_ITEMS)];
+  if (!summarize || length <= 2 * EDGE_ITEMS) return Array.from({ length }, (_, i) => i);
+  const out: (number | null)[] = [];
+  for (let i = 0; i < EDGE_ITEMS; i++) out.push(i);
+  out.push(null);
+  for (let i = length - EDGE_ITEMS; i < length; i++) out.push(i);
+  return out;
 }
 
 /** Flat offsets of every printed element: the formatter is sized on these alone. */
