@@ -6,6 +6,7 @@
  * `float32 * 2.5 → float32`, `int32 + 1.5 → float32`).
  */
 import { config } from "./config.js";
+import { kindOf } from "./options.js";
 
 export type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
 
@@ -77,7 +78,7 @@ export function dtypeOfTypedArray(a: TypedArray): DType {
 export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | undefined {
   if (dtype === undefined || dtype === null) return undefined;
   if (!isDType(dtype)) {
-    const got = typeof dtype === "string" ? `'${dtype}'` : `${typeof dtype} ${String(dtype)}`;
+    const got = typeof dtype === "string" ? `'${dtype}'` : kindOf(dtype);
     throw new TypeError(
       `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
         "(jnp.bool_, jnp.int32, jnp.uint32, jnp.float32, jnp.float64)",

@@ -1,3 +1,5 @@
+import { kindOf } from "./options.js";
+
 /** Shapes, axes and NumPy broadcasting, with errors that name the operation. */
 export type Shape = readonly number[];
 
@@ -50,16 +52,41 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Text for a value in an argument error: `the string "1"`, `undefined`, `[1, NaN]`. */
 function describeArg(x: unknown): string {
-  if (globalThis.Array.isArray(x))
-    return `[${x.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
-  if (typeof x === "object") {
-    const name = (x as object).constructor?.name;
-    return name && name !== "Object" ? `an object of type ${name}` : "an object";
+  if (globalThis.Array.isArray(x)) {
+    return `[${x.map((v) => (typeof v === "number" ? String(v) : kindOf(v))).join(", ")}]`;
   }
-  return `${typeof x} ${String(x)}`;
+  return kindOf(x);
+}
+
+/** The most elements one array may have (typed arrays and WebAssembly's 32-bit addresses). */
+export const MAX_SIZE = 2 ** 32 - 1;
+
+/** Throws a RangeError naming `op` when an array of `shape` would be too large to hold. */
+export function checkSize(op: string, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n > MAX_SIZE) {
+    throw new RangeError(
+      `${op}: an array of shape ${shapeStr(shape)} would have ${n} elements; at most ${MAX_SIZE} (2^32 - 1) are supported`,
+    );
+  }
+}
+
+/**
+ * A list of integers argument (`tile`'s reps, `transpose`'s axes...): a JS
+ * array of safe integers, or one integer where `scalar` is true. Anything
+ * else is a TypeError naming the function and the argument.
+ */
+export function intsArg(op: string, value: unknown, arg: string, scalar = true): number[] {
+  if (scalar && typeof value === "number" && Number.isSafeInteger(value)) return [value];
+  if (
+    !globalThis.Array.isArray(value) ||
+    value.some((v) => typeof v !== "number" || !Number.isSafeInteger(v))
+  ) {
+    throw new TypeError(
+      `${op}: ${arg} must be ${scalar ? "an integer or " : ""}a list of integers, got ${describeArg(value)}`,
+    );
+  }
+  return value.map((v: number) => (v === 0 ? 0 : v));
 }
 
 /**
@@ -94,7 +121,10 @@ export function shapeArg(op: string, shape: unknown, arg = "shape", scalar = fal
       );
     }
   }
-  return [...(shape as number[])];
+  // -0 is 0 (a shape printed or compared never shows a negative zero).
+  const out = (shape as number[]).map((d) => (d === 0 ? 0 : d));
+  checkSize(op, out);
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Abstract values: what tracing knows about an array (shape, dtype, weak type). */
 import { type DType, shortName } from "../dtype.js";
-import { type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
+import { checkSize, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
 
 export class ShapedArray {
   readonly shape: Shape;
@@ -58,7 +58,9 @@ function frozenShape(shape: Shape): Shape {
   ) {
     return shape;
   }
-  const s = [...shape];
+  // -0 is 0 (shapes compare and print without negative zeros).
+  const s = shape.map((d) => (d === 0 ? 0 : d));
+  checkSize("ShapedArray", s);
   Object.defineProperty(s, inspectSymbol, { value: inspectShape });
   return Object.freeze(s);
 }

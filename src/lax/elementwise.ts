@@ -23,6 +23,7 @@ import {
   isFloating,
   promoteTypes,
 } from "../dtype.js";
+import { kindOf } from "../options.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import {
@@ -227,7 +228,7 @@ function convertAval(
   checkArity("lax.convertElementType", avals, 1);
   if (!isDType(new_dtype)) {
     throw new TypeError(
-      `lax.convertElementType: new_dtype must be one of ${ALL_DTYPES.join(", ")}, got ${String(new_dtype)}`,
+      `lax.convertElementType: new_dtype must be one of ${ALL_DTYPES.join(", ")}, got ${kindOf(new_dtype)}`,
     );
   }
   return [new ShapedArray(avals[0]!.shape, new_dtype, weak_type && new_dtype !== "bool")];
@@ -722,7 +723,7 @@ export function clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike): Array {
 export function convertElementType(x: ArrayLike, newDtype: DType, weakType = false): Array {
   if (!isDType(newDtype)) {
     throw new TypeError(
-      `lax.convertElementType: newDtype must be one of ${ALL_DTYPES.join(", ")}, got ${String(newDtype)}`,
+      `lax.convertElementType: newDtype must be one of ${ALL_DTYPES.join(", ")}, got ${kindOf(newDtype)}`,
     );
   }
   const params = { new_dtype: canonicalize(newDtype), weak_type: weakType && newDtype !== "bool" };

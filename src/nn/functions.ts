@@ -10,7 +10,7 @@ import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import { normalizeAxes } from "../shape.js";
+import { checkSize, normalizeAxes, shapeArg } from "../shape.js";
 
 type Axis = number | readonly number[] | null;
 
@@ -136,6 +136,8 @@ export function oneHot(
 ): Array {
   options = checkOptions("nn.oneHot", options, { dtype: true, axis: true });
   const a = asArray(x, "nn.oneHot", "x");
+  [numClasses] = shapeArg("nn.oneHot", [numClasses], "numClasses");
+  checkSize("nn.oneHot", [...a.shape, numClasses]);
   const axis = options.axis ?? -1;
   const classes = jnp.arange(numClasses);
   const expanded = jnp.expandDims(a, axis < 0 ? a.ndim + 1 + axis : axis);

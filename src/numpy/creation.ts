@@ -19,8 +19,8 @@ import {
 } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import { type Shape, shapeArg, shapeStr } from "../shape.js";
-import { cast, resultType } from "./util.js";
+import { checkSize, type Shape, shapeArg, shapeStr } from "../shape.js";
+import { cast, numberArg, resultType } from "./util.js";
 
 /** Every JS typed array `jnp.array` reads (see `typedDtype` for the dtype each makes). */
 export type AnyTypedArray =
@@ -304,9 +304,15 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): A
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
   const d = want ?? (allInt ? "int32" : defaultFloat());
-  const values: number[] = new globalThis.Array(n);
-  for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return fromFlat(values, [n], d);
+  return generated("jnp.arange", n, d, (i) => start + i * step);
+}
+
+/** A 1-D array of `n` values `at(i)`, written straight into its storage (size checked first). */
+function generated(op: string, n: number, dtype: DType, at: (i: number) => number): ArrayImpl {
+  checkSize(op, [n]);
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = scalarValue(at(i), dtype, op);
+  return new ArrayImpl(new ShapedArray([n], dtype, false), data);
 }
 
 export interface LinspaceOptions {
@@ -318,17 +324,17 @@ const LINSPACE_KEYS: OptionKeys<LinspaceOptions> = { endpoint: true, dtype: true
 /** `jnp.linspace(start, stop, num=50, { endpoint, dtype })`. */
 export function linspace(start: number, stop: number, num = 50, options?: LinspaceOptions): Array {
   const opts = checkOptions("jnp.linspace", options, LINSPACE_KEYS);
-  if (!Number.isInteger(num) || num < 0) {
-    throw new Error(`jnp.linspace: num must be a non-negative integer, got ${num}`);
-  }
+  start = numberArg("jnp.linspace", start, "start");
+  stop = numberArg("jnp.linspace", stop, "stop");
+  [num] = shapeArg("jnp.linspace", [num], "num");
   const endpoint = opts.endpoint ?? true;
   const d = checkDtype("jnp.linspace", opts.dtype) ?? defaultFloat();
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
-  const values: number[] = new globalThis.Array(num);
-  for (let i = 0; i < num; i++) values[i] = start + i * step;
-  if (endpoint && num > 1) values[num - 1] = stop;
-  return fromFlat(values, [num], d);
+  const last = num - 1;
+  return generated("jnp.linspace", num, d, (i) =>
+    endpoint && i === last && num > 1 ? stop : start + i * step,
+  );
 }
 
 export interface EyeOptions {
@@ -341,7 +347,8 @@ const EYE_KEYS: OptionKeys<EyeOptions> = { k: true, dtype: true };
 export function eye(n: number, m?: number, options?: EyeOptions): Array {
   const opts = checkOptions("jnp.eye", options, EYE_KEYS);
   const cols = m ?? n;
-  shapeArg("jnp.eye", [n, cols], "[N, M]");
+  shapeArg("jnp.eye", [n], "N");
+  shapeArg("jnp.eye", [cols], "M");
   const k = opts.k ?? 0;
   if (!Number.isInteger(k))
     throw new TypeError(`jnp.eye: k must be an integer, got ${describe(k)}`);

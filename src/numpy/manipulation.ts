@@ -13,6 +13,8 @@ import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
 import {
   broadcastShapes,
+  checkSize,
+  intsArg,
   isPermutation,
   normalizeAxes,
   normalizeAxis,
@@ -106,6 +108,7 @@ export function transpose(a: ArrayLike, axes?: readonly number[] | null): Array 
   let perm: number[];
   if (axes === undefined || axes === null) perm = range(0, n).reverse();
   else {
+    axes = intsArg(op, axes, "axes", false);
     if (axes.length !== n) {
       throw new Error(
         `${op}: axes ${shapeStr(axes)} don't match an array of rank ${n} (shape ${shapeStr(x.shape)})`,
@@ -180,7 +183,7 @@ export function squeeze(a: ArrayLike, axis?: number | readonly number[] | null):
 /** `jnp.expand_dims(a, axis)`: inserts size-1 axes at the given positions of the result. */
 export function expandDims(a: ArrayLike, axis: number | readonly number[]): Array {
   const x = arg(a, "expand_dims");
-  const k = typeof axis === "number" ? 1 : axis.length;
+  const k = intsArg("jnp.expand_dims", axis, "axis").length;
   const axes = normalizeAxes(axis, x.ndim + k, "jnp.expand_dims").sort((p, q) => p - q);
   return axes.length === 0 ? x : lax.expandDims(x, axes);
 }
@@ -343,7 +346,7 @@ function splitImpl(
   const bounds: [number, number][] = [];
   if (typeof sections === "number") {
     if (!Number.isInteger(sections) || sections <= 0) {
-      throw new Error(`${op}: number of sections must be a positive integer, got ${sections}`);
+      throw new RangeError(`${op}: number of sections must be a positive integer, got ${sections}`);
     }
     if (even && n % sections !== 0) {
       throw new Error(
@@ -361,7 +364,7 @@ function splitImpl(
   } else {
     // Python slicing of each piece: negative indices count from the end, out-of-range ones clip.
     const norm = (i: number) => (i < 0 ? Math.max(0, i + n) : Math.min(i, n));
-    const cuts = [0, ...sections.map(norm), n];
+    const cuts = [0, ...intsArg(op, sections, "indicesOrSections", false).map(norm), n];
     for (let i = 0; i + 1 < cuts.length; i++)
       bounds.push([cuts[i]!, Math.max(cuts[i]!, cuts[i + 1]!)]);
   }
@@ -399,13 +402,14 @@ export function dsplit(ary: ArrayLike, indicesOrSections: number | readonly numb
 export function tile(A: ArrayLike, reps: number | readonly number[]): Array {
   const op = "jnp.tile";
   const x = arg(A, "tile", "A");
-  const r = typeof reps === "number" ? [reps] : [...reps];
-  if (r.some((v) => !Number.isInteger(v) || v < 0)) {
-    throw new Error(`${op}: reps must be non-negative integers, got ${JSON.stringify(reps)}`);
+  const r = intsArg(op, reps, "reps");
+  if (r.some((v) => v < 0)) {
+    throw new RangeError(`${op}: reps must be non-negative, got [${r.join(", ")}]`);
   }
   const nd = Math.max(r.length, x.ndim);
   const rr = [...new globalThis.Array<number>(nd - r.length).fill(1), ...r];
   const s = [...new globalThis.Array<number>(nd - x.ndim).fill(1), ...x.shape];
+  checkSize(op, [...rr, ...s]);
   const big = rr.flatMap((v, i) => [v, s[i]!]);
   const b = lax.broadcastInDim(
     lax.reshape(x, s),

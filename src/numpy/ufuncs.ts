@@ -4,9 +4,9 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { type DType, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
+import { checkDtype, type DType, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import * as lax from "../lax/index.js";
-import { checkOptions } from "../options.js";
+import { checkOptions, kindOf } from "../options.js";
 import { cast, promoteArgs, promoteArgsInexact, toArrays } from "./util.js";
 
 type Unary = (x: ArrayLike) => Array;
@@ -219,6 +219,9 @@ export const rint: Unary = keepInts("rint", (x) => lax.round(x, 1));
 
 /** `jnp.round(x, decimals=0)`: halves round to even, as NumPy. */
 export function round(x: ArrayLike, decimals = 0): Array {
+  if (!Number.isSafeInteger(decimals)) {
+    throw new TypeError(`jnp.round: decimals must be an integer, got ${kindOf(decimals)}`);
+  }
   const [a] = promoteArgs("jnp.round", x);
   if (!isFloating(a!.dtype)) return a!;
   if (decimals === 0) return lax.round(a!, 1);
@@ -332,5 +335,7 @@ export function nanToNum(
 
 /** `x.astype(dtype)` / `jnp.astype`. */
 export function astype(x: ArrayLike, dtype: DType): Array {
-  return cast(toArrays("jnp.astype", [x])[0]!, dtype);
+  const d = checkDtype("jnp.astype", dtype);
+  if (d === undefined) throw new TypeError("jnp.astype: dtype is required, got undefined");
+  return cast(toArrays("jnp.astype", [x])[0]!, d);
 }

@@ -120,3 +120,16 @@ export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
   }
   return convertAndBroadcast(op, xs, arrs, dtype, weakType);
 }
+
+/**
+ * A JS number argument (`linspace`'s start/stop...): a number, or a concrete
+ * array of one element (converted, as NumPy's `float(x)`); anything else is a
+ * TypeError naming the function and the argument.
+ */
+export function numberArg(op: string, x: unknown, arg: string): number {
+  if (typeof x === "number") return x;
+  if (x instanceof ArrayImpl && x.size === 1) return Number(x.values[0]);
+  throw new TypeError(
+    `${op}: ${arg} must be a JS number${x instanceof ArrayImpl ? ` or an array of one element, got an array of shape (${x.shape.join(", ")})` : `, got ${kindOf(x)}`}`,
+  );
+}
