@@ -62,12 +62,32 @@ export function setEagerHook(hook: EagerHook | null): void {
 }
 
 function evalPrimitive(prim: AnyPrimitive, args: ArrayImpl[], params: object): Array[] {
-  let outs: Array[] | null = eagerHook === null ? null : eagerHook(prim, args, params);
-  if (outs === null) outs = prim.rules.impl(args, params);
   if (config.read("jax_debug_nans") || config.read("jax_debug_infs")) {
-    checkDebugValues(prim, args, params, outs);
+    return evalChecked(prim, args, params);
   }
-  return outs;
+  const outs = eagerHook === null ? null : eagerHook(prim, args, params);
+  return outs ?? prim.rules.impl(args, params);
+}
+
+/** `evalPrimitive` under jax_debug_nans/infs: an error from inside a jitted call names the call. */
+function evalChecked(prim: AnyPrimitive, args: ArrayImpl[], params: object): Array[] {
+  try {
+    const outs =
+      (eagerHook === null ? null : eagerHook(prim, args, params)) ?? prim.rules.impl(args, params);
+    checkDebugValues(prim, args, params, outs);
+    return outs;
+  } catch (e) {
+    const name = (params as { name?: unknown }).name;
+    if (
+      e instanceof FloatingPointError &&
+      typeof name === "string" &&
+      !e.message.startsWith(`invalid value (nan) encountered in ${prim.name} `) &&
+      !e.message.startsWith(`invalid value (inf) encountered in ${prim.name} `)
+    ) {
+      e.message += `\n  inside ${prim.name} '${name}'`;
+    }
+    throw e;
+  }
 }
 
 /** JAX's FloatingPointError: `jax_debug_nans`/`jax_debug_infs` found a NaN or an infinity. */
@@ -117,16 +137,9 @@ function checkDebugValues(
     closed.inAvals.every((a, i) => a.key() === args[i]!.aval.key()) &&
     !args.some((a) => a.isDeleted)
   ) {
-    // Raises at the inner equation (its own check runs on each eager primitive).
-    const name = (params as { name?: unknown }).name;
-    try {
-      evalClosedJaxpr(closed, args);
-    } catch (e) {
-      if (e instanceof FloatingPointError && typeof name === "string") {
-        e.message += `\n  inside ${prim.name} '${name}', re-run de-optimized to find the equation`;
-      }
-      throw e;
-    }
+    // Raises at the inner equation (its own check runs on each eager primitive);
+    // `evalChecked` then adds which call it was inside.
+    evalClosedJaxpr(closed, args);
   }
   const flag = bad === "nan" ? "jax_debug_nans" : "jax_debug_infs";
   throw new FloatingPointError(

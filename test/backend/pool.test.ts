@@ -199,7 +199,13 @@ describe("ThreadPool.parallelFor", () => {
     setThreads(3);
     const n = 30_000;
     const stride = 40_000; // elements between the threads' scratch areas
-    for (let rep = 0; rep < 20; rep++) {
+    // 20 rounds, and more while no worker ran a chunk (a loaded machine may deschedule them).
+    const deadline = Date.now() + 10_000;
+    for (
+      let rep = 0;
+      rep < 20 || (pool.stats().workerChunks === 0 && Date.now() < deadline);
+      rep++
+    ) {
       heap.fill(0, 0, 3 * stride);
       pool.parallelFor(mod, "increment", [0], n, 1, {
         scratch: { arg: 0, bytesPerThread: stride * 4 },
