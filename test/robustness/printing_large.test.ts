@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { DType, TypedArray } from "../../src/dtype.js";
+import { allocate, type DType } from "../../src/dtype.js";
 import { numpy as jnp } from "../../src/index.js";
 import { formatArray, reprArray } from "../../src/numpy/printing.js";
 
@@ -35,20 +35,6 @@ function decode(v: number | "nan" | "inf" | "-inf"): number {
   return v;
 }
 
-function allocate(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "uint32":
-      return new Uint32Array(n);
-    case "bool":
-      return new Uint8Array(n);
-  }
-}
 
 /** The fixture's array, as printing.py's `pattern` builds it. */
 function build(f: LargeFixture): TypedArray {
