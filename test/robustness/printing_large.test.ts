@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { allocate, type DType } from "../../src/dtype.js";
+import { allocate, type DType, type TypedArray } from "../../src/dtype.js";
 import { numpy as jnp } from "../../src/index.js";
 import { formatArray, reprArray } from "../../src/numpy/printing.js";
 
