@@ -35,7 +35,6 @@ function decode(v: number | "nan" | "inf" | "-inf"): number {
   return v;
 }
 
-
 /** The fixture's array, as printing.py's `pattern` builds it. */
 function build(f: LargeFixture): TypedArray {
   const n = f.shape.reduce((a, b) => a * b, 1);
