@@ -12,6 +12,8 @@ import type { ShapedArray } from "./aval.js";
 
 /** A tangent or cotangent that is known to be zero, without materializing it. */
 export class Zero {
+  /** Makes Zero nominal: an Array (which also has `aval`) is never a Zero to the type checker. */
+  declare private readonly zeroBrand: never;
   constructor(readonly aval: ShapedArray) {}
 }
 export type Tangent = Array | Zero;

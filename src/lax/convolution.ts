@@ -455,11 +455,11 @@ function convTransposeRule(
   }
   if (lin(lhs)) {
     if (ct instanceof Zero || !isFloating(lhs.aval.dtype)) return [new Zero(lhs.aval), null];
-    return [transposeLhs(ct!, lhs.aval, rhs as Array, p), null];
+    return [transposeLhs(ct!, lhs.aval, rhs! as Array, p), null];
   }
   if (lin(rhs)) {
     if (ct instanceof Zero || !isFloating(rhs.aval.dtype)) return [null, new Zero(rhs.aval)];
-    return [null, transposeRhs(ct!, lhs as Array, rhs.aval, p)];
+    return [null, transposeRhs(ct!, lhs! as Array, rhs.aval, p)];
   }
   return [null, null];
 }

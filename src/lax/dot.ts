@@ -325,13 +325,13 @@ function dotGeneralTranspose(
     ct instanceof Zero || !isFloating(a.aval.dtype)
       ? new Zero(a.aval)
       : transposeLhs(ct!, a.aval, other, d, params, swap);
-  if (lin(x)) return [cotangent(x, y as Array, dn, false), null];
+  if (lin(x)) return [cotangent(x, y! as Array, dn, false), null];
   if (lin(y)) {
     const swapped: DotDimensionNumbers = [
       [dn[0][1], dn[0][0]],
       [dn[1][1], dn[1][0]],
     ];
-    return [null, cotangent(y, x as Array, swapped, true)];
+    return [null, cotangent(y, x! as Array, swapped, true)];
   }
   return [null, null];
 }

@@ -181,7 +181,7 @@ const gatherBatch: BatchRule<GatherParams> = ([x, idx], [xd, id], p) => {
     };
     return [[bind1(gatherP, [x!, ix], params)], [0]];
   }
-  const op = moveaxis(x!, xd, 0);
+  const op = moveaxis(x!, xd!, 0);
   const params: GatherParams = {
     ...p,
     dimension_numbers: {
@@ -473,7 +473,7 @@ const scatterBatch =
       operand_batching_dims: [0, ...bump(dn.operand_batching_dims)],
       scatter_indices_batching_dims: [0, ...bump(dn.scatter_indices_batching_dims)],
     };
-    const ix = batchToFront(idx!, id, axis.size);
+    const ix = batchToFront(idx!, id!, axis.size);
     return [[bind1(prim(), [op, ix, upd], { ...p, dimension_numbers })], [0]];
   };
 

@@ -255,7 +255,7 @@ export const psumScatterP: Primitive<PsumScatterParams> = new Primitive<PsumScat
       const a = x!.aval;
       psumScatterAval(d === null ? a : a.withShape(a.shape.filter((_, k) => k !== d)), params);
       // The sum over members; member i's block along the scatter dimension is its result.
-      const sum = d === null ? mulScalar(x!, axis.size) : reduceSum(x!, [d]);
+      const sum = d === null ? mulScalar(x!, axis.size) : reduceSum(x!, [d!]);
       const sd = params.scatterDimension;
       if (!params.tiled) return [[sum], [sd]];
       const s = [...sum.shape];

@@ -368,8 +368,7 @@ export function nextafter32(x: number, y: number): number {
   if (x === 0) return y > 0 ? 2 ** -149 : -(2 ** -149);
   f32[0] = x;
   // Moving away from zero increments the magnitude bits; toward zero decrements them.
-  if (x < y === x > 0) u32[0]++;
-  else u32[0]--;
+  u32[0] = x < y === x > 0 ? u32[0]! + 1 : u32[0]! - 1;
   return f32[0]!;
 }
 
@@ -379,7 +378,6 @@ export function nextafter64(x: number, y: number): number {
   if (x === y) return y;
   if (x === 0) return y > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
   f64[0] = x;
-  if (x < y === x > 0) u64[0] += 1n;
-  else u64[0] -= 1n;
+  u64[0] = x < y === x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
   return f64[0]!;
 }

@@ -136,7 +136,7 @@ export function oneHot(
 ): Array {
   options = checkOptions("nn.oneHot", options, { dtype: true, axis: true });
   const a = asArray(x, "nn.oneHot", "x");
-  [numClasses] = shapeArg("nn.oneHot", [numClasses], "numClasses");
+  numClasses = shapeArg("nn.oneHot", [numClasses], "numClasses")[0]!;
   checkSize("nn.oneHot", [...a.shape, numClasses]);
   const axis = options.axis ?? -1;
   const classes = jnp.arange(numClasses);

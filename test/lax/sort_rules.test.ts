@@ -146,7 +146,10 @@ describe("jvp and vjp against finite differences (float64, to second order)", ()
     const keys = arr([2, 0, 1], [3], "int32");
     const v = arr([0.5, 1.5, 2.5], [3]);
     const f = (k: Array, u: Array) => lax.sort([k, u]);
-    const [[sk, sv], [tk, tv]] = jvp(f, [keys, v], [keys, arr([1, 2, 3], [3])]) as Array[][];
+    const [[sk, sv], [tk, tv]] = jvp(f, [keys, v], [keys, arr([1, 2, 3], [3])]) as [
+      Array[],
+      Array[],
+    ];
     expect(vals(sk)).toEqual([0, 1, 2]);
     expect(vals(sv)).toEqual([1.5, 2.5, 0.5]);
     expect(tk!.dtype).toBe("int32");

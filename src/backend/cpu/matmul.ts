@@ -80,6 +80,16 @@ const F32 = 4;
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 
+/** A tuple of exactly N elements of T (N a literal). */
+type Tuple<T, N extends number, R extends T[] = []> = R["length"] extends N
+  ? R
+  : Tuple<T, N, [...R, T]>;
+
+/** `make(0), …, make(n - 1)` typed as a tuple of n, so that destructuring it needs no `!`. */
+function tuple<T, N extends number>(n: N, make: (i: number) => T): Tuple<T, N> {
+  return Array.from({ length: n }, (_, i) => make(i)) as Tuple<T, N>;
+}
+
 /**
  * Splits `total` into equal blocks of at most about `max`, in multiples of
  * `quantum`: k = 784 gives 4 x 196 rather than 3 x 256 + 16 (a thin last
@@ -321,7 +331,7 @@ export function gemm(
     for (let i = 0; i < m; i++) {
       const src = (q * m + i) * n;
       const dst = oOff + q * os[0] + i * os[1];
-      if (spec.accumulate) for (let j = 0; j < n; j++) out[dst + j] += c[src + j]!;
+      if (spec.accumulate) for (let j = 0; j < n; j++) out[dst + j] = out[dst + j]! + c[src + j]!;
       else out.set(c.subarray(src, src + n), dst);
     }
   }
@@ -633,14 +643,12 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
 function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: number): void {
   const params = new Array<ValType>(18).fill("i32");
   mb.addFunction("gemmRows", params, [], (f) => {
-    const [M, N, K, A, AB, AR, AC, B, BB, BR, BC, OUT, OB, LDC, ACCUM, WS, START, END] = Array.from(
-      { length: 18 },
-      (_, i) => i,
+    const [M, N, K, A, AB, AR, AC, B, BB, BR, BC, OUT, OB, LDC, ACCUM, WS, START, END] = tuple(
+      18,
+      (i) => i,
     );
-    const [r, q, i0, rows, KB, MB, NB, ap, bp, tile, a, b, c] = Array.from({ length: 13 }, () =>
-      f.local("i32"),
-    );
-    const [jc, nc, pc, kc, ic, mc, acc, t, u] = Array.from({ length: 9 }, () => f.local("i32"));
+    const [r, q, i0, rows, KB, MB, NB, ap, bp, tile, a, b, c] = tuple(13, () => f.local("i32"));
+    const [jc, nc, pc, kc, ic, mc, acc, t, u] = tuple(9, () => f.local("i32"));
     const g = (i: number) => f.get(i);
     // min(x, y) of two side-effect-free pushes.
     const min = (x: () => void, y: () => void) => {

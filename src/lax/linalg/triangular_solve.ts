@@ -139,7 +139,7 @@ export const triangularSolveP: Primitive<TriangularSolveParams> =
       if (!(b instanceof UndefinedPrimal)) return [null, null];
       if (isZero(ct)) return [null, new Zero(b.aval)];
       const flipped = { ...p, transpose_a: !p.transpose_a };
-      return [null, castToAval(bind1(triangularSolveP, [a, instantiate(ct!)], flipped), b.aval)];
+      return [null, castToAval(bind1(triangularSolveP, [a!, instantiate(ct!)], flipped), b.aval)];
     },
     batch: ([a, b], [da, db], p, axis) => [
       [
