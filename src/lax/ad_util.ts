@@ -49,11 +49,6 @@ export function castToAval(x: Array, aval: ShapedArray): Array {
   return convertElementType(x, aval.dtype, aval.weakType);
 }
 
-/** The zero tangent of a primal value. */
-export function zeroTangent(x: Array): Zero {
-  return new Zero(x.aval);
-}
-
 /** `lax.stop_gradient`: the identity whose derivative is zero. */
 export const stopGradientP: Primitive = new Primitive("stop_gradient", {
   abstractEval: ([x]) => [x!],

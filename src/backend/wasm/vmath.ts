@@ -338,11 +338,3 @@ export function emitF32(a: Emit, op: VMathOp, x: number): void {
   emitF32x4(a, op, v);
   a.op("f32x4.extract_lane", 0);
 }
-
-export const emitExpF32x4 = (a: Emit, x: number): void => emitF32x4(a, "exp", x);
-export const emitExpm1F32x4 = (a: Emit, x: number): void => emitF32x4(a, "expm1", x);
-export const emitLogF32x4 = (a: Emit, x: number): void => emitF32x4(a, "log", x);
-export const emitLog1pF32x4 = (a: Emit, x: number): void => emitF32x4(a, "log1p", x);
-export const emitTanhF32x4 = (a: Emit, x: number): void => emitF32x4(a, "tanh", x);
-export const emitLogisticF32x4 = (a: Emit, x: number): void => emitF32x4(a, "logistic", x);
-export const emitErfF32x4 = (a: Emit, x: number): void => emitF32x4(a, "erf", x);

@@ -11,7 +11,7 @@ import type { Array } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, argToArray } from "../../core/convert.js";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
-import { type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { type Tangent, Zero } from "../../core/primitive.js";
 import { constsAsInputs } from "../../interpreters/jit.js";
 import { traceToJaxpr } from "../../interpreters/staging.js";
 import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
@@ -85,10 +85,6 @@ export function spreadTangents(
 ): Tangent[] {
   let k = 0;
   return vals.map((v, i) => (flags[i] ? given[k++]! : new Zero(v.aval)));
-}
-
-export function isUndefined(x: Array | UndefinedPrimal): x is UndefinedPrimal {
-  return x instanceof UndefinedPrimal;
 }
 
 /**

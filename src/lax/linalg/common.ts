@@ -96,14 +96,6 @@ export function eyeLike(x: Array): Array {
   return convertElementType(eq(colMinusRow(x.shape), 0), x.dtype);
 }
 
-/** The matrix with x [..., k] on its diagonal, [..., k, k]. */
-export function diagMatrix(x: Array): Array {
-  const k = x.shape[x.ndim - 1]!;
-  const shape = [...x.shape, k];
-  const row = broadcastInDim(x, shape, [...x.shape.map((_, i) => i).slice(0, -1), x.ndim]);
-  return mul(row, eyeLike(row));
-}
-
 /**
  * The one-hot matrix P [..., m, m] of a permutation [..., m] (int32):
  * P[i, perm[i]] = 1, so P @ x takes row perm[i] of x into row i.
