@@ -92,11 +92,9 @@ export function canonicalize(d: DType): DType {
   return d === "float64" && !config.x64 ? "float32" : d;
 }
 
+/** The default floating dtype (JAX's float_): float64 with x64 enabled, float32 otherwise. */
 export function defaultFloat(): DType {
   return config.x64 ? "float64" : "float32";
-}
-export function defaultInt(): DType {
-  return "int32";
 }
 
 /** Casts a JS number to how a dtype stores it (wrapping ints, truncating toward zero). */
