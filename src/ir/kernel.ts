@@ -1,6 +1,10 @@
 /**
  * The kernel IR: what one fused loop computes, independent of the target
- * (WebAssembly today; WGSL could be emitted from the same IR).
+ * (WebAssembly today; WGSL could be emitted from the same IR). It sits below
+ * lax: each elementwise primitive's `lower` rule builds its scalar function
+ * from these nodes through a `ScalarBuilder`, view primitives rewrite an
+ * `Affine` coordinate, and the evaluator (eval.ts) gives every node its one
+ * meaning, used by the eager kernels, the JS target and constant folding.
  *
  * A kernel iterates over a box of loop indices `shape` (outermost first).
  * Its body is an SSA list of scalar nodes; loads read buffer elements at an
@@ -13,7 +17,7 @@
  * XLA's integer division by zero...), except transcendental functions, which
  * may differ by a few ulps.
  */
-import type { DType } from "../../../dtype.js";
+import type { DType } from "../dtype.js";
 
 /** element index = offset + Σ coeffs[d] · i_d (d over the kernel's loop dims). */
 export interface Affine {
@@ -25,13 +29,14 @@ export const UNARY_OPS = [
   "neg", "abs", "sign", "floor", "ceil", "round_even", "round_away", "sqrt", "rsqrt", "cbrt",
   "exp", "exp2", "log", "log1p", "expm1", "tanh", "logistic", "sin", "cos", "tan", "asin", "acos",
   "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "square", "not", "is_finite",
-  "clz", "population_count",
+  "clz", "population_count", "erf_inv", "lgamma", "digamma",
 ] as const; // biome-ignore format: a list of names
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 export const BINARY_OPS = [
   "add", "sub", "mul", "div", "rem", "max", "min", "atan2", "eq", "ne", "lt", "le", "gt",
   "ge", "and", "or", "xor", "shift_left", "shift_right_logical", "shift_right_arithmetic",
+  "nextafter", "polygamma", "pow",
 ] as const; // biome-ignore format: a list of names
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
@@ -83,6 +88,59 @@ export interface Kernel {
   readonly outputs: readonly KernelOutput[];
   /** The reduction of a kernel with reduced dims (all of its outputs fold with it). */
   readonly reduce: ReduceOp | null;
+}
+
+// --- What lowering rules build with ---------------------------------------------
+
+/**
+ * Builds scalar nodes for a lowering rule: the compiler's kernel builder and
+ * the evaluator's closure compiler both implement it. Nodes are numbers;
+ * each knows its dtype (binary operands share one; comparisons give bool).
+ */
+export interface ScalarBuilder {
+  dtype(x: number): DType;
+  konst(value: number, dtype: DType): number;
+  unary(fn: UnaryOp, x: number): number;
+  binary(fn: BinaryOp, a: number, b: number): number;
+  /** cases[clamp(which, 0, n-1)]; the cases share one dtype. */
+  select(which: number, cases: readonly number[]): number;
+  /** x converted to `to` (XLA's conversions); x itself when the dtype is already `to`. */
+  convert(x: number, to: DType): number;
+  /** The output coordinate along `dim` as a value (iota); only inside a kernel. */
+  coord(dim: number, dtype: DType): number;
+}
+
+/**
+ * Where a view reads its operand for an output coordinate: the operand's
+ * coordinate (one affine per operand dim), or its row-major element offset
+ * (a reshape), which the compiler unflattens when it is affine.
+ */
+export type ViewIndex =
+  | { readonly coords: readonly Affine[] }
+  | { readonly flat: Affine };
+
+/** The constant affine c over `rank` loop dims. */
+export function affineConst(rank: number, c: number): Affine {
+  return { offset: c, coeffs: new Array<number>(rank).fill(0) };
+}
+
+/** Σ scales[k] · terms[k] over `rank` loop dims. */
+export function affineCombine(
+  rank: number,
+  terms: readonly Affine[],
+  scales: readonly number[],
+): Affine {
+  let offset = 0;
+  const coeffs = new Array<number>(rank).fill(0);
+  terms.forEach((a, k) => {
+    const s = scales[k]!;
+    if (s === 0) return;
+    offset += s * a.offset;
+    a.coeffs.forEach((c, d) => {
+      coeffs[d]! += s * c;
+    });
+  });
+  return { offset, coeffs };
 }
 
 /** The dtype a node produces. */

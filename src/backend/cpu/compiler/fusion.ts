@@ -12,7 +12,7 @@
  * chain whose intermediates are also needed elsewhere still runs as one loop.
  */
 import { type Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
-import type { Kernel } from "./ir.js";
+import type { Kernel } from "../../../ir/kernel.js";
 import {
   type EqnKind,
   eqnKind,

@@ -12,7 +12,7 @@ import { type ClosedJaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
 import { type FusionOptions, fuse, type Step } from "./fusion.js";
 import { runKernelJs } from "./interp.js";
-import type { Kernel } from "./ir.js";
+import type { Kernel } from "../../../ir/kernel.js";
 import type { TargetSupport } from "./lower.js";
 import { optimize } from "./passes.js";
 import { buildExecutable, type Executable, type KernelCode, planDot } from "./program.js";

@@ -1,140 +1,21 @@
 /**
- * A JS evaluator of the kernel IR: the reference for what each node means
- * (every node computes in doubles and rounds to its dtype, as the eager
- * kernels store their results), used to test the lowering independently of
- * code generation and to run kernels where WebAssembly is unavailable.
+ * The JS target's kernel runner: a whole kernel evaluated over the CPU
+ * memory with the IR's scalar semantics (ir/eval.ts, every node computes in
+ * doubles and rounds to its dtype), used to test the lowering independently
+ * of code generation and to run kernels where WebAssembly is unavailable.
  */
 import { castScalar, type DType, isFloating } from "../../../dtype.js";
-import * as sp from "../../../lax/special.js";
+import {
+  binaryFn,
+  convertFn,
+  type F1,
+  reduceFn,
+  reduceIdentity,
+  unaryFn,
+} from "../../../ir/eval.js";
+import type { Kernel, Node } from "../../../ir/kernel.js";
+import { nodeDtype } from "../../../ir/kernel.js";
 import { view } from "../memory.js";
-import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
-import { nodeDtype } from "./ir.js";
-
-type F1 = (a: number) => number;
-type F2 = (a: number, b: number) => number;
-
-const UINT32_MAX = 4294967295;
-
-function popcount(a: number): number {
-  let v = a >>> 0;
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
-
-/** The scalar function of a unary op on a dtype (the eager kernels' definitions). */
-export function unaryFn(op: UnaryOp, dtype: DType): F1 {
-  const int = !isFloating(dtype);
-  switch (op) {
-    case "neg": return (a) => -a;
-    case "abs": return Math.abs;
-    case "sign": return dtype === "uint32" ? (a) => (a > 0 ? 1 : 0) : (a) => (a > 0 ? 1 : a < 0 ? -1 : a);
-    case "floor": return Math.floor;
-    case "ceil": return Math.ceil;
-    case "round_even": return sp.roundHalfEven;
-    case "round_away": return sp.roundAwayFromZero;
-    case "sqrt": return Math.sqrt;
-    case "rsqrt": return (a) => 1 / Math.sqrt(a);
-    case "cbrt": return Math.cbrt;
-    case "exp": return Math.exp;
-    case "exp2": return (a) => 2 ** a;
-    case "log": return Math.log;
-    case "log1p": return Math.log1p;
-    case "expm1": return Math.expm1;
-    case "tanh": return Math.tanh;
-    case "logistic": return (a) => 1 / (1 + Math.exp(-a));
-    case "sin": return Math.sin;
-    case "cos": return Math.cos;
-    case "tan": return Math.tan;
-    case "asin": return Math.asin;
-    case "acos": return Math.acos;
-    case "atan": return Math.atan;
-    case "sinh": return Math.sinh;
-    case "cosh": return Math.cosh;
-    case "asinh": return Math.asinh;
-    case "acosh": return Math.acosh;
-    case "atanh": return Math.atanh;
-    case "erf": return sp.erf;
-    case "erfc": return sp.erfc;
-    case "square": return int ? (a) => Math.imul(a, a) : (a) => a * a;
-    case "not": return dtype === "bool" ? (a) => 1 - a : (a) => ~a;
-    case "is_finite": return (a) => (Number.isFinite(a) ? 1 : 0);
-    case "clz": return Math.clz32;
-    case "population_count": return popcount;
-  }
-} // biome-ignore format: a table
-
-/** The scalar function of a binary op on a dtype (XLA's integer semantics, as the eager kernels). */
-export function binaryFn(op: BinaryOp, dtype: DType): F2 {
-  const int = dtype === "int32" || dtype === "uint32";
-  switch (op) {
-    case "add": return (a, b) => a + b;
-    case "sub": return (a, b) => a - b;
-    case "mul": return int ? Math.imul : (a, b) => a * b;
-    case "div":
-      if (dtype === "int32") return (a, b) => (b === 0 ? -1 : (a / b) | 0);
-      if (dtype === "uint32") return (a, b) => (b === 0 ? UINT32_MAX : Math.trunc(a / b));
-      return (a, b) => a / b;
-    case "rem": return int ? (a, b) => (b === 0 ? a : a % b) : (a, b) => a % b;
-    case "max": return Math.max;
-    case "min": return Math.min;
-    case "atan2": return Math.atan2;
-    case "eq": return (a, b) => (a === b ? 1 : 0);
-    case "ne": return (a, b) => (a !== b ? 1 : 0);
-    case "lt": return (a, b) => (a < b ? 1 : 0);
-    case "le": return (a, b) => (a <= b ? 1 : 0);
-    case "gt": return (a, b) => (a > b ? 1 : 0);
-    case "ge": return (a, b) => (a >= b ? 1 : 0);
-    case "and": return (a, b) => a & b;
-    case "or": return (a, b) => a | b;
-    case "xor": return (a, b) => a ^ b;
-    case "shift_left": return (a, b) => (b >>> 0 >= 32 ? 0 : a << b);
-    case "shift_right_logical": return (a, b) => (b >>> 0 >= 32 ? 0 : a >>> b);
-    case "shift_right_arithmetic": return (a, b) => (b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b);
-  }
-} // biome-ignore format: a table
-
-/** The float-to-int conversions XLA's CPU backend performs (truncate, saturate, NaN to 0). */
-export function convertFn(from: DType, to: DType): F1 {
-  if (to === "bool") return (a) => (a !== 0 ? 1 : 0);
-  if (isFloating(from) && to === "int32") {
-    return (a) =>
-      Number.isNaN(a)
-        ? 0
-        : a <= -2147483648
-          ? -2147483648
-          : a >= 2147483647
-            ? 2147483647
-            : Math.trunc(a);
-  }
-  if (isFloating(from) && to === "uint32") {
-    return (a) => (Number.isNaN(a) || a <= 0 ? 0 : a >= UINT32_MAX ? UINT32_MAX : Math.trunc(a));
-  }
-  return (a) => a;
-}
-
-export function reduceIdentity(op: ReduceOp, dtype: DType): number {
-  switch (op) {
-    case "sum": case "or": case "xor": return 0;
-    case "prod": return 1;
-    case "and": return dtype === "bool" ? 1 : dtype === "uint32" ? UINT32_MAX : -1;
-    case "max": return isFloating(dtype) ? -Infinity : dtype === "int32" ? -2147483648 : 0;
-    case "min": return isFloating(dtype) ? Infinity : dtype === "int32" ? 2147483647 : dtype === "uint32" ? UINT32_MAX : 1;
-  }
-} // biome-ignore format: a table
-
-export function reduceFn(op: ReduceOp, dtype: DType): F2 {
-  const int = dtype === "int32" || dtype === "uint32";
-  switch (op) {
-    case "sum": return (a, b) => a + b;
-    case "prod": return int ? Math.imul : (a, b) => a * b;
-    case "max": return Math.max;
-    case "min": return Math.min;
-    case "and": return (a, b) => a & b;
-    case "or": return (a, b) => a | b;
-    case "xor": return (a, b) => a ^ b;
-  }
-} // biome-ignore format: a table
 
 /** Evaluates kernel `k` with its arguments at byte addresses `addrs` in the CPU memory. */
 export function runKernelJs(k: Kernel, addrs: readonly number[]): void {

@@ -8,7 +8,7 @@
  *   reduction over the innermost dim: [start, end) are output elements ("rin")
  *   reduction keeping the innermost dim: [start, end) are output rows ("rout")
  */
-import type { Kernel } from "./ir.js";
+import type { Kernel } from "../../../ir/kernel.js";
 
 /** How a kernel's range is split: the units of [start, end), their total, and the work per unit. */
 export interface KernelRange {

@@ -1,5 +1,5 @@
 /**
- * Lowering a fused group of jaxpr equations to one kernel (ir.ts).
+ * Lowering a fused group of jaxpr equations to one kernel (ir/kernel.ts).
  *
  * Values are built on demand, from the group's outputs backwards: a value is
  * requested at a coordinate (one affine function of the loop indices per
@@ -22,7 +22,7 @@ import type {
   Node,
   ReduceOp,
   UnaryOp,
-} from "./ir.js";
+} from "../../../ir/kernel.js";
 
 /** A value that must be stored in a buffer for the group to be expressible. */
 export class NotAffine extends Error {

@@ -6,7 +6,7 @@
 import { ModuleBuilder } from "../../wasm/emitter.js";
 import { cpuMemory, isSharedMemory } from "../memory.js";
 import type { CodeTarget } from "./index.js";
-import type { Kernel } from "./ir.js";
+import type { Kernel } from "../../../ir/kernel.js";
 import { kernelRange } from "./loops.js";
 import { type KernelCode, PARALLEL_MIN_WORK, threadPool } from "./program.js";
 import { emitKernels, wasmSupport } from "./wasm.js";

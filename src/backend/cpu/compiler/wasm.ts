@@ -1,5 +1,5 @@
 /**
- * Code generation: kernel IR (ir.ts) → WebAssembly, one exported function
+ * Code generation: kernel IR (ir/kernel.ts) → WebAssembly, one exported function
  * per kernel, `k<i>(addr_0, ..., addr_n-1, start, end)`, over a range that a
  * thread pool can split (loops.ts says what the range counts).
  *
@@ -25,9 +25,9 @@
 import { type DType, itemsize } from "../../../dtype.js";
 import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
 import type { Asm, AsmModule, ValType } from "./asm.js";
-import { reduceIdentity } from "./interp.js";
-import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "./ir.js";
-import { nodeDtype } from "./ir.js";
+import { reduceIdentity } from "../../../ir/eval.js";
+import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "../../../ir/kernel.js";
+import { nodeDtype } from "../../../ir/kernel.js";
 import { type Layout, layout } from "./loops.js";
 
 // i8x16.shuffle lane maps: the high half of a vector; the low halves of two vectors.
@@ -78,6 +78,8 @@ export const wasmSupport = {
   binary(op: BinaryOp, d: DType): boolean {
     if (op === "rem") return !isFloat(d); // fmod has no wasm instruction
     if (op === "atan2") return isFloat(d);
+    // Special functions without a wasm form stay with the eager kernels.
+    if (op === "nextafter" || op === "polygamma" || op === "pow") return false;
     return true;
   },
 };

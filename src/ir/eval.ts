@@ -1,0 +1,317 @@
+/**
+ * The one definition of scalar semantics: what every kernel-IR node computes
+ * (kernel.ts). Each node computes in doubles and rounds its result to its
+ * dtype (float32 once per node, int32/uint32 modulo 2^32), with XLA's
+ * integer division by zero, shifts past the bit width and saturating
+ * float-to-int conversion. The JS target of the compiler evaluates kernels
+ * with these functions; the eager kernels of the elementwise primitives run
+ * the primitive's lowering compiled by `compileScalar` into one closure per
+ * (lowering, dtypes, params), mapped over the flat operands; code
+ * generators (WebAssembly) must agree with them, up to a few ulps in the
+ * transcendental functions.
+ */
+import { castScalar, type DType, isFloating, type TypedArray } from "../dtype.js";
+import * as sp from "../lax/special.js";
+import {
+  type BinaryOp,
+  isComparison,
+  type ReduceOp,
+  type ScalarBuilder,
+  type UnaryOp,
+} from "./kernel.js";
+
+export type F1 = (a: number) => number;
+export type F2 = (a: number, b: number) => number;
+
+const UINT32_MAX = 4294967295;
+
+function popcount(a: number): number {
+  let v = a >>> 0;
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/** The scalar function of a unary op on a dtype. */
+export function unaryFn(op: UnaryOp, dtype: DType): F1 {
+  const int = !isFloating(dtype);
+  switch (op) {
+    case "neg": return (a) => -a;
+    case "abs": return Math.abs; // abs of INT32_MIN wraps to itself when stored, as XLA
+    case "sign": return dtype === "uint32" ? (a) => (a > 0 ? 1 : 0) : (a) => (a > 0 ? 1 : a < 0 ? -1 : a); // keeps -0 and NaN
+    case "floor": return Math.floor;
+    case "ceil": return Math.ceil;
+    case "round_even": return sp.roundHalfEven;
+    case "round_away": return sp.roundAwayFromZero;
+    case "sqrt": return Math.sqrt;
+    case "rsqrt": return (a) => 1 / Math.sqrt(a);
+    case "cbrt": return Math.cbrt;
+    case "exp": return Math.exp;
+    case "exp2": return (a) => 2 ** a;
+    case "log": return Math.log;
+    case "log1p": return Math.log1p;
+    case "expm1": return Math.expm1;
+    case "tanh": return Math.tanh;
+    case "logistic": return (a) => 1 / (1 + Math.exp(-a));
+    case "sin": return Math.sin;
+    case "cos": return Math.cos;
+    case "tan": return Math.tan;
+    case "asin": return Math.asin;
+    case "acos": return Math.acos;
+    case "atan": return Math.atan;
+    case "sinh": return Math.sinh;
+    case "cosh": return Math.cosh;
+    case "asinh": return Math.asinh;
+    case "acosh": return Math.acosh;
+    case "atanh": return Math.atanh;
+    case "erf": return sp.erf;
+    case "erfc": return sp.erfc;
+    case "erf_inv": return sp.erfInv;
+    case "lgamma": return sp.lgamma;
+    case "digamma": return sp.digamma;
+    case "square": return int ? (a) => Math.imul(a, a) : (a) => a * a;
+    case "not": return dtype === "bool" ? (a) => 1 - a : (a) => ~a;
+    case "is_finite": return (a) => (Number.isFinite(a) ? 1 : 0);
+    case "clz": return Math.clz32;
+    case "population_count": return popcount;
+  }
+} // biome-ignore format: a table
+
+/** The scalar function of a binary op on its operands' dtype (XLA's integer semantics). */
+export function binaryFn(op: BinaryOp, dtype: DType): F2 {
+  const int = dtype === "int32" || dtype === "uint32";
+  switch (op) {
+    case "add": return (a, b) => a + b;
+    case "sub": return (a, b) => a - b;
+    case "mul": return int ? Math.imul : (a, b) => a * b;
+    case "div":
+      // Integer division truncates toward zero; x / 0 is -1 (all ones) and INT32_MIN / -1 wraps.
+      if (dtype === "int32") return (a, b) => (b === 0 ? -1 : (a / b) | 0);
+      if (dtype === "uint32") return (a, b) => (b === 0 ? UINT32_MAX : Math.trunc(a / b));
+      return (a, b) => a / b;
+    // JS % is C's fmod (the sign of the dividend); XLA defines x % 0 as x for integers.
+    case "rem": return int ? (a, b) => (b === 0 ? a : a % b) : (a, b) => a % b;
+    case "max": return Math.max; // NaN-propagating, -0 < +0 (IEEE 754-2019 maximum)
+    case "min": return Math.min;
+    case "atan2": return Math.atan2;
+    case "eq": return (a, b) => (a === b ? 1 : 0);
+    case "ne": return (a, b) => (a !== b ? 1 : 0);
+    case "lt": return (a, b) => (a < b ? 1 : 0);
+    case "le": return (a, b) => (a <= b ? 1 : 0);
+    case "gt": return (a, b) => (a > b ? 1 : 0);
+    case "ge": return (a, b) => (a >= b ? 1 : 0);
+    // On bools (stored 0/1) the bitwise operators are the logical ones.
+    case "and": return (a, b) => a & b;
+    case "or": return (a, b) => a | b;
+    case "xor": return (a, b) => a ^ b;
+    // Shift amounts are read as unsigned; from 32 on, 0, or the sign for arithmetic shifts.
+    case "shift_left": return (a, b) => (b >>> 0 >= 32 ? 0 : a << b);
+    case "shift_right_logical": return (a, b) => (b >>> 0 >= 32 ? 0 : a >>> b);
+    case "shift_right_arithmetic": return (a, b) => (b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b);
+    case "nextafter": return dtype === "float32" ? sp.nextafter32 : sp.nextafter64;
+    case "polygamma": return sp.polygamma;
+    case "pow": return sp.cpow;
+  }
+} // biome-ignore format: a table
+
+/** The float-to-int conversions XLA's CPU backend performs (truncate, saturate, NaN to 0). */
+export function convertFn(from: DType, to: DType): F1 {
+  if (to === "bool") return (a) => (a !== 0 ? 1 : 0); // NaN -> true, as x != 0
+  if (isFloating(from) && to === "int32") {
+    return (a) =>
+      Number.isNaN(a)
+        ? 0
+        : a <= -2147483648
+          ? -2147483648
+          : a >= 2147483647
+            ? 2147483647
+            : Math.trunc(a);
+  }
+  if (isFloating(from) && to === "uint32") {
+    return (a) => (Number.isNaN(a) || a <= 0 ? 0 : a >= UINT32_MAX ? UINT32_MAX : Math.trunc(a));
+  }
+  return (a) => a; // float <-> float rounds, int <-> int wraps, int/bool -> float is exact
+}
+
+export function reduceIdentity(op: ReduceOp, dtype: DType): number {
+  switch (op) {
+    case "sum": case "or": case "xor": return 0;
+    case "prod": return 1;
+    case "and": return dtype === "bool" ? 1 : dtype === "uint32" ? UINT32_MAX : -1;
+    case "max": return isFloating(dtype) ? -Infinity : dtype === "int32" ? -2147483648 : 0;
+    case "min": return isFloating(dtype) ? Infinity : dtype === "int32" ? 2147483647 : dtype === "uint32" ? UINT32_MAX : 1;
+  }
+} // biome-ignore format: a table
+
+export function reduceFn(op: ReduceOp, dtype: DType): F2 {
+  const int = dtype === "int32" || dtype === "uint32";
+  switch (op) {
+    case "sum": return (a, b) => a + b;
+    case "prod": return int ? Math.imul : (a, b) => a * b;
+    case "max": return Math.max;
+    case "min": return Math.min;
+    case "and": return (a, b) => a & b;
+    case "or": return (a, b) => a | b;
+    case "xor": return (a, b) => a ^ b;
+  }
+} // biome-ignore format: a table
+
+// --- Lowerings compiled to closures --------------------------------------------
+
+/** A node as a closure of the operands' values (the first two by argument, all in `r`). */
+type G = (a: number, b: number, r: readonly number[]) => number;
+
+interface Compiled {
+  readonly dtype: DType;
+  readonly g: G;
+  /** The scalar function itself when the node is that op applied to the operands in order. */
+  readonly raw: F1 | F2 | null;
+}
+
+/** Rounds a node's value to its dtype; null where that is the identity (float64). */
+function rounding(d: DType): F1 | null {
+  if (d === "float64") return null;
+  if (d === "float32") return Math.fround;
+  return (v) => castScalar(v, d);
+}
+
+/**
+ * Builds closures instead of nodes: the lowering of an elementwise primitive
+ * becomes one JS function of its operands' values, every node rounding as
+ * the IR defines (the last one is left to the store into the output array,
+ * which rounds identically).
+ */
+class ClosureBuilder implements ScalarBuilder {
+  readonly nodes: Compiled[] = [];
+  constructor(private readonly inputs: readonly DType[]) {
+    inputs.forEach((d, k) => {
+      const g: G = k === 0 ? (a) => a : k === 1 ? (_a, b) => b : (_a, _b, r) => r[k]!;
+      this.nodes.push({ dtype: d, g, raw: null });
+    });
+  }
+  private push(dtype: DType, g: G, raw: F1 | F2 | null = null): number {
+    this.nodes.push({ dtype, g, raw });
+    return this.nodes.length - 1;
+  }
+  private node(x: number): Compiled {
+    const n = this.nodes[x];
+    if (n === undefined) throw new Error(`kernel IR: node ${x} does not exist`);
+    return n;
+  }
+  /** The closure of node x rounded to its dtype (operands are stored values: no rounding). */
+  private value(x: number): G {
+    const n = this.node(x);
+    const r = x < this.inputs.length ? null : rounding(n.dtype);
+    const g = n.g;
+    return r === null ? g : (a, b, rs) => r(g(a, b, rs));
+  }
+  dtype(x: number): DType {
+    return this.node(x).dtype;
+  }
+  konst(value: number, dtype: DType): number {
+    const c = castScalar(value, dtype);
+    return this.push(dtype, () => c);
+  }
+  unary(fn: UnaryOp, x: number): number {
+    const d = this.dtype(x);
+    const f = unaryFn(fn, d);
+    const g = this.value(x);
+    const out = fn === "is_finite" ? "bool" : d;
+    return this.push(out, (a, b, r) => f(g(a, b, r)), x === 0 ? f : null);
+  }
+  binary(fn: BinaryOp, x: number, y: number): number {
+    const d = this.dtype(x);
+    if (this.dtype(y) !== d) {
+      throw new TypeError(`kernel IR: ${fn} of ${d} and ${this.dtype(y)} (operands must agree)`);
+    }
+    const f = binaryFn(fn, d);
+    const gx = this.value(x);
+    const gy = this.value(y);
+    const raw = x === 0 && y === 1 ? f : null;
+    return this.push(isComparison(fn) ? "bool" : d, (a, b, r) => f(gx(a, b, r), gy(a, b, r)), raw);
+  }
+  select(which: number, cases: readonly number[]): number {
+    const w = this.value(which);
+    const gs = cases.map((c) => this.value(c));
+    const last = gs.length - 1;
+    const d = this.dtype(cases[0]!);
+    if (last === 1) {
+      const [g0, g1] = gs as [G, G];
+      return this.push(d, (a, b, r) => (w(a, b, r) <= 0 ? g0(a, b, r) : g1(a, b, r)));
+    }
+    return this.push(d, (a, b, r) => {
+      const k = w(a, b, r);
+      return gs[k <= 0 ? 0 : k >= last ? last : k]!(a, b, r);
+    });
+  }
+  convert(x: number, to: DType): number {
+    const from = this.dtype(x);
+    if (from === to) return x;
+    const f = convertFn(from, to);
+    const g = this.value(x);
+    return this.push(to, (a, b, r) => f(g(a, b, r)), x === 0 ? f : null);
+  }
+  coord(): number {
+    throw new Error("kernel IR: a coordinate (iota) has no value outside a kernel");
+  }
+}
+
+/** An elementwise lowering: the scalar result node from the operands' nodes. */
+export type ScalarLowering<P> = (b: ScalarBuilder, xs: readonly number[], params: P) => number;
+
+/** A lowering compiled for operands of given dtypes: maps flat operands into `out`. */
+export type ElementwiseKernel = (args: readonly TypedArray[], out: TypedArray) => void;
+
+const EMPTY: readonly number[] = [];
+
+/**
+ * Compiles `lower` for operands of dtypes `inputs` into a kernel over flat
+ * arrays: operands have the output's length, except 0-d ones (a clamp bound,
+ * a select_n predicate), read at index 0 for every element.
+ */
+export function compileScalar<P>(
+  lower: ScalarLowering<P>,
+  inputs: readonly DType[],
+  params: P,
+): ElementwiseKernel {
+  const b = new ClosureBuilder(inputs);
+  const top = lower(
+    b,
+    inputs.map((_, k) => k),
+    params,
+  );
+  const n = inputs.length;
+  if (top < n) {
+    // An operand itself (copy): the store converts, as a node would.
+    return (args, out) => {
+      const x = args[top]!;
+      if (x.length === out.length) out.set(x);
+      else out.fill(x[0]!);
+    };
+  }
+  const node = b.nodes[top]!;
+  const g = node.g;
+  const f1: F1 = n === 1 && node.raw !== null ? (node.raw as F1) : (a) => g(a, 0, EMPTY);
+  const f2: F2 = n === 2 && node.raw !== null ? (node.raw as F2) : (a, c) => g(a, c, EMPTY);
+  return (args, out) => {
+    const len = out.length;
+    if (n === 1 && args[0]!.length === len) {
+      const x = args[0]!;
+      for (let i = 0; i < len; i++) out[i] = f1(x[i]!);
+      return;
+    }
+    if (n === 2 && args[0]!.length === len && args[1]!.length === len) {
+      const x = args[0]!;
+      const y = args[1]!;
+      for (let i = 0; i < len; i++) out[i] = f2(x[i]!, y[i]!);
+      return;
+    }
+    // Any arity, 0-d operands read with stride 0.
+    const strides = args.map((x) => (x.length === len ? 1 : 0));
+    const r = new Array<number>(n).fill(0);
+    for (let i = 0; i < len; i++) {
+      for (let k = 0; k < n; k++) r[k] = args[k]![i * strides[k]!]!;
+      out[i] = g(r[0] ?? 0, r[1] ?? 0, r);
+    }
+  };
+}
