@@ -105,6 +105,10 @@ export function kindOf(x: unknown): string {
   return `${typeof x} ${String(x)}`;
 }
 
+/** A user function of any signature: what transformations accept and return. */
+// biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any signature
+export type AnyFn = (...args: any[]) => any;
+
 /**
  * Checks that a transformation was given a synchronous function: jaxts traces
  * functions by calling them, and an async function returns a Promise before

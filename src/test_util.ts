@@ -8,7 +8,7 @@ import { type ArrayLike, asArray } from "./core/convert.js";
 import { allocate, isFloating } from "./dtype.js";
 import { jvp, linearize, vjp } from "./interpreters/ad.js";
 import * as jnp from "./numpy/index.js";
-import { checkOptions, type OptionKeys } from "./options.js";
+import { type AnyFn, checkOptions, type OptionKeys } from "./options.js";
 import { flatten } from "./tree/index.js";
 
 export interface CheckGradsOptions {
@@ -26,9 +26,6 @@ const CHECK_GRADS_KEYS: OptionKeys<CheckGradsOptions> = {
   rtol: true,
   seed: true,
 };
-
-// biome-ignore lint/suspicious/noExplicitAny: checks functions of any signature
-type AnyFn = (...args: any[]) => any;
 
 /**
  * A small deterministic generator of uniform numbers in [0, 1) (xorshift32):

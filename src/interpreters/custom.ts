@@ -13,7 +13,7 @@ import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../core/primitiv
 import { bind, getAval } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
-import { checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
+import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { vmap } from "./batching.js";
 import { backwardPassAll } from "./jit.js";
@@ -114,9 +114,6 @@ export const customJvpCallP: Primitive<CustomJvpParams> = new Primitive<CustomJv
   },
   true,
 );
-
-// biome-ignore lint/suspicious/noExplicitAny: custom derivative wrappers accept functions of any signature
-type AnyFn = (...args: any[]) => any;
 
 export interface CustomJvpFunction<F extends AnyFn> {
   (...args: Parameters<F>): ReturnType<F>;

@@ -11,7 +11,7 @@ import { type ArrayLike, argToArray } from "../core/convert.js";
 import { ClosedJaxpr, evalClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
 import { Primitive } from "../core/primitive.js";
 import { bind, Tracer } from "../core/trace.js";
-import { checkFunction, checkOptions, type OptionKeys } from "../options.js";
+import { type AnyFn, checkFunction, checkOptions, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { type CallParams, cachedSplit, callRules, constsAsInputs } from "./jit.js";
 import { LruCache } from "./jit_cache.js";
@@ -66,9 +66,6 @@ partialEvalRules.set(checkpointP, (trace, tracers, params) => {
     unk ? unknownOuts[u++]! : (trace.pure(knownOuts[k++]!) as PETracer),
   );
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: checkpoint wraps functions of any signature
-type AnyFn = (...args: any[]) => any;
 
 /**
  * `jax.checkpoint`'s options. JAX's `prevent_cse`, `policy` and
