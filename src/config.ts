@@ -51,6 +51,44 @@ export interface ConfigFlags {
    * memory's current size stops further growth only.
    */
   jaxts_max_memory_mb: number;
+  /**
+   * Internal consistency checks, for testing the library itself: every traced
+   * jaxpr and the jaxpr after each compiler pass is type-checked
+   * (core/typecheck.ts), and every compiled kernel's IR is verified
+   * (backend/cpu/compiler/verify.ts). A failure is an internal error naming
+   * the stage. Slow. Default from JAXTS_ENABLE_CHECKS ("0"/"1"), else off.
+   */
+  jaxts_enable_checks: boolean;
+  /**
+   * Stages of a compilation to print, a comma list of DEBUG_STAGES ("" for
+   * none): `jaxpr` (the jaxpr compiled), `passes` (the jaxpr after each
+   * compiler pass that changed it), `steps` (kernels, products, eager steps
+   * with the reason), `kernels` (each kernel's IR), `wasm` (the WebAssembly
+   * module). Printed through one sink (console.error unless replaced, see
+   * backend/cpu/compiler/debug.ts). Default from JAXTS_DEBUG, else "".
+   */
+  jaxts_debug: string;
+}
+
+/** The stage names `jaxts_debug` / JAXTS_DEBUG accept. */
+export const DEBUG_STAGES = ["jaxpr", "passes", "steps", "kernels", "wasm"] as const;
+export type DebugStage = (typeof DEBUG_STAGES)[number];
+
+/** The stages of a `jaxts_debug` list; an unknown name is a RangeError listing the valid ones. */
+export function parseDebugStages(text: string, what: string): DebugStage[] {
+  const out: DebugStage[] = [];
+  for (const part of text.split(",")) {
+    const name = part.trim();
+    if (name === "") continue;
+    const stage = DEBUG_STAGES.find((s) => s === name);
+    if (stage === undefined) {
+      throw new RangeError(
+        `${what}: unknown debug stage '${name}'; valid: ${DEBUG_STAGES.join(", ")}`,
+      );
+    }
+    if (!out.includes(stage)) out.push(stage);
+  }
+  return out;
 }
 
 /** A boolean from the environment (Node), when set to "0" or "1". */
@@ -66,6 +104,20 @@ function maxMemoryProblem(mb: number): string | null {
   return Number.isSafeInteger(mb) && (mb === 0 || (mb >= 16 && mb <= 4096))
     ? null
     : "0 (no cap but WebAssembly's 4096 MiB) or an integer from 16 to 4096";
+}
+
+/** A string from the environment (Node); "" when unset. */
+function envText(name: string): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  return env?.[name] ?? "";
+}
+
+/** `jaxts_debug`'s default: JAXTS_DEBUG from the environment, validated. */
+function envDebug(): string {
+  const text = envText("JAXTS_DEBUG");
+  parseDebugStages(text, "JAXTS_DEBUG");
+  return text;
 }
 
 /** `jaxts_max_memory_mb`'s default: JAXTS_MAX_MEMORY_MB from the environment (Node), else 0. */
@@ -92,6 +144,8 @@ const flags: ConfigFlags = {
   jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
   jaxts_jit_cache_size: 4096,
   jaxts_max_memory_mb: envMaxMemory(),
+  jaxts_enable_checks: envFlag("JAXTS_ENABLE_CHECKS") ?? false,
+  jaxts_debug: envDebug(),
 };
 
 export const config = {
@@ -124,6 +178,7 @@ export const config = {
         );
       }
     }
+    if (name === "jaxts_debug") parseDebugStages(value as string, "config.update('jaxts_debug')");
     flags[name] = value;
   },
   read<K extends keyof ConfigFlags>(name: K): ConfigFlags[K] {

@@ -11,6 +11,7 @@ import { type ArrayLike, argAval, asArray, describe } from "../core/convert.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
 import { type MainTrace, newDynamic, Trace, Tracer } from "../core/trace.js";
+import { checkJaxpr } from "../core/typecheck.js";
 import { rejectPromise } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 
@@ -139,6 +140,8 @@ export function traceToJaxpr(
         ? leaf
         : builder.constTracer(trace, asArray(leaf as ArrayLike, transform, `output ${i}`)),
     );
-    return { closed: builder.build(inTracers, outTracers), outTree };
+    const closed = builder.build(inTracers, outTracers);
+    checkJaxpr(closed, `after tracing for ${transform}`);
+    return { closed, outTree };
   });
 }
