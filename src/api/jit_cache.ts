@@ -13,6 +13,7 @@
  */
 import { config } from "../config.js";
 import { Array } from "../core/array.js";
+import { objectId } from "../core/object_id.js";
 import { isPlainObject, kindOf } from "../options.js";
 
 /** A map that forgets its least recently used entry past `capacity()`. */
@@ -65,16 +66,8 @@ export function traceCache<V>(fn: object, variant: string): LruCache<V> {
   return cache as LruCache<V>;
 }
 
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-
 function identity(x: object): string {
-  let id = objectIds.get(x);
-  if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(x, id);
-  }
-  return `#${id}`;
+  return `#${objectId(x)}`;
 }
 
 const symbolIds = new Map<symbol, number>();

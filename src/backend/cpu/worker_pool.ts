@@ -28,6 +28,7 @@
  */
 import type { MessagePort, Worker } from "node:worker_threads";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
+import { objectId } from "../../core/object_id.js";
 import {
   CONTROL,
   controlBytes,
@@ -146,10 +147,8 @@ export function markDeviceThread(): void {
 class WorkerPool implements DeviceRuntime {
   readonly platform = "cpu";
   private readonly workers = new Map<number, DeviceWorker>();
-  private readonly programIds = new WeakMap<ClosedJaxpr, number>();
   private readonly serialized = new WeakMap<ClosedJaxpr, SClosedJaxpr>();
   private readonly exchanges = new WeakMap<ClosedJaxpr, SharedArrayBuffer>();
-  private nextProgramId = 0;
   private nextKey = 0;
   private supervisor: Supervisor | null = null;
   /** Causes the supervisor reported, by worker key, until a call reads them. */
@@ -270,15 +269,6 @@ class WorkerPool implements DeviceRuntime {
     return s ?? { cause: "it stopped (no cause was reported)", stack: "" };
   }
 
-  private programId(closed: ClosedJaxpr): number {
-    let id = this.programIds.get(closed);
-    if (id === undefined) {
-      id = this.nextProgramId++;
-      this.programIds.set(closed, id);
-    }
-    return id;
-  }
-
   private exchange(closed: ClosedJaxpr, bytes: number): SharedArrayBuffer {
     let sab = this.exchanges.get(closed);
     if (sab === undefined || sab.byteLength < bytes) {
@@ -325,7 +315,7 @@ class WorkerPool implements DeviceRuntime {
       );
     }
 
-    const programId = this.programId(program.closed);
+    const programId = objectId(program.closed);
     const control = new SharedArrayBuffer(controlBytes(n));
     const ctl = new Int32Array(control);
     const layout = exchangeLayout(n, program.maxCollectiveBytes);

@@ -7,6 +7,7 @@
  */
 import { ArrayImpl } from "../../../core/array.js";
 import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
+import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
 import { shapesEqual } from "../../../shape.js";
 
@@ -14,17 +15,6 @@ import { shapesEqual } from "../../../shape.js";
 const IMPURE = new Set<string>(["debug_callback", "io_callback", "pure_callback"]);
 
 // --- Stable keys of params (for CSE) ---------------------------------------------
-
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-function objectId(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(o, id);
-  }
-  return id;
-}
 
 /** A string equal for equal params: plain data by value, anything else (jaxprs, functions) by identity. */
 export function paramsKey(params: object): string {
