@@ -171,7 +171,7 @@ export function setStepProfiler(p: ((step: Step, ms: number) => void) | null): v
 export interface ProgramInfo {
   steps: readonly Step[];
   arena: ArenaPlan;
-  /** Dot steps whose next step runs as their epilogue (see `epilogueOf`). */
+  /** Dot steps whose next step runs as their epilogue (see `epilogueScale`). */
   epilogues: number[];
 }
 
