@@ -9,8 +9,7 @@ import type { ArrayImpl } from "../../../core/array.js";
 import { ShapedArray } from "../../../core/aval.js";
 import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
-import { compileProgram, getDefaultTarget } from "./index.js";
-import { eqnKind } from "./lower.js";
+import { type CompiledProgram, compileProgram, getDefaultTarget, targetCompiles } from "./index.js";
 import { paramsKey } from "./passes.js";
 import type { Executable } from "./program.js";
 
@@ -21,33 +20,54 @@ const SKIP = new Set(["reshape", "squeeze", "copy", "stop_gradient", "convert_el
 
 const cache = new Map<string, Executable | null>();
 
-/** A one-equation program for this application, or null when it would not run compiled. */
+/**
+ * A one-equation program for this application, or null when the target
+ * cannot compile it. Whether it compiles is decided up front, by capability
+ * (the equation's kind and dtypes, what the target supports); the
+ * primitive's abstractEval runs first, so invalid arguments get the
+ * primitive's own named error. An exception inside the compiler is a bug:
+ * it surfaces as an internal error naming the primitive, never as a silent
+ * switch to the JS kernel.
+ */
 function programFor(
   prim: AnyPrimitive,
   args: readonly ArrayImpl[],
   params: object,
 ): Executable | null {
-  const key = `${prim.name}|${args.map((a) => a.aval.key()).join(";")}|${paramsKey(params)}`;
+  const target = getDefaultTarget();
+  const key = `${target.name}|${prim.name}|${args.map((a) => a.aval.key()).join(";")}|${paramsKey(params)}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
+  const ins = args.map((a) => new Var(new ShapedArray(a.shape, a.dtype, a.weakType)));
+  const outAvals = prim.rules.abstractEval(
+    ins.map((v) => v.aval),
+    params,
+  );
+  const outs = outAvals.map((a) => new Var(a));
+  const eqn: JaxprEqn = { primitive: prim, inputs: ins, params, outBinders: outs };
   let exe: Executable | null = null;
-  try {
-    const ins = args.map((a) => new Var(new ShapedArray(a.shape, a.dtype, a.weakType)));
-    const outAvals = prim.rules.abstractEval(
-      ins.map((v) => v.aval),
-      params,
-    );
-    const outs = outAvals.map((a) => new Var(a));
-    const eqn: JaxprEqn = { primitive: prim, inputs: ins, params, outBinders: outs };
-    const target = getDefaultTarget();
-    const compiledKind = prim.name === "dot_general" || eqnKind(eqn, target.support) !== "other";
-    if (compiledKind) {
-      const program = compileProgram(new ClosedJaxpr(new Jaxpr([], ins, [eqn], outs), []));
-      // Only worth it when the equation became a kernel or a product.
-      if (program.steps.every((s) => s.kind !== "eager")) exe = program.exe;
+  if (targetCompiles(eqn, target)) {
+    const what = `${prim.name} on (${ins.map((v) => v.aval.str()).join(", ")})`;
+    let program: CompiledProgram;
+    try {
+      program = compileProgram(new ClosedJaxpr(new Jaxpr([], ins, [eqn], outs), []), {
+        label: `eager ${prim.name}`,
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `internal compiler error: compiling the eager application of ${what} for target ` +
+          `'${target.name}' failed (a bug in jaxts): ${msg}`,
+        { cause: err },
+      );
     }
-  } catch {
-    exe = null; // invalid arguments: the JS kernel reports the error as it always does
+    if (program.steps.some((s) => s.kind === "eager")) {
+      throw new Error(
+        `internal compiler error: the eager application of ${what} was judged compilable for ` +
+          `target '${target.name}' but compiled to an eager step (a bug in jaxts)`,
+      );
+    }
+    exe = program.exe;
   }
   if (cache.size > 4096) cache.clear();
   cache.set(key, exe);

@@ -7,15 +7,20 @@
  * `installCompiler()` (install.ts) makes jit and large eager operations use
  * it; the `jaxts_compile` flag switches between it and the interpreter.
  */
+
+import { config } from "../../../config.js";
 import type { ShapedArray } from "../../../core/aval.js";
 import { type ClosedJaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
+import { checkJaxpr } from "../../../core/typecheck.js";
+import type { Kernel } from "../../../ir/kernel.js";
 import type { DotGeneralParams } from "../../../lax/dot.js";
+import { CompileDebug, debugStages } from "./debug.js";
 import { type FusionOptions, fuse, type Step } from "./fusion.js";
 import { runKernelJs } from "./interp.js";
-import type { Kernel } from "../../../ir/kernel.js";
-import type { TargetSupport } from "./lower.js";
+import { eqnKind, type TargetSupport } from "./lower.js";
 import { optimize } from "./passes.js";
 import { buildExecutable, type Executable, type KernelCode, planDot } from "./program.js";
+import { KernelVerifyError, verifyKernel } from "./verify.js";
 
 /** Where kernels become code. */
 export interface CodeTarget {
@@ -59,12 +64,24 @@ function dotSupported(e: JaxprEqn): boolean {
   );
 }
 
+/**
+ * Whether `target` compiles this equation to a kernel or a product (decided
+ * by capability: the equation's kind and dtypes, the target's support).
+ */
+export function targetCompiles(e: JaxprEqn, target: CodeTarget): boolean {
+  return e.primitive.name === "dot_general"
+    ? dotSupported(e)
+    : eqnKind(e, target.support) !== "other";
+}
+
 export interface CompileOptions {
   target?: CodeTarget;
   /** Fuse (default) or make one kernel per equation. */
   fuse?: boolean;
   /** Run an elementwise kernel after a matrix product on each of its row chunks (default true). */
   epilogues?: boolean;
+  /** What is compiled, for the stage dumps and check errors (default "jit"). */
+  label?: string;
 }
 
 export interface CompiledProgram {
@@ -79,12 +96,30 @@ export interface CompiledProgram {
 /** Compiles a closed jaxpr; the executable returns arrays of the jaxpr's output types. */
 export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): CompiledProgram {
   const target = opts.target ?? defaultTarget;
-  const jaxpr = optimize(closed.jaxpr);
+  const label = opts.label ?? "jit";
+  const checks = config.read("jaxts_enable_checks");
+  const stages = debugStages();
+  const debug = stages.size > 0 ? new CompileDebug(stages, label) : null;
+  debug?.jaxpr(closed.jaxpr);
+  if (checks) checkJaxpr(closed, `before the compiler passes (${label})`);
+  const jaxpr = optimize(
+    closed.jaxpr,
+    checks || debug !== null
+      ? (pass, before, after) => {
+          if (checks) checkJaxpr(after, `after pass ${pass} (${label})`);
+          debug?.pass(pass, before, after);
+        }
+      : undefined,
+  );
   const fusion: FusionOptions = { target: target.support, dotSupported, fuse: opts.fuse ?? true };
   const steps = fuse(jaxpr, fusion);
   const kernels = steps.map((s) => (s.kind === "kernel" ? s.kernel : null));
   // Kernel k of the code is the kernel of step k (non-kernel steps hold no code).
   const list = kernels.filter((k): k is Kernel => k !== null);
+  if (checks) verifySteps(steps, label);
+  debug?.steps(jaxpr, steps, target);
+  debug?.kernels(list);
+  debug?.wasm(list, target.name);
   const code = target.build(list);
   const index = new Map<number, number>();
   let n = 0;
@@ -105,5 +140,29 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
     outAvals,
     opts.epilogues ?? true,
   );
+  debug?.epilogues(info.epilogues);
   return { exe, steps: info.steps, arenaBytes: info.arena.size, epilogues: info.epilogues };
+}
+
+/** Verifies each kernel's IR, and that its arguments match the vars the step binds to them. */
+function verifySteps(steps: readonly Step[], label: string): void {
+  let k = 0;
+  steps.forEach((s, i) => {
+    if (s.kind !== "kernel") return;
+    const where = `for kernel k${k++} (step ${i}) of ${label}`;
+    verifyKernel(s.kernel, where);
+    const vars = [...s.ins, ...s.outs];
+    const args = s.kernel.args;
+    const bad =
+      vars.length !== args.length
+        ? `${vars.length} vars for ${args.length} arguments`
+        : vars
+            .map((v, j) =>
+              v.aval.dtype === args[j]!.dtype && v.aval.size === args[j]!.size
+                ? null
+                : `a${j} is ${args[j]!.dtype}×${args[j]!.size} but its var is ${v.aval.str()}`,
+            )
+            .find((m) => m !== null);
+    if (bad) throw new KernelVerifyError(`kernel IR verification failed ${where}: ${bad}`);
+  });
 }

@@ -159,6 +159,8 @@ function unflatten(
   // The constant part: its exact digits.
   let rest = lin.offset;
   if (rest < 0 || rest >= Math.max(total, 1)) return null;
+  // An empty value is never read (the loop box is empty too): all its coordinates are 0.
+  if (total === 0) return out;
   shape.forEach((s, k) => {
     out[k]!.offset = Math.floor(rest / strides[k]!) % s;
   });

@@ -263,7 +263,28 @@ export function foldTransposedProducts(jaxpr: Jaxpr): Jaxpr {
   return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs);
 }
 
-/** The whole pipeline: simplify, CSE, simplify what CSE exposed, fold transposed products, DCE. */
-export function optimize(jaxpr: Jaxpr): Jaxpr {
-  return dce(foldTransposedProducts(dce(simplify(cse(simplify(jaxpr))))));
+/** Called after each pass of `optimize` with the pass's name, its input and its result. */
+export type PassObserver = (pass: string, before: Jaxpr, after: Jaxpr) => void;
+
+const PIPELINE: readonly (readonly [string, (j: Jaxpr) => Jaxpr])[] = [
+  ["simplify", simplify],
+  ["cse", cse],
+  ["simplify", simplify],
+  ["dce", dce],
+  ["foldTransposedProducts", foldTransposedProducts],
+  ["dce", dce],
+];
+
+/**
+ * The whole pipeline: simplify, CSE, simplify what CSE exposed, DCE, fold
+ * transposed products, DCE; `observe` sees each pass (checks, stage dumps).
+ */
+export function optimize(jaxpr: Jaxpr, observe?: PassObserver): Jaxpr {
+  let j = jaxpr;
+  for (const [name, pass] of PIPELINE) {
+    const next = pass(j);
+    observe?.(name, j, next);
+    j = next;
+  }
+  return j;
 }

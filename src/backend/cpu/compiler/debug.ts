@@ -1,0 +1,220 @@
+/**
+ * Stage dumps of a compilation (`JAXTS_DEBUG=jaxpr,passes,steps,kernels,wasm`
+ * or `config.update("jaxts_debug", "...")`): the jaxpr compiled, the jaxpr
+ * after each pass that changed it, the steps (kernels, products, eager
+ * equations with the reason), each kernel's IR and the WebAssembly module
+ * (size, imports, exports, the byte size of each function body).
+ *
+ * Everything goes through one sink, `console.error` unless `setDebugSink`
+ * replaces it (tests collect the text). Each dump starts with a header line
+ * `[jaxts_debug <stage>] program <n> (<label>)`, n counting compilations.
+ * Variables in the steps are named as the printed jaxpr of the last pass
+ * names them. Nothing here runs while `jaxts_debug` is empty.
+ */
+import { config, type DebugStage, parseDebugStages } from "../../../config.js";
+import { type Jaxpr, type JaxprEqn, Literal, type Var } from "../../../core/jaxpr.js";
+import { type Kernel, kernelToString } from "../../../ir/kernel.js";
+import { ModuleBuilder } from "../../wasm/emitter.js";
+import { isSharedMemory } from "../memory.js";
+import type { Step } from "./fusion.js";
+import { eqnKind, type TargetSupport } from "./lower.js";
+import { emitKernels } from "./wasm.js";
+
+export type DebugSink = (text: string) => void;
+
+let sink: DebugSink = (text) => console.error(text);
+
+/** Replaces the sink of the stage dumps; returns the previous one (to restore). */
+export function setDebugSink(s: DebugSink): DebugSink {
+  const prev = sink;
+  sink = s;
+  return prev;
+}
+
+let parsedText = "";
+let parsed: ReadonlySet<DebugStage> = new Set();
+
+/** The stages `jaxts_debug` asks for now (empty: dumps off). */
+export function debugStages(): ReadonlySet<DebugStage> {
+  const text = config.read("jaxts_debug");
+  if (text !== parsedText) {
+    parsed = new Set(parseDebugStages(text, "jaxts_debug"));
+    parsedText = text;
+  }
+  return parsed;
+}
+
+let programs = 0;
+
+/** The dumps of one compilation. */
+export class CompileDebug {
+  readonly id = ++programs;
+  constructor(
+    readonly stages: ReadonlySet<DebugStage>,
+    readonly label: string,
+  ) {}
+
+  on(stage: DebugStage): boolean {
+    return this.stages.has(stage);
+  }
+
+  print(stage: DebugStage, title: string, body: string): void {
+    sink(`[jaxts_debug ${stage}] program ${this.id} (${this.label}) ${title}\n${body}`);
+  }
+
+  jaxpr(j: Jaxpr): void {
+    if (this.on("jaxpr")) this.print("jaxpr", "jaxpr to compile:", j.toString());
+  }
+
+  /** A pass's result, when it changed the printed jaxpr. */
+  pass(name: string, before: Jaxpr, after: Jaxpr): void {
+    if (!this.on("passes")) return;
+    const text = after.toString();
+    if (text !== before.toString()) this.print("passes", `after pass ${name}:`, text);
+  }
+
+  steps(
+    jaxpr: Jaxpr,
+    steps: readonly Step[],
+    target: { name: string; support: TargetSupport },
+  ): void {
+    if (!this.on("steps")) return;
+    const name = varNames(jaxpr);
+    const vars = (vs: readonly (Var | Literal)[]) =>
+      vs.map((v) => (v instanceof Literal ? String(v.value) : name(v))).join(" ");
+    let k = 0;
+    const lines = steps.map((s, i) => {
+      if (s.kind === "kernel") {
+        const dims = s.kernel.shape.map((e, d) => (s.kernel.reduced[d] ? `${e}r` : e)).join(",");
+        return `  ${i}: kernel k${k++} [${dims}]${s.kernel.reduce ? ` reduce_${s.kernel.reduce}` : ""} (${vars(s.ins)}) -> (${vars(s.outs)})`;
+      }
+      const e = s.eqn;
+      const io = `(${vars(e.inputs)}) -> (${vars(e.outBinders)})`;
+      if (s.kind === "dot") return `  ${i}: product ${e.primitive.name} ${io}`;
+      return `  ${i}: eager ${e.primitive.name} ${io}: ${eagerReason(s.eqn, target)}`;
+    });
+    this.print("steps", `${steps.length} steps:`, lines.join("\n"));
+  }
+
+  /** The products whose next step (a kernel) runs on each of their row chunks. */
+  epilogues(steps: readonly number[]): void {
+    if (!this.on("steps") || steps.length === 0) return;
+    const text = steps.map((s) => `  step ${s + 1} runs on each row chunk of product ${s}`);
+    this.print("steps", "epilogues:", text.join("\n"));
+  }
+
+  kernels(kernels: readonly Kernel[]): void {
+    if (!this.on("kernels")) return;
+    kernels.forEach((kn, i) => {
+      this.print("kernels", `kernel k${i}:`, kernelToString(kn));
+    });
+  }
+
+  wasm(kernels: readonly Kernel[], targetName: string): void {
+    if (!this.on("wasm")) return;
+    if (targetName !== "wasm") {
+      this.print("wasm", "no WebAssembly module:", `  target '${targetName}'`);
+      return;
+    }
+    if (kernels.length === 0) {
+      this.print("wasm", "no WebAssembly module:", "  the program has no kernels");
+      return;
+    }
+    const mod = new ModuleBuilder({ sharedMemory: isSharedMemory() });
+    emitKernels(mod, kernels);
+    this.print("wasm", "WebAssembly module:", describeModule(mod.build(), kernels));
+  }
+}
+
+/** Why an equation runs eagerly (its primitive's own implementation). */
+function eagerReason(e: JaxprEqn, target: { name: string; support: TargetSupport }): string {
+  if (e.primitive.name === "dot_general") {
+    return "not a float32 product of mergeable strides on buffers (the eager product runs)";
+  }
+  const dtypes = e.inputs.map((a) => a.aval.dtype).join(", ");
+  const anyTarget: TargetSupport = { unary: () => true, binary: () => true };
+  return eqnKind(e, anyTarget) === "other"
+    ? "no kernel lowering (its eager implementation runs)"
+    : `target '${target.name}' lacks it on (${dtypes})`;
+}
+
+/**
+ * The names JaxprPrinter gives a jaxpr's variables (in order of first
+ * appearance: constvars, arguments, then each equation's out binders).
+ */
+function varNames(j: Jaxpr): (v: Var) => string {
+  const names = new Map<Var, string>();
+  const add = (v: Var) => {
+    if (!names.has(v)) names.set(v, letters(names.size));
+  };
+  for (const v of j.constvars) add(v);
+  for (const v of j.inBinders) add(v);
+  for (const e of j.eqns) for (const v of e.outBinders) add(v);
+  return (v) => names.get(v) ?? "?";
+}
+
+function letters(i: number): string {
+  let s = "";
+  let n = i;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return s;
+}
+
+/** Size, imports, exports and function body sizes of a module's bytes. */
+function describeModule(bytes: Uint8Array, kernels: readonly Kernel[]): string {
+  const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const imports = WebAssembly.Module.imports(module).map(
+    (i) => `${i.module}.${i.name} (${i.kind})`,
+  );
+  const exports = WebAssembly.Module.exports(module);
+  const bodies = codeBodySizes(bytes);
+  const nImportedFns = WebAssembly.Module.imports(module).filter(
+    (i) => i.kind === "function",
+  ).length;
+  const lines = [`  ${bytes.length} bytes`, `  imports: ${imports.join(", ")}`];
+  for (const x of exports) {
+    const m = /^k(\d+)$/.exec(x.name);
+    const k = m === null ? undefined : kernels[Number(m[1])];
+    const params = k === undefined ? "" : ` (${k.args.length} addresses, start, end)`;
+    lines.push(`  export ${x.name}: ${x.kind}${params}`);
+  }
+  bodies.forEach((size, i) => {
+    lines.push(`  func ${i + nImportedFns}: ${size} bytes of code`);
+  });
+  return lines.join("\n");
+}
+
+/** The byte size of each function body in the module's code section. */
+function codeBodySizes(bytes: Uint8Array): number[] {
+  let p = 8; // magic and version
+  const uleb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[p++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++]!;
+    const size = uleb();
+    if (id !== 10) {
+      p += size;
+      continue;
+    }
+    const count = uleb();
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = uleb();
+      out.push(n);
+      p += n;
+    }
+    return out;
+  }
+  return [];
+}
