@@ -5,18 +5,10 @@ import { checkDtype, type DType, defaultFloat, isFloating } from "../dtype.js";
 import { convertElementType } from "../lax/elementwise.js";
 import { broadcastTo } from "../numpy/util.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import {
-  broadcastShapes,
-  shapeArg as rootShapeArg,
-  type Shape,
-  shapeStr,
-  shapesEqual,
-} from "../shape.js";
+import { broadcastShapes, type Shape, shapeStr, shapesEqual } from "../shape.js";
 
 /** A shape argument: a JS array of non-negative integers (JAX takes no bare integer here). */
-export function shapeArg(op: string, shape: unknown, arg = "shape"): number[] {
-  return rootShapeArg(op, shape, arg);
-}
+export { shapeArg } from "../shape.js";
 
 /** A trailing argument that is a dtype or an options object with a dtype. */
 export type DtypeOr<O> = DType | O | undefined;
