@@ -470,9 +470,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   // packA(src, rsBytes, csBytes, mc, kc, dst): panels of MR rows, zero-padded.
   const packA = mb.addFunction("packA", i32x(6), [], (f) => {
     const [SRC, RS, CS, MCp, KCp, DST] = [0, 1, 2, 3, 4, 5];
-    const ir = f.local("i32");
-    const p = f.local("i32");
-    const rows = f.local("i32");
+    const [ir, p, rows] = tuple(3, () => f.local("i32"));
     const r = Array.from({ length: MR }, () => f.local("i32"));
     f.forLoop(
       ir,
@@ -500,10 +498,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   // packB(src, rsBytes, csBytes, kc, nc, dst): panels of NR columns, zero-padded.
   const packB = mb.addFunction("packB", i32x(6), [], (f) => {
     const [SRC, RS, CS, KCp, NCp, DST] = [0, 1, 2, 3, 4, 5];
-    const jr = f.local("i32");
-    const p = f.local("i32");
-    const cols = f.local("i32");
-    const s = f.local("i32");
+    const [jr, p, cols, s] = tuple(4, () => f.local("i32"));
     const c = Array.from({ length: NR }, () => f.local("i32"));
     f.forLoop(
       jr,
@@ -555,14 +550,7 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   // edge tiles go through the scratch tile and are copied element by element.
   const macro = mb.addFunction("macro", i32x(9), [], (f) => {
     const [MCp, NCp, KCp, AP, BP, C, LDC, ACC, TILE] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-    const jr = f.local("i32");
-    const ir = f.local("i32");
-    const rows = f.local("i32");
-    const cols = f.local("i32");
-    const i = f.local("i32");
-    const j = f.local("i32");
-    const cp = f.local("i32");
-    const wp = f.local("i32");
+    const [jr, ir, rows, cols, i, j, cp, wp] = tuple(8, () => f.local("i32"));
     const panelArgs = () => {
       f.get(KCp).get(AP).get(ir).get(KCp).i32Mul().i32(4).i32Mul().i32Add();
       f.get(BP).get(jr).get(KCp).i32Mul().i32(4).i32Mul().i32Add();
