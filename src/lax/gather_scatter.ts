@@ -274,7 +274,7 @@ const addSubJvp =
   (primals, tangents, p) => {
     const { ans, zero } = scatterPrimal(prim, primals, tangents, p);
     if (zero) return [[ans], [new Zero(ans.aval)]];
-    const [tx, , tu] = tangents.map((t) => instantiate(t!));
+    const [tx, , tu] = tangents.map((t) => instantiate(t));
     return [[ans], [bind1(prim(), [tx!, primals[1]!, castToAval(tu!, tx!.aval)], p)]];
   };
 
@@ -285,14 +285,14 @@ const addSubTranspose =
     const i = knownIndices(idx, "lax.scatterAdd");
     const lin = (a: Array | UndefinedPrimal | undefined) => a instanceof UndefinedPrimal;
     if (isZero(ct)) {
-      return [lin(x) ? new Zero(x!.aval) : null, null, lin(u) ? new Zero(u!.aval) : null];
+      return [lin(x) ? new Zero(x.aval) : null, null, lin(u) ? new Zero(u.aval) : null];
     }
     let ut: Array | null = null;
     if (lin(u)) {
-      const g = gatherAtScatter(ct!, i, u!.aval, p);
-      ut = castToAval(negate ? neg(g) : g, u!.aval);
+      const g = gatherAtScatter(ct!, i, u.aval, p);
+      ut = castToAval(negate ? neg(g) : g, u.aval);
     }
-    return [lin(x) ? castToAval(ct!, x!.aval) : null, null, ut];
+    return [lin(x) ? castToAval(ct!, x.aval) : null, null, ut];
   };
 
 /**
@@ -337,17 +337,17 @@ const scatterTranspose: TransposeRule<ScatterParams> = ([ct], [x, idx, u], p) =>
   const i = knownIndices(idx, "lax.scatter");
   const lin = (a: Array | UndefinedPrimal | undefined) => a instanceof UndefinedPrimal;
   if (isZero(ct)) {
-    return [lin(x) ? new Zero(x!.aval) : null, null, lin(u) ? new Zero(u!.aval) : null];
+    return [lin(x) ? new Zero(x.aval) : null, null, lin(u) ? new Zero(u.aval) : null];
   }
   const c = castToAval(ct!, x!.aval);
   const xt = lin(x) ? bind1(scatterP, [c, i, zerosLike(u!.aval.withDtype(c.dtype))], p) : null;
   let ut: Array | null = null;
   if (lin(u)) {
-    const g = gatherAtScatter(c, i, u!.aval, p);
+    const g = gatherAtScatter(c, i, u.aval, p);
     const masked = p.unique_indices
       ? g
-      : selectN(scatterWinners(x!.aval, i, u!.aval, p).won, zerosLike(g.aval), g);
-    ut = castToAval(masked, u!.aval);
+      : selectN(scatterWinners(x!.aval, i, u.aval, p).won, zerosLike(g.aval), g);
+    ut = castToAval(masked, u.aval);
   }
   return [xt, null, ut];
 };

@@ -605,8 +605,8 @@ function padTranspose(
       a.shape.map((_, i) => i),
     );
   return [
-    linX ? castToAval(tX, x!.aval) : null,
-    linV ? castToAval(sub(all(c), all(tX)), v!.aval) : null,
+    linX ? castToAval(tX, x.aval) : null,
+    linV ? castToAval(sub(all(c), all(tX)), v.aval) : null,
   ];
 }
 

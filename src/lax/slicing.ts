@@ -512,7 +512,7 @@ export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slic
     const lx = x instanceof UndefinedPrimal;
     const lu = u instanceof UndefinedPrimal;
     if (isZero(ct)) {
-      return [lx ? new Zero(x.aval) : null, lu ? new Zero(u!.aval) : null, ...rest];
+      return [lx ? new Zero(x.aval) : null, lu ? new Zero(u.aval) : null, ...rest];
     }
     const starts = idx.map((i) => knownIndices(i, "lax.dynamicUpdateSlice"));
     const c = castToAval(ct!, x!.aval);

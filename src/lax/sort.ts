@@ -281,7 +281,7 @@ export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
     // top_k works on the last axis: a batch dim there moves to the front.
     batch: ([x], [bdim], params) => {
       const last = bdim === x!.ndim - 1;
-      const outs = bind(topKP, [last ? moveaxis(x!, bdim!, 0) : x!], params);
+      const outs = bind(topKP, [last ? moveaxis(x!, bdim, 0) : x!], params);
       const b = last ? 0 : bdim!;
       return [outs, [b, b]];
     },

@@ -369,7 +369,7 @@ export function nextafter32(x: number, y: number): number {
   f32[0] = x;
   // Moving away from zero increments the magnitude bits; toward zero decrements them.
   u32[0] = x < y === x > 0 ? u32[0]! + 1 : u32[0]! - 1;
-  return f32[0]!;
+  return f32[0];
 }
 
 /** The next float64 after x in the direction of y (C's nextafter). */
@@ -379,5 +379,5 @@ export function nextafter64(x: number, y: number): number {
   if (x === 0) return y > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
   f64[0] = x;
   u64[0] = x < y === x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
-  return f64[0]!;
+  return f64[0];
 }

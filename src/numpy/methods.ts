@@ -204,12 +204,12 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
   },
 
   reshape(this: Array, ...shape: number[] | [readonly number[]]) {
-    const s = shape.length === 1 && typeof shape[0] !== "number" ? shape[0]! : (shape as number[]);
+    const s = shape.length === 1 && typeof shape[0] !== "number" ? shape[0] : (shape as number[]);
     return manip.reshape(this, s);
   },
   transpose(this: Array, ...axes: number[] | [readonly number[]]) {
     if (axes.length === 0) return manip.transpose(this);
-    const a = axes.length === 1 && typeof axes[0] !== "number" ? axes[0]! : (axes as number[]);
+    const a = axes.length === 1 && typeof axes[0] !== "number" ? axes[0] : (axes as number[]);
     return manip.transpose(this, a);
   },
   squeeze(this: Array, axis?: number | readonly number[]) {

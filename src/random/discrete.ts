@@ -315,8 +315,8 @@ export function choice(
   const s = shapeArg(op, o.shape ?? []);
   const arr = typeof a === "number" ? null : asArray(a, op, "a");
   const scalar = arr === null || arr.ndim === 0;
-  const ax = scalar ? 0 : normalizeAxis(o.axis ?? 0, arr!.ndim, op, "axis");
-  const nInputs = scalar ? concreteCount(op, "a", a) : arr!.shape[ax]!;
+  const ax = scalar ? 0 : normalizeAxis(o.axis ?? 0, arr.ndim, op, "axis");
+  const nInputs = scalar ? concreteCount(op, "a", a) : arr.shape[ax]!;
   const nDraws = sizeOf(s);
   const replace = o.replace ?? true;
   if (nDraws === 0) return jnp.zeros(s, arr?.dtype ?? "int32");
@@ -326,12 +326,12 @@ export function choice(
       `${op}: cannot take a larger sample (size ${nDraws}) than population (size ${nInputs}) when replace is false`,
     );
   }
-  const gather = (ind: Array) => (scalar ? ind : jnp.take(arr!, ind, ax));
+  const gather = (ind: Array) => (scalar ? ind : jnp.take(arr, ind, ax));
   let result: Array;
   if (o.p === undefined || o.p === null) {
     result = replace
       ? gather(randint(k, s, 0, nInputs))
-      : lax.sliceInDim(permutation(k, scalar ? nInputs : arr!, { axis: ax }), 0, nDraws, 1, ax);
+      : lax.sliceInDim(permutation(k, scalar ? nInputs : arr, { axis: ax }), 0, nDraws, 1, ax);
   } else {
     let p = asArray(o.p, op, "p");
     if (!isFloating(p.dtype)) p = lax.convertElementType(p, defaultFloat());
@@ -353,6 +353,6 @@ export function choice(
       result = gather(lax.topK(g, nDraws)[1]);
     }
   }
-  const outShape = scalar ? s : [...arr!.shape.slice(0, ax), ...s, ...arr!.shape.slice(ax + 1)];
+  const outShape = scalar ? s : [...arr.shape.slice(0, ax), ...s, ...arr.shape.slice(ax + 1)];
   return lax.reshape(result, outShape);
 }

@@ -62,19 +62,19 @@ function fixtureFn(name: string, p: Record<string, unknown>): Fn {
   const ints = (k: string) => p[k] as number[];
   switch (name) {
     case "broadcast_in_dim":
-      return (x) => lax.broadcastInDim(x!, ints("shape"), ints("broadcast_dimensions"));
+      return (x) => lax.broadcastInDim(x, ints("shape"), ints("broadcast_dimensions"));
     case "reshape":
-      return (x) => lax.reshape(x!, ints("new_sizes"));
+      return (x) => lax.reshape(x, ints("new_sizes"));
     case "transpose":
-      return (x) => lax.transpose(x!, ints("permutation"));
+      return (x) => lax.transpose(x, ints("permutation"));
     case "squeeze":
-      return (x) => lax.squeeze(x!, ints("dimensions"));
+      return (x) => lax.squeeze(x, ints("dimensions"));
     case "concatenate":
       return (...xs) => lax.concatenate(xs, p.dimension as number);
     case "pad":
-      return (x, v) => lax.pad(x!, v!, p.padding_config as number[][]);
+      return (x, v) => lax.pad(x, v, p.padding_config as number[][]);
     case "rev":
-      return (x) => lax.rev(x!, ints("dimensions"));
+      return (x) => lax.rev(x, ints("dimensions"));
     default:
       throw new Error(`no function for fixture ${name}`);
   }
@@ -138,7 +138,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
     .map(([shape, dims, unit]) => ({
       what: `broadcast_in_dim to ${JSON.stringify(shape)} dims ${JSON.stringify(dims)}`,
       inputs: [dims.map((d, i) => (unit[i] ? 1 : shape[d]!))],
-      f: (x) => lax.broadcastInDim(x!, shape, dims),
+      f: (x) => lax.broadcastInDim(x, shape, dims),
     })),
   reshape: fc
     .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })
@@ -160,7 +160,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
       return {
         what: `reshape ${JSON.stringify(shape)} to ${JSON.stringify(sizes)}`,
         inputs: [shape],
-        f: (x) => lax.reshape(x!, sizes),
+        f: (x) => lax.reshape(x, sizes),
       };
     }),
   transpose: shapeOf(0, 4)
@@ -176,7 +176,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
     .map(([shape, perm]) => ({
       what: `transpose ${JSON.stringify(shape)} by ${JSON.stringify(perm)}`,
       inputs: [shape],
-      f: (x) => lax.transpose(x!, perm),
+      f: (x) => lax.transpose(x, perm),
     })),
   squeeze: fc
     .array(fc.constantFrom(1, 1, 2, 3), { minLength: 1, maxLength: 4 })
@@ -186,7 +186,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
     .map(([shape, dims]) => ({
       what: `squeeze ${JSON.stringify(shape)} dims ${JSON.stringify(dims)}`,
       inputs: [shape],
-      f: (x) => lax.squeeze(x!, dims),
+      f: (x) => lax.squeeze(x, dims),
     })),
   concatenate: shapeOf(1, 3)
     .chain((shape) =>
@@ -217,7 +217,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
       return {
         what: `pad ${JSON.stringify(dims.map((d) => d[0]))} with config ${JSON.stringify(config)}`,
         inputs: [dims.map((d) => d[0]), []],
-        f: (x, v) => lax.pad(x!, v!, config),
+        f: (x, v) => lax.pad(x, v, config),
       };
     }),
   rev: shapeOf(0, 3)
@@ -225,7 +225,7 @@ const CASES: Record<string, fc.Arbitrary<OpCase>> = {
     .map(([shape, dims]) => ({
       what: `rev ${JSON.stringify(shape)} dims ${JSON.stringify(dims)}`,
       inputs: [shape],
-      f: (x) => lax.rev(x!, dims),
+      f: (x) => lax.rev(x, dims),
     })),
 };
 
@@ -293,13 +293,13 @@ describe("transpose rules: <ct, f(t)> == <f^T(ct), t>", () => {
         [-1, 2, 0],
       ];
       // Padding value fixed (at zero, so that the map is linear): the operand's cotangent alone.
-      checkLinear((u) => lax.pad(u!, arr([0], [], "float64"), cfg), [x], next);
+      checkLinear((u) => lax.pad(u, arr([0], [], "float64"), cfg), [x], next);
       // Operand fixed: pad(x, v) = pad(x, 0) + v·pad(0, 1), linear in v up to a constant.
       const fv = (w: Array) => lax.sub(lax.pad(x, w, cfg), lax.pad(x, 0, cfg));
       checkLinear(fv, [v], next);
       // The other operands fixed (at zero, so that the map is linear): their cotangents are not asked for.
       const other = lax.broadcastInDim(arr([0], [], "float64"), [3, 4], []);
-      checkLinear((u) => lax.concatenate([other, u!, other], 1), [x], next);
+      checkLinear((u) => lax.concatenate([other, u, other], 1), [x], next);
     });
   });
 
@@ -338,7 +338,7 @@ describe("transpose rules: <ct, f(t)> == <f^T(ct), t>", () => {
       const x = randomArray([2, 2], "float64", next);
       checkLinear(
         (u, v) =>
-          lax.pad(u!, v!, [
+          lax.pad(u, v, [
             [-2, 1, 0],
             [0, 0, 1],
           ]),
@@ -413,17 +413,17 @@ describe("integer values and iota have zero tangents", () => {
   it("shape ops of integer arrays have zero tangents of the same dtype", () => {
     const i = arr([3, -1, 2, 5, 4, 0], [2, 3], "int32");
     const ops: Fn[] = [
-      (v) => lax.broadcastInDim(v!, [4, 2, 3], [1, 2]),
-      (v) => lax.reshape(v!, [3, 2]),
-      (v) => lax.transpose(v!, [1, 0]),
-      (v) => lax.squeeze(lax.reshape(v!, [1, 6]), [0]),
-      (v) => lax.concatenate([v!, v!], 1),
+      (v) => lax.broadcastInDim(v, [4, 2, 3], [1, 2]),
+      (v) => lax.reshape(v, [3, 2]),
+      (v) => lax.transpose(v, [1, 0]),
+      (v) => lax.squeeze(lax.reshape(v, [1, 6]), [0]),
+      (v) => lax.concatenate([v, v], 1),
       (v) =>
-        lax.pad(v!, 7, [
+        lax.pad(v, 7, [
           [1, 0, 1],
           [0, -1, 0],
         ]),
-      (v) => lax.rev(v!, [0]),
+      (v) => lax.rev(v, [0]),
     ];
     for (const f of ops) {
       const [y, dy] = jvp(f, [i], [i]) as Array[];
@@ -555,13 +555,13 @@ describe("vmap against a loop over examples", () => {
     const x = randomArray([2, 5, 3], "float32", rng(4));
     // Each with the output axis where its batch rule leaves the batch dimension.
     const fs: Record<string, [Fn, number]> = {
-      broadcast_in_dim: [(v) => lax.broadcastInDim(v!, [4, 2, 3], [1, 2]), 2],
-      squeeze: [(v) => lax.squeeze(lax.broadcastInDim(v!, [2, 1, 3], [0, 2]), [1]), 1],
-      rev: [(v) => lax.rev(v!, [0, 1]), 1],
-      concatenate: [(v) => lax.concatenate([v!, v!], 1), 1],
+      broadcast_in_dim: [(v) => lax.broadcastInDim(v, [4, 2, 3], [1, 2]), 2],
+      squeeze: [(v) => lax.squeeze(lax.broadcastInDim(v, [2, 1, 3], [0, 2]), [1]), 1],
+      rev: [(v) => lax.rev(v, [0, 1]), 1],
+      concatenate: [(v) => lax.concatenate([v, v], 1), 1],
       pad: [
         (v) =>
-          lax.pad(v!, 0, [
+          lax.pad(v, 0, [
             [1, 1, 1],
             [0, 2, 0],
           ]),

@@ -244,8 +244,8 @@ function randomProgram(seed: number, steps: number): { f: Fn; args: ArrayImpl[];
   const ops: string[] = [];
   const plan = globalThis.Array.from({ length: steps }, () => [next(), next(), next()] as const);
   const f: Fn = (a, b) => {
-    let x = a!;
-    let y = b!;
+    let x = a;
+    let y = b;
     for (const [r0, r1, r2] of plan) {
       const nd = x.ndim;
       const choice = Math.floor(r0 * 8);
