@@ -10,6 +10,23 @@ import * as numpy from "./numpy/index.js";
 // jit compiles to WebAssembly kernels (config flag jaxts_compile; JAXTS_COMPILE=0 interprets).
 installCompiler();
 
+export {
+  type GradOptions,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  valueAndGrad,
+  vjp,
+  vjpWithAux,
+} from "./api/ad.js";
+export { checkpoint, remat } from "./api/checkpoint.js";
+export { customJvp, customVjp } from "./api/custom.js";
+export { type JitOptions, jit, makeJaxpr } from "./api/jit.js";
+export { type PmapOptions, pmap } from "./api/pmap.js";
+export { type VmapOptions, vmap } from "./api/vmap.js";
 export { config, withX64 } from "./config.js";
 export { Array, ArrayImpl } from "./core/array.js";
 export { ShapedArray } from "./core/aval.js";
@@ -32,23 +49,6 @@ export {
   type Sharding,
 } from "./devices/index.js";
 export type { DType } from "./dtype.js";
-export {
-  type GradOptions,
-  grad,
-  hessian,
-  jacfwd,
-  jacrev,
-  jvp,
-  linearize,
-  valueAndGrad,
-  vjp,
-  vjpWithAux,
-} from "./interpreters/ad.js";
-export { type VmapOptions, vmap } from "./interpreters/batching.js";
-export { customJvp, customVjp } from "./interpreters/custom.js";
-export { type JitOptions, jit, makeJaxpr } from "./interpreters/jit.js";
-export { type PmapOptions, pmap } from "./interpreters/pmap.js";
-export { checkpoint, remat } from "./interpreters/remat.js";
 export * as lax from "./lax/index.js";
 export * as nn from "./nn/index.js";
 export * as random from "./random/index.js";

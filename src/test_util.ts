@@ -3,10 +3,11 @@
  * with central finite differences along random directions, up to a given
  * order. Run it in x64 mode (`withX64`) for tight tolerances.
  */
+
+import { jvp, linearize, vjp } from "./api/ad.js";
 import { type Array, ArrayImpl } from "./core/array.js";
 import { type ArrayLike, asArray } from "./core/convert.js";
 import { allocate, isFloating } from "./dtype.js";
-import { jvp, linearize, vjp } from "./interpreters/ad.js";
 import * as jnp from "./numpy/index.js";
 import { type AnyFn, checkOptions, type OptionKeys } from "./options.js";
 import { flatten } from "./tree/index.js";

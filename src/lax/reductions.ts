@@ -20,7 +20,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
-import { jvpFlat } from "../interpreters/ad.js";
+import { jvpFlat } from "../interpreters/jvp.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";

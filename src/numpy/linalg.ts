@@ -5,9 +5,10 @@
  * vmap and jit. Matrices are the last two dimensions; the leading ones are
  * batch dimensions (broadcast between a and b).
  */
+
+import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { customJvp } from "../interpreters/custom.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { shapeStr } from "../shape.js";

@@ -6,9 +6,10 @@
  * tail, xlogy = 0 at x = 0) and JAX's custom derivatives where it has them
  * (xlogy, xlog1py, log_ndtr, ndtri).
  */
+
+import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { customJvp } from "../interpreters/custom.js";
 import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
 import { BERNOULLI_OVER_FACTORIAL } from "../lax/special.js";

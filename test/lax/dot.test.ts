@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { type DotDimensionNumbers, dot, dotGeneral } from "../../src/lax/dot.js";
 import { expectIdentical, expectMatches, fromFixture, seeded, vals } from "../util/index.js";
 import { fixtures } from "./reductions_fixtures.js";

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { withX64 } from "../../src/config.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { ShapedArray } from "../../src/core/aval.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate, type DType, type TypedArray } from "../../src/dtype.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import * as lax from "../../src/lax/elementwise.js";
 import * as sp from "../../src/lax/special.js";
 import { sizeOf } from "../../src/shape.js";

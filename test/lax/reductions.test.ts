@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { config, withX64 } from "../../src/config.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate } from "../../src/dtype.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import {
   argmax,
   argmaxP,

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { bind1 } from "../../src/core/trace.js";
 import type { DType } from "../../src/dtype.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import {
   broadcast,
   broadcastedIota,

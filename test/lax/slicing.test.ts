@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import { reshape } from "../../src/lax/shape_ops.js";
 import {
   dynamicIndexInDim,

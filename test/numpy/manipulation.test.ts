@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit } from "../../src/api/jit.js";
 import type { Array } from "../../src/core/array.js";
 import { ConcretizationTypeError } from "../../src/core/trace.js";
-import { jit } from "../../src/interpreters/jit.js";
 import * as m from "../../src/numpy/manipulation.js";
 import * as uf from "../../src/numpy/ufuncs.js";
 import { sizeOf } from "../../src/shape.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit, makeJaxpr } from "../../src/api/jit.js";
 import type { Array } from "../../src/core/array.js";
-import { jit, makeJaxpr } from "../../src/interpreters/jit.js";
 import * as p from "../../src/numpy/products.js";
 import { sizeOf, stridesOf } from "../../src/shape.js";
 import { arange, b8, expectIdentical, f32, i32, vals } from "../util/index.js";

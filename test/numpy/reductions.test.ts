@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jit } from "../../src/api/jit.js";
 import { config } from "../../src/config.js";
 import type { Array } from "../../src/core/array.js";
 import { ConcretizationTypeError } from "../../src/core/trace.js";
-import { jit } from "../../src/interpreters/jit.js";
 import * as lax from "../../src/lax/index.js";
 import * as m from "../../src/numpy/manipulation.js";
 import * as r from "../../src/numpy/reductions.js";

@@ -17,14 +17,7 @@ import { traceToJaxpr } from "../../interpreters/staging.js";
 import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
 
 /** Traces a flat function of arrays to a closed jaxpr (used inside rules). */
-export function traceFlat(
-  f: (...xs: Array[]) => Array[],
-  avals: readonly ShapedArray[],
-  op: string,
-): ClosedJaxpr {
-  const [, tree] = flatten(avals.map(() => 0));
-  return traceToJaxpr((...xs: unknown[]) => f(...(xs as Array[])), avals, tree, op).closed;
-}
+export { traceFlat } from "../../interpreters/jaxpr_transforms.js";
 
 export interface TracedUserFn {
   /** Inputs: the closed-over constants first, then the function's flat arguments. */

@@ -14,9 +14,12 @@ import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { isBool, isFloating } from "../../dtype.js";
-import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
-import { batchJaxpr } from "../../interpreters/batching.js";
-import { cachedSplit } from "../../interpreters/jit.js";
+import {
+  batchJaxpr,
+  jvpJaxpr,
+  partialEvalJaxpr,
+  transposeJaxpr,
+} from "../../interpreters/jaxpr_transforms.js";
 import {
   type PartialEvalTrace,
   type PETracer,
@@ -32,7 +35,6 @@ import {
   flatArrays,
   orFlags,
   splitList,
-  spreadTangents,
   traceFlat,
   traceUser,
 } from "./common.js";
@@ -60,23 +62,7 @@ function condJvp(
   p: CondParams,
 ): [Array[], Tangent[]] {
   const nz = tangents.map((t) => !(t instanceof Zero));
-  const avals = p.branches[0]!.inAvals;
-  const tAvals = avals.filter((_, i) => nz[i]);
-  const branches = p.branches.map((b) =>
-    traceFlat(
-      (...xs) => {
-        const [primals, ts] = splitList(xs, [avals.length, tAvals.length]);
-        const [pOut, tOut] = jvpFlat(
-          (...ps) => evalClosedJaxpr(b, ps),
-          primals!,
-          spreadTangents(primals!, ts!, nz),
-        );
-        return [...pOut, ...tOut.map(instantiate)];
-      },
-      [...avals, ...tAvals],
-      "jvp(cond)",
-    ),
-  );
+  const branches = p.branches.map((b) => jvpJaxpr(b, nz, true).jaxpr);
   const outs = bind(
     condP,
     [index!, ...ops, ...tangents.filter((t): t is Array => !(t instanceof Zero))],
@@ -119,8 +105,8 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   if (!indexT!.pval.isKnown)
     throw new Error("lax.cond: internal: the branch index is not known during linearization");
   const uk = opTs.map((t) => !t.pval.isKnown);
-  const outUk = p.branches.map((b) => cachedSplit(b, uk).outUnknowns).reduce(orFlags);
-  const splits = p.branches.map((b) => cachedSplit(b, uk, outUk));
+  const outUk = p.branches.map((b) => partialEvalJaxpr(b, uk).outUnknowns).reduce(orFlags);
+  const splits = p.branches.map((b) => partialEvalJaxpr(b, uk, outUk));
   const numKnown = count(outUk.map((u) => !u));
   // Every branch returns all branches' residuals (zeros for the others').
   const resAvals = splits.map((s) => s.unknown.inAvals.slice(0, s.numRes));
@@ -186,19 +172,8 @@ function condTranspose(
     throw new Error("lax.cond transpose: internal: the index is linear");
   const lin = ops.map((o) => o instanceof UndefinedPrimal);
   const res = ops.filter((o): o is Array => !(o instanceof UndefinedPrimal));
-  const outAvals = p.branches[0]!.outAvals;
-  const branches = p.branches.map((b) =>
-    traceFlat(
-      (...ins) => {
-        const [r, c] = splitList(ins, [res.length, outAvals.length]);
-        let k = 0;
-        const args = b.inAvals.map((a, i) => (lin[i] ? new UndefinedPrimal(a) : r![k++]!));
-        return backwardPass(b.jaxpr, args, c!, b.consts).map(instantiate);
-      },
-      [...res.map((r) => r.aval), ...outAvals],
-      "transpose(cond)",
-    ),
-  );
+  const allCts = cts.map(() => true);
+  const branches = p.branches.map((b) => transposeJaxpr(b, lin, allCts));
   const ctsIn = bind(condP, [index!, ...res, ...cts.map(instantiate)], { branches });
   let k = 0;
   return [null, ...lin.map((l) => (l ? ctsIn[k++]! : null))];

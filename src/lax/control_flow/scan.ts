@@ -14,9 +14,15 @@ import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate } from "../../dtype.js";
-import { backwardPass, jvpFlat } from "../../interpreters/ad.js";
-import { type BatchedJaxpr, batchJaxpr } from "../../interpreters/batching.js";
-import { cachedSplit, derivedJaxprCache } from "../../interpreters/jit.js";
+import { backwardPass } from "../../interpreters/ad.js";
+import {
+  batchJaxpr,
+  derivedJaxprCache,
+  flagsKey,
+  jvpJaxpr,
+  partialEvalJaxpr,
+  rearrangeBinders,
+} from "../../interpreters/jaxpr_transforms.js";
 import {
   type PartialEvalTrace,
   type PETracer,
@@ -130,73 +136,41 @@ function scanAbstractEval(avals: ShapedArray[], p: ScanParams): ShapedArray[] {
 
 /** The JVP body in scan order: [consts, const tangents, carry, carry tangents, xs, x tangents]. */
 const jvpBodies = derivedJaxprCache<{ jaxpr: ClosedJaxpr; carryOutNz: boolean[] }>();
-const batchedBodies = derivedJaxprCache<BatchedJaxpr>();
 const transposedBodies = derivedJaxprCache<ClosedJaxpr>();
-const flags = (...fs: boolean[][]) =>
-  fs.map((f) => f.map((b) => (b ? "1" : "0")).join("")).join("|");
+const flags = (...fs: boolean[][]) => fs.map(flagsKey).join("|");
 
-/** The JVP body for a pattern of nonzero tangents (cached: eager grad loops reuse it). */
+/**
+ * The JVP body for a pattern of nonzero tangents: the body's `jvpJaxpr`
+ * (carry tangents kept where `carryNz`, every ys tangent instantiated) with
+ * its binders regrouped in scan order. Cached, so eager grad loops reuse it
+ * and its compiled code. `carryOutNz`: which carry tangents come out nonzero.
+ */
 function jvpBody(
   p: ScanParams,
   constNz: boolean[],
   carryNz: boolean[],
   xsNz: boolean[],
 ): { jaxpr: ClosedJaxpr; carryOutNz: boolean[] } {
-  return jvpBodies(p.jaxpr, flags(constNz, carryNz, xsNz), () =>
-    traceJvpBody(p, constNz, carryNz, xsNz),
-  );
-}
-
-function traceJvpBody(
-  p: ScanParams,
-  constNz: boolean[],
-  carryNz: boolean[],
-  xsNz: boolean[],
-): { jaxpr: ClosedJaxpr; carryOutNz: boolean[] } {
-  const [cA, kA, xA] = groups(p.jaxpr.inAvals, p);
-  const pick = (avals: ShapedArray[], nz: boolean[]) => avals.filter((_, i) => nz[i]);
-  const avals = [
-    ...cA,
-    ...pick(cA, constNz),
-    ...kA,
-    ...pick(kA, carryNz),
-    ...xA,
-    ...pick(xA, xsNz),
-  ];
-  let carryOutNz: boolean[] = [];
-  const jaxpr = traceFlat(
-    (...args) => {
-      const [c, ct, k, kt, x, xt] = splitList(args, [
-        cA.length,
-        count(constNz),
-        kA.length,
-        count(carryNz),
-        xA.length,
-        count(xsNz),
-      ]);
-      const tangents = [
-        ...spreadTangents(c!, ct!, constNz),
-        ...spreadTangents(k!, kt!, carryNz),
-        ...spreadTangents(x!, xt!, xsNz),
-      ];
-      const [pOut, tOut] = jvpFlat(
-        (...ps) => evalClosedJaxpr(p.jaxpr, ps),
-        [...c!, ...k!, ...x!],
-        tangents,
-      );
-      carryOutNz = tOut.slice(0, p.numCarry).map((t) => !(t instanceof Zero));
-      const carryT = tOut.slice(0, p.numCarry).filter((_, i) => carryNz[i]);
-      return [
-        ...pOut.slice(0, p.numCarry),
-        ...carryT.map(instantiate),
-        ...pOut.slice(p.numCarry),
-        ...tOut.slice(p.numCarry).map(instantiate),
-      ];
-    },
-    avals,
-    "jvp(scan)",
-  );
-  return { jaxpr, carryOutNz };
+  return jvpBodies(p.jaxpr, flags(constNz, carryNz, xsNz), () => {
+    const numYs = numYsOf(p);
+    const { jaxpr, outNonzeros } = jvpJaxpr(
+      p.jaxpr,
+      [...constNz, ...carryNz, ...xsNz],
+      [...carryNz, ...globalThis.Array<boolean>(numYs).fill(true)],
+    );
+    const carryOutNz = outNonzeros.slice(0, p.numCarry);
+    const numXs = p.jaxpr.inAvals.length - p.numConsts - p.numCarry;
+    return {
+      jaxpr: rearrangeBinders(
+        jaxpr,
+        [p.numConsts, p.numCarry, numXs],
+        [count(constNz), count(carryNz), count(xsNz)],
+        [p.numCarry, numYs],
+        [count(carryOutNz), numYs],
+      ),
+      carryOutNz,
+    };
+  });
 }
 
 function scanJvp(primals: Array[], tangents: Tangent[], p: ScanParams): [Array[], Tangent[]] {
@@ -253,9 +227,7 @@ function scanBatch(
   const force = (carryB: boolean[]) => [...carryB, ...falses(numYs)];
   let carryB = initB;
   const batchBody = (cb: boolean[]) =>
-    batchedBodies(p.jaxpr, `${flags(constB, cb, xsB)}|${axis.size}|${String(axis.name)}`, () =>
-      batchJaxpr(p.jaxpr, [...constB, ...cb, ...xsB], axis, force(cb)),
-    );
+    batchJaxpr(p.jaxpr, [...constB, ...cb, ...xsB], axis, force(cb));
   let batched = batchBody(carryB);
   while (!sameFlags(orFlags(carryB, batched.outBatched.slice(0, p.numCarry)), carryB)) {
     carryB = orFlags(carryB, batched.outBatched.slice(0, p.numCarry));
@@ -301,12 +273,12 @@ function planSplit(
     // Fixpoint: a carry is unknown if its initial value or its update is.
     let carryUk = initUk;
     for (;;) {
-      const { outUnknowns } = cachedSplit(p.jaxpr, [...constUk, ...carryUk, ...xsUk]);
+      const { outUnknowns } = partialEvalJaxpr(p.jaxpr, [...constUk, ...carryUk, ...xsUk]);
       const next = orFlags(carryUk, outUnknowns.slice(0, p.numCarry));
       if (sameFlags(next, carryUk)) break;
       carryUk = next;
     }
-    const split = cachedSplit(
+    const split = partialEvalJaxpr(
       p.jaxpr,
       [...constUk, ...carryUk, ...xsUk],
       [...carryUk, ...falses(numYs)],

@@ -11,8 +11,13 @@ import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { Primitive, type Tangent, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
-import { jvpFlat } from "../../interpreters/ad.js";
-import { batchJaxpr } from "../../interpreters/batching.js";
+import {
+  batchJaxpr,
+  derivedJaxprCache,
+  flagsKey,
+  jvpJaxpr,
+  rearrangeBinders,
+} from "../../interpreters/jaxpr_transforms.js";
 import { partialEvalRules } from "../../interpreters/partial_eval.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate } from "../ad_util.js";
@@ -69,46 +74,54 @@ function whileImpl(args: ArrayImpl[], p: WhileParams): ArrayImpl[] {
   }
 }
 
+const jvpBodies = derivedJaxprCache<{ jaxpr: ClosedJaxpr; outNz: boolean[] }>();
+const jvpConds = derivedJaxprCache<ClosedJaxpr>();
+
+/**
+ * The JVP body for a pattern of nonzero tangents, [body consts, their
+ * tangents, carry, carry tangents] → [carry, carry tangents]: the body's
+ * `jvpJaxpr` with its binders regrouped (cached, as are the compiled loops).
+ * `outNz`: which carry tangents come out (nonzero, or kept for `carryNz`).
+ */
+function jvpBody(
+  p: WhileParams,
+  bcNz: boolean[],
+  carryNz: boolean[],
+): { jaxpr: ClosedJaxpr; outNz: boolean[] } {
+  return jvpBodies(p.bodyJaxpr, `${flagsKey(bcNz)}|${flagsKey(carryNz)}`, () => {
+    const { jaxpr, outNonzeros } = jvpJaxpr(p.bodyJaxpr, [...bcNz, ...carryNz], carryNz);
+    return {
+      jaxpr: rearrangeBinders(
+        jaxpr,
+        [p.bodyNconsts, carryNz.length],
+        [count(bcNz), count(carryNz)],
+        [carryNz.length],
+        [count(outNonzeros)],
+      ),
+      outNz: outNonzeros,
+    };
+  });
+}
+
 function whileJvp(primals: Array[], tangents: Tangent[], p: WhileParams): [Array[], Tangent[]] {
   const nz = tangents.map((t) => !(t instanceof Zero));
   const [, bcNz, initNz] = parts(nz, p);
   const ccA = p.condJaxpr.inAvals.slice(0, p.condNconsts);
-  const bcA = p.bodyJaxpr.inAvals.slice(0, p.bodyNconsts);
   const kA = p.bodyJaxpr.inAvals.slice(p.bodyNconsts);
   const pick = (avals: ShapedArray[], flags: boolean[]) => avals.filter((_, i) => flags[i]);
-  const bodyFor = (carryNz: boolean[]) => {
-    let outNz: boolean[] = [];
-    const jaxpr = traceFlat(
-      (...xs) => {
-        const [bc, bct, k, kt] = splitList(xs, [
-          bcA.length,
-          count(bcNz),
-          kA.length,
-          count(carryNz),
-        ]);
-        const [pOut, tOut] = jvpFlat(
-          (...ps) => evalClosedJaxpr(p.bodyJaxpr, ps),
-          [...bc!, ...k!],
-          [...spreadTangents(bc!, bct!, bcNz), ...spreadTangents(k!, kt!, carryNz)],
-        );
-        outNz = tOut.map((t) => !(t instanceof Zero));
-        return [...pOut, ...tOut.filter((_, i) => carryNz[i]).map(instantiate)];
-      },
-      [...bcA, ...pick(bcA, bcNz), ...kA, ...pick(kA, carryNz)],
-      "jvp(while)",
-    );
-    return { jaxpr, outNz };
-  };
+  const bodyFor = (carryNz: boolean[]) => jvpBody(p, bcNz, carryNz);
   let carryNz = initNz;
   let body = bodyFor(carryNz);
   while (!sameFlags(orFlags(carryNz, body.outNz), carryNz)) {
     carryNz = orFlags(carryNz, body.outNz);
     body = bodyFor(carryNz);
   }
-  const condJaxpr = traceFlat(
-    (...xs) => evalClosedJaxpr(p.condJaxpr, xs.slice(0, ccA.length + kA.length)),
-    [...ccA, ...kA, ...pick(kA, carryNz)],
-    "jvp(while)",
+  const condJaxpr = jvpConds(p.condJaxpr, flagsKey(carryNz), () =>
+    traceFlat(
+      (...xs) => evalClosedJaxpr(p.condJaxpr, xs.slice(0, ccA.length + kA.length)),
+      [...ccA, ...kA, ...pick(kA, carryNz)],
+      "jvp(while)",
+    ),
   );
   const [cc, bc, k] = parts(primals, p);
   const [, bct, kt] = parts(tangents, p);
