@@ -1,7 +1,8 @@
 /**
  * Reductions over axes (`reduce_sum`, `reduce_max`, ..., `argmax`,
- * `argmin`) and cumulative reductions along one axis (`cumsum`, `cumprod`,
- * `cummax`, `cummin`, `cumlogsumexp`), each a primitive as in JAX.
+ * `argmin`), each a primitive as in JAX. (The cumulative reductions, whose
+ * derivatives are associative scans, are in control_flow/cumulative.ts, as
+ * JAX keeps them with its loops.)
  *
  * Kernels accumulate in float64: float32 sums and products are computed
  * exactly enough and rounded once. Integer sums and products wrap around
@@ -21,26 +22,9 @@ import {
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
 import { jvpFlat } from "../interpreters/jvp.js";
-import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";
-import { associativeScan } from "./control_flow/loops.js";
-import {
-  abs,
-  add,
-  convertElementType,
-  div,
-  eq,
-  exp,
-  log1p,
-  max,
-  min,
-  mul,
-  ne,
-  neg,
-  selectN,
-  sub,
-} from "./elementwise.js";
+import { convertElementType, div, eq, mul } from "./elementwise.js";
 import { broadcastInDim, pad, reshape, transpose } from "./shape_ops.js";
 import { sliceInDim } from "./slicing.js";
 
@@ -50,10 +34,6 @@ export interface ReduceParams {
 export interface ArgMinMaxParams {
   axes: readonly number[];
   index_dtype: DType;
-}
-export interface CumulativeParams {
-  axis: number;
-  reverse: boolean;
 }
 
 // --- validation ----------------------------------------------------------------
@@ -76,7 +56,7 @@ function reducedShape(op: string, shape: Shape, axes: readonly number[]): number
   return shape.filter((_, i) => !axes.includes(i));
 }
 
-type DtypeKind = "number" | "any" | "bitwise" | "floating";
+export type DtypeKind = "number" | "any" | "bitwise" | "floating";
 const KIND_TEXT: Record<DtypeKind, string> = {
   number: "numbers (int32, uint32, float32, float64)",
   any: "any dtype",
@@ -84,7 +64,7 @@ const KIND_TEXT: Record<DtypeKind, string> = {
   floating: "floating point (float32, float64)",
 };
 
-function checkDtype(op: string, dtype: DType, kind: DtypeKind): void {
+export function checkDtype(op: string, dtype: DType, kind: DtypeKind): void {
   const ok =
     kind === "any" ||
     (kind === "number" && !isBool(dtype)) ||
@@ -108,7 +88,7 @@ function userAxes(op: string, axes: readonly number[], ndim: number): number[] {
 // --- differentiation and batching helpers -----------------------------------------
 
 /** The result's jvp when the primitive is linear in its operand: the primitive of the tangent. */
-function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
+export function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
     if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
@@ -127,9 +107,9 @@ function zeroJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
 /**
  * The jvp of a primitive computed by `f` (a composition of differentiable lax
  * ops), as JAX defines reduce_prod's and the cumulative ops': the primal is the
- * primitive's own, the tangent the jvp of `f`.
+ * primitive's own, the tangent the jvp of `f` (forward mode, interpreters/jvp.ts).
  */
-function jvpVia<P extends object>(
+export function jvpVia<P extends object>(
   prim: () => Primitive<P>,
   f: (x: Array, params: P) => Array,
 ): JvpRule<P> {
@@ -442,7 +422,7 @@ export function reduceXor(operand: ArrayLike, axes: readonly number[]): Array {
 // --- argmax / argmin ----------------------------------------------------------
 
 /** outer × n × inner: the layout of an array around one axis. */
-function aroundAxis(shape: Shape, axis: number): [number, number, number] {
+export function aroundAxis(shape: Shape, axis: number): [number, number, number] {
   return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
 }
 
@@ -522,166 +502,4 @@ export function argmax(operand: ArrayLike, axis: number, indexDtype: DType = "in
 /** Index of the minimum along `axis` (first occurrence; a NaN counts as the minimum). */
 export function argmin(operand: ArrayLike, axis: number, indexDtype: DType = "int32"): Array {
   return argWith(argminP, operand, axis, indexDtype);
-}
-
-// --- cumulative reductions ------------------------------------------------------
-
-type Combine = (a: number, b: number) => number;
-
-/** log(exp(a) + exp(b)) without overflow; infinities and NaN handled like np.logaddexp. */
-function logaddexp(a: number, b: number): number {
-  const m = Math.max(a, b);
-  if (Number.isNaN(m)) return m;
-  if (m === Infinity || m === -Infinity) return m;
-  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
-}
-
-interface Cumulative {
-  kind: DtypeKind;
-  combine: (dtype: DType) => Combine;
-}
-// Math.max/Math.min propagate NaN, as lax.max/lax.min do.
-const cumulatives: Record<string, Cumulative> = {
-  cumsum: {
-    kind: "number",
-    combine: (d) => (isFloating(d) ? (a, b) => a + b : (a, b) => (a + b) | 0),
-  },
-  cumprod: { kind: "number", combine: (d) => (isFloating(d) ? (a, b) => a * b : Math.imul) },
-  cummax: { kind: "number", combine: () => Math.max },
-  cummin: { kind: "number", combine: () => Math.min },
-  cumlogsumexp: { kind: "floating", combine: () => logaddexp },
-};
-
-function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
-  const op = `lax.${name}`;
-  const { kind, combine } = cumulatives[name]!;
-  const abstractEval = (x: ShapedArray, { axis, reverse }: CumulativeParams): ShapedArray => {
-    checkDtype(op, x.dtype, kind);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= x.ndim) {
-      throw new Error(
-        `${op}: axis ${axis} is out of bounds for an operand of shape ${shapeStr(x.shape)}` +
-          (x.ndim > 0 ? ` (allowed: 0 to ${x.ndim - 1})` : " (a 0-d array has no axes)"),
-      );
-    }
-    if (typeof reverse !== "boolean") throw new TypeError(`${op}: reverse must be a boolean`);
-    return x;
-  };
-  const prim: Primitive<CumulativeParams> = new Primitive<CumulativeParams>(name, {
-    abstractEval: ([x], params) => [abstractEval(x!, params)],
-    impl: ([x], params) => {
-      const aval = abstractEval(x!.aval, params);
-      const f = combine(aval.dtype);
-      const [outer, n, inner] = aroundAxis(x!.shape, params.axis);
-      const data = x!.values;
-      const out = allocate(aval.dtype, data.length);
-      const acc = new Float64Array(inner);
-      for (let o = 0; o < outer; o++) {
-        for (let step = 0; step < n; step++) {
-          const k = params.reverse ? n - 1 - step : step;
-          const row = (o * n + k) * inner;
-          for (let j = 0; j < inner; j++) {
-            const v = data[row + j]!;
-            // Integer results wrap when stored (|0 and Math.imul work modulo 2^32 for uint32 too).
-            acc[j] = step === 0 ? v : f(acc[j]!, v);
-            out[row + j] = acc[j]!;
-          }
-        }
-      }
-      return [new ArrayImpl(aval, out)];
-    },
-    jvp: name === "cumsum" ? linearJvp(() => prim) : jvpVia(() => prim, scanOf(name)),
-    transpose: name === "cumsum" ? cumsumTranspose : null,
-    batch: ([x], [bdim], params) => {
-      const b = bdim!;
-      const out = bind1(prim, [x!], { ...params, axis: params.axis + (params.axis >= b ? 1 : 0) });
-      return [[out], [b]];
-    },
-  });
-  return prim;
-}
-
-/**
- * log(exp(a) + exp(b)) in lax ops (so that it can be differentiated): where
- * a - b is NaN (equal infinities) the correction term uses 0 instead, which
- * keeps NaN out of the derivatives too.
- */
-function logaddexpOps(a: Array, b: Array): Array {
-  const d = sub(a, b);
-  const safe = selectN(ne(d, d), d, convertElementType(0, d.dtype, d.weakType));
-  return add(max(a, b), log1p(exp(neg(abs(safe)))));
-}
-
-/**
- * JAX differentiates the cumulative ops other than cumsum through an
- * associative scan of their combining function (_cumulative_jvp_rule).
- * (Looked up when called: the lax wrappers may still be loading when this module is.)
- */
-function scanOf(name: string): (x: Array, params: CumulativeParams) => Array {
-  const combine = (a: Array, b: Array): Array => {
-    if (name === "cumprod") return mul(a, b);
-    if (name === "cummax") return max(a, b);
-    if (name === "cummin") return min(a, b);
-    return logaddexpOps(a, b);
-  };
-  return (x, { axis, reverse }) => associativeScan(combine, x, { axis, reverse });
-}
-
-/** cumsum is linear; its transpose accumulates in the other direction. */
-function cumsumTranspose(
-  [ct]: Tangent[],
-  [x]: (Array | UndefinedPrimal)[],
-  params: CumulativeParams,
-): (Tangent | null)[] {
-  const aval = x!.aval;
-  if (!(x instanceof UndefinedPrimal)) return [null];
-  if (ct instanceof Zero) return [new Zero(aval)];
-  const out = bind1(cumsumP, [ct!], { axis: params.axis, reverse: !params.reverse });
-  return [castToAval(out, aval)];
-}
-
-export const cumsumP: Primitive<CumulativeParams> = cumulativePrimitive("cumsum");
-export const cumprodP: Primitive<CumulativeParams> = cumulativePrimitive("cumprod");
-export const cummaxP: Primitive<CumulativeParams> = cumulativePrimitive("cummax");
-export const cumminP: Primitive<CumulativeParams> = cumulativePrimitive("cummin");
-export const cumlogsumexpP: Primitive<CumulativeParams> = cumulativePrimitive("cumlogsumexp");
-
-export interface CumulativeOptions {
-  /** The axis to accumulate along (default 0; negative counts from the end). */
-  axis?: number;
-  /** Accumulate from the end of the axis towards its start. */
-  reverse?: boolean;
-}
-const CUMULATIVE_KEYS: OptionKeys<CumulativeOptions> = { axis: true, reverse: true };
-
-function cumulativeWith(
-  prim: Primitive<CumulativeParams>,
-  operand: ArrayLike,
-  options: CumulativeOptions,
-): Array {
-  const op = `lax.${prim.name}`;
-  options = checkOptions(op, options, CUMULATIVE_KEYS);
-  const x = asArray(operand, op, "operand");
-  const axis = x.ndim === 0 ? (options.axis ?? 0) : normalizeAxis(options.axis ?? 0, x.ndim, op);
-  return bind1(prim, [x], { axis, reverse: options.reverse ?? false });
-}
-
-/** Cumulative sum along `axis` (default 0). */
-export function cumsum(operand: ArrayLike, options: CumulativeOptions = {}): Array {
-  return cumulativeWith(cumsumP, operand, options);
-}
-/** Cumulative product along `axis`. */
-export function cumprod(operand: ArrayLike, options: CumulativeOptions = {}): Array {
-  return cumulativeWith(cumprodP, operand, options);
-}
-/** Cumulative maximum along `axis` (NaN propagates). */
-export function cummax(operand: ArrayLike, options: CumulativeOptions = {}): Array {
-  return cumulativeWith(cummaxP, operand, options);
-}
-/** Cumulative minimum along `axis` (NaN propagates). */
-export function cummin(operand: ArrayLike, options: CumulativeOptions = {}): Array {
-  return cumulativeWith(cumminP, operand, options);
-}
-/** Cumulative log-sum-exp along `axis`: log(cumsum(exp(x))) without overflow. */
-export function cumlogsumexp(operand: ArrayLike, options: CumulativeOptions = {}): Array {
-  return cumulativeWith(cumlogsumexpP, operand, options);
 }

@@ -6,14 +6,16 @@ import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate } from "../../src/dtype.js";
 import {
-  argmax,
-  argmaxP,
-  argmin,
   cumlogsumexp,
   cummax,
   cummin,
   cumprod,
   cumsum,
+} from "../../src/lax/control_flow/cumulative.js";
+import {
+  argmax,
+  argmaxP,
+  argmin,
   reduceAnd,
   reduceMax,
   reduceMin,
