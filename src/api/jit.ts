@@ -37,7 +37,7 @@ interface CacheEntry {
 const JIT_KEYS: OptionKeys<JitOptions> = { staticArgnums: true, donateArgnums: true };
 
 /** Positions as a list, each an integer (range-checked per call, when the arity is known). */
-export function argnumList(
+function argnumList(
   x: number | readonly number[] | undefined,
   fnName: string,
   option: string,
@@ -52,7 +52,7 @@ export function argnumList(
   return list;
 }
 
-export function normalizeStatics(
+function normalizeStatics(
   staticArgnums: readonly number[],
   nargs: number,
   fnName: string,
