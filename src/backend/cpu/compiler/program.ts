@@ -162,12 +162,6 @@ export function planDot(
  */
 export type Executable = (args: readonly ArrayImpl[], donated?: readonly boolean[]) => ArrayImpl[];
 
-/** Called after each step with its index and duration in ms (for profiling scripts); null: off. */
-let stepProfiler: ((step: Step, ms: number) => void) | null = null;
-export function setStepProfiler(p: ((step: Step, ms: number) => void) | null): void {
-  stepProfiler = p;
-}
-
 export interface ProgramInfo {
   steps: readonly Step[];
   arena: ArenaPlan;
@@ -494,14 +488,7 @@ export function buildExecutable(
           outBlocks.push(k);
         }
       }
-      if (stepProfiler === null) for (const op of ops) op(addr, js);
-      else {
-        for (let s = 0; s < ops.length; s++) {
-          const t = performance.now();
-          ops[s]!(addr, js);
-          stepProfiler(steps[s]!, performance.now() - t);
-        }
-      }
+      for (const op of ops) op(addr, js);
     } catch (err) {
       for (const k of outBlocks) free(addr[k]!);
       for (const x of taken) x.markDeleted(); // their blocks are gone
