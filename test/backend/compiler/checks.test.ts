@@ -29,7 +29,7 @@ import {
 import { config, DEBUG_STAGES, parseDebugStages, withFlag } from "../../../src/config.js";
 import type { Array } from "../../../src/core/array.js";
 import { ShapedArray } from "../../../src/core/aval.js";
-import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../../../src/core/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../../../src/core/jaxpr.js";
 import { bind } from "../../../src/core/trace.js";
 import { jit, numpy as jnp, lax, makeJaxpr } from "../../../src/index.js";
 import type { Kernel, Node } from "../../../src/ir/kernel.js";
@@ -184,6 +184,30 @@ describe("jaxts_enable_checks in the compiler", () => {
     expect(seen).toEqual(["simplify", "cse", "simplify", "dce", "foldTransposedProducts", "dce"]);
   });
 
+  it("an exception while folding constants surfaces (was swallowed, leaving the kernel's value)", () => {
+    const eqn = jaxprOf((x, y) => lax.add(x, y), jnp.ones([]), jnp.ones([])).jaxpr.eqns[0]!;
+    const f32 = new ShapedArray([], "float32");
+    const out = new Var(f32);
+    const e: JaxprEqn = {
+      ...eqn,
+      inputs: [new Literal(1, f32), new Literal(2, f32)],
+      outBinders: [out],
+    };
+    const rules = eqn.primitive.rules as { impl: unknown };
+    const impl = rules.impl;
+    rules.impl = () => {
+      throw new RangeError("injected impl failure");
+    };
+    try {
+      expect(() => optimize(new Jaxpr([], [], [e], [out]))).toThrow(/injected impl failure/);
+    } finally {
+      rules.impl = impl;
+    }
+    const folded = optimize(new Jaxpr([], [], [e], [out]));
+    expect(folded.eqns).toHaveLength(0);
+    expect((folded.outs[0] as Literal).value).toBe(3);
+  });
+
   it("names the stage of a broken jaxpr handed to the compiler", () => {
     const add = jaxprOf((x, y) => lax.add(x, y), jnp.ones([2]), jnp.ones([2])).jaxpr.eqns[0]!;
     const a = new Var(new ShapedArray([2], "float32"));
@@ -271,8 +295,10 @@ describe("jaxts_debug stage dumps", () => {
     );
     expect(parseDebugStages("wasm, jaxpr,,wasm", "x")).toEqual(["wasm", "jaxpr"]);
     expect(DEBUG_STAGES).toEqual(["jaxpr", "passes", "steps", "kernels", "wasm"]);
-    expect(config.read("jaxts_debug")).toBe("");
-    expect(debugStages().size).toBe(0);
+    withFlag("jaxts_debug", "", () => expect(debugStages().size).toBe(0));
+    withFlag("jaxts_debug", "wasm,steps", () =>
+      expect([...debugStages()]).toEqual(["wasm", "steps"]),
+    );
     const d = new CompileDebug(new Set(["steps"]), "x");
     expect(d.on("steps")).toBe(true);
     expect(d.on("wasm")).toBe(false);

@@ -96,17 +96,18 @@ function replaceWithLiteral(out: Var, lit: Literal, subst: Map<Var, Atom>): bool
   return true;
 }
 
-/** Evaluates an elementwise primitive on literal scalars with its own (reference) kernel. */
+/**
+ * Evaluates an elementwise primitive on literal scalars with its own
+ * (reference) kernel. An exception from the kernel propagates: it is the
+ * error the interpreter would raise running the equation (a fused kernel
+ * would compute a value instead, so it is never swallowed here).
+ */
 function foldScalar(prim: AnyPrimitive, inputs: Literal[], params: object): Literal | null {
-  try {
-    const args = inputs.map((l) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType));
-    const [r] = prim.rules.impl(args, params);
-    if (r === undefined || r.size !== 1) return null;
-    const v = r.values[0]!;
-    return new Literal(r.dtype === "bool" ? v !== 0 : v, r.aval);
-  } catch {
-    return null; // an invalid fold is left for the program to report as the interpreter would
-  }
+  const args = inputs.map((l) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType));
+  const [r] = prim.rules.impl(args, params);
+  if (r === undefined || r.size !== 1) return null;
+  const v = r.values[0]!;
+  return new Literal(r.dtype === "bool" ? v !== 0 : v, r.aval);
 }
 
 function simplifyIdentity(
