@@ -116,8 +116,8 @@ export function jvpVia<P extends object>(
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
     if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
-    const [, [tOut]] = jvpFlat((y) => [f(y!, params)], [x!], [t!]);
-    return [[ans], [tOut! instanceof Zero ? tOut! : castToAval(tOut!, ans.aval)]];
+    const [, [tOut]] = jvpFlat((y) => [f(y, params)], [x!], [t!]);
+    return [[ans], [tOut! instanceof Zero ? tOut : castToAval(tOut!, ans.aval)]];
   };
 }
 

@@ -46,23 +46,23 @@ const OPS: Record<string, (args: unknown[]) => (...xs: Array[]) => Array> = {
   broadcastInDim:
     ([s, d]) =>
     (x) =>
-      broadcastInDim(x!, s as Nums, d as Nums),
+      broadcastInDim(x, s as Nums, d as Nums),
   reshape:
     ([s, d]) =>
     (x) =>
-      reshape(x!, s as Nums, d as Nums | null),
+      reshape(x, s as Nums, d as Nums | null),
   transpose:
     ([p]) =>
     (x) =>
-      transpose(x!, p as Nums),
+      transpose(x, p as Nums),
   squeeze:
     ([d]) =>
     (x) =>
-      squeeze(x!, d as Nums),
+      squeeze(x, d as Nums),
   expandDims:
     ([d]) =>
     (x) =>
-      expandDims(x!, d as Nums),
+      expandDims(x, d as Nums),
   concatenate:
     ([d]) =>
     (...xs) =>
@@ -70,11 +70,11 @@ const OPS: Record<string, (args: unknown[]) => (...xs: Array[]) => Array> = {
   pad:
     ([c]) =>
     (x, v) =>
-      pad(x!, v!, c as Nums[]),
+      pad(x, v, c as Nums[]),
   rev:
     ([d]) =>
     (x) =>
-      rev(x!, d as Nums),
+      rev(x, d as Nums),
   broadcastedIota:
     ([t, s, d]) =>
     () =>

@@ -56,8 +56,8 @@ function dotSupported(e: JaxprEqn): boolean {
   if (!(l instanceof Var) || !(r instanceof Var)) return false;
   const plan = planDot(e);
   return (
-    l!.aval.dtype === "float32" &&
-    r!.aval.dtype === "float32" &&
+    l.aval.dtype === "float32" &&
+    r.aval.dtype === "float32" &&
     out.aval.dtype === "float32" &&
     (p.preferred_element_type === null || p.preferred_element_type === "float32") &&
     plan !== null

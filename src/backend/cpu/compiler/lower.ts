@@ -280,8 +280,8 @@ class Builder {
       // 0-d operands (a select_n predicate, clamp bounds) are read at the empty coordinate.
       return this.value(a, a.aval.ndim === 0 ? [] : coords);
     };
-    if (name in UNARY) return this.unary(UNARY[name]!, same(0), dtype!);
-    if (name in BINARY) return this.binary(BINARY[name]!, same(0), same(1), dtype!);
+    if (name in UNARY) return this.unary(UNARY[name]!, same(0), dtype);
+    if (name in BINARY) return this.binary(BINARY[name]!, same(0), same(1), dtype);
     switch (name) {
       case "broadcast_in_dim": {
         const dims = (e.params as { broadcast_dimensions: readonly number[] }).broadcast_dimensions;
@@ -318,7 +318,7 @@ class Builder {
         const to = v.aval.dtype;
         const n = same(0);
         if (to === dtype) return n;
-        return this.add({ op: "convert", x: n, from: dtype!, dtype: to }, `cv${n}:${to}`);
+        return this.add({ op: "convert", x: n, from: dtype, dtype: to }, `cv${n}:${to}`);
       }
       case "copy":
       case "stop_gradient":
@@ -333,13 +333,13 @@ class Builder {
       }
       case "clamp": {
         const [lo, xv, hi] = [same(0), same(1), same(2)];
-        return this.binary("min", this.binary("max", xv, lo, dtype!), hi, dtype!);
+        return this.binary("min", this.binary("max", xv, lo, dtype), hi, dtype);
       }
       case "integer_pow":
-        return this.integerPow(same(0), (e.params as { y: number }).y, dtype!);
+        return this.integerPow(same(0), (e.params as { y: number }).y, dtype);
       case "round": {
         const even = (e.params as { rounding_method: number }).rounding_method === 1;
-        return this.unary(even ? "round_even" : "round_away", same(0), dtype!);
+        return this.unary(even ? "round_even" : "round_away", same(0), dtype);
       }
       case "iota": {
         const dim = (e.params as { dimension: number }).dimension;
