@@ -7,6 +7,7 @@
  * primitive and the rule (see `Primitive.rule`), never a silent fallback.
  */
 
+import type { Affine, ReduceOp, ScalarBuilder, ViewIndex } from "../ir/kernel.js";
 import type { Array, ArrayImpl } from "./array.js";
 import type { ShapedArray } from "./aval.js";
 
@@ -46,6 +47,55 @@ export type BatchRule<P> = (
 ) => [Array[], BatchDim[]];
 
 /**
+ * How the compiler emits a primitive (the backend-neutral kernel IR):
+ * - elementwise: its scalar function of the operands' nodes (0-d operands
+ *   are read at the empty coordinate); the evaluator of the IR runs the same
+ *   rule for the eager kernels, so scalar semantics are written once;
+ * - view: where it reads its operand for an output coordinate (`applies`:
+ *   whether these params make it a view at all);
+ * - reduce: the reduction over `params.axes` of its one operand;
+ * - library: a named kernel a backend provides (products, convolutions...).
+ */
+export type Lowering<P> =
+  | {
+      readonly kind: "elementwise";
+      readonly emit: (b: ScalarBuilder, xs: readonly number[], params: P) => number;
+    }
+  | {
+      readonly kind: "view";
+      readonly index: (coords: readonly Affine[], view: ViewContext, params: P) => ViewIndex;
+      readonly applies?: (params: P) => boolean;
+    }
+  | { readonly kind: "reduce"; readonly op: ReduceOp }
+  | { readonly kind: "library"; readonly name: string };
+
+/** What a view's index rule knows of its application. */
+export interface ViewContext {
+  /** Loop dims of the kernel (the length of every Affine's coeffs). */
+  readonly rank: number;
+  readonly operand: ShapedArray;
+  readonly out: ShapedArray;
+}
+
+/**
+ * What the compiler's passes may assume of a primitive:
+ * - pure: a function of its inputs, with no effects (CSE may merge two
+ *   applications, DCE may drop an unused one);
+ * - foldable: constant folding may evaluate it (with `impl`) on literals;
+ * - cost: "free" — a copy or reinterpretation of its operand, as fast eagerly
+ *   as compiled; "cheap" — recomputed in every kernel that uses it rather
+ *   than stored (views, iota, conversions); "compute" — everything else.
+ */
+export interface PrimitiveFacts {
+  readonly pure: boolean;
+  readonly foldable: boolean;
+  readonly cost: "free" | "cheap" | "compute";
+}
+
+/** The facts of a pure primitive that is neither folded nor cheap (most of them). */
+export const OPAQUE: PrimitiveFacts = { pure: true, foldable: false, cost: "compute" };
+
+/**
  * All of a primitive's rules. Every slot must be written down (a missing one
  * is a compile error); `null` states that the rule does not exist, e.g. no
  * transpose for a non-linear primitive, and using it is a clear error.
@@ -61,9 +111,13 @@ export interface PrimitiveRules<P> {
   transpose: TransposeRule<P> | null;
   /** vmap: computes on the whole batch, moving or using the batch dimension. */
   batch: BatchRule<P> | null;
+  /** How the compiler emits it (null: it runs its impl, one equation at a time). */
+  lower: Lowering<P> | null;
+  /** What the compiler's passes may assume of it. */
+  facts: PrimitiveFacts;
 }
 
-export type RuleName = keyof PrimitiveRules<unknown>;
+export type RuleName = Exclude<keyof PrimitiveRules<unknown>, "facts">;
 
 /** The params of a primitive without parameters. */
 export type NoParams = {};

@@ -9,7 +9,13 @@
 
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
-import { type AxisData, Primitive, type Tangent, UndefinedPrimal } from "../core/primitive.js";
+import {
+  type AxisData,
+  OPAQUE,
+  Primitive,
+  type Tangent,
+  UndefinedPrimal,
+} from "../core/primitive.js";
 import { bind, getAval } from "../core/trace.js";
 import { instantiate } from "../lax/ad_util.js";
 import { moveBatchAxis } from "../lax/batch_util.js";
@@ -71,6 +77,8 @@ export interface CustomJvpParams {
 export const customJvpCallP: Primitive<CustomJvpParams> = new Primitive<CustomJvpParams>(
   "custom_jvp_call",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => flatSignature(p.fun, avals, p.avalCache, `customJvp(${p.name})`),
     impl: (args, p) => p.fun(...args) as never,
     jvp: (primals, tangents, p) => {
@@ -139,6 +147,8 @@ interface CustomLinParams {
 export const customLinP: Primitive<CustomLinParams> = new Primitive<CustomLinParams>(
   "custom_lin",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (_avals, p) => p.outAvals,
     impl: (_args, p) => {
       throw new Error(
@@ -163,6 +173,8 @@ export const customLinP: Primitive<CustomLinParams> = new Primitive<CustomLinPar
 export const customVjpCallP: Primitive<CustomVjpParams> = new Primitive<CustomVjpParams>(
   "custom_vjp_call",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => flatSignature(p.fun, avals, p.avalCache, `customVjp(${p.name})`),
     impl: (args, p) => p.fun(...args) as never,
     jvp: (primals, tangents, p) => {

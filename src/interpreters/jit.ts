@@ -9,7 +9,7 @@
 import type { Array } from "../core/array.js";
 import { compileJaxpr } from "../core/dispatch.js";
 import { ClosedJaxpr, Jaxpr } from "../core/jaxpr.js";
-import { Primitive, type PrimitiveRules, Zero } from "../core/primitive.js";
+import { OPAQUE, Primitive, type PrimitiveRules, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { moveaxis } from "../lax/batch_util.js";
 import { backwardPassAll } from "./ad.js";
@@ -36,6 +36,8 @@ export function callRules<P extends CallParams>(
   self: () => Primitive<P>,
 ): Omit<PrimitiveRules<P>, "impl"> {
   return {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
     batch: (args, dims, allParams, axis) => {
       const params = withoutDonation(allParams);

@@ -15,6 +15,7 @@ import type { ShapedArray } from "../core/aval.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../core/jaxpr.js";
 import {
   type AxisData,
+  OPAQUE,
   Primitive,
   type Tangent,
   UndefinedPrimal,
@@ -93,6 +94,8 @@ function mappedAval(a: ShapedArray, axis: number | null, size: number): ShapedAr
 export const pmapP: Primitive<PmapParams> = new Primitive<PmapParams>(
   "xla_pmap",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => {
       avals.forEach((a, i) => {
         const ax = p.inAxes[i] ?? null;

@@ -158,8 +158,8 @@ export function reduceFn(op: ReduceOp, dtype: DType): F2 {
 
 // --- Lowerings compiled to closures --------------------------------------------
 
-/** A node as a closure of the operands' values (the first two by argument, all in `r`). */
-type G = (a: number, b: number, r: readonly number[]) => number;
+/** A node as a closure of the operands' values (the first three by argument, all in `r`). */
+type G = (a: number, b: number, c: number, r: readonly number[]) => number;
 
 interface Compiled {
   readonly dtype: DType;
@@ -185,7 +185,14 @@ class ClosureBuilder implements ScalarBuilder {
   readonly nodes: Compiled[] = [];
   constructor(private readonly inputs: readonly DType[]) {
     inputs.forEach((d, k) => {
-      const g: G = k === 0 ? (a) => a : k === 1 ? (_a, b) => b : (_a, _b, r) => r[k]!;
+      const g: G =
+        k === 0
+          ? (a) => a
+          : k === 1
+            ? (_a, b) => b
+            : k === 2
+              ? (_a, _b, c) => c
+              : (_a, _b, _c, r) => r[k]!;
       this.nodes.push({ dtype: d, g, raw: null });
     });
   }
@@ -203,7 +210,7 @@ class ClosureBuilder implements ScalarBuilder {
     const n = this.node(x);
     const r = x < this.inputs.length ? null : rounding(n.dtype);
     const g = n.g;
-    return r === null ? g : (a, b, rs) => r(g(a, b, rs));
+    return r === null ? g : (a, b, c, rs) => r(g(a, b, c, rs));
   }
   dtype(x: number): DType {
     return this.node(x).dtype;
@@ -217,7 +224,11 @@ class ClosureBuilder implements ScalarBuilder {
     const f = unaryFn(fn, d);
     const g = this.value(x);
     const out = fn === "is_finite" ? "bool" : d;
-    return this.push(out, (a, b, r) => f(g(a, b, r)), x === 0 ? f : null);
+    return this.push(
+      out,
+      (a, b, c, r) => f(g(a, b, c, r)),
+      x === 0 && this.inputs.length === 1 ? f : null,
+    );
   }
   binary(fn: BinaryOp, x: number, y: number): number {
     const d = this.dtype(x);
@@ -227,8 +238,12 @@ class ClosureBuilder implements ScalarBuilder {
     const f = binaryFn(fn, d);
     const gx = this.value(x);
     const gy = this.value(y);
-    const raw = x === 0 && y === 1 ? f : null;
-    return this.push(isComparison(fn) ? "bool" : d, (a, b, r) => f(gx(a, b, r), gy(a, b, r)), raw);
+    const raw = x === 0 && y === 1 && this.inputs.length === 2 ? f : null;
+    return this.push(
+      isComparison(fn) ? "bool" : d,
+      (a, b, c, r) => f(gx(a, b, c, r), gy(a, b, c, r)),
+      raw,
+    );
   }
   select(which: number, cases: readonly number[]): number {
     const w = this.value(which);
@@ -237,11 +252,11 @@ class ClosureBuilder implements ScalarBuilder {
     const d = this.dtype(cases[0]!);
     if (last === 1) {
       const [g0, g1] = gs as [G, G];
-      return this.push(d, (a, b, r) => (w(a, b, r) <= 0 ? g0(a, b, r) : g1(a, b, r)));
+      return this.push(d, (a, b, c, r) => (w(a, b, c, r) <= 0 ? g0(a, b, c, r) : g1(a, b, c, r)));
     }
-    return this.push(d, (a, b, r) => {
-      const k = w(a, b, r);
-      return gs[k <= 0 ? 0 : k >= last ? last : k]!(a, b, r);
+    return this.push(d, (a, b, c, r) => {
+      const k = w(a, b, c, r);
+      return gs[k <= 0 ? 0 : Math.min(k, last)]!(a, b, c, r);
     });
   }
   convert(x: number, to: DType): number {
@@ -249,7 +264,11 @@ class ClosureBuilder implements ScalarBuilder {
     if (from === to) return x;
     const f = convertFn(from, to);
     const g = this.value(x);
-    return this.push(to, (a, b, r) => f(g(a, b, r)), x === 0 ? f : null);
+    return this.push(
+      to,
+      (a, b, c, r) => f(g(a, b, c, r)),
+      x === 0 && this.inputs.length === 1 ? f : null,
+    );
   }
   coord(): number {
     throw new Error("kernel IR: a coordinate (iota) has no value outside a kernel");
@@ -264,6 +283,14 @@ export type ElementwiseKernel = (args: readonly TypedArray[], out: TypedArray) =
 
 const EMPTY: readonly number[] = [];
 
+function map1(f: F1, x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
+}
+
+function map2(f: F2, x: TypedArray, y: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
+}
+
 /**
  * Compiles `lower` for operands of dtypes `inputs` into a kernel over flat
  * arrays: operands have the output's length, except 0-d ones (a clamp bound,
@@ -274,6 +301,11 @@ export function compileScalar<P>(
   inputs: readonly DType[],
   params: P,
 ): ElementwiseKernel {
+  if (inputs.length === 0) {
+    throw new Error(
+      "kernel IR: an elementwise kernel over flat operands needs at least one operand",
+    );
+  }
   const b = new ClosureBuilder(inputs);
   const top = lower(
     b,
@@ -291,27 +323,26 @@ export function compileScalar<P>(
   }
   const node = b.nodes[top]!;
   const g = node.g;
-  const f1: F1 = n === 1 && node.raw !== null ? (node.raw as F1) : (a) => g(a, 0, EMPTY);
-  const f2: F2 = n === 2 && node.raw !== null ? (node.raw as F2) : (a, c) => g(a, c, EMPTY);
+  const f1: F1 = n === 1 && node.raw !== null ? (node.raw as F1) : (a) => g(a, 0, 0, EMPTY);
+  const f2: F2 = n === 2 && node.raw !== null ? (node.raw as F2) : (a, b) => g(a, b, 0, EMPTY);
   return (args, out) => {
     const len = out.length;
-    if (n === 1 && args[0]!.length === len) {
-      const x = args[0]!;
-      for (let i = 0; i < len; i++) out[i] = f1(x[i]!);
-      return;
-    }
+    if (n === 1 && args[0]!.length === len) return map1(f1, args[0]!, out);
     if (n === 2 && args[0]!.length === len && args[1]!.length === len) {
-      const x = args[0]!;
-      const y = args[1]!;
-      for (let i = 0; i < len; i++) out[i] = f2(x[i]!, y[i]!);
+      return map2(f2, args[0]!, args[1]!, out);
+    }
+    // 0-d operands are read with stride 0.
+    const strides = args.map((x) => (x.length === len ? 1 : 0));
+    if (n <= 3) {
+      const [x, y, z] = [args[0]!, args[1] ?? args[0]!, args[2] ?? args[0]!];
+      const [sx, sy, sz] = [strides[0]!, strides[1] ?? 0, strides[2] ?? 0];
+      for (let i = 0; i < len; i++) out[i] = g(x[i * sx]!, y[i * sy]!, z[i * sz]!, EMPTY);
       return;
     }
-    // Any arity, 0-d operands read with stride 0.
-    const strides = args.map((x) => (x.length === len ? 1 : 0));
     const r = new Array<number>(n).fill(0);
     for (let i = 0; i < len; i++) {
       for (let k = 0; k < n; k++) r[k] = args[k]![i * strides[k]!]!;
-      out[i] = g(r[0] ?? 0, r[1] ?? 0, r);
+      out[i] = g(r[0]!, r[1]!, r[2]!, r);
     }
   };
 }

@@ -22,6 +22,7 @@ import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type BatchDim,
+  OPAQUE,
   Primitive,
   type Tangent,
   UndefinedPrimal,
@@ -526,6 +527,8 @@ function convBatch(
 export const convGeneralDilatedP: Primitive<ConvParams> = new Primitive<ConvParams>(
   "conv_general_dilated",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([lhs, rhs], p) => [outAval(lhs!, rhs!, p)],
     impl: ([lhs, rhs], p) => [convImpl(lhs!, rhs!, p)],
     // Bilinear: d conv(l, r) = conv(dl, r) + conv(l, dr); integer results have zero tangents.

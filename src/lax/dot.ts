@@ -12,6 +12,7 @@ import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type BatchDim,
+  OPAQUE,
   Primitive,
   type Tangent,
   UndefinedPrimal,
@@ -382,6 +383,8 @@ function dotGeneralBatch(
 export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneralParams>(
   "dot_general",
   {
+    lower: { kind: "library", name: "dot_general" },
+    facts: OPAQUE,
     abstractEval: ([lhs, rhs], params) => [
       outAval(lhs!, rhs!, params, dotLayout(lhs!, rhs!, params)),
     ],

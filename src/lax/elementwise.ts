@@ -15,7 +15,6 @@ import { Primitive, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
   ALL_DTYPES,
-  allocate,
   canonicalize,
   type DType,
   defaultFloat,
@@ -23,11 +22,11 @@ import {
   isFloating,
   promoteTypes,
 } from "../dtype.js";
+import type { BinaryOp, ScalarBuilder } from "../ir/kernel.js";
 import { kindOf } from "../options.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import {
-  avalsOf,
   batchElementwise,
   binop,
   type CtRule,
@@ -36,118 +35,73 @@ import {
   checkSame,
   type Deriv,
   describeAval,
+  type Emit,
   elementwise,
-  every,
-  type F1,
-  type F2,
   FLOATS,
-  floats,
   floatUnop,
   INTS,
-  ints,
+  implFromLowering,
   known,
   laxName,
-  map1,
-  map2,
-  result,
+  NUMERIC,
   transposeFrom,
   unary,
   unop,
 } from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
-import * as sp from "./special.js";
 
 // --- Unary primitives ----------------------------------------------------------
 
-const mulK: F2 = (a, b) => a * b;
-const negK = (a: number) => -a;
-const signK = (a: number) => (a > 0 ? 1 : a < 0 ? -1 : a); // keeps -0 and NaN, as XLA
-const imulSquare = (a: number) => Math.imul(a, a);
-const isFiniteK = (a: number) => (Number.isFinite(a) ? 1 : 0);
-
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const SIGNED: readonly DType[] = [...FLOATS, "int32"];
 
-// Each derivative is JAX's formula, in its numerically careful form (tanh' = (1+y)(1-y)...).
-export const negP = unop("neg", { ...floats(negK), ...ints(negK) }, (g) => neg(g), {
-  transpose: (ct) => neg(ct),
-});
-export const signP = unop(
-  "sign",
-  { ...floats(signK), int32: signK, uint32: (a) => (a > 0 ? 1 : 0) },
-  "zero",
-);
-export const floorP = floatUnop("floor", Math.floor, "zero");
-export const ceilP = floatUnop("ceil", Math.ceil, "zero");
-export const isFiniteP = unop("is_finite", floats(isFiniteK), "zero", { outDtype: "bool" });
-export const expP = floatUnop("exp", Math.exp, (g, ans) => mul(g, ans));
-export const exp2P = floatUnop(
-  "exp2",
-  (a) => 2 ** a,
-  (g, ans) => mul(mul(g, ans), Math.LN2),
-);
-export const logP = floatUnop("log", Math.log, (g, _, x) => div(g, x));
-export const log1pP = floatUnop("log1p", Math.log1p, (g, _, x) => div(g, add(x, 1)));
-export const expm1P = floatUnop("expm1", Math.expm1, (g, ans) => mul(g, add(ans, 1)));
-export const tanhP = floatUnop("tanh", Math.tanh, (g, y) => mul(add(g, mul(g, y)), sub(1, y)));
-export const logisticP = floatUnop(
-  "logistic",
-  (a) => 1 / (1 + Math.exp(-a)),
-  (g, y) => mul(g, mul(y, sub(1, y))),
-);
-export const sinP = floatUnop("sin", Math.sin, (g, _, x) => mul(g, cos(x)));
-export const cosP = floatUnop("cos", Math.cos, (g, _, x) => neg(mul(g, sin(x))));
-export const tanP = floatUnop("tan", Math.tan, (g, y) => mul(g, add(1, square(y))));
-export const asinP = floatUnop("asin", Math.asin, (g, _, x) => mul(g, rsqrt(sub(1, square(x)))));
-export const acosP = floatUnop("acos", Math.acos, (g, _, x) =>
-  neg(mul(g, rsqrt(sub(1, square(x))))),
-);
-export const atanP = floatUnop("atan", Math.atan, (g, _, x) => div(g, add(1, square(x))));
-export const sinhP = floatUnop("sinh", Math.sinh, (g, _, x) => mul(g, cosh(x)));
-export const coshP = floatUnop("cosh", Math.cosh, (g, _, x) => mul(g, sinh(x)));
-export const asinhP = floatUnop("asinh", Math.asinh, (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
-export const acoshP = floatUnop("acosh", Math.acosh, (g, _, x) =>
-  mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))),
-);
-export const atanhP = floatUnop("atanh", Math.atanh, (g, _, x) =>
-  div(div(g, sub(1, x)), add(1, x)),
-);
+// Each scalar function is the IR op of the same name (ir/eval.ts); each
+// derivative is JAX's formula, in its numerically careful form (tanh' = (1+y)(1-y)...).
+export const negP = unop("neg", NUMERIC, (g) => neg(g), { transpose: (ct) => neg(ct) });
+export const signP = unop("sign", NUMERIC, "zero");
+export const floorP = floatUnop("floor", "zero");
+export const ceilP = floatUnop("ceil", "zero");
+export const isFiniteP = unop("is_finite", FLOATS, "zero", { outDtype: "bool" });
+export const expP = floatUnop("exp", (g, ans) => mul(g, ans));
+export const exp2P = floatUnop("exp2", (g, ans) => mul(mul(g, ans), Math.LN2));
+export const logP = floatUnop("log", (g, _, x) => div(g, x));
+export const log1pP = floatUnop("log1p", (g, _, x) => div(g, add(x, 1)));
+export const expm1P = floatUnop("expm1", (g, ans) => mul(g, add(ans, 1)));
+export const tanhP = floatUnop("tanh", (g, y) => mul(add(g, mul(g, y)), sub(1, y)));
+export const logisticP = floatUnop("logistic", (g, y) => mul(g, mul(y, sub(1, y))));
+export const sinP = floatUnop("sin", (g, _, x) => mul(g, cos(x)));
+export const cosP = floatUnop("cos", (g, _, x) => neg(mul(g, sin(x))));
+export const tanP = floatUnop("tan", (g, y) => mul(g, add(1, square(y))));
+export const asinP = floatUnop("asin", (g, _, x) => mul(g, rsqrt(sub(1, square(x)))));
+export const acosP = floatUnop("acos", (g, _, x) => neg(mul(g, rsqrt(sub(1, square(x))))));
+export const atanP = floatUnop("atan", (g, _, x) => div(g, add(1, square(x))));
+export const sinhP = floatUnop("sinh", (g, _, x) => mul(g, cosh(x)));
+export const coshP = floatUnop("cosh", (g, _, x) => mul(g, sinh(x)));
+export const asinhP = floatUnop("asinh", (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
+export const acoshP = floatUnop("acosh", (g, _, x) => mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))));
+export const atanhP = floatUnop("atanh", (g, _, x) => div(div(g, sub(1, x)), add(1, x)));
 // sqrt' at 0 is inf, as in JAX.
-export const sqrtP = floatUnop("sqrt", Math.sqrt, (g, y) => mul(g, div(0.5, y)));
-export const rsqrtP = floatUnop(
-  "rsqrt",
-  (a) => 1 / Math.sqrt(a),
-  (g, y, x) => mul(g, mul(-0.5, div(y, x))),
-);
-export const cbrtP = floatUnop("cbrt", Math.cbrt, (g, y) => mul(g, mul(1 / 3, integerPow(y, -2))));
+export const sqrtP = floatUnop("sqrt", (g, y) => mul(g, div(0.5, y)));
+export const rsqrtP = floatUnop("rsqrt", (g, y, x) => mul(g, mul(-0.5, div(y, x))));
+export const cbrtP = floatUnop("cbrt", (g, y) => mul(g, mul(1 / 3, integerPow(y, -2))));
 // abs of INT32_MIN wraps to itself, as in XLA; unsigned ints are rejected, as in JAX.
 // Its derivative at 0 is 1, as JAX's.
-export const absP = unop("abs", { ...floats(Math.abs), int32: Math.abs }, (g, _, x) =>
-  selectN(ge(x, 0), neg(g), g),
-);
-export const squareP = unop("square", { ...floats((a) => a * a), ...ints(imulSquare) }, (g, _, x) =>
-  mul(g, mul(2, x)),
-);
-export const erfP = floatUnop("erf", sp.erf, (g, _, x) =>
+export const absP = unop("abs", SIGNED, (g, _, x) => selectN(ge(x, 0), neg(g), g));
+export const squareP = unop("square", NUMERIC, (g, _, x) => mul(g, mul(2, x)));
+export const erfP = floatUnop("erf", (g, _, x) =>
   mul(TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
 );
-export const erfcP = floatUnop("erfc", sp.erfc, (g, _, x) =>
+export const erfcP = floatUnop("erfc", (g, _, x) =>
   mul(-TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
 );
-export const erfInvP = floatUnop("erf_inv", sp.erfInv, (g, y) =>
+export const erfInvP = floatUnop("erf_inv", (g, y) =>
   mul(1 / TWO_OVER_SQRT_PI, mul(g, exp(square(y)))),
 );
-export const lgammaP = floatUnop("lgamma", sp.lgamma, (g, _, x) => mul(g, digamma(x)));
-export const digammaP = floatUnop("digamma", sp.digamma, (g, _, x) => mul(g, polygamma(1, x)));
-export const notP = unop("not", { bool: (a) => 1 - a, ...ints((a) => ~a) }, "zero");
-export const populationCountP = unop("population_count", ints(popcount), "zero");
-export const clzP = unop("clz", ints(Math.clz32), "zero");
-
-function popcount(a: number): number {
-  let v = a >>> 0;
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
+export const lgammaP = floatUnop("lgamma", (g, _, x) => mul(g, digamma(x)));
+export const digammaP = floatUnop("digamma", (g, _, x) => mul(g, polygamma(1, x)));
+export const notP = unop("not", ["bool", ...INTS], "zero");
+export const populationCountP = unop("population_count", INTS, "zero");
+export const clzP = unop("clz", INTS, "zero");
 
 /** jax.lax.RoundingMethod. */
 export const RoundingMethod = { AWAY_FROM_ZERO: 0, TO_NEAREST_EVEN: 1 } as const;
@@ -159,30 +113,29 @@ export interface RoundParams {
 export const roundP = unary<RoundParams>(
   "round",
   FLOATS,
-  (_d, { rounding_method }) =>
-    rounding_method === RoundingMethod.TO_NEAREST_EVEN ? sp.roundHalfEven : sp.roundAwayFromZero,
+  (b, [x], { rounding_method }) =>
+    b.unary(rounding_method === RoundingMethod.TO_NEAREST_EVEN ? "round_even" : "round_away", x!),
   "zero",
 );
 
 export interface IntegerPowParams {
   y: number;
 }
-/** x^y by repeated squaring (as XLA expands integer_pow); ints wrap modulo 2^32. */
-function integerPowKernel(dtype: DType, y: number): F1 {
-  const n = Math.abs(y);
-  const times = isFloating(dtype) ? mulK : Math.imul;
-  return (a) => {
-    let acc = 1;
-    for (let k = n, b = a; k > 0; k = Math.floor(k / 2), b = times(b, b)) {
-      if (k % 2 === 1) acc = times(acc, b);
-    }
-    return y < 0 ? 1 / acc : acc;
-  };
+/** x^y by repeated squaring, as XLA expands integer_pow (ints wrap modulo 2^32). */
+function integerPowEmit(b: ScalarBuilder, x: number, y: number): number {
+  let acc = -1;
+  let base = x;
+  for (let k = Math.abs(y); k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) acc = acc < 0 ? base : b.binary("mul", acc, base);
+    if (k > 1) base = b.binary("mul", base, base);
+  }
+  if (acc < 0) acc = b.konst(1, b.dtype(x));
+  return y < 0 ? b.binary("div", b.konst(1, b.dtype(x)), acc) : acc;
 }
 export const integerPowP = unary<IntegerPowParams>(
   "integer_pow",
-  [...FLOATS, ...INTS],
-  (d, { y }) => integerPowKernel(d, y),
+  NUMERIC,
+  (b, [x], { y }) => integerPowEmit(b, x!, y),
   ({ y }) => (y === 0 ? "zero" : [(g, _, x) => mul(g, mul(y, integerPow(x, y - 1)))]),
   {
     check: (x, { y }) => {
@@ -203,24 +156,6 @@ export interface ConvertElementTypeParams {
   weak_type: boolean;
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-const UINT32_MAX = 4294967295;
-// Float to int truncates toward zero and saturates, with NaN -> 0 (XLA CPU's conversion).
-const floatToInt32 = (a: number) =>
-  Number.isNaN(a) ? 0 : a <= INT32_MIN ? INT32_MIN : a >= INT32_MAX ? INT32_MAX : Math.trunc(a);
-const floatToUint32 = (a: number) =>
-  Number.isNaN(a) || a <= 0 ? 0 : a >= UINT32_MAX ? UINT32_MAX : Math.trunc(a);
-const toBool = (a: number) => (a !== 0 ? 1 : 0); // NaN -> true, as x != 0
-
-/** The conversion kernel, or null where storing into the output's typed array converts exactly. */
-function converter(from: DType, to: DType): F1 | null {
-  if (to === "bool") return from === "bool" ? null : toBool;
-  if (isFloating(from) && to === "int32") return floatToInt32;
-  if (isFloating(from) && to === "uint32") return floatToUint32;
-  return null; // float <-> float rounds, int <-> int wraps, int/bool -> float is exact
-}
-
 function convertAval(
   avals: ShapedArray[],
   { new_dtype, weak_type }: ConvertElementTypeParams,
@@ -237,17 +172,10 @@ function convertAval(
 export const convertElementTypeP = elementwise<ConvertElementTypeParams>(
   "convert_element_type",
   convertAval,
-  (args, params) => {
-    const x = args[0]!;
-    const aval = convertAval([x.aval], params)[0]!;
-    const out = allocate(aval.dtype, aval.size);
-    const f = converter(x.dtype, aval.dtype);
-    if (f === null) out.set(x.values);
-    else map1(f, x.values, out);
-    return result(aval, out);
-  },
+  // Float to int truncates toward zero and saturates, with NaN -> 0 (XLA CPU's conversion).
+  (b, [x], { new_dtype }) => b.convert(x!, new_dtype),
   [(g, y) => castToAval(g, y.aval)],
-  [(ct, [x]) => (isFloating(x!.aval.dtype) ? ct : new Zero(x!.aval))],
+  { transpose: [(ct, [x]) => (isFloating(x!.aval.dtype) ? ct : new Zero(x!.aval))], cost: "free" },
 );
 
 export const copyP = elementwise(
@@ -256,9 +184,9 @@ export const copyP = elementwise(
     checkArity("lax.copy", avals, 1);
     return [avals[0]!];
   },
-  ([x]) => result(x!.aval, x!.values.slice()),
+  (_b, [x]) => x!,
   [(g) => copy(g)],
-  [(ct) => copy(ct)],
+  { transpose: [(ct) => copy(ct)], cost: "free" },
 );
 
 // --- Binary primitives -----------------------------------------------------------
@@ -268,39 +196,24 @@ function balancedEq(x: Array, z: Array, y: Array): Array {
   return div(convertElementType(eq(x, z), z.dtype), add(convertElementType(eq(y, z), z.dtype), 1));
 }
 
-const addK: F2 = (a, b) => a + b;
-const subK: F2 = (a, b) => a - b;
-const fdiv: F2 = (a, b) => a / b;
-const maxK: F2 = (a, b) => Math.max(a, b); // NaN-propagating, as XLA
-const minK: F2 = (a, b) => Math.min(a, b);
-// Integer division truncates toward zero; x / 0 is -1 (all ones) and INT32_MIN / -1 wraps.
-const idiv: F2 = (a, b) => (b === 0 ? -1 : (a / b) | 0);
-const udiv: F2 = (a, b) => (b === 0 ? UINT32_MAX : Math.trunc(a / b));
-// JS % is C's fmod (the sign of the dividend); XLA defines x % 0 as x for integers.
-const irem: F2 = (a, b) => (b === 0 ? a : a % b);
-const frem: F2 = (a, b) => a % b;
-
 const same: Deriv = (g) => g;
-export const addP = binop("add", { ...floats(addK), ...ints(addK) }, [same, same], {
+export const addP = binop("add", NUMERIC, [same, same], {
   transpose: [(ct) => ct, (ct) => ct],
 });
-export const subP = binop("sub", { ...floats(subK), ...ints(subK) }, [same, (g) => neg(g)], {
+export const subP = binop("sub", NUMERIC, [same, (g) => neg(g)], {
   transpose: [(ct) => ct, (ct) => neg(ct)],
 });
-export const mulP = binop(
-  "mul",
-  { ...floats(mulK), ...ints(Math.imul) },
-  [(g, _, _x, y) => mul(g, y), (g, _, x) => mul(x, g)],
-  { transpose: [(ct, [, y]) => mul(ct, known(y!, "mul")), (ct, [x]) => mul(known(x!, "mul"), ct)] },
-);
+export const mulP = binop("mul", NUMERIC, [(g, _, _x, y) => mul(g, y), (g, _, x) => mul(x, g)], {
+  transpose: [(ct, [, y]) => mul(ct, known(y!, "mul")), (ct, [x]) => mul(known(x!, "mul"), ct)],
+});
 export const divP = binop(
   "div",
-  { ...floats(fdiv), int32: idiv, uint32: udiv },
+  NUMERIC,
   [(g, _, _x, y) => div(g, y), (g, _, x, y) => mul(mul(neg(g), x), integerPow(y, -2))],
   { transpose: [(ct, [, y]) => div(ct, known(y!, "div")), null] },
 );
 // d/dy (x rem y) = -trunc(x / y).
-export const remP = binop("rem", { ...floats(frem), ...ints(irem) }, [
+export const remP = binop("rem", NUMERIC, [
   same,
   (g, _, x, y) => mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))),
 ]);
@@ -308,45 +221,37 @@ const extremeDerivs: Deriv[] = [
   (g, z, x, y) => mul(g, balancedEq(x, z, y)),
   (g, z, x, y) => mul(g, balancedEq(y, z, x)),
 ];
-export const maxP = binop("max", every(maxK), extremeDerivs);
-export const minP = binop("min", every(minK), extremeDerivs);
-export const atan2P = binop("atan2", floats(Math.atan2), [
+export const maxP = binop("max", ALL_DTYPES, extremeDerivs);
+export const minP = binop("min", ALL_DTYPES, extremeDerivs);
+export const atan2P = binop("atan2", FLOATS, [
   (g, _, x, y) => mul(g, div(y, add(square(x), square(y)))),
   (g, _, x, y) => mul(g, div(neg(x), add(square(x), square(y)))),
 ]);
 // nextafter(x, y) is x plus a piecewise-constant step: slope 1 in x, 0 in y
 // (JAX defines no derivative).
-export const nextafterP = binop("nextafter", { float32: sp.nextafter32, float64: sp.nextafter64 }, [
-  same,
-  null,
-]);
+export const nextafterP = binop("nextafter", FLOATS, [same, null]);
 
-const compare = (name: string, f: F2) => binop(name, every(f), "zero", { outDtype: "bool" });
-export const eqP = compare("eq", (a, b) => (a === b ? 1 : 0));
-export const neP = compare("ne", (a, b) => (a !== b ? 1 : 0));
-export const ltP = compare("lt", (a, b) => (a < b ? 1 : 0));
-export const leP = compare("le", (a, b) => (a <= b ? 1 : 0));
-export const gtP = compare("gt", (a, b) => (a > b ? 1 : 0));
-export const geP = compare("ge", (a, b) => (a >= b ? 1 : 0));
+const compare = (name: BinaryOp) => binop(name, ALL_DTYPES, "zero", { outDtype: "bool" });
+export const eqP = compare("eq");
+export const neP = compare("ne");
+export const ltP = compare("lt");
+export const leP = compare("le");
+export const gtP = compare("gt");
+export const geP = compare("ge");
 
 // On bools (stored 0/1) the bitwise operators are the logical ones.
-const bitwise = (name: string, f: F2) => binop(name, { bool: f, ...ints(f) }, "zero");
-export const andP = bitwise("and", (a, b) => a & b);
-export const orP = bitwise("or", (a, b) => a | b);
-export const xorP = bitwise("xor", (a, b) => a ^ b);
+const bitwise = (name: BinaryOp) => binop(name, ["bool", ...INTS], "zero");
+export const andP = bitwise("and");
+export const orP = bitwise("or");
+export const xorP = bitwise("xor");
 
 // Shift amounts are read as unsigned; from 32 on, XLA gives 0, or the sign for arithmetic shifts.
-const shift = (name: string, f: F2) => binop(name, ints(f), "zero");
-export const shiftLeftP = shift("shift_left", (a, b) => (b >>> 0 >= 32 ? 0 : a << b));
-export const shiftRightLogicalP = shift("shift_right_logical", (a, b) =>
-  b >>> 0 >= 32 ? 0 : a >>> b,
-);
-export const shiftRightArithmeticP = shift("shift_right_arithmetic", (a, b) =>
-  b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b,
-);
+export const shiftLeftP = binop("shift_left", INTS, "zero");
+export const shiftRightLogicalP = binop("shift_right_logical", INTS, "zero");
+export const shiftRightArithmeticP = binop("shift_right_arithmetic", INTS, "zero");
 
 // polygamma(m, x), the m-th derivative of digamma; JAX has no derivative in m either.
-export const polygammaP = binop("polygamma", floats(sp.polygamma), [
+export const polygammaP = binop("polygamma", FLOATS, [
   () => {
     throw new Error("lax.polygamma: differentiation with respect to m is not supported");
   },
@@ -369,11 +274,12 @@ const replaceZero = (x: Array): Array => selectN(eq(x, 0), x, 1);
 export const powP = elementwise(
   "pow",
   powAval,
-  (args) => {
-    const aval = powAval(avalsOf(args))[0]!;
-    const out = allocate(aval.dtype, aval.size);
-    map2(sp.cpow, args[0]!.values, args[1]!.values, out);
-    return result(aval, out);
+  // C's pow; an integer exponent is used exactly (in float64, rounded once to x's dtype).
+  (b, [x, y]) => {
+    const d = b.dtype(x!);
+    if (b.dtype(y!) === d) return b.binary("pow", x!, y!);
+    const p = b.binary("pow", b.convert(x!, "float64"), b.convert(y!, "float64"));
+    return b.convert(p, d);
   },
   [
     (g, _, x, y) => {
@@ -420,6 +326,7 @@ function selectNAval(avals: ShapedArray[]): ShapedArray[] {
     ),
   ];
 }
+const selectNEmit: Emit<object> = (b, [which, ...cases]) => b.select(which!, cases);
 /** The cotangent of case i of select_n: ct where which picks i, zeros elsewhere. */
 const selectCaseCt =
   (i: number): CtRule =>
@@ -430,19 +337,8 @@ const selectCaseCt =
   };
 export const selectNP: Primitive = new Primitive("select_n", {
   abstractEval: selectNAval,
-  impl: (args) => {
-    const aval = selectNAval(avalsOf(args))[0]!;
-    const [which, ...cases] = args as [ArrayImpl, ...ArrayImpl[]];
-    const n = cases.length;
-    const w = which.values;
-    // Out-of-range indices pick the first or last case, as XLA's nested selects do.
-    const clampIndex = (k: number) => (k <= 0 ? 0 : k >= n ? n - 1 : k);
-    if (which.ndim === 0) return result(aval, cases[clampIndex(w[0]!)]!.values.slice());
-    const out = allocate(aval.dtype, aval.size);
-    const cs = cases.map((c) => c.values);
-    for (let i = 0; i < out.length; i++) out[i] = cs[clampIndex(w[i]!)]![i]!;
-    return result(aval, out);
-  },
+  // Out-of-range indices pick the first or last case, as XLA's nested selects do.
+  impl: implFromLowering(selectNAval, selectNEmit),
   // Linear in the cases, not in the predicate.
   jvp: ([which, ...cases], [, ...ts]) => {
     const ans = bind1(selectNP, [which!, ...cases], {});
@@ -457,6 +353,8 @@ export const selectNP: Primitive = new Primitive("select_n", {
       params,
     ),
   batch: (args, dims, params, axis) => batchElementwise(selectNP, args, dims, params, axis),
+  lower: { kind: "elementwise", emit: selectNEmit },
+  facts: { pure: true, foldable: true, cost: "compute" },
 });
 
 function clampAval(avals: ShapedArray[]): ShapedArray[] {
@@ -491,17 +389,7 @@ function clampAval(avals: ShapedArray[]): ShapedArray[] {
 export const clampP: Primitive = elementwise(
   "clamp",
   clampAval,
-  (args) => {
-    const aval = clampAval(avalsOf(args))[0]!;
-    const [lo, x, hi] = args as [ArrayImpl, ArrayImpl, ArrayImpl];
-    const out = allocate(aval.dtype, aval.size);
-    // A 0-d bound is read with stride 0.
-    const sl = lo.ndim === 0 ? 0 : 1;
-    const sh = hi.ndim === 0 ? 0 : 1;
-    const [l, v, h] = [lo.values, x.values, hi.values];
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(v[i]!, l[i * sl]!), h[i * sh]!);
-    return result(aval, out);
-  },
+  (b, [lo, x, hi]) => b.binary("min", b.binary("max", x!, lo!), hi!),
   [
     (g, _, lo, x, hi) => selectN(bitwiseAnd(gt(lo, x), lt(lo, hi)), 0, g),
     (g, _, lo, x, hi) => selectN(bitwiseAnd(gt(x, lo), lt(x, hi)), 0, g),

@@ -1,7 +1,9 @@
 /**
  * What the elementwise primitives (elementwise.ts) share: dtype and shape
- * checks, kernel loops, the factories that make unary and binary
- * primitives, and the derived rules: JVPs from per-operand derivative
+ * checks, the factories that make unary and binary primitives from their
+ * scalar function in the kernel IR (the `lower` rule, which the IR's
+ * evaluator also runs as the eager kernel: scalar semantics are written
+ * once, in ir/eval.ts), and the derived rules: JVPs from per-operand derivative
  * formulas, transposes of linear operands, and the batch rule every
  * elementwise primitive uses.
  *
@@ -13,8 +15,11 @@ import { ShapedArray } from "../core/aval.js";
 import {
   type AxisData,
   type BatchDim,
+  type ImplRule,
   type JvpRule,
+  OPAQUE,
   Primitive,
+  type PrimitiveFacts,
   type Tangent,
   type TransposeRule,
   UndefinedPrimal,
@@ -22,27 +27,23 @@ import {
 } from "../core/primitive.js";
 import { bind, bind1 } from "../core/trace.js";
 import { ALL_DTYPES, allocate, type DType, isFloating, type TypedArray } from "../dtype.js";
+import { compileScalar, type ElementwiseKernel } from "../ir/eval.js";
+import type { BinaryOp, ScalarBuilder, UnaryOp } from "../ir/kernel.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { addTangents, castToAval, isZero } from "./ad_util.js";
 import { alignBatched } from "./batch_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 
-export type F1 = (a: number) => number;
 export type F2 = (a: number, b: number) => number;
 /** A kernel per accepted dtype; the dtypes an op accepts are exactly its kernels' keys. */
 export type Kernels<F> = Partial<Record<DType, F>>;
 
 export const FLOATS: readonly DType[] = ["float32", "float64"];
 export const INTS: readonly DType[] = ["int32", "uint32"];
+export const NUMERIC: readonly DType[] = [...FLOATS, ...INTS];
 
 export function floats<F>(f: F): Kernels<F> {
   return { float32: f, float64: f };
-}
-export function ints<F>(f: F): Kernels<F> {
-  return { int32: f, uint32: f };
-}
-export function every<F>(f: F): Kernels<F> {
-  return Object.fromEntries(ALL_DTYPES.map((d) => [d, f])) as Kernels<F>;
 }
 
 // --- Checks shared by the abstract evaluation rules ---------------------------
@@ -95,15 +96,7 @@ export function checkSame(
   }
 }
 
-// --- Kernel loops (one output allocation each) --------------------------------
-
-export function map1(f: F1, x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
-}
-
-export function map2(f: F2, x: TypedArray, y: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
-}
+// --- Results ---------------------------------------------------------------------
 
 export function avalsOf(args: readonly ArrayImpl[]): ShapedArray[] {
   return args.map((a) => a.aval);
@@ -216,20 +209,70 @@ export function batchElementwise<P extends object>(
   return [bind(prim, ins, params), [d]];
 }
 
-/** Assembles an elementwise primitive: its rules plus the derived jvp, transpose and batch rules. */
+/** The scalar function of an elementwise primitive in the kernel IR (its `lower` rule). */
+export type Emit<P> = (b: ScalarBuilder, xs: readonly number[], params: P) => number;
+
+/**
+ * The eager kernel of an elementwise primitive: its lowering compiled by the
+ * IR's evaluator into one closure per operand dtypes and params (cached),
+ * mapped over the flat operands (of the output's shape, or 0-d).
+ */
+export function implFromLowering<P extends object>(
+  abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
+  emit: Emit<P>,
+): ImplRule<P> {
+  const cache = new Map<string, ElementwiseKernel>();
+  return (args, params) => {
+    const aval = abstractEval(avalsOf(args), params)[0]!;
+    let key = "";
+    for (let i = 0; i < args.length; i++) key += `${args[i]!.dtype},`;
+    for (const _ in params) {
+      key += JSON.stringify(params); // plain data (exponents, dtypes, rounding methods)
+      break;
+    }
+    let kernel = cache.get(key);
+    if (kernel === undefined) {
+      kernel = compileScalar(
+        emit,
+        args.map((a) => a.dtype),
+        params,
+      );
+      cache.set(key, kernel);
+    }
+    const out = allocate(aval.dtype, aval.size);
+    kernel(
+      args.map((a) => a.values),
+      out,
+    );
+    return result(aval, out);
+  };
+}
+
+/** The facts of an elementwise primitive: pure and foldable; `cost` as given. */
+function elementwiseFacts(cost: PrimitiveFacts["cost"]): PrimitiveFacts {
+  return { pure: true, foldable: true, cost };
+}
+
+/**
+ * Assembles an elementwise primitive from its type rule and its scalar
+ * function in the kernel IR (which is also its eager kernel), plus the
+ * derived jvp, transpose and batch rules.
+ */
 export function elementwise<P extends object>(
   name: string,
   abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
-  impl: (args: ArrayImpl[], params: P) => ArrayImpl[],
+  emit: Emit<P>,
   derivs: Derivs<P>,
-  transpose?: readonly (CtRule | null)[],
+  opts: { transpose?: readonly (CtRule | null)[]; cost?: PrimitiveFacts["cost"] } = {},
 ): Primitive<P> {
   const prim: Primitive<P> = new Primitive<P>(name, {
     abstractEval,
-    impl,
+    impl: implFromLowering(abstractEval, emit),
     jvp: jvpFrom(() => prim, derivs),
-    transpose: transpose ? transposeFrom(name, transpose) : null,
+    transpose: opts.transpose ? transposeFrom(name, opts.transpose) : null,
     batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),
+    lower: { kind: "elementwise", emit },
+    facts: elementwiseFacts(opts.cost ?? "compute"),
   });
   return prim;
 }
@@ -237,14 +280,14 @@ export function elementwise<P extends object>(
 // --- Primitive factories -------------------------------------------------------
 
 /**
- * A unary primitive; `pick` chooses the kernel from the dtype and params,
- * `allowed` lists the accepted dtypes, `outDtype` fixes the result dtype and
- * `check` validates the params against the operand.
+ * A unary primitive: `emit` is its scalar function, `allowed` lists the
+ * accepted dtypes, `outDtype` fixes the result dtype and `check` validates
+ * the params against the operand.
  */
 export function unary<P extends object>(
   name: string,
   allowed: readonly DType[],
-  pick: (dtype: DType, params: P) => F1,
+  emit: Emit<P>,
   jvp: Derivs<P>,
   opts: { outDtype?: DType; check?: (x: ShapedArray, params: P) => void; transpose?: CtRule } = {},
 ): Primitive<P> {
@@ -257,41 +300,34 @@ export function unary<P extends object>(
     check?.(x, params);
     return [outDtype === undefined ? x : new ShapedArray(x.shape, outDtype, false)];
   };
-  const impl = (args: ArrayImpl[], params: P): ArrayImpl[] => {
-    const x = args[0]!;
-    const aval = abstractEval([x.aval], params)[0]!;
-    const out = allocate(aval.dtype, aval.size);
-    map1(pick(x.dtype, params), x.values, out);
-    return result(aval, out);
-  };
-  return elementwise(name, abstractEval, impl, jvp, transpose && [transpose]);
+  return elementwise(name, abstractEval, emit, jvp, { transpose: transpose && [transpose] });
 }
 
-/** A unary primitive without params, one kernel per accepted dtype. */
+/** The unary primitive of the IR op of the same name, without params. */
 export function unop(
-  name: string,
-  kernels: Kernels<F1>,
+  name: UnaryOp,
+  allowed: readonly DType[],
   jvp: Deriv | "zero",
   opts: { outDtype?: DType; transpose?: CtRule } = {},
 ): Primitive {
-  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
-  return unary<object>(name, allowed, (d) => kernels[d]!, jvp === "zero" ? jvp : [jvp], opts);
+  const emit: Emit<object> = (b, [x]) => b.unary(name, x!);
+  return unary<object>(name, allowed, emit, jvp === "zero" ? jvp : [jvp], opts);
 }
 
-export function floatUnop(name: string, f: F1, jvp: Deriv | "zero"): Primitive {
-  return unop(name, floats(f), jvp);
+export function floatUnop(name: UnaryOp, jvp: Deriv | "zero"): Primitive {
+  return unop(name, FLOATS, jvp);
 }
 
 /** A binary primitive on operands of one shape and dtype; `outDtype` fixes the result's. */
-export function binop(
+function binary(
   name: string,
-  kernels: Kernels<F2>,
+  allowed: readonly DType[],
+  emit: Emit<object>,
   jvp: Derivs<object>,
   opts: { outDtype?: DType; transpose?: readonly (CtRule | null)[] } = {},
 ): Primitive {
   const { outDtype, transpose } = opts;
   const op = laxName(name);
-  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
   const abstractEval = (avals: ShapedArray[]): ShapedArray[] => {
     checkArity(op, avals, 2);
     checkSame(op, ["x", "y"], avals);
@@ -300,11 +336,58 @@ export function binop(
     if (outDtype !== undefined) return [new ShapedArray(x.shape, outDtype, false)];
     return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
   };
-  const impl = ([x, y]: ArrayImpl[]): ArrayImpl[] => {
-    const aval = abstractEval([x!.aval, y!.aval])[0]!;
-    const out = allocate(aval.dtype, aval.size);
-    map2(kernels[x!.dtype]!, x!.values, y!.values, out);
-    return result(aval, out);
+  return elementwise(name, abstractEval, emit, jvp, { transpose });
+}
+
+/** The binary primitive of the IR op of the same name. */
+export function binop(
+  name: BinaryOp,
+  allowed: readonly DType[],
+  jvp: Derivs<object>,
+  opts: { outDtype?: DType; transpose?: readonly (CtRule | null)[] } = {},
+): Primitive {
+  return binary(name, allowed, (b, [x, y]) => b.binary(name, x!, y!), jvp, opts);
+}
+
+/** A binary primitive whose scalar function is composed of IR ops by `emit`. */
+export function composedBinop(
+  name: string,
+  allowed: readonly DType[],
+  emit: Emit<object>,
+  jvp: Derivs<object>,
+): Primitive {
+  return binary(name, allowed, emit, jvp);
+}
+
+/**
+ * A binary primitive computed by JS kernels the IR has no op for (the
+ * incomplete gamma functions): the compiler runs it one equation at a time.
+ */
+export function jsBinop(name: string, kernels: Kernels<F2>, jvp: Derivs<object>): Primitive {
+  const op = laxName(name);
+  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
+  const abstractEval = (avals: ShapedArray[]): ShapedArray[] => {
+    checkArity(op, avals, 2);
+    checkSame(op, ["x", "y"], avals);
+    const [x, y] = avals as [ShapedArray, ShapedArray];
+    checkDtype(op, "x", x.dtype, allowed);
+    return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
   };
-  return elementwise(name, abstractEval, impl, jvp, transpose);
+  const prim: Primitive = new Primitive(name, {
+    abstractEval,
+    impl: ([x, y]) => {
+      const aval = abstractEval([x!.aval, y!.aval])[0]!;
+      const out = allocate(aval.dtype, aval.size);
+      const f = kernels[x!.dtype]!;
+      const [a, b] = [x!.values, y!.values];
+      for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
+      return result(aval, out);
+    },
+    jvp: jvpFrom(() => prim, jvp),
+    transpose: null,
+    batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),
+    lower: null,
+    facts: OPAQUE,
+  });
+  return prim;
 }

@@ -18,6 +18,7 @@ import { type ArrayLike, asArray, scalarValue } from "../core/convert.js";
 import {
   type BatchRule,
   type JvpRule,
+  OPAQUE,
   Primitive,
   type Tangent,
   type TransposeRule,
@@ -197,6 +198,8 @@ const gatherBatch: BatchRule<GatherParams> = ([x, idx], [xd, id], p) => {
 };
 
 export const gatherP: Primitive<GatherParams> = new Primitive<GatherParams>("gather", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.gather", avals, 2);
     const [x, idx] = avals;
@@ -491,6 +494,8 @@ function scatterPrimitive(
 ): Primitive<ScatterParams> {
   const op = laxName(name);
   const prim: Primitive<ScatterParams> = new Primitive<ScatterParams>(name, {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => {
       checkArity(op, avals, 3);
       const [x, idx, u] = avals;

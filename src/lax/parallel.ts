@@ -12,7 +12,7 @@
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { type AxisData, Primitive, Zero } from "../core/primitive.js";
+import { type AxisData, OPAQUE, Primitive, Zero } from "../core/primitive.js";
 import {
   bind,
   bind1,
@@ -124,6 +124,8 @@ function reducingCollective(
   const prim: Primitive<NamedParams> = new Primitive<NamedParams>(
     name,
     {
+      lower: null,
+      facts: OPAQUE,
       abstractEval: ([x]) => [x!],
       impl: ([x], params) => runCollective(name, x!, params),
       batch: ([x], [d], params, axis) => {
@@ -175,6 +177,8 @@ function mulScalar(x: Array, n: number): Array {
 export const allGatherP: Primitive<AllGatherParams> = new Primitive<AllGatherParams>(
   "all_gather",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x], p) => [allGatherAval(x!, p)],
     impl: ([x], params) => runCollective("all_gather", x!, params),
     batch: ([x], [d], params, axis) => {
@@ -244,6 +248,8 @@ function psumScatterAval(x: ShapedArray, p: PsumScatterParams): ShapedArray {
 export const psumScatterP: Primitive<PsumScatterParams> = new Primitive<PsumScatterParams>(
   "psum_scatter",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x], p) => [psumScatterAval(x!, p)],
     impl: ([x], params) => runCollective("psum_scatter", x!, params),
     batch: ([x], [d], params, axis) => {
@@ -291,6 +297,8 @@ export function ppermuteSources(perm: PpermuteParams["perm"], n: number): number
 export const ppermuteP: Primitive<PpermuteParams> = new Primitive<PpermuteParams>(
   "ppermute",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x]) => [x!],
     impl: ([x], params) => runCollective("ppermute", x!, params),
     batch: ([x], [d], params, axis) => {
@@ -324,6 +332,8 @@ export const ppermuteP: Primitive<PpermuteParams> = new Primitive<PpermuteParams
 export const axisIndexP: Primitive<NamedParams> = new Primitive<NamedParams>(
   "axis_index",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: () => [new ShapedArray([], "int32")],
     impl: (_args, { axisName }) => {
       const i = runtime?.axisIndex(axisName);

@@ -14,6 +14,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type BatchRule,
   type JvpRule,
+  OPAQUE,
   Primitive,
   type Tangent,
   UndefinedPrimal,
@@ -22,6 +23,7 @@ import {
 import { bind1 } from "../core/trace.js";
 import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
 import { jvpFlat } from "../interpreters/jvp.js";
+import type { ReduceOp } from "../ir/kernel.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { convertElementType, div, eq, mul } from "./elementwise.js";
@@ -290,6 +292,12 @@ function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The kernel IR's reduction of each reduce primitive. */
+const REDUCE_OPS: Record<string, ReduceOp> = {
+  reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min",
+  reduce_and: "and", reduce_or: "or", reduce_xor: "xor",
+}; // biome-ignore format: a table
+
 function reductionPrimitive(name: string): Primitive<ReduceParams> {
   const op = `lax.${camel(name)}`;
   const kind = reducers[name]!.kind;
@@ -299,6 +307,8 @@ function reductionPrimitive(name: string): Primitive<ReduceParams> {
     return new ShapedArray(reducedShape(op, x.shape, axes), x.dtype, x.weakType);
   };
   const prim: Primitive<ReduceParams> = new Primitive<ReduceParams>(name, {
+    lower: { kind: "reduce", op: REDUCE_OPS[name]! },
+    facts: OPAQUE,
     abstractEval: ([x], { axes }) => [abstractEval(x!, axes)],
     impl: ([x], { axes }) => [reduceImpl(name, x!, axes, abstractEval(x!.aval, axes))],
     jvp: reduceJvps[name]!(() => prim),
@@ -449,6 +459,8 @@ function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParam
     return new ShapedArray(shape, index_dtype, false);
   };
   const prim: Primitive<ArgMinMaxParams> = new Primitive<ArgMinMaxParams>(name, {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x], params) => [abstractEval(x!, params)],
     impl: ([x], params) => {
       const aval = abstractEval(x!.aval, params);

@@ -11,13 +11,16 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type AxisData,
   type BatchDim,
+  OPAQUE,
   Primitive,
+  type PrimitiveFacts,
   type Tangent,
   UndefinedPrimal,
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { allocate, canonicalize, type DType, isBool, isDType, type TypedArray } from "../dtype.js";
+import { type Affine, affineCombine, affineConst } from "../ir/kernel.js";
 import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, isZero } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
@@ -39,6 +42,11 @@ import {
   unaryTranspose,
 } from "./shape_util.js";
 import { slice } from "./slicing.js";
+
+/** Views move or repeat elements: recomputed in every kernel that reads them. */
+const VIEW: PrimitiveFacts = { pure: true, foldable: false, cost: "cheap" };
+/** Reshape and squeeze also reinterpret their operand as it is: eagerly a copy. */
+const FREE_VIEW: PrimitiveFacts = { pure: true, foldable: false, cost: "free" };
 
 function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
   return [new ArrayImpl(aval, data)];
@@ -96,6 +104,16 @@ function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Shape {
 export const broadcastInDimP: Primitive<BroadcastInDimParams> = new Primitive<BroadcastInDimParams>(
   "broadcast_in_dim",
   {
+    // Size-1 operand dims repeat (read at 0); the others follow their output dim.
+    lower: {
+      kind: "view",
+      index: (coords, { rank, operand }, p) => ({
+        coords: operand.shape.map((s, k) =>
+          s === 1 ? affineConst(rank, 0) : coords[p.broadcast_dimensions[k]!]!,
+        ),
+      }),
+    },
+    facts: VIEW,
     abstractEval: (avals, p) => {
       checkArity("lax.broadcastInDim", avals, 1);
       const x = avals[0]!;
@@ -219,6 +237,13 @@ function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
 }
 
 export const reshapeP: Primitive<ReshapeParams> = new Primitive<ReshapeParams>("reshape", {
+  // The same row-major offset (a view only without a transposition first).
+  lower: {
+    kind: "view",
+    index: (coords, { rank, out }) => ({ flat: affineCombine(rank, coords, stridesOf(out.shape)) }),
+    applies: (p) => p.dimensions === null,
+  },
+  facts: FREE_VIEW,
   abstractEval: (avals, p) => {
     checkArity("lax.reshape", avals, 1);
     reshapeCheck(avals[0]!, p);
@@ -318,6 +343,17 @@ function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
 }
 
 export const transposeP: Primitive<TransposeParams> = new Primitive<TransposeParams>("transpose", {
+  lower: {
+    kind: "view",
+    index: (coords, _v, { permutation }) => {
+      const xc: Affine[] = [];
+      permutation.forEach((p, d) => {
+        xc[p] = coords[d]!;
+      });
+      return { coords: xc };
+    },
+  },
+  facts: VIEW,
   abstractEval: (avals, p) => {
     checkArity("lax.transpose", avals, 1);
     return [avals[0]!.withShape(transposeShape(avals[0]!, p.permutation))];
@@ -361,6 +397,18 @@ function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] {
 }
 
 export const squeezeP: Primitive<SqueezeParams> = new Primitive<SqueezeParams>("squeeze", {
+  lower: {
+    kind: "view",
+    index: (coords, { rank, operand }, { dimensions }) => {
+      let k = 0;
+      return {
+        coords: operand.shape.map((_, i) =>
+          dimensions.includes(i) ? affineConst(rank, 0) : coords[k++]!,
+        ),
+      };
+    },
+  },
+  facts: FREE_VIEW,
   abstractEval: (avals, p) => {
     checkArity("lax.squeeze", avals, 1);
     return [avals[0]!.withShape(squeezeShape(avals[0]!, p.dimensions))];
@@ -431,6 +479,8 @@ function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArra
 export const concatenateP: Primitive<ConcatenateParams> = new Primitive<ConcatenateParams>(
   "concatenate",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => [concatenateAval(avals, p.dimension)],
     impl: (args, p) => {
       const aval = concatenateAval(
@@ -531,6 +581,8 @@ function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedA
 }
 
 export const padP: Primitive<PadParams> = new Primitive<PadParams>("pad", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.pad", avals, 2);
     return [padAval(avals[0]!, avals[1]!, p.padding_config)];
@@ -673,6 +725,8 @@ export interface RevParams {
 }
 
 export const revP: Primitive<RevParams> = new Primitive<RevParams>("rev", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.rev", avals, 1);
     checkDims("lax.rev", "dimensions", p.dimensions, avals[0]!.shape);
@@ -729,6 +783,8 @@ function iotaAval(p: IotaParams): ShapedArray {
 }
 
 export const iotaP: Primitive<IotaParams> = new Primitive<IotaParams>("iota", {
+  lower: { kind: "elementwise", emit: (b, _xs, p) => b.coord(p.dimension, p.dtype) },
+  facts: VIEW,
   abstractEval: (avals, p) => {
     checkArity("lax.iota", avals, 0);
     return [iotaAval(p)];

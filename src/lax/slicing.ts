@@ -13,6 +13,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type AxisData,
   type BatchDim,
+  OPAQUE,
   Primitive,
   UndefinedPrimal,
   Zero,
@@ -82,6 +83,8 @@ function insertAt<T>(xs: readonly T[], i: number, v: T): T[] {
 }
 
 export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.slice", avals, 1);
     return [avals[0]!.withShape(sliceShape(avals[0]!, p))];
@@ -293,6 +296,8 @@ const unbatched = (dims: readonly (BatchDim | undefined)[]): boolean =>
 export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<DynamicSliceParams>(
   "dynamic_slice",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => [dynamicSliceAval(avals, p.slice_sizes)],
     impl: (args, p) => {
       const aval = dynamicSliceAval(
@@ -487,6 +492,8 @@ function dynamicUpdateSliceBatch(
 }
 
 export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slice", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: (avals) => [dynamicUpdateSliceAval(avals)],
   impl: (args) => {
     const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));

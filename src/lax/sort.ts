@@ -9,7 +9,7 @@
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { Primitive, type Tangent, Zero } from "../core/primitive.js";
+import { OPAQUE, Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { allocate, isFloating } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
@@ -123,6 +123,8 @@ function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray
 export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
   "sort",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: sortAbstractEval,
     impl: (args, params) => {
       const avals = sortAbstractEval(
@@ -246,6 +248,8 @@ function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedArray[] 
 export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
   "top_k",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: topKAbstractEval,
     impl: ([x], params) => {
       const [valAval, idxAval] = topKAbstractEval([x!.aval], params);

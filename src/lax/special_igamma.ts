@@ -16,7 +16,7 @@ import { bind1 } from "../core/trace.js";
 import { defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import { broadcastShapes } from "../shape.js";
 import { convertElementType, eq, exp, lgamma, log, mul, neg, selectN, sub } from "./elementwise.js";
-import { binop, floats } from "./elementwise_util.js";
+import { floats, jsBinop } from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 import { digamma as digammaK, lgamma as lgammaK } from "./special.js";
 
@@ -151,17 +151,17 @@ const noGrad = (): Array => {
 };
 
 /** `igamma_grad_a(a, x)` = dP(a, x)/da. */
-export const igammaGradAP: Primitive = binop("igamma_grad_a", floats(igammaGradAKernel), [
+export const igammaGradAP: Primitive = jsBinop("igamma_grad_a", floats(igammaGradAKernel), [
   noGrad,
   noGrad,
 ]);
 
-export const igammaP: Primitive = binop("igamma", floats(igammaKernel), [
+export const igammaP: Primitive = jsBinop("igamma", floats(igammaKernel), [
   (g, _, a, x) => mul(g, bind1(igammaGradAP, [a, x], {})),
   (g, _, a, x) => mul(g, densityInX(a, x)),
 ]);
 
-export const igammacP: Primitive = binop("igammac", floats(igammacKernel), [
+export const igammacP: Primitive = jsBinop("igammac", floats(igammacKernel), [
   (g, _, a, x) => neg(mul(g, bind1(igammaGradAP, [a, x], {}))),
   (g, _, a, x) => neg(mul(g, densityInX(a, x))),
 ]);

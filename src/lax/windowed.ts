@@ -27,6 +27,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type AxisData,
   type BatchDim,
+  OPAQUE,
   Primitive,
   type Tangent,
   UndefinedPrimal,
@@ -177,6 +178,8 @@ function withUnitWindow<P extends WindowParams>(p: P, dim: number): P {
 
 function reduceWindowPrimitive(kind: WindowKind): Primitive<WindowParams> {
   const prim: Primitive<WindowParams> = new Primitive<WindowParams>(`reduce_window_${kind}`, {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => {
       checkArity(`reduce_window_${kind}`, avals, 1);
       return [reduceAval(kind, avals[0]!, p)];
@@ -330,6 +333,8 @@ function transposeTo(other: () => Primitive<SelectParams>, op: string) {
 export const selectAndGatherAddP: Primitive<SelectParams> = new Primitive<SelectParams>(
   "select_and_gather_add",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => [selectAvals("select_and_gather_add", avals, p, true)],
     impl: ([t, x], p) => {
       const op = "select_and_gather_add";
@@ -347,6 +352,8 @@ export const selectAndGatherAddP: Primitive<SelectParams> = new Primitive<Select
 export const selectAndScatterAddP: Primitive<SelectParams> = new Primitive<SelectParams>(
   "select_and_scatter_add",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals, p) => [selectAvals("select_and_scatter_add", avals, p, false)],
     impl: ([s, x], p) => {
       const op = "select_and_scatter_add";

@@ -9,7 +9,7 @@
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { type BatchDim, Primitive, Zero } from "../core/primitive.js";
+import { type BatchDim, OPAQUE, Primitive, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { batchToFront } from "../lax/batch_util.js";
 import { convertElementType } from "../lax/elementwise.js";
@@ -156,6 +156,8 @@ function batchThreefry(args: Array[], dims: BatchDim[], size: number): Array[] {
 export const threefry2x32P: Primitive = new Primitive(
   "threefry2x32",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (avals) => threefryAval(avals),
     impl: (args) => {
       const [aval] = threefryAval(args.map((a) => a.aval));

@@ -4,13 +4,15 @@
  * import this module (importOnDevices), as any custom primitive requires.
  */
 import { ArrayImpl } from "../../src/core/array.js";
-import { Primitive } from "../../src/core/primitive.js";
+import { OPAQUE, Primitive } from "../../src/core/primitive.js";
 import { bind1 } from "../../src/core/trace.js";
 import type { Array } from "../../src/index.js";
 
 export const checkPositiveP: Primitive = new Primitive(
   "test_check_positive",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x]) => [x!],
     impl: ([x]) => {
       const bad = x!.values.findIndex((v) => v < 0);

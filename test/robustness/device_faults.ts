@@ -9,7 +9,7 @@
  * Devices import this module (importOnDevices), as any custom primitive requires.
  */
 import { ArrayImpl } from "../../src/core/array.js";
-import { Primitive } from "../../src/core/primitive.js";
+import { OPAQUE, Primitive } from "../../src/core/primitive.js";
 import { bind1 } from "../../src/core/trace.js";
 import type { Array } from "../../src/index.js";
 
@@ -20,6 +20,8 @@ export const THROW = -103;
 export const deviceFaultP: Primitive = new Primitive(
   "test_device_fault",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x]) => [x!],
     impl: ([x]) => {
       const v = x!.values;

@@ -11,7 +11,7 @@ import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { isBool, isFloating } from "../../dtype.js";
 import {
@@ -182,6 +182,8 @@ function condTranspose(
 export const condP: Primitive<CondParams> = new Primitive<CondParams>(
   "cond",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: condAbstractEval,
     impl: condImpl,
     jvp: condJvp,

@@ -9,7 +9,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { allocate, type DType, isFloating } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -78,6 +78,8 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
     return x;
   };
   const prim: Primitive<CumulativeParams> = new Primitive<CumulativeParams>(name, {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: ([x], params) => [abstractEval(x!, params)],
     impl: ([x], params) => {
       const aval = abstractEval(x!.aval, params);

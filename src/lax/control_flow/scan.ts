@@ -11,7 +11,7 @@ import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate } from "../../dtype.js";
 import { backwardPass } from "../../interpreters/ad.js";
@@ -476,6 +476,8 @@ function scanTranspose(
 export const scanP: Primitive<ScanParams> = new Primitive<ScanParams>(
   "scan",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: scanAbstractEval,
     impl: scanImpl,
     jvp: scanJvp,

@@ -9,7 +9,7 @@ import type { Array, ArrayImpl } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { Primitive, type Tangent, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, type Tangent, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import {
   batchJaxpr,
@@ -211,6 +211,8 @@ function whileBatch(
 export const whileP: Primitive<WhileParams> = new Primitive<WhileParams>(
   "while",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: (_avals, p) => p.bodyJaxpr.outAvals,
     impl: whileImpl,
     jvp: whileJvp,

@@ -2,7 +2,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -44,6 +44,8 @@ function choleskyKernel(a: TypedArray, out: TypedArray, n: number, off: number):
 }
 
 export const choleskyP: Primitive = new Primitive("cholesky", {
+  lower: null,
+  facts: OPAQUE,
   abstractEval: choleskyAval,
   impl: ([x]) => {
     const [aval] = choleskyAval([x!.aval]);

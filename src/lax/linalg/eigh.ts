@@ -7,7 +7,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -182,6 +182,8 @@ function eighKernel(
 export const eighP: Primitive<EighParams> = new Primitive<EighParams>(
   "eigh",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: eighAval,
     impl: ([x], params) => {
       const [vAval, wAval] = eighAval([x!.aval]);

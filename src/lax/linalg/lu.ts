@@ -5,7 +5,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
 import { shapeStr } from "../../shape.js";
@@ -85,6 +85,8 @@ function luKernel(
 export const luP: Primitive = new Primitive(
   "lu",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: luAval,
     impl: ([x]) => {
       const [luAv, pivAv, permAv] = luAval([x!.aval]);
@@ -186,6 +188,8 @@ function pivotsAval([p]: ShapedArray[], params: LuPivotsToPermutationParams): Sh
 
 export const luPivotsToPermutationP: Primitive<LuPivotsToPermutationParams> =
   new Primitive<LuPivotsToPermutationParams>("lu_pivots_to_permutation", {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: pivotsAval,
     impl: ([p], params) => {
       const [aval] = pivotsAval([p!.aval], params);

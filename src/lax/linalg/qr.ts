@@ -2,7 +2,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -93,6 +93,8 @@ function qrKernel(
 export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
   "qr",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: qrAval,
     impl: ([x], params) => {
       const [qAval, rAval] = qrAval([x!.aval], params);

@@ -7,7 +7,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -263,6 +263,8 @@ function svdKernel(
 export const svdP: Primitive<SvdParams> = new Primitive<SvdParams>(
   "svd",
   {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: svdAval,
     impl: ([x], params) => {
       const avals = svdAval([x!.aval], params);

@@ -2,7 +2,7 @@
 import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { OPAQUE, Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { allocate, isFloating, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -111,6 +111,8 @@ function triangularSolveImpl(
 
 export const triangularSolveP: Primitive<TriangularSolveParams> =
   new Primitive<TriangularSolveParams>("triangular_solve", {
+    lower: null,
+    facts: OPAQUE,
     abstractEval: triangularSolveAval,
     impl: ([a, b], p) => [
       triangularSolveImpl(a!, b!, p, triangularSolveAval([a!.aval, b!.aval], p)[0]!),

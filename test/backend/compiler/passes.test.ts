@@ -25,7 +25,7 @@ function checkSame(closed: ClosedJaxpr, optimized: Jaxpr, args: Array[]): void {
   got.forEach((g, i) => expectClose(g, want[i], `output ${i}`, 0, 0));
 }
 
-const fusionOpts = { target: jsTarget.support, dotSupported: () => true };
+const fusionOpts = { target: jsTarget.support, library: () => true };
 
 describe("compiler passes", () => {
   const x = seeded([3, 4], 1);

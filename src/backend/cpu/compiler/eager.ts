@@ -16,8 +16,6 @@ import type { Executable } from "./program.js";
 /** Operations on fewer elements than this run the JS kernels. */
 export const EAGER_MIN_SIZE = 16384;
 
-const SKIP = new Set(["reshape", "squeeze", "copy", "stop_gradient", "convert_element_type"]);
-
 const cache = new Map<string, Executable | null>();
 
 /**
@@ -85,7 +83,13 @@ export function eagerCompiled(
 ): ArrayImpl[] | null {
   let big = false;
   for (let i = 0; i < args.length; i++) if (args[i]!.values.length >= EAGER_MIN_SIZE) big = true;
-  if (!big || SKIP.has(prim.name) || prim.multipleResults || !config.read("jaxts_compile")) {
+  // A "free" primitive (a copy or reinterpretation) is as fast eagerly as compiled.
+  if (
+    !big ||
+    prim.rules.facts.cost === "free" ||
+    prim.multipleResults ||
+    !config.read("jaxts_compile")
+  ) {
     return null;
   }
   const exe = programFor(prim, args, params);

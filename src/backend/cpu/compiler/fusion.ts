@@ -30,13 +30,11 @@ export type Step =
 
 export interface FusionOptions {
   target: TargetSupport;
-  /** Whether a dot_general equation runs on the matmul kernel (else it is eager). */
-  dotSupported(e: JaxprEqn): boolean;
+  /** Whether the target's library kernel runs this equation (a primitive lowered to one; else it is eager). */
+  library(e: JaxprEqn): boolean;
   /** Fuse at all (false: one kernel per equation, for tests of the lowering). */
   fuse?: boolean;
 }
-
-const CHEAP = new Set(["broadcast_in_dim", "reshape", "transpose", "squeeze", "iota", "convert_element_type", "copy"]); // biome-ignore format: a list
 
 export function fuse(jaxpr: Jaxpr, opts: FusionOptions): Step[] {
   const forced = new Set<Var>();
@@ -57,8 +55,8 @@ function buildSteps(jaxpr: Jaxpr, opts: FusionOptions, forced: ReadonlySet<Var>)
   const uses = new Map<Var, number>();
   const stored = new Set<Var>([...jaxpr.constvars, ...jaxpr.inBinders, ...forced]);
   for (const e of jaxpr.eqns) {
-    const k =
-      e.primitive.name === "dot_general" && opts.dotSupported(e) ? "dot" : eqnKind(e, opts.target);
+    const kind = eqnKind(e, opts.target);
+    const k = kind === "library" ? (opts.library(e) ? "dot" : "other") : kind;
     kinds.set(e, k);
     for (const v of e.outBinders) producer.set(v, e);
     for (const a of e.inputs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -69,11 +67,11 @@ function buildSteps(jaxpr: Jaxpr, opts: FusionOptions, forced: ReadonlySet<Var>)
   }
   for (const a of jaxpr.outs) if (a instanceof Var) stored.add(a);
   const fuseAll = opts.fuse ?? true;
-  // Values that are cheap to recompute: views and conversions of stored values and literals.
+  // Values that are cheap to recompute (their primitives' cost fact): views and conversions of stored values and literals.
   const cheap = (v: Var): boolean => {
     const e = producer.get(v);
     if (e === undefined || stored.has(v)) return true;
-    if (!CHEAP.has(e.primitive.name)) return false;
+    if (e.primitive.rules.facts.cost === "compute") return false;
     return e.inputs.every((a) => !(a instanceof Var) || cheap(a));
   };
   for (const e of jaxpr.eqns) {

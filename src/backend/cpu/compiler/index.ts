@@ -48,7 +48,7 @@ export function getDefaultTarget(): CodeTarget {
 }
 
 /** float32 products with mergeable strides run compiled (small ones on the direct kernel). */
-function dotSupported(e: JaxprEqn): boolean {
+function dotMatches(e: JaxprEqn): boolean {
   const p = e.params as DotGeneralParams;
   const [l, r] = e.inputs;
   const out = e.outBinders[0]!;
@@ -65,13 +65,28 @@ function dotSupported(e: JaxprEqn): boolean {
 }
 
 /**
- * Whether `target` compiles this equation to a kernel or a product (decided
- * by capability: the equation's kind and dtypes, the target's support).
+ * The library kernels of the CPU target, by the name a primitive's lower
+ * rule gives (`{ kind: "library", name }`), each with the equations it runs.
+ */
+const LIBRARY: Readonly<Record<string, { match(e: JaxprEqn): boolean }>> = {
+  dot_general: { match: dotMatches },
+};
+
+/** Whether a library kernel of the target runs this equation (else it runs eagerly). */
+export function libraryRuns(e: JaxprEqn, _target: CodeTarget = defaultTarget): boolean {
+  const lowering = e.primitive.rules.lower;
+  if (lowering?.kind !== "library") return false;
+  return LIBRARY[lowering.name]?.match(e) ?? false;
+}
+
+/**
+ * Whether `target` compiles this equation to a kernel or a library kernel
+ * (decided by capability: the primitive's lower rule, the equation's dtypes,
+ * what the target supports).
  */
 export function targetCompiles(e: JaxprEqn, target: CodeTarget): boolean {
-  return e.primitive.name === "dot_general"
-    ? dotSupported(e)
-    : eqnKind(e, target.support) !== "other";
+  const kind = eqnKind(e, target.support);
+  return kind === "library" ? libraryRuns(e, target) : kind !== "other";
 }
 
 export interface CompileOptions {
@@ -111,7 +126,11 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
         }
       : undefined,
   );
-  const fusion: FusionOptions = { target: target.support, dotSupported, fuse: opts.fuse ?? true };
+  const fusion: FusionOptions = {
+    target: target.support,
+    library: (e) => libraryRuns(e, target),
+    fuse: opts.fuse ?? true,
+  };
   const steps = fuse(jaxpr, fusion);
   const kernels = steps.map((s) => (s.kind === "kernel" ? s.kernel : null));
   // Kernel k of the code is the kernel of step k (non-kernel steps hold no code).

@@ -3,26 +3,32 @@
  *
  * Values are built on demand, from the group's outputs backwards: a value is
  * requested at a coordinate (one affine function of the loop indices per
- * dimension of the value). Elementwise equations pass the coordinate on to
- * their operands; broadcast_in_dim, transpose, squeeze and reshape rewrite
- * it; a value that lives in a buffer becomes a load at the row-major offset
+ * dimension of the value). What each equation does comes from its
+ * primitive's `lower` rule: elementwise equations pass the coordinate on to
+ * their operands and emit their scalar function; views (broadcast_in_dim,
+ * transpose, squeeze, reshape) rewrite it; a value that lives in a buffer becomes a load at the row-major offset
  * of the coordinate. Identical requests share one node (CSE within the
  * kernel). A reshape that cannot be expressed affinely (merging dims of a
  * computed, not stored, value) raises `NotAffine` naming the value to store.
  */
 import { type Atom, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
+import type { Lowering } from "../../../core/primitive.js";
 import type { DType } from "../../../dtype.js";
-import { stridesOf } from "../../../shape.js";
-import type {
-  Affine,
-  BinaryOp,
-  Kernel,
-  KernelArg,
-  KernelOutput,
-  Node,
-  ReduceOp,
-  UnaryOp,
+import {
+  type Affine,
+  affineCombine,
+  type BinaryOp,
+  isComparison,
+  type Kernel,
+  type KernelArg,
+  type KernelOutput,
+  type Node,
+  nodeDtype,
+  type ReduceOp,
+  type ScalarBuilder,
+  type UnaryOp,
 } from "../../../ir/kernel.js";
+import { stridesOf } from "../../../shape.js";
 
 /** A value that must be stored in a buffer for the group to be expressible. */
 export class NotAffine extends Error {
@@ -31,31 +37,7 @@ export class NotAffine extends Error {
   }
 }
 
-// --- Which equations fuse ------------------------------------------------------------
-
-const UNARY: Record<string, UnaryOp> = {
-  neg: "neg", sign: "sign", floor: "floor", ceil: "ceil", is_finite: "is_finite", exp: "exp",
-  exp2: "exp2", log: "log", log1p: "log1p", expm1: "expm1", tanh: "tanh", logistic: "logistic",
-  sin: "sin", cos: "cos", tan: "tan", asin: "asin", acos: "acos", atan: "atan", sinh: "sinh",
-  cosh: "cosh", asinh: "asinh", acosh: "acosh", atanh: "atanh", sqrt: "sqrt", rsqrt: "rsqrt",
-  cbrt: "cbrt", abs: "abs", square: "square", not: "not", population_count: "population_count",
-  clz: "clz", erf: "erf", erfc: "erfc",
-}; // biome-ignore format: a table
-
-const BINARY: Record<string, BinaryOp> = {
-  add: "add", sub: "sub", mul: "mul", div: "div", rem: "rem", max: "max", min: "min",
-  atan2: "atan2", eq: "eq", ne: "ne", lt: "lt", le: "le", gt: "gt", ge: "ge", and: "and",
-  or: "or", xor: "xor", shift_left: "shift_left", shift_right_logical: "shift_right_logical",
-  shift_right_arithmetic: "shift_right_arithmetic",
-}; // biome-ignore format: a table
-
-const REDUCE: Record<string, ReduceOp> = {
-  reduce_sum: "sum", reduce_prod: "prod", reduce_max: "max", reduce_min: "min",
-  reduce_and: "and", reduce_or: "or", reduce_xor: "xor",
-}; // biome-ignore format: a table
-
-/** Operations that only move or repeat elements (free inside a kernel). */
-const VIEWS = new Set(["broadcast_in_dim", "reshape", "transpose", "squeeze"]);
+// --- Which equations fuse (from each primitive's lower rule) ---------------------------
 
 /** What the target can compute: the backend's answer for an op on a dtype. */
 export interface TargetSupport {
@@ -63,61 +45,84 @@ export interface TargetSupport {
   binary(op: BinaryOp, dtype: DType): boolean;
 }
 
-export type EqnKind = "elementwise" | "view" | "reduce" | "other";
+export type EqnKind = "elementwise" | "view" | "reduce" | "library" | "other";
 
-/** How an equation takes part in fusion. */
-export function eqnKind(e: JaxprEqn, target: TargetSupport): EqnKind {
-  const name = e.primitive.name;
-  const x = e.inputs[0];
-  if (e.outBinders.length !== 1) return "other";
-  if (VIEWS.has(name)) {
-    if (name === "reshape" && (e.params as { dimensions: unknown }).dimensions !== null) {
-      return "other";
-    }
-    return "view";
+/** A builder that only checks that the target computes every node a lowering emits. */
+class SupportProbe implements ScalarBuilder {
+  private dtypes: DType[];
+  ok = true;
+  constructor(
+    inputs: readonly DType[],
+    private target: TargetSupport,
+  ) {
+    this.dtypes = [...inputs];
   }
-  if (name in REDUCE) return "reduce";
-  if (name in UNARY) return target.unary(UNARY[name]!, x!.aval.dtype) ? "elementwise" : "other";
-  if (name in BINARY) return target.binary(BINARY[name]!, x!.aval.dtype) ? "elementwise" : "other";
-  switch (name) {
-    case "convert_element_type":
-    case "copy":
-    case "stop_gradient":
-    case "select_n":
-    case "iota":
-      return "elementwise";
-    case "clamp":
-      return target.binary("max", x!.aval.dtype) ? "elementwise" : "other";
-    case "integer_pow": {
-      const d = x!.aval.dtype;
-      const y = (e.params as { y: number }).y;
-      return target.binary("mul", d) && (y >= 0 || target.binary("div", d))
-        ? "elementwise"
-        : "other";
+  private push(d: DType): number {
+    this.dtypes.push(d);
+    return this.dtypes.length - 1;
+  }
+  dtype(x: number): DType {
+    return this.dtypes[x]!;
+  }
+  konst(_v: number, dtype: DType): number {
+    return this.push(dtype);
+  }
+  unary(fn: UnaryOp, x: number): number {
+    if (!this.target.unary(fn, this.dtype(x))) this.ok = false;
+    return this.push(fn === "is_finite" ? "bool" : this.dtype(x));
+  }
+  binary(fn: BinaryOp, a: number): number {
+    if (!this.target.binary(fn, this.dtype(a))) this.ok = false;
+    return this.push(isComparison(fn) ? "bool" : this.dtype(a));
+  }
+  select(_w: number, cases: readonly number[]): number {
+    return this.push(this.dtype(cases[0]!));
+  }
+  convert(x: number, to: DType): number {
+    return this.dtype(x) === to ? x : this.push(to);
+  }
+  coord(_dim: number, dtype: DType): number {
+    return this.push(dtype);
+  }
+}
+
+/** How an equation takes part in fusion, from its primitive's lower rule and the target. */
+export function eqnKind(e: JaxprEqn, target: TargetSupport): EqnKind {
+  const lowering = e.primitive.rules.lower as Lowering<object> | null;
+  if (lowering === null) return "other";
+  if (lowering.kind === "library") return "library";
+  if (e.outBinders.length !== 1) return "other";
+  switch (lowering.kind) {
+    case "view":
+      return lowering.applies === undefined || lowering.applies(e.params) ? "view" : "other";
+    case "reduce":
+      return "reduce";
+    case "elementwise": {
+      const probe = new SupportProbe(
+        e.inputs.map((a) => a.aval.dtype),
+        target,
+      );
+      lowering.emit(
+        probe,
+        e.inputs.map((_, k) => k),
+        e.params,
+      );
+      return probe.ok ? "elementwise" : "other";
     }
-    case "round":
-      return target.unary(
-        (e.params as { rounding_method: number }).rounding_method === 1
-          ? "round_even"
-          : "round_away",
-        x!.aval.dtype,
-      )
-        ? "elementwise"
-        : "other";
-    default:
-      return "other";
   }
 }
 
 export function reduceOpOf(e: JaxprEqn): ReduceOp {
-  return REDUCE[e.primitive.name]!;
+  const lowering = e.primitive.rules.lower as Lowering<object> | null;
+  if (lowering?.kind !== "reduce") {
+    throw new Error(
+      `compiler: '${e.primitive.name}' is not a reduction (a bug in the fusion pass)`,
+    );
+  }
+  return lowering.op;
 }
 
 // --- Affine index arithmetic ----------------------------------------------------------------
-
-function constant(rank: number, c: number): Affine {
-  return { offset: c, coeffs: new Array<number>(rank).fill(0) };
-}
 
 function unit(rank: number, d: number): Affine {
   const coeffs = new Array<number>(rank).fill(0);
@@ -125,20 +130,7 @@ function unit(rank: number, d: number): Affine {
   return { offset: 0, coeffs };
 }
 
-/** Σ scale_k · a_k. */
-function combine(rank: number, terms: readonly Affine[], scales: readonly number[]): Affine {
-  let offset = 0;
-  const coeffs = new Array<number>(rank).fill(0);
-  terms.forEach((a, k) => {
-    const s = scales[k]!;
-    if (s === 0) return;
-    offset += s * a.offset;
-    a.coeffs.forEach((c, d) => {
-      coeffs[d]! += s * c;
-    });
-  });
-  return { offset, coeffs };
-}
+const combine = affineCombine;
 
 const affineKey = (a: Affine): string => `${a.offset}:${a.coeffs.join(",")}`;
 
@@ -271,99 +263,51 @@ class Builder {
     const e = this.ctx.producer(v);
     if (e === undefined || (this.ctx.stored(v) && !this.own.has(v))) return this.load(v, coords);
     const rank = this.extents.length;
-    const name = e.primitive.name;
     const ins = e.inputs;
-    const x = ins[0]!;
-    const dtype = x?.aval.dtype;
-    const same = (k: number): number => {
-      const a = ins[k]!;
+    const lowering = e.primitive.rules.lower as Lowering<object> | null;
+    if (lowering?.kind === "elementwise") {
       // 0-d operands (a select_n predicate, clamp bounds) are read at the empty coordinate.
-      return this.value(a, a.aval.ndim === 0 ? [] : coords);
-    };
-    if (name in UNARY) return this.unary(UNARY[name]!, same(0), dtype);
-    if (name in BINARY) return this.binary(BINARY[name]!, same(0), same(1), dtype);
-    switch (name) {
-      case "broadcast_in_dim": {
-        const dims = (e.params as { broadcast_dimensions: readonly number[] }).broadcast_dimensions;
-        const xc = x.aval.shape.map((s, k) => (s === 1 ? constant(rank, 0) : coords[dims[k]!]!));
-        return this.value(x, xc);
-      }
-      case "transpose": {
-        const perm = (e.params as { permutation: readonly number[] }).permutation;
-        const xc = new Array<Affine>(perm.length);
-        perm.forEach((p, d) => {
-          xc[p] = coords[d]!;
-        });
-        return this.value(x, xc);
-      }
-      case "squeeze": {
-        const dims = (e.params as { dimensions: readonly number[] }).dimensions;
-        let k = 0;
-        const xc = x.aval.shape.map((_, i) =>
-          dims.includes(i) ? constant(rank, 0) : coords[k++]!,
-        );
-        return this.value(x, xc);
-      }
-      case "reshape": {
-        const lin = combine(rank, coords, stridesOf(v.aval.shape));
-        if (x instanceof Var && this.ctx.stored(x) && !this.own.has(x)) {
-          // A stored value is row-major: the offset is the same.
-          return this.loadAt(x, lin);
-        }
-        const xc = unflatten(lin, x.aval.shape, this.extents);
-        if (xc === null) throw new NotAffine(x as Var);
-        return this.value(x, xc);
-      }
-      case "convert_element_type": {
-        const to = v.aval.dtype;
-        const n = same(0);
-        if (to === dtype) return n;
-        return this.add({ op: "convert", x: n, from: dtype, dtype: to }, `cv${n}:${to}`);
-      }
-      case "copy":
-      case "stop_gradient":
-        return same(0);
-      case "select_n": {
-        const which = same(0);
-        const cases = ins.slice(1).map((_, k) => same(k + 1));
-        return this.add(
-          { op: "select", which, cases, dtype: v.aval.dtype },
-          `s${which}:${cases.join(",")}`,
-        );
-      }
-      case "clamp": {
-        const [lo, xv, hi] = [same(0), same(1), same(2)];
-        return this.binary("min", this.binary("max", xv, lo, dtype), hi, dtype);
-      }
-      case "integer_pow":
-        return this.integerPow(same(0), (e.params as { y: number }).y, dtype);
-      case "round": {
-        const even = (e.params as { rounding_method: number }).rounding_method === 1;
-        return this.unary(even ? "round_even" : "round_away", same(0), dtype);
-      }
-      case "iota": {
-        const dim = (e.params as { dimension: number }).dimension;
-        const index = coords[dim]!;
-        return this.add(
-          { op: "coord", index, dtype: v.aval.dtype },
-          `i${affineKey(index)}:${v.aval.dtype}`,
-        );
-      }
-      default:
-        throw new Error(`compiler: '${name}' cannot be fused (a bug in the fusion pass)`);
+      const xs = ins.map((a) => this.value(a, a.aval.ndim === 0 ? [] : coords));
+      return lowering.emit(this.scalars(coords), xs, e.params);
     }
+    if (lowering?.kind === "view") {
+      const x = ins[0]!;
+      const at = lowering.index(coords, { rank, operand: x.aval, out: v.aval }, e.params);
+      if ("coords" in at) return this.value(x, at.coords);
+      if (x instanceof Var && this.ctx.stored(x) && !this.own.has(x)) {
+        // A stored value is row-major: the offset is the same.
+        return this.loadAt(x, at.flat);
+      }
+      const xc = unflatten(at.flat, x.aval.shape, this.extents);
+      if (xc === null) throw new NotAffine(x as Var);
+      return this.value(x, xc);
+    }
+    throw new Error(`compiler: '${e.primitive.name}' cannot be fused (a bug in the fusion pass)`);
   }
 
-  /** x^y by repeated squaring, as XLA expands integer_pow (and the reference kernel computes). */
-  private integerPow(x: number, y: number, dtype: DType): number {
-    let acc = -1;
-    let b = x;
-    for (let k = Math.abs(y); k > 0; k = Math.floor(k / 2)) {
-      if (k % 2 === 1) acc = acc < 0 ? b : this.binary("mul", acc, b, dtype);
-      if (k > 1) b = this.binary("mul", b, b, dtype);
-    }
-    if (acc < 0) acc = this.konst(1, dtype);
-    return y < 0 ? this.binary("div", this.konst(1, dtype), acc, dtype) : acc;
+  /** The ScalarBuilder an elementwise lowering emits into, at output coordinate `coords`. */
+  private scalars(coords: readonly Affine[]): ScalarBuilder {
+    const dtype = (x: number): DType => nodeDtype(this.nodes[x]!);
+    return {
+      dtype,
+      konst: (value, d) => this.konst(value, d),
+      unary: (fn, x) => this.unary(fn, x, dtype(x)),
+      binary: (fn, a, b) => this.binary(fn, a, b, dtype(a)),
+      select: (which, cases) =>
+        this.add(
+          { op: "select", which, cases, dtype: dtype(cases[0]!) },
+          `s${which}:${cases.join(",")}`,
+        ),
+      convert: (x, to) => {
+        const from = dtype(x);
+        if (from === to) return x;
+        return this.add({ op: "convert", x, from, dtype: to }, `cv${x}:${to}`);
+      },
+      coord: (dim, d) => {
+        const index = coords[dim]!;
+        return this.add({ op: "coord", index, dtype: d }, `i${affineKey(index)}:${d}`);
+      },
+    };
   }
 }
 

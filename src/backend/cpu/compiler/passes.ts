@@ -9,10 +9,11 @@ import { ArrayImpl } from "../../../core/array.js";
 import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
 import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
+import { dotGeneralP } from "../../../lax/dot.js";
 import { shapesEqual } from "../../../shape.js";
 
-/** The primitives whose equations are pure maps of their inputs to outputs. */
-const IMPURE = new Set<string>(["debug_callback", "io_callback", "pure_callback"]);
+/** Whether an equation may be merged or dropped (its primitive's pure fact). */
+const pure = (e: JaxprEqn): boolean => e.primitive.rules.facts.pure;
 
 // --- Stable keys of params (for CSE) ---------------------------------------------
 
@@ -34,15 +35,6 @@ function scalarOf(a: Atom, splats: Map<Var, number | boolean>): number | boolean
   if (a instanceof Literal) return a.value;
   return splats.get(a);
 }
-
-const FOLDABLE = new Set<string>([
-  "neg", "sign", "floor", "ceil", "round", "is_finite", "exp", "exp2", "log", "log1p", "expm1",
-  "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
-  "atanh", "sqrt", "rsqrt", "cbrt", "abs", "square", "erf", "erfc", "erf_inv", "not", "integer_pow",
-  "convert_element_type", "add", "sub", "mul", "div", "rem", "max", "min", "pow", "atan2",
-  "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "shift_left", "shift_right_logical",
-  "shift_right_arithmetic", "select_n", "clamp", "copy", "stop_gradient",
-]); // biome-ignore format: a list of names
 
 const isNum = (v: number | boolean | undefined, x: number): boolean =>
   v !== undefined && typeof v === "number" && v === x;
@@ -70,9 +62,13 @@ export function simplify(jaxpr: Jaxpr): Jaxpr {
       subst.set(out, a);
       return true;
     };
-    if (!IMPURE.has(name) && out !== undefined && e.outBinders.length === 1) {
+    if (pure(e) && out !== undefined && e.outBinders.length === 1) {
       // Scalar folding: every input a literal, a 0-d result.
-      if (FOLDABLE.has(name) && out.aval.ndim === 0 && inputs.every((a) => a instanceof Literal)) {
+      if (
+        e.primitive.rules.facts.foldable &&
+        out.aval.ndim === 0 &&
+        inputs.every((a) => a instanceof Literal)
+      ) {
         const lit = foldScalar(e.primitive, inputs as Literal[], e.params);
         if (lit !== null && replaceWithLiteral(out, lit, subst)) continue;
       }
@@ -183,7 +179,7 @@ export function cse(jaxpr: Jaxpr): Jaxpr {
   for (const e0 of jaxpr.eqns) {
     const inputs = e0.inputs.map(read);
     const e: JaxprEqn = { ...e0, inputs };
-    if (!IMPURE.has(e.primitive.name)) {
+    if (pure(e)) {
       const key = `${e.primitive.name}|${objectId(e.primitive)}|${inputs.map(atomKey).join(",")}|${paramsKey(e.params)}`;
       const prev = seen.get(key);
       if (prev?.outBinders.every((v, i) => v.aval.equals(e.outBinders[i]!.aval))) {
@@ -204,7 +200,7 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
   const kept: JaxprEqn[] = [];
   for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
     const e = jaxpr.eqns[i]!;
-    if (!IMPURE.has(e.primitive.name) && !e.outBinders.some((v) => live.has(v))) continue;
+    if (pure(e) && !e.outBinders.some((v) => live.has(v))) continue;
     kept.push(e);
     for (const a of e.inputs) if (a instanceof Var) live.add(a);
   }
@@ -236,7 +232,7 @@ export function foldTransposedProducts(jaxpr: Jaxpr): Jaxpr {
     const x = e.inputs[0];
     if (e.primitive.name !== "transpose" || !(x instanceof Var) || uses.get(x) !== 1) return e;
     const dot = producer.get(x);
-    if (dot === undefined || dot.primitive.name !== "dot_general") return e;
+    if (dot === undefined || dot.primitive !== dotGeneralP) return e;
     const params = dot.params as { dimension_numbers: DotDims };
     const [[lc, rc], [lb, rb]] = params.dimension_numbers;
     const [l, r] = dot.inputs as [Atom, Atom];
