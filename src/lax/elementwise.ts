@@ -33,6 +33,7 @@ import {
   checkArity,
   checkDtype,
   checkSame,
+  composedBinop,
   type Deriv,
   describeAval,
   type Emit,
@@ -230,6 +231,25 @@ export const atan2P = binop("atan2", FLOATS, [
 // nextafter(x, y) is x plus a piecewise-constant step: slope 1 in x, 0 in y
 // (JAX defines no derivative).
 export const nextafterP = binop("nextafter", FLOATS, [same, null]);
+
+/** x where it is finite or NaN, 0 where it is infinite (JAX's _replace_inf). */
+const replaceInf = (x: Array): Array => selectN(eq(abs(x), Infinity), x, 0);
+// log(exp(x) + exp(y)) without overflow: max + log1p(exp(-|x - y|)), or the max alone where
+// the difference is not finite (equal infinities); JAX's derivative, finite at infinities.
+export const logaddexpP = composedBinop(
+  "logaddexp",
+  FLOATS,
+  (b, [x, y]) => {
+    const m = b.binary("max", x!, y!);
+    const d = b.unary("neg", b.unary("abs", b.binary("sub", x!, y!)));
+    const smooth = b.binary("add", m, b.unary("log1p", b.unary("exp", d)));
+    return b.select(b.unary("is_finite", d), [m, smooth]);
+  },
+  [
+    (g, z, x) => mul(g, exp(sub(replaceInf(x), replaceInf(z)))),
+    (g, z, _x, y) => mul(g, exp(sub(replaceInf(y), replaceInf(z)))),
+  ],
+);
 
 const compare = (name: BinaryOp) => binop(name, ALL_DTYPES, "zero", { outDtype: "bool" });
 export const eqP = compare("eq");
@@ -562,6 +582,8 @@ export const max: Binary = binaryWrapper(maxP);
 export const min: Binary = binaryWrapper(minP);
 export const atan2: Binary = binaryWrapper(atan2P, true);
 export const nextafter: Binary = binaryWrapper(nextafterP, true, ["x1", "x2"]);
+/** `lax.logaddexp(x, y)`: log(exp(x) + exp(y)), computed without overflow. */
+export const logaddexp: Binary = binaryWrapper(logaddexpP, true);
 /** `lax.polygamma(m, x)`: the m-th derivative of digamma at x (m a non-negative integer, else NaN). */
 export const polygamma: Binary = binaryWrapper(polygammaP, true, ["m", "x"]);
 export const eq: Binary = binaryWrapper(eqP);

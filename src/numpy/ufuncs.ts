@@ -191,13 +191,7 @@ export const deg2rad: Unary = inexactUnary("deg2rad", (x) => lax.mul(x, Math.PI 
 export const rad2deg: Unary = inexactUnary("rad2deg", (x) => lax.mul(x, 180 / Math.PI));
 export const radians = deg2rad;
 export const degrees = rad2deg;
-export const logaddexp: Binary = inexactBinary("logaddexp", (a, b) => {
-  const m = lax.max(a, b);
-  const d = lax.neg(lax.abs(lax.sub(a, b)));
-  // When both are -inf (or equal infinities) the difference is NaN: use m alone.
-  const finite = lax.isFinite(d);
-  return lax.selectN(finite, m, lax.add(m, lax.log1p(lax.exp(d))));
-});
+export const logaddexp: Binary = inexactBinary("logaddexp", lax.logaddexp);
 export const sinc: Unary = inexactUnary("sinc", (x) => {
   const px = lax.mul(x, Math.PI);
   const zero = lax.eq(x, zerosOf(x));
