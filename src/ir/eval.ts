@@ -11,7 +11,6 @@
  * transcendental functions.
  */
 import { castScalar, type DType, isFloating, type TypedArray } from "../dtype.js";
-import * as sp from "../lax/special.js";
 import {
   type BinaryOp,
   isComparison,
@@ -19,6 +18,7 @@ import {
   type ScalarBuilder,
   type UnaryOp,
 } from "./kernel.js";
+import * as sp from "./special.js";
 
 export type F1 = (a: number) => number;
 export type F2 = (a: number, b: number) => number;

@@ -14,11 +14,11 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import type { Primitive } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { defaultFloat, isFloating, promoteTypes } from "../dtype.js";
+import { digamma as digammaK, lgamma as lgammaK } from "../ir/special.js";
 import { broadcastShapes } from "../shape.js";
 import { convertElementType, eq, exp, lgamma, log, mul, neg, selectN, sub } from "./elementwise.js";
 import { floats, jsBinop } from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
-import { digamma as digammaK, lgamma as lgammaK } from "./special.js";
 
 const EPS = 2 ** -53;
 const TINY = 1e-300;

@@ -10,9 +10,9 @@
 import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
+import { BERNOULLI_OVER_FACTORIAL } from "../ir/special.js";
 import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
-import { BERNOULLI_OVER_FACTORIAL } from "../lax/special.js";
 import * as jnp from "../numpy/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { promoteInexact } from "./util.js";

@@ -6,8 +6,8 @@ import { type Array, ArrayImpl } from "../../src/core/array.js";
 import { ShapedArray } from "../../src/core/aval.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate, type DType, type TypedArray } from "../../src/dtype.js";
+import * as sp from "../../src/ir/special.js";
 import * as lax from "../../src/lax/elementwise.js";
-import * as sp from "../../src/lax/special.js";
 import { sizeOf } from "../../src/shape.js";
 import {
   arr,

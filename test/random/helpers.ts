@@ -1,6 +1,6 @@
 /** Helpers of the random tests: raw data, known-answer seeds, and goodness-of-fit statistics. */
 
-import { erf } from "../../src/lax/special.js";
+import { erf } from "../../src/ir/special.js";
 import * as random from "../../src/random/index.js";
 
 /** Runs `fn` with jax_threefry_partitionable=False (JAX's scheme before 0.5). */

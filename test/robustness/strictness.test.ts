@@ -8,8 +8,8 @@ import { ShapedArray } from "../../src/core/aval.js";
 import { objectId } from "../../src/core/object_id.js";
 import { type Tangent, Zero } from "../../src/core/primitive.js";
 import { numpy as jnp } from "../../src/index.js";
+import { nextafter32, nextafter64 } from "../../src/ir/special.js";
 import { isZero } from "../../src/lax/ad_util.js";
-import { nextafter32, nextafter64 } from "../../src/lax/special.js";
 
 describe("objectId", () => {
   it("is stable per object and distinct across objects", () => {
