@@ -91,12 +91,19 @@ export function parseDebugStages(text: string, what: string): DebugStage[] {
   return out;
 }
 
-/** A boolean from the environment (Node), when set to "0" or "1". */
+/**
+ * A boolean from the environment (Node): "1"/"true" or "0"/"false" (JAX's
+ * spellings); unset or empty is undefined; anything else is an error naming
+ * the variable, never silently ignored.
+ */
 function envFlag(name: string): boolean | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env;
-  const v = env?.[name];
-  return v === "0" ? false : v === "1" ? true : undefined;
+  const v = env?.[name]?.trim().toLowerCase();
+  if (v === undefined || v === "") return undefined;
+  if (v === "1" || v === "true") return true;
+  if (v === "0" || v === "false") return false;
+  throw new RangeError(`${name} must be 0, 1, false or true, got '${env?.[name]}'`);
 }
 
 /** The valid values of `jaxts_max_memory_mb`, as text for errors (null: valid). */

@@ -115,9 +115,7 @@ export interface ScalarBuilder {
  * coordinate (one affine per operand dim), or its row-major element offset
  * (a reshape), which the compiler unflattens when it is affine.
  */
-export type ViewIndex =
-  | { readonly coords: readonly Affine[] }
-  | { readonly flat: Affine };
+export type ViewIndex = { readonly coords: readonly Affine[] } | { readonly flat: Affine };
 
 /** The constant affine c over `rank` loop dims. */
 export function affineConst(rank: number, c: number): Affine {

@@ -128,8 +128,9 @@ export class CompileDebug {
 
 /** Why an equation runs eagerly (its primitive's own implementation). */
 function eagerReason(e: JaxprEqn, target: { name: string; support: TargetSupport }): string {
-  if (e.primitive.name === "dot_general") {
-    return "not a float32 product of mergeable strides on buffers (the eager product runs)";
+  const lowering = e.primitive.rules.lower;
+  if (lowering?.kind === "library") {
+    return `the target's library kernel '${lowering.name}' does not take this equation (dtypes, strides or a literal operand); its eager implementation runs`;
   }
   const dtypes = e.inputs.map((a) => a.aval.dtype).join(", ");
   const anyTarget: TargetSupport = { unary: () => true, binary: () => true };

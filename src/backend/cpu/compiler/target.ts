@@ -3,10 +3,11 @@
  * (wasm.ts), instantiated on the shared memory, each kernel split across
  * the worker pool when it is large enough to pay for the split.
  */
+
+import type { Kernel } from "../../../ir/kernel.js";
 import { ModuleBuilder } from "../../wasm/emitter.js";
 import { cpuMemory, isSharedMemory } from "../memory.js";
 import type { CodeTarget } from "./index.js";
-import type { Kernel } from "../../../ir/kernel.js";
 import { kernelRange } from "./loops.js";
 import { type KernelCode, PARALLEL_MIN_WORK, threadPool } from "./program.js";
 import { emitKernels, wasmSupport } from "./wasm.js";

@@ -23,11 +23,11 @@
  * -0 < +0), independent of the order.
  */
 import { type DType, itemsize } from "../../../dtype.js";
-import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
-import type { Asm, AsmModule, ValType } from "./asm.js";
 import { reduceIdentity } from "../../../ir/eval.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "../../../ir/kernel.js";
 import { nodeDtype } from "../../../ir/kernel.js";
+import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../wasm/vmath.js";
+import type { Asm, AsmModule, ValType } from "./asm.js";
 import { type Layout, layout } from "./loops.js";
 
 // i8x16.shuffle lane maps: the high half of a vector; the low halves of two vectors.
