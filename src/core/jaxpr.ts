@@ -97,8 +97,8 @@ export function evalClosedJaxpr(closed: ClosedJaxpr, args: readonly Array[]): Ar
 
 // --- Printing, in JAX's notation ---------------------------------------------
 
-function varName(i: number): string {
-  // a..z, then ba, bb... as JAX names variables.
+/** The i-th variable name of a printed jaxpr: a..z, then ba, bb... as JAX names variables. */
+export function varName(i: number): string {
   let s = "";
   let n = i;
   do {

@@ -107,8 +107,10 @@ describe("a loop that drops its outputs", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       // Without collection hints every call past the 32nd would copy (the views are
-      // found dead only by full collections, which V8 would not run here).
-      expect(memoryStats().copiedOutputs - c0).toBeLessThan(calls / 10);
+      // found dead only by full collections, which V8 would not run here): 268 of 300.
+      // Under CPU load a collection can lag a few calls (32 copies were seen), so the
+      // bound is a fifth of the calls.
+      expect(memoryStats().copiedOutputs - c0).toBeLessThan(calls / 5);
       expect(memoryStats().escapedBytes).toBeLessThanOrEqual(32 * 2 ** 20);
     } finally {
       setEscapeBudget(prev);

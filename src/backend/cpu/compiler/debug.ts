@@ -12,7 +12,7 @@
  * names them. Nothing here runs while `jaxts_debug` is empty.
  */
 import { config, type DebugStage, parseDebugStages } from "../../../config.js";
-import { type Jaxpr, type JaxprEqn, Literal, type Var } from "../../../core/jaxpr.js";
+import { type Jaxpr, type JaxprEqn, Literal, type Var, varName } from "../../../core/jaxpr.js";
 import { type Kernel, kernelToString } from "../../../ir/kernel.js";
 import { ModuleBuilder } from "../../wasm/emitter.js";
 import { isSharedMemory } from "../memory.js";
@@ -146,22 +146,12 @@ function eagerReason(e: JaxprEqn, target: { name: string; support: TargetSupport
 function varNames(j: Jaxpr): (v: Var) => string {
   const names = new Map<Var, string>();
   const add = (v: Var) => {
-    if (!names.has(v)) names.set(v, letters(names.size));
+    if (!names.has(v)) names.set(v, varName(names.size));
   };
   for (const v of j.constvars) add(v);
   for (const v of j.inBinders) add(v);
   for (const e of j.eqns) for (const v of e.outBinders) add(v);
   return (v) => names.get(v) ?? "?";
-}
-
-function letters(i: number): string {
-  let s = "";
-  let n = i;
-  do {
-    s = String.fromCharCode(97 + (n % 26)) + s;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return s;
 }
 
 /** Size, imports, exports and function body sizes of a module's bytes. */
