@@ -180,9 +180,10 @@ describe("ThreadPool.parallelFor", () => {
     await new Promise((r) => setTimeout(r, 700)); // > IDLE_YIELD_MS: workers yield and resume
     const n = 1 << 22;
     let joined = false;
-    // The worker joins in while the caller runs its first chunks (a few
-    // tries: waking an idle thread can take a millisecond on a busy machine).
-    for (let i = 0; i < 5 && !joined; i++) {
+    // The worker joins in while the caller runs its first chunks (tries for up to
+    // 10 s: waking an idle thread can take a while on a busy machine).
+    const deadline = Date.now() + 10_000;
+    for (let i = 0; (i < 5 || Date.now() < deadline) && !joined; i++) {
       pool.wake();
       const before = pool.stats().workerChunks;
       pool.parallelFor(mod, "increment", [0], n, 1);

@@ -114,6 +114,16 @@ export function runProgram(): ProgramResult {
   numbers.firstLossAfter = values(firstLoss);
   numbers.g0After = leaves(g0);
 
+  // With workers, go on with large products until a worker has taken a chunk: on a
+  // loaded machine the workers may be descheduled through the whole program (for
+  // up to 10 s; the test then checks that one did).
+  const pool = threadPool();
+  const product = jit((a: Array, b: Array) => a.matmul(b));
+  const deadline = Date.now() + 10_000;
+  while (pool?.parallel && pool.stats().workerChunks === 0 && Date.now() < deadline) {
+    product(a, b).dispose();
+  }
+
   return {
     printed,
     numbers,
