@@ -221,31 +221,58 @@ export function implFromLowering<P extends object>(
   abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
   emit: Emit<P>,
 ): ImplRule<P> {
-  const cache = new Map<string, ElementwiseKernel>();
+  // Kernels by operand dtypes (a small integer), and by dtypes and params for
+  // primitives with params: no string is built for the common, parameterless case.
+  const byDtypes = new Map<number, ElementwiseKernel>();
+  const byParams = new Map<string, ElementwiseKernel>();
   return (args, params) => {
     const aval = abstractEval(avalsOf(args), params)[0]!;
-    let key = "";
-    for (let i = 0; i < args.length; i++) key += `${args[i]!.dtype},`;
-    for (const _ in params) {
-      key += JSON.stringify(params); // plain data (exponents, dtypes, rounding methods)
-      break;
-    }
-    let kernel = cache.get(key);
+    let code = 0;
+    for (let i = 0; i < args.length; i++) code = code * 8 + DTYPE_CODE[args[i]!.dtype];
+    const key = paramsKey(code, params);
+    let kernel = key === null ? byDtypes.get(code) : byParams.get(key);
     if (kernel === undefined) {
       kernel = compileScalar(
         emit,
         args.map((a) => a.dtype),
         params,
       );
-      cache.set(key, kernel);
+      if (key === null) byDtypes.set(code, kernel);
+      else byParams.set(key, kernel);
     }
     const out = allocate(aval.dtype, aval.size);
     kernel(
-      args.map((a) => a.values),
+      args.length === 1
+        ? [args[0]!.values]
+        : args.length === 2
+          ? [args[0]!.values, args[1]!.values]
+          : args.map((a) => a.values),
       out,
     );
     return result(aval, out);
   };
+}
+
+const DTYPE_CODE: Readonly<Record<DType, number>> = {
+  bool: 1,
+  int32: 2,
+  uint32: 3,
+  float32: 4,
+  float64: 5,
+};
+
+/**
+ * A cache key for an elementwise kernel's params (plain data: exponents,
+ * dtypes, rounding methods), or null when there are none.
+ */
+function paramsKey(code: number, params: object): string | null {
+  let key: string | null = null;
+  for (const k in params) {
+    const v = (params as Record<string, unknown>)[k];
+    if (v !== null && typeof v === "object") return `${code}${JSON.stringify(params)}`;
+    key = `${key ?? code}|${String(v)}`;
+  }
+  return key;
 }
 
 /** The facts of an elementwise primitive: pure and foldable; `cost` as given. */
