@@ -5,6 +5,8 @@
  *   import { jit, numpy as jnp, lax, tree } from "jaxts";
  */
 import { installCompiler } from "./backend/cpu/compiler/install.js";
+// The CPU library kernels (convolutions, windows) register themselves.
+import "./backend/cpu/kernels/index.js";
 import * as numpy from "./numpy/index.js";
 
 // jit compiles to WebAssembly kernels (config flag jaxts_compile; JAXTS_COMPILE=0 interprets).

@@ -17,9 +17,10 @@
  * feature) dim, feature (or input feature) dim, ...spatial dims], the
  * spatial dims in the order of the rhs spec, as JAX's ConvDimensionNumbers.
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type BatchDim,
   OPAQUE,
@@ -29,13 +30,11 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { allocate, isBool, isFloating, isInteger } from "../dtype.js";
-import { sizeOf } from "../shape.js";
+import { isBool, isFloating } from "../dtype.js";
 import { addTangents, castToAval } from "./ad_util.js";
-import { type ConvGeometry, convKernel, permuteInto } from "./convolution_kernel.js";
 import type { Precision } from "./dot.js";
 import { reshape, rev, transpose } from "./shape_ops.js";
-import { describeAval, intList, invertPermutation, showValue, tuple } from "./shape_util.js";
+import { describeAval, intList, showValue, tuple } from "./shape_util.js";
 import { windowPadding } from "./windowed.js";
 
 /** [lhsSpec, rhsSpec, outSpec]: each operand's dims as [batch/out-feature, feature/in-feature, ...spatial]. */
@@ -183,8 +182,28 @@ function checkCounts(name: string, v: unknown, n: number, min: number): readonly
   return v;
 }
 
+/** Everything the kernel needs to know, in canonical order (spatial dims as the rhs spec orders them). */
+export interface ConvGeometry {
+  /** lhs batch and feature sizes. */
+  n: number;
+  c: number;
+  /** rhs output and input feature sizes (i = c / featureGroups). */
+  o: number;
+  i: number;
+  inSpatial: number[];
+  window: number[];
+  outSpatial: number[];
+  strides: number[];
+  /** Low padding per spatial dim (high padding is implied by the output size). */
+  padLo: number[];
+  lhsDilation: number[];
+  rhsDilation: number[];
+  featureGroups: number;
+  batchGroups: number;
+}
+
 /** Validates a convolution as JAX's shape rule does and derives the kernel's geometry. */
-function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): ConvLayout {
+export function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): ConvLayout {
   const shapes = `(lhs ${describeAval(lhs)}, rhs ${describeAval(rhs)})`;
   const dn = p.dimension_numbers;
   const nd = lhs.ndim;
@@ -314,24 +333,6 @@ function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): ConvLayo
 
 function outAval(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): ShapedArray {
   return new ShapedArray(convLayout(lhs, rhs, p).outShape, lhs.dtype, lhs.weakType && rhs.weakType);
-}
-
-function convImpl(lhs: ArrayImpl, rhs: ArrayImpl, p: ConvParams): ArrayImpl {
-  const L = convLayout(lhs.aval, rhs.aval, p);
-  const Buf = isInteger(lhs.dtype) ? Int32Array : Float64Array;
-  const [ls, rs, os] = p.dimension_numbers;
-  const a = new Buf(lhs.size);
-  const b = new Buf(rhs.size);
-  permuteInto(lhs.values, lhs.shape, ls, a);
-  permuteInto(rhs.values, rhs.shape, rs, b);
-  const c = new Buf(sizeOf(L.canonicalOut));
-  convKernel(a, b, L.geometry, c);
-  const out = allocate(lhs.dtype, c.length);
-  permuteInto(c, L.canonicalOut, invertPermutation(os), out);
-  return new ArrayImpl(
-    new ShapedArray(L.outShape, lhs.dtype, lhs.aval.weakType && rhs.aval.weakType),
-    out,
-  );
 }
 
 // --- reshapes the rules share (JAX's _reshape_axis_into / _reshape_axis_out_of) -------
@@ -527,10 +528,10 @@ function convBatch(
 export const convGeneralDilatedP: Primitive<ConvParams> = new Primitive<ConvParams>(
   "conv_general_dilated",
   {
-    lower: null,
+    lower: { kind: "library", name: "conv_general_dilated" },
     facts: OPAQUE,
     abstractEval: ([lhs, rhs], p) => [outAval(lhs!, rhs!, p)],
-    impl: ([lhs, rhs], p) => [convImpl(lhs!, rhs!, p)],
+    impl: libraryImpl<ConvParams>("conv_general_dilated"),
     // Bilinear: d conv(l, r) = conv(dl, r) + conv(l, dr); integer results have zero tangents.
     jvp: ([lhs, rhs], [tl, tr], p) => {
       const ans = bind1(convGeneralDilatedP, [lhs!, rhs!], p);

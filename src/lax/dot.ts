@@ -33,9 +33,9 @@ import {
 import { checkOptions, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr, sizeOf } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
-import { permuteInto } from "./convolution_kernel.js";
 import { convertElementType } from "./elementwise.js";
 import { transpose } from "./shape_ops.js";
+import { permuteInto } from "./shape_util.js";
 
 /** `((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))`, as in JAX. */
 export type DotDimensionNumbers = readonly [

@@ -216,3 +216,38 @@ export function invertPermutation(perm: readonly number[]): number[] {
 export function shiftDims(dims: readonly number[], bdim: number): number[] {
   return dims.map((d) => (d < bdim ? d : d + 1));
 }
+
+/** Copies x (row-major `shape`) transposed by `perm` into `out` (out dim i = x dim perm[i]). */
+export function permuteInto(
+  data: { readonly length: number; readonly [i: number]: number },
+  shape: Shape,
+  perm: readonly number[],
+  out: {
+    [i: number]: number;
+    set(a: { readonly length: number; readonly [i: number]: number }, offset?: number): void;
+  },
+): void {
+  const total = sizeOf(shape);
+  if (total === 0) return;
+  if (perm.every((p, i) => p === i)) {
+    out.set(data);
+    return;
+  }
+  const strides = stridesOf(shape);
+  const dims = perm.map((p) => shape[p]!);
+  const st = perm.map((p) => strides[p]!);
+  const nd = dims.length;
+  const n = dims[nd - 1]!;
+  const s = st[nd - 1]!;
+  const idx = new Int32Array(nd);
+  let src = 0;
+  for (let dst = 0; dst < total; dst += n) {
+    for (let j = 0; j < n; j++) out[dst + j] = data[src + j * s]!;
+    for (let d = nd - 2; d >= 0; d--) {
+      src += st[d]!;
+      if (++idx[d]! < dims[d]!) break;
+      src -= st[d]! * dims[d]!;
+      idx[d] = 0;
+    }
+  }
+}

@@ -24,6 +24,7 @@
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type AxisData,
   type BatchDim,
@@ -34,21 +35,36 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { allocate, type DType, isBool, isFloating } from "../dtype.js";
+import { type DType, isBool, isFloating } from "../dtype.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { add, max, min } from "./elementwise.js";
 import { pad } from "./shape_ops.js";
 import { checkArity, describeAval, intList, scalarLike, showValue, tuple } from "./shape_util.js";
-import {
-  type DimWindow,
-  dilateDim,
-  gatherSelectedInto,
-  reduceWindowInto,
-  scatterSelectedInto,
-  type WindowKind,
-  windowCount,
-} from "./windowed_kernels.js";
+
+/** The window of one dimension, as the primitives' params give it. */
+export interface DimWindow {
+  size: number;
+  stride: number;
+  lo: number;
+  hi: number;
+  baseDilation: number;
+  windowDilation: number;
+}
+
+export type WindowKind = "sum" | "max" | "min";
+
+/** JAX's _dilate_shape for one dimension: n elements with dilation - 1 holes between them. */
+export function dilateDim(n: number, dilation: number): number {
+  return n === 0 ? 0 : 1 + dilation * (n - 1);
+}
+
+/** The number of windows along one dimension of size n (XLA's strided bound: 0 if none fits). */
+export function windowCount(n: number, w: DimWindow): number {
+  const padded = dilateDim(n, w.baseDilation) + w.lo + w.hi;
+  const span = dilateDim(w.size, w.windowDilation);
+  return padded < span ? 0 : Math.floor((padded - span) / w.stride) + 1;
+}
 
 /** The params of the windowed primitives (JAX's names). */
 export interface WindowParams {
@@ -150,17 +166,19 @@ const IDENTITY: Record<WindowKind, Record<DType, number>> = {
   min: { float32: Infinity, float64: Infinity, int32: 2 ** 31 - 1, uint32: 2 ** 32 - 1, bool: 1 },
 };
 
-function reduceAval(kind: WindowKind, x: ShapedArray, p: WindowParams): ShapedArray {
+export function reduceAval(kind: WindowKind, x: ShapedArray, p: WindowParams): ShapedArray {
   checkDtype(OP, x.dtype, kind);
   return new ShapedArray(windowOutputShape(OP, x.shape, p), x.dtype, x.weakType);
 }
 
-function reduceImpl(kind: WindowKind, x: ArrayImpl, p: WindowParams): ArrayImpl {
-  const aval = reduceAval(kind, x.aval, p);
-  const windows = dimWindows(OP, x.shape, p);
-  const out = allocate(aval.dtype, aval.size);
-  reduceWindowInto(x.values, x.shape, windows, kind, IDENTITY[kind][x.dtype], out);
-  return new ArrayImpl(aval, out);
+/** The windows of an operand of `shape` (params already checked by the abstract rule). */
+export function selectionWindows(shape: readonly number[], p: WindowParams): DimWindow[] {
+  return dimWindows(OP, shape, p);
+}
+
+/** The identity a window reduction pads with (and starts from). */
+export function windowIdentity(kind: WindowKind, dtype: DType): number {
+  return IDENTITY[kind][dtype];
 }
 
 /** Params with a window of one element added at `dim` (a batch dimension, under vmap). */
@@ -178,13 +196,13 @@ function withUnitWindow<P extends WindowParams>(p: P, dim: number): P {
 
 function reduceWindowPrimitive(kind: WindowKind): Primitive<WindowParams> {
   const prim: Primitive<WindowParams> = new Primitive<WindowParams>(`reduce_window_${kind}`, {
-    lower: null,
+    lower: { kind: "library", name: `reduce_window_${kind}` },
     facts: OPAQUE,
     abstractEval: (avals, p) => {
       checkArity(`reduce_window_${kind}`, avals, 1);
       return [reduceAval(kind, avals[0]!, p)];
     },
-    impl: ([x], p) => [reduceImpl(kind, x!, p)],
+    impl: libraryImpl<WindowParams>(`reduce_window_${kind}`),
     jvp: ([x], [t], p) => {
       const ans = bind1(prim, [x!], p);
       if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
@@ -256,7 +274,7 @@ export const reduceWindowMinP: Primitive<WindowParams> = reduceWindowPrimitive("
  * Checks a (values, operand) pair: `values` is the tangent (gather: operand's
  * shape) or the source (scatter: the windows' shape) and floating point.
  */
-function selectAvals(
+export function selectAvals(
   op: string,
   avals: readonly ShapedArray[],
   p: SelectParams,
@@ -280,11 +298,6 @@ function selectAvals(
     );
   }
   return new ShapedArray(gather ? outShape : x.shape, v.dtype, v.weakType);
-}
-
-/** The kernel's view of a selection primitive's operand and params. */
-function selection(x: ArrayImpl, p: SelectParams, op: string) {
-  return [x.values, x.shape, dimWindows(op, x.shape, p), p.select_prim === "ge"] as const;
 }
 
 /** Both operands' batch dims at one position (the operand broadcast if unbatched). */
@@ -333,16 +346,10 @@ function transposeTo(other: () => Primitive<SelectParams>, op: string) {
 export const selectAndGatherAddP: Primitive<SelectParams> = new Primitive<SelectParams>(
   "select_and_gather_add",
   {
-    lower: null,
+    lower: { kind: "library", name: "select_and_gather_add" },
     facts: OPAQUE,
     abstractEval: (avals, p) => [selectAvals("select_and_gather_add", avals, p, true)],
-    impl: ([t, x], p) => {
-      const op = "select_and_gather_add";
-      const aval = selectAvals(op, [t!.aval, x!.aval], p, true);
-      const out = allocate(aval.dtype, aval.size);
-      gatherSelectedInto(t!.values, ...selection(x!, p, op), out);
-      return [new ArrayImpl(aval, out)];
-    },
+    impl: libraryImpl<SelectParams>("select_and_gather_add"),
     jvp: linearInFirst(() => selectAndGatherAddP),
     transpose: transposeTo(() => selectAndScatterAddP, "select_and_gather_add"),
     batch: (args, dims, p, axis) => batchPair(selectAndGatherAddP, args, dims, p, axis),
@@ -352,16 +359,10 @@ export const selectAndGatherAddP: Primitive<SelectParams> = new Primitive<Select
 export const selectAndScatterAddP: Primitive<SelectParams> = new Primitive<SelectParams>(
   "select_and_scatter_add",
   {
-    lower: null,
+    lower: { kind: "library", name: "select_and_scatter_add" },
     facts: OPAQUE,
     abstractEval: (avals, p) => [selectAvals("select_and_scatter_add", avals, p, false)],
-    impl: ([s, x], p) => {
-      const op = "select_and_scatter_add";
-      const aval = selectAvals(op, [s!.aval, x!.aval], p, false);
-      const out = allocate(aval.dtype, aval.size);
-      scatterSelectedInto(s!.values, ...selection(x!, p, op), out);
-      return [new ArrayImpl(aval, out)];
-    },
+    impl: libraryImpl<SelectParams>("select_and_scatter_add"),
     jvp: linearInFirst(() => selectAndScatterAddP),
     transpose: transposeTo(() => selectAndGatherAddP, "select_and_scatter_add"),
     batch: (args, dims, p, axis) => batchPair(selectAndScatterAddP, args, dims, p, axis),

@@ -11,28 +11,18 @@
  * a contiguous row, and each output element is the dot product of a kernel
  * row with a patch row. Floats accumulate in float64 and are rounded once
  * when stored; integers wrap in 32 bits as XLA's do.
+ *
+ * The CPU backend's library kernel "conv_general_dilated" (core/library.ts):
+ * operands are permuted into the canonical layouts, convolved, and the result
+ * permuted into the output spec.
  */
-import { type Shape, sizeOf, stridesOf } from "../shape.js";
-
-/** Everything the kernel needs to know, in canonical order (spatial dims as the rhs spec orders them). */
-export interface ConvGeometry {
-  /** lhs batch and feature sizes. */
-  n: number;
-  c: number;
-  /** rhs output and input feature sizes (i = c / featureGroups). */
-  o: number;
-  i: number;
-  inSpatial: number[];
-  window: number[];
-  outSpatial: number[];
-  strides: number[];
-  /** Low padding per spatial dim (high padding is implied by the output size). */
-  padLo: number[];
-  lhsDilation: number[];
-  rhsDilation: number[];
-  featureGroups: number;
-  batchGroups: number;
-}
+import { ArrayImpl } from "../../../core/array.js";
+import { ShapedArray } from "../../../core/aval.js";
+import { registerLibraryKernel } from "../../../core/library.js";
+import { allocate, isInteger } from "../../../dtype.js";
+import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
+import { invertPermutation, permuteInto } from "../../../lax/shape_util.js";
+import { sizeOf, stridesOf } from "../../../shape.js";
 
 type Buf = Float64Array | Int32Array;
 
@@ -276,34 +266,26 @@ function productI32(
   }
 }
 
-/** Copies x (row-major `shape`) transposed by `perm` into `out` (out dim i = x dim perm[i]). */
-export function permuteInto(
-  data: ArrayLike<number>,
-  shape: Shape,
-  perm: readonly number[],
-  out: { [i: number]: number; set(a: ArrayLike<number>, offset?: number): void },
-): void {
-  const total = sizeOf(shape);
-  if (total === 0) return;
-  if (perm.every((p, i) => p === i)) {
-    out.set(data);
-    return;
-  }
-  const strides = stridesOf(shape);
-  const dims = perm.map((p) => shape[p]!);
-  const st = perm.map((p) => strides[p]!);
-  const nd = dims.length;
-  const n = dims[nd - 1]!;
-  const s = st[nd - 1]!;
-  const idx = new Int32Array(nd);
-  let src = 0;
-  for (let dst = 0; dst < total; dst += n) {
-    for (let j = 0; j < n; j++) out[dst + j] = data[src + j * s]!;
-    for (let d = nd - 2; d >= 0; d--) {
-      src += st[d]!;
-      if (++idx[d]! < dims[d]!) break;
-      src -= st[d]! * dims[d]!;
-      idx[d] = 0;
-    }
-  }
+/** conv_general_dilated on the CPU: canonical layouts in, the kernel, the output spec out. */
+function convCpu(lhs: ArrayImpl, rhs: ArrayImpl, p: ConvParams): ArrayImpl {
+  const L = convLayout(lhs.aval, rhs.aval, p);
+  const Buf = isInteger(lhs.dtype) ? Int32Array : Float64Array;
+  const [ls, rs, os] = p.dimension_numbers;
+  const a = new Buf(lhs.size);
+  const b = new Buf(rhs.size);
+  permuteInto(lhs.values, lhs.shape, ls, a);
+  permuteInto(rhs.values, rhs.shape, rs, b);
+  const c = new Buf(sizeOf(L.canonicalOut));
+  convKernel(a, b, L.geometry, c);
+  const out = allocate(lhs.dtype, c.length);
+  permuteInto(c, L.canonicalOut, invertPermutation(os), out);
+  return new ArrayImpl(
+    new ShapedArray(L.outShape, lhs.dtype, lhs.aval.weakType && rhs.aval.weakType),
+    out,
+  );
 }
+
+registerLibraryKernel<ConvParams>("cpu", "conv_general_dilated", {
+  match: () => true,
+  run: ([lhs, rhs], p) => [convCpu(lhs!, rhs!, p)],
+});

@@ -14,21 +14,26 @@
  * flat input index of each running winner along with its value. Passes run
  * from the last dimension to the first and keep the first of equal values,
  * so ties go to the first element of the window in row-major order.
+ *
+ * The CPU backend's library kernels "reduce_window_sum/max/min",
+ * "select_and_gather_add" and "select_and_scatter_add" (core/library.ts).
  */
-import type { Shape } from "../shape.js";
-import { sizeOf } from "../shape.js";
-
-/** The window of one dimension, as the primitives' params give it. */
-export interface DimWindow {
-  size: number;
-  stride: number;
-  lo: number;
-  hi: number;
-  baseDilation: number;
-  windowDilation: number;
-}
-
-export type WindowKind = "sum" | "max" | "min";
+import { ArrayImpl } from "../../../core/array.js";
+import { registerLibraryKernel } from "../../../core/library.js";
+import { allocate } from "../../../dtype.js";
+import {
+  type DimWindow,
+  reduceAval,
+  type SelectParams,
+  selectAvals,
+  selectionWindows,
+  type WindowKind,
+  type WindowParams,
+  windowCount,
+  windowIdentity,
+} from "../../../lax/windowed.js";
+import type { Shape } from "../../../shape.js";
+import { sizeOf } from "../../../shape.js";
 
 /** A dimension whose window leaves the operand unchanged needs no pass. */
 function trivial(w: DimWindow): boolean {
@@ -36,18 +41,6 @@ function trivial(w: DimWindow): boolean {
     w.size === 1 && w.stride === 1 && w.lo === 0 && w.hi === 0 && w.baseDilation === 1
     // window dilation does not matter for a window of one element
   );
-}
-
-/** JAX's _dilate_shape for one dimension: n elements with dilation - 1 holes between them. */
-export function dilateDim(n: number, dilation: number): number {
-  return n === 0 ? 0 : 1 + dilation * (n - 1);
-}
-
-/** The number of windows along one dimension of size n (XLA's strided bound: 0 if none fits). */
-export function windowCount(n: number, w: DimWindow): number {
-  const padded = dilateDim(n, w.baseDilation) + w.lo + w.hi;
-  const span = dilateDim(w.size, w.windowDilation);
-  return padded < span ? 0 : Math.floor((padded - span) / w.stride) + 1;
 }
 
 /**
@@ -315,3 +308,38 @@ export function scatterSelectedInto(
   }
   out.set(acc);
 }
+
+for (const kind of ["sum", "max", "min"] as const) {
+  registerLibraryKernel<WindowParams>("cpu", `reduce_window_${kind}`, {
+    match: () => true,
+    run: ([x], p) => {
+      const aval = reduceAval(kind, x!.aval, p);
+      const out = allocate(aval.dtype, aval.size);
+      const windows = selectionWindows(x!.shape, p);
+      reduceWindowInto(x!.values, x!.shape, windows, kind, windowIdentity(kind, x!.dtype), out);
+      return [new ArrayImpl(aval, out)];
+    },
+  });
+}
+
+registerLibraryKernel<SelectParams>("cpu", "select_and_gather_add", {
+  match: () => true,
+  run: ([t, x], p) => {
+    const aval = selectAvals("select_and_gather_add", [t!.aval, x!.aval], p, true);
+    const out = allocate(aval.dtype, aval.size);
+    const windows = selectionWindows(x!.shape, p);
+    gatherSelectedInto(t!.values, x!.values, x!.shape, windows, p.select_prim === "ge", out);
+    return [new ArrayImpl(aval, out)];
+  },
+});
+
+registerLibraryKernel<SelectParams>("cpu", "select_and_scatter_add", {
+  match: () => true,
+  run: ([s, x], p) => {
+    const aval = selectAvals("select_and_scatter_add", [s!.aval, x!.aval], p, false);
+    const out = allocate(aval.dtype, aval.size);
+    const windows = selectionWindows(x!.shape, p);
+    scatterSelectedInto(s!.values, x!.values, x!.shape, windows, p.select_prim === "ge", out);
+    return [new ArrayImpl(aval, out)];
+  },
+});

@@ -1,0 +1,7 @@
+/**
+ * The CPU backend's library kernels (core/library.ts): importing this module
+ * registers them. `src/index.ts` imports it, so every program that imports
+ * jaxts has them.
+ */
+import "./convolution.js";
+import "./windowed.js";

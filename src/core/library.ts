@@ -1,0 +1,77 @@
+/**
+ * Library kernels: the eager implementations of the primitives that are not
+ * elementwise (convolutions, windowed reductions... — whatever a primitive's
+ * `lower` rule names with `{ kind: "library", name }`), registered per
+ * backend platform instead of living in lax/ beside the rules. A primitive's
+ * `impl` is `libraryImpl(name)`: it runs the kernel the default platform
+ * registered under that name whose `match` takes the operands, and is an
+ * error naming the primitive and the platform when there is none — never a
+ * silent fallback to another implementation.
+ *
+ *   // backend/cpu/kernels/convolution.ts
+ *   registerLibraryKernel("cpu", "conv_general_dilated", { match: () => true, run: convCpu });
+ */
+import type { ArrayImpl } from "./array.js";
+import type { ImplRule } from "./primitive.js";
+
+export interface LibraryKernel<P> {
+  /** Whether this kernel takes these operands and params (dtypes, layouts...). */
+  match(args: readonly ArrayImpl[], params: P): boolean;
+  /** Computes the primitive's outputs. */
+  run(args: readonly ArrayImpl[], params: P): ArrayImpl[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kernels of every parameter type
+type AnyKernel = LibraryKernel<any>;
+
+const kernels = new Map<string, Map<string, AnyKernel[]>>();
+let platform = "cpu";
+
+/** Registers a backend's kernel for a library name (several may match by operands). */
+export function registerLibraryKernel<P>(
+  backend: string,
+  name: string,
+  kernel: LibraryKernel<P>,
+): void {
+  let byName = kernels.get(backend);
+  if (byName === undefined) {
+    byName = new Map();
+    kernels.set(backend, byName);
+  }
+  const list = byName.get(name) ?? [];
+  list.push(kernel as AnyKernel);
+  byName.set(name, list);
+}
+
+/** The platform whose kernels eager operations run (the CPU until another backend is chosen). */
+export function setLibraryPlatform(name: string): void {
+  platform = name;
+}
+
+/** The platform's kernel for `name` that takes these operands, or null. */
+export function findLibraryKernel<P>(
+  name: string,
+  args: readonly ArrayImpl[],
+  params: P,
+): LibraryKernel<P> | null {
+  for (const k of kernels.get(platform)?.get(name) ?? []) {
+    if (k.match(args, params)) return k as LibraryKernel<P>;
+  }
+  return null;
+}
+
+/** An `impl` rule that runs the default platform's library kernel `name`. */
+export function libraryImpl<P>(name: string): ImplRule<P> {
+  return (args, params) => {
+    const k = findLibraryKernel(name, args, params);
+    if (k === null) {
+      const registered = kernels.get(platform)?.has(name) ?? false;
+      throw new Error(
+        registered
+          ? `${name}: no '${platform}' library kernel takes operands (${args.map((a) => a.aval.str()).join(", ")})`
+          : `${name}: the '${platform}' backend registers no library kernel '${name}' (its kernels are loaded with the backend: import jaxts itself, not only a submodule)`,
+      );
+    }
+    return k.run(args, params);
+  };
+}

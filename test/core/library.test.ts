@@ -1,0 +1,54 @@
+/**
+ * Library kernels per backend platform (core/library.ts): a primitive whose
+ * impl is a library kernel runs the default platform's kernel that matches,
+ * and without one raises an error naming the primitive and the platform.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type ArrayImpl, ArrayImpl as Impl } from "../../src/core/array.js";
+import {
+  findLibraryKernel,
+  libraryImpl,
+  registerLibraryKernel,
+  setLibraryPlatform,
+} from "../../src/core/library.js";
+import { numpy as jnp, lax } from "../../src/index.js";
+
+afterEach(() => setLibraryPlatform("cpu"));
+
+describe("library kernels", () => {
+  it("the CPU backend registers the convolution and window kernels", () => {
+    const x = jnp.ones([1, 1, 4, 4]) as ArrayImpl;
+    const w = jnp.ones([1, 1, 2, 2]) as ArrayImpl;
+    const params = { window_strides: [1, 1] };
+    expect(findLibraryKernel("conv_general_dilated", [x, w], params)).not.toBeNull();
+    const y = lax.convGeneralDilated(x, w, [1, 1], "VALID");
+    expect(y.shape).toEqual([1, 1, 3, 3]);
+    expect(jnp.max(y).item()).toBe(4);
+  });
+  it("another platform without kernels is a named error, not a fallback", () => {
+    setLibraryPlatform("webgpu");
+    const x = jnp.ones([1, 1, 4, 4]);
+    expect(() => lax.reduceWindow(x, 0, "add", [1, 1, 2, 2], [1, 1, 1, 1], "VALID")).toThrow(
+      /reduce_window_sum: the 'webgpu' backend registers no library kernel 'reduce_window_sum'/,
+    );
+  });
+  it("picks the first kernel whose match takes the operands", () => {
+    const run = (tag: number) => (args: readonly ArrayImpl[]) => [
+      Impl.scalar(tag + args.length, "float32"),
+    ];
+    registerLibraryKernel<{ big: boolean }>("test", "pick", {
+      match: (_a, p) => p.big,
+      run: run(10),
+    });
+    registerLibraryKernel<{ big: boolean }>("test", "pick", { match: () => true, run: run(20) });
+    setLibraryPlatform("test");
+    const impl = libraryImpl<{ big: boolean }>("pick");
+    const one = [Impl.scalar(1, "float32")];
+    expect(impl(one, { big: true })[0]!.values[0]).toBe(11);
+    expect(impl(one, { big: false })[0]!.values[0]).toBe(21);
+    registerLibraryKernel<object>("test", "never", { match: () => false, run: run(0) });
+    expect(() => libraryImpl("never")(one, {})).toThrow(
+      /never: no 'test' library kernel takes operands \(f32\[\]\)/,
+    );
+  });
+});
