@@ -2,14 +2,14 @@
  * `dot_general`: XLA's generalized tensor contraction, and `lax.dot`.
  *
  * The output layout is XLA's: batch dims, then the lhs free dims, then the
- * rhs free dims. The reference kernel packs the operands into contiguous
- * [batch, M, K] and [batch, K, N] blocks and runs an i-k-j loop whose inner
- * loop walks contiguous rows; float products accumulate in float64 per
- * output element and are rounded once.
+ * rhs free dims. The eager kernels are the backends' library kernel
+ * "dot_general" (the CPU's in backend/cpu/kernels/dot.ts: float products
+ * accumulate in float64 per output element and are rounded once).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type BatchDim,
   OPAQUE,
@@ -20,7 +20,6 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
-  allocate,
   canonicalize,
   type DType,
   isBool,
@@ -28,14 +27,12 @@ import {
   isFloating,
   isInteger,
   isUnsigned,
-  type TypedArray,
 } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import { type Shape, shapeStr, sizeOf } from "../shape.js";
+import { type Shape, shapeStr } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import { convertElementType } from "./elementwise.js";
 import { transpose } from "./shape_ops.js";
-import { permuteInto } from "./shape_util.js";
 
 /** `((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))`, as in JAX. */
 export type DotDimensionNumbers = readonly [
@@ -73,7 +70,8 @@ function checkDims(side: "lhs" | "rhs", what: string, dims: unknown, shape: Shap
   return dims as number[];
 }
 
-interface DotLayout {
+/** A dot_general's dims by role (contracting, batch, free) and its output shape and dtype. */
+export interface DotLayout {
   lc: number[];
   rc: number[];
   lb: number[];
@@ -85,7 +83,7 @@ interface DotLayout {
 }
 
 /** Validates a dot_general as XLA does and derives its layout and output type. */
-function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneralParams): DotLayout {
+export function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneralParams): DotLayout {
   const dn = params.dimension_numbers;
   if (
     !globalThis.Array.isArray(dn) ||
@@ -172,57 +170,8 @@ function checkPreferred(input: DType, preferred: DType | null): DType {
   return canonicalize(preferred);
 }
 
-/** C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in float64. */
-function matmulF64(
-  a: Float64Array,
-  b: Float64Array,
-  nb: number,
-  m: number,
-  k: number,
-  n: number,
-  out: TypedArray,
-): void {
-  const row = new Float64Array(n);
-  for (let p = 0; p < nb; p++) {
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
-      const ai = (p * m + i) * k;
-      for (let q = 0; q < k; q++) {
-        const av = a[ai + q]!;
-        const bq = (p * k + q) * n;
-        for (let j = 0; j < n; j++) row[j]! += av * b[bq + j]!;
-      }
-      out.set(row, (p * m + i) * n);
-    }
-  }
-}
-
-/** The same loop in wrapping 32-bit integer arithmetic (int32 and uint32 share the bits). */
-function matmulI32(
-  a: Int32Array,
-  b: Int32Array,
-  nb: number,
-  m: number,
-  k: number,
-  n: number,
-  out: TypedArray,
-): void {
-  const row = new Int32Array(n);
-  for (let p = 0; p < nb; p++) {
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
-      const ai = (p * m + i) * k;
-      for (let q = 0; q < k; q++) {
-        const av = a[ai + q]!;
-        const bq = (p * k + q) * n;
-        for (let j = 0; j < n; j++) row[j] = (row[j]! + Math.imul(av, b[bq + j]!)) | 0;
-      }
-      out.set(row, (p * m + i) * n);
-    }
-  }
-}
-
-function outAval(
+/** The output aval of a dot_general with layout `L` (weak only when both operands are and no type is preferred). */
+export function dotOutAval(
   lhs: ShapedArray,
   rhs: ShapedArray,
   params: DotGeneralParams,
@@ -230,39 +179,6 @@ function outAval(
 ): ShapedArray {
   const weak = params.preferred_element_type === null && lhs.weakType && rhs.weakType;
   return new ShapedArray(L.outShape, L.outDtype, weak);
-}
-
-function dotGeneralImpl(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneralParams): ArrayImpl {
-  const L = dotLayout(lhs.aval, rhs.aval, params);
-  const size = (s: Shape, dims: number[]) => sizeOf(dims.map((d) => s[d]!));
-  const nb = size(lhs.shape, L.lb);
-  const m = size(lhs.shape, L.lfree);
-  const k = size(lhs.shape, L.lc);
-  const n = size(rhs.shape, L.rfree);
-  const out = allocate(L.outDtype, nb * m * n);
-  const lhsPerm = [...L.lb, ...L.lfree, ...L.lc];
-  const rhsPerm = [...L.rb, ...L.rc, ...L.rfree];
-  if (isInteger(lhs.dtype) && isInteger(L.outDtype)) {
-    const a = new Int32Array(lhs.size);
-    const b = new Int32Array(rhs.size);
-    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
-    matmulI32(a, b, nb, m, k, n, out);
-  } else {
-    const a = new Float64Array(lhs.size);
-    const b = new Float64Array(rhs.size);
-    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
-    if (isBool(L.outDtype)) {
-      // A bool result is "any product true": count in float64 (a Uint8Array would wrap counts).
-      const counts = new Float64Array(out.length);
-      matmulF64(a, b, nb, m, k, n, counts);
-      for (let i = 0; i < counts.length; i++) out[i] = counts[i]! !== 0 ? 1 : 0;
-    } else {
-      matmulF64(a, b, nb, m, k, n, out);
-    }
-  }
-  return new ArrayImpl(outAval(lhs.aval, rhs.aval, params, L), out);
 }
 
 // --- differentiation and batching ------------------------------------------------
@@ -386,9 +302,9 @@ export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneral
     lower: { kind: "library", name: "dot_general" },
     facts: OPAQUE,
     abstractEval: ([lhs, rhs], params) => [
-      outAval(lhs!, rhs!, params, dotLayout(lhs!, rhs!, params)),
+      dotOutAval(lhs!, rhs!, params, dotLayout(lhs!, rhs!, params)),
     ],
-    impl: ([lhs, rhs], params) => [dotGeneralImpl(lhs!, rhs!, params)],
+    impl: libraryImpl<DotGeneralParams>("dot_general"),
     // Bilinear: d(lhs·rhs) = dlhs·rhs + lhs·drhs; integer results have zero tangents.
     jvp: ([lhs, rhs], [tl, tr], params) => {
       const ans = bind1(dotGeneralP, [lhs!, rhs!], params);

@@ -4,4 +4,5 @@
  * jaxts has them.
  */
 import "./convolution.js";
+import "./dot.js";
 import "./windowed.js";
