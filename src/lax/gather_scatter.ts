@@ -2,9 +2,10 @@
  * `gather` and the `scatter` family with XLA's full dimension numbers
  * (including operand/indices batching dimensions), as jax.lax defines them:
  * the index vector is always the last dimension of the indices. Each
- * primitive is defined here with all of its rules; shape inference, the
- * dimension-number checks and the eager kernels are in gather_scatter_util.ts
- * (out-of-bounds modes are described there).
+ * primitive is defined here with all of its rules; shape inference and the
+ * dimension-number checks are in gather_scatter_util.ts (out-of-bounds modes
+ * are described there), the eager kernels are the backends' library kernels
+ * named as the primitives (the CPU's in backend/cpu/kernels/gather_scatter.ts).
  *
  * Transposes pair each gather with the scatter-add that reads and writes the
  * same windows. Modes are mapped so that the pair is exact on this backend:
@@ -15,6 +16,7 @@
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, scalarValue } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type BatchRule,
   type JvpRule,
@@ -33,7 +35,6 @@ import { addTangents, castToAval, instantiate, isZero, onesLike, zerosLike } fro
 import { batchToFront, moveaxis } from "./batch_util.js";
 import { add, convertElementType, div, eq, max, mul, neg, selectN, sub } from "./elementwise.js";
 import {
-  type Combine,
   defaultFillValue,
   GATHER_FIELDS,
   type GatherDimensionNumbers,
@@ -41,13 +42,9 @@ import {
   type GatherDnums,
   type GatherParams,
   type GatherScatterModeName,
-  gatherImpl,
   gatherShape,
-  intDtype,
   knownIndices,
   laxName,
-  maxK,
-  minK,
   parseMode,
   readDnums,
   SCATTER_FIELDS,
@@ -56,7 +53,6 @@ import {
   type ScatterDnums,
   type ScatterParams,
   scatterCheck,
-  scatterImpl,
 } from "./gather_scatter_util.js";
 import { iota, reshape } from "./shape_ops.js";
 import { checkArity, scalarLike, shapeArg } from "./shape_util.js";
@@ -198,14 +194,14 @@ const gatherBatch: BatchRule<GatherParams> = ([x, idx], [xd, id], p) => {
 };
 
 export const gatherP: Primitive<GatherParams> = new Primitive<GatherParams>("gather", {
-  lower: null,
+  lower: { kind: "library", name: "gather" },
   facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.gather", avals, 2);
     const [x, idx] = avals;
     return [x!.withShape(gatherShape(x!, idx!, p))];
   },
-  impl: ([x, idx], p) => [gatherImpl(x!, idx!, p)],
+  impl: libraryImpl<GatherParams>("gather"),
   jvp: gatherJvp,
   transpose: gatherTranspose,
   batch: gatherBatch,
@@ -489,12 +485,11 @@ interface ScatterRules {
 
 function scatterPrimitive(
   name: string,
-  combine: (dtype: DType) => Combine,
   rules: (prim: Prim) => ScatterRules,
 ): Primitive<ScatterParams> {
   const op = laxName(name);
   const prim: Primitive<ScatterParams> = new Primitive<ScatterParams>(name, {
-    lower: null,
+    lower: { kind: "library", name },
     facts: OPAQUE,
     abstractEval: (avals, p) => {
       checkArity(op, avals, 3);
@@ -502,7 +497,7 @@ function scatterPrimitive(
       scatterCheck(op, name, x!, idx!, u!, p);
       return [x!];
     },
-    impl: ([x, idx, u], p) => [scatterImpl(name, combine(x!.dtype), x!, idx!, u!, p)],
+    impl: libraryImpl<ScatterParams>(name),
     transpose: null,
     ...rules(() => prim),
     batch: scatterBatch(() => prim),
@@ -510,37 +505,28 @@ function scatterPrimitive(
   return prim;
 }
 
-export const scatterP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter",
-  () => (_, b) => b,
-  () => ({ jvp: scatterJvp, transpose: scatterTranspose }),
-);
-export const scatterAddP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter_add",
-  () => (a, b) => a + b,
-  (prim) => ({ jvp: addSubJvp(prim), transpose: addSubTranspose(false) }),
-);
-export const scatterSubP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter_sub",
-  () => (a, b) => a - b,
-  (prim) => ({ jvp: addSubJvp(prim), transpose: addSubTranspose(true) }),
-);
-// Integer products wrap modulo 2^32, as XLA's do; doubles would lose the low bits.
-export const scatterMulP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter_mul",
-  (d) => (intDtype(d) ? (a, b) => Math.imul(a, b) : (a, b) => a * b),
-  () => ({ jvp: scatterMulJvp, transpose: scatterMulTranspose }),
-);
-export const scatterMinP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter_min",
-  () => minK,
-  (prim) => ({ jvp: extremalJvp(prim) }),
-);
-export const scatterMaxP: Primitive<ScatterParams> = scatterPrimitive(
-  "scatter_max",
-  () => maxK,
-  (prim) => ({ jvp: extremalJvp(prim) }),
-);
+export const scatterP: Primitive<ScatterParams> = scatterPrimitive("scatter", () => ({
+  jvp: scatterJvp,
+  transpose: scatterTranspose,
+}));
+export const scatterAddP: Primitive<ScatterParams> = scatterPrimitive("scatter_add", (prim) => ({
+  jvp: addSubJvp(prim),
+  transpose: addSubTranspose(false),
+}));
+export const scatterSubP: Primitive<ScatterParams> = scatterPrimitive("scatter_sub", (prim) => ({
+  jvp: addSubJvp(prim),
+  transpose: addSubTranspose(true),
+}));
+export const scatterMulP: Primitive<ScatterParams> = scatterPrimitive("scatter_mul", () => ({
+  jvp: scatterMulJvp,
+  transpose: scatterMulTranspose,
+}));
+export const scatterMinP: Primitive<ScatterParams> = scatterPrimitive("scatter_min", (prim) => ({
+  jvp: extremalJvp(prim),
+}));
+export const scatterMaxP: Primitive<ScatterParams> = scatterPrimitive("scatter_max", (prim) => ({
+  jvp: extremalJvp(prim),
+}));
 
 export interface ScatterOptions {
   indicesAreSorted?: boolean;

@@ -1,8 +1,9 @@
 /**
- * Shape inference, dimension-number parsing and the eager reference kernels
- * of `gather` and the `scatter` family (XLA's semantics, including the
- * operand/indices batching dimensions). The primitives, with their
- * differentiation and batching rules, are in gather_scatter.ts.
+ * Shape inference and dimension-number parsing of `gather` and the
+ * `scatter` family (XLA's semantics, including the operand/indices batching
+ * dimensions). The primitives, with their differentiation and batching
+ * rules, are in gather_scatter.ts; the eager kernels are the backends'
+ * library kernels (the CPU's in backend/cpu/kernels/gather_scatter.ts).
  *
  * Out-of-bounds modes follow jax.lax.GatherScatterMode:
  * - "clip": start indices are clamped so that the whole window is in bounds;
@@ -11,12 +12,12 @@
  * - "promise_in_bounds": what XLA does without checks: gathers clamp,
  *   scatters drop.
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { UndefinedPrimal } from "../core/primitive.js";
-import { allocate, castScalar, type DType, isBool, isFloating, isInteger } from "../dtype.js";
-import { type Shape, sizeOf, stridesOf } from "../shape.js";
-import { forEachRow, innerRow, intList, tuple } from "./shape_util.js";
+import { type DType, isBool, isFloating, isInteger } from "../dtype.js";
+import { type Shape, sizeOf } from "../shape.js";
+import { intList, tuple } from "./shape_util.js";
 
 export type GatherScatterModeName = "clip" | "fill" | "promise_in_bounds";
 
@@ -322,90 +323,6 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
   );
 }
 
-/**
- * Per index vector (the batch position `g` of the indices): the operand
- * offset of the window's start and whether the window lies fully inside.
- * Starts are clamped into [0, size - window] (XLA's rule); batching dims
- * take the batch position itself.
- */
-function windowStart(
-  x: ArrayImpl,
-  idx: ArrayImpl,
-  g: readonly number[],
-  b: number,
-  indexMap: readonly number[],
-  window: Shape,
-  operandBatching: readonly number[],
-  indicesBatching: readonly number[],
-  xs: readonly number[],
-): { offset: number; inBounds: boolean } {
-  const n = indexMap.length;
-  let offset = 0;
-  let inBounds = true;
-  for (let k = 0; k < n; k++) {
-    const d = indexMap[k]!;
-    const v = Number(idx.values[b * n + k]!);
-    const hi = x.shape[d]! - window[d]!;
-    if (v < 0 || v > hi) inBounds = false;
-    offset += Math.min(Math.max(v, 0), hi) * xs[d]!;
-  }
-  operandBatching.forEach((d, k) => {
-    offset += g[indicesBatching[k]!]! * xs[d]!;
-  });
-  return { offset, inBounds };
-}
-
-/** Calls f(b, g) for each row-major position g (flat index b) of `shape`. */
-function forEachIndex(shape: Shape, f: (b: number, g: readonly number[]) => void): void {
-  const n = sizeOf(shape);
-  const g = new globalThis.Array<number>(shape.length).fill(0);
-  for (let b = 0; b < n; b++) {
-    f(b, g);
-    for (let k = shape.length - 1; k >= 0; k--) {
-      if (++g[k]! < shape[k]!) break;
-      g[k] = 0;
-    }
-  }
-}
-
-export function gatherImpl(x: ArrayImpl, idx: ArrayImpl, p: GatherParams): ArrayImpl {
-  const shape = gatherShape(x.aval, idx.aval, p);
-  const aval = x.aval.withShape(shape);
-  const dn = p.dimension_numbers;
-  const out = allocate(aval.dtype, aval.size);
-  const os = stridesOf(shape);
-  const xs = stridesOf(x.shape);
-  const windowDims = range(x.ndim).filter(
-    (d) => !dn.collapsed_slice_dims.includes(d) && !dn.operand_batching_dims.includes(d),
-  );
-  const windowShape = windowDims.map((d) => p.slice_sizes[d]!);
-  const srcStrides = windowDims.map((d) => xs[d]!);
-  const dstStrides = dn.offset_dims.map((d) => os[d]!);
-  const batchOut = range(shape.length).filter((d) => !dn.offset_dims.includes(d));
-  const [n, ss, ds] = innerRow(windowShape, srcStrides, dstStrides);
-  const fill = p.mode === "fill" ? castScalar(p.fill_value ?? 0, x.dtype) : null;
-  forEachIndex(idx.shape.slice(0, -1), (b, g) => {
-    const { offset, inBounds } = windowStart(
-      x,
-      idx,
-      g,
-      b,
-      dn.start_index_map,
-      p.slice_sizes,
-      dn.operand_batching_dims,
-      dn.start_indices_batching_dims,
-      xs,
-    );
-    const dst = batchOut.reduce((o, d, j) => o + g[j]! * os[d]!, 0);
-    forEachRow(windowShape, srcStrides, offset, dstStrides, dst, (s, o) => {
-      for (let j = 0; j < n!; j++, s += ss!, o += ds!) {
-        out[o] = fill !== null && !inBounds ? fill : x.values[s]!;
-      }
-    });
-  });
-  return new ArrayImpl(aval, out);
-}
-
 /** The fill value JAX uses when none is given: NaN, the minimum int, the maximum uint, or true. */
 export function defaultFillValue(dtype: DType): number | boolean {
   if (isFloating(dtype)) return Number.NaN;
@@ -414,8 +331,6 @@ export function defaultFillValue(dtype: DType): number | boolean {
 }
 
 // --- scatter --------------------------------------------------------------------
-
-export type Combine = (a: number, b: number) => number;
 
 const ACCEPTS_BOOL = new Set(["scatter", "scatter_min", "scatter_max"]);
 
@@ -526,57 +441,6 @@ export function scatterCheck(
     }
   });
 }
-
-export function scatterImpl(
-  prim: string,
-  combine: Combine,
-  x: ArrayImpl,
-  idx: ArrayImpl,
-  u: ArrayImpl,
-  p: ScatterParams,
-): ArrayImpl {
-  scatterCheck(laxName(prim), prim, x.aval, idx.aval, u.aval, p);
-  const dn = p.dimension_numbers;
-  const out = x.values.slice();
-  const xs = stridesOf(x.shape);
-  const us = stridesOf(u.shape);
-  const windowDims = scatterWindowDims(x.ndim, dn);
-  const windowShape = dn.update_window_dims.map((d) => u.shape[d]!);
-  // Each operand dim's window extent: the update window's size, or 1 for inserted/batching dims.
-  const window = x.shape.map(() => 1);
-  windowDims.forEach((d, k) => {
-    window[d] = windowShape[k]!;
-  });
-  const dstStrides = windowDims.map((d) => xs[d]!);
-  const srcStrides = dn.update_window_dims.map((d) => us[d]!);
-  const scatterDims = range(u.ndim).filter((d) => !dn.update_window_dims.includes(d));
-  const [n, ds, ss] = innerRow(windowShape, dstStrides, srcStrides);
-  forEachIndex(idx.shape.slice(0, -1), (b, g) => {
-    const { offset, inBounds } = windowStart(
-      x,
-      idx,
-      g,
-      b,
-      dn.scatter_dims_to_operand_dims,
-      window,
-      dn.operand_batching_dims,
-      dn.scatter_indices_batching_dims,
-      xs,
-    );
-    // Only "clip" moves a window into bounds; the other modes drop it (as XLA does).
-    if (!inBounds && p.mode !== "clip") return;
-    const src = scatterDims.reduce((o, d, j) => o + g[j]! * us[d]!, 0);
-    forEachRow(windowShape, dstStrides, offset, srcStrides, src, (o, s) => {
-      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, u.values[s]!);
-    });
-  });
-  return new ArrayImpl(x.aval, out);
-}
-
-// XLA's min and max propagate NaN.
-export const minK: Combine = (a, b) => (a < b || Number.isNaN(a) ? a : b);
-export const maxK: Combine = (a, b) => (a > b || Number.isNaN(a) ? a : b);
-export const intDtype = (d: DType) => d === "int32" || d === "uint32";
 
 // --- helpers of the differentiation rules (here and in slicing.ts) ---------------------
 

@@ -5,4 +5,5 @@
  */
 import "./convolution.js";
 import "./dot.js";
+import "./gather_scatter.js";
 import "./windowed.js";
