@@ -5,7 +5,7 @@
  *   import { jit, numpy as jnp, lax, tree } from "jaxts";
  */
 import { installCompiler } from "./backend/cpu/compiler/install.js";
-// The CPU library kernels (convolutions, windows) register themselves.
+// The CPU library kernels (products, convolutions, gathers/scatters, sorts, windows) register themselves.
 import "./backend/cpu/kernels/index.js";
 import * as numpy from "./numpy/index.js";
 

@@ -3,17 +3,19 @@
  * `top_k`, as in JAX.
  *
  * The order is JAX's total order: NaNs sort after +inf, and -0.0 and 0.0
- * compare equal (so a stable sort keeps their relative order). Both kernels
- * are stable.
+ * compare equal (so a stable sort keeps their relative order). The eager
+ * kernels are the backends' library kernels "sort" and "top_k" (the CPU's,
+ * both stable, in backend/cpu/kernels/sort.ts).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import { OPAQUE, Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
-import { allocate, isFloating } from "../dtype.js";
+import { isFloating } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
+import { normalizeAxis, shapeStr, shapesEqual } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
 import { gather } from "./gather_scatter.js";
@@ -26,45 +28,6 @@ export interface SortParams {
 }
 export interface TopKParams {
   k: number;
-}
-
-/** JAX's total order on values: NaN last, -0.0 equal to 0.0; integers and bools numerically. */
-function compareTotal(x: number, y: number): number {
-  if (x < y) return -1;
-  if (x > y) return 1;
-  const xn = Number.isNaN(x);
-  const yn = Number.isNaN(y);
-  return xn === yn ? 0 : xn ? 1 : -1;
-}
-
-/** outer × n × inner: the layout of an array around one axis. */
-function aroundAxis(shape: Shape, axis: number): [number, number, number] {
-  return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
-}
-
-/**
- * For every lane along `axis` (outer × inner of them), the stable permutation
- * that orders it by `compare(i, j)` on lane positions, given the lane's base
- * offset and stride. Calls `emit(base, perm)` for each lane.
- */
-function forEachLanePerm(
-  shape: Shape,
-  axis: number,
-  compare: (base: number, stride: number) => (i: number, j: number) => number,
-  emit: (base: number, stride: number, perm: Uint32Array) => void,
-): void {
-  const [outer, n, inner] = aroundAxis(shape, axis);
-  const perm = new Uint32Array(n);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      const base = o * n * inner + j;
-      for (let t = 0; t < n; t++) perm[t] = t;
-      const cmp = compare(base, inner);
-      // Ties fall back on the position: stable whatever the engine's sort is.
-      perm.sort((p, q) => cmp(p, q) || p - q);
-      emit(base, inner, perm);
-    }
-  }
 }
 
 /**
@@ -91,7 +54,8 @@ function permuteTangent(t: Tangent, idx: Array, axis: number, out: ShapedArray):
   return castToAval(taken, out);
 }
 
-function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray[] {
+/** The outputs of a sort (the operands' avals), after checking the operands and params. */
+export function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray[] {
   const { dimension, is_stable, num_keys } = params;
   if (avals.length === 0) throw new Error("lax.sort: needs at least one operand");
   const shape = avals[0]!.shape;
@@ -123,43 +87,10 @@ function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray
 export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
   "sort",
   {
-    lower: null,
+    lower: { kind: "library", name: "sort" },
     facts: OPAQUE,
     abstractEval: sortAbstractEval,
-    impl: (args, params) => {
-      const avals = sortAbstractEval(
-        args.map((a) => a.aval),
-        params,
-      );
-      const keys = args.slice(0, params.num_keys).map((a) => a.values);
-      const outs = args.map((a) => allocate(a.dtype, a.size));
-      forEachLanePerm(
-        avals[0]!.shape,
-        params.dimension,
-        (base, stride) => {
-          const k0 = keys[0]!;
-          // One key (the common case) skips the loop over keys.
-          if (keys.length === 1)
-            return (i, j) => compareTotal(k0[base + i * stride]!, k0[base + j * stride]!);
-          return (i, j) => {
-            for (const key of keys) {
-              const c = compareTotal(key[base + i * stride]!, key[base + j * stride]!);
-              if (c !== 0) return c;
-            }
-            return 0;
-          };
-        },
-        (base, stride, perm) => {
-          args.forEach((a, k) => {
-            const src = a.values;
-            const dst = outs[k]!;
-            for (let t = 0; t < perm.length; t++)
-              dst[base + t * stride] = src[base + perm[t]! * stride]!;
-          });
-        },
-      );
-      return avals.map((aval, k) => new ArrayImpl(aval, outs[k]!));
-    },
+    impl: libraryImpl<SortParams>("sort"),
     // JAX's _sort_jvp: sort an iota along with the operands to learn the
     // permutation, and permute the tangents by it.
     jvp: (primals, tangents, params) => {
@@ -227,7 +158,8 @@ export function sortKeyVal(keys: ArrayLike, values: ArrayLike, dimension = -1): 
 
 // --- top_k -------------------------------------------------------------------------
 
-function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedArray[] {
+/** The outputs of a top_k: the values (the operand's dtype) and their int32 indices. */
+export function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedArray[] {
   const aval = x!;
   if (aval.ndim === 0)
     throw new Error("lax.topK: the operand must have at least one dimension, got a 0-d array");
@@ -248,31 +180,10 @@ function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedArray[] 
 export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
   "top_k",
   {
-    lower: null,
+    lower: { kind: "library", name: "top_k" },
     facts: OPAQUE,
     abstractEval: topKAbstractEval,
-    impl: ([x], params) => {
-      const [valAval, idxAval] = topKAbstractEval([x!.aval], params);
-      const { k } = params;
-      const data = x!.values;
-      const values = allocate(valAval!.dtype, valAval!.size);
-      const indices = new Int32Array(idxAval!.size);
-      let row = 0;
-      forEachLanePerm(
-        x!.shape,
-        x!.ndim - 1,
-        // Descending in the total order: NaN first, then +inf ...; ties keep the lower index first.
-        (base) => (i, j) => compareTotal(data[base + j]!, data[base + i]!),
-        (base, _stride, perm) => {
-          for (let t = 0; t < k; t++) {
-            values[row * k + t] = data[base + perm[t]!]!;
-            indices[row * k + t] = perm[t]!;
-          }
-          row++;
-        },
-      );
-      return [new ArrayImpl(valAval!, values), new ArrayImpl(idxAval!, indices)];
-    },
+    impl: libraryImpl<TopKParams>("top_k"),
     // The values' tangent is the operand's tangent at the chosen indices (JAX's _top_k_jvp).
     jvp: ([x], [t], params) => {
       const [values, indices] = bind(topKP, [x!], params);

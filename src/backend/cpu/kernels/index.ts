@@ -6,4 +6,5 @@
 import "./convolution.js";
 import "./dot.js";
 import "./gather_scatter.js";
+import "./sort.js";
 import "./windowed.js";
