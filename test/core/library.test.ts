@@ -32,6 +32,27 @@ describe("library kernels", () => {
       /reduce_window_sum: the 'webgpu' backend registers no library kernel 'reduce_window_sum'/,
     );
   });
+  it("the CPU backend registers the product, gather/scatter and sort kernels", () => {
+    const x = jnp.arange(6, undefined, undefined, "float32").reshape([2, 3]) as ArrayImpl;
+    const names = ["dot_general", "gather", "sort", "top_k"];
+    for (const s of ["", "_add", "_sub", "_mul", "_min", "_max"]) names.push(`scatter${s}`);
+    for (const name of names) expect(findLibraryKernel(name, [x], {}), name).not.toBeNull();
+    expect([...lax.dot(x, x.T).values]).toEqual([5, 14, 14, 50]);
+    expect([...lax.sort(jnp.array([3, 1, 2])).values]).toEqual([1, 2, 3]);
+  });
+  it("sorts, products and gathers on a platform without kernels are named errors", () => {
+    const x = jnp.array([3, 1, 2]);
+    setLibraryPlatform("webgpu");
+    expect(() => lax.sort(x)).toThrow(
+      /sort: the 'webgpu' backend registers no library kernel 'sort'/,
+    );
+    expect(() => lax.topK(x, 1)).toThrow(/top_k: the 'webgpu' backend registers no library kernel/);
+    expect(() => lax.dot(x, x)).toThrow(/dot_general: the 'webgpu' backend registers no library/);
+    expect(() => jnp.take(x, jnp.array([0], "int32"))).toThrow(
+      /gather: the 'webgpu' backend registers no/,
+    );
+    expect(() => x.at(0).add(1)).toThrow(/scatter_add: the 'webgpu' backend registers no/);
+  });
   it("picks the first kernel whose match takes the operands", () => {
     const run = (tag: number) => (args: readonly ArrayImpl[]) => [
       Impl.scalar(tag + args.length, "float32"),

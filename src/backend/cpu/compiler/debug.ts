@@ -76,7 +76,7 @@ export class CompileDebug {
   steps(
     jaxpr: Jaxpr,
     steps: readonly Step[],
-    target: { name: string; support: TargetSupport },
+    target: { name: string; support: TargetSupport; library: readonly string[] },
   ): void {
     if (!this.on("steps")) return;
     const name = varNames(jaxpr);
@@ -127,8 +127,14 @@ export class CompileDebug {
 }
 
 /** Why an equation runs eagerly (its primitive's own implementation). */
-function eagerReason(e: JaxprEqn, target: { name: string; support: TargetSupport }): string {
+function eagerReason(
+  e: JaxprEqn,
+  target: { name: string; support: TargetSupport; library: readonly string[] },
+): string {
   const lowering = e.primitive.rules.lower;
+  if (lowering?.kind === "library" && !target.library.includes(lowering.name)) {
+    return `no kernel lowering: target '${target.name}' has no library kernel '${lowering.name}' (its eager implementation runs)`;
+  }
   if (lowering?.kind === "library") {
     return `the target's library kernel '${lowering.name}' does not take this equation (dtypes, strides or a literal operand); its eager implementation runs`;
   }

@@ -136,7 +136,7 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   // Kernel k of the code is the kernel of step k (non-kernel steps hold no code).
   const list = kernels.filter((k): k is Kernel => k !== null);
   if (checks) verifySteps(steps, label);
-  debug?.steps(jaxpr, steps, target);
+  debug?.steps(jaxpr, steps, { ...target, library: Object.keys(LIBRARY) });
   debug?.kernels(list);
   debug?.wasm(list, target.name);
   const code = target.build(list);
