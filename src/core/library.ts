@@ -26,6 +26,8 @@ type AnyKernel = LibraryKernel<any>;
 
 const kernels = new Map<string, Map<string, AnyKernel[]>>();
 let platform = "cpu";
+/** Bumped by every registration and platform change: impls re-read their kernel list then. */
+let generation = 0;
 
 /** Registers a backend's kernel for a library name (several may match by operands). */
 export function registerLibraryKernel<P>(
@@ -41,11 +43,13 @@ export function registerLibraryKernel<P>(
   const list = byName.get(name) ?? [];
   list.push(kernel as AnyKernel);
   byName.set(name, list);
+  generation++;
 }
 
 /** The platform whose kernels eager operations run (the CPU until another backend is chosen). */
 export function setLibraryPlatform(name: string): void {
   platform = name;
+  generation++;
 }
 
 /** The platform's kernel for `name` that takes these operands, or null. */
@@ -62,8 +66,21 @@ export function findLibraryKernel<P>(
 
 /** An `impl` rule that runs the default platform's library kernel `name`. */
 export function libraryImpl<P>(name: string): ImplRule<P> {
+  // The eager per-op path: the platform's kernels for `name`, looked up once per generation.
+  let seen = -1;
+  let list: readonly AnyKernel[] = [];
   return (args, params) => {
-    const k = findLibraryKernel(name, args, params);
+    if (seen !== generation) {
+      list = kernels.get(platform)?.get(name) ?? [];
+      seen = generation;
+    }
+    let k: AnyKernel | null = null;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.match(args, params)) {
+        k = list[i]!;
+        break;
+      }
+    }
     if (k === null) {
       const registered = kernels.get(platform)?.has(name) ?? false;
       throw new Error(
