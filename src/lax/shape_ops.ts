@@ -1,13 +1,15 @@
 /**
  * Shape primitives: broadcast_in_dim, reshape, transpose, squeeze,
  * concatenate, pad, rev and iota, plus jax.lax's wrappers built on them
- * (expandDims, broadcast, broadcastedIota, collapse). Every kernel here is a
- * copy: each output element is read from one input element (or is a fill
- * value), so one strided-copy loop serves most of them.
+ * (expandDims, broadcast, broadcastedIota, collapse). Their eager kernels
+ * are the backends' library kernels named as the primitives (the CPU's, all
+ * copies, in backend/cpu/kernels/shape.ts); the views among them compile to
+ * index maps.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type AxisData,
   type BatchDim,
@@ -19,7 +21,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { allocate, canonicalize, type DType, isBool, isDType, type TypedArray } from "../dtype.js";
+import { canonicalize, type DType, isBool, isDType } from "../dtype.js";
 import { type Affine, affineCombine, affineConst } from "../ir/kernel.js";
 import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, isZero } from "./ad_util.js";
@@ -36,8 +38,6 @@ import {
   shapeArg,
   shiftDims,
   showValue,
-  stridedCopy,
-  stridedWrite,
   tuple,
   unaryTranspose,
 } from "./shape_util.js";
@@ -47,10 +47,6 @@ import { slice } from "./slicing.js";
 const VIEW: PrimitiveFacts = { pure: true, foldable: false, cost: "cheap" };
 /** Reshape and squeeze also reinterpret their operand as it is: eagerly a copy. */
 const FREE_VIEW: PrimitiveFacts = { pure: true, foldable: false, cost: "free" };
-
-function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
-  return [new ArrayImpl(aval, data)];
-}
 
 /** reduce_sum over `axes`, skipped when there is nothing to reduce. */
 function sumOver(x: Array, axes: readonly number[]): Array {
@@ -64,7 +60,8 @@ export interface BroadcastInDimParams {
   shape: Shape;
 }
 
-function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Shape {
+/** The result shape of a broadcast_in_dim, after checking the operand against the params. */
+export function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Shape {
   const op = "lax.broadcastInDim";
   const { shape, broadcast_dimensions: dims } = p;
   if (x.ndim !== dims.length) {
@@ -119,15 +116,7 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = new Primitive<Br
       const x = avals[0]!;
       return [x.withShape(broadcastInDimShape(x, p))];
     },
-    impl: ([x], p) => {
-      const shape = broadcastInDimShape(x!.aval, p);
-      const xs = stridesOf(x!.shape);
-      const strides = new globalThis.Array<number>(shape.length).fill(0);
-      p.broadcast_dimensions.forEach((d, i) => {
-        strides[d] = x!.shape[i] === 1 ? 0 : xs[i]!;
-      });
-      return one(x!.aval.withShape(shape), stridedCopy(x!.values, x!.dtype, shape, strides, 0));
-    },
+    impl: libraryImpl<BroadcastInDimParams>("broadcast_in_dim"),
     jvp: linearJvp(() => broadcastInDimP),
     // Sum over the new dimensions and over the operand's size-1 dimensions (which
     // may have been broadcast), then restore those size-1 dimensions.
@@ -217,7 +206,8 @@ export interface ReshapeParams {
   new_sizes: Shape;
 }
 
-function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
+/** Checks a reshape's params against its operand (sizes, the permutation). */
+export function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
   const op = "lax.reshape";
   if (p.new_sizes.some((d) => d < 0)) {
     throw new Error(`${op}: new_sizes must all be non-negative, got ${tuple(p.new_sizes)}`);
@@ -249,11 +239,7 @@ export const reshapeP: Primitive<ReshapeParams> = new Primitive<ReshapeParams>("
     reshapeCheck(avals[0]!, p);
     return [avals[0]!.withShape(p.new_sizes)];
   },
-  impl: ([x], p) => {
-    reshapeCheck(x!.aval, p);
-    const data = p.dimensions === null ? x!.values.slice() : transposeData(x!, p.dimensions);
-    return one(x!.aval.withShape(p.new_sizes), data);
-  },
+  impl: libraryImpl<ReshapeParams>("reshape"),
   jvp: linearJvp(() => reshapeP),
   transpose: unaryTranspose((ct, aval, p) =>
     p.dimensions === null
@@ -320,7 +306,8 @@ export interface TransposeParams {
   permutation: readonly number[];
 }
 
-function transposeShape(x: ShapedArray, perm: readonly number[]): number[] {
+/** The result shape of a transpose, after checking the permutation. */
+export function transposeShape(x: ShapedArray, perm: readonly number[]): number[] {
   if (!isPermutation(perm, x.ndim)) {
     throw new Error(
       `lax.transpose: permutation ${tuple(perm)} is not a permutation of the operand's dimensions ` +
@@ -328,18 +315,6 @@ function transposeShape(x: ShapedArray, perm: readonly number[]): number[] {
     );
   }
   return perm.map((p) => x.shape[p]!);
-}
-
-function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
-  const shape = transposeShape(x.aval, perm);
-  const xs = stridesOf(x.shape);
-  return stridedCopy(
-    x.values,
-    x.dtype,
-    shape,
-    perm.map((p) => xs[p]!),
-    0,
-  );
 }
 
 export const transposeP: Primitive<TransposeParams> = new Primitive<TransposeParams>("transpose", {
@@ -358,11 +333,7 @@ export const transposeP: Primitive<TransposeParams> = new Primitive<TransposePar
     checkArity("lax.transpose", avals, 1);
     return [avals[0]!.withShape(transposeShape(avals[0]!, p.permutation))];
   },
-  impl: ([x], p) =>
-    one(
-      x!.aval.withShape(transposeShape(x!.aval, p.permutation)),
-      transposeData(x!, p.permutation),
-    ),
+  impl: libraryImpl<TransposeParams>("transpose"),
   jvp: linearJvp(() => transposeP),
   transpose: unaryTranspose((ct, _, p) => transpose(ct, invertPermutation(p.permutation))),
   batch: ([x], [b], p) => [[transpose(x!, [b!, ...shiftDims(p.permutation, b!)])], [0]],
@@ -383,7 +354,8 @@ export interface SqueezeParams {
   dimensions: readonly number[];
 }
 
-function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] {
+/** The result shape of a squeeze, after checking the squeezed dimensions have size 1. */
+export function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] {
   const op = "lax.squeeze";
   checkDims(op, "dimensions", dims, x.shape);
   const bad = dims.find((d) => x.shape[d] !== 1);
@@ -413,7 +385,7 @@ export const squeezeP: Primitive<SqueezeParams> = new Primitive<SqueezeParams>("
     checkArity("lax.squeeze", avals, 1);
     return [avals[0]!.withShape(squeezeShape(avals[0]!, p.dimensions))];
   },
-  impl: ([x], p) => one(x!.aval.withShape(squeezeShape(x!.aval, p.dimensions)), x!.values.slice()),
+  impl: libraryImpl<SqueezeParams>("squeeze"),
   jvp: linearJvp(() => squeezeP),
   transpose: unaryTranspose((ct, aval) => reshape(ct, aval.shape)),
   // The batch dimension stays; it moves left by the squeezed dimensions before it.
@@ -441,7 +413,8 @@ export interface ConcatenateParams {
   dimension: number;
 }
 
-function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArray {
+/** The result of a concatenate, after checking the operands' dtypes, ranks and shapes. */
+export function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArray {
   const op = "lax.concatenate";
   if (avals.length === 0) throw new Error(`${op}: expects at least one operand, got 0`);
   const shapes = () => avals.map((a) => tuple(a.shape)).join(", ");
@@ -479,29 +452,10 @@ function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArra
 export const concatenateP: Primitive<ConcatenateParams> = new Primitive<ConcatenateParams>(
   "concatenate",
   {
-    lower: null,
+    lower: { kind: "library", name: "concatenate" },
     facts: OPAQUE,
     abstractEval: (avals, p) => [concatenateAval(avals, p.dimension)],
-    impl: (args, p) => {
-      const aval = concatenateAval(
-        args.map((a) => a.aval),
-        p.dimension,
-      );
-      const out = allocate(aval.dtype, aval.size);
-      // Each operand contributes a block of rows of length (its dim size × inner size).
-      const outer = sizeOf(aval.shape.slice(0, p.dimension));
-      const inner = sizeOf(aval.shape.slice(p.dimension + 1));
-      const outRow = aval.shape[p.dimension]! * inner;
-      let col = 0;
-      for (const a of args) {
-        const row = a.shape[p.dimension]! * inner;
-        for (let o = 0; o < outer; o++) {
-          out.set(a.values.subarray(o * row, (o + 1) * row), o * outRow + col);
-        }
-        col += row;
-      }
-      return one(aval, out);
-    },
+    impl: libraryImpl<ConcatenateParams>("concatenate"),
     jvp: linearJvp(() => concatenateP),
     // Each linear operand's cotangent is its block of the result's.
     transpose: ([ct], args, p) => {
@@ -547,7 +501,8 @@ export interface PadParams {
   padding_config: PaddingConfig;
 }
 
-function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedArray {
+/** The result of a pad, after checking the padding value and config. */
+export function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedArray {
   const op = "lax.pad";
   if (x.dtype !== v.dtype) {
     throw new TypeError(
@@ -581,44 +536,13 @@ function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): ShapedA
 }
 
 export const padP: Primitive<PadParams> = new Primitive<PadParams>("pad", {
-  lower: null,
+  lower: { kind: "library", name: "pad" },
   facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.pad", avals, 2);
     return [padAval(avals[0]!, avals[1]!, p.padding_config)];
   },
-  impl: ([x, v], p) => {
-    const aval = padAval(x!.aval, v!.aval, p.padding_config);
-    const out = allocate(aval.dtype, aval.size);
-    out.fill(v!.values[0]!);
-    // Operand element i lands at lo + i·(interior + 1); keep the elements that land inside.
-    const os = stridesOf(aval.shape);
-    const xs = stridesOf(x!.shape);
-    const first: number[] = [];
-    const kept: number[] = [];
-    p.padding_config.forEach(([lo, , interior], d) => {
-      const step = interior + 1;
-      const i0 = Math.max(0, Math.ceil(-lo / step));
-      const i1 = Math.min(x!.shape[d]! - 1, Math.floor((aval.shape[d]! - 1 - lo) / step));
-      first.push(i0);
-      kept.push(Math.max(0, i1 - i0 + 1));
-    });
-    if (sizeOf(kept) === 0) return one(aval, out);
-    const src = stridedCopy(
-      x!.values,
-      x!.dtype,
-      kept,
-      xs,
-      first.reduce((o, i, d) => o + i * xs[d]!, 0),
-    );
-    const dstStrides = os.map((s, d) => s * (p.padding_config[d]![2] + 1));
-    const dst0 = first.reduce((o, i, d) => {
-      const [lo, , interior] = p.padding_config[d]!;
-      return o + (lo + i * (interior + 1)) * os[d]!;
-    }, 0);
-    stridedWrite(out, src, kept, dstStrides, dst0);
-    return one(aval, out);
-  },
+  impl: libraryImpl<PadParams>("pad"),
   jvp: linearJvp(() => padP),
   transpose: padTranspose,
   batch: padBatch,
@@ -725,24 +649,14 @@ export interface RevParams {
 }
 
 export const revP: Primitive<RevParams> = new Primitive<RevParams>("rev", {
-  lower: null,
+  lower: { kind: "library", name: "rev" },
   facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.rev", avals, 1);
     checkDims("lax.rev", "dimensions", p.dimensions, avals[0]!.shape);
     return [avals[0]!];
   },
-  impl: ([x], p) => {
-    checkDims("lax.rev", "dimensions", p.dimensions, x!.shape);
-    const strides = stridesOf(x!.shape);
-    let offset = 0;
-    for (const d of p.dimensions) {
-      offset += (x!.shape[d]! - 1) * strides[d]!;
-      strides[d] = -strides[d]!;
-    }
-    const empty = x!.size === 0;
-    return one(x!.aval, stridedCopy(x!.values, x!.dtype, x!.shape, strides, empty ? 0 : offset));
-  },
+  impl: libraryImpl<RevParams>("rev"),
   jvp: linearJvp(() => revP),
   transpose: unaryTranspose((ct, _, p) => rev(ct, p.dimensions)),
   batch: ([x], [b], p) => [[bind1(revP, [x!], { dimensions: shiftDims(p.dimensions, b!) })], [b!]],
@@ -763,7 +677,8 @@ export interface IotaParams {
   shape: Shape;
 }
 
-function iotaAval(p: IotaParams): ShapedArray {
+/** The result of an iota, after checking its dtype, shape and dimension. */
+export function iotaAval(p: IotaParams): ShapedArray {
   const op = "lax.broadcastedIota";
   if (!isDType(p.dtype) || isBool(p.dtype)) {
     throw new TypeError(
@@ -789,14 +704,7 @@ export const iotaP: Primitive<IotaParams> = new Primitive<IotaParams>("iota", {
     checkArity("lax.iota", avals, 0);
     return [iotaAval(p)];
   },
-  impl: (_, p) => {
-    const aval = iotaAval(p);
-    const out = allocate(aval.dtype, aval.size);
-    const inner = sizeOf(p.shape.slice(p.dimension + 1));
-    const n = p.shape[p.dimension]!;
-    for (let i = 0; i < out.length; i++) out[i] = Math.floor(i / inner) % n;
-    return one(aval, out);
-  },
+  impl: libraryImpl<IotaParams>("iota"),
   // No operands: iota is a constant, integer-valued or not.
   jvp: (_, __, p) => {
     const ans = bind1(iotaP, [], p);

@@ -1,7 +1,9 @@
 /**
  * Helpers shared by the shape, slicing and gather/scatter primitives:
- * argument checks with clear errors, and strided copy loops. Internal: not
- * part of the public `lax` namespace.
+ * argument checks with clear errors, and the index walks over strided
+ * layouts that their kernels use (the strided copies themselves are the CPU
+ * backend's, backend/cpu/kernels/strided.ts). Internal: not part of the
+ * public `lax` namespace.
  */
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
@@ -14,14 +16,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import {
-  allocate,
-  type DType,
-  isBool,
-  isFloating,
-  promoteTypes,
-  type TypedArray,
-} from "../dtype.js";
+import { type DType, isBool, isFloating, promoteTypes } from "../dtype.js";
 import { shapeArg as checkShapeArg, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 
@@ -133,41 +128,6 @@ export function forEachRow(
 export function innerRow(shape: Shape, sa: readonly number[], sb: readonly number[]): number[] {
   const nd = shape.length;
   return nd === 0 ? [1, 0, 0] : [shape[nd - 1]!, sa[nd - 1]!, sb[nd - 1]!];
-}
-
-/**
- * out[i] = src[offset + Σ_k i_k·strides[k]] over the row-major indices i of
- * `outShape`; strides may be 0 (broadcast) or negative (reversal).
- */
-export function stridedCopy(
-  src: TypedArray,
-  dtype: DType,
-  outShape: Shape,
-  strides: readonly number[],
-  offset: number,
-): TypedArray {
-  const out = allocate(dtype, sizeOf(outShape));
-  const os = stridesOf(outShape);
-  const [n, s] = innerRow(outShape, strides, os);
-  forEachRow(outShape, strides, offset, os, 0, (p, o) => {
-    for (let j = 0; j < n!; j++, p += s!) out[o + j] = src[p]!;
-  });
-  return out;
-}
-
-/** The converse of stridedCopy: dst[offset + Σ_k i_k·strides[k]] = src[i] over the indices i of `shape`. */
-export function stridedWrite(
-  dst: TypedArray,
-  src: TypedArray,
-  shape: Shape,
-  strides: readonly number[],
-  offset: number,
-): void {
-  const ss = stridesOf(shape);
-  const [n, s] = innerRow(shape, strides, ss);
-  forEachRow(shape, strides, offset, ss, 0, (p, o) => {
-    for (let j = 0; j < n!; j++, p += s!) dst[p] = src[o + j]!;
-  });
 }
 
 // --- differentiation and batching helpers ---------------------------------------------

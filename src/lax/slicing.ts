@@ -5,14 +5,17 @@
  * differentiation and batching rules (under vmap, batched start indices turn
  * a dynamic slice into a gather and a dynamic update into a scatter, as in
  * JAX). Gather and scatter live in gather_scatter.ts and are re-exported
- * from here.
+ * from here. The eager kernels are the backends' library kernels named as
+ * the primitives (the CPU's in backend/cpu/kernels/slicing.ts).
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type AxisData,
   type BatchDim,
+  type NoParams,
   OPAQUE,
   Primitive,
   UndefinedPrimal,
@@ -21,23 +24,14 @@ import {
 import { bind1 } from "../core/trace.js";
 import { type DType, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import { normalizeAxis, type Shape, stridesOf } from "../shape.js";
+import { normalizeAxis, type Shape } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { add, lt, selectN } from "./elementwise.js";
 import { gatherP, scatterP } from "./gather_scatter.js";
 import { knownIndices, range } from "./gather_scatter_util.js";
 import { broadcastInDim, concatenate, expandDims, pad, squeeze } from "./shape_ops.js";
-import {
-  checkArity,
-  describeAval,
-  intList,
-  scalarLike,
-  shapeArg,
-  stridedCopy,
-  stridedWrite,
-  tuple,
-} from "./shape_util.js";
+import { checkArity, describeAval, intList, scalarLike, shapeArg, tuple } from "./shape_util.js";
 
 export * from "./gather_scatter.js";
 
@@ -50,7 +44,8 @@ export interface SliceParams {
   strides: readonly number[] | null;
 }
 
-function sliceShape(x: ShapedArray, p: SliceParams): number[] {
+/** The result shape of a slice, after checking the bounds and strides against the operand. */
+export function sliceShape(x: ShapedArray, p: SliceParams): number[] {
   const op = "lax.slice";
   const { start_indices: start, limit_indices: limit } = p;
   const strides = p.strides ?? x.shape.map(() => 1);
@@ -83,21 +78,13 @@ function insertAt<T>(xs: readonly T[], i: number, v: T): T[] {
 }
 
 export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice", {
-  lower: null,
+  lower: { kind: "library", name: "slice" },
   facts: OPAQUE,
   abstractEval: (avals, p) => {
     checkArity("lax.slice", avals, 1);
     return [avals[0]!.withShape(sliceShape(avals[0]!, p))];
   },
-  impl: ([x], p) => {
-    const shape = sliceShape(x!.aval, p);
-    const xs = stridesOf(x!.shape);
-    const offset = p.start_indices.reduce((o, s, i) => o + s * xs[i]!, 0);
-    const strides = xs.map((s, i) => s * (p.strides?.[i] ?? 1));
-    const empty = shape.includes(0);
-    const data = stridedCopy(x!.values, x!.dtype, shape, strides, empty ? 0 : offset);
-    return [new ArrayImpl(x!.aval.withShape(shape), data)];
-  },
+  impl: libraryImpl<SliceParams>("slice"),
   // Linear: the tangent is sliced alike.
   jvp: ([x], [t], p) => {
     const ans = bind1(sliceP, [x!], p);
@@ -209,11 +196,6 @@ function checkIndices(op: string, idx: readonly ShapedArray[], ndim: number): vo
   }
 }
 
-/** XLA's rule: each start index is clamped so that the whole window lies inside the operand. */
-function clampedStarts(indices: readonly ArrayImpl[], shape: Shape, window: Shape): number[] {
-  return indices.map((i, d) => Math.min(Math.max(Number(i.values[0]!), 0), shape[d]! - window[d]!));
-}
-
 export interface AllowNegative {
   /** Negative start indices count from the end of their dimension (default true). */
   allowNegativeIndices?: boolean | readonly boolean[];
@@ -261,7 +243,8 @@ export interface DynamicSliceParams {
   slice_sizes: Shape;
 }
 
-function dynamicSliceAval(avals: readonly ShapedArray[], sizes: Shape): ShapedArray {
+/** The result of a dynamic_slice, after checking the start indices and slice sizes. */
+export function dynamicSliceAval(avals: readonly ShapedArray[], sizes: Shape): ShapedArray {
   const op = "lax.dynamicSlice";
   if (avals.length < 1) throw new TypeError(`${op} takes an operand and start indices`);
   const [x, ...idx] = avals;
@@ -296,20 +279,10 @@ const unbatched = (dims: readonly (BatchDim | undefined)[]): boolean =>
 export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<DynamicSliceParams>(
   "dynamic_slice",
   {
-    lower: null,
+    lower: { kind: "library", name: "dynamic_slice" },
     facts: OPAQUE,
     abstractEval: (avals, p) => [dynamicSliceAval(avals, p.slice_sizes)],
-    impl: (args, p) => {
-      const aval = dynamicSliceAval(
-        args.map((a) => a.aval),
-        p.slice_sizes,
-      );
-      const [x, ...idx] = args;
-      const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
-      const xs = stridesOf(x!.shape);
-      const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-      return [new ArrayImpl(aval, stridedCopy(x!.values, x!.dtype, aval.shape, xs, offset))];
-    },
+    impl: libraryImpl<DynamicSliceParams>("dynamic_slice"),
     // Linear in the operand; the indices only place the window.
     jvp: ([x, ...idx], [t], p) => {
       const ans = bind1(dynamicSliceP, [x!, ...idx], p);
@@ -436,7 +409,8 @@ export function dynamicIndexInDim(
 
 // --- dynamic_update_slice ------------------------------------------------------
 
-function dynamicUpdateSliceAval(avals: readonly ShapedArray[]): ShapedArray {
+/** The result of a dynamic_update_slice (the operand's aval), after checking the update and indices. */
+export function dynamicUpdateSliceAval(avals: readonly ShapedArray[]): ShapedArray {
   const op = "lax.dynamicUpdateSlice";
   if (avals.length < 2) throw new TypeError(`${op} takes an operand, an update and start indices`);
   const [x, u, ...idx] = avals;
@@ -492,20 +466,10 @@ function dynamicUpdateSliceBatch(
 }
 
 export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slice", {
-  lower: null,
+  lower: { kind: "library", name: "dynamic_update_slice" },
   facts: OPAQUE,
   abstractEval: (avals) => [dynamicUpdateSliceAval(avals)],
-  impl: (args) => {
-    const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));
-    const [x, u, ...idx] = args;
-    const out = x!.values.slice();
-    if (u!.size === 0) return [new ArrayImpl(aval, out)];
-    const starts = clampedStarts(idx, x!.shape, u!.shape);
-    const xs = stridesOf(x!.shape);
-    const offset = starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-    stridedWrite(out, u!.values, u!.shape, xs, offset);
-    return [new ArrayImpl(aval, out)];
-  },
+  impl: libraryImpl<NoParams>("dynamic_update_slice"),
   // Linear in (operand, update) jointly.
   jvp: ([x, u, ...idx], [tx, tu]) => {
     const ans = bind1(dynamicUpdateSliceP, [x!, u!, ...idx], {});

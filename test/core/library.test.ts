@@ -26,8 +26,8 @@ describe("library kernels", () => {
     expect(jnp.max(y).item()).toBe(4);
   });
   it("another platform without kernels is a named error, not a fallback", () => {
-    setLibraryPlatform("webgpu");
     const x = jnp.ones([1, 1, 4, 4]);
+    setLibraryPlatform("webgpu");
     expect(() => lax.reduceWindow(x, 0, "add", [1, 1, 2, 2], [1, 1, 1, 1], "VALID")).toThrow(
       /reduce_window_sum: the 'webgpu' backend registers no library kernel 'reduce_window_sum'/,
     );
@@ -45,16 +45,44 @@ describe("library kernels", () => {
   });
   it("sorts, products and gathers on a platform without kernels are named errors", () => {
     const x = jnp.array([3, 1, 2]);
+    const idx = jnp.array([[0]], "int32");
     setLibraryPlatform("webgpu");
     expect(() => lax.sort(x)).toThrow(
       /sort: the 'webgpu' backend registers no library kernel 'sort'/,
     );
     expect(() => lax.topK(x, 1)).toThrow(/top_k: the 'webgpu' backend registers no library kernel/);
     expect(() => lax.dot(x, x)).toThrow(/dot_general: the 'webgpu' backend registers no library/);
-    expect(() => jnp.take(x, jnp.array([0], "int32"))).toThrow(
+    const dims = { offsetDims: [], collapsedSliceDims: [0], startIndexMap: [0] };
+    expect(() => lax.gather(x, idx, dims, [1])).toThrow(
       /gather: the 'webgpu' backend registers no/,
     );
     expect(() => x.at(0).add(1)).toThrow(/scatter_add: the 'webgpu' backend registers no/);
+  });
+  it("the CPU backend registers the shape and slicing kernels", () => {
+    const x = jnp.arange(6, undefined, undefined, "float32").reshape([2, 3]) as ArrayImpl;
+    const names = ["broadcast_in_dim", "reshape", "transpose", "squeeze", "concatenate", "pad"];
+    names.push("rev", "iota", "slice", "dynamic_slice", "dynamic_update_slice");
+    for (const name of names) expect(findLibraryKernel(name, [x], {}), name).not.toBeNull();
+    expect(lax.rev(lax.slice(x, [0, 1], [2, 3]), [1]).toArray()).toEqual([
+      [2, 1],
+      [5, 4],
+    ]);
+  });
+  it("shapes, pads and slices on a platform without kernels are named errors", () => {
+    const x = jnp.array([3, 1, 2]);
+    const i = jnp.array(1, "int32");
+    setLibraryPlatform("webgpu");
+    const missing = (name: string) =>
+      new RegExp(`^${name}: the 'webgpu' backend registers no library kernel '${name}'`);
+    expect(() => jnp.ones([2, 2])).toThrow(missing("broadcast_in_dim"));
+    expect(() => lax.broadcastedIota("int32", [2, 2], 0)).toThrow(missing("iota"));
+    expect(() => lax.transpose(x.reshape([3, 1]), [1, 0])).toThrow(missing("reshape"));
+    expect(() => lax.concatenate([x, x], 0)).toThrow(missing("concatenate"));
+    expect(() => lax.pad(x, 0, [[1, 1, 0]])).toThrow(missing("pad"));
+    expect(() => lax.rev(x, [0])).toThrow(missing("rev"));
+    expect(() => lax.slice(x, [1], [2])).toThrow(missing("slice"));
+    expect(() => lax.dynamicSlice(x, [i], [1])).toThrow(missing("dynamic_slice"));
+    expect(() => lax.dynamicUpdateSlice(x, x, [i])).toThrow(missing("dynamic_update_slice"));
   });
   it("picks the first kernel whose match takes the operands", () => {
     const run = (tag: number) => (args: readonly ArrayImpl[]) => [

@@ -6,5 +6,7 @@
 import "./convolution.js";
 import "./dot.js";
 import "./gather_scatter.js";
+import "./shape.js";
+import "./slicing.js";
 import "./sort.js";
 import "./windowed.js";
