@@ -4,13 +4,14 @@
  * derivatives are associative scans, are in control_flow/cumulative.ts, as
  * JAX keeps them with its loops.)
  *
- * Kernels accumulate in float64: float32 sums and products are computed
- * exactly enough and rounded once. Integer sums and products wrap around
- * modulo 2^32, as XLA's do.
+ * The eager kernels are the backends' library kernels named as the
+ * primitives (the CPU's in backend/cpu/kernels/reductions.ts: float64
+ * accumulators, integer sums and products modulo 2^32 as XLA's).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
+import { libraryImpl } from "../core/library.js";
 import {
   type BatchRule,
   type JvpRule,
@@ -21,10 +22,10 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { allocate, type DType, isBool, isFloating, isInteger, type TypedArray } from "../dtype.js";
+import { type DType, isBool, isFloating, isInteger } from "../dtype.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import type { ReduceOp } from "../ir/kernel.js";
-import { normalizeAxis, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
+import { normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { convertElementType, div, eq, mul } from "./elementwise.js";
 import { broadcastInDim, pad, reshape, transpose } from "./shape_ops.js";
@@ -142,150 +143,28 @@ function reducerBatch<P extends { axes: readonly number[] }>(
 
 // --- reductions over axes ----------------------------------------------------
 
-/**
- * Merges adjacent dims that are both reduced or both kept (and drops size-1
- * dims), so a reduction runs over as few, as long, contiguous rows as possible.
- * Returns the input shape and, per dim, its stride in the output (0: reduced).
- */
-function coalesce(shape: Shape, axes: readonly number[]): { dims: number[]; ostrides: number[] } {
-  const outStrides = stridesOf(shape.filter((_, i) => !axes.includes(i)));
-  const dims: number[] = [];
-  const ostrides: number[] = [];
-  let k = 0;
-  shape.forEach((d, i) => {
-    const s = axes.includes(i) ? 0 : outStrides[k++]!;
-    if (d === 1) return;
-    const last = dims.length - 1;
-    // Kept dims merge when the outer one's stride is the inner one's extent.
-    if (last >= 0 && (s === 0 ? ostrides[last] === 0 : ostrides[last] === s * d)) {
-      dims[last]! *= d;
-      ostrides[last] = s;
-    } else {
-      dims.push(d);
-      ostrides.push(s);
-    }
-  });
-  return { dims, ostrides };
-}
+/** The reductions over axes, each a primitive named so and a library kernel of that name. */
+export const REDUCTIONS = [
+  "reduce_sum",
+  "reduce_prod",
+  "reduce_max",
+  "reduce_min",
+  "reduce_and",
+  "reduce_or",
+  "reduce_xor",
+] as const;
 
-/** A kernel over one row: x[xi .. xi+n) folds into acc[oi + j*s]. */
-type RowKernel = (
-  x: TypedArray,
-  xi: number,
-  acc: Float64Array,
-  oi: number,
-  n: number,
-  s: number,
-) => void;
+/** The dtypes each reduction takes. */
+const REDUCTION_KINDS: Record<string, DtypeKind> = {
+  reduce_sum: "number", reduce_prod: "number", reduce_max: "any", reduce_min: "any",
+  reduce_and: "bitwise", reduce_or: "bitwise", reduce_xor: "bitwise",
+}; // biome-ignore format: a table
 
-/** Calls `row` for each innermost row of x, with the output offset of its first element. */
-function forEachRow(
-  dims: number[],
-  ostrides: number[],
-  total: number,
-  row: (xi: number, oi: number) => void,
-): void {
-  const nd = dims.length;
-  const n = nd === 0 ? 1 : dims[nd - 1]!;
-  const idx = new Int32Array(nd);
-  let oi = 0;
-  for (let xi = 0; xi < total; xi += n) {
-    row(xi, oi);
-    for (let d = nd - 2; d >= 0; d--) {
-      oi += ostrides[d]!;
-      if (++idx[d]! < dims[d]!) break;
-      oi -= ostrides[d]! * dims[d]!;
-      idx[d] = 0;
-    }
-  }
-}
-
-// Row kernels. Integer kernels work for int32 and uint32 alike: `|0` and
-// Math.imul are arithmetic modulo 2^32, and storing into the output typed
-// array reinterprets the bits. Max/min are IEEE 754-2019 maximum/minimum
-// (Math.max/Math.min, WebAssembly's f32.max): NaN propagates and -0 < +0, so
-// the result does not depend on the order of the elements (the compiled
-// kernels fold vector lanes in another order and agree).
-const sumF: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s]! += x[xi + j]!;
-};
-const sumI: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = (acc[oi + j * s]! + x[xi + j]!) | 0;
-};
-const prodF: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s]! *= x[xi + j]!;
-};
-const prodI: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = Math.imul(acc[oi + j * s]!, x[xi + j]!);
-};
-const maxK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = Math.max(acc[oi + j * s]!, x[xi + j]!);
-};
-const minK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = Math.min(acc[oi + j * s]!, x[xi + j]!);
-};
-const andK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = acc[oi + j * s]! & x[xi + j]!;
-};
-const orK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = acc[oi + j * s]! | x[xi + j]!;
-};
-const xorK: RowKernel = (x, xi, acc, oi, n, s) => {
-  for (let j = 0; j < n; j++) acc[oi + j * s] = acc[oi + j * s]! ^ x[xi + j]!;
-};
-
-interface Reducer {
-  kind: DtypeKind;
-  kernel: (dtype: DType) => RowKernel;
-  identity: (dtype: DType) => number;
-}
-
-const MAX_IDENTITY: Record<DType, number> = {
-  float32: -Infinity,
-  float64: -Infinity,
-  int32: -(2 ** 31),
-  uint32: 0,
-  bool: 0,
-};
-const MIN_IDENTITY: Record<DType, number> = {
-  float32: Infinity,
-  float64: Infinity,
-  int32: 2 ** 31 - 1,
-  uint32: 2 ** 32 - 1,
-  bool: 1,
-};
-
-const reducers: Record<string, Reducer> = {
-  reduce_sum: { kind: "number", kernel: (d) => (isFloating(d) ? sumF : sumI), identity: () => 0 },
-  reduce_prod: {
-    kind: "number",
-    kernel: (d) => (isFloating(d) ? prodF : prodI),
-    identity: () => 1,
-  },
-  reduce_max: { kind: "any", kernel: () => maxK, identity: (d) => MAX_IDENTITY[d] },
-  reduce_min: { kind: "any", kernel: () => minK, identity: (d) => MIN_IDENTITY[d] },
-  // All bits set; bool's "all set" is 1 (Uint8Array would keep 255 of -1).
-  reduce_and: { kind: "bitwise", kernel: () => andK, identity: (d) => (isBool(d) ? 1 : -1) },
-  reduce_or: { kind: "bitwise", kernel: () => orK, identity: () => 0 },
-  reduce_xor: { kind: "bitwise", kernel: () => xorK, identity: () => 0 },
-};
-
-function reduceImpl(
-  name: string,
-  x: ArrayImpl,
-  axes: readonly number[],
-  aval: ShapedArray,
-): ArrayImpl {
-  const r = reducers[name]!;
-  const acc = new Float64Array(aval.size).fill(r.identity(x.dtype));
-  const { dims, ostrides } = coalesce(x.shape, axes);
-  const kernel = r.kernel(x.dtype);
-  const n = dims.length === 0 ? 1 : dims[dims.length - 1]!;
-  const s = dims.length === 0 ? 0 : ostrides[dims.length - 1]!;
-  forEachRow(dims, ostrides, x.size, (xi, oi) => kernel(x.values, xi, acc, oi, n, s));
-  const out = allocate(aval.dtype, acc.length);
-  out.set(acc);
-  return new ArrayImpl(aval, out);
+/** The result of reduction `name` of x over `axes`, after checking the dtype and axes. */
+export function reductionAval(name: string, x: ShapedArray, axes: readonly number[]): ShapedArray {
+  const op = `lax.${camel(name)}`;
+  checkDtype(op, x.dtype, REDUCTION_KINDS[name]!);
+  return new ShapedArray(reducedShape(op, x.shape, axes), x.dtype, x.weakType);
 }
 
 function camel(name: string): string {
@@ -299,18 +178,12 @@ const REDUCE_OPS: Record<string, ReduceOp> = {
 }; // biome-ignore format: a table
 
 function reductionPrimitive(name: string): Primitive<ReduceParams> {
-  const op = `lax.${camel(name)}`;
-  const kind = reducers[name]!.kind;
-  // Eager evaluation calls impl alone, so impl validates through the same rule.
-  const abstractEval = (x: ShapedArray, axes: readonly number[]): ShapedArray => {
-    checkDtype(op, x.dtype, kind);
-    return new ShapedArray(reducedShape(op, x.shape, axes), x.dtype, x.weakType);
-  };
+  // Eager evaluation calls impl alone, so the kernel validates through the same rule.
   const prim: Primitive<ReduceParams> = new Primitive<ReduceParams>(name, {
     lower: { kind: "reduce", op: REDUCE_OPS[name]! },
     facts: OPAQUE,
-    abstractEval: ([x], { axes }) => [abstractEval(x!, axes)],
-    impl: ([x], { axes }) => [reduceImpl(name, x!, axes, abstractEval(x!.aval, axes))],
+    abstractEval: ([x], { axes }) => [reductionAval(name, x!, axes)],
+    impl: libraryImpl<ReduceParams>(name),
     jvp: reduceJvps[name]!(() => prim),
     transpose: name === "reduce_sum" ? reduceSumTranspose : null,
     batch: reducerBatch(() => prim),
@@ -436,56 +309,37 @@ export function aroundAxis(shape: Shape, axis: number): [number, number, number]
   return [sizeOf(shape.slice(0, axis)), shape[axis]!, sizeOf(shape.slice(axis + 1))];
 }
 
-function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParams> {
+/** The result of argmax/argmin: the operand's shape less the axis, of the index dtype, after the checks. */
+export function argMinMaxAval(
+  name: "argmax" | "argmin",
+  x: ShapedArray,
+  { axes, index_dtype }: ArgMinMaxParams,
+): ShapedArray {
   const op = `lax.${name}`;
-  const better =
-    name === "argmax" ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
-  const abstractEval = (x: ShapedArray, { axes, index_dtype }: ArgMinMaxParams): ShapedArray => {
-    if (axes.length !== 1) {
-      throw new Error(`${op}: needs exactly one axis, got axes ${JSON.stringify(axes)}`);
-    }
-    const shape = reducedShape(op, x.shape, axes);
-    if (x.shape[axes[0]!] === 0) {
-      throw new Error(
-        `${op}: requires a non-empty reduced dimension, but axis ${axes[0]} of the operand of ` +
-          `shape ${shapeStr(x.shape)} has size 0`,
-      );
-    }
-    if (!isInteger(index_dtype)) {
-      throw new TypeError(
-        `${op}: indexDtype must be an integer type (int32, uint32), got ${index_dtype}`,
-      );
-    }
-    return new ShapedArray(shape, index_dtype, false);
-  };
+  if (axes.length !== 1) {
+    throw new Error(`${op}: needs exactly one axis, got axes ${JSON.stringify(axes)}`);
+  }
+  const shape = reducedShape(op, x.shape, axes);
+  if (x.shape[axes[0]!] === 0) {
+    throw new Error(
+      `${op}: requires a non-empty reduced dimension, but axis ${axes[0]} of the operand of ` +
+        `shape ${shapeStr(x.shape)} has size 0`,
+    );
+  }
+  if (!isInteger(index_dtype)) {
+    throw new TypeError(
+      `${op}: indexDtype must be an integer type (int32, uint32), got ${index_dtype}`,
+    );
+  }
+  return new ShapedArray(shape, index_dtype, false);
+}
+
+function argMinMaxPrimitive(name: "argmax" | "argmin"): Primitive<ArgMinMaxParams> {
   const prim: Primitive<ArgMinMaxParams> = new Primitive<ArgMinMaxParams>(name, {
-    lower: null,
+    lower: { kind: "library", name },
     facts: OPAQUE,
-    abstractEval: ([x], params) => [abstractEval(x!, params)],
-    impl: ([x], params) => {
-      const aval = abstractEval(x!.aval, params);
-      const [outer, n, inner] = aroundAxis(x!.shape, params.axes[0]!);
-      const data = x!.values;
-      const best = new Float64Array(outer * inner);
-      const idx = allocate(aval.dtype, outer * inner);
-      for (let o = 0; o < outer; o++) {
-        const base = o * n * inner;
-        for (let j = 0; j < inner; j++) best[o * inner + j] = data[base + j]!;
-        for (let k = 1; k < n; k++) {
-          const row = base + k * inner;
-          for (let j = 0; j < inner; j++) {
-            const v = data[row + j]!;
-            const b = best[o * inner + j]!;
-            // The first NaN wins (NaN is both the max and the min, as in JAX and NumPy).
-            if (!Number.isNaN(b) && (better(v, b) || Number.isNaN(v))) {
-              best[o * inner + j] = v;
-              idx[o * inner + j] = k;
-            }
-          }
-        }
-      }
-      return [new ArrayImpl(aval, idx)];
-    },
+    abstractEval: ([x], params) => [argMinMaxAval(name, x!, params)],
+    impl: libraryImpl<ArgMinMaxParams>(name),
     jvp: zeroJvp(() => prim),
     batch: reducerBatch(() => prim),
     transpose: null,

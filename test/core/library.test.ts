@@ -58,17 +58,18 @@ describe("library kernels", () => {
     );
     expect(() => x.at(0).add(1)).toThrow(/scatter_add: the 'webgpu' backend registers no/);
   });
-  it("the CPU backend registers the shape and slicing kernels", () => {
+  it("the CPU backend registers the shape, slicing and reduction kernels", () => {
     const x = jnp.arange(6, undefined, undefined, "float32").reshape([2, 3]) as ArrayImpl;
     const names = ["broadcast_in_dim", "reshape", "transpose", "squeeze", "concatenate", "pad"];
-    names.push("rev", "iota", "slice", "dynamic_slice", "dynamic_update_slice");
+    names.push("rev", "iota", "slice", "dynamic_slice", "dynamic_update_slice", "argmax", "argmin");
+    for (const r of ["sum", "prod", "max", "min", "and", "or", "xor"]) names.push(`reduce_${r}`);
     for (const name of names) expect(findLibraryKernel(name, [x], {}), name).not.toBeNull();
     expect(lax.rev(lax.slice(x, [0, 1], [2, 3]), [1]).toArray()).toEqual([
       [2, 1],
       [5, 4],
     ]);
   });
-  it("shapes, pads and slices on a platform without kernels are named errors", () => {
+  it("shapes, slices and reductions on a platform without kernels are named errors", () => {
     const x = jnp.array([3, 1, 2]);
     const i = jnp.array(1, "int32");
     setLibraryPlatform("webgpu");
@@ -83,6 +84,10 @@ describe("library kernels", () => {
     expect(() => lax.slice(x, [1], [2])).toThrow(missing("slice"));
     expect(() => lax.dynamicSlice(x, [i], [1])).toThrow(missing("dynamic_slice"));
     expect(() => lax.dynamicUpdateSlice(x, x, [i])).toThrow(missing("dynamic_update_slice"));
+    expect(() => lax.reduceSum(x, [0])).toThrow(missing("reduce_sum"));
+    expect(() => lax.reduceMax(x, [0])).toThrow(missing("reduce_max"));
+    expect(() => lax.argmax(x, 0)).toThrow(missing("argmax"));
+    expect(() => lax.argmin(x, 0)).toThrow(missing("argmin"));
   });
   it("picks the first kernel whose match takes the operands", () => {
     const run = (tag: number) => (args: readonly ArrayImpl[]) => [
