@@ -58,20 +58,26 @@ describe("library kernels", () => {
     );
     expect(() => x.at(0).add(1)).toThrow(/scatter_add: the 'webgpu' backend registers no/);
   });
-  it("the CPU backend registers the shape, slicing and reduction kernels", () => {
+  it("the CPU backend registers the shape, slicing, reduction and matrix kernels", () => {
     const x = jnp.arange(6, undefined, undefined, "float32").reshape([2, 3]) as ArrayImpl;
     const names = ["broadcast_in_dim", "reshape", "transpose", "squeeze", "concatenate", "pad"];
     names.push("rev", "iota", "slice", "dynamic_slice", "dynamic_update_slice", "argmax", "argmin");
     for (const r of ["sum", "prod", "max", "min", "and", "or", "xor"]) names.push(`reduce_${r}`);
+    names.push("cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr");
     for (const name of names) expect(findLibraryKernel(name, [x], {}), name).not.toBeNull();
     expect(lax.rev(lax.slice(x, [0, 1], [2, 3]), [1]).toArray()).toEqual([
       [2, 1],
       [5, 4],
     ]);
   });
-  it("shapes, slices and reductions on a platform without kernels are named errors", () => {
+  it("shapes, slices, reductions and factorizations on a platform without kernels are named errors", () => {
     const x = jnp.array([3, 1, 2]);
     const i = jnp.array(1, "int32");
+    const m = jnp.array([
+      [2, 1],
+      [1, 2],
+    ]);
+    const piv = jnp.array([1, 1], "int32");
     setLibraryPlatform("webgpu");
     const missing = (name: string) =>
       new RegExp(`^${name}: the 'webgpu' backend registers no library kernel '${name}'`);
@@ -88,6 +94,15 @@ describe("library kernels", () => {
     expect(() => lax.reduceMax(x, [0])).toThrow(missing("reduce_max"));
     expect(() => lax.argmax(x, 0)).toThrow(missing("argmax"));
     expect(() => lax.argmin(x, 0)).toThrow(missing("argmin"));
+    expect(() => lax.linalg.cholesky(m, { symmetrizeInput: false })).toThrow(missing("cholesky"));
+    expect(() => lax.linalg.qr(m)).toThrow(missing("qr"));
+    expect(() => lax.linalg.lu(m)).toThrow(missing("lu"));
+    expect(() => lax.linalg.luPivotsToPermutation(piv, 2)).toThrow(
+      missing("lu_pivots_to_permutation"),
+    );
+    expect(() => lax.linalg.triangularSolve(m, m, { leftSide: true })).toThrow(
+      missing("triangular_solve"),
+    );
   });
   it("picks the first kernel whose match takes the operands", () => {
     const run = (tag: number) => (args: readonly ArrayImpl[]) => [

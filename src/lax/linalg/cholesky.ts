@@ -1,59 +1,30 @@
 /** `lax.linalg.cholesky` and its rules. */
-import { type Array, ArrayImpl } from "../../core/array.js";
+import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
-import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
 import { div, eq, selectN } from "../elementwise.js";
-import { checkMatrices, colMinusRow, eachMatrix, matmul, symmetrize, triangle } from "./common.js";
+import { checkMatrices, colMinusRow, matmul, symmetrize, triangle } from "./common.js";
 import { triangularSolve } from "./triangular_solve.js";
 
 // --- cholesky ---------------------------------------------------------------------
 
-function choleskyAval([x]: ShapedArray[]): ShapedArray[] {
+/** The Cholesky factor's aval (the operand's shape and dtype), after checking the operand. */
+export function choleskyAval([x]: ShapedArray[]): ShapedArray[] {
   checkMatrices("lax.linalg.cholesky", x!, true);
   return [new ShapedArray(x!.shape, x!.dtype, false)];
 }
 
-/**
- * Lower Cholesky factor of each matrix (reading its lower triangle), as
- * LAPACK's potrf; a matrix that is not positive definite gives NaNs, as in JAX.
- */
-function choleskyKernel(a: TypedArray, out: TypedArray, n: number, off: number): void {
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let s = a[off + j * n + j]!;
-    for (let k = 0; k < j; k++) s -= L[j * n + k]! * L[j * n + k]!;
-    if (!(s > 0)) {
-      out.fill(Number.NaN, off, off + n * n);
-      return;
-    }
-    const d = Math.sqrt(s);
-    L[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[off + i * n + j]!;
-      for (let k = 0; k < j; k++) t -= L[i * n + k]! * L[j * n + k]!;
-      L[i * n + j] = t / d;
-    }
-  }
-  for (let i = 0; i < n * n; i++) out[off + i] = L[i]!;
-}
-
 export const choleskyP: Primitive = new Primitive("cholesky", {
-  lower: null,
+  lower: { kind: "library", name: "cholesky" },
   facts: OPAQUE,
   abstractEval: choleskyAval,
-  impl: ([x]) => {
-    const [aval] = choleskyAval([x!.aval]);
-    const n = x!.shape[x!.ndim - 1]!;
-    const out = allocate(aval!.dtype, aval!.size);
-    eachMatrix(out.length, n * n, (off) => choleskyKernel(x!.values, out, n, off));
-    return [new ArrayImpl(aval!, out)];
-  },
+  impl: libraryImpl("cholesky"),
   batch: ([x], [d], _p, axis) => [[bind1(choleskyP, [batchToFront(x!, d!, axis.size)], {})], [0]],
   jvp: choleskyJvp,
   transpose: null,

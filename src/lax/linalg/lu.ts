@@ -2,12 +2,12 @@
  * `lax.linalg.lu`: LU decomposition with partial pivoting (LAPACK's getrf),
  * with its jvp and batch rules, and `luPivotsToPermutation`.
  */
-import { type Array, ArrayImpl } from "../../core/array.js";
+import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
-import { allocate, type TypedArray } from "../../dtype.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, bitwiseAnd, convertElementType, eq, ge } from "../elementwise.js";
@@ -23,7 +23,8 @@ import {
 } from "./common.js";
 import { triangularSolve } from "./triangular_solve.js";
 
-function luAval([x]: ShapedArray[]): ShapedArray[] {
+/** The avals of lu's outputs: the factors, the pivots and the permutation (int32). */
+export function luAval([x]: ShapedArray[]): ShapedArray[] {
   const [m, n] = checkMatrices("lax.linalg.lu", x!, false);
   const batch = x!.shape.slice(0, -2);
   return [
@@ -33,79 +34,13 @@ function luAval([x]: ShapedArray[]): ShapedArray[] {
   ];
 }
 
-/**
- * Right-looking LU of one m×n matrix with partial pivoting (the first row of
- * largest |value| in the column, as LAPACK's idamax): P A = L U with L unit
- * lower (stored below the diagonal) and U upper. A zero pivot is kept (the
- * column below it is zero too) and factoring goes on, as getrf does.
- */
-function luKernel(
-  a: TypedArray,
-  aOff: number,
-  m: number,
-  n: number,
-  out: TypedArray,
-  pivots: TypedArray,
-  pOff: number,
-  perm: TypedArray,
-  permOff: number,
-): void {
-  const A = Float64Array.from(a.subarray(aOff, aOff + m * n));
-  const order = Int32Array.from({ length: m }, (_, i) => i);
-  const k = Math.min(m, n);
-  for (let j = 0; j < k; j++) {
-    let p = j;
-    let best = Math.abs(A[j * n + j]!);
-    for (let i = j + 1; i < m; i++) {
-      const v = Math.abs(A[i * n + j]!);
-      if (v > best) [p, best] = [i, v];
-    }
-    pivots[pOff + j] = p;
-    if (p !== j) {
-      for (let c = 0; c < n; c++) {
-        const t = A[j * n + c]!;
-        A[j * n + c] = A[p * n + c]!;
-        A[p * n + c] = t;
-      }
-      [order[j], order[p]] = [order[p]!, order[j]!];
-    }
-    const d = A[j * n + j]!;
-    if (d === 0) continue;
-    for (let i = j + 1; i < m; i++) {
-      const l = A[i * n + j]! / d;
-      A[i * n + j] = l;
-      if (l === 0) continue;
-      for (let c = j + 1; c < n; c++) A[i * n + c] = A[i * n + c]! - l * A[j * n + c]!;
-    }
-  }
-  for (let i = 0; i < m * n; i++) out[aOff + i] = A[i]!;
-  for (let i = 0; i < m; i++) perm[permOff + i] = order[i]!;
-}
-
 export const luP: Primitive = new Primitive(
   "lu",
   {
-    lower: null,
+    lower: { kind: "library", name: "lu" },
     facts: OPAQUE,
     abstractEval: luAval,
-    impl: ([x]) => {
-      const [luAv, pivAv, permAv] = luAval([x!.aval]);
-      const m = x!.shape[x!.ndim - 2]!;
-      const n = x!.shape[x!.ndim - 1]!;
-      const k = Math.min(m, n);
-      const lu = allocate(luAv!.dtype, luAv!.size);
-      const piv = allocate("int32", pivAv!.size);
-      const perm = allocate("int32", permAv!.size);
-      const count = x!.shape.slice(0, -2).reduce((s, d) => s * d, 1);
-      for (let b = 0; b < count; b++) {
-        if (m * n === 0) {
-          for (let i = 0; i < m; i++) perm[b * m + i] = i;
-          continue;
-        }
-        luKernel(x!.values, b * m * n, m, n, lu, piv, b * k, perm, b * m);
-      }
-      return [new ArrayImpl(luAv!, lu), new ArrayImpl(pivAv!, piv), new ArrayImpl(permAv!, perm)];
-    },
+    impl: libraryImpl("lu"),
     jvp: luJvp,
     transpose: null,
     batch: ([x], [d], params, axis) => batchUnary(luP)([x!], [d!], params, axis),
@@ -169,7 +104,8 @@ export interface LuPivotsToPermutationParams {
   permutation_size: number;
 }
 
-function pivotsAval([p]: ShapedArray[], params: LuPivotsToPermutationParams): ShapedArray[] {
+/** The permutation's aval, after checking the pivots and the permutation size. */
+export function pivotsAval([p]: ShapedArray[], params: LuPivotsToPermutationParams): ShapedArray[] {
   const op = "lax.linalg.luPivotsToPermutation";
   if (p!.dtype !== "int32" || p!.ndim < 1) {
     throw new TypeError(
@@ -188,32 +124,10 @@ function pivotsAval([p]: ShapedArray[], params: LuPivotsToPermutationParams): Sh
 
 export const luPivotsToPermutationP: Primitive<LuPivotsToPermutationParams> =
   new Primitive<LuPivotsToPermutationParams>("lu_pivots_to_permutation", {
-    lower: null,
+    lower: { kind: "library", name: "lu_pivots_to_permutation" },
     facts: OPAQUE,
     abstractEval: pivotsAval,
-    impl: ([p], params) => {
-      const [aval] = pivotsAval([p!.aval], params);
-      const k = p!.shape[p!.ndim - 1]!;
-      const size = params.permutation_size;
-      const out = allocate("int32", aval!.size);
-      const count = size === 0 ? 0 : aval!.size / size;
-      for (let b = 0; b < count; b++) {
-        const o = b * size;
-        for (let i = 0; i < size; i++) out[o + i] = i;
-        for (let i = 0; i < k; i++) {
-          const j = p!.values[b * k + i]!;
-          if (!(j >= 0 && j < size)) {
-            throw new RangeError(
-              `lax.linalg.luPivotsToPermutation: pivot ${i} is ${j}, outside [0, ${size})`,
-            );
-          }
-          const t = out[o + i]!;
-          out[o + i] = out[o + j]!;
-          out[o + j] = t;
-        }
-      }
-      return [new ArrayImpl(aval!, out)];
-    },
+    impl: libraryImpl<LuPivotsToPermutationParams>("lu_pivots_to_permutation"),
     // Integer valued: the tangent is zero.
     jvp: ([p], _t, params) => {
       const out = bind(luPivotsToPermutationP, [p!], params);

@@ -1,10 +1,10 @@
 /** `lax.linalg.qr` (Householder, LAPACK's conventions) and its rules. */
-import { type Array, ArrayImpl } from "../../core/array.js";
+import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
-import { allocate, type TypedArray } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
@@ -19,7 +19,8 @@ export interface QrParams {
   full_matrices: boolean;
 }
 
-function qrAval([x]: ShapedArray[], { full_matrices }: QrParams): ShapedArray[] {
+/** The avals of Q and R, after checking the operand. */
+export function qrAval([x]: ShapedArray[], { full_matrices }: QrParams): ShapedArray[] {
   const [m, n] = checkMatrices("lax.linalg.qr", x!, false);
   const k = full_matrices ? m : Math.min(m, n);
   const batch = x!.shape.slice(0, -2);
@@ -29,91 +30,13 @@ function qrAval([x]: ShapedArray[], { full_matrices }: QrParams): ShapedArray[] 
   ];
 }
 
-/**
- * Householder QR of one m×n matrix (LAPACK's geqrf + orgqr conventions:
- * reflector j maps column j to beta·e_j with beta = -sign(alpha)·‖x‖, and
- * is skipped when the column below the diagonal is already zero). Writes
- * the first `k` columns of Q (m×k) and the first k rows of R (k×n).
- */
-function qrKernel(
-  a: TypedArray,
-  aOff: number,
-  m: number,
-  n: number,
-  k: number,
-  q: TypedArray,
-  qOff: number,
-  r: TypedArray,
-  rOff: number,
-): void {
-  const A = Float64Array.from(a.subarray(aOff, aOff + m * n));
-  const Q = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) Q[i * m + i] = 1;
-  const v = new Float64Array(m);
-  for (let j = 0; j < Math.min(m, n); j++) {
-    // v and tau do not change when the column is scaled: compute them from the
-    // column scaled to max |x| = 1, safe from overflow and subnormal underflow.
-    let scale = 0;
-    for (let i = j + 1; i < m; i++) scale = Math.max(scale, Math.abs(A[i * n + j]!));
-    if (scale === 0) continue; // nothing below the diagonal: H = I (tau = 0)
-    scale = Math.max(scale, Math.abs(A[j * n + j]!));
-    const alpha = A[j * n + j]! / scale;
-    let tail = 0;
-    for (let i = j + 1; i < m; i++) tail = Math.hypot(tail, A[i * n + j]! / scale);
-    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, tail);
-    const tau = (beta - alpha) / beta;
-    v[j] = 1;
-    for (let i = j + 1; i < m; i++) v[i] = A[i * n + j]! / scale / (alpha - beta);
-    // A[j:, j:] -= tau v (vᵀ A[j:, j:])
-    for (let c = j; c < n; c++) {
-      let s = 0;
-      for (let i = j; i < m; i++) s += v[i]! * A[i * n + c]!;
-      s *= tau;
-      for (let i = j; i < m; i++) A[i * n + c] = A[i * n + c]! - s * v[i]!;
-    }
-    // Q[:, j:] -= tau (Q[:, j:] v) vᵀ
-    for (let row = 0; row < m; row++) {
-      let s = 0;
-      for (let i = j; i < m; i++) s += Q[row * m + i]! * v[i]!;
-      s *= tau;
-      for (let i = j; i < m; i++) Q[row * m + i] = Q[row * m + i]! - s * v[i]!;
-    }
-    // The reflection makes the column exactly beta·e_j.
-    A[j * n + j] = beta * scale;
-    for (let i = j + 1; i < m; i++) A[i * n + j] = 0;
-  }
-  for (let row = 0; row < m; row++) {
-    for (let c = 0; c < k; c++) q[qOff + row * k + c] = Q[row * m + c]!;
-  }
-  for (let row = 0; row < k; row++) {
-    for (let c = 0; c < n; c++) r[rOff + row * n + c] = row < m && c >= row ? A[row * n + c]! : 0;
-  }
-}
-
 export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
   "qr",
   {
-    lower: null,
+    lower: { kind: "library", name: "qr" },
     facts: OPAQUE,
     abstractEval: qrAval,
-    impl: ([x], params) => {
-      const [qAval, rAval] = qrAval([x!.aval], params);
-      const m = x!.shape[x!.ndim - 2]!;
-      const n = x!.shape[x!.ndim - 1]!;
-      const k = qAval!.shape[qAval!.ndim - 1]!;
-      const q = allocate(qAval!.dtype, qAval!.size);
-      const r = allocate(rAval!.dtype, rAval!.size);
-      const count = m * n === 0 ? 0 : x!.size / (m * n);
-      for (let b = 0; b < count; b++)
-        qrKernel(x!.values, b * m * n, m, n, k, q, b * m * k, r, b * k * n);
-      if (m * n === 0) {
-        // Empty matrices: Q is the identity's first k columns, R is empty or zero.
-        const batches = qAval!.size / Math.max(1, m * k);
-        for (let b = 0; b < batches; b++)
-          for (let i = 0; i < Math.min(m, k); i++) q[b * m * k + i * k + i] = 1;
-      }
-      return [new ArrayImpl(qAval!, q), new ArrayImpl(rAval!, r)];
-    },
+    impl: libraryImpl<QrParams>("qr"),
     batch: ([x], [d], params, axis) => [
       bind(qrP, [batchToFront(x!, d!, axis.size)], params),
       [0, 0],

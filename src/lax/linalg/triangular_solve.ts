@@ -1,10 +1,11 @@
 /** `lax.linalg.triangularSolve` and its rules. */
-import { type Array, ArrayImpl } from "../../core/array.js";
+import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
-import { allocate, isFloating, type TypedArray } from "../../dtype.js";
+import { isFloating } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr, shapesEqual } from "../../shape.js";
 import { castToAval, instantiate, isZero } from "../ad_util.js";
@@ -21,7 +22,11 @@ export interface TriangularSolveParams {
   unit_diagonal: boolean;
 }
 
-function triangularSolveAval([a, b]: ShapedArray[], p: TriangularSolveParams): ShapedArray[] {
+/** The solution's aval (b's), after checking a and b against the params. */
+export function triangularSolveAval(
+  [a, b]: ShapedArray[],
+  p: TriangularSolveParams,
+): ShapedArray[] {
   const op = "lax.linalg.triangularSolve";
   const [m] = checkMatrices(op, a!, true);
   if (b!.ndim < 2 || !isFloating(b!.dtype)) {
@@ -47,76 +52,12 @@ function triangularSolveAval([a, b]: ShapedArray[], p: TriangularSolveParams): S
   return [new ShapedArray(b!.shape, b!.dtype, false)];
 }
 
-/**
- * Solves op(A) X = B for one m×m A and m×n B in place in `x` (doubles), op(A)
- * being A or Aᵀ; reads only the triangle of A that `lower` names (and not its
- * diagonal when unitDiagonal). Substitution runs forward when op(A) is lower.
- */
-function solveLeft(
-  a: TypedArray,
-  aOff: number,
-  x: Float64Array,
-  m: number,
-  n: number,
-  lower: boolean,
-  transposeA: boolean,
-  unitDiagonal: boolean,
-): void {
-  const at = (i: number, j: number) => (transposeA ? a[aOff + j * m + i]! : a[aOff + i * m + j]!);
-  const forward = lower !== transposeA;
-  for (let s = 0; s < m; s++) {
-    const i = forward ? s : m - 1 - s;
-    const [k0, k1] = forward ? [0, i] : [i + 1, m];
-    for (let k = k0; k < k1; k++) {
-      const c = at(i, k);
-      if (c === 0) continue;
-      for (let j = 0; j < n; j++) x[i * n + j]! -= c * x[k * n + j]!;
-    }
-    if (!unitDiagonal) {
-      const d = at(i, i);
-      for (let j = 0; j < n; j++) x[i * n + j]! /= d;
-    }
-  }
-}
-
-function triangularSolveImpl(
-  a: ArrayImpl,
-  b: ArrayImpl,
-  p: TriangularSolveParams,
-  aval: ShapedArray,
-): ArrayImpl {
-  const m = a.shape[a.ndim - 1]!;
-  const rows = b.shape[b.ndim - 2]!;
-  const cols = b.shape[b.ndim - 1]!;
-  const out = allocate(aval.dtype, aval.size);
-  const count = m * rows * cols === 0 ? 0 : b.size / (rows * cols);
-  // X op(A) = B is op(A)ᵀ Xᵀ = Bᵀ: solve the transposed system from the left.
-  const n = p.left_side ? cols : rows;
-  const x = new Float64Array(m * n);
-  for (let bi = 0; bi < count; bi++) {
-    const off = bi * rows * cols;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) {
-        x[p.left_side ? r * cols + c : c * rows + r] = b.values[off + r * cols + c]!;
-      }
-    const transposeA = p.left_side ? p.transpose_a : !p.transpose_a;
-    solveLeft(a.values, bi * m * m, x, m, n, p.lower, transposeA, p.unit_diagonal);
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) {
-        out[off + r * cols + c] = x[p.left_side ? r * cols + c : c * rows + r]!;
-      }
-  }
-  return new ArrayImpl(aval, out);
-}
-
 export const triangularSolveP: Primitive<TriangularSolveParams> =
   new Primitive<TriangularSolveParams>("triangular_solve", {
-    lower: null,
+    lower: { kind: "library", name: "triangular_solve" },
     facts: OPAQUE,
     abstractEval: triangularSolveAval,
-    impl: ([a, b], p) => [
-      triangularSolveImpl(a!, b!, p, triangularSolveAval([a!.aval, b!.aval], p)[0]!),
-    ],
+    impl: libraryImpl<TriangularSolveParams>("triangular_solve"),
     jvp: ([a, b], [ta, tb], p) => {
       const ans = bind1(triangularSolveP, [a!, b!], p);
       let t: Array | Zero = new Zero(ans.aval);

@@ -6,6 +6,7 @@
 import "./convolution.js";
 import "./dot.js";
 import "./gather_scatter.js";
+import "./linalg.js";
 import "./reductions.js";
 import "./shape.js";
 import "./slicing.js";
