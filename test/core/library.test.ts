@@ -63,7 +63,15 @@ describe("library kernels", () => {
     const names = ["broadcast_in_dim", "reshape", "transpose", "squeeze", "concatenate", "pad"];
     names.push("rev", "iota", "slice", "dynamic_slice", "dynamic_update_slice", "argmax", "argmin");
     for (const r of ["sum", "prod", "max", "min", "and", "or", "xor"]) names.push(`reduce_${r}`);
-    names.push("cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr");
+    names.push(
+      "cholesky",
+      "triangular_solve",
+      "lu",
+      "lu_pivots_to_permutation",
+      "qr",
+      "eigh",
+      "svd",
+    );
     for (const name of names) expect(findLibraryKernel(name, [x], {}), name).not.toBeNull();
     expect(lax.rev(lax.slice(x, [0, 1], [2, 3]), [1]).toArray()).toEqual([
       [2, 1],
@@ -96,6 +104,8 @@ describe("library kernels", () => {
     expect(() => lax.argmin(x, 0)).toThrow(missing("argmin"));
     expect(() => lax.linalg.cholesky(m, { symmetrizeInput: false })).toThrow(missing("cholesky"));
     expect(() => lax.linalg.qr(m)).toThrow(missing("qr"));
+    expect(() => lax.linalg.eigh(m, { symmetrizeInput: false })).toThrow(missing("eigh"));
+    expect(() => lax.linalg.svd(m)).toThrow(missing("svd"));
     expect(() => lax.linalg.lu(m)).toThrow(missing("lu"));
     expect(() => lax.linalg.luPivotsToPermutation(piv, 2)).toThrow(
       missing("lu_pivots_to_permutation"),

@@ -7,6 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { JACOBI_MAX_N } from "../../src/backend/cpu/kernels/eigh.js";
 import {
   type Array,
   grad,
@@ -17,7 +18,6 @@ import {
   testUtil,
   withX64,
 } from "../../src/index.js";
-import { JACOBI_MAX_N } from "../../src/lax/linalg/eigh.js";
 import fixtures from "../fixtures/linalg.json" with { type: "json" };
 import {
   checkVmap,

@@ -116,17 +116,3 @@ export function permutationMatrix(perm: Array, dtype: DType): Array {
 export function diagonalOf(x: Array): Array {
   return reduceSum(mul(x, eyeLike(x)), [x.ndim - 1]);
 }
-
-/**
- * A power of two that brings the largest finite |x[i]| near 1 (1 when there is
- * none): the kernels work on the scaled matrix, where squares neither
- * overflow nor underflow, and scale their values back exactly.
- */
-export function unitScale(x: Float64Array): number {
-  let amax = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.abs(x[i]!);
-    if (v > amax && v < Infinity) amax = v;
-  }
-  return amax > 0 ? 2 ** -Math.floor(Math.log2(amax)) : 1;
-}

@@ -5,10 +5,12 @@
  */
 import "./convolution.js";
 import "./dot.js";
+import "./eigh.js";
 import "./gather_scatter.js";
 import "./linalg.js";
 import "./reductions.js";
 import "./shape.js";
 import "./slicing.js";
 import "./sort.js";
+import "./svd.js";
 import "./windowed.js";
