@@ -5,7 +5,8 @@
  *   import { jit, numpy as jnp, lax, tree } from "jaxts";
  */
 import { installCompiler } from "./backend/cpu/compiler/install.js";
-// The CPU library kernels (products, convolutions, gathers/scatters, sorts, windows) register themselves.
+// The CPU library kernels (shapes, slices, reductions, products, convolutions, gathers/scatters,
+// sorts, windows, factorizations) register themselves.
 import "./backend/cpu/kernels/index.js";
 import * as numpy from "./numpy/index.js";
 

@@ -160,9 +160,14 @@ const REDUCTION_KINDS: Record<string, DtypeKind> = {
   reduce_and: "bitwise", reduce_or: "bitwise", reduce_xor: "bitwise",
 }; // biome-ignore format: a table
 
+/** The wrappers' names in errors (computed once: the eager path checks on every call). */
+const REDUCTION_OPS: Record<string, string> = Object.fromEntries(
+  REDUCTIONS.map((n) => [n, `lax.${camel(n)}`]),
+);
+
 /** The result of reduction `name` of x over `axes`, after checking the dtype and axes. */
 export function reductionAval(name: string, x: ShapedArray, axes: readonly number[]): ShapedArray {
-  const op = `lax.${camel(name)}`;
+  const op = REDUCTION_OPS[name]!;
   checkDtype(op, x.dtype, REDUCTION_KINDS[name]!);
   return new ShapedArray(reducedShape(op, x.shape, axes), x.dtype, x.weakType);
 }
@@ -315,7 +320,7 @@ export function argMinMaxAval(
   x: ShapedArray,
   { axes, index_dtype }: ArgMinMaxParams,
 ): ShapedArray {
-  const op = `lax.${name}`;
+  const op = name === "argmax" ? "lax.argmax" : "lax.argmin";
   if (axes.length !== 1) {
     throw new Error(`${op}: needs exactly one axis, got axes ${JSON.stringify(axes)}`);
   }

@@ -168,9 +168,12 @@ function reduceCpu(
 }
 
 /** The index of the first extreme along the axis; the first NaN wins (it is both the max and the min, as in JAX and NumPy). */
-function argMinMaxCpu(name: "argmax" | "argmin", x: ArrayImpl, params: ArgMinMaxParams): ArrayImpl {
-  const better =
-    name === "argmax" ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+function argMinMaxCpu(
+  name: "argmax" | "argmin",
+  better: (v: number, b: number) => boolean,
+  x: ArrayImpl,
+  params: ArgMinMaxParams,
+): ArrayImpl {
   const aval = argMinMaxAval(name, x.aval, params);
   const [outer, n, inner] = aroundAxis(x.shape, params.axes[0]!);
   const data = x.values;
@@ -202,9 +205,14 @@ for (const name of REDUCTIONS) {
     run: ([x], { axes }) => [reduceCpu(r, x!, axes, reductionAval(name, x!.aval, axes))],
   });
 }
+const BETTER = {
+  argmax: (v: number, b: number) => v > b,
+  argmin: (v: number, b: number) => v < b,
+};
 for (const name of ["argmax", "argmin"] as const) {
+  const better = BETTER[name];
   registerLibraryKernel<ArgMinMaxParams>("cpu", name, {
     match: () => true,
-    run: ([x], params) => [argMinMaxCpu(name, x!, params)],
+    run: ([x], params) => [argMinMaxCpu(name, better, x!, params)],
   });
 }
