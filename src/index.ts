@@ -5,12 +5,11 @@
  *   import { jit, numpy as jnp, lax, tree } from "jaxts";
  */
 import { installCompiler } from "./backend/cpu/compiler/install.js";
-// The CPU library kernels (shapes, slices, reductions, products, convolutions, gathers/scatters,
-// sorts, windows, factorizations) register themselves.
-import "./backend/cpu/kernels/index.js";
 import * as numpy from "./numpy/index.js";
 
-// jit compiles to WebAssembly kernels (config flag jaxts_compile; JAXTS_COMPILE=0 interprets).
+// The CPU backend: jit compiles to WebAssembly kernels (config flag jaxts_compile;
+// JAXTS_COMPILE=0 interprets), and its library kernels (shapes, slices, reductions,
+// products, convolutions, gathers/scatters, sorts, windows, factorizations) run eager work.
 installCompiler();
 
 export {
@@ -33,6 +32,7 @@ export { type VmapOptions, vmap } from "./api/vmap.js";
 export { config, withX64 } from "./config.js";
 export { Array, ArrayImpl } from "./core/array.js";
 export { ShapedArray } from "./core/aval.js";
+export { defaultBackend } from "./core/backend.js";
 export type { ArrayLike } from "./core/convert.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
 export {

@@ -4,6 +4,7 @@
  * Array prototype so tracers and concrete arrays share them, as in JAX.
  */
 import { Array, ArrayImpl } from "../core/array.js";
+import { currentBackend } from "../core/backend.js";
 import type { ArrayLike } from "../core/convert.js";
 import { concreteOrError, type Tracer } from "../core/trace.js";
 import type { DType } from "../dtype.js";
@@ -270,10 +271,12 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
     return x.dtype === "bool" ? x.values[0] === 1 : x.values[0]!;
   },
   async data(this: Array) {
-    return concreteOrError(this, "Array.data").values.slice();
+    const x = concreteOrError(this, "Array.data");
+    return (await currentBackend().read(x)).slice();
   },
   dataSync(this: Array) {
-    return concreteOrError(this, "Array.dataSync").values.slice();
+    const x = concreteOrError(this, "Array.dataSync");
+    return currentBackend().readSync(x).slice();
   },
   blockUntilReady(this: Array) {
     return this;

@@ -29,7 +29,6 @@
  */
 
 import { config } from "../../config.js";
-import { setReleaseHook } from "../../core/array.js";
 import type { DType, TypedArray } from "../../dtype.js";
 
 export const PAGE_BYTES = 65536;
@@ -466,8 +465,6 @@ export function release(values: TypedArray): boolean {
   releaseBlock(at);
   return true;
 }
-
-setReleaseHook(release);
 
 /** Inputs smaller than this are copied next to a program's intermediates rather than moved in. */
 export const MOVE_IN_MIN_BYTES = 4096;

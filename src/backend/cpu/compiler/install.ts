@@ -1,19 +1,12 @@
 /**
- * Installs the CPU compiler: jit compiles through it (core/dispatch.ts) and
- * large eager operations run its kernels (core/trace.ts), both while the
- * `jaxts_compile` flag is on.
+ * Registers the CPU backend (backend/cpu/backend.ts) as the default: jit
+ * compiles through its compiler and large eager operations run its kernels,
+ * both while the `jaxts_compile` flag is on.
  */
-import { type Compiler, setCompiler } from "../../../core/dispatch.js";
-import { setEagerHook } from "../../../core/trace.js";
-import { eagerCompiled } from "./eager.js";
-import { compileProgram, setDefaultTarget } from "./index.js";
-import { wasmTarget } from "./target.js";
-
-const compiler: Compiler = (closed) => compileProgram(closed).exe;
+import { registerBackend } from "../../../core/backend.js";
+import { cpuBackend, setCpuTarget } from "../backend.js";
 
 export function installCompiler(): void {
-  if (typeof WebAssembly === "undefined") return; // the interpreter is faster than the JS IR evaluator
-  setDefaultTarget(wasmTarget);
-  setCompiler(compiler);
-  setEagerHook(eagerCompiled);
+  setCpuTarget();
+  registerBackend(cpuBackend);
 }
