@@ -58,3 +58,12 @@ export function currentBackend(): Backend {
 export function defaultBackend(): string {
   return currentBackend().platform;
 }
+
+/**
+ * The values of a concrete array as the host sees them: what `numpy/`,
+ * `random/` and printing read instead of an array's storage (the backend
+ * decides how they come back; the CPU hands its storage over without a copy).
+ */
+export function hostValues(x: ArrayImpl): TypedArray {
+  return currentBackend().readSync(x);
+}

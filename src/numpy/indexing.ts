@@ -13,6 +13,7 @@
  * result's shape).
  */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
+import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core/convert.js";
 import { isConcrete } from "../core/trace.js";
 import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
@@ -223,7 +224,8 @@ function expandMask(op: string, mask: Array, xShape: Shape, ax: number, pos: num
         "fixed number of indices, or pass a static (concrete) mask.",
     );
   }
-  if (mask.ndim === 0) return [staticInts(mask.values[0] ? [0] : [], [mask.values[0] ? 1 : 0])];
+  const maskValues = hostValues(mask);
+  if (mask.ndim === 0) return [staticInts(maskValues[0] ? [0] : [], [maskValues[0] ? 1 : 0])];
   mask.shape.forEach((d, k) => {
     if (d !== xShape[ax + k]) {
       throw new IndexError(
@@ -235,7 +237,7 @@ function expandMask(op: string, mask: Array, xShape: Shape, ax: number, pos: num
   });
   const strides = stridesOf(mask.shape);
   const hits: number[] = [];
-  mask.values.forEach((v, flatIdx) => {
+  maskValues.forEach((v, flatIdx) => {
     if (v) hits.push(flatIdx);
   });
   return mask.shape.map((d, k) =>
@@ -276,7 +278,7 @@ function checkStatic(op: string, r: Resolved): void {
     if (it.kind === "int" && (it.value < -n || it.value >= n))
       throw outOfBounds(op, it.value, xAxis, n);
     if (it.kind === "array" && it.static && isConcrete(it.arr)) {
-      const bad = it.arr.values.find((v) => v < -n || v >= n);
+      const bad = hostValues(it.arr).find((v) => v < -n || v >= n);
       if (bad !== undefined) throw outOfBounds(op, bad, xAxis, n);
     }
     ax++;
@@ -414,7 +416,7 @@ function buildPlan(op: string, r: Resolved): Plan {
       throw new Error(`${op}: internal error: ${it.kind} is not an integer index`);
     const a = it.arr;
     return a instanceof ArrayImpl && it.static
-      ? staticNormalized(a.values, n, a.shape)
+      ? staticNormalized(hostValues(a), n, a.shape)
       : normalizeIndex(a, n);
   };
   items.forEach((it, pos) => {
@@ -504,7 +506,7 @@ function assembleIndices(parts: readonly Part[], batchShape: readonly number[]):
     const out = new Int32Array(sizeOf(shape));
     const bStrides = stridesOf(batchShape);
     parts.forEach((p, c) => {
-      const src = (p.arr as ArrayImpl).values;
+      const src = hostValues(p.arr as ArrayImpl);
       const pStrides = stridesOf(p.arr.shape);
       const dims = dimsOf(p);
       for (let b = 0; b < out.length / parts.length; b++) {

@@ -4,7 +4,7 @@
  * Array prototype so tracers and concrete arrays share them, as in JAX.
  */
 import { Array, ArrayImpl } from "../core/array.js";
-import { currentBackend } from "../core/backend.js";
+import { currentBackend, hostValues } from "../core/backend.js";
 import type { ArrayLike } from "../core/convert.js";
 import { concreteOrError, type Tracer } from "../core/trace.js";
 import type { DType } from "../dtype.js";
@@ -268,7 +268,8 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
         `Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`,
       );
     }
-    return x.dtype === "bool" ? x.values[0] === 1 : x.values[0]!;
+    const v = hostValues(x);
+    return x.dtype === "bool" ? v[0] === 1 : v[0]!;
   },
   async data(this: Array) {
     const x = concreteOrError(this, "Array.data");
@@ -299,7 +300,7 @@ function toNested(x: ArrayImpl): NestedValue {
 
 /** `str(x)` for concrete arrays; JAX's `Traced<ShapedArray(...)>` text for tracers. */
 function toString(this: Array): string {
-  if (this instanceof ArrayImpl) return formatArray(this.values, this.shape, this.dtype);
+  if (this instanceof ArrayImpl) return formatArray(hostValues(this), this.shape, this.dtype);
   return tracerText(this);
 }
 
@@ -311,7 +312,7 @@ function tracerText(x: Array): string {
 
 function inspect(this: Array): string {
   if (this instanceof ArrayImpl)
-    return reprArray(this.values, this.shape, this.dtype, this.weakType);
+    return reprArray(hostValues(this), this.shape, this.dtype, this.weakType);
   return tracerText(this);
 }
 
@@ -324,7 +325,8 @@ function toPrimitive(this: Array, hint: string): string | number | boolean {
       `only size-1 arrays can be converted to JS scalars; this one has shape ${shapeStr(x.shape)}`,
     );
   }
-  return x.dtype === "bool" ? x.values[0] === 1 : x.values[0]!;
+  const v = hostValues(x);
+  return x.dtype === "bool" ? v[0] === 1 : v[0]!;
 }
 
 const proto = Array.prototype as unknown as Record<string | symbol, unknown>;

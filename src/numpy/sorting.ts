@@ -5,6 +5,7 @@
  * static `size` (as in JAX). Re-exported from manipulation.ts.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
+import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { ConcretizationTypeError, isConcrete } from "../core/trace.js";
 import { allocate, isBool, isFloating } from "../dtype.js";
@@ -229,7 +230,8 @@ export function nonzero(a: ArrayLike, options: NonzeroOptions = {}): Array[] {
   if (size === undefined || size === null) {
     if (!isConcrete(x)) throw concretizationError(op, x);
     const flat: number[] = [];
-    for (let i = 0; i < x.values.length; i++) if (x.values[i] !== 0) flat.push(i);
+    const v = hostValues(x);
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) flat.push(i);
     return x.shape.map((d, k) => {
       const out = new Int32Array(flat.length);
       flat.forEach((f, j) => {
@@ -303,7 +305,7 @@ export function uniqueAll(x: ArrayLike): UniqueResult {
       `${op}: the number of unique values depends on the data, which is not known while tracing (${a.aval.str()}); call it outside jit`,
     );
   }
-  const data = a.values;
+  const data = hostValues(a);
   const order = globalThis.Array.from({ length: data.length }, (_, i) => i);
   const key = (i: number) => data[i]!;
   order.sort((p, q) => {

@@ -4,6 +4,7 @@
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
+import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import * as lax from "../lax/index.js";
@@ -128,7 +129,7 @@ export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
  */
 export function numberArg(op: string, x: unknown, arg: string): number {
   if (typeof x === "number") return x;
-  if (x instanceof ArrayImpl && x.size === 1) return Number(x.values[0]);
+  if (x instanceof ArrayImpl && x.size === 1) return Number(hostValues(x)[0]);
   throw new TypeError(
     `${op}: ${arg} must be a JS number${x instanceof ArrayImpl ? ` or an array of one element, got an array of shape (${x.shape.join(", ")})` : `, got ${kindOf(x)}`}`,
   );

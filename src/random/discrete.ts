@@ -4,6 +4,7 @@
  * choice, built as JAX builds them so that the same key gives the same draw.
  */
 import { type Array, ArrayImpl } from "../core/array.js";
+import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { concreteOrError } from "../core/trace.js";
 import { type DType, defaultFloat, isFloating, isInteger } from "../dtype.js";
@@ -227,7 +228,7 @@ function concreteCount(op: string, name: string, x: ArrayLike): number {
     const a = asArray(x, op, name);
     if (!isInteger(a.dtype))
       throw new TypeError(`${op}: ${name} must be an integer or at least 1-dimensional`);
-    v = concreteOrError(a, `${op}: argument ${name}`).values[0]!;
+    v = hostValues(concreteOrError(a, `${op}: argument ${name}`))[0]!;
   }
   if (!Number.isInteger(v) || v < 0) {
     throw new TypeError(

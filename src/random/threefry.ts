@@ -8,6 +8,7 @@
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
+import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type BatchDim, OPAQUE, Primitive, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
@@ -164,7 +165,7 @@ export const threefry2x32P: Primitive = new Primitive(
       const out1 = new Uint32Array(aval!.size);
       const out2 = new Uint32Array(aval!.size);
       threefryKernel(
-        args.map((a) => a.values as Uint32Array),
+        args.map((a) => hostValues(a) as Uint32Array),
         args.map((a) => (a.ndim === 0 ? 0 : 1)),
         out1,
         out2,
