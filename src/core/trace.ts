@@ -71,19 +71,23 @@ function evalPrimitive(prim: AnyPrimitive, args: ArrayImpl[], params: object): A
 
 /** `evalPrimitive` under jax_debug_nans/infs: an error from inside a jitted call names the call. */
 function evalChecked(prim: AnyPrimitive, args: ArrayImpl[], params: object): Array[] {
+  const outs = insideCall(
+    prim,
+    params,
+    () =>
+      (eagerHook === null ? null : eagerHook(prim, args, params)) ?? prim.rules.impl(args, params),
+  );
+  checkDebugValues(prim, args, params, outs);
+  return outs;
+}
+
+/** Runs `fn`; a FloatingPointError raised inside a call primitive (pjit) gets the call's name. */
+function insideCall<T>(prim: AnyPrimitive, params: object, fn: () => T): T {
   try {
-    const outs =
-      (eagerHook === null ? null : eagerHook(prim, args, params)) ?? prim.rules.impl(args, params);
-    checkDebugValues(prim, args, params, outs);
-    return outs;
+    return fn();
   } catch (e) {
     const name = (params as { name?: unknown }).name;
-    if (
-      e instanceof FloatingPointError &&
-      typeof name === "string" &&
-      !e.message.startsWith(`invalid value (nan) encountered in ${prim.name} `) &&
-      !e.message.startsWith(`invalid value (inf) encountered in ${prim.name} `)
-    ) {
+    if (e instanceof FloatingPointError && typeof name === "string") {
       e.message += `\n  inside ${prim.name} '${name}'`;
     }
     throw e;
@@ -137,9 +141,8 @@ function checkDebugValues(
     closed.inAvals.every((a, i) => a.key() === args[i]!.aval.key()) &&
     !args.some((a) => a.isDeleted)
   ) {
-    // Raises at the inner equation (its own check runs on each eager primitive);
-    // `evalChecked` then adds which call it was inside.
-    evalClosedJaxpr(closed, args);
+    // Raises at the inner equation (its own check runs on each eager primitive).
+    insideCall(prim, params, () => evalClosedJaxpr(closed, args));
   }
   const flag = bad === "nan" ? "jax_debug_nans" : "jax_debug_infs";
   throw new FloatingPointError(
