@@ -35,40 +35,62 @@ export abstract class Array {
 }
 
 /**
- * A concrete array: an abstract value plus its row-major values. Immutable.
- * (`values` is the storage; users read it with `await x.data()`, `toArray()`...)
+ * One array's elements where a backend keeps them (the CPU: a typed array
+ * on the JS heap or in its WebAssembly memory; a GPU: device memory). Only
+ * the owning backend looks inside; everyone else reads values through it
+ * (`hostValues` in core/backend.ts, `x.data()`).
+ */
+export interface Buffer {
+  /** The backend that owns the buffer: it reads, frees and computes on it. */
+  readonly owner: BufferOwner;
+}
+
+/** What an array asks of the backend that owns its buffer. */
+export interface BufferOwner {
+  /** JAX's platform name of the backend ("cpu"). */
+  readonly platform: string;
+  /** Returns the buffer's memory now (`dispose`); false when it is not pooled. */
+  free(buffer: Buffer): boolean;
+  /** A buffer's values, synchronously (the CPU: its storage itself, no copy). */
+  readSync(buffer: Buffer): TypedArray;
+  /** A buffer's values once they are ready (a GPU backend waits for its queue and copies back). */
+  read(buffer: Buffer): Promise<TypedArray>;
+}
+
+/**
+ * A concrete array: an abstract value plus a backend buffer holding its
+ * row-major values. Immutable. Users read values with `await x.data()`,
+ * `x.dataSync()`, `toArray()`...; libraries with `hostValues(x)`.
  */
 export class ArrayImpl extends Array {
-  private storage: TypedArray;
+  private storage: Buffer;
 
   constructor(
     readonly aval: ShapedArray,
-    values: TypedArray,
+    buffer: Buffer,
   ) {
     super();
-    this.storage = values;
+    this.storage = buffer;
   }
 
-  /** The row-major values (throws once the array was donated to a jitted call). */
-  get values(): TypedArray {
+  /** The backend buffer of the array's values (throws once the array was donated to a jitted call). */
+  get buffer(): Buffer {
     if (this.storage === DELETED) throw new Error(deletedMessage(this));
     return this.storage;
   }
 
   /**
-   * Backends only: `values` moves to `to`, a copy of the same elements (for
-   * example into a backend's memory, so later calls read it in place). The
-   * array's contents do not change.
+   * Backends only: the values move to `to`, a buffer of the same elements
+   * (for example in a backend's memory, so later calls read it in place).
+   * The array's contents do not change.
    */
-  moveStorage(to: TypedArray): void {
-    if (to.length !== this.storage.length || to.constructor !== this.storage.constructor) {
-      throw new Error("ArrayImpl.moveStorage: the new storage must have the same type and length");
-    }
+  replaceBuffer(to: Buffer): void {
+    if (this.storage === DELETED) throw new Error(deletedMessage(this));
     this.storage = to;
   }
 
   /**
-   * Backends only: the array gave its storage away (donated to a jitted
+   * Backends only: the array gave its buffer away (donated to a jitted
    * call, `jit(f, { donateArgnums })`); using it afterwards throws.
    */
   markDeleted(): void {
@@ -81,36 +103,55 @@ export class ArrayImpl extends Array {
   }
 
   /**
-   * Releases the storage of this array now, when a backend pooled it (a
+   * Releases the buffer of this array now, when its backend pooled it (a
    * compiled program's output): the array must not be used afterwards, nor
-   * arrays that share its storage. Otherwise storage is reclaimed when the
+   * arrays that share its buffer. Otherwise memory is reclaimed when the
    * array is garbage-collected; calling this is never required.
    */
   override dispose(): void {
-    if (this.storage !== DELETED) releaseHook?.(this.storage);
+    if (this.storage !== DELETED) this.storage.owner.free(this.storage);
+  }
+
+  /** An array of host values on the default backend (which takes `data` over: do not reuse it). */
+  static fromHost(aval: ShapedArray, data: TypedArray): ArrayImpl {
+    if (hostWriter === null) {
+      throw new Error(
+        "no backend is registered: import jaxts itself (it registers the CPU backend)",
+      );
+    }
+    return new ArrayImpl(aval, hostWriter(data));
   }
 
   static fromData(data: TypedArray, shape: Shape, weakType = false): ArrayImpl {
     if (data.length !== sizeOf(shape)) {
       throw new Error(`Array: ${data.length} values do not fill shape [${shape.join(", ")}]`);
     }
-    return new ArrayImpl(new ShapedArray(shape, dtypeOfTypedArray(data), weakType), data);
+    return ArrayImpl.fromHost(new ShapedArray(shape, dtypeOfTypedArray(data), weakType), data);
   }
 
   static scalar(value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
     const data = allocate(dtype, 1);
     data[0] = castScalar(value, dtype);
-    return new ArrayImpl(new ShapedArray([], dtype, weakType), data);
+    return ArrayImpl.fromHost(new ShapedArray([], dtype, weakType), data);
   }
 
   static full(shape: Shape, value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
     const data = allocate(dtype, sizeOf(shape));
     data.fill(castScalar(value, dtype));
-    return new ArrayImpl(new ShapedArray(shape, dtype, weakType), data);
+    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), data);
   }
 }
 
-const DELETED: TypedArray = new Float32Array(0);
+const DELETED: Buffer = {
+  owner: {
+    platform: "none",
+    free: () => false,
+    readSync: () => {
+      throw new Error("Array: its buffer was donated");
+    },
+    read: () => Promise.reject(new Error("Array: its buffer was donated")),
+  },
+};
 
 function deletedMessage(x: ArrayImpl): string {
   return (
@@ -119,11 +160,22 @@ function deletedMessage(x: ArrayImpl): string {
   );
 }
 
-let releaseHook: ((values: TypedArray) => boolean) | null = null;
+/**
+ * The values of a concrete array as the host sees them: what `numpy/`,
+ * `random/`, control flow and printing read instead of an array's storage
+ * (the owning backend decides how they come back; the CPU hands its storage
+ * over without a copy). Read only: never write into the result.
+ */
+export function hostValues(x: ArrayImpl): TypedArray {
+  const b = x.buffer;
+  return b.owner.readSync(b);
+}
 
-/** Installed by a backend that pools array storage (see backend/cpu/memory.ts). */
-export function setReleaseHook(hook: ((values: TypedArray) => boolean) | null): void {
-  releaseHook = hook;
+let hostWriter: ((data: TypedArray) => Buffer) | null = null;
+
+/** Installed by registerBackend (core/backend.ts): where host values become buffers. */
+export function setHostWriter(w: (data: TypedArray) => Buffer): void {
+  hostWriter = w;
 }
 
 export function isArray(x: unknown): x is Array {

@@ -12,25 +12,52 @@
  * The CPU backend (src/backend/cpu/backend.ts: WebAssembly SIMD kernels on a
  * shared memory, JS library kernels) is the one registered today.
  */
-import type { TypedArray } from "../dtype.js";
-import { type ArrayImpl, setReleaseHook } from "./array.js";
+import type { DType, TypedArray } from "../dtype.js";
+import {
+  type ArrayImpl,
+  type Buffer,
+  type BufferOwner,
+  hostValues,
+  setHostWriter,
+} from "./array.js";
 import { type Compiler, setCompiler } from "./dispatch.js";
 import { setLibraryPlatform } from "./library.js";
 import { type EagerHook, setEagerHook } from "./trace.js";
 
-export interface Backend {
+/** One device of a backend, as `jax.devices()` lists it. */
+export interface BackendDevice {
+  readonly id: number;
+  readonly platform: string;
+}
+
+/** What a backend can run: decided up front, never by trying and falling back. */
+export interface Capabilities {
+  /** The dtypes its buffers and kernels take. */
+  readonly dtypes: readonly DType[];
+  /**
+   * Whether it runs primitive `name` on operands of these dtypes (its
+   * compiler or library kernels); where not, the caller moves the operands
+   * to a backend that does, explicitly — never a silent wrong result.
+   */
+  primitive(name: string, dtypes: readonly DType[]): boolean;
+}
+
+export interface Backend extends BufferOwner {
   /** JAX's platform name (`jax.default_backend()`): "cpu", later "webgpu". */
   readonly platform: string;
   /** Compiles jit's programs; null: the core's interpreter runs them equation by equation. */
   readonly compiler: Compiler | null;
   /** Runs an eager application on compiled kernels, or returns null for the primitive's impl. */
   readonly eager: EagerHook | null;
-  /** Returns an array's pooled storage now (`dispose`); false when it is not the backend's. */
-  release(values: TypedArray): boolean;
-  /** An array's values, synchronously (the CPU: its storage itself, no copy). */
-  readSync(x: ArrayImpl): TypedArray;
-  /** An array's values once they are ready (a GPU backend waits for its queue and copies back). */
-  read(x: ArrayImpl): Promise<TypedArray>;
+  readonly capabilities: Capabilities;
+  /** Its devices (`jax.devices(platform)`). */
+  devices(): readonly BackendDevice[];
+  /** A zeroed buffer of `size` elements of `dtype`. */
+  allocate(dtype: DType, size: number): Buffer;
+  /** A buffer holding host values; the backend takes `values` over (the CPU: no copy). */
+  fromHost(values: TypedArray): Buffer;
+  /** Writes host values into a buffer this backend allocated, from element `offset` on. */
+  write(buffer: Buffer, values: TypedArray, offset?: number): void;
 }
 
 let current: Backend | null = null;
@@ -40,7 +67,7 @@ export function registerBackend(backend: Backend): void {
   current = backend;
   setCompiler(backend.compiler);
   setEagerHook(backend.eager);
-  setReleaseHook((values) => backend.release(values));
+  setHostWriter((values) => backend.fromHost(values));
   setLibraryPlatform(backend.platform);
 }
 
@@ -59,11 +86,10 @@ export function defaultBackend(): string {
   return currentBackend().platform;
 }
 
-/**
- * The values of a concrete array as the host sees them: what `numpy/`,
- * `random/` and printing read instead of an array's storage (the backend
- * decides how they come back; the CPU hands its storage over without a copy).
- */
-export function hostValues(x: ArrayImpl): TypedArray {
-  return currentBackend().readSync(x);
+export { hostValues };
+
+/** `x.data()`: the values once the owning backend has them ready. */
+export function hostValuesAsync(x: ArrayImpl): Promise<TypedArray> {
+  const b = x.buffer;
+  return b.owner.read(b);
 }

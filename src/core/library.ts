@@ -11,7 +11,9 @@
  *   // backend/cpu/kernels/convolution.ts
  *   registerLibraryKernel("cpu", "conv_general_dilated", { match: () => true, run: convCpu });
  */
+import type { ScalarBuilder } from "../ir/kernel.js";
 import type { ArrayImpl } from "./array.js";
+import type { ShapedArray } from "./aval.js";
 import type { ImplRule } from "./primitive.js";
 
 export interface LibraryKernel<P> {
@@ -64,8 +66,44 @@ export function findLibraryKernel<P>(
   return null;
 }
 
-/** An `impl` rule that runs the default platform's library kernel `name`. */
-export function libraryImpl<P>(name: string): ImplRule<P> {
+/** Whether `backend` registers a library kernel under `name` (its capabilities). */
+export function hasLibraryKernel(backend: string, name: string): boolean {
+  return (kernels.get(backend)?.get(name)?.length ?? 0) > 0;
+}
+
+/** The library kernel names of impls made by `libraryImpl` (capabilities read them). */
+const implNames = new WeakMap<ImplRule<never>, string>();
+
+/** The library kernel an impl rule runs, or null when it is not a library impl. */
+export function libraryNameOf<P>(impl: ImplRule<P>): string | null {
+  return implNames.get(impl as ImplRule<never>) ?? null;
+}
+
+/**
+ * An `impl` rule that runs the default platform's library kernel `name`;
+ * with `check` (the primitive's type rule), the operands are checked first,
+ * so an eager call with bad operands is the type rule's error, not a kernel's.
+ */
+export function libraryImpl<P>(
+  name: string,
+  check?: (avals: ShapedArray[], params: P) => unknown,
+): ImplRule<P> {
+  const run = libraryImplOf<P>(name);
+  const impl: ImplRule<P> =
+    check === undefined
+      ? run
+      : (args, params) => {
+          check(
+            args.map((a) => a.aval),
+            params,
+          );
+          return run(args, params);
+        };
+  implNames.set(impl as ImplRule<never>, name);
+  return impl;
+}
+
+function libraryImplOf<P>(name: string): ImplRule<P> {
   // The eager per-op path: the platform's kernels for `name`, looked up once per generation.
   let seen = -1;
   let list: readonly AnyKernel[] = [];
@@ -90,5 +128,54 @@ export function libraryImpl<P>(name: string): ImplRule<P> {
       );
     }
     return k.run(args, params);
+  };
+}
+
+/** An elementwise primitive's scalar function in the kernel IR (its `lower` rule's `emit`). */
+export type ScalarEmit<P> = (b: ScalarBuilder, xs: readonly number[], params: P) => number;
+
+/**
+ * How a backend runs an elementwise primitive eagerly: the scalar function
+ * mapped over operands of the output's shape (or 0-d), into a new array of
+ * type `out`. The CPU compiles it with the IR's JS evaluator (ir/eval.ts).
+ */
+export type ElementwiseRunner = <P>(
+  emit: ScalarEmit<P>,
+  args: readonly ArrayImpl[],
+  params: P,
+  out: ShapedArray,
+) => ArrayImpl;
+
+const elementwiseRunners = new Map<string, ElementwiseRunner>();
+
+/** Registers how `backend` runs elementwise primitives eagerly. */
+export function registerElementwiseRunner(backend: string, run: ElementwiseRunner): void {
+  elementwiseRunners.set(backend, run);
+  generation++;
+}
+
+/**
+ * The `impl` rule of an elementwise primitive: its lowering run by the
+ * default platform's elementwise runner on operands of the output's shape.
+ */
+export function elementwiseImpl<P>(
+  abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
+  emit: ScalarEmit<P>,
+): ImplRule<P> {
+  let seen = -1;
+  let run: ElementwiseRunner | undefined;
+  return (args, params) => {
+    if (seen !== generation) {
+      run = elementwiseRunners.get(platform);
+      seen = generation;
+    }
+    if (run === undefined) {
+      throw new Error(
+        `the '${platform}' backend registers no elementwise runner (import jaxts itself, not only a submodule)`,
+      );
+    }
+    const avals: ShapedArray[] = [];
+    for (let i = 0; i < args.length; i++) avals.push(args[i]!.aval);
+    return [run(emit, args, params, abstractEval(avals, params)[0]!)];
   };
 }

@@ -156,6 +156,12 @@ const registry = new Map<string, AnyPrimitive>();
 const duplicateNames = new Set<string>();
 
 /** The primitive with this name (every primitive registers itself when its module loads). */
+/** The primitive registered under `name`, or null when none (or several) is. */
+export function findPrimitive(name: string): AnyPrimitive | null {
+  const p = registry.get(name);
+  return p === undefined || duplicateNames.has(name) ? null : p;
+}
+
 export function primitiveByName(name: string): AnyPrimitive {
   const p = registry.get(name);
   if (p === undefined || duplicateNames.has(name)) {

@@ -8,7 +8,7 @@
 
 import { config } from "../config.js";
 import { isFloating } from "../dtype.js";
-import { Array, ArrayImpl } from "./array.js";
+import { Array, ArrayImpl, hostValues } from "./array.js";
 import type { ShapedArray } from "./aval.js";
 import { ClosedJaxpr, evalClosedJaxpr } from "./jaxpr.js";
 import type { AnyPrimitive } from "./primitive.js";
@@ -104,7 +104,7 @@ function badValue(x: Array): "nan" | "inf" | null {
   if (!(x instanceof ArrayImpl) || !isFloating(x.dtype) || x.isDeleted) return null;
   const nans = config.read("jax_debug_nans");
   const infs = config.read("jax_debug_infs");
-  const v = x.values;
+  const v = hostValues(x);
   for (let i = 0; i < v.length; i++) {
     const e = v[i]!;
     if (!Number.isFinite(e)) {

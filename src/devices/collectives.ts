@@ -11,7 +11,7 @@
  * Plain JS (SharedArrayBuffer and Atomics), no Node API: the thread plumbing
  * lives in backend/cpu/worker_pool.ts.
  */
-import { ArrayImpl } from "../core/array.js";
+import { ArrayImpl, hostValues } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { compileJaxpr } from "../core/dispatch.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
@@ -147,7 +147,7 @@ class SharedComm implements CollectiveRuntime {
 
   /** Publishes x, waits for everyone, and returns every member's operand (views, in member order). */
   private exchange(op: string, x: ArrayImpl): TypedArray[] {
-    const bytes = x.values.byteLength;
+    const bytes = hostValues(x).byteLength;
     if (bytes > this.req.slotBytes) {
       throw new Error(
         `internal: ${op} operand of ${bytes} bytes exceeds the planned ${this.req.slotBytes}`,
@@ -160,7 +160,7 @@ class SharedComm implements CollectiveRuntime {
       byteOffset: base + i * this.req.slotBytes,
       length: x.size,
     });
-    sharedView(x.dtype, slot(this.req.index)).set(x.values);
+    sharedView(x.dtype, slot(this.req.index)).set(hostValues(x));
     this.barrier(op);
     return globalThis.Array.from({ length: this.n }, (_, i) => sharedView(x.dtype, slot(i)));
   }
@@ -182,7 +182,7 @@ class SharedComm implements CollectiveRuntime {
         const src = ppermuteSources((params as PpermuteParams).perm, this.n)[this.req.index]!;
         const out = allocate(x.dtype, x.size);
         if (src >= 0) out.set(parts[src]!);
-        return new ArrayImpl(x.aval, out);
+        return ArrayImpl.fromHost(x.aval, out);
       }
       case "psum_scatter":
         return scatterParts(x, parts, params as PsumScatterParams, this.req.index);
@@ -199,7 +199,7 @@ function reduceParts(op: "psum" | "pmax" | "pmin", x: ArrayImpl, parts: TypedArr
     else if (op === "pmax") for (let k = 0; k < out.length; k++) out[k] = Math.max(out[k]!, p[k]!);
     else for (let k = 0; k < out.length; k++) out[k] = Math.min(out[k]!, p[k]!);
   }
-  return new ArrayImpl(x.aval, out);
+  return ArrayImpl.fromHost(x.aval, out);
 }
 
 /** Stacking (or concatenating) at `axis`: for each index before it, every member's block in turn. */
@@ -217,7 +217,7 @@ function gatherParts(x: ArrayImpl, parts: TypedArray[], p: AllGatherParams): Arr
   const shape = [...x.shape];
   if (p.tiled) shape[p.axis] = shape[p.axis]! * parts.length;
   else shape.splice(p.axis, 0, parts.length);
-  return new ArrayImpl(x.aval.withShape(shape), out);
+  return ArrayImpl.fromHost(x.aval.withShape(shape), out);
 }
 
 /** This member's block of the sum along the scatter dimension. */
@@ -244,7 +244,7 @@ function scatterParts(
   const shape = [...x.shape];
   if (p.tiled) shape[d] = block;
   else shape.splice(d, 1);
-  return new ArrayImpl(x.aval.withShape(shape), out);
+  return ArrayImpl.fromHost(x.aval.withShape(shape), out);
 }
 
 // --- running a shard ------------------------------------------------------------------
@@ -261,7 +261,7 @@ function programFor(req: RunRequest): ClosedJaxpr {
 }
 
 function inputArray(input: ShardInput): ArrayImpl {
-  return new ArrayImpl(
+  return ArrayImpl.fromHost(
     new ShapedArray(input.shape, input.dtype, input.weakType),
     sharedView(input.dtype, input),
   );
@@ -283,7 +283,7 @@ export function runShard(req: RunRequest): RunReply {
       if (o.size !== ref.length) {
         throw new Error(`internal: output ${i} has ${o.size} values, ${ref.length} expected`);
       }
-      sharedView(o.dtype, ref).set(o.values);
+      sharedView(o.dtype, ref).set(hostValues(o));
     });
     return { ok: true };
   } catch (e) {

@@ -9,7 +9,7 @@
  * its shards on the calling thread.
  */
 import { config } from "../config.js";
-import { Array, ArrayImpl } from "../core/array.js";
+import { Array, ArrayImpl, hostValues } from "../core/array.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
 import type { DType, TypedArray } from "../dtype.js";
 
@@ -235,7 +235,7 @@ export function deviceBuffer(bytes: number): SharedArrayBuffer | ArrayBuffer {
  * there is only the calling thread's device, which reads x's own buffer.
  */
 export function sharedRef(x: ArrayImpl): BufferRef {
-  const v = x.values;
+  const v = hostValues(x);
   if (!hasShared() || v.buffer instanceof SharedArrayBuffer) {
     return { buffer: v.buffer, byteOffset: v.byteOffset, length: v.length };
   }
@@ -250,6 +250,6 @@ export function sharedRef(x: ArrayImpl): BufferRef {
 
 /** `jax.device_put(x, device)`: x placed on `device` (its values in memory every device reads). */
 export function devicePutImpl(x: ArrayImpl, d: Device): ArrayImpl {
-  const out = new ArrayImpl(x.aval, sharedView(x.dtype, sharedRef(x)));
+  const out = ArrayImpl.fromHost(x.aval, sharedView(x.dtype, sharedRef(x)));
   return setSharding(out, { devices: [d], axis: null });
 }

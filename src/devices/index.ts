@@ -45,7 +45,7 @@ function stackedOn(op: string, slices: ArrayImpl[], devs: readonly Device[]): Ar
     slices.map((s) => expandDims(s, [0])),
     0,
   ) as ArrayImpl;
-  const out = new ArrayImpl(stacked.aval, sharedView(stacked.dtype, sharedRef(stacked)));
+  const out = ArrayImpl.fromHost(stacked.aval, sharedView(stacked.dtype, sharedRef(stacked)));
   return setSharding(out, { devices: [...devs], axis: 0 });
 }
 

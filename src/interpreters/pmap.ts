@@ -44,8 +44,6 @@ import { indexInDim } from "../lax/slicing.js";
 import { batchJaxpr, jvpJaxpr, partialEvalJaxpr, transposeJaxpr } from "./jaxpr_transforms.js";
 import { type PETracer, partialEvalRules } from "./partial_eval.js";
 
-import "../backend/cpu/worker_pool.js";
-
 export interface PmapParams {
   name: string;
   /** The per-shard program; constants are inputs. */
@@ -182,9 +180,9 @@ function executePmap(args: ArrayImpl[], p: PmapParams): ArrayImpl[] {
     const o = p.outAxes[j] ?? null;
     if (o === null) {
       const first = sharedView(aval.dtype, { buffer, byteOffset: 0, length: aval.size });
-      return setSharding(new ArrayImpl(aval, first), { devices: [devs[0]!], axis: null });
+      return setSharding(ArrayImpl.fromHost(aval, first), { devices: [devs[0]!], axis: null });
     }
-    const full = new ArrayImpl(
+    const full = ArrayImpl.fromHost(
       aval.withShape([n, ...aval.shape]),
       sharedView(aval.dtype, { buffer, byteOffset: 0, length: n * aval.size }),
     );

@@ -5,7 +5,7 @@
  * 0-d ones are inlined as literals.
  */
 
-import { type Array, ArrayImpl } from "../core/array.js";
+import { type Array, ArrayImpl, hostValues } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, argAval, asArray, describe } from "../core/convert.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
@@ -69,7 +69,7 @@ class JaxprBuilder {
     const consts: Array[] = [];
     for (const [v, val] of this.constVals) {
       if (val instanceof ArrayImpl && val.aval.ndim === 0) {
-        literals.set(v, new Literal(val.values[0]!, val.aval));
+        literals.set(v, new Literal(hostValues(val)[0]!, val.aval));
       } else {
         constvars.push(v);
         consts.push(val);

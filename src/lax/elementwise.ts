@@ -11,6 +11,7 @@
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
+import { elementwiseImpl } from "../core/library.js";
 import { Primitive, Zero } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import {
@@ -41,7 +42,6 @@ import {
   FLOATS,
   floatUnop,
   INTS,
-  implFromLowering,
   known,
   laxName,
   NUMERIC,
@@ -358,7 +358,7 @@ const selectCaseCt =
 export const selectNP: Primitive = new Primitive("select_n", {
   abstractEval: selectNAval,
   // Out-of-range indices pick the first or last case, as XLA's nested selects do.
-  impl: implFromLowering(selectNAval, selectNEmit),
+  impl: elementwiseImpl(selectNAval, selectNEmit),
   // Linear in the cases, not in the predicate.
   jvp: ([which, ...cases], [, ...ts]) => {
     const ans = bind1(selectNP, [which!, ...cases], {});

@@ -10,12 +10,12 @@
  * Internal: import the primitives and wrappers from elementwise.ts (this
  * module's rules call its wrappers at run time, never while loading).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import type { Array, ArrayImpl } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
+import { elementwiseImpl, libraryImpl } from "../core/library.js";
 import {
   type AxisData,
   type BatchDim,
-  type ImplRule,
   type JvpRule,
   OPAQUE,
   Primitive,
@@ -26,25 +26,16 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind, bind1 } from "../core/trace.js";
-import { ALL_DTYPES, allocate, type DType, isFloating, type TypedArray } from "../dtype.js";
-import { compileScalar, type ElementwiseKernel } from "../ir/eval.js";
+import { type DType, isFloating } from "../dtype.js";
 import type { BinaryOp, ScalarBuilder, UnaryOp } from "../ir/kernel.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { addTangents, castToAval, isZero } from "./ad_util.js";
 import { alignBatched } from "./batch_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 
-export type F2 = (a: number, b: number) => number;
-/** A kernel per accepted dtype; the dtypes an op accepts are exactly its kernels' keys. */
-export type Kernels<F> = Partial<Record<DType, F>>;
-
 export const FLOATS: readonly DType[] = ["float32", "float64"];
 export const INTS: readonly DType[] = ["int32", "uint32"];
 export const NUMERIC: readonly DType[] = [...FLOATS, ...INTS];
-
-export function floats<F>(f: F): Kernels<F> {
-  return { float32: f, float64: f };
-}
 
 // --- Checks shared by the abstract evaluation rules ---------------------------
 
@@ -100,10 +91,6 @@ export function checkSame(
 
 export function avalsOf(args: readonly ArrayImpl[]): ShapedArray[] {
   return args.map((a) => a.aval);
-}
-
-export function result(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
-  return [new ArrayImpl(aval, data)];
 }
 
 // --- Differentiation and batching rules shared by the primitives ------------------
@@ -212,69 +199,6 @@ export function batchElementwise<P extends object>(
 /** The scalar function of an elementwise primitive in the kernel IR (its `lower` rule). */
 export type Emit<P> = (b: ScalarBuilder, xs: readonly number[], params: P) => number;
 
-/**
- * The eager kernel of an elementwise primitive: its lowering compiled by the
- * IR's evaluator into one closure per operand dtypes and params (cached),
- * mapped over the flat operands (of the output's shape, or 0-d).
- */
-export function implFromLowering<P extends object>(
-  abstractEval: (avals: ShapedArray[], params: P) => ShapedArray[],
-  emit: Emit<P>,
-): ImplRule<P> {
-  // Kernels by operand dtypes (a small integer), and by dtypes and params for
-  // primitives with params: no string is built for the common, parameterless case.
-  const byDtypes = new Map<number, ElementwiseKernel>();
-  const byParams = new Map<string, ElementwiseKernel>();
-  return (args, params) => {
-    const aval = abstractEval(avalsOf(args), params)[0]!;
-    let code = 0;
-    for (let i = 0; i < args.length; i++) code = code * 8 + DTYPE_CODE[args[i]!.dtype];
-    const key = paramsKey(code, params);
-    let kernel = key === null ? byDtypes.get(code) : byParams.get(key);
-    if (kernel === undefined) {
-      kernel = compileScalar(
-        emit,
-        args.map((a) => a.dtype),
-        params,
-      );
-      if (key === null) byDtypes.set(code, kernel);
-      else byParams.set(key, kernel);
-    }
-    const out = allocate(aval.dtype, aval.size);
-    kernel(
-      args.length === 1
-        ? [args[0]!.values]
-        : args.length === 2
-          ? [args[0]!.values, args[1]!.values]
-          : args.map((a) => a.values),
-      out,
-    );
-    return result(aval, out);
-  };
-}
-
-const DTYPE_CODE: Readonly<Record<DType, number>> = {
-  bool: 1,
-  int32: 2,
-  uint32: 3,
-  float32: 4,
-  float64: 5,
-};
-
-/**
- * A cache key for an elementwise kernel's params (plain data: exponents,
- * dtypes, rounding methods), or null when there are none.
- */
-function paramsKey(code: number, params: object): string | null {
-  let key: string | null = null;
-  for (const k in params) {
-    const v = (params as Record<string, unknown>)[k];
-    if (v !== null && typeof v === "object") return `${code}${JSON.stringify(params)}`;
-    key = `${key ?? code}|${String(v)}`;
-  }
-  return key;
-}
-
 /** The facts of an elementwise primitive: pure and foldable; `cost` as given. */
 function elementwiseFacts(cost: PrimitiveFacts["cost"]): PrimitiveFacts {
   return { pure: true, foldable: true, cost };
@@ -294,7 +218,7 @@ export function elementwise<P extends object>(
 ): Primitive<P> {
   const prim: Primitive<P> = new Primitive<P>(name, {
     abstractEval,
-    impl: implFromLowering(abstractEval, emit),
+    impl: elementwiseImpl(abstractEval, emit),
     jvp: jvpFrom(() => prim, derivs),
     transpose: opts.transpose ? transposeFrom(name, opts.transpose) : null,
     batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),
@@ -390,9 +314,8 @@ export function composedBinop(
  * A binary primitive computed by JS kernels the IR has no op for (the
  * incomplete gamma functions): the compiler runs it one equation at a time.
  */
-export function jsBinop(name: string, kernels: Kernels<F2>, jvp: Derivs<object>): Primitive {
+export function jsBinop(name: string, allowed: readonly DType[], jvp: Derivs<object>): Primitive {
   const op = laxName(name);
-  const allowed = ALL_DTYPES.filter((d) => kernels[d] !== undefined);
   const abstractEval = (avals: ShapedArray[]): ShapedArray[] => {
     checkArity(op, avals, 2);
     checkSame(op, ["x", "y"], avals);
@@ -402,14 +325,7 @@ export function jsBinop(name: string, kernels: Kernels<F2>, jvp: Derivs<object>)
   };
   const prim: Primitive = new Primitive(name, {
     abstractEval,
-    impl: ([x, y]) => {
-      const aval = abstractEval([x!.aval, y!.aval])[0]!;
-      const out = allocate(aval.dtype, aval.size);
-      const f = kernels[x!.dtype]!;
-      const [a, b] = [x!.values, y!.values];
-      for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
-      return result(aval, out);
-    },
+    impl: libraryImpl(name, abstractEval),
     jvp: jvpFrom(() => prim, jvp),
     transpose: null,
     batch: (args, dims, params, axis) => batchElementwise(prim, args, dims, params, axis),

@@ -17,7 +17,7 @@ import { defaultFloat, isFloating, promoteTypes } from "../dtype.js";
 import { digamma as digammaK, lgamma as lgammaK } from "../ir/special.js";
 import { broadcastShapes } from "../shape.js";
 import { convertElementType, eq, exp, lgamma, log, mul, neg, selectN, sub } from "./elementwise.js";
-import { floats, jsBinop } from "./elementwise_util.js";
+import { FLOATS, jsBinop } from "./elementwise_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 
 const EPS = 2 ** -53;
@@ -151,17 +151,14 @@ const noGrad = (): Array => {
 };
 
 /** `igamma_grad_a(a, x)` = dP(a, x)/da. */
-export const igammaGradAP: Primitive = jsBinop("igamma_grad_a", floats(igammaGradAKernel), [
-  noGrad,
-  noGrad,
-]);
+export const igammaGradAP: Primitive = jsBinop("igamma_grad_a", FLOATS, [noGrad, noGrad]);
 
-export const igammaP: Primitive = jsBinop("igamma", floats(igammaKernel), [
+export const igammaP: Primitive = jsBinop("igamma", FLOATS, [
   (g, _, a, x) => mul(g, bind1(igammaGradAP, [a, x], {})),
   (g, _, a, x) => mul(g, densityInX(a, x)),
 ]);
 
-export const igammacP: Primitive = jsBinop("igammac", floats(igammacKernel), [
+export const igammacP: Primitive = jsBinop("igammac", FLOATS, [
   (g, _, a, x) => neg(mul(g, bind1(igammaGradAP, [a, x], {}))),
   (g, _, a, x) => neg(mul(g, densityInX(a, x))),
 ]);

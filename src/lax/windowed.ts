@@ -21,7 +21,7 @@
  * the tied elements, which one being up to XLA; reduce_max over axes instead
  * splits it evenly).
  */
-import { type Array, ArrayImpl } from "../core/array.js";
+import { type Array, ArrayImpl, hostValues } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { libraryImpl } from "../core/library.js";
@@ -441,7 +441,7 @@ function windowKind(computation: unknown): WindowKind {
 /** Whether a concrete 0-d init value is the identity of the reduction (then it changes nothing). */
 function isIdentity(init: Array, kind: WindowKind): boolean {
   if (!(init instanceof ArrayImpl)) return false;
-  return init.values[0] === IDENTITY[kind][init.dtype];
+  return hostValues(init)[0] === IDENTITY[kind][init.dtype];
 }
 
 /**

@@ -144,7 +144,7 @@ function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DT
   for (let i = 0; i < values.length; i++) {
     data[i] = scalarValue(values[i]!, dtype, "jnp.array");
   }
-  return new ArrayImpl(new ShapedArray(shape, dtype, false), data);
+  return ArrayImpl.fromHost(new ShapedArray(shape, dtype, false), data);
 }
 
 /**
@@ -199,7 +199,7 @@ function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
     }
     out.set(src);
   }
-  return new ArrayImpl(new ShapedArray([n], d, false), out);
+  return ArrayImpl.fromHost(new ShapedArray([n], d, false), out);
 }
 
 /** Stacks the leaves of a nested list that holds Arrays (possibly traced). */
@@ -312,7 +312,7 @@ function generated(op: string, n: number, dtype: DType, at: (i: number) => numbe
   checkSize(op, [n]);
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = scalarValue(at(i), dtype, op);
-  return new ArrayImpl(new ShapedArray([n], dtype, false), data);
+  return ArrayImpl.fromHost(new ShapedArray([n], dtype, false), data);
 }
 
 export interface LinspaceOptions {

@@ -4,10 +4,10 @@
  * Array prototype so tracers and concrete arrays share them, as in JAX.
  */
 import { Array, ArrayImpl } from "../core/array.js";
-import { currentBackend, hostValues } from "../core/backend.js";
+import { hostValues, hostValuesAsync } from "../core/backend.js";
 import type { ArrayLike } from "../core/convert.js";
 import { concreteOrError, type Tracer } from "../core/trace.js";
-import type { DType } from "../dtype.js";
+import type { DType, TypedArray } from "../dtype.js";
 import { shapeStr } from "../shape.js";
 import { at, getItem, type Index, type IndexUpdateRef } from "./indexing.js";
 import * as manip from "./manipulation.js";
@@ -86,9 +86,9 @@ declare module "../core/array.js" {
     /** The single value of a size-1 array. */
     item(): number | boolean;
     /** The values as a typed array (a copy), as `await x.data()` reads them from any backend. */
-    data(): Promise<ArrayImpl["values"]>;
+    data(): Promise<TypedArray>;
     /** Same as `data()`, synchronously (CPU only). */
-    dataSync(): ArrayImpl["values"];
+    dataSync(): TypedArray;
     /** Waits for pending computation (a no-op on the synchronous CPU backend). */
     blockUntilReady(): Array;
     /** Iterates over the leading axis, as Python iterates a jax.Array. */
@@ -273,11 +273,11 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
   },
   async data(this: Array) {
     const x = concreteOrError(this, "Array.data");
-    return (await currentBackend().read(x)).slice();
+    return (await hostValuesAsync(x)).slice();
   },
   dataSync(this: Array) {
     const x = concreteOrError(this, "Array.dataSync");
-    return currentBackend().readSync(x).slice();
+    return hostValues(x).slice();
   },
   blockUntilReady(this: Array) {
     return this;
@@ -286,7 +286,8 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
 
 function toNested(x: ArrayImpl): NestedValue {
   const isBool = x.dtype === "bool";
-  const { values: data, shape } = x;
+  const data = hostValues(x);
+  const shape = x.shape;
   let i = 0;
   const build = (d: number): NestedValue => {
     if (d === shape.length) {

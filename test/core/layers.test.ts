@@ -81,6 +81,16 @@ describe("module layering", () => {
     expect(bad).toEqual([]);
   });
 
+  it("only backends touch storage: numpy, lax, random and the transformations import no backend module", () => {
+    const front = ["numpy/", "lax/", "random/", "scipy/", "nn/", "optax/", "api/", "interpreters/"];
+    const bad: string[] = [];
+    for (const [from, tos] of graph) {
+      if (!front.some((f) => from.startsWith(f))) continue;
+      for (const to of tos) if (to.startsWith("backend/")) bad.push(`${from} -> ${to}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
   it("places the layers in DESIGN.md's order", () => {
     expect(layerOf("core/trace")).toBeLessThan(layerOf("lax/elementwise"));
     expect(layerOf("lax/elementwise")).toBeLessThan(layerOf("interpreters/ad"));

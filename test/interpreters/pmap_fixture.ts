@@ -3,7 +3,7 @@
  * or raises on the thread that evaluates it when a value is negative. Devices
  * import this module (importOnDevices), as any custom primitive requires.
  */
-import { ArrayImpl } from "../../src/core/array.js";
+import { ArrayImpl, hostValues } from "../../src/core/array.js";
 import { OPAQUE, Primitive } from "../../src/core/primitive.js";
 import { bind1 } from "../../src/core/trace.js";
 import type { Array } from "../../src/index.js";
@@ -15,9 +15,9 @@ export const checkPositiveP: Primitive = new Primitive(
     facts: OPAQUE,
     abstractEval: ([x]) => [x!],
     impl: ([x]) => {
-      const bad = x!.values.findIndex((v) => v < 0);
-      if (bad >= 0) throw new Error(`negative value ${x!.values[bad]} at ${bad}`);
-      return [new ArrayImpl(x!.aval, x!.values.slice())];
+      const bad = hostValues(x!).findIndex((v) => v < 0);
+      if (bad >= 0) throw new Error(`negative value ${hostValues(x!)[bad]} at ${bad}`);
+      return [ArrayImpl.fromHost(x!.aval, hostValues(x!).slice())];
     },
     jvp: null,
     transpose: null,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jit, makeJaxpr } from "../../src/api/jit.js";
-import { type Array, ArrayImpl } from "../../src/core/array.js";
+import { type Array, ArrayImpl, hostValues } from "../../src/core/array.js";
 import { type DotDimensionNumbers, dot, dotGeneral } from "../../src/lax/dot.js";
 import { expectIdentical, expectMatches, fromFixture, seeded, vals } from "../util/index.js";
 import { fixtures } from "./reductions_fixtures.js";
@@ -39,7 +39,7 @@ function naiveBmm(a: ArrayImpl, b: ArrayImpl): number[] {
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let q = 0; q < k; q++)
-          s += a.values[(p * m + i) * k + q]! * b.values[(p * k + q) * n + j]!;
+          s += hostValues(a)[(p * m + i) * k + q]! * hostValues(b)[(p * k + q) * n + j]!;
         out.push(s);
       }
   return out;
@@ -72,10 +72,12 @@ describe("dot_general properties", () => {
         const bt = new Int32Array(b.size);
         for (let p = 0; p < nb; p++)
           for (let i = 0; i < m; i++)
-            for (let q = 0; q < k; q++) at[(q * m + i) * nb + p] = a.values[(p * m + i) * k + q]!;
+            for (let q = 0; q < k; q++)
+              at[(q * m + i) * nb + p] = hostValues(a)[(p * m + i) * k + q]!;
         for (let p = 0; p < nb; p++)
           for (let q = 0; q < k; q++)
-            for (let j = 0; j < n; j++) bt[(j * nb + p) * k + q] = b.values[(p * k + q) * n + j]!;
+            for (let j = 0; j < n; j++)
+              bt[(j * nb + p) * k + q] = hostValues(b)[(p * k + q) * n + j]!;
         const out = dotGeneral(
           ArrayImpl.fromData(at, [k, m, nb]),
           ArrayImpl.fromData(bt, [n, nb, k]),
@@ -178,8 +180,8 @@ describe("lax.dot", () => {
   const mm = seeded([4, 2], 4, "int32");
   const ref = (a: ArrayImpl, b: ArrayImpl) =>
     naiveBmm(
-      ArrayImpl.fromData(a.values, [1, a.ndim === 1 ? 1 : a.shape[0]!, a.shape[a.ndim - 1]!]),
-      ArrayImpl.fromData(b.values, [1, b.shape[0]!, b.ndim === 1 ? 1 : b.shape[1]!]),
+      ArrayImpl.fromData(hostValues(a), [1, a.ndim === 1 ? 1 : a.shape[0]!, a.shape[a.ndim - 1]!]),
+      ArrayImpl.fromData(hostValues(b), [1, b.shape[0]!, b.ndim === 1 ? 1 : b.shape[1]!]),
     );
   it("vector·vector, matrix·vector, vector·matrix, matrix·matrix", () => {
     expect(dot(v, v).shape).toEqual([]);

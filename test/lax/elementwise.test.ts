@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jit, makeJaxpr } from "../../src/api/jit.js";
 import { withX64 } from "../../src/config.js";
-import { type Array, ArrayImpl } from "../../src/core/array.js";
+import { type Array, ArrayImpl, hostValues } from "../../src/core/array.js";
 import { ShapedArray } from "../../src/core/aval.js";
 import { bind1 } from "../../src/core/trace.js";
 import { allocate, type DType, type TypedArray } from "../../src/dtype.js";
@@ -40,7 +40,7 @@ interface IntFixture {
 }
 const fixtures = readFixture<Fixtures>("elementwise.json");
 
-const data = (x: Array): TypedArray => (x as ArrayImpl).values;
+const data = (x: Array): TypedArray => hostValues(x as ArrayImpl);
 
 /** The spacing of floats of `dtype` at v (the smallest subnormal at 0). */
 function ulp(v: number, dtype: DType): number {

@@ -5,6 +5,7 @@
  * for another axis (nested vmaps); pytree collectives; argument errors.
  */
 import { describe, expect, it } from "vitest";
+import { hostValues } from "../../src/core/array.js";
 import {
   type Array,
   ArrayImpl,
@@ -31,7 +32,7 @@ const members = (x: Array): ArrayImpl[] =>
 /** Elementwise sum of equal-shaped arrays, in member order. */
 function sumOf(xs: ArrayImpl[]): ArrayImpl {
   const out = new Float64Array(xs[0]!.size);
-  for (const x of xs) x.values.forEach((v, k) => (out[k]! += Number(v)));
+  for (const x of xs) hostValues(x).forEach((v, k) => (out[k]! += Number(v)));
   return ArrayImpl.fromData(Float32Array.from(out), [...xs[0]!.shape]);
 }
 

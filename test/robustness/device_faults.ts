@@ -8,7 +8,7 @@
  * - THROW: a synchronous throw (the shard fails, the worker stays up).
  * Devices import this module (importOnDevices), as any custom primitive requires.
  */
-import { ArrayImpl } from "../../src/core/array.js";
+import { ArrayImpl, hostValues } from "../../src/core/array.js";
 import { OPAQUE, Primitive } from "../../src/core/primitive.js";
 import { bind1 } from "../../src/core/trace.js";
 import type { Array } from "../../src/index.js";
@@ -24,7 +24,7 @@ export const deviceFaultP: Primitive = new Primitive(
     facts: OPAQUE,
     abstractEval: ([x]) => [x!],
     impl: ([x]) => {
-      const v = x!.values;
+      const v = hostValues(x!);
       if (v.includes(ASYNC_THROW)) {
         setTimeout(() => {
           throw new Error("boom (an asynchronous throw on the device)");
@@ -32,7 +32,7 @@ export const deviceFaultP: Primitive = new Primitive(
       }
       if (v.includes(EXIT)) process.exit(3);
       if (v.includes(THROW)) throw new Error("boom (a synchronous throw on the device)");
-      return [new ArrayImpl(x!.aval, v.slice())];
+      return [ArrayImpl.fromHost(x!.aval, v.slice())];
     },
     jvp: null,
     transpose: null,

@@ -5,7 +5,7 @@
  */
 
 import { withX64 } from "../../src/config.js";
-import { type Array, ArrayImpl } from "../../src/core/array.js";
+import { type Array, ArrayImpl, hostValues } from "../../src/core/array.js";
 import { allocate, type DType } from "../../src/dtype.js";
 
 /** A number as fixtures and literals write it. */
@@ -56,7 +56,7 @@ export function arange(shape: readonly number[], dtype: DType = "float32"): Arra
 /** The elements of a concrete array (row-major) as JS numbers; (nested) number lists are flattened. */
 export function vals(x: unknown): number[] {
   if (globalThis.Array.isArray(x)) return x.flat(Number.POSITIVE_INFINITY).map(Number);
-  if (x instanceof ArrayImpl) return globalThis.Array.from(x.values, Number);
+  if (x instanceof ArrayImpl) return globalThis.Array.from(hostValues(x), Number);
   if (typeof x === "object" && x !== null && "dataSync" in x) {
     return globalThis.Array.from((x as Array).dataSync(), Number);
   }
@@ -72,7 +72,7 @@ export function take(x: Array, axis: number, i: number): ArrayImpl {
   const n = shape[axis]!;
   const out = allocate(a.dtype, outer * inner);
   for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < inner; k++) out[o * inner + k] = a.values[(o * n + i) * inner + k]!;
+    for (let k = 0; k < inner; k++) out[o * inner + k] = hostValues(a)[(o * n + i) * inner + k]!;
   }
   shape.splice(axis, 1);
   return ArrayImpl.fromData(out, shape);
@@ -87,7 +87,7 @@ export function stack(xs: Array[], axis: number): ArrayImpl {
   const n = xs.length;
   const out = allocate(first.dtype, outer * n * inner);
   xs.forEach((x, i) => {
-    const d = (x as ArrayImpl).values;
+    const d = hostValues(x as ArrayImpl);
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < inner; k++) out[(o * n + i) * inner + k] = d[o * inner + k]!;
     }

@@ -1,32 +1,82 @@
 /**
  * The CPU backend (core/backend.ts): jit's programs compile to WebAssembly
  * SIMD kernels on one shared memory (compiler/), large eager operations run
- * the same kernels, the other eager operations run the JS library kernels
- * (kernels/), and arrays returned by kernels are pooled views into the
- * memory (memory.ts) that `dispose()` returns early. Without WebAssembly the
- * backend has no compiler: jaxprs run on the core's interpreter.
+ * the same kernels, the other eager operations run the JS kernels
+ * (kernels/: elementwise lowerings on the IR's evaluator, library kernels),
+ * and arrays hold CpuBuffers (buffer.ts): typed arrays on the JS heap, or
+ * pooled views into the memory (memory.ts) that `dispose()` returns early.
+ * Without WebAssembly the backend has no compiler: jaxprs run on the core's
+ * interpreter.
  */
-import type { Backend } from "../../core/backend.js";
+import type { Buffer } from "../../core/array.js";
+import type { Backend, Capabilities } from "../../core/backend.js";
 import type { Compiler } from "../../core/dispatch.js";
+import { hasLibraryKernel, libraryNameOf } from "../../core/library.js";
+import { findPrimitive } from "../../core/primitive.js";
+import { devices } from "../../devices/device.js";
+import { ALL_DTYPES, allocate, type DType, type TypedArray } from "../../dtype.js";
+import { CpuBuffer, setCpuOwner } from "./buffer.js";
 import { eagerCompiled } from "./compiler/eager.js";
 import { compileProgram, setDefaultTarget } from "./compiler/index.js";
 import { wasmTarget } from "./compiler/target.js";
 import "./kernels/index.js";
+import "./worker_pool.js";
 import { release } from "./memory.js";
 
 const hasWasm = typeof WebAssembly !== "undefined";
 
 const compiler: Compiler = (closed) => compileProgram(closed).exe;
 
+function dataOf(buffer: Buffer): TypedArray {
+  if (buffer instanceof CpuBuffer) return buffer.data;
+  throw new Error(`CPU backend: a '${buffer.owner.platform}' buffer is not the CPU's`);
+}
+
+/**
+ * What the CPU runs: every dtype, and every primitive whose eager kernel is
+ * an elementwise lowering (the IR's evaluator takes every op), a view or
+ * reduction lowering, a CPU library kernel, or a composition of other
+ * primitives (control flow, custom rules).
+ */
+const capabilities: Capabilities = {
+  dtypes: ALL_DTYPES,
+  primitive(name: string, dtypes: readonly DType[]): boolean {
+    if (!dtypes.every((d) => ALL_DTYPES.includes(d))) return false;
+    const prim = findPrimitive(name);
+    if (prim === null) return false;
+    const library = libraryNameOf(prim.rules.impl);
+    return library === null || hasLibraryKernel("cpu", library);
+  },
+};
+
 export const cpuBackend: Backend = {
   platform: "cpu",
   // Without WebAssembly the interpreter is faster than the JS IR evaluator.
   compiler: hasWasm ? compiler : null,
   eager: hasWasm ? eagerCompiled : null,
-  release,
-  readSync: (x) => x.values,
-  read: async (x) => x.values,
+  capabilities,
+  devices,
+  allocate: (dtype, size) => new CpuBuffer(allocate(dtype, size)),
+  fromHost: (values) => new CpuBuffer(values),
+  write(buffer, values, offset = 0) {
+    const data = dataOf(buffer);
+    if (
+      values.constructor !== data.constructor ||
+      offset < 0 ||
+      offset + values.length > data.length
+    ) {
+      throw new Error(
+        `CPU backend: write of ${values.length} ${values.constructor.name} values at ${offset} ` +
+          `does not fit a buffer of ${data.length} ${data.constructor.name}`,
+      );
+    }
+    data.set(values, offset);
+  },
+  free: (buffer) => release(dataOf(buffer)),
+  readSync: dataOf,
+  read: async (buffer) => dataOf(buffer),
 };
+setCpuOwner(cpuBackend);
 
 /** The kernels programs compile for (WebAssembly, where the JS runtime has it). */
 export function setCpuTarget(): void {

@@ -6,7 +6,7 @@
  * branches passed through one list.
  */
 
-import type { Array, ArrayImpl } from "../../core/array.js";
+import { type Array, type ArrayImpl, hostValues } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { compileJaxpr } from "../../core/dispatch.js";
@@ -45,7 +45,7 @@ export interface CondParams {
 }
 
 function condImpl([index, ...ops]: ArrayImpl[], p: CondParams): ArrayImpl[] {
-  const i = Math.min(Math.max(Number(index!.values[0]), 0), p.branches.length - 1);
+  const i = Math.min(Math.max(Number(hostValues(index!)[0]), 0), p.branches.length - 1);
   return compileJaxpr(p.branches[i]!)(ops);
 }
 

@@ -6,12 +6,12 @@
  * differentiated as an associative scan of their combining function, as JAX
  * does (_cumulative_jvp_rule), which is why they live with the loops.
  */
-import { type Array, ArrayImpl } from "../../core/array.js";
+import type { Array } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
-import { allocate, type DType, isFloating } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { normalizeAxis, shapeStr } from "../../shape.js";
 import { castToAval } from "../ad_util.js";
@@ -29,7 +29,7 @@ import {
   selectN,
   sub,
 } from "../elementwise.js";
-import { aroundAxis, checkDtype, type DtypeKind, jvpVia, linearJvp } from "../reductions.js";
+import { checkDtype, type DtypeKind, jvpVia, linearJvp } from "../reductions.js";
 import { associativeScan } from "./loops.js";
 
 export interface CumulativeParams {
@@ -37,35 +37,18 @@ export interface CumulativeParams {
   reverse: boolean;
 }
 
-type Combine = (a: number, b: number) => number;
-
-/** log(exp(a) + exp(b)) without overflow; infinities and NaN handled like np.logaddexp. */
-function logaddexp(a: number, b: number): number {
-  const m = Math.max(a, b);
-  if (Number.isNaN(m)) return m;
-  if (m === Infinity || m === -Infinity) return m;
-  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
-}
-
-interface Cumulative {
-  kind: DtypeKind;
-  combine: (dtype: DType) => Combine;
-}
-// Math.max/Math.min propagate NaN, as lax.max/lax.min do.
-const cumulatives: Record<string, Cumulative> = {
-  cumsum: {
-    kind: "number",
-    combine: (d) => (isFloating(d) ? (a, b) => a + b : (a, b) => (a + b) | 0),
-  },
-  cumprod: { kind: "number", combine: (d) => (isFloating(d) ? (a, b) => a * b : Math.imul) },
-  cummax: { kind: "number", combine: () => Math.max },
-  cummin: { kind: "number", combine: () => Math.min },
-  cumlogsumexp: { kind: "floating", combine: () => logaddexp },
+/** The dtypes each cumulative reduction takes (its CPU kernel: backend/cpu/kernels/cumulative.ts). */
+const KINDS: Readonly<Record<string, DtypeKind>> = {
+  cumsum: "number",
+  cumprod: "number",
+  cummax: "number",
+  cummin: "number",
+  cumlogsumexp: "floating",
 };
 
 function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
   const op = `lax.${name}`;
-  const { kind, combine } = cumulatives[name]!;
+  const kind = KINDS[name]!;
   const abstractEval = (x: ShapedArray, { axis, reverse }: CumulativeParams): ShapedArray => {
     checkDtype(op, x.dtype, kind);
     if (!Number.isInteger(axis) || axis < 0 || axis >= x.ndim) {
@@ -81,27 +64,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
     lower: null,
     facts: OPAQUE,
     abstractEval: ([x], params) => [abstractEval(x!, params)],
-    impl: ([x], params) => {
-      const aval = abstractEval(x!.aval, params);
-      const f = combine(aval.dtype);
-      const [outer, n, inner] = aroundAxis(x!.shape, params.axis);
-      const data = x!.values;
-      const out = allocate(aval.dtype, data.length);
-      const acc = new Float64Array(inner);
-      for (let o = 0; o < outer; o++) {
-        for (let step = 0; step < n; step++) {
-          const k = params.reverse ? n - 1 - step : step;
-          const row = (o * n + k) * inner;
-          for (let j = 0; j < inner; j++) {
-            const v = data[row + j]!;
-            // Integer results wrap when stored (|0 and Math.imul work modulo 2^32 for uint32 too).
-            acc[j] = step === 0 ? v : f(acc[j]!, v);
-            out[row + j] = acc[j]!;
-          }
-        }
-      }
-      return [new ArrayImpl(aval, out)];
-    },
+    impl: libraryImpl<CumulativeParams>(name, ([x], params) => abstractEval(x!, params)),
     jvp: name === "cumsum" ? linearJvp(() => prim) : jvpVia(() => prim, scanOf(name)),
     transpose: name === "cumsum" ? cumsumTranspose : null,
     batch: ([x], [bdim], params) => {

@@ -13,7 +13,6 @@ import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
-import { allocate } from "../../dtype.js";
 import { backwardPass } from "../../interpreters/ad.js";
 import {
   batchJaxpr,
@@ -34,6 +33,8 @@ import { flatten } from "../../tree/index.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis, moveBatchAxis } from "../batch_util.js";
 import { add, convertElementType } from "../elementwise.js";
+import { concatenateP, reshapeP } from "../shape_ops.js";
+import { sliceP } from "../slicing.js";
 import {
   checkTypes,
   count,
@@ -63,49 +64,64 @@ function groups<T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] {
 }
 
 /**
- * Row i of an array stacked along axis 0, copied: a view could outlive x's
- * storage, which a backend may pool and reuse once x is collected (e.g. when
- * the row is the final carry).
+ * Row i of an array stacked along axis 0, copied by the backend's slice
+ * kernel: a view could outlive x's storage, which a backend may pool and
+ * reuse once x is collected (e.g. when the row is the final carry).
  */
 function row(x: ArrayImpl, i: number): ArrayImpl {
-  const shape = x.shape.slice(1);
-  const n = x.size / x.shape[0]!;
-  return new ArrayImpl(
-    new ShapedArray(shape, x.dtype, x.weakType),
-    x.values.slice(i * n, (i + 1) * n),
+  const rest = x.shape.slice(1);
+  const [r] = sliceP.rules.impl([x], {
+    start_indices: [i, ...rest.map(() => 0)],
+    limit_indices: [i + 1, ...rest],
+    strides: null,
+  });
+  return reshapeP.rules.impl([r!], { dimensions: null, new_sizes: rest })[0]!;
+}
+
+/** The rows stacked along a new axis 0 (in order), by the backend's concatenate kernel. */
+function stack(rows: readonly ArrayImpl[], aval: ShapedArray, length: number): ArrayImpl {
+  const full = new ShapedArray([length, ...aval.shape], aval.dtype, aval.weakType);
+  if (length === 0) return ArrayImpl.full(full.shape, 0, aval.dtype, aval.weakType);
+  const ones = rows.map(
+    (y) => reshapeP.rules.impl([y], { dimensions: null, new_sizes: [1, ...aval.shape] })[0]!,
   );
+  const [out] = ones.length === 1 ? ones : concatenateP.rules.impl(ones, { dimension: 0 });
+  return out!.aval.equals(full) ? out! : new ArrayImpl(full, out!.buffer);
 }
 
 function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
   const [consts, init, xs] = groups(args, p);
   const body = compileJaxpr(p.jaxpr);
   const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
-  const ys = yAvals.map((a) => allocate(a.dtype, p.length * a.size));
+  const ys: ArrayImpl[][] = yAvals.map(() => []);
   let carry = init;
   // Arrays this loop made and no longer needs are released at once (a compiled
   // body's results live in pooled memory); the caller's arrays never are.
+  // Outputs kept for stacking are released only once stacked.
   const callers = new Set<ArrayImpl>(args);
+  const held = new Set<ArrayImpl>();
   const release = (xs: readonly ArrayImpl[], keep: readonly ArrayImpl[]) => {
-    for (const x of xs) if (!callers.has(x) && !keep.includes(x)) x.dispose();
+    for (const x of xs) if (!callers.has(x) && !held.has(x) && !keep.includes(x)) x.dispose();
   };
   for (let k = 0; k < p.length; k++) {
     const i = p.reverse ? p.length - 1 - k : k;
     const rows = xs.map((x) => row(x, i));
     const outs = body([...consts, ...carry, ...rows]);
     const next = outs.slice(0, p.numCarry);
-    const yOut = outs.slice(p.numCarry);
-    yOut.forEach((y, j) => ys[j]!.set(y.values, i * y.size));
+    outs.slice(p.numCarry).forEach((y, j) => {
+      ys[j]![i] = y;
+      held.add(y);
+    });
     release(carry, next);
-    release(yOut, next);
+    release(rows, next);
     carry = next;
   }
-  const stacked = ys.map(
-    (data, j) =>
-      new ArrayImpl(
-        new ShapedArray([p.length, ...yAvals[j]!.shape], yAvals[j]!.dtype, yAvals[j]!.weakType),
-        data,
-      ),
-  );
+  const stacked = ys.map((rows, j) => stack(rows, yAvals[j]!, p.length));
+  // One row is stacked by a reshape that shares its buffer: it stays.
+  if (p.length > 1) {
+    held.clear();
+    release([...new Set(ys.flat())], carry);
+  }
   return [...carry, ...stacked];
 }
 

@@ -5,7 +5,7 @@
  * trip count is unknown, so there is no fixed set of residuals to save.
  */
 
-import type { Array, ArrayImpl } from "../../core/array.js";
+import { type Array, type ArrayImpl, hostValues } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
@@ -65,7 +65,7 @@ function whileImpl(args: ArrayImpl[], p: WhileParams): ArrayImpl[] {
   const callers = new Set<ArrayImpl>(args);
   for (;;) {
     const [pred] = condFn([...cc, ...carry]);
-    const go = pred!.values[0] !== 0;
+    const go = hostValues(pred!)[0] !== 0;
     if (!callers.has(pred!)) pred!.dispose();
     if (!go) return carry;
     const next = bodyFn([...bc, ...carry]);

@@ -257,7 +257,7 @@ describe("jaxts_debug stage dumps", () => {
     expect(text).toMatch(/\[jaxts_debug passes\] program \d+ \(jit\) after pass simplify:/);
     expect(text).not.toMatch(/after pass foldTransposedProducts/);
     expect(text).toMatch(/\[jaxts_debug steps\] program \d+ \(jit\) 2 steps:/);
-    expect(text).toMatch(/0: product dot_general \(a b\) -> \(c\)/);
+    expect(text).toMatch(/0: library dot_general \(a b\) -> \(c\)/);
     expect(text).toMatch(/1: kernel k0 \[8r,4\] reduce_sum \(c\) -> \(/);
     expect(text).toMatch(
       /\[jaxts_debug kernels\] program \d+ \(jit\) kernel k0:\nkernel\[8r,4\] reduce_sum \{/,

@@ -13,7 +13,7 @@ import {
 } from "../../../src/backend/cpu/compiler/index.js";
 import { wasmTarget } from "../../../src/backend/cpu/compiler/target.js";
 import { withFlag } from "../../../src/config.js";
-import type { Array, ArrayImpl } from "../../../src/core/array.js";
+import { type Array, type ArrayImpl, hostValues } from "../../../src/core/array.js";
 import { type ClosedJaxpr, evalJaxpr } from "../../../src/core/jaxpr.js";
 import type { DType } from "../../../src/dtype.js";
 import { grad, numpy as jnp, lax, makeJaxpr, nn } from "../../../src/index.js";
@@ -301,8 +301,8 @@ describe("threads", () => {
     const one = run(1);
     const two = run(2);
     one.forEach((o, i) => {
-      expect(globalThis.Array.from(two[i]!.values), `output ${i}`).toEqual(
-        globalThis.Array.from(o.values),
+      expect(globalThis.Array.from(hostValues(two[i]!)), `output ${i}`).toEqual(
+        globalThis.Array.from(hostValues(o)),
       );
     });
   });

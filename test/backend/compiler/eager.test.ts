@@ -7,7 +7,7 @@ import { EAGER_MIN_SIZE } from "../../../src/backend/cpu/compiler/eager.js";
 import { installCompiler } from "../../../src/backend/cpu/compiler/install.js";
 import { addressOf } from "../../../src/backend/cpu/memory.js";
 import { config, withFlag } from "../../../src/config.js";
-import type { Array, ArrayImpl } from "../../../src/core/array.js";
+import { type Array, type ArrayImpl, hostValues } from "../../../src/core/array.js";
 import { jit, numpy as jnp, lax } from "../../../src/index.js";
 import { expectClose, seeded } from "../../util/index.js";
 
@@ -20,7 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => config.update("jaxts_compile", prevFlag));
 
-const inMemory = (x: Array): boolean => addressOf((x as ArrayImpl).values) >= 0;
+const inMemory = (x: Array): boolean => addressOf(hostValues(x as ArrayImpl)) >= 0;
 
 describe("eager operations", () => {
   const n = EAGER_MIN_SIZE * 2;

@@ -90,16 +90,16 @@ export class CompileDebug {
       }
       const e = s.eqn;
       const io = `(${vars(e.inputs)}) -> (${vars(e.outBinders)})`;
-      if (s.kind === "dot") return `  ${i}: product ${e.primitive.name} ${io}`;
+      if (s.kind === "library") return `  ${i}: library ${s.kernel.name} ${io}`;
       return `  ${i}: eager ${e.primitive.name} ${io}: ${eagerReason(s.eqn, target)}`;
     });
     this.print("steps", `${steps.length} steps:`, lines.join("\n"));
   }
 
-  /** The products whose next step (a kernel) runs on each of their row chunks. */
+  /** The library steps whose next step (a kernel) runs on each of their row chunks. */
   epilogues(steps: readonly number[]): void {
     if (!this.on("steps") || steps.length === 0) return;
-    const text = steps.map((s) => `  step ${s + 1} runs on each row chunk of product ${s}`);
+    const text = steps.map((s) => `  step ${s + 1} runs on each row chunk of step ${s}`);
     this.print("steps", "epilogues:", text.join("\n"));
   }
 

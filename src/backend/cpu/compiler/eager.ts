@@ -82,7 +82,7 @@ export function eagerCompiled(
   params: object,
 ): ArrayImpl[] | null {
   let big = false;
-  for (let i = 0; i < args.length; i++) if (args[i]!.values.length >= EAGER_MIN_SIZE) big = true;
+  for (let i = 0; i < args.length; i++) if (args[i]!.size >= EAGER_MIN_SIZE) big = true;
   // A "free" primitive (a copy or reinterpretation) is as fast eagerly as compiled.
   if (
     !big ||

@@ -13,6 +13,7 @@
  */
 import { type Jaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import type { Kernel } from "../../../ir/kernel.js";
+import type { CompiledKernel } from "./library.js";
 import {
   type EqnKind,
   eqnKind,
@@ -25,13 +26,13 @@ import {
 
 export type Step =
   | { readonly kind: "kernel"; readonly kernel: Kernel; readonly ins: Var[]; readonly outs: Var[] }
-  | { readonly kind: "dot"; readonly eqn: JaxprEqn }
+  | { readonly kind: "library"; readonly eqn: JaxprEqn; readonly kernel: CompiledKernel }
   | { readonly kind: "eager"; readonly eqn: JaxprEqn };
 
 export interface FusionOptions {
   target: TargetSupport;
-  /** Whether the target's library kernel runs this equation (a primitive lowered to one; else it is eager). */
-  library(e: JaxprEqn): boolean;
+  /** The target's compiled kernel for this equation (a primitive lowered to a library kernel), or null: it runs eagerly. */
+  library(e: JaxprEqn): CompiledKernel | null;
   /** Fuse at all (false: one kernel per equation, for tests of the lowering). */
   fuse?: boolean;
 }
@@ -51,16 +52,19 @@ export function fuse(jaxpr: Jaxpr, opts: FusionOptions): Step[] {
 
 function buildSteps(jaxpr: Jaxpr, opts: FusionOptions, forced: ReadonlySet<Var>): Step[] {
   const producer = new Map<Var, JaxprEqn>();
-  const kinds = new Map<JaxprEqn, EqnKind | "dot">();
+  const kinds = new Map<JaxprEqn, EqnKind | "compiled">();
+  const compiled = new Map<JaxprEqn, CompiledKernel>();
   const uses = new Map<Var, number>();
   const stored = new Set<Var>([...jaxpr.constvars, ...jaxpr.inBinders, ...forced]);
   for (const e of jaxpr.eqns) {
     const kind = eqnKind(e, opts.target);
-    const k = kind === "library" ? (opts.library(e) ? "dot" : "other") : kind;
+    const lib = kind === "library" ? opts.library(e) : null;
+    if (lib !== null) compiled.set(e, lib);
+    const k = kind === "library" ? (lib !== null ? "compiled" : "other") : kind;
     kinds.set(e, k);
     for (const v of e.outBinders) producer.set(v, e);
     for (const a of e.inputs) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
-    if (k === "other" || k === "dot" || k === "reduce") {
+    if (k === "other" || k === "compiled" || k === "reduce") {
       for (const v of e.outBinders) stored.add(v);
       if (k !== "reduce") for (const a of e.inputs) if (a instanceof Var) stored.add(a);
     }
@@ -109,8 +113,8 @@ function buildSteps(jaxpr: Jaxpr, opts: FusionOptions, forced: ReadonlySet<Var>)
     if (k === "reduce") {
       const axes = (e.params as { axes: readonly number[] }).axes;
       steps.push(kernelStep(lowerGroup([v], ctx, { eqn: e, axes })));
-    } else if (k === "dot") {
-      steps.push({ kind: "dot", eqn: e });
+    } else if (k === "compiled") {
+      steps.push({ kind: "library", eqn: e, kernel: compiled.get(e)! });
     } else {
       steps.push({ kind: "eager", eqn: e });
     }

@@ -10,16 +10,17 @@
 
 import { config } from "../../../config.js";
 import type { ShapedArray } from "../../../core/aval.js";
-import { type ClosedJaxpr, type JaxprEqn, Var } from "../../../core/jaxpr.js";
+import type { ClosedJaxpr, JaxprEqn } from "../../../core/jaxpr.js";
 import { checkJaxpr } from "../../../core/typecheck.js";
 import type { Kernel } from "../../../ir/kernel.js";
-import type { DotGeneralParams } from "../../../lax/dot.js";
 import { CompileDebug, debugStages } from "./debug.js";
 import { type FusionOptions, fuse, type Step } from "./fusion.js";
 import { runKernelJs } from "./interp.js";
 import { eqnKind, type TargetSupport } from "./lower.js";
 import { optimize } from "./passes.js";
-import { buildExecutable, type Executable, type KernelCode, planDot } from "./program.js";
+import "./dot_step.js";
+import { type CompiledKernel, compiledKernelFor, compiledKernelNames } from "./library.js";
+import { buildExecutable, type Executable, type KernelCode } from "./program.js";
 import { KernelVerifyError, verifyKernel } from "./verify.js";
 
 /** Where kernels become code. */
@@ -47,36 +48,14 @@ export function getDefaultTarget(): CodeTarget {
   return defaultTarget;
 }
 
-/** float32 products with mergeable strides run compiled (small ones on the direct kernel). */
-function dotMatches(e: JaxprEqn): boolean {
-  const p = e.params as DotGeneralParams;
-  const [l, r] = e.inputs;
-  const out = e.outBinders[0]!;
-  // A literal operand (folded constant) has no buffer: the eager kernel takes it.
-  if (!(l instanceof Var) || !(r instanceof Var)) return false;
-  const plan = planDot(e);
-  return (
-    l.aval.dtype === "float32" &&
-    r.aval.dtype === "float32" &&
-    out.aval.dtype === "float32" &&
-    (p.preferred_element_type === null || p.preferred_element_type === "float32") &&
-    plan !== null
-  );
+/** Whether a compiled library kernel of the target runs this equation (else it runs eagerly). */
+export function libraryRuns(e: JaxprEqn, target: CodeTarget = defaultTarget): boolean {
+  return libraryKernelFor(e, target) !== null;
 }
 
-/**
- * The library kernels of the CPU target, by the name a primitive's lower
- * rule gives (`{ kind: "library", name }`), each with the equations it runs.
- */
-const LIBRARY: Readonly<Record<string, { match(e: JaxprEqn): boolean }>> = {
-  dot_general: { match: dotMatches },
-};
-
-/** Whether a library kernel of the target runs this equation (else it runs eagerly). */
-export function libraryRuns(e: JaxprEqn, _target: CodeTarget = defaultTarget): boolean {
-  const lowering = e.primitive.rules.lower;
-  if (lowering?.kind !== "library") return false;
-  return LIBRARY[lowering.name]?.match(e) ?? false;
+/** The target's compiled kernel for `e` (WebAssembly routines; the JS target runs them too, on the same memory). */
+function libraryKernelFor(e: JaxprEqn, _target: CodeTarget): CompiledKernel | null {
+  return compiledKernelFor(e);
 }
 
 /**
@@ -128,7 +107,7 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   );
   const fusion: FusionOptions = {
     target: target.support,
-    library: (e) => libraryRuns(e, target),
+    library: (e) => libraryKernelFor(e, target),
     fuse: opts.fuse ?? true,
   };
   const steps = fuse(jaxpr, fusion);
@@ -136,7 +115,7 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   // Kernel k of the code is the kernel of step k (non-kernel steps hold no code).
   const list = kernels.filter((k): k is Kernel => k !== null);
   if (checks) verifySteps(steps, label);
-  debug?.steps(jaxpr, steps, { ...target, library: Object.keys(LIBRARY) });
+  debug?.steps(jaxpr, steps, { ...target, library: compiledKernelNames() });
   debug?.kernels(list);
   debug?.wasm(list, target.name);
   const code = target.build(list);

@@ -11,6 +11,7 @@ import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
 import { dotGeneralP } from "../../../lax/dot.js";
 import { shapesEqual } from "../../../shape.js";
+import { cpuData } from "../buffer.js";
 
 /** Whether an equation may be merged or dropped (its primitive's pure fact). */
 const pure = (e: JaxprEqn): boolean => e.primitive.rules.facts.pure;
@@ -102,7 +103,7 @@ function foldScalar(prim: AnyPrimitive, inputs: Literal[], params: object): Lite
   const args = inputs.map((l) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType));
   const [r] = prim.rules.impl(args, params);
   if (r === undefined || r.size !== 1) return null;
-  const v = r.values[0]!;
+  const v = cpuData(r)[0]!;
   return new Literal(r.dtype === "bool" ? v !== 0 : v, r.aval);
 }
 

@@ -11,18 +11,10 @@
  */
 import { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
-import {
-  type Atom,
-  type ClosedJaxpr,
-  type Jaxpr,
-  type JaxprEqn,
-  Literal,
-  Var,
-} from "../../../core/jaxpr.js";
+import { type ClosedJaxpr, type Jaxpr, Literal, Var } from "../../../core/jaxpr.js";
 import { itemsize, type TypedArray } from "../../../dtype.js";
-import type { DotGeneralParams } from "../../../lax/dot.js";
 import { stridesOf } from "../../../shape.js";
-import { MatmulKernel } from "../matmul.js";
+import { CpuBuffer, cpuArray, cpuData } from "../buffer.js";
 import {
   addressOf,
   alloc,
@@ -35,12 +27,10 @@ import {
   takeBlock,
   view,
 } from "../memory.js";
-import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
 import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
 import { kernelRange } from "./loops.js";
 import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
-import { smallDotAt } from "./small_dot.js";
 
 /** The code for a program's kernels: one function per kernel, taking (addresses..., start, end). */
 export interface KernelCode {
@@ -57,42 +47,6 @@ type Home =
   | { kind: "out"; donors: number[] } // a block of its own (or a donated input's), handed to the caller
   | { kind: "js" }; // an eager result no kernel reads
 
-interface DotPlan {
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  aStrides: [number, number, number];
-  bStrides: [number, number, number];
-  workspace: number; // arena offset
-  workspaceBytes: number;
-  /** Run the direct kernel (small_dot.ts) instead of the packed GEMM. */
-  direct: boolean;
-}
-
-/**
- * Products this small run the direct kernel: below it, packing the panels
- * costs more than the arithmetic. A few rows against a contiguous B (a
- * matrix-vector product, an RNN step) also skip packing up to a larger size.
- */
-const DIRECT_MAX_MACS = 32768;
-const DIRECT_FEW_ROWS = 2;
-const DIRECT_FEW_ROWS_MAX_MACS = 1 << 18;
-
-function directDot(p: {
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  bStrides: readonly number[];
-}): boolean {
-  const macs = p.batch * p.m * p.n * p.k;
-  if (macs <= DIRECT_MAX_MACS) return true;
-  return (
-    p.bStrides[2] === 1 && p.batch * p.m <= DIRECT_FEW_ROWS && macs <= DIRECT_FEW_ROWS_MAX_MACS
-  );
-}
-
 /** Elements of work below which a kernel runs on the calling thread alone. */
 export const PARALLEL_MIN_WORK = 32768;
 
@@ -101,58 +55,6 @@ let pool: ThreadPool | null = null;
 export function threadPool(): ThreadPool | null {
   if (pool === null && isSharedMemory()) pool = poolFor(cpuMemory());
   return pool;
-}
-
-let matmul: MatmulKernel | null = null;
-function matmulKernel(): MatmulKernel {
-  if (matmul === null) matmul = MatmulKernel.create(cpuMemory());
-  return matmul;
-}
-
-/**
- * dot_general as one strided batched product: batch dims, free dims and
- * contracting dims of each operand must each merge into one strided dim. Null when they do not.
- */
-export function planDot(
-  e: JaxprEqn,
-): Omit<DotPlan, "workspace" | "workspaceBytes" | "direct"> | null {
-  const [lhs, rhs] = e.inputs as [Atom, Atom];
-  const [[lc, rc], [lb, rb]] = (e.params as DotGeneralParams).dimension_numbers;
-  const free = (nd: number, c: readonly number[], b: readonly number[]) =>
-    Array.from({ length: nd }, (_, i) => i).filter((i) => !c.includes(i) && !b.includes(i));
-  const ls = lhs.aval.shape;
-  const rs = rhs.aval.shape;
-  const lst = stridesOf(ls);
-  const rst = stridesOf(rs);
-  const merge = (shape: readonly number[], st: readonly number[], dims: readonly number[]) => {
-    const ds = dims.filter((d) => shape[d] !== 1);
-    let size = 1;
-    for (const d of dims) size *= shape[d]!;
-    if (ds.length === 0) return { size, stride: 0 };
-    for (let i = 0; i + 1 < ds.length; i++) {
-      if (st[ds[i]!] !== st[ds[i + 1]!]! * shape[ds[i + 1]!]!) return null;
-    }
-    return { size, stride: st[ds[ds.length - 1]!]! };
-  };
-  // Contracting dims pair up in order: both sides must merge in that same order.
-  const la = merge(ls, lst, lb);
-  const ra = merge(rs, rst, rb);
-  const lm = merge(ls, lst, free(ls.length, lc, lb));
-  const rn = merge(rs, rst, free(rs.length, rc, rb));
-  const lk = merge(ls, lst, lc);
-  const rk = merge(rs, rst, rc);
-  if (!la || !ra || !lm || !rn || !lk || !rk) return null;
-  // Size-1 contracting dims can be dropped from one side but not the other: check pairing.
-  const nontrivial = lc.filter((d) => ls[d] !== 1).length;
-  if (nontrivial !== rc.filter((d) => rs[d] !== 1).length) return null;
-  return {
-    batch: la.size,
-    m: lm.size,
-    n: rn.size,
-    k: lk.size,
-    aStrides: [la.stride, lm.stride, lk.stride],
-    bStrides: [ra.stride, rk.stride, rn.stride],
-  };
 }
 
 /**
@@ -180,7 +82,7 @@ export interface ProgramInfo {
 function epilogueScale(steps: readonly Step[], s: number, rows: number): number {
   const dot = steps[s];
   const st = steps[s + 1];
-  if (dot?.kind !== "dot" || st?.kind !== "kernel" || st.kernel.reduce !== null) return 0;
+  if (dot?.kind !== "library" || st?.kind !== "kernel" || st.kernel.reduce !== null) return 0;
   const o = dot.eqn.outBinders[0]!;
   const arg = st.ins.indexOf(o);
   if (arg < 0 || rows === 0) return 0;
@@ -229,10 +131,10 @@ export function buildExecutable(
   const scales = new Map<number, number>();
   if (epilogues && code.export !== undefined) {
     steps.forEach((st, s) => {
-      if (st.kind !== "dot") return;
-      const p = planDot(st.eqn)!;
-      if (directDot(p)) return;
-      const scale = epilogueScale(steps, s, p.batch * p.m);
+      if (st.kind !== "library") return;
+      const rows = st.kernel.epilogueRows(st.eqn);
+      if (rows === 0) return;
+      const scale = epilogueScale(steps, s, rows);
       if (scale > 0) scales.set(s, scale);
     });
   }
@@ -242,12 +144,11 @@ export function buildExecutable(
       for (const v of st.outs) { inMemory.add(v); defStep.set(v, s); } // biome-ignore format: compact
     } else {
       const last = scales.has(s) ? s + 1 : s;
-      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, last); if (st.kind === "dot") inMemory.add(a); } // biome-ignore format: compact
-      for (const v of st.eqn.outBinders) { defStep.set(v, s); if (st.kind === "dot") inMemory.add(v); } // biome-ignore format: compact
+      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, last); if (st.kind === "library") inMemory.add(a); } // biome-ignore format: compact
+      for (const v of st.eqn.outBinders) { defStep.set(v, s); if (st.kind === "library") inMemory.add(v); } // biome-ignore format: compact
     }
   });
   // Eager results read by kernels need memory too (copied in after the eager step).
-  const dots = new Map<number, DotPlan>();
   const items: PlanItem[] = [];
   const itemOf = new Map<Var, number>();
   const inputIndex = new Map<Var, number>();
@@ -264,24 +165,14 @@ export function buildExecutable(
       lastUse: Math.max(lastUse.get(v) ?? def, def),
     });
   }
-  const dotWorkspace = new Map<number, number>();
+  // Library steps' workspaces: arena items live through the step (and its epilogue).
+  const workspaceItem = new Map<number, number>();
   steps.forEach((st, s) => {
-    if (st.kind !== "dot") return;
-    const p = planDot(st.eqn)!;
-    const direct = directDot(p);
-    dotWorkspace.set(s, items.length);
-    const tp = threadPool();
-    const bytes = direct
-      ? 0
-      : Math.max(
-          matmulKernel().workspaceBytes(p),
-          tp === null ? 0 : parallelGemmWorkspaceBytes(tp, p),
-        );
-    items.push({ bytes, def: s, lastUse: scales.has(s) ? s + 1 : s });
-    dots.set(s, { ...p, workspace: 0, workspaceBytes: bytes, direct });
+    if (st.kind !== "library") return;
+    workspaceItem.set(s, items.length);
+    items.push({ bytes: st.kernel.workspace(st.eqn), def: s, lastUse: scales.has(s) ? s + 1 : s });
   });
   const arena = planArena(items, steps.length);
-  for (const [s, i] of dotWorkspace) dots.get(s)!.workspace = arena.offsets[i]!;
 
   // Homes and numeric slots.
   const slot = new Map<Var, number>();
@@ -363,49 +254,26 @@ export function buildExecutable(
         code.run(s, addrs);
       };
     }
-    if (st.kind === "dot") {
-      const d = dots.get(s)!;
-      const [a, b] = st.eqn.inputs.map((x) => slot.get(x as Var)!) as [number, number];
-      const o = slot.get(st.eqn.outBinders[0]!)!;
-      if (d.direct) {
-        return (addr) =>
-          smallDotAt({
-            batch: d.batch, m: d.m, n: d.n, k: d.k,
-            a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides, out: addr[o]!,
-          }); // biome-ignore format: compact
-      }
+    if (st.kind === "library") {
+      const e = st.eqn;
+      const slots = [...e.inputs.map((x) => slot.get(x as Var)!), ...e.outBinders.map((v) => slot.get(v)!)]; // biome-ignore format: long
+      const workspace = arena.offsets[workspaceItem.get(s)!]!;
       const scale = scales.get(s);
       const next = steps[s + 1]!;
-      if (scale !== undefined && next.kind === "kernel") {
-        const ex = code.export!(s + 1);
-        const slots = kernelSlots(next);
-        return (addr) => {
-          const spec = {
-            batch: d.batch, m: d.m, n: d.n, k: d.k,
-            a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides,
-            out: addr[o]!, workspace: addr[nSlots]! + d.workspace,
-          }; // biome-ignore format: compact
-          const addrs = slots.map((k) => addr[k]!);
-          const tp = threadPool();
-          if (tp !== null && tp.threads > 1) {
-            const epilogue = { module: ex.module, exportName: ex.name, args: addrs, scale };
-            parallelGemmAt(tp, { ...spec, workspaceBytes: d.workspaceBytes }, epilogue);
-          } else {
-            matmulKernel().gemmAt(spec);
-            code.run(s + 1, addrs);
-          }
-        };
-      }
+      const epilogue =
+        scale !== undefined && next.kind === "kernel"
+          ? { ...exportOf(code, s + 1), scale, run: (addrs: readonly number[]) => code.run(s + 1, addrs) } // biome-ignore format: long
+          : null;
+      const epilogueSlots = epilogue !== null && next.kind === "kernel" ? kernelSlots(next) : [];
+      const run = st.kernel.build(e, epilogue);
+      const addrs = new Array<number>(slots.length + 1).fill(0);
       return (addr) => {
-        const spec = {
-          batch: d.batch, m: d.m, n: d.n, k: d.k,
-          a: addr[a]!, aStrides: d.aStrides, b: addr[b]!, bStrides: d.bStrides,
-          out: addr[o]!, workspace: addr[nSlots]! + d.workspace,
-        }; // biome-ignore format: compact
-        const tp = threadPool();
-        if (tp !== null && tp.threads > 1)
-          parallelGemmAt(tp, { ...spec, workspaceBytes: d.workspaceBytes });
-        else matmulKernel().gemmAt(spec);
+        for (let i = 0; i < slots.length; i++) addrs[i] = addr[slots[i]!]!;
+        addrs[slots.length] = addr[nSlots]! + workspace;
+        run(
+          addrs,
+          epilogueSlots.map((k) => addr[k]!),
+        );
       };
     }
     const e = st.eqn;
@@ -418,7 +286,7 @@ export function buildExecutable(
         const have = js[x];
         if (have !== undefined) return have;
         const v = slotVars[x]!;
-        return new ArrayImpl(v.aval, view(v.aval.dtype, addr[x]!, v.aval.size));
+        return cpuArray(v.aval, view(v.aval.dtype, addr[x]!, v.aval.size));
       });
       const rs = impl(args, e.params);
       outs.forEach((k, i) => {
@@ -426,9 +294,9 @@ export function buildExecutable(
         const h = homes[k]!;
         if (h.kind === "js") {
           // Never keep a view of memory this program will reuse.
-          js[k] = addressOf(r.values) >= 0 ? new ArrayImpl(r.aval, r.values.slice()) : r;
+          js[k] = addressOf(cpuData(r)) >= 0 ? cpuArray(r.aval, cpuData(r).slice()) : r;
         } else {
-          view(r.dtype, addr[k]!, r.size).set(r.values);
+          view(r.dtype, addr[k]!, r.size).set(cpuData(r));
         }
       });
     };
@@ -437,8 +305,8 @@ export function buildExecutable(
   const outAtoms = jaxpr.outs;
   // Programs with steps large enough to split wake the pool's workers first,
   // so that they are spinning (not asleep) when the first such step starts.
-  const wakesPool = steps.some((st, s) => {
-    if (st.kind === "dot") return !dots.get(s)!.direct;
+  const wakesPool = steps.some((st) => {
+    if (st.kind === "library") return st.kernel.parallel(st.eqn);
     if (st.kind !== "kernel") return false;
     const r = kernelRange(st.kernel);
     return r.total * r.work >= PARALLEL_MIN_WORK;
@@ -464,19 +332,19 @@ export function buildExecutable(
           const x = all[h.index]!;
           js[k] = x;
           if (h.copyTo < 0) continue;
-          let at = addressOf(x.values);
+          let at = addressOf(cpuData(x));
           if (at < 0) {
             // Move a large JS array into the memory once, to read it in place from now on.
-            const moved = moveIn(x.values);
+            const moved = moveIn(cpuData(x));
             if (moved !== null) {
-              x.moveStorage(moved);
+              x.replaceBuffer(new CpuBuffer(moved));
               at = addressOf(moved);
             }
           }
           if (at >= 0) addr[k] = at;
           else {
             addr[k] = base + h.copyTo;
-            view(x.dtype, addr[k]!, x.size).set(x.values);
+            view(x.dtype, addr[k]!, x.size).set(cpuData(x));
           }
         } else if (h.kind === "arena") {
           addr[k] = base + h.offset;
@@ -504,25 +372,30 @@ export function buildExecutable(
       if (h.kind === "out") {
         let arr = made.get(k);
         if (arr === undefined) {
-          arr = new ArrayImpl(aval, escape(aval.dtype, addr[k]!, aval.size) as TypedArray);
+          arr = cpuArray(aval, escape(aval.dtype, addr[k]!, aval.size) as TypedArray);
           made.set(k, arr);
         }
         // Two arrays never share a pooled block (donating one must not change the other).
-        return arr.aval.equals(aval) ? arr : new ArrayImpl(aval, arr.values.slice());
+        return arr.aval.equals(aval) ? arr : cpuArray(aval, cpuData(arr).slice());
       }
       const x = js[k];
       if (x !== undefined) {
         if (x.aval.equals(aval)) return x;
-        return new ArrayImpl(aval, addressOf(x.values) >= 0 ? x.values.slice() : x.values);
+        return cpuArray(aval, addressOf(cpuData(x)) >= 0 ? cpuData(x).slice() : cpuData(x));
       }
       // An input read in place or an intermediate: copy out of the memory.
-      return new ArrayImpl(aval, view(aval.dtype, addr[k]!, aval.size).slice());
+      return cpuArray(aval, view(aval.dtype, addr[k]!, aval.size).slice());
     });
     if (arena.size > 0) free(base);
     for (const x of taken) x.markDeleted();
     return result;
   };
   return { exe, info: { steps, arena, epilogues: [...scales.keys()] } };
+}
+
+function exportOf(code: KernelCode, k: number): { module: WebAssembly.Module; exportName: string } {
+  const ex = code.export!(k);
+  return { module: ex.module, exportName: ex.name };
 }
 
 /**
@@ -541,9 +414,9 @@ function takeDonated(
   for (const i of donors) {
     const x = all[i]!;
     if (donated[i - nConsts] !== true || taken.includes(x)) continue;
-    const at = addressOf(x.values);
-    if (at < 0 || all.some((y, j) => j !== i && addressOf(y.values) === at)) continue;
-    const got = takeBlock(x.values, bytes);
+    const at = addressOf(cpuData(x));
+    if (at < 0 || all.some((y, j) => j !== i && addressOf(cpuData(y)) === at)) continue;
+    const got = takeBlock(cpuData(x), bytes);
     if (got >= 0) {
       taken.push(x);
       return got;

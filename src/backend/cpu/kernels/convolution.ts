@@ -16,13 +16,14 @@
  * operands are permuted into the canonical layouts, convolved, and the result
  * permuted into the output spec.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { ShapedArray } from "../../../core/aval.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, isInteger } from "../../../dtype.js";
 import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
 import { invertPermutation, permuteInto } from "../../../lax/shape_util.js";
 import { sizeOf, stridesOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 type Buf = Float64Array | Int32Array;
 
@@ -273,13 +274,13 @@ function convCpu(lhs: ArrayImpl, rhs: ArrayImpl, p: ConvParams): ArrayImpl {
   const [ls, rs, os] = p.dimension_numbers;
   const a = new Buf(lhs.size);
   const b = new Buf(rhs.size);
-  permuteInto(lhs.values, lhs.shape, ls, a);
-  permuteInto(rhs.values, rhs.shape, rs, b);
+  permuteInto(cpuData(lhs), lhs.shape, ls, a);
+  permuteInto(cpuData(rhs), rhs.shape, rs, b);
   const c = new Buf(sizeOf(L.canonicalOut));
   convKernel(a, b, L.geometry, c);
   const out = allocate(lhs.dtype, c.length);
   permuteInto(c, L.canonicalOut, invertPermutation(os), out);
-  return new ArrayImpl(
+  return cpuArray(
     new ShapedArray(L.outShape, lhs.dtype, lhs.aval.weakType && rhs.aval.weakType),
     out,
   );

@@ -8,12 +8,13 @@
  * rounded once when stored; integer products wrap in 32 bits (int32 and
  * uint32 share the bits); a bool product is "any product true".
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, isBool, isInteger, type TypedArray } from "../../../dtype.js";
 import { type DotGeneralParams, dotLayout, dotOutAval } from "../../../lax/dot.js";
 import { permuteInto } from "../../../lax/shape_util.js";
 import { type Shape, sizeOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 /** C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in float64. */
 function matmulF64(
@@ -79,14 +80,14 @@ export function dotGeneralCpu(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneral
   if (isInteger(lhs.dtype) && isInteger(L.outDtype)) {
     const a = new Int32Array(lhs.size);
     const b = new Int32Array(rhs.size);
-    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
+    permuteInto(cpuData(lhs), lhs.shape, lhsPerm, a);
+    permuteInto(cpuData(rhs), rhs.shape, rhsPerm, b);
     matmulI32(a, b, nb, m, k, n, out);
   } else {
     const a = new Float64Array(lhs.size);
     const b = new Float64Array(rhs.size);
-    permuteInto(lhs.values, lhs.shape, lhsPerm, a);
-    permuteInto(rhs.values, rhs.shape, rhsPerm, b);
+    permuteInto(cpuData(lhs), lhs.shape, lhsPerm, a);
+    permuteInto(cpuData(rhs), rhs.shape, rhsPerm, b);
     if (isBool(L.outDtype)) {
       // A bool result is "any product true": count in float64 (a Uint8Array would wrap counts).
       const counts = new Float64Array(out.length);
@@ -96,7 +97,7 @@ export function dotGeneralCpu(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneral
       matmulF64(a, b, nb, m, k, n, out);
     }
   }
-  return new ArrayImpl(dotOutAval(lhs.aval, rhs.aval, params, L), out);
+  return cpuArray(dotOutAval(lhs.aval, rhs.aval, params, L), out);
 }
 
 registerLibraryKernel<DotGeneralParams>("cpu", "dot_general", {

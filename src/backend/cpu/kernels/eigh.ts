@@ -6,10 +6,11 @@
  * tridiagonal QL (./tridiagonal.ts) for larger ones. The Jacobi rotations
  * and the sign gauge are shared with the SVD kernel (./svd.ts).
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type TypedArray } from "../../../dtype.js";
 import { type EighParams, eighAval } from "../../../lax/linalg/eigh.js";
+import { cpuArray, cpuData } from "../buffer.js";
 import { tridiagonalEigen } from "./tridiagonal.js";
 
 /**
@@ -172,8 +173,8 @@ export function eighCpu(x: ArrayImpl, params: EighParams): ArrayImpl[] {
   const v = allocate(x.dtype, vAval!.size);
   const w = allocate(x.dtype, wAval!.size);
   const count = n === 0 ? 0 : x.size / (n * n);
-  for (let b = 0; b < count; b++) eighKernel(x.values, b * n * n, n, params, v, w, b * n);
-  return [new ArrayImpl(vAval!, v), new ArrayImpl(wAval!, w)];
+  for (let b = 0; b < count; b++) eighKernel(cpuData(x), b * n * n, n, params, v, w, b * n);
+  return [cpuArray(vAval!, v), cpuArray(wAval!, w)];
 }
 
 registerLibraryKernel<EighParams>("cpu", "eigh", {

@@ -13,7 +13,7 @@
  * bounds, the other modes drop it), in index order, so a later duplicate
  * sees the earlier one's result.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, castScalar, type DType } from "../../../dtype.js";
 import {
@@ -27,6 +27,7 @@ import {
 } from "../../../lax/gather_scatter_util.js";
 import { forEachRow, innerRow } from "../../../lax/shape_util.js";
 import { type Shape, sizeOf, stridesOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 /**
  * Per index vector (the batch position `g` of the indices): the operand
@@ -50,7 +51,7 @@ function windowStart(
   let inBounds = true;
   for (let k = 0; k < n; k++) {
     const d = indexMap[k]!;
-    const v = Number(idx.values[b * n + k]!);
+    const v = Number(cpuData(idx)[b * n + k]!);
     const hi = x.shape[d]! - window[d]!;
     if (v < 0 || v > hi) inBounds = false;
     offset += Math.min(Math.max(v, 0), hi) * xs[d]!;
@@ -106,11 +107,11 @@ export function gatherCpu(x: ArrayImpl, idx: ArrayImpl, p: GatherParams): ArrayI
     const dst = batchOut.reduce((o, d, j) => o + g[j]! * os[d]!, 0);
     forEachRow(windowShape, srcStrides, offset, dstStrides, dst, (s, o) => {
       for (let j = 0; j < n!; j++, s += ss!, o += ds!) {
-        out[o] = fill !== null && !inBounds ? fill : x.values[s]!;
+        out[o] = fill !== null && !inBounds ? fill : cpuData(x)[s]!;
       }
     });
   });
-  return new ArrayImpl(aval, out);
+  return cpuArray(aval, out);
 }
 
 /** How a scatter combines an operand element with an update element. */
@@ -127,7 +128,7 @@ export function scatterCpu(
 ): ArrayImpl {
   scatterCheck(laxName(prim), prim, x.aval, idx.aval, u.aval, p);
   const dn = p.dimension_numbers;
-  const out = x.values.slice();
+  const out = cpuData(x).slice();
   const xs = stridesOf(x.shape);
   const us = stridesOf(u.shape);
   const windowDims = scatterWindowDims(x.ndim, dn);
@@ -157,10 +158,10 @@ export function scatterCpu(
     if (!inBounds && p.mode !== "clip") return;
     const src = scatterDims.reduce((o, d, j) => o + g[j]! * us[d]!, 0);
     forEachRow(windowShape, dstStrides, offset, srcStrides, src, (o, s) => {
-      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, u.values[s]!);
+      for (let j = 0; j < n!; j++, o += ds!, s += ss!) out[o] = combine(out[o]!, cpuData(u)[s]!);
     });
   });
-  return new ArrayImpl(x.aval, out);
+  return cpuArray(x.aval, out);
 }
 
 // XLA's min and max propagate NaN.

@@ -4,8 +4,10 @@
  * jaxts has them.
  */
 import "./convolution.js";
+import "./cumulative.js";
 import "./dot.js";
 import "./eigh.js";
+import "./elementwise.js";
 import "./gather_scatter.js";
 import "./linalg.js";
 import "./reductions.js";
@@ -13,4 +15,5 @@ import "./shape.js";
 import "./slicing.js";
 import "./sort.js";
 import "./svd.js";
+import "./threefry.js";
 import "./windowed.js";

@@ -6,7 +6,7 @@
  * results once into the operand's dtype; the conventions are LAPACK's
  * (potrf, trsm, getrf, geqrf + orgqr), as JAX's.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import type { NoParams } from "../../../core/primitive.js";
@@ -19,6 +19,7 @@ import {
   type TriangularSolveParams,
   triangularSolveAval,
 } from "../../../lax/linalg/triangular_solve.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 // --- cholesky -------------------------------------------------------------------------
 
@@ -51,8 +52,8 @@ export function choleskyCpu(x: ArrayImpl): ArrayImpl[] {
   const [aval] = choleskyAval([x.aval]);
   const n = x.shape[x.ndim - 1]!;
   const out = allocate(aval!.dtype, aval!.size);
-  eachMatrix(out.length, n * n, (off) => choleskyKernel(x.values, out, n, off));
-  return [new ArrayImpl(aval!, out)];
+  eachMatrix(out.length, n * n, (off) => choleskyKernel(cpuData(x), out, n, off));
+  return [cpuArray(aval!, out)];
 }
 
 // --- triangular_solve -----------------------------------------------------------------
@@ -108,16 +109,16 @@ export function triangularSolveCpu(
     const off = bi * rows * cols;
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) {
-        x[p.left_side ? r * cols + c : c * rows + r] = b.values[off + r * cols + c]!;
+        x[p.left_side ? r * cols + c : c * rows + r] = cpuData(b)[off + r * cols + c]!;
       }
     const transposeA = p.left_side ? p.transpose_a : !p.transpose_a;
-    solveLeft(a.values, bi * m * m, x, m, n, p.lower, transposeA, p.unit_diagonal);
+    solveLeft(cpuData(a), bi * m * m, x, m, n, p.lower, transposeA, p.unit_diagonal);
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) {
         out[off + r * cols + c] = x[p.left_side ? r * cols + c : c * rows + r]!;
       }
   }
-  return new ArrayImpl(aval, out);
+  return cpuArray(aval, out);
 }
 
 // --- lu -------------------------------------------------------------------------------
@@ -186,9 +187,9 @@ export function luCpu(x: ArrayImpl): ArrayImpl[] {
       for (let i = 0; i < m; i++) perm[b * m + i] = i;
       continue;
     }
-    luKernel(x.values, b * m * n, m, n, lu, piv, b * k, perm, b * m);
+    luKernel(cpuData(x), b * m * n, m, n, lu, piv, b * k, perm, b * m);
   }
-  return [new ArrayImpl(luAv!, lu), new ArrayImpl(pivAv!, piv), new ArrayImpl(permAv!, perm)];
+  return [cpuArray(luAv!, lu), cpuArray(pivAv!, piv), cpuArray(permAv!, perm)];
 }
 
 /** The permutation that the row swaps `pivots` make of 0, 1, … (per batch row). */
@@ -205,7 +206,7 @@ export function luPivotsToPermutationCpu(
     const o = b * size;
     for (let i = 0; i < size; i++) out[o + i] = i;
     for (let i = 0; i < k; i++) {
-      const j = p.values[b * k + i]!;
+      const j = cpuData(p)[b * k + i]!;
       if (!(j >= 0 && j < size)) {
         throw new RangeError(
           `lax.linalg.luPivotsToPermutation: pivot ${i} is ${j}, outside [0, ${size})`,
@@ -216,7 +217,7 @@ export function luPivotsToPermutationCpu(
       out[o + j] = t;
     }
   }
-  return [new ArrayImpl(aval!, out)];
+  return [cpuArray(aval!, out)];
 }
 
 // --- qr -------------------------------------------------------------------------------
@@ -292,14 +293,14 @@ export function qrCpu(x: ArrayImpl, params: QrParams): ArrayImpl[] {
   const r = allocate(rAval!.dtype, rAval!.size);
   const count = m * n === 0 ? 0 : x.size / (m * n);
   for (let b = 0; b < count; b++)
-    qrKernel(x.values, b * m * n, m, n, k, q, b * m * k, r, b * k * n);
+    qrKernel(cpuData(x), b * m * n, m, n, k, q, b * m * k, r, b * k * n);
   if (m * n === 0) {
     // Empty matrices: Q is the identity's first k columns, R is empty or zero.
     const batches = qAval!.size / Math.max(1, m * k);
     for (let b = 0; b < batches; b++)
       for (let i = 0; i < Math.min(m, k); i++) q[b * m * k + i * k + i] = 1;
   }
-  return [new ArrayImpl(qAval!, q), new ArrayImpl(rAval!, r)];
+  return [cpuArray(qAval!, q), cpuArray(rAval!, r)];
 }
 
 const all = () => true;

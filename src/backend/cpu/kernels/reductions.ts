@@ -8,7 +8,7 @@
  * exactly enough and rounded once. Integer sums and products wrap around
  * modulo 2^32, as XLA's do.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type DType, isBool, isFloating, type TypedArray } from "../../../dtype.js";
@@ -21,6 +21,7 @@ import {
   reductionAval,
 } from "../../../lax/reductions.js";
 import { type Shape, stridesOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 /**
  * Merges adjacent dims that are both reduced or both kept (and drops size-1
@@ -161,10 +162,10 @@ function reduceCpu(
   const kernel = r.kernel(x.dtype);
   const n = dims.length === 0 ? 1 : dims[dims.length - 1]!;
   const s = dims.length === 0 ? 0 : ostrides[dims.length - 1]!;
-  forEachRow(dims, ostrides, x.size, (xi, oi) => kernel(x.values, xi, acc, oi, n, s));
+  forEachRow(dims, ostrides, x.size, (xi, oi) => kernel(cpuData(x), xi, acc, oi, n, s));
   const out = allocate(aval.dtype, acc.length);
   out.set(acc);
-  return new ArrayImpl(aval, out);
+  return cpuArray(aval, out);
 }
 
 /** The index of the first extreme along the axis; the first NaN wins (it is both the max and the min, as in JAX and NumPy). */
@@ -176,7 +177,7 @@ function argMinMaxCpu(
 ): ArrayImpl {
   const aval = argMinMaxAval(name, x.aval, params);
   const [outer, n, inner] = aroundAxis(x.shape, params.axes[0]!);
-  const data = x.values;
+  const data = cpuData(x);
   const best = new Float64Array(outer * inner);
   const idx = allocate(aval.dtype, outer * inner);
   for (let o = 0; o < outer; o++) {
@@ -195,7 +196,7 @@ function argMinMaxCpu(
       }
     }
   }
-  return new ArrayImpl(aval, idx);
+  return cpuArray(aval, idx);
 }
 
 for (const name of REDUCTIONS) {

@@ -7,7 +7,7 @@
  * among them (broadcast_in_dim, reshape, transpose, squeeze) compile to index
  * maps and run here only eagerly.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type TypedArray } from "../../../dtype.js";
@@ -30,10 +30,11 @@ import {
 } from "../../../lax/shape_ops.js";
 import { checkDims } from "../../../lax/shape_util.js";
 import { sizeOf, stridesOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 import { stridedCopy, stridedWrite } from "./strided.js";
 
 function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
-  return [new ArrayImpl(aval, data)];
+  return [cpuArray(aval, data)];
 }
 
 /** Operand dimension i of x repeats along result dimension broadcast_dimensions[i] (stride 0 if size 1). */
@@ -44,7 +45,7 @@ export function broadcastInDimCpu(x: ArrayImpl, p: BroadcastInDimParams): ArrayI
   p.broadcast_dimensions.forEach((d, i) => {
     strides[d] = x.shape[i] === 1 ? 0 : xs[i]!;
   });
-  return one(x.aval.withShape(shape), stridedCopy(x.values, x.dtype, shape, strides, 0));
+  return one(x.aval.withShape(shape), stridedCopy(cpuData(x), x.dtype, shape, strides, 0));
 }
 
 /** x's elements transposed by `perm` (result dimension i is x's dimension perm[i]). */
@@ -52,7 +53,7 @@ function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
   const shape = transposeShape(x.aval, perm);
   const xs = stridesOf(x.shape);
   return stridedCopy(
-    x.values,
+    cpuData(x),
     x.dtype,
     shape,
     perm.map((q) => xs[q]!),
@@ -63,7 +64,7 @@ function transposeData(x: ArrayImpl, perm: readonly number[]): TypedArray {
 /** A row-major reshape: a copy of the elements (transposed first when `dimensions` is given). */
 export function reshapeCpu(x: ArrayImpl, p: ReshapeParams): ArrayImpl[] {
   reshapeCheck(x.aval, p);
-  const data = p.dimensions === null ? x.values.slice() : transposeData(x, p.dimensions);
+  const data = p.dimensions === null ? cpuData(x).slice() : transposeData(x, p.dimensions);
   return one(x.aval.withShape(p.new_sizes), data);
 }
 
@@ -75,7 +76,7 @@ export function transposeCpu(x: ArrayImpl, p: TransposeParams): ArrayImpl[] {
 }
 
 export function squeezeCpu(x: ArrayImpl, p: SqueezeParams): ArrayImpl[] {
-  return one(x.aval.withShape(squeezeShape(x.aval, p.dimensions)), x.values.slice());
+  return one(x.aval.withShape(squeezeShape(x.aval, p.dimensions)), cpuData(x).slice());
 }
 
 /** The operands joined along `dimension`: each contributes a block of each output row. */
@@ -93,7 +94,7 @@ export function concatenateCpu(args: readonly ArrayImpl[], p: ConcatenateParams)
   for (const a of args) {
     const row = a.shape[p.dimension]! * inner;
     for (let o = 0; o < outer; o++) {
-      out.set(a.values.subarray(o * row, (o + 1) * row), o * outRow + col);
+      out.set(cpuData(a).subarray(o * row, (o + 1) * row), o * outRow + col);
     }
     col += row;
   }
@@ -104,7 +105,7 @@ export function concatenateCpu(args: readonly ArrayImpl[], p: ConcatenateParams)
 export function padCpu(x: ArrayImpl, v: ArrayImpl, p: PadParams): ArrayImpl[] {
   const aval = padAval(x.aval, v.aval, p.padding_config);
   const out = allocate(aval.dtype, aval.size);
-  out.fill(v.values[0]!);
+  out.fill(cpuData(v)[0]!);
   // Operand element i lands at lo + i·(interior + 1); keep the elements that land inside.
   const os = stridesOf(aval.shape);
   const xs = stridesOf(x.shape);
@@ -119,7 +120,7 @@ export function padCpu(x: ArrayImpl, v: ArrayImpl, p: PadParams): ArrayImpl[] {
   });
   if (sizeOf(kept) === 0) return one(aval, out);
   const src = stridedCopy(
-    x.values,
+    cpuData(x),
     x.dtype,
     kept,
     xs,
@@ -144,7 +145,7 @@ export function revCpu(x: ArrayImpl, p: RevParams): ArrayImpl[] {
     strides[d] = -strides[d]!;
   }
   const empty = x.size === 0;
-  return one(x.aval, stridedCopy(x.values, x.dtype, x.shape, strides, empty ? 0 : offset));
+  return one(x.aval, stridedCopy(cpuData(x), x.dtype, x.shape, strides, empty ? 0 : offset));
 }
 
 /** Each element's index along `dimension`. */

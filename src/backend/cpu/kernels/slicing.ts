@@ -5,7 +5,7 @@
  * placed at the start indices clamped into range, as XLA does: the whole
  * window always lies inside the operand).
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import type { NoParams } from "../../../core/primitive.js";
 import {
@@ -16,11 +16,14 @@ import {
   sliceShape,
 } from "../../../lax/slicing.js";
 import { type Shape, stridesOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 import { stridedCopy, stridedWrite } from "./strided.js";
 
 /** XLA's rule: each start index is clamped so that the whole window lies inside the operand. */
 function clampedStarts(indices: readonly ArrayImpl[], shape: Shape, window: Shape): number[] {
-  return indices.map((i, d) => Math.min(Math.max(Number(i.values[0]!), 0), shape[d]! - window[d]!));
+  return indices.map((i, d) =>
+    Math.min(Math.max(Number(cpuData(i)[0]!), 0), shape[d]! - window[d]!),
+  );
 }
 
 /** x[start:limit:strides]: a strided copy from the window's first element. */
@@ -30,8 +33,8 @@ export function sliceCpu(x: ArrayImpl, p: SliceParams): ArrayImpl[] {
   const offset = p.start_indices.reduce((o, s, i) => o + s * xs[i]!, 0);
   const strides = xs.map((s, i) => s * (p.strides?.[i] ?? 1));
   const empty = shape.includes(0);
-  const data = stridedCopy(x.values, x.dtype, shape, strides, empty ? 0 : offset);
-  return [new ArrayImpl(x.aval.withShape(shape), data)];
+  const data = stridedCopy(cpuData(x), x.dtype, shape, strides, empty ? 0 : offset);
+  return [cpuArray(x.aval.withShape(shape), data)];
 }
 
 /** The window of `slice_sizes` at the clamped start indices. */
@@ -44,20 +47,20 @@ export function dynamicSliceCpu(args: readonly ArrayImpl[], p: DynamicSliceParam
   const starts = clampedStarts(idx, x!.shape, p.slice_sizes);
   const xs = stridesOf(x!.shape);
   const offset = aval.size === 0 ? 0 : starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-  return [new ArrayImpl(aval, stridedCopy(x!.values, x!.dtype, aval.shape, xs, offset))];
+  return [cpuArray(aval, stridedCopy(cpuData(x!), x!.dtype, aval.shape, xs, offset))];
 }
 
 /** A copy of the operand with the update written at the clamped start indices. */
 export function dynamicUpdateSliceCpu(args: readonly ArrayImpl[]): ArrayImpl[] {
   const aval = dynamicUpdateSliceAval(args.map((a) => a.aval));
   const [x, u, ...idx] = args;
-  const out = x!.values.slice();
-  if (u!.size === 0) return [new ArrayImpl(aval, out)];
+  const out = cpuData(x!).slice();
+  if (u!.size === 0) return [cpuArray(aval, out)];
   const starts = clampedStarts(idx, x!.shape, u!.shape);
   const xs = stridesOf(x!.shape);
   const offset = starts.reduce((o, s, i) => o + s * xs[i]!, 0);
-  stridedWrite(out, u!.values, u!.shape, xs, offset);
-  return [new ArrayImpl(aval, out)];
+  stridedWrite(out, cpuData(u!), u!.shape, xs, offset);
+  return [cpuArray(aval, out)];
 }
 
 const all = () => true;

@@ -8,7 +8,7 @@
  * stable whatever the engine's sort is: equal keys keep their order, and
  * top_k puts the lower index first among equal values.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate } from "../../../dtype.js";
 import {
@@ -18,6 +18,7 @@ import {
   topKAbstractEval,
 } from "../../../lax/sort.js";
 import { type Shape, sizeOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 /** JAX's total order on values: NaN last, -0.0 equal to 0.0; integers and bools numerically. */
 function compareTotal(x: number, y: number): number {
@@ -64,7 +65,7 @@ export function sortCpu(args: readonly ArrayImpl[], params: SortParams): ArrayIm
     args.map((a) => a.aval),
     params,
   );
-  const keys = args.slice(0, params.num_keys).map((a) => a.values);
+  const keys = args.slice(0, params.num_keys).map((a) => cpuData(a));
   const outs = args.map((a) => allocate(a.dtype, a.size));
   forEachLanePerm(
     avals[0]!.shape,
@@ -84,21 +85,21 @@ export function sortCpu(args: readonly ArrayImpl[], params: SortParams): ArrayIm
     },
     (base, stride, perm) => {
       args.forEach((a, k) => {
-        const src = a.values;
+        const src = cpuData(a);
         const dst = outs[k]!;
         for (let t = 0; t < perm.length; t++)
           dst[base + t * stride] = src[base + perm[t]! * stride]!;
       });
     },
   );
-  return avals.map((aval, k) => new ArrayImpl(aval, outs[k]!));
+  return avals.map((aval, k) => cpuArray(aval, outs[k]!));
 }
 
 /** The `k` largest entries along the last axis, largest first, and their int32 indices. */
 export function topKCpu(x: ArrayImpl, params: TopKParams): ArrayImpl[] {
   const [valAval, idxAval] = topKAbstractEval([x.aval], params);
   const { k } = params;
-  const data = x.values;
+  const data = cpuData(x);
   const values = allocate(valAval!.dtype, valAval!.size);
   const indices = new Int32Array(idxAval!.size);
   let row = 0;
@@ -115,7 +116,7 @@ export function topKCpu(x: ArrayImpl, params: TopKParams): ArrayImpl[] {
       row++;
     },
   );
-  return [new ArrayImpl(valAval!, values), new ArrayImpl(idxAval!, indices)];
+  return [cpuArray(valAval!, values), cpuArray(idxAval!, indices)];
 }
 
 registerLibraryKernel<SortParams>("cpu", "sort", { match: () => true, run: sortCpu });

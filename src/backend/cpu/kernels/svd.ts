@@ -5,10 +5,11 @@
  * (Hestenes) Jacobi on the triangular factor, which rotates pairs of
  * columns until all are orthogonal.
  */
-import { ArrayImpl } from "../../../core/array.js";
+import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type TypedArray } from "../../../dtype.js";
 import { type SvdParams, svdAval } from "../../../lax/linalg/svd.js";
+import { cpuArray, cpuData } from "../buffer.js";
 import { fixSign, jacobiTangent, rotateRows, unitScale } from "./eigh.js";
 
 const EPS = 2 ** -53;
@@ -247,7 +248,7 @@ export function svdCpu(x: ArrayImpl, params: SvdParams): ArrayImpl[] {
       continue;
     }
     svdKernel(
-      x.values,
+      cpuData(x),
       b * m * n,
       m,
       n,
@@ -260,7 +261,7 @@ export function svdCpu(x: ArrayImpl, params: SvdParams): ArrayImpl[] {
       b * vtSize,
     );
   }
-  return outs.map((o, i) => new ArrayImpl(avals[i]!, o));
+  return outs.map((o, i) => cpuArray(avals[i]!, o));
 }
 
 registerLibraryKernel<SvdParams>("cpu", "svd", {

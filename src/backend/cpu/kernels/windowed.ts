@@ -18,7 +18,6 @@
  * The CPU backend's library kernels "reduce_window_sum/max/min",
  * "select_and_gather_add" and "select_and_scatter_add" (core/library.ts).
  */
-import { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate } from "../../../dtype.js";
 import {
@@ -34,6 +33,7 @@ import {
 } from "../../../lax/windowed.js";
 import type { Shape } from "../../../shape.js";
 import { sizeOf } from "../../../shape.js";
+import { cpuArray, cpuData } from "../buffer.js";
 
 /** A dimension whose window leaves the operand unchanged needs no pass. */
 function trivial(w: DimWindow): boolean {
@@ -316,8 +316,8 @@ for (const kind of ["sum", "max", "min"] as const) {
       const aval = reduceAval(kind, x!.aval, p);
       const out = allocate(aval.dtype, aval.size);
       const windows = selectionWindows(x!.shape, p);
-      reduceWindowInto(x!.values, x!.shape, windows, kind, windowIdentity(kind, x!.dtype), out);
-      return [new ArrayImpl(aval, out)];
+      reduceWindowInto(cpuData(x!), x!.shape, windows, kind, windowIdentity(kind, x!.dtype), out);
+      return [cpuArray(aval, out)];
     },
   });
 }
@@ -328,8 +328,8 @@ registerLibraryKernel<SelectParams>("cpu", "select_and_gather_add", {
     const aval = selectAvals("select_and_gather_add", [t!.aval, x!.aval], p, true);
     const out = allocate(aval.dtype, aval.size);
     const windows = selectionWindows(x!.shape, p);
-    gatherSelectedInto(t!.values, x!.values, x!.shape, windows, p.select_prim === "ge", out);
-    return [new ArrayImpl(aval, out)];
+    gatherSelectedInto(cpuData(t!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
+    return [cpuArray(aval, out)];
   },
 });
 
@@ -339,7 +339,7 @@ registerLibraryKernel<SelectParams>("cpu", "select_and_scatter_add", {
     const aval = selectAvals("select_and_scatter_add", [s!.aval, x!.aval], p, false);
     const out = allocate(aval.dtype, aval.size);
     const windows = selectionWindows(x!.shape, p);
-    scatterSelectedInto(s!.values, x!.values, x!.shape, windows, p.select_prim === "ge", out);
-    return [new ArrayImpl(aval, out)];
+    scatterSelectedInto(cpuData(s!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
+    return [cpuArray(aval, out)];
   },
 });
