@@ -16,17 +16,22 @@ import { permuteInto } from "../../../lax/shape_util.js";
 import { type Shape, sizeOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
 
-/** C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in float64. */
-function matmulF64(
-  a: Float64Array,
-  b: Float64Array,
+/**
+ * C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in
+ * float64, or with `int` in wrapping 32-bit integer arithmetic (int32 and
+ * uint32 share the bits).
+ */
+function matmulInto(
+  a: Float64Array | Int32Array,
+  b: Float64Array | Int32Array,
   nb: number,
   m: number,
   k: number,
   n: number,
   out: TypedArray,
+  int: boolean,
 ): void {
-  const row = new Float64Array(n);
+  const row = int ? new Int32Array(n) : new Float64Array(n);
   for (let p = 0; p < nb; p++) {
     for (let i = 0; i < m; i++) {
       row.fill(0);
@@ -34,32 +39,8 @@ function matmulF64(
       for (let q = 0; q < k; q++) {
         const av = a[ai + q]!;
         const bq = (p * k + q) * n;
-        for (let j = 0; j < n; j++) row[j]! += av * b[bq + j]!;
-      }
-      out.set(row, (p * m + i) * n);
-    }
-  }
-}
-
-/** The same loop in wrapping 32-bit integer arithmetic (int32 and uint32 share the bits). */
-function matmulI32(
-  a: Int32Array,
-  b: Int32Array,
-  nb: number,
-  m: number,
-  k: number,
-  n: number,
-  out: TypedArray,
-): void {
-  const row = new Int32Array(n);
-  for (let p = 0; p < nb; p++) {
-    for (let i = 0; i < m; i++) {
-      row.fill(0);
-      const ai = (p * m + i) * k;
-      for (let q = 0; q < k; q++) {
-        const av = a[ai + q]!;
-        const bq = (p * k + q) * n;
-        for (let j = 0; j < n; j++) row[j] = (row[j]! + Math.imul(av, b[bq + j]!)) | 0;
+        if (int) for (let j = 0; j < n; j++) row[j] = (row[j]! + Math.imul(av, b[bq + j]!)) | 0;
+        else for (let j = 0; j < n; j++) row[j]! += av * b[bq + j]!;
       }
       out.set(row, (p * m + i) * n);
     }
@@ -77,25 +58,18 @@ export function dotGeneralCpu(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneral
   const out = allocate(L.outDtype, nb * m * n);
   const lhsPerm = [...L.lb, ...L.lfree, ...L.lc];
   const rhsPerm = [...L.rb, ...L.rc, ...L.rfree];
-  if (isInteger(lhs.dtype) && isInteger(L.outDtype)) {
-    const a = new Int32Array(lhs.size);
-    const b = new Int32Array(rhs.size);
-    permuteInto(cpuData(lhs), lhs.shape, lhsPerm, a);
-    permuteInto(cpuData(rhs), rhs.shape, rhsPerm, b);
-    matmulI32(a, b, nb, m, k, n, out);
+  const int = isInteger(lhs.dtype) && isInteger(L.outDtype);
+  const a = int ? new Int32Array(lhs.size) : new Float64Array(lhs.size);
+  const b = int ? new Int32Array(rhs.size) : new Float64Array(rhs.size);
+  permuteInto(cpuData(lhs), lhs.shape, lhsPerm, a);
+  permuteInto(cpuData(rhs), rhs.shape, rhsPerm, b);
+  if (isBool(L.outDtype)) {
+    // A bool result is "any product true": count in float64 (a Uint8Array would wrap counts).
+    const counts = new Float64Array(out.length);
+    matmulInto(a, b, nb, m, k, n, counts, false);
+    for (let i = 0; i < counts.length; i++) out[i] = counts[i]! !== 0 ? 1 : 0;
   } else {
-    const a = new Float64Array(lhs.size);
-    const b = new Float64Array(rhs.size);
-    permuteInto(cpuData(lhs), lhs.shape, lhsPerm, a);
-    permuteInto(cpuData(rhs), rhs.shape, rhsPerm, b);
-    if (isBool(L.outDtype)) {
-      // A bool result is "any product true": count in float64 (a Uint8Array would wrap counts).
-      const counts = new Float64Array(out.length);
-      matmulF64(a, b, nb, m, k, n, counts);
-      for (let i = 0; i < counts.length; i++) out[i] = counts[i]! !== 0 ? 1 : 0;
-    } else {
-      matmulF64(a, b, nb, m, k, n, out);
-    }
+    matmulInto(a, b, nb, m, k, n, out, int);
   }
   return cpuArray(dotOutAval(lhs.aval, rhs.aval, params, L), out);
 }

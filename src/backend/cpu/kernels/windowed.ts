@@ -105,32 +105,47 @@ const SCRATCH_KEEP = 1 << 22;
 const f64Scratch: Float64Array[] = [];
 const i32Scratch: Int32Array[] = [];
 
-function scratchF64(slot: number, n: number): Float64Array {
-  if (n > SCRATCH_KEEP) return new Float64Array(n);
-  let b = f64Scratch[slot];
+/** Scratch memory for `slot` of `pool`, n elements; a fresh array beyond SCRATCH_KEEP. */
+function scratch<T extends Float64Array | Int32Array>(
+  pool: T[],
+  make: (n: number) => T,
+  slot: number,
+  n: number,
+): T {
+  if (n > SCRATCH_KEEP) return make(n);
+  let b = pool[slot];
   if (b === undefined || b.length < n) {
-    b = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(n, 2 * (b?.length ?? 0))));
-    f64Scratch[slot] = b;
+    b = make(Math.min(SCRATCH_KEEP, Math.max(n, 2 * (b?.length ?? 0))));
+    pool[slot] = b;
   }
-  return b.subarray(0, n);
+  return b.subarray(0, n) as T;
+}
+
+function scratchF64(slot: number, n: number): Float64Array {
+  return scratch(f64Scratch, (k) => new Float64Array(k), slot, n);
 }
 
 function scratchI32(slot: number, n: number): Int32Array {
-  if (n > SCRATCH_KEEP) return new Int32Array(n);
-  let b = i32Scratch[slot];
-  if (b === undefined || b.length < n) {
-    b = new Int32Array(Math.min(SCRATCH_KEEP, Math.max(n, 2 * (b?.length ?? 0))));
-    i32Scratch[slot] = b;
-  }
-  return b.subarray(0, n);
+  return scratch(i32Scratch, (k) => new Int32Array(k), slot, n);
 }
 
-// --- window sums, maxima and minima ---------------------------------------------------
+// --- window sums, maxima, minima and selections ---------------------------------------
 
-/** One pass of a window sum into y; windows with no element get 0. */
-function sumPass(x: Float64Array, y: Float64Array, p: Pass): void {
+/**
+ * What one pass computes per window: a sum (0 where the window has no
+ * element), a max or min (`identity` there), or a selection, which also
+ * carries each running winner's flat operand index from `idx` into `outIdx`
+ * (-1: none) and leaves 0 as the value of an empty window.
+ */
+type PassOp =
+  | { kind: WindowKind; identity: number }
+  | { kind: "select"; greater: boolean; idx: Int32Array; outIdx: Int32Array };
+
+/** One pass of `op` from x into y; the innermost loops run over `inner` contiguous elements. */
+function windowPass(x: Float64Array, y: Float64Array, p: Pass, op: PassOp): void {
   const { outer, n, m, inner, size, tab } = p;
-  y.fill(0);
+  y.fill(op.kind === "max" || op.kind === "min" ? op.identity : 0);
+  if (op.kind === "select") op.outIdx.fill(-1);
   for (let b = 0; b < outer; b++) {
     for (let o = 0; o < m; o++) {
       const dst = (b * m + o) * inner;
@@ -138,45 +153,33 @@ function sumPass(x: Float64Array, y: Float64Array, p: Pass): void {
         const i = tab[o * size + k]!;
         if (i < 0) continue;
         const src = (b * n + i) * inner;
-        for (let j = 0; j < inner; j++) y[dst + j]! += x[src + j]!;
-      }
-    }
-  }
-}
-
-/** One pass of a window max into y; windows with no element get `identity`. */
-function maxPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): void {
-  const { outer, n, m, inner, size, tab } = p;
-  y.fill(identity);
-  for (let b = 0; b < outer; b++) {
-    for (let o = 0; o < m; o++) {
-      const dst = (b * m + o) * inner;
-      for (let k = 0; k < size; k++) {
-        const i = tab[o * size + k]!;
-        if (i < 0) continue;
-        const src = (b * n + i) * inner;
-        for (let j = 0; j < inner; j++) {
-          // IEEE 754-2019 maximum, as lax.max: NaN propagates, -0 < +0.
-          y[dst + j] = Math.max(y[dst + j]!, x[src + j]!);
-        }
-      }
-    }
-  }
-}
-
-/** One pass of a window min into y (maxPass with the comparison reversed). */
-function minPass(x: Float64Array, y: Float64Array, p: Pass, identity: number): void {
-  const { outer, n, m, inner, size, tab } = p;
-  y.fill(identity);
-  for (let b = 0; b < outer; b++) {
-    for (let o = 0; o < m; o++) {
-      const dst = (b * m + o) * inner;
-      for (let k = 0; k < size; k++) {
-        const i = tab[o * size + k]!;
-        if (i < 0) continue;
-        const src = (b * n + i) * inner;
-        for (let j = 0; j < inner; j++) {
-          y[dst + j] = Math.min(y[dst + j]!, x[src + j]!);
+        switch (op.kind) {
+          case "sum":
+            for (let j = 0; j < inner; j++) y[dst + j]! += x[src + j]!;
+            break;
+          case "max":
+            // IEEE 754-2019 maximum, as lax.max: NaN propagates, -0 < +0.
+            for (let j = 0; j < inner; j++) y[dst + j] = Math.max(y[dst + j]!, x[src + j]!);
+            break;
+          case "min":
+            for (let j = 0; j < inner; j++) y[dst + j] = Math.min(y[dst + j]!, x[src + j]!);
+            break;
+          case "select": {
+            const { greater, idx, outIdx } = op;
+            for (let j = 0; j < inner; j++) {
+              const ci = idx[src + j]!;
+              if (ci < 0) continue;
+              const v = x[src + j]!;
+              const cur = y[dst + j]!;
+              // The first candidate, then only a strictly better one or the first NaN.
+              const better = greater ? v > cur : v < cur;
+              if (outIdx[dst + j]! < 0 || (!Number.isNaN(cur) && (better || Number.isNaN(v)))) {
+                y[dst + j] = v;
+                outIdx[dst + j] = ci;
+              }
+            }
+            break;
+          }
         }
       }
     }
@@ -197,54 +200,15 @@ export function reduceWindowInto(
   out: { set(a: ArrayLike<number>): void; length: number },
 ): void {
   const { passes } = plan(shape, windows);
+  const op: PassOp = { kind, identity };
   let cur = scratchF64(0, x.length);
   cur.set(x);
   passes.forEach((p, k) => {
     const next = scratchF64((k + 1) % 2, p.outer * p.m * p.inner);
-    if (kind === "sum") sumPass(cur, next, p);
-    else if (kind === "max") maxPass(cur, next, p, identity);
-    else minPass(cur, next, p, identity);
+    windowPass(cur, next, p, op);
     cur = next;
   });
   out.set(cur);
-}
-
-// --- selections -----------------------------------------------------------------------
-
-/** One pass of a selection: the running winners' values and flat operand indices (-1: none). */
-function selectPass(
-  vals: Float64Array,
-  idx: Int32Array,
-  bv: Float64Array,
-  bi: Int32Array,
-  p: Pass,
-  greater: boolean,
-): void {
-  const { outer, n, m, inner, size, tab } = p;
-  bv.fill(0);
-  bi.fill(-1);
-  for (let b = 0; b < outer; b++) {
-    for (let o = 0; o < m; o++) {
-      const dst = (b * m + o) * inner;
-      for (let k = 0; k < size; k++) {
-        const i = tab[o * size + k]!;
-        if (i < 0) continue;
-        const src = (b * n + i) * inner;
-        for (let j = 0; j < inner; j++) {
-          const ci = idx[src + j]!;
-          if (ci < 0) continue;
-          const v = vals[src + j]!;
-          const cur = bv[dst + j]!;
-          // The first candidate, then only a strictly better one or the first NaN.
-          const better = greater ? v > cur : v < cur;
-          if (bi[dst + j]! < 0 || (!Number.isNaN(cur) && (better || Number.isNaN(v)))) {
-            bv[dst + j] = v;
-            bi[dst + j] = ci;
-          }
-        }
-      }
-    }
-  }
 }
 
 /**
@@ -268,7 +232,7 @@ function selectIndices(
     const size = p.outer * p.m * p.inner;
     const bv = scratchF64((k + 1) % 2, size);
     const bi = scratchI32((k + 1) % 2, size);
-    selectPass(vals, idx, bv, bi, p, greater);
+    windowPass(vals, bv, p, { kind: "select", greater, idx, outIdx: bi });
     vals = bv;
     idx = bi;
   });
@@ -322,24 +286,18 @@ for (const kind of ["sum", "max", "min"] as const) {
   });
 }
 
-registerLibraryKernel<SelectParams>("cpu", "select_and_gather_add", {
-  match: () => true,
-  run: ([t, x], p) => {
-    const aval = selectAvals("select_and_gather_add", [t!.aval, x!.aval], p, true);
-    const out = allocate(aval.dtype, aval.size);
-    const windows = selectionWindows(x!.shape, p);
-    gatherSelectedInto(cpuData(t!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
-    return [cpuArray(aval, out)];
-  },
-});
-
-registerLibraryKernel<SelectParams>("cpu", "select_and_scatter_add", {
-  match: () => true,
-  run: ([s, x], p) => {
-    const aval = selectAvals("select_and_scatter_add", [s!.aval, x!.aval], p, false);
-    const out = allocate(aval.dtype, aval.size);
-    const windows = selectionWindows(x!.shape, p);
-    scatterSelectedInto(cpuData(s!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
-    return [cpuArray(aval, out)];
-  },
-});
+for (const [name, into, gather] of [
+  ["select_and_gather_add", gatherSelectedInto, true],
+  ["select_and_scatter_add", scatterSelectedInto, false],
+] as const) {
+  registerLibraryKernel<SelectParams>("cpu", name, {
+    match: () => true,
+    run: ([v, x], p) => {
+      const aval = selectAvals(name, [v!.aval, x!.aval], p, gather);
+      const out = allocate(aval.dtype, aval.size);
+      const windows = selectionWindows(x!.shape, p);
+      into(cpuData(v!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
+      return [cpuArray(aval, out)];
+    },
+  });
+}
