@@ -4,18 +4,18 @@ import { checkSize, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.j
 
 export class ShapedArray {
   readonly shape: Shape;
+  /** The number of elements (computed once: eager dispatch reads it on every operation). */
+  readonly size: number;
   constructor(
     shape: Shape,
     readonly dtype: DType,
     readonly weakType = false,
   ) {
     this.shape = frozenShape(shape);
+    this.size = sizeOf(this.shape);
   }
   get ndim(): number {
     return this.shape.length;
-  }
-  get size(): number {
-    return sizeOf(this.shape);
   }
   /** Jaxpr notation: f32[3,2]. */
   str(): string {

@@ -135,16 +135,14 @@ function libraryImplOf<P>(name: string): ImplRule<P> {
 export type ScalarEmit<P> = (b: ScalarBuilder, xs: readonly number[], params: P) => number;
 
 /**
- * How a backend runs an elementwise primitive eagerly: the scalar function
- * mapped over operands of the output's shape (or 0-d), into a new array of
- * type `out`. The CPU compiles it with the IR's JS evaluator (ir/eval.ts).
+ * How a backend runs an elementwise primitive eagerly: prepared once per
+ * primitive (and backend), then called with operands of the output's shape
+ * (or 0-d), making a new array of type `out` from the scalar function. The
+ * CPU compiles it with the IR's JS evaluator (ir/eval.ts).
  */
 export type ElementwiseRunner = <P>(
   emit: ScalarEmit<P>,
-  args: readonly ArrayImpl[],
-  params: P,
-  out: ShapedArray,
-) => ArrayImpl;
+) => (args: readonly ArrayImpl[], params: P, out: ShapedArray) => ArrayImpl;
 
 const elementwiseRunners = new Map<string, ElementwiseRunner>();
 
@@ -163,19 +161,19 @@ export function elementwiseImpl<P>(
   emit: ScalarEmit<P>,
 ): ImplRule<P> {
   let seen = -1;
-  let run: ElementwiseRunner | undefined;
+  let run: ((args: readonly ArrayImpl[], params: P, out: ShapedArray) => ArrayImpl) | null = null;
   return (args, params) => {
     if (seen !== generation) {
-      run = elementwiseRunners.get(platform);
+      run = elementwiseRunners.get(platform)?.(emit) ?? null;
       seen = generation;
     }
-    if (run === undefined) {
+    if (run === null) {
       throw new Error(
         `the '${platform}' backend registers no elementwise runner (import jaxts itself, not only a submodule)`,
       );
     }
     const avals: ShapedArray[] = [];
     for (let i = 0; i < args.length; i++) avals.push(args[i]!.aval);
-    return [run(emit, args, params, abstractEval(avals, params)[0]!)];
+    return [run(args, params, abstractEval(avals, params)[0]!)];
   };
 }

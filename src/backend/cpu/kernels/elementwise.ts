@@ -20,14 +20,6 @@ import { compileScalar, type ElementwiseKernel } from "../../../ir/eval.js";
 import { igammacKernel, igammaGradAKernel, igammaKernel } from "../../../lax/special_igamma.js";
 import { cpuArray, cpuData } from "../buffer.js";
 
-/** A primitive's compiled closures, by operand dtypes (parameterless) or by dtypes and params. */
-interface Cache {
-  byDtypes: Map<number, ElementwiseKernel>;
-  byParams: Map<string, ElementwiseKernel>;
-}
-
-const caches = new WeakMap<ScalarEmit<never>, Cache>();
-
 const DTYPE_CODE: Readonly<Record<DType, number>> = {
   bool: 1,
   int32: 2,
@@ -51,40 +43,37 @@ function paramsKey(code: number, params: object): string | null {
   return key;
 }
 
+/** The eager kernel of one primitive: its compiled closures, by operand dtypes (and params). */
 function runElementwise<P>(
   emit: ScalarEmit<P>,
-  args: readonly ArrayImpl[],
-  params: P,
-  out: ShapedArray,
-): ArrayImpl {
-  let cache = caches.get(emit as ScalarEmit<never>);
-  if (cache === undefined) {
-    cache = { byDtypes: new Map(), byParams: new Map() };
-    caches.set(emit as ScalarEmit<never>, cache);
-  }
-  let code = 0;
-  for (let i = 0; i < args.length; i++) code = code * 8 + DTYPE_CODE[args[i]!.dtype];
-  const key = paramsKey(code, params as object);
-  let kernel = key === null ? cache.byDtypes.get(code) : cache.byParams.get(key);
-  if (kernel === undefined) {
-    kernel = compileScalar(
-      emit,
-      args.map((a) => a.dtype),
-      params,
+): (args: readonly ArrayImpl[], params: P, out: ShapedArray) => ArrayImpl {
+  const byDtypes = new Map<number, ElementwiseKernel>();
+  const byParams = new Map<string, ElementwiseKernel>();
+  return (args, params, out) => {
+    let code = 0;
+    for (let i = 0; i < args.length; i++) code = code * 8 + DTYPE_CODE[args[i]!.dtype];
+    const key = paramsKey(code, params as object);
+    let kernel = key === null ? byDtypes.get(code) : byParams.get(key);
+    if (kernel === undefined) {
+      kernel = compileScalar(
+        emit,
+        args.map((a) => a.dtype),
+        params,
+      );
+      if (key === null) byDtypes.set(code, kernel);
+      else byParams.set(key, kernel);
+    }
+    const data = allocate(out.dtype, out.size);
+    kernel(
+      args.length === 1
+        ? [cpuData(args[0]!)]
+        : args.length === 2
+          ? [cpuData(args[0]!), cpuData(args[1]!)]
+          : args.map(cpuData),
+      data,
     );
-    if (key === null) cache.byDtypes.set(code, kernel);
-    else cache.byParams.set(key, kernel);
-  }
-  const data = allocate(out.dtype, out.size);
-  kernel(
-    args.length === 1
-      ? [cpuData(args[0]!)]
-      : args.length === 2
-        ? [cpuData(args[0]!), cpuData(args[1]!)]
-        : args.map(cpuData),
-    data,
-  );
-  return cpuArray(out, data);
+    return cpuArray(out, data);
+  };
 }
 
 registerElementwiseRunner("cpu", runElementwise);
