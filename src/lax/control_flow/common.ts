@@ -1,6 +1,7 @@
 /**
- * What the control-flow primitives share: tracing user functions and rule
- * bodies to jaxprs, and small list helpers for their operand groups.
+ * What the control-flow primitives share: their construction, tracing user
+ * functions and rule bodies to jaxprs, and small list helpers for their
+ * operand groups.
  *
  * Control flow sits above the interpreters (its rules transform sub-jaxprs
  * with jvp, vmap and partial evaluation), so unlike the other lax families
@@ -11,13 +12,39 @@ import type { Array } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, argToArray } from "../../core/convert.js";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
-import { type Tangent, Zero } from "../../core/primitive.js";
+import {
+  OPAQUE,
+  Primitive,
+  type PrimitiveRules,
+  type Tangent,
+  Zero,
+} from "../../core/primitive.js";
 import { constsAsInputs } from "../../interpreters/jit.js";
+import {
+  type PartialEvalTrace,
+  type PETracer,
+  partialEvalRules,
+} from "../../interpreters/partial_eval.js";
 import { traceToJaxpr } from "../../interpreters/staging.js";
 import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
 
 /** Traces a flat function of arrays to a closed jaxpr (used inside rules). */
 export { traceFlat } from "../../interpreters/jaxpr_transforms.js";
+
+/**
+ * A control-flow primitive: it returns a list of outputs, runs its impl (no
+ * lowering), is opaque to the compiler's passes, and partially evaluates by
+ * its own rule (registered in partialEvalRules).
+ */
+export function controlFlowPrimitive<P extends object>(
+  name: string,
+  rules: Pick<PrimitiveRules<P>, "abstractEval" | "impl" | "jvp" | "batch" | "transpose">,
+  partialEval: (trace: PartialEvalTrace, tracers: PETracer[], p: P) => PETracer[],
+): Primitive<P> {
+  const prim = new Primitive<P>(name, { lower: null, facts: OPAQUE, ...rules }, true);
+  partialEvalRules.set(prim, (trace, tracers, params) => partialEval(trace, tracers, params as P));
+  return prim;
+}
 
 export interface TracedUserFn {
   /** Inputs: the closed-over constants first, then the function's flat arguments. */

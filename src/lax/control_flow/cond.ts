@@ -11,7 +11,13 @@ import type { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import {
+  type BatchRule,
+  type Primitive,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { isBool, isFloating } from "../../dtype.js";
 import {
@@ -20,17 +26,14 @@ import {
   partialEvalJaxpr,
   transposeJaxpr,
 } from "../../interpreters/jaxpr_transforms.js";
-import {
-  type PartialEvalTrace,
-  type PETracer,
-  partialEvalRules,
-} from "../../interpreters/partial_eval.js";
+import type { PartialEvalTrace, PETracer } from "../../interpreters/partial_eval.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis } from "../batch_util.js";
 import { clamp, convertElementType, selectN } from "../elementwise.js";
 import { broadcastInDim } from "../shape_ops.js";
 import {
   checkTypes,
+  controlFlowPrimitive,
   count,
   flatArrays,
   orFlags,
@@ -74,12 +77,7 @@ function condJvp(
   return [outs.slice(0, n), outs.slice(n)];
 }
 
-function condBatch(
-  args: Array[],
-  dims: (number | null)[],
-  p: CondParams,
-  axis: { size: number; name: string | symbol | null },
-): [Array[], (number | null)[]] {
+const condBatch: BatchRule<CondParams> = (args, dims, p, axis) => {
   const [index, ...ops] = args;
   const [indexDim, ...opDims] = dims;
   const opsB = opDims.map((d) => d !== null);
@@ -98,7 +96,7 @@ function condBatch(
     return selectN(which, ...results.map((r) => r[j]!));
   });
   return [outs, outs.map(() => 0)];
-}
+};
 
 function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondParams): PETracer[] {
   const [indexT, ...opTs] = tracers;
@@ -179,21 +177,16 @@ function condTranspose(
   return [null, ...lin.map((l) => (l ? ctsIn[k++]! : null))];
 }
 
-export const condP: Primitive<CondParams> = new Primitive<CondParams>(
+export const condP: Primitive<CondParams> = controlFlowPrimitive<CondParams>(
   "cond",
   {
-    lower: null,
-    facts: OPAQUE,
     abstractEval: condAbstractEval,
     impl: condImpl,
     jvp: condJvp,
     batch: condBatch,
     transpose: condTranspose,
   },
-  true,
-);
-partialEvalRules.set(condP, (trace, tracers, params) =>
-  condPartialEval(trace, tracers, params as CondParams),
+  condPartialEval,
 );
 
 // biome-ignore lint/suspicious/noExplicitAny: branches are user functions of any signature

@@ -11,7 +11,13 @@ import { type Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import {
+  type BatchRule,
+  type Primitive,
+  type Tangent,
+  UndefinedPrimal,
+  Zero,
+} from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { backwardPass } from "../../interpreters/ad.js";
 import {
@@ -22,11 +28,7 @@ import {
   partialEvalJaxpr,
   rearrangeBinders,
 } from "../../interpreters/jaxpr_transforms.js";
-import {
-  type PartialEvalTrace,
-  type PETracer,
-  partialEvalRules,
-} from "../../interpreters/partial_eval.js";
+import type { PartialEvalTrace, PETracer } from "../../interpreters/partial_eval.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { flatten } from "../../tree/index.js";
@@ -37,6 +39,7 @@ import { concatenateP, reshapeP } from "../shape_ops.js";
 import { sliceP } from "../slicing.js";
 import {
   checkTypes,
+  controlFlowPrimitive,
   count,
   falses,
   flatArrays,
@@ -231,12 +234,7 @@ function numYsOf(p: ScanParams): number {
 
 // --- batching --------------------------------------------------------------------
 
-function scanBatch(
-  args: Array[],
-  dims: (number | null)[],
-  p: ScanParams,
-  axis: { size: number; name: string | symbol | null },
-): [Array[], (number | null)[]] {
+const scanBatch: BatchRule<ScanParams> = (args, dims, p, axis) => {
   const b = dims.map((d) => d !== null);
   const [constB, initB, xsB] = groups(b, p);
   const numYs = numYsOf(p);
@@ -260,7 +258,7 @@ function scanBatch(
   const outs = bind(scanP, operands, { ...p, jaxpr: batched.jaxpr });
   const ysB = batched.outBatched.slice(p.numCarry);
   return [outs, [...carryB.map((bb) => (bb ? 0 : null)), ...ysB.map((bb) => (bb ? 1 : null))]];
-}
+};
 
 // --- partial evaluation (for reverse mode) ----------------------------------------
 
@@ -489,21 +487,16 @@ function scanTranspose(
   ];
 }
 
-export const scanP: Primitive<ScanParams> = new Primitive<ScanParams>(
+export const scanP: Primitive<ScanParams> = controlFlowPrimitive<ScanParams>(
   "scan",
   {
-    lower: null,
-    facts: OPAQUE,
     abstractEval: scanAbstractEval,
     impl: scanImpl,
     jvp: scanJvp,
     batch: scanBatch,
     transpose: scanTranspose,
   },
-  true,
-);
-partialEvalRules.set(scanP, (trace, tracers, params) =>
-  scanPartialEval(trace, tracers, params as ScanParams),
+  scanPartialEval,
 );
 
 // --- the user-facing function ------------------------------------------------------

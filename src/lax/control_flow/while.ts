@@ -9,7 +9,7 @@ import { type Array, type ArrayImpl, hostValues } from "../../core/array.js";
 import type { ShapedArray } from "../../core/aval.js";
 import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
-import { OPAQUE, Primitive, type Tangent, Zero } from "../../core/primitive.js";
+import { type BatchRule, type Primitive, type Tangent, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import {
   batchJaxpr,
@@ -18,7 +18,6 @@ import {
   jvpJaxpr,
   rearrangeBinders,
 } from "../../interpreters/jaxpr_transforms.js";
-import { partialEvalRules } from "../../interpreters/partial_eval.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate } from "../ad_util.js";
 import { moveaxis, moveBatchAxis } from "../batch_util.js";
@@ -27,6 +26,7 @@ import { reduceOr } from "../reductions.js";
 import { broadcastInDim } from "../shape_ops.js";
 import {
   checkTypes,
+  controlFlowPrimitive,
   count,
   flatArrays,
   orFlags,
@@ -145,12 +145,7 @@ function whileJvp(primals: Array[], tangents: Tangent[], p: WhileParams): [Array
   return [carry!, spreadTangents(carry!, carryT!, carryNz)];
 }
 
-function whileBatch(
-  args: Array[],
-  dims: (number | null)[],
-  p: WhileParams,
-  axis: { size: number; name: string | symbol | null },
-): [Array[], (number | null)[]] {
+const whileBatch: BatchRule<WhileParams> = (args, dims, p, axis) => {
   const b = dims.map((d) => d !== null);
   const [ccB, bcB, initB] = parts(b, p);
   let carryB = initB;
@@ -206,28 +201,24 @@ function whileBatch(
     bodyNconsts: cc.length + bc.length,
   });
   return [outs, outs.map(() => 0)];
-}
+};
 
-export const whileP: Primitive<WhileParams> = new Primitive<WhileParams>(
+export const whileP: Primitive<WhileParams> = controlFlowPrimitive<WhileParams>(
   "while",
   {
-    lower: null,
-    facts: OPAQUE,
     abstractEval: (_avals, p) => p.bodyJaxpr.outAvals,
     impl: whileImpl,
     jvp: whileJvp,
     batch: whileBatch,
     transpose: null,
   },
-  true,
+  () => {
+    throw new Error(
+      "Reverse-mode differentiation does not work for lax.whileLoop or lax.foriLoop with dynamic start/stop values. " +
+        "Try using lax.scan, or using lax.foriLoop with static (JS number) start/stop.",
+    );
+  },
 );
-
-partialEvalRules.set(whileP, () => {
-  throw new Error(
-    "Reverse-mode differentiation does not work for lax.whileLoop or lax.foriLoop with dynamic start/stop values. " +
-      "Try using lax.scan, or using lax.foriLoop with static (JS number) start/stop.",
-  );
-});
 
 /** `lax.whileLoop(condFun, bodyFun, initVal)`. */
 export function whileLoop<C>(
