@@ -8,6 +8,7 @@
 
 import { config } from "../config.js";
 import { isFloating } from "../dtype.js";
+import { ConcretizationTypeError, UnexpectedTracerError } from "../errors.js";
 import { Array, ArrayImpl, hostValues } from "./array.js";
 import type { ShapedArray } from "./aval.js";
 import { ClosedJaxpr, evalClosedJaxpr } from "./jaxpr.js";
@@ -46,6 +47,25 @@ export abstract class Tracer extends Array {
   fullLower(): Array {
     return this;
   }
+  /**
+   * The concrete value this tracer's value is known to be, or null (JAX's
+   * `to_concrete_value`): a JVP tracer over a concrete primal, a partially
+   * evaluated value that is known. Under `grad` outside `jit`, this is what
+   * lets Python-style control flow branch on the value (`x.item()`, `x < 3`).
+   */
+  toConcrete(): ArrayImpl | null {
+    return null;
+  }
+  /** The tracer whose value is unknown, below this one (what a concretization error names). */
+  unknownBelow(): Tracer {
+    return this;
+  }
+}
+
+/** x's concrete value when it has one (an array, or a tracer whose value is known), else null. */
+export function concreteValueOf(x: Array): ArrayImpl | null {
+  if (x instanceof ArrayImpl) return x;
+  return x instanceof Tracer ? x.toConcrete() : null;
 }
 
 /** A backend's eager path: the result of an application, or null to run the primitive's impl. */
@@ -215,13 +235,8 @@ export function boundAxisNames(): (string | symbol)[] {
     .filter((n): n is string | symbol => typeof n === "string" || typeof n === "symbol");
 }
 
-export class UnexpectedTracerError extends Error {
-  override name = "UnexpectedTracerError";
-}
-
-export class ConcretizationTypeError extends Error {
-  override name = "ConcretizationTypeError";
-}
+// jax.errors' classes (src/errors.ts), thrown here and re-exported for core's importers.
+export { ConcretizationTypeError, UnexpectedTracerError };
 
 function tracerError(t: Tracer): UnexpectedTracerError {
   return new UnexpectedTracerError(
@@ -287,8 +302,9 @@ export function isConcrete(x: Array): x is ArrayImpl {
 
 /** The concrete value of `x`, or a ConcretizationTypeError explaining what to do instead. */
 export function concreteOrError(x: Array, context: string): ArrayImpl {
-  if (x instanceof ArrayImpl) return x;
-  const t = x as Tracer;
+  const c = concreteValueOf(x);
+  if (c !== null) return c;
+  const t = (x as Tracer).unknownBelow();
   throw new ConcretizationTypeError(
     `${context}: attempted to use a traced value (${x.aval.str()}) from ${t.trace.main.transform} ` +
       "as a concrete JS value. Its value is not known while tracing. Use lax.cond or lax.switch " +

@@ -6,10 +6,10 @@
  * use `jvpFlat` without tying lax to the rest of the AD machinery.
  */
 
-import type { Array } from "../core/array.js";
+import type { Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { type AnyPrimitive, type Tangent, Zero } from "../core/primitive.js";
-import { bind, newMain, Trace, Tracer } from "../core/trace.js";
+import { bind, concreteValueOf, newMain, Trace, Tracer } from "../core/trace.js";
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -21,6 +21,13 @@ export class JVPTracer extends Tracer {
   }
   get aval(): ShapedArray {
     return this.primal.aval;
+  }
+  /** Concrete when its primal is (JAX: a JVP tracer converts like its primal). */
+  override toConcrete(): ArrayImpl | null {
+    return concreteValueOf(this.primal);
+  }
+  override unknownBelow(): Tracer {
+    return this.primal instanceof Tracer ? this.primal.unknownBelow() : this;
   }
 }
 

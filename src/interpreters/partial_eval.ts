@@ -6,7 +6,7 @@
  * Linearization is JVP under partial evaluation with the tangents unknown.
  */
 
-import type { Array } from "../core/array.js";
+import type { Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import {
   type Atom,
@@ -17,7 +17,7 @@ import {
   Var,
 } from "../core/jaxpr.js";
 import type { AnyPrimitive } from "../core/primitive.js";
-import { bind, newMain, Trace, Tracer } from "../core/trace.js";
+import { bind, concreteValueOf, newMain, Trace, Tracer } from "../core/trace.js";
 import { flatten } from "../tree/index.js";
 import { traceToJaxpr } from "./staging.js";
 
@@ -60,6 +60,15 @@ export class PETracer extends Tracer {
   }
   override fullLower(): Array {
     return this.pval.known ?? this;
+  }
+  /** Concrete when its value is known (JAX: a known partial value converts like the value). */
+  override toConcrete(): ArrayImpl | null {
+    const k = this.pval.known;
+    return k === null ? null : concreteValueOf(k);
+  }
+  override unknownBelow(): Tracer {
+    const k = this.pval.known;
+    return k instanceof Tracer ? k.unknownBelow() : this;
   }
 }
 
