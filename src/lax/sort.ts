@@ -10,8 +10,7 @@
 import type { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { libraryImpl } from "../core/library.js";
-import { OPAQUE, Primitive, type Tangent, Zero } from "../core/primitive.js";
+import { type Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { isFloating } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
@@ -19,6 +18,7 @@ import { normalizeAxis, shapeStr, shapesEqual } from "../shape.js";
 import { castToAval } from "./ad_util.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
 import { gather } from "./gather_scatter.js";
+import { libraryPrimitive } from "./linalg/library_primitive.js";
 import { broadcastedIota, reshape } from "./shape_ops.js";
 
 export interface SortParams {
@@ -84,13 +84,10 @@ export function sortAbstractEval(avals: ShapedArray[], params: SortParams): Shap
   return avals;
 }
 
-export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
+export const sortP: Primitive<SortParams> = libraryPrimitive<SortParams>(
   "sort",
   {
-    lower: { kind: "library", name: "sort" },
-    facts: OPAQUE,
     abstractEval: sortAbstractEval,
-    impl: libraryImpl<SortParams>("sort"),
     // JAX's _sort_jvp: sort an iota along with the operands to learn the
     // permutation, and permute the tangents by it.
     jvp: (primals, tangents, params) => {
@@ -109,7 +106,6 @@ export const sortP: Primitive<SortParams> = new Primitive<SortParams>(
       const dimension = params.dimension + (bdim <= params.dimension ? 1 : 0);
       return [bind(sortP, ins, { ...params, dimension }), ins.map(() => bdim)];
     },
-    transpose: null,
   },
   true,
 );
@@ -177,13 +173,10 @@ export function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedA
   ];
 }
 
-export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
+export const topKP: Primitive<TopKParams> = libraryPrimitive<TopKParams>(
   "top_k",
   {
-    lower: { kind: "library", name: "top_k" },
-    facts: OPAQUE,
     abstractEval: topKAbstractEval,
-    impl: libraryImpl<TopKParams>("top_k"),
     // The values' tangent is the operand's tangent at the chosen indices (JAX's _top_k_jvp).
     jvp: ([x], [t], params) => {
       const [values, indices] = bind(topKP, [x!], params);
@@ -200,7 +193,6 @@ export const topKP: Primitive<TopKParams> = new Primitive<TopKParams>(
       const b = last ? 0 : bdim!;
       return [outs, [b, b]];
     },
-    transpose: null,
   },
   true,
 );

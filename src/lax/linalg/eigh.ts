@@ -7,15 +7,13 @@
 import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { libraryImpl } from "../../core/library.js";
-import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
+import { type Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, div, mul, sub } from "../elementwise.js";
 import { broadcastInDim } from "../shape_ops.js";
 import {
-  batchUnary,
   checkMatrices,
   diagonalOf,
   eyeLike,
@@ -24,6 +22,7 @@ import {
   symmetrize,
   triangle,
 } from "./common.js";
+import { libraryPrimitive } from "./library_primitive.js";
 
 export interface EighParams {
   lower: boolean;
@@ -39,16 +38,12 @@ export function eighAval([x]: ShapedArray[]): ShapedArray[] {
   ];
 }
 
-export const eighP: Primitive<EighParams> = new Primitive<EighParams>(
+export const eighP: Primitive<EighParams> = libraryPrimitive<EighParams>(
   "eigh",
   {
-    lower: { kind: "library", name: "eigh" },
-    facts: OPAQUE,
     abstractEval: eighAval,
-    impl: libraryImpl<EighParams>("eigh"),
     jvp: eighJvp,
-    transpose: null,
-    batch: ([x], [d], params, axis) => batchUnary(eighP)([x!], [d!], params, axis),
+    batch: "unary",
   },
   true,
 );

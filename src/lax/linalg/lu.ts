@@ -5,22 +5,15 @@
 import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { libraryImpl } from "../../core/library.js";
-import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
+import { type Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, bitwiseAnd, convertElementType, eq, ge } from "../elementwise.js";
 import { broadcastedIota, broadcastInDim, pad } from "../shape_ops.js";
 import { slice } from "../slicing.js";
-import {
-  batchUnary,
-  checkMatrices,
-  colMinusRow,
-  matmul,
-  permutationMatrix,
-  triangle,
-} from "./common.js";
+import { checkMatrices, colMinusRow, matmul, permutationMatrix, triangle } from "./common.js";
+import { libraryPrimitive } from "./library_primitive.js";
 import { triangularSolve } from "./triangular_solve.js";
 
 /** The avals of lu's outputs: the factors, the pivots and the permutation (int32). */
@@ -34,16 +27,12 @@ export function luAval([x]: ShapedArray[]): ShapedArray[] {
   ];
 }
 
-export const luP: Primitive = new Primitive(
+export const luP: Primitive = libraryPrimitive(
   "lu",
   {
-    lower: { kind: "library", name: "lu" },
-    facts: OPAQUE,
     abstractEval: luAval,
-    impl: libraryImpl("lu"),
     jvp: luJvp,
-    transpose: null,
-    batch: ([x], [d], params, axis) => batchUnary(luP)([x!], [d!], params, axis),
+    batch: "unary",
   },
   true,
 );
@@ -123,18 +112,14 @@ export function pivotsAval([p]: ShapedArray[], params: LuPivotsToPermutationPara
 }
 
 export const luPivotsToPermutationP: Primitive<LuPivotsToPermutationParams> =
-  new Primitive<LuPivotsToPermutationParams>("lu_pivots_to_permutation", {
-    lower: { kind: "library", name: "lu_pivots_to_permutation" },
-    facts: OPAQUE,
+  libraryPrimitive<LuPivotsToPermutationParams>("lu_pivots_to_permutation", {
     abstractEval: pivotsAval,
-    impl: libraryImpl<LuPivotsToPermutationParams>("lu_pivots_to_permutation"),
     // Integer valued: the tangent is zero.
     jvp: ([p], _t, params) => {
       const out = bind(luPivotsToPermutationP, [p!], params);
       return [out, [new Zero(out[0]!.aval)]];
     },
-    transpose: null,
-    batch: ([p], [d], params, axis) => batchUnary(luPivotsToPermutationP)([p!], [d!], params, axis),
+    batch: "unary",
   });
 
 /**

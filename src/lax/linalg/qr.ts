@@ -2,15 +2,14 @@
 import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { libraryImpl } from "../../core/library.js";
-import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
+import { type Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
-import { batchToFront } from "../batch_util.js";
 import { add, sub } from "../elementwise.js";
 import { checkMatrices, matmul, matrixTranspose, triangle } from "./common.js";
+import { libraryPrimitive } from "./library_primitive.js";
 import { triangularSolve } from "./triangular_solve.js";
 
 // --- qr ---------------------------------------------------------------------------
@@ -30,19 +29,12 @@ export function qrAval([x]: ShapedArray[], { full_matrices }: QrParams): ShapedA
   ];
 }
 
-export const qrP: Primitive<QrParams> = new Primitive<QrParams>(
+export const qrP: Primitive<QrParams> = libraryPrimitive<QrParams>(
   "qr",
   {
-    lower: { kind: "library", name: "qr" },
-    facts: OPAQUE,
     abstractEval: qrAval,
-    impl: libraryImpl<QrParams>("qr"),
-    batch: ([x], [d], params, axis) => [
-      bind(qrP, [batchToFront(x!, d!, axis.size)], params),
-      [0, 0],
-    ],
+    batch: "unary",
     jvp: qrJvp,
-    transpose: null,
   },
   true,
 );

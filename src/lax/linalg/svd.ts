@@ -9,22 +9,15 @@
 import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { libraryImpl } from "../../core/library.js";
-import { OPAQUE, Primitive, Zero } from "../../core/primitive.js";
+import { type Primitive, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { shapeStr } from "../../shape.js";
 import { castToAval, isZero } from "../ad_util.js";
 import { add, convertElementType, div, eq, mul, sub } from "../elementwise.js";
 import { broadcastInDim } from "../shape_ops.js";
-import {
-  batchUnary,
-  checkMatrices,
-  diagonalOf,
-  eyeLike,
-  matmul,
-  matrixTranspose,
-} from "./common.js";
+import { checkMatrices, diagonalOf, eyeLike, matmul, matrixTranspose } from "./common.js";
+import { libraryPrimitive } from "./library_primitive.js";
 
 export interface SvdParams {
   full_matrices: boolean;
@@ -45,16 +38,12 @@ export function svdAval([x]: ShapedArray[], p: SvdParams): ShapedArray[] {
   ];
 }
 
-export const svdP: Primitive<SvdParams> = new Primitive<SvdParams>(
+export const svdP: Primitive<SvdParams> = libraryPrimitive<SvdParams>(
   "svd",
   {
-    lower: { kind: "library", name: "svd" },
-    facts: OPAQUE,
     abstractEval: svdAval,
-    impl: libraryImpl<SvdParams>("svd"),
     jvp: svdJvp,
-    transpose: null,
-    batch: ([x], [d], params, axis) => batchUnary(svdP)([x!], [d!], params, axis),
+    batch: "unary",
   },
   true,
 );

@@ -2,8 +2,7 @@
 import type { Array } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
-import { libraryImpl } from "../../core/library.js";
-import { OPAQUE, Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
+import { type Primitive, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
 import { isFloating } from "../../dtype.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
@@ -12,6 +11,7 @@ import { castToAval, instantiate, isZero } from "../ad_util.js";
 import { batchToFront } from "../batch_util.js";
 import { add, neg } from "../elementwise.js";
 import { checkMatrices, matmul, matrixTranspose, triangle } from "./common.js";
+import { libraryPrimitive } from "./library_primitive.js";
 
 // --- triangular_solve ---------------------------------------------------------------
 
@@ -53,11 +53,8 @@ export function triangularSolveAval(
 }
 
 export const triangularSolveP: Primitive<TriangularSolveParams> =
-  new Primitive<TriangularSolveParams>("triangular_solve", {
-    lower: { kind: "library", name: "triangular_solve" },
-    facts: OPAQUE,
+  libraryPrimitive<TriangularSolveParams>("triangular_solve", {
     abstractEval: triangularSolveAval,
-    impl: libraryImpl<TriangularSolveParams>("triangular_solve"),
     jvp: ([a, b], [ta, tb], p) => {
       const ans = bind1(triangularSolveP, [a!, b!], p);
       let t: Array | Zero = new Zero(ans.aval);
