@@ -34,6 +34,12 @@ export interface ConfigFlags {
   /** JAX's `jax_debug_infs`: as `jax_debug_nans`, for infinities. */
   jax_debug_infs: boolean;
   /**
+   * JAX's `jax_disable_jit`: jitted functions run their Python-style body
+   * eagerly, op by op (for debugging: values can be printed and inspected).
+   * Scoped: `disableJit(() => ...)`.
+   */
+  jax_disable_jit: boolean;
+  /**
    * The most traced signatures (shapes, dtypes, static arguments) jit keeps
    * per function; past it the least recently used one is dropped (and traced
    * again if it comes back). Default 4096.
@@ -149,6 +155,7 @@ const flags: ConfigFlags = {
   jaxts_threads: 0,
   jax_debug_nans: envFlag("JAX_DEBUG_NANS") ?? false,
   jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
+  jax_disable_jit: envFlag("JAX_DISABLE_JIT") ?? false,
   jaxts_jit_cache_size: 4096,
   jaxts_max_memory_mb: envMaxMemory(),
   jaxts_enable_checks: envFlag("JAXTS_ENABLE_CHECKS") ?? false,

@@ -26,7 +26,7 @@ export {
 } from "./api/ad.js";
 export { checkpoint, remat } from "./api/checkpoint.js";
 export { customJvp, customVjp } from "./api/custom.js";
-export { type JitOptions, jit, makeJaxpr } from "./api/jit.js";
+export { disableJit, type JitOptions, jit, makeJaxpr } from "./api/jit.js";
 export { type PmapOptions, pmap } from "./api/pmap.js";
 export { type VmapOptions, vmap } from "./api/vmap.js";
 export { config, withX64 } from "./config.js";

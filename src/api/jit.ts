@@ -4,7 +4,7 @@
  * jaxpr per function (jit_cache.ts), and bind it as one `pjit` equation
  * (interpreters/jit.ts) whose impl runs the compiled program.
  */
-import { config } from "../config.js";
+import { config, withFlag } from "../config.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, argToArray } from "../core/convert.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
@@ -14,10 +14,17 @@ import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
 import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { staticKey, traceCache } from "./jit_cache.js";
+import { paramNames } from "./param_names.js";
 
 export interface JitOptions {
   /** Positions of arguments that are configuration, not arrays: each distinct value retraces. */
   staticArgnums?: number | readonly number[];
+  /**
+   * Names of parameters that are static, as `staticArgnums`: JS has no
+   * keyword arguments, so a name stands for the position `fn` declares it at
+   * (read from its parameter list; an error when `fn` has no such parameter).
+   */
+  staticArgnames?: string | readonly string[];
   /**
    * Positions of arguments whose buffers the call may reuse for its outputs
    * (JAX's donate_argnums), e.g. the parameters in `params = step(params, x)`:
@@ -34,7 +41,38 @@ interface CacheEntry {
   consts: Array[];
 }
 
-const JIT_KEYS: OptionKeys<JitOptions> = { staticArgnums: true, donateArgnums: true };
+const JIT_KEYS: OptionKeys<JitOptions> = {
+  staticArgnums: true,
+  staticArgnames: true,
+  donateArgnums: true,
+};
+
+/** The positions `fn` declares the parameters `names` at (jit's staticArgnames). */
+function argnamePositions(
+  fn: AnyFn,
+  x: string | readonly string[] | undefined,
+  op: string,
+): readonly number[] {
+  if (x === undefined) return [];
+  const list = typeof x === "string" ? [x] : x;
+  if (!globalThis.Array.isArray(list) || list.some((n) => typeof n !== "string")) {
+    throw new TypeError(
+      `${op}: staticArgnames must be a string or a list of strings, got ${kindOf(x)}`,
+    );
+  }
+  const params = paramNames(fn);
+  return list.map((name) => {
+    const i = params?.names.indexOf(name) ?? -1;
+    if (i < 0 || (params!.rest && i === params!.names.length - 1)) {
+      const declared = params === null ? "its parameters cannot be read from its source" : `its parameters: ${params.names.map((n) => n ?? "<destructured>").join(", ")}`; // biome-ignore format: long
+      throw new TypeError(
+        `${op}: staticArgnames entry '${name}' is not a named parameter of the function (${declared}); ` +
+          "JS has no keyword arguments, so a static name must be a declared parameter — or use staticArgnums",
+      );
+    }
+    return i;
+  });
+}
 
 /** Positions as a list, each an integer (range-checked per call, when the arity is known). */
 function argnumList(
@@ -90,11 +128,17 @@ export function jit<F extends AnyFn>(fn: F, options?: JitOptions): F {
   const name = fn.name || "fn";
   const op = `jit(${name})`;
   const opts = checkOptions(op, options, JIT_KEYS);
-  const staticArgnums = argnumList(opts.staticArgnums, op, "staticArgnums");
+  const staticArgnums = [
+    ...new Set([
+      ...argnumList(opts.staticArgnums, op, "staticArgnums"),
+      ...argnamePositions(fn, opts.staticArgnames, op),
+    ]),
+  ];
   const donateArgnums = argnumList(opts.donateArgnums, op, "donateArgnums");
   const cache = traceCache<CacheEntry>(fn, staticArgnums.join(","));
 
   const jitted = (...args: unknown[]): unknown => {
+    if (config.read("jax_disable_jit")) return fn(...args);
     const statics = normalizeStatics(staticArgnums, args.length, op);
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, inTree] = flatten(dynamic);
@@ -191,4 +235,19 @@ export function makeJaxpr<F extends AnyFn>(
       `makeJaxpr(${name})`,
     ).closed;
   };
+}
+
+/**
+ * `jax.disable_jit()`: runs `body` with jitted functions running their
+ * bodies eagerly, op by op (`disable` false re-enables jit inside an outer
+ * disableJit). The previous setting is restored afterwards.
+ */
+export function disableJit<T>(body: () => T, disable = true): T {
+  if (typeof body !== "function") {
+    throw new TypeError(`disableJit: body must be a function, got ${kindOf(body)}`);
+  }
+  if (typeof disable !== "boolean") {
+    throw new TypeError(`disableJit: disable must be a boolean, got ${kindOf(disable)}`);
+  }
+  return withFlag("jax_disable_jit", disable, body);
 }
