@@ -354,6 +354,11 @@ function ensureBytes(memory: WebAssembly.Memory, bytes: number, op: string): voi
 // Code generation. Loops count up with signed compares (sizes stay far below
 // 2^31); `forLoop` bodies leave with br(2).
 
+/** `for (i = 0; i < end; i += step) body()` with `end` a local (forLoop re-reads it). */
+function upTo(f: FunctionBuilder, i: number, end: number, step: number, body: () => void): void {
+  f.forLoop(i, 0, () => f.get(end), step, body);
+}
+
 /** Locals (indices) of a zero-padded panel copy, see `paddedPanel`. */
 interface PanelLocals {
   src: number;
@@ -384,23 +389,17 @@ function paddedPanel(f: FunctionBuilder, o: PanelLocals): void {
     f.get(o.first).i32(i).i32Add().get(o.count).i32(1).i32Sub().i32LtS().select();
     f.get(o.lineStride).i32Mul().i32Add().set(o.ptrs[i]!);
   }
-  f.forLoop(
-    o.p,
-    0,
-    () => f.get(o.kc),
-    1,
-    () => {
-      for (let i = 0; i < width; i++) {
-        f.get(o.dst).get(o.ptrs[i]!).f32Load().f32(0).i32(i).get(o.live).i32LtS().select();
-        f.f32Store(i * 4);
-        f.get(o.ptrs[i]!).get(o.step).i32Add().set(o.ptrs[i]!);
-      }
-      f.get(o.dst)
-        .i32(width * 4)
-        .i32Add()
-        .set(o.dst);
-    },
-  );
+  upTo(f, o.p, o.kc, 1, () => {
+    for (let i = 0; i < width; i++) {
+      f.get(o.dst).get(o.ptrs[i]!).f32Load().f32(0).i32(i).get(o.live).i32LtS().select();
+      f.f32Store(i * 4);
+      f.get(o.ptrs[i]!).get(o.step).i32Add().set(o.ptrs[i]!);
+    }
+    f.get(o.dst)
+      .i32(width * 4)
+      .i32Add()
+      .set(o.dst);
+  });
 }
 function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder({ sharedMemory });
@@ -442,26 +441,26 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
         .i32Add()
         .set(BP);
       k.get(KCp).i32(1).i32Sub().tee(KCp).brIf(0).end().end();
-      k.get(C).set(row).get(ACC).if_();
-      for (let i = 0; i < MR; i++) {
-        for (let j = 0; j < NV; j++) {
-          k.get(row)
-            .get(row)
-            .v128Load(16 * j)
-            .get(acc[i]![j]!)
-            .f32x4Add()
-            .v128Store(16 * j);
+      // The tile into C, row by row: added to C (acc) or stored over it.
+      const storeTile = (add: boolean) => {
+        for (let i = 0; i < MR; i++) {
+          for (let j = 0; j < NV; j++) {
+            k.get(row);
+            if (add)
+              k.get(row)
+                .v128Load(16 * j)
+                .get(acc[i]![j]!)
+                .f32x4Add();
+            else k.get(acc[i]![j]!);
+            k.v128Store(16 * j);
+          }
+          k.get(row).get(LDC).i32Add().set(row);
         }
-        k.get(row).get(LDC).i32Add().set(row);
-      }
+      };
+      k.get(C).set(row).get(ACC).if_();
+      storeTile(true);
       k.else_();
-      for (let i = 0; i < MR; i++) {
-        for (let j = 0; j < NV; j++)
-          k.get(row)
-            .get(acc[i]![j]!)
-            .v128Store(16 * j);
-        k.get(row).get(LDC).i32Add().set(row);
-      }
+      storeTile(false);
       k.end();
     },
     { export: false },
@@ -472,27 +471,21 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
     const [SRC, RS, CS, MCp, KCp, DST] = [0, 1, 2, 3, 4, 5];
     const [ir, p, rows] = tuple(3, () => f.local("i32"));
     const r = Array.from({ length: MR }, () => f.local("i32"));
-    f.forLoop(
-      ir,
-      0,
-      () => f.get(MCp),
-      MR,
-      () => {
-        f.get(MCp).get(ir).i32Sub().set(rows);
-        paddedPanel(f, {
-          src: SRC,
-          first: ir,
-          count: MCp,
-          lineStride: RS,
-          step: CS,
-          kc: KCp,
-          dst: DST,
-          live: rows,
-          ptrs: r,
-          p,
-        });
-      },
-    );
+    upTo(f, ir, MCp, MR, () => {
+      f.get(MCp).get(ir).i32Sub().set(rows);
+      paddedPanel(f, {
+        src: SRC,
+        first: ir,
+        count: MCp,
+        lineStride: RS,
+        step: CS,
+        kc: KCp,
+        dst: DST,
+        live: rows,
+        ptrs: r,
+        p,
+      });
+    });
   });
 
   // packB(src, rsBytes, csBytes, kc, nc, dst): panels of NR columns, zero-padded.
@@ -500,50 +493,38 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
     const [SRC, RS, CS, KCp, NCp, DST] = [0, 1, 2, 3, 4, 5];
     const [jr, p, cols, s] = tuple(4, () => f.local("i32"));
     const c = Array.from({ length: NR }, () => f.local("i32"));
-    f.forLoop(
-      jr,
-      0,
-      () => f.get(NCp),
-      NR,
-      () => {
-        f.get(NCp).get(jr).i32Sub().set(cols);
-        // Full panel of contiguous columns: copy rows with vector loads.
-        f.get(cols).i32(NR).i32GeU().get(CS).i32(4).i32Eq().i32And().if_();
-        f.get(SRC).get(jr).get(CS).i32Mul().i32Add().set(s);
-        f.forLoop(
-          p,
-          0,
-          () => f.get(KCp),
-          1,
-          () => {
-            for (let v = 0; v < NV; v++)
-              f.get(DST)
-                .get(s)
-                .v128Load(16 * v)
-                .v128Store(16 * v);
-            f.get(s).get(RS).i32Add().set(s);
-            f.get(DST)
-              .i32(NR * 4)
-              .i32Add()
-              .set(DST);
-          },
-        );
-        f.else_();
-        paddedPanel(f, {
-          src: SRC,
-          first: jr,
-          count: NCp,
-          lineStride: CS,
-          step: RS,
-          kc: KCp,
-          dst: DST,
-          live: cols,
-          ptrs: c,
-          p,
-        });
-        f.end();
-      },
-    );
+    upTo(f, jr, NCp, NR, () => {
+      f.get(NCp).get(jr).i32Sub().set(cols);
+      // Full panel of contiguous columns: copy rows with vector loads.
+      f.get(cols).i32(NR).i32GeU().get(CS).i32(4).i32Eq().i32And().if_();
+      f.get(SRC).get(jr).get(CS).i32Mul().i32Add().set(s);
+      upTo(f, p, KCp, 1, () => {
+        for (let v = 0; v < NV; v++)
+          f.get(DST)
+            .get(s)
+            .v128Load(16 * v)
+            .v128Store(16 * v);
+        f.get(s).get(RS).i32Add().set(s);
+        f.get(DST)
+          .i32(NR * 4)
+          .i32Add()
+          .set(DST);
+      });
+      f.else_();
+      paddedPanel(f, {
+        src: SRC,
+        first: jr,
+        count: NCp,
+        lineStride: CS,
+        step: RS,
+        kc: KCp,
+        dst: DST,
+        live: cols,
+        ptrs: c,
+        p,
+      });
+      f.end();
+    });
   });
 
   // macro(mc, nc, kc, ap, bp, c, ldcBytes, acc, tile): all tiles of a block;
@@ -555,65 +536,41 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
       f.get(KCp).get(AP).get(ir).get(KCp).i32Mul().i32(4).i32Mul().i32Add();
       f.get(BP).get(jr).get(KCp).i32Mul().i32(4).i32Mul().i32Add();
     };
-    f.forLoop(
-      jr,
-      0,
-      () => f.get(NCp),
-      NR,
-      () => {
-        f.get(NCp).get(jr).i32Sub().set(cols);
-        f.forLoop(
-          ir,
-          0,
-          () => f.get(MCp),
-          MR,
-          () => {
-            f.get(MCp).get(ir).i32Sub().set(rows);
-            f.get(rows).i32(MR).i32GeU().get(cols).i32(NR).i32GeU().i32And().if_();
-            panelArgs();
-            f.get(C).get(ir).get(LDC).i32Mul().i32Add().get(jr).i32(4).i32Mul().i32Add();
-            f.get(LDC).get(ACC).call(kern);
-            f.else_();
-            panelArgs();
-            f.get(TILE)
-              .i32(NR * 4)
-              .i32(0)
-              .call(kern);
-            f.get(rows).i32(MR).get(rows).i32(MR).i32LtS().select().set(rows);
-            f.get(cols).i32(NR).get(cols).i32(NR).i32LtS().select().set(cols);
-            f.forLoop(
-              i,
-              0,
-              () => f.get(rows),
-              1,
-              () => {
-                f.get(C).get(ir).get(i).i32Add().get(LDC).i32Mul().i32Add();
-                f.get(jr).i32(4).i32Mul().i32Add().set(cp);
-                f.get(TILE)
-                  .get(i)
-                  .i32(NR * 4)
-                  .i32Mul()
-                  .i32Add()
-                  .set(wp);
-                f.forLoop(
-                  j,
-                  0,
-                  () => f.get(cols),
-                  1,
-                  () => {
-                    f.get(cp).get(wp).f32Load();
-                    f.get(cp).f32Load().f32(0).get(ACC).select().f32Add();
-                    f.f32Store();
-                    f.get(cp).i32(4).i32Add().set(cp).get(wp).i32(4).i32Add().set(wp);
-                  },
-                );
-              },
-            );
-            f.end();
-          },
-        );
-      },
-    );
+    upTo(f, jr, NCp, NR, () => {
+      f.get(NCp).get(jr).i32Sub().set(cols);
+      upTo(f, ir, MCp, MR, () => {
+        f.get(MCp).get(ir).i32Sub().set(rows);
+        f.get(rows).i32(MR).i32GeU().get(cols).i32(NR).i32GeU().i32And().if_();
+        panelArgs();
+        f.get(C).get(ir).get(LDC).i32Mul().i32Add().get(jr).i32(4).i32Mul().i32Add();
+        f.get(LDC).get(ACC).call(kern);
+        f.else_();
+        panelArgs();
+        f.get(TILE)
+          .i32(NR * 4)
+          .i32(0)
+          .call(kern);
+        f.get(rows).i32(MR).get(rows).i32(MR).i32LtS().select().set(rows);
+        f.get(cols).i32(NR).get(cols).i32(NR).i32LtS().select().set(cols);
+        upTo(f, i, rows, 1, () => {
+          f.get(C).get(ir).get(i).i32Add().get(LDC).i32Mul().i32Add();
+          f.get(jr).i32(4).i32Mul().i32Add().set(cp);
+          f.get(TILE)
+            .get(i)
+            .i32(NR * 4)
+            .i32Mul()
+            .i32Add()
+            .set(wp);
+          upTo(f, j, cols, 1, () => {
+            f.get(cp).get(wp).f32Load();
+            f.get(cp).f32Load().f32(0).get(ACC).select().f32Add();
+            f.f32Store();
+            f.get(cp).i32(4).i32Add().set(cp).get(wp).i32(4).i32Add().set(wp);
+          });
+        });
+        f.end();
+      });
+    });
   });
   addGemmRows(mb, packA, packB, macro);
   return mb.build();
@@ -666,19 +623,10 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
         .i32Mul()
         .set(dst);
     };
-    // for (i = start; i < end; i += step) with a step held in a local.
-    const loopBy = (
-      i: number,
-      start: () => void,
-      end: () => void,
-      step: number,
-      body: () => void,
-    ) => {
-      start();
-      f.set(i).block().loop();
-      f.get(i);
-      end();
-      f.i32GeS().brIf(1);
+    // for (i = 0; i < end; i += step) with the end and the step held in locals.
+    const loopBy = (i: number, end: number, step: number, body: () => void) => {
+      f.i32(0).set(i).block().loop();
+      f.get(i).get(end).i32GeS().brIf(1);
       body();
       f.get(i).get(step).i32Add().set(i).br(0).end().end();
     };
@@ -735,18 +683,12 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
     f.get(K).i32Eqz().if_();
     // Nothing to sum: the product is zero (unless it adds into out).
     f.get(ACCUM).i32Eqz().if_();
-    f.forLoop(
-      t,
-      0,
-      () => f.get(rows),
-      1,
-      () => {
-        bytes(() => f.get(t).get(LDC).i32Mul());
-        f.get(c).i32Add().i32(0);
-        bytes(() => f.get(N));
-        f.memoryFill();
-      },
-    );
+    upTo(f, t, rows, 1, () => {
+      bytes(() => f.get(t).get(LDC).i32Mul());
+      f.get(c).i32Add().i32(0);
+      bytes(() => f.get(N));
+      f.memoryFill();
+    });
     f.end();
     f.else_();
     blockSizeInto(MB, () => g(rows), MC, MR);
@@ -755,41 +697,23 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
     f.get(ap).i32Add().set(bp);
     bytes(() => f.get(NB).get(KB).i32Mul());
     f.get(bp).i32Add().set(tile);
-    loopBy(
-      jc,
-      () => f.i32(0),
-      () => f.get(N),
-      NB,
-      () => {
-        blockAt(nc, NB, N, jc);
-        loopBy(
-          pc,
-          () => f.i32(0),
-          () => f.get(K),
-          KB,
-          () => {
-            blockAt(kc, KB, K, pc);
-            pack(packB, b, [pc, BR], [jc, BC], [kc, nc], bp);
-            f.get(ACCUM).get(pc).i32(0).i32GtS().i32Or().set(acc);
-            loopBy(
-              ic,
-              () => f.i32(0),
-              () => f.get(rows),
-              MB,
-              () => {
-                blockAt(mc, MB, rows, ic);
-                pack(packA, a, [ic, AR], [pc, AC], [mc, kc], ap);
-                f.get(mc).get(nc).get(kc).get(ap).get(bp);
-                bytes(() => f.get(ic).get(LDC).i32Mul().get(jc).i32Add());
-                f.get(c).i32Add();
-                bytes(() => f.get(LDC));
-                f.get(acc).get(tile).call(macro);
-              },
-            );
-          },
-        );
-      },
-    );
+    loopBy(jc, N, NB, () => {
+      blockAt(nc, NB, N, jc);
+      loopBy(pc, K, KB, () => {
+        blockAt(kc, KB, K, pc);
+        pack(packB, b, [pc, BR], [jc, BC], [kc, nc], bp);
+        f.get(ACCUM).get(pc).i32(0).i32GtS().i32Or().set(acc);
+        loopBy(ic, rows, MB, () => {
+          blockAt(mc, MB, rows, ic);
+          pack(packA, a, [ic, AR], [pc, AC], [mc, kc], ap);
+          f.get(mc).get(nc).get(kc).get(ap).get(bp);
+          bytes(() => f.get(ic).get(LDC).i32Mul().get(jc).i32Add());
+          f.get(c).i32Add();
+          bytes(() => f.get(LDC));
+          f.get(acc).get(tile).call(macro);
+        });
+      });
+    });
     f.end();
     f.get(r).get(rows).i32Add().set(r).br(0).end().end();
   });
