@@ -35,11 +35,7 @@ export { ShapedArray } from "./core/aval.js";
 export { defaultBackend } from "./core/backend.js";
 export type { ArrayLike } from "./core/convert.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
-export {
-  ConcretizationTypeError,
-  FloatingPointError,
-  UnexpectedTracerError,
-} from "./core/trace.js";
+export { FloatingPointError } from "./core/trace.js";
 export {
   Device,
   deviceCount,
@@ -52,6 +48,18 @@ export {
   type Sharding,
 } from "./devices/index.js";
 export type { DType } from "./dtype.js";
+export * as errors from "./errors.js";
+export {
+  ConcretizationTypeError,
+  IndexError,
+  KeyReuseError,
+  NonConcreteBooleanIndexError,
+  TracerArrayConversionError,
+  TracerBoolConversionError,
+  TracerIntegerConversionError,
+  UnexpectedTracerError,
+  ValueError,
+} from "./errors.js";
 export * as lax from "./lax/index.js";
 export * as nn from "./nn/index.js";
 export * as random from "./random/index.js";
