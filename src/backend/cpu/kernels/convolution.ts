@@ -18,12 +18,12 @@
  */
 import type { ArrayImpl } from "../../../core/array.js";
 import { ShapedArray } from "../../../core/aval.js";
-import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, isInteger } from "../../../dtype.js";
 import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
 import { invertPermutation, permuteInto } from "../../../lax/shape_util.js";
 import { sizeOf, stridesOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
+import { registerCpuKernel } from "./register.js";
 
 type Buf = Float64Array | Int32Array;
 
@@ -286,7 +286,4 @@ function convCpu(lhs: ArrayImpl, rhs: ArrayImpl, p: ConvParams): ArrayImpl {
   );
 }
 
-registerLibraryKernel<ConvParams>("cpu", "conv_general_dilated", {
-  match: () => true,
-  run: ([lhs, rhs], p) => [convCpu(lhs!, rhs!, p)],
-});
+registerCpuKernel<ConvParams>("conv_general_dilated", ([lhs, rhs], p) => [convCpu(lhs!, rhs!, p)]);

@@ -9,12 +9,12 @@
  * uint32 share the bits); a bool product is "any product true".
  */
 import type { ArrayImpl } from "../../../core/array.js";
-import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, isBool, isInteger, type TypedArray } from "../../../dtype.js";
 import { type DotGeneralParams, dotLayout, dotOutAval } from "../../../lax/dot.js";
 import { permuteInto } from "../../../lax/shape_util.js";
 import { type Shape, sizeOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
+import { registerCpuKernel } from "./register.js";
 
 /**
  * C[b] = A[b] · B[b] for A: [nb, m, k], B: [nb, k, n], accumulating rows in
@@ -74,7 +74,6 @@ export function dotGeneralCpu(lhs: ArrayImpl, rhs: ArrayImpl, params: DotGeneral
   return cpuArray(dotOutAval(lhs.aval, rhs.aval, params, L), out);
 }
 
-registerLibraryKernel<DotGeneralParams>("cpu", "dot_general", {
-  match: () => true,
-  run: ([lhs, rhs], params) => [dotGeneralCpu(lhs!, rhs!, params)],
-});
+registerCpuKernel<DotGeneralParams>("dot_general", ([lhs, rhs], params) => [
+  dotGeneralCpu(lhs!, rhs!, params),
+]);

@@ -9,7 +9,6 @@
  */
 import type { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
-import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type TypedArray } from "../../../dtype.js";
 import {
   type BroadcastInDimParams,
@@ -31,6 +30,7 @@ import {
 import { checkDims } from "../../../lax/shape_util.js";
 import { sizeOf, stridesOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
+import { registerCpuKernel } from "./register.js";
 import { stridedCopy, stridedWrite } from "./strided.js";
 
 function one(aval: ShapedArray, data: TypedArray): ArrayImpl[] {
@@ -158,30 +158,11 @@ export function iotaCpu(p: IotaParams): ArrayImpl[] {
   return one(aval, out);
 }
 
-const all = () => true;
-registerLibraryKernel<BroadcastInDimParams>("cpu", "broadcast_in_dim", {
-  match: all,
-  run: ([x], p) => broadcastInDimCpu(x!, p),
-});
-registerLibraryKernel<ReshapeParams>("cpu", "reshape", {
-  match: all,
-  run: ([x], p) => reshapeCpu(x!, p),
-});
-registerLibraryKernel<TransposeParams>("cpu", "transpose", {
-  match: all,
-  run: ([x], p) => transposeCpu(x!, p),
-});
-registerLibraryKernel<SqueezeParams>("cpu", "squeeze", {
-  match: all,
-  run: ([x], p) => squeezeCpu(x!, p),
-});
-registerLibraryKernel<ConcatenateParams>("cpu", "concatenate", {
-  match: all,
-  run: concatenateCpu,
-});
-registerLibraryKernel<PadParams>("cpu", "pad", {
-  match: all,
-  run: ([x, v], p) => padCpu(x!, v!, p),
-});
-registerLibraryKernel<RevParams>("cpu", "rev", { match: all, run: ([x], p) => revCpu(x!, p) });
-registerLibraryKernel<IotaParams>("cpu", "iota", { match: all, run: (_, p) => iotaCpu(p) });
+registerCpuKernel<BroadcastInDimParams>("broadcast_in_dim", ([x], p) => broadcastInDimCpu(x!, p));
+registerCpuKernel<ReshapeParams>("reshape", ([x], p) => reshapeCpu(x!, p));
+registerCpuKernel<TransposeParams>("transpose", ([x], p) => transposeCpu(x!, p));
+registerCpuKernel<SqueezeParams>("squeeze", ([x], p) => squeezeCpu(x!, p));
+registerCpuKernel<ConcatenateParams>("concatenate", concatenateCpu);
+registerCpuKernel<PadParams>("pad", ([x, v], p) => padCpu(x!, v!, p));
+registerCpuKernel<RevParams>("rev", ([x], p) => revCpu(x!, p));
+registerCpuKernel<IotaParams>("iota", (_, p) => iotaCpu(p));

@@ -6,7 +6,6 @@
  * window always lies inside the operand).
  */
 import type { ArrayImpl } from "../../../core/array.js";
-import { registerLibraryKernel } from "../../../core/library.js";
 import type { NoParams } from "../../../core/primitive.js";
 import {
   type DynamicSliceParams,
@@ -17,6 +16,7 @@ import {
 } from "../../../lax/slicing.js";
 import { type Shape, stridesOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
+import { registerCpuKernel } from "./register.js";
 import { stridedCopy, stridedWrite } from "./strided.js";
 
 /** XLA's rule: each start index is clamped so that the whole window lies inside the operand. */
@@ -63,16 +63,6 @@ export function dynamicUpdateSliceCpu(args: readonly ArrayImpl[]): ArrayImpl[] {
   return [cpuArray(aval, out)];
 }
 
-const all = () => true;
-registerLibraryKernel<SliceParams>("cpu", "slice", {
-  match: all,
-  run: ([x], p) => sliceCpu(x!, p),
-});
-registerLibraryKernel<DynamicSliceParams>("cpu", "dynamic_slice", {
-  match: all,
-  run: dynamicSliceCpu,
-});
-registerLibraryKernel<NoParams>("cpu", "dynamic_update_slice", {
-  match: all,
-  run: dynamicUpdateSliceCpu,
-});
+registerCpuKernel<SliceParams>("slice", ([x], p) => sliceCpu(x!, p));
+registerCpuKernel<DynamicSliceParams>("dynamic_slice", dynamicSliceCpu);
+registerCpuKernel<NoParams>("dynamic_update_slice", dynamicUpdateSliceCpu);

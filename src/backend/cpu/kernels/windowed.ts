@@ -18,7 +18,6 @@
  * The CPU backend's library kernels "reduce_window_sum/max/min",
  * "select_and_gather_add" and "select_and_scatter_add" (core/library.ts).
  */
-import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate } from "../../../dtype.js";
 import {
   type DimWindow,
@@ -34,6 +33,7 @@ import {
 import type { Shape } from "../../../shape.js";
 import { sizeOf } from "../../../shape.js";
 import { cpuArray, cpuData } from "../buffer.js";
+import { registerCpuKernel } from "./register.js";
 
 /** A dimension whose window leaves the operand unchanged needs no pass. */
 function trivial(w: DimWindow): boolean {
@@ -274,15 +274,12 @@ export function scatterSelectedInto(
 }
 
 for (const kind of ["sum", "max", "min"] as const) {
-  registerLibraryKernel<WindowParams>("cpu", `reduce_window_${kind}`, {
-    match: () => true,
-    run: ([x], p) => {
-      const aval = reduceAval(kind, x!.aval, p);
-      const out = allocate(aval.dtype, aval.size);
-      const windows = selectionWindows(x!.shape, p);
-      reduceWindowInto(cpuData(x!), x!.shape, windows, kind, windowIdentity(kind, x!.dtype), out);
-      return [cpuArray(aval, out)];
-    },
+  registerCpuKernel<WindowParams>(`reduce_window_${kind}`, ([x], p) => {
+    const aval = reduceAval(kind, x!.aval, p);
+    const out = allocate(aval.dtype, aval.size);
+    const windows = selectionWindows(x!.shape, p);
+    reduceWindowInto(cpuData(x!), x!.shape, windows, kind, windowIdentity(kind, x!.dtype), out);
+    return [cpuArray(aval, out)];
   });
 }
 
@@ -290,14 +287,11 @@ for (const [name, into, gather] of [
   ["select_and_gather_add", gatherSelectedInto, true],
   ["select_and_scatter_add", scatterSelectedInto, false],
 ] as const) {
-  registerLibraryKernel<SelectParams>("cpu", name, {
-    match: () => true,
-    run: ([v, x], p) => {
-      const aval = selectAvals(name, [v!.aval, x!.aval], p, gather);
-      const out = allocate(aval.dtype, aval.size);
-      const windows = selectionWindows(x!.shape, p);
-      into(cpuData(v!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
-      return [cpuArray(aval, out)];
-    },
+  registerCpuKernel<SelectParams>(name, ([v, x], p) => {
+    const aval = selectAvals(name, [v!.aval, x!.aval], p, gather);
+    const out = allocate(aval.dtype, aval.size);
+    const windows = selectionWindows(x!.shape, p);
+    into(cpuData(v!), cpuData(x!), x!.shape, windows, p.select_prim === "ge", out);
+    return [cpuArray(aval, out)];
   });
 }
