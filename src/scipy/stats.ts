@@ -48,6 +48,30 @@ function quantile(
   return jnp.where(ok, lax.add(l!, lax.mul(s!, z(p!))), Number.NaN);
 }
 
+/**
+ * cdf, sf, ppf and isf of jax.scipy.stats.`name`, a location-scale family
+ * symmetric about 0, from its standard cdf and ppf: sf(y) = cdf(-y), and the
+ * inverse survival function isf(q) = -ppf(q) (accurate for small q, unlike
+ * ppf(1 - q)).
+ */
+function symmetricTails(name: string, cdf: (y: Array) => Array, ppf: (p: Array) => Array) {
+  const op = (fn: string) => `jax.scipy.stats.${name}.${fn}`;
+  return {
+    cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
+      return cdf(standardize(op("cdf"), x, loc, scale)[0]);
+    },
+    sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
+      return cdf(lax.neg(standardize(op("sf"), x, loc, scale)[0]));
+    },
+    ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
+      return quantile(op("ppf"), q, loc, scale, ppf);
+    },
+    isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
+      return quantile(op("isf"), q, loc, scale, (p) => lax.neg(ppf(p)));
+    },
+  };
+}
+
 // --- normal ---------------------------------------------------------------------------------
 
 export const norm = {
@@ -58,25 +82,13 @@ export const norm = {
   pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
     return lax.exp(norm.logpdf(x, loc, scale));
   },
-  cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return ndtr(standardize("jax.scipy.stats.norm.cdf", x, loc, scale)[0]);
-  },
   logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
     return logNdtr(standardize("jax.scipy.stats.norm.logcdf", x, loc, scale)[0]);
-  },
-  sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return ndtr(lax.neg(standardize("jax.scipy.stats.norm.sf", x, loc, scale)[0]));
   },
   logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
     return logNdtr(lax.neg(standardize("jax.scipy.stats.norm.logsf", x, loc, scale)[0]));
   },
-  ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return quantile("jax.scipy.stats.norm.ppf", q, loc, scale, ndtri);
-  },
-  /** The inverse survival function, -ndtri(q) (accurate for small q, unlike ppf(1 - q)). */
-  isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return quantile("jax.scipy.stats.norm.isf", q, loc, scale, (p) => lax.neg(ndtri(p)));
-  },
+  ...symmetricTails("norm", ndtr, ndtri),
 };
 
 // --- multivariate normal -----------------------------------------------------------------------
@@ -321,18 +333,7 @@ export const logistic = {
   pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
     return lax.exp(logistic.logpdf(x, loc, scale));
   },
-  cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return expit(standardize("jax.scipy.stats.logistic.cdf", x, loc, scale)[0]);
-  },
-  sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return expit(lax.neg(standardize("jax.scipy.stats.logistic.sf", x, loc, scale)[0]));
-  },
-  ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return quantile("jax.scipy.stats.logistic.ppf", q, loc, scale, logit);
-  },
-  isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1): Array {
-    return quantile("jax.scipy.stats.logistic.isf", q, loc, scale, (p) => lax.neg(logit(p)));
-  },
+  ...symmetricTails("logistic", expit, logit),
 };
 
 export const cauchy = {
