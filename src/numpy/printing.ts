@@ -453,13 +453,17 @@ function trimFraction(fraction: string, minFraction: number, trim: Trim): string
   return trim === "0" && trimmed === "" ? "0" : trimmed;
 }
 
-interface PositionalOptions {
+/** What the positional and scientific forms share. */
+interface DigitOptions {
   /** Maximum digits after the point, -1 for none. */
   precision: number;
   /** Minimum digits after the point, -1 for none. */
   minDigits: number;
   trim: Trim;
   padLeft?: number;
+}
+
+interface PositionalOptions extends DigitOptions {
   padRight?: number;
 }
 
@@ -486,13 +490,7 @@ function formatPositional(p: FloatParts, o: PositionalOptions): string {
   return s.padStart(s.length + Math.max(0, (o.padLeft ?? -1) - sign.length - whole.length));
 }
 
-interface ScientificOptions {
-  /** Maximum digits after the point, -1 for none. */
-  precision: number;
-  /** Minimum digits after the point, -1 for none. */
-  minDigits: number;
-  trim: Trim;
-  padLeft?: number;
+interface ScientificOptions extends DigitOptions {
   /** Minimum exponent digits; -1 means 2. */
   expDigits?: number;
 }
