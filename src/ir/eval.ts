@@ -66,7 +66,7 @@ export function unaryFn(op: UnaryOp, dtype: DType): F1 {
     case "atanh": return Math.atanh;
     case "erf": return sp.erf;
     case "erfc": return sp.erfc;
-    case "erf_inv": return sp.erfInv;
+    case "erf_inv": return dtype === "float32" ? sp.erfInv32 : sp.erfInv; // XLA's float32 algorithm
     case "lgamma": return sp.lgamma;
     case "digamma": return sp.digamma;
     case "square": return int ? (a) => Math.imul(a, a) : (a) => a * a;

@@ -2,7 +2,9 @@
  * Double-precision kernels of the special functions (erf, erfc, erf_inv,
  * lgamma, digamma) and the float helpers XLA defines precisely (rounding,
  * nextafter, C `pow`). Each works on a JS number (a double); float32 callers
- * store the result into a Float32Array, which rounds it once.
+ * store the result into a Float32Array, which rounds it once. The exception is
+ * float32 erf_inv (erfInv32), which computes XLA's float32 algorithm in float32
+ * arithmetic so that random.normal draws JAX's values.
  *
  * The approximations are Chebyshev expansions of smooth pieces of each
  * function, fitted with mpmath at 50 digits and truncated below 1e-18
@@ -165,6 +167,133 @@ function erfInvGuess(a: number): number {
     p = 2.83297682 + p * w;
   }
   return p;
+}
+
+// --- float32 erf_inv, as XLA emits it ----------------------------------------
+//
+// XLA (and the CHLO decomposition JAX lowers `erf_inv` through) computes the
+// float32 inverse error function with Giles' single-precision polynomials in
+// float32 arithmetic, so its results are a few ulps from the true value;
+// random.normal is sqrt(2) * erf_inv(u), so matching JAX's draws needs the same
+// operations in the same order, each rounded to float32:
+//
+//   t = -(x * x);  w = -log1p(t)          (XLA's log1p and XLA:CPU's log below)
+//   w < 5:  p = P(w - 2.5)   else  p = Q(sqrt(w) - 3)    (Horner, 9 terms each)
+//   erf_inv(x) = p * x,  and +-inf at x = +-1.
+//
+// XLA:CPU compiles with LLVM's FP-contraction enabled (AllowFPOpFusion::Fast:
+// "always allow FMA fusion"), so on FMA hardware each Horner step p * w + c,
+// whose product has no other use, is one fused multiply-add (one rounding);
+// `fmaf` below computes exactly that.
+
+const fr = Math.fround;
+
+/** float32 fused multiply-add of float32 operands: a * b + c rounded once. */
+function fmaf(a: number, b: number, c: number): number {
+  const p = a * b; // exact: two 24-bit significands fit in 53 bits
+  const s = p + c;
+  const r = fr(s);
+  if (r === s || !Number.isFinite(s)) return r;
+  // The double sum may itself be rounded; that changes the float32 result only
+  // when it lands exactly halfway between two floats (r and its mirror image).
+  const mirror = 2 * s - r;
+  if (fr(mirror) !== mirror) return r;
+  const back = s - p;
+  const err = p - (s - back) + (c - back); // s + err is the exact sum (TwoSum)
+  if (err === 0) return r; // a true tie: round half to even, as fround did
+  return err > 0 ? Math.max(r, mirror) : Math.min(r, mirror);
+}
+
+const bits32 = new Float32Array(1);
+const word32 = new Uint32Array(bits32.buffer);
+const SQRT_HALF_F = fr(Math.SQRT1_2);
+const LOG_P = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
+  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+].map(fr);
+const LOG_Q1 = fr(-2.1219444e-4);
+const LOG_Q2 = 0.693359375; // ln 2 split: Q2 - Q1, Q2 exact in 9 bits
+
+/**
+ * XLA:CPU's float32 log (Cephes' logf as Eigen vectorizes it): v = m 2^e
+ * with m in [sqrt(1/2), sqrt(2)), log(1 + x) for x = m - 1 from x - x^2/2 +
+ * x^3 P(x), plus e ln 2 in two parts. Subnormals count as the smallest normal.
+ */
+export function xlaLogF32(v: number): number {
+  if (!(v > 0)) return v === 0 ? Number.NEGATIVE_INFINITY : Number.NaN;
+  if (v === Number.POSITIVE_INFINITY) return v;
+  bits32[0] = Math.max(v, 1.1754943508222875e-38);
+  const w = word32[0]!;
+  let e = (w >>> 23) - 126; // m in [0.5, 1) below, so v = m 2^e
+  word32[0] = (w & 0x007fffff) | 0x3f000000;
+  const m = bits32[0]!;
+  let x: number;
+  if (m < SQRT_HALF_F) {
+    e -= 1;
+    x = 2 * m - 1; // exact, as (m - 1) + m
+  } else {
+    x = m - 1; // exact
+  }
+  const x2 = fr(x * x);
+  const x3 = fr(x2 * x);
+  let y = fmaf(x, LOG_P[0]!, LOG_P[1]!);
+  let y1 = fmaf(x, LOG_P[3]!, LOG_P[4]!);
+  let y2 = fmaf(x, LOG_P[6]!, LOG_P[7]!);
+  y = fmaf(y, x, LOG_P[2]!);
+  y1 = fmaf(y1, x, LOG_P[5]!);
+  y2 = fmaf(y2, x, LOG_P[8]!);
+  y = fmaf(y, x3, y1);
+  y = fmaf(y, x3, y2);
+  y = fmaf(y, x3, fr(LOG_Q1 * e)); // y * x3 + e Q1: the first product fuses
+  const r = fr(x - x2 * 0.5); // x2 / 2 is exact, fused or not
+  return fr(fr(r + y) + LOG_Q2 * e); // e Q2 is exact
+}
+
+const LOG1P_NUM = [
+  0.0000452700008624452, 0.49854102823193375, 6.578732594206104, 29.911919328553072,
+  60.94966798098779, 57.11296359058554, 20.039553499201283,
+].map(fr);
+const LOG1P_DEN = [
+  1, 15.062909083469192, 83.04756596796722, 221.76239823732857, 309.09872225312057,
+  216.42788614495947, 60.11866049760384,
+].map(fr);
+const LOG1P_SMALL = fr(Math.SQRT2 - 1);
+
+function hornerF32(c: number[], x: number): number {
+  let p = c[0]!;
+  for (let i = 1; i < c.length; i++) p = fmaf(p, x, c[i]!);
+  return p;
+}
+
+/**
+ * XLA's float32 log1p: below sqrt(2) - 1 in magnitude, Cephes' rational
+ * approximation x - x^2/2 + x^3 N(x)/D(x); above, log(1 + x). Not correctly
+ * rounded (nor is XLA:CPU's log), which is the point: these are JAX's digits.
+ */
+export function xlaLog1pF32(x: number): number {
+  if (!(Math.abs(x) < LOG1P_SMALL)) return xlaLogF32(fr(1 + x));
+  const x2 = fr(x * x);
+  const r = fr(hornerF32(LOG1P_NUM, x) / hornerF32(LOG1P_DEN, x));
+  const s = fr(fr(x * x2) * r);
+  return fr(x + fr(x2 * -0.5 + s)); // x2 / 2 is exact, fused or not
+}
+
+const ERF_INV_P = [
+  2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503,
+  -0.00417768164, 0.246640727, 1.50140941,
+].map(fr);
+const ERF_INV_Q = [
+  -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+  0.00943887047, 1.00167406, 2.83297682,
+].map(fr);
+
+/** float32 erf_inv in float32 arithmetic, bit for bit as XLA:CPU computes it (see above). */
+export function erfInv32(x: number): number {
+  if (Math.abs(x) === 1) return x * Number.POSITIVE_INFINITY;
+  const w = -xlaLog1pF32(-fr(x * x));
+  const p =
+    w < 5 ? hornerF32(ERF_INV_P, fr(w - 2.5)) : hornerF32(ERF_INV_Q, fr(fr(Math.sqrt(w)) - 3));
+  return fr(p * x);
 }
 
 /** lgamma(2 + z) for z in [-0.75, 0.5], relative to z so it stays accurate at z = 0. */
