@@ -110,6 +110,26 @@ export interface DtypeOptions {
 }
 const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 
+/**
+ * The checked key, shape and float dtype of a sampler with array parameters:
+ * the shape given, or by default the broadcast of the parameters' shapes.
+ */
+function startWithParams(
+  op: string,
+  key: Array,
+  shape: Shape | null | undefined,
+  dtype: DtypeOr<DtypeOptions> | undefined,
+  params: readonly ArrayLike[],
+): [Array, number[], DType] {
+  const k = checkKey(op, key);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
+  const s =
+    shape === undefined || shape === null
+      ? broadcastShapes(op, ...params.map(shapeOf))
+      : shapeArg(op, shape);
+  return [k, s, d];
+}
+
 /** Standard normals: √2·erf_inv(u) for u uniform in (-1, 1), as JAX. */
 export function normalIn(op: string, key: Array, shape: Shape, dtype: DType): Array {
   // nextafter(-1, 0): the open interval keeps erf_inv finite.
@@ -137,12 +157,7 @@ export function truncatedNormal(
   dtype?: DtypeOr<DtypeOptions>,
 ): Array {
   const op = "random.truncatedNormal";
-  const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
-  const s =
-    shape === undefined || shape === null
-      ? broadcastShapes(op, shapeOf(lower), shapeOf(upper))
-      : shapeArg(op, shape);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [lower, upper]);
   checkShape(op, s, shapeOf(lower), shapeOf(upper));
   const sqrt2 = lax.convertElementType(Math.SQRT2, d);
   const lo = param(op, "lower", lower, d);
@@ -250,9 +265,7 @@ export function pareto(
   dtype?: DtypeOr<DtypeOptions>,
 ): Array {
   const op = "random.pareto";
-  const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
-  const s = shape === undefined || shape === null ? [...shapeOf(b)] : shapeArg(op, shape);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [b]);
   const bb = paramTo(op, "b", b, d, s);
   return lax.exp(lax.div(exponentialIn(op, k, s, d), bb));
 }
