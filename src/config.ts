@@ -40,6 +40,12 @@ export interface ConfigFlags {
    */
   jax_disable_jit: boolean;
   /**
+   * JAX's `jax_check_static_indices`: a static integer index out of bounds in
+   * a read (`x.get(11)` of 10 elements, mode unset or "promise_in_bounds") is
+   * an IndexError. Off by default, as in JAX: such reads clamp.
+   */
+  jax_check_static_indices: boolean;
+  /**
    * The most traced signatures (shapes, dtypes, static arguments) jit keeps
    * per function; past it the least recently used one is dropped (and traced
    * again if it comes back). Default 4096.
@@ -156,6 +162,7 @@ const flags: ConfigFlags = {
   jax_debug_nans: envFlag("JAX_DEBUG_NANS") ?? false,
   jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
   jax_disable_jit: envFlag("JAX_DISABLE_JIT") ?? false,
+  jax_check_static_indices: false,
   jaxts_jit_cache_size: 4096,
   jaxts_max_memory_mb: envMaxMemory(),
   jaxts_enable_checks: envFlag("JAXTS_ENABLE_CHECKS") ?? false,

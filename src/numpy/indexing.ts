@@ -11,12 +11,24 @@
  * NumPy's placement of the advanced dimensions); a boolean Array or JS boolean
  * array (a mask: it must be concrete, as its number of true values is the
  * result's shape).
+ *
+ * Out-of-bounds indices follow JAX's defaults (jnp.ndarray.at): reads clamp
+ * (gather mode "promise_in_bounds", which XLA clamps) and updates drop
+ * (scatter mode "fill"/"drop"); `mode` on `x.at(...).get/set/...` picks
+ * "clip", "fill"/"drop" (reads give `fillValue`: NaN, the signed minimum, the
+ * unsigned maximum or true) or "promise_in_bounds". Negative indices count
+ * from the end (`wrapNegativeIndices: false` makes them out of bounds);
+ * `config.update("jax_check_static_indices", true)` makes a static integer
+ * out of bounds in a read an IndexError, as in JAX.
  */
+
+import { config } from "../config.js";
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core/convert.js";
 import { isConcrete } from "../core/trace.js";
 import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
+import { IndexError, NonConcreteBooleanIndexError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr, shapesEqual, sizeOf, stridesOf } from "../shape.js";
@@ -29,36 +41,42 @@ export type Index = number | string | null | Array | readonly number[] | readonl
 /** How out-of-bounds indices are treated (JAX's GatherScatterMode; "drop" is "fill"). */
 export type IndexMode = "clip" | "fill" | "drop" | "promise_in_bounds";
 
+// The error classes live in src/errors.ts (jax.errors); re-exported for this module's importers.
+export { IndexError, NonConcreteBooleanIndexError };
+
 export interface UpdateOptions {
-  /** Default "drop" ("fill"): updates at out-of-bounds indices are skipped. */
+  /**
+   * Out-of-bounds indices (JAX's `mode`): the default, "promise_in_bounds",
+   * and "drop"/"fill" skip updates out of bounds; "clip" clamps the indices.
+   */
   mode?: IndexMode;
   /** Promise that the indices are sorted / have no repeats (passed on to the scatter). */
   indicesAreSorted?: boolean;
   uniqueIndices?: boolean;
+  /** Negative indices count from the end (default true); false: they are out of bounds. */
+  wrapNegativeIndices?: boolean;
 }
 const UPDATE_KEYS: OptionKeys<UpdateOptions> = {
   mode: true,
   indicesAreSorted: true,
   uniqueIndices: true,
+  wrapNegativeIndices: true,
 };
 
-export interface GetOptions extends Omit<UpdateOptions, "mode"> {
-  /** Default: static indices must be in bounds; traced ones clamp ("promise_in_bounds"). */
+export interface GetOptions extends UpdateOptions {
+  /**
+   * Out-of-bounds indices (JAX's `mode`): the default, "promise_in_bounds",
+   * and "clip" clamp them; "fill"/"drop" read `fillValue`.
+   */
   mode?: IndexMode;
-  /** The value of out-of-bounds elements with mode "fill" (default NaN, or the dtype's extreme). */
+  /**
+   * The value read at out-of-bounds indices with mode "fill" (JAX's default:
+   * NaN for inexact dtypes, the minimum for signed integers, the maximum for
+   * unsigned ones, true for bool); ignored by the other modes.
+   */
   fillValue?: number | boolean;
 }
 const GET_KEYS: OptionKeys<GetOptions> = { ...UPDATE_KEYS, fillValue: true };
-
-/** A boolean index that is not known while tracing (JAX's NonConcreteBooleanIndexError). */
-export class NonConcreteBooleanIndexError extends Error {
-  override name = "NonConcreteBooleanIndexError";
-}
-
-/** NumPy's IndexError: a bad index, as opposed to a bad argument type. */
-export class IndexError extends Error {
-  override name = "IndexError";
-}
 
 // --- parsing --------------------------------------------------------------------------
 
@@ -267,20 +285,25 @@ function outOfBounds(op: string, v: number, axis: number, n: number): IndexError
   return new IndexError(`${op}: index ${v} is out of bounds for axis ${axis} with size ${n}`);
 }
 
-/** NumPy's IndexError for static indices out of [-n, n); only plain indexing (no mode) checks. */
-function checkStatic(op: string, r: Resolved): void {
+/** Whether static integer index `v` is within an axis of size n (after wrapping negatives). */
+function inBounds(v: number, n: number, wrap: boolean): boolean {
+  return (wrap ? -n : 0) <= v && v < n;
+}
+
+/**
+ * JAX's validate_static_indices, run on reads when `jax_check_static_indices`
+ * is on: a static integer index out of bounds is an IndexError (index arrays
+ * are not checked, as in JAX).
+ */
+function checkStatic(op: string, r: Resolved, wrap: boolean): void {
   let ax = 0;
   for (const it of r.items) {
     if (it.kind === "newaxis") continue;
     const n = r.xShape[ax]!;
     // Axes inserted by 0-d masks are not x's: report x's own axis numbers.
     const xAxis = ax - r.inserted.filter((a) => a < ax).length;
-    if (it.kind === "int" && (it.value < -n || it.value >= n))
+    if (it.kind === "int" && !inBounds(it.value, n, wrap))
       throw outOfBounds(op, it.value, xAxis, n);
-    if (it.kind === "array" && it.static && isConcrete(it.arr)) {
-      const bad = hostValues(it.arr).find((v) => v < -n || v >= n);
-      if (bad !== undefined) throw outOfBounds(op, bad, xAxis, n);
-    }
     ax++;
   }
 }
@@ -288,12 +311,12 @@ function checkStatic(op: string, r: Resolved): void {
 // --- static fast path: slice, rev, reshape ---------------------------------------------------
 
 /** Whether the index needs no gather: static integers (in bounds) and slices only. */
-function isBasicStatic(r: Resolved): boolean {
+function isBasicStatic(r: Resolved, wrap: boolean): boolean {
   if (r.advanced) return false;
   let ax = 0;
   for (const it of r.items) {
     if (it.kind === "array") return false;
-    if (it.kind === "int" && (it.value < -r.xShape[ax]! || it.value >= r.xShape[ax]!)) return false;
+    if (it.kind === "int" && !inBounds(it.value, r.xShape[ax]!, wrap)) return false;
     if (it.kind !== "newaxis") ax++;
   }
   return true;
@@ -360,16 +383,16 @@ interface Plan {
   sliceSizes: number[];
 }
 
-/** Wraps negative indices of a (possibly traced) integer array by the axis size, as int32. */
-function normalizeIndex(i: Array, n: number): Array {
-  if (isUnsigned(i.dtype)) return cast(i, "int32");
+/** Wraps negative indices of a (possibly traced) integer array by the axis size (if `wrap`), as int32. */
+function normalizeIndex(i: Array, n: number, wrap: boolean): Array {
   const j = cast(i, "int32");
+  if (isUnsigned(i.dtype) || !wrap) return j;
   return lax.selectN(lax.lt(j, 0), j, lax.add(j, n));
 }
 
-function staticNormalized(values: NumList, n: number, shape: Shape): ArrayImpl {
+function staticNormalized(values: NumList, n: number, shape: Shape, wrap = true): ArrayImpl {
   return ArrayImpl.fromData(
-    Int32Array.from(values as readonly number[], (v) => (v < 0 ? v + n : v)),
+    Int32Array.from(values as readonly number[], (v) => (wrap && v < 0 ? v + n : v)),
     shape,
   );
 }
@@ -392,7 +415,7 @@ function broadcastAdvanced(op: string, arrs: readonly Array[]): number[] {
   return out;
 }
 
-function buildPlan(op: string, r: Resolved): Plan {
+function buildPlan(op: string, r: Resolved, wrap: boolean): Plan {
   const { items, xShape } = r;
   const parts: Part[] = [];
   const batchShape: number[] = [];
@@ -411,13 +434,13 @@ function buildPlan(op: string, r: Resolved): Plan {
   let yAxis = 0; // result axis, new axes included
   let gAxis = 0; // gather output axis
   const asIndexArray = (it: Item, n: number): Array => {
-    if (it.kind === "int") return staticNormalized([it.value], n, []);
+    if (it.kind === "int") return staticNormalized([it.value], n, [], wrap);
     if (it.kind !== "array")
       throw new Error(`${op}: internal error: ${it.kind} is not an integer index`);
     const a = it.arr;
     return a instanceof ArrayImpl && it.static
-      ? staticNormalized(hostValues(a), n, a.shape)
-      : normalizeIndex(a, n);
+      ? staticNormalized(hostValues(a), n, a.shape, wrap)
+      : normalizeIndex(a, n, wrap);
   };
   items.forEach((it, pos) => {
     // The advanced block goes where the first advanced index is, or first of all when they are apart.
@@ -543,6 +566,26 @@ function checkMode(op: string, mode: unknown): IndexMode | undefined {
   return mode as IndexMode;
 }
 
+function checkWrap(op: string, wrap: unknown): boolean {
+  if (wrap === undefined) return true;
+  if (typeof wrap !== "boolean")
+    throw new TypeError(`${op}: wrapNegativeIndices must be a boolean, got ${describe(wrap)}`);
+  return wrap;
+}
+
+function checkFillValue(op: string, fill: unknown): void {
+  if (
+    fill !== undefined &&
+    fill !== null &&
+    typeof fill !== "number" &&
+    typeof fill !== "boolean"
+  ) {
+    throw new TypeError(
+      `${op}: fillValue must be a scalar (a JS number or boolean), got ${describe(fill)}`,
+    );
+  }
+}
+
 /** Without advanced indices, the gather/scatter indices are unique and sorted (as JAX tells XLA). */
 function hints(
   r: Resolved,
@@ -559,10 +602,20 @@ function hints(
 function readIndexed(op: string, x: Array, indices: readonly Index[], opts: GetOptions): Array {
   opts = checkOptions(op, opts, GET_KEYS);
   const mode = checkMode(op, opts.mode);
+  const wrap = checkWrap(op, opts.wrapNegativeIndices);
+  checkFillValue(op, opts.fillValue);
   const r = resolve(op, x.shape, indices);
-  if (mode === undefined) checkStatic(op, r);
-  if (isBasicStatic(r)) return staticTake(x, r);
-  const plan = buildPlan(op, r);
+  // JAX: static integer indices are checked only under jax_check_static_indices (off by default).
+  if (
+    (mode === undefined || mode === "promise_in_bounds") &&
+    config.read("jax_check_static_indices")
+  ) {
+    checkStatic(op, r, wrap);
+  }
+  // Static in-bounds integers and slices slice; anything else (out-of-bounds static integers
+  // included) gathers, which clamps by default as JAX's dynamic_slice/gather do.
+  if (isBasicStatic(r, wrap)) return staticTake(x, r);
+  const plan = buildPlan(op, r, wrap);
   if (sizeOf(plan.sliceShape) === 0) {
     return lax.broadcastInDim(lax.convertElementType(0, x.dtype, x.weakType), plan.sliceShape, []);
   }
@@ -621,8 +674,9 @@ function scatterUpdate(
 ): Array {
   opts = checkOptions(op, opts, UPDATE_KEYS);
   const mode = checkMode(op, opts.mode);
+  const wrap = checkWrap(op, opts.wrapNegativeIndices);
   const r = resolve(op, x.shape, indices);
-  const plan = buildPlan(op, r);
+  const plan = buildPlan(op, r, wrap);
   if (sizeOf(plan.sliceShape) === 0) return x;
   checkNonEmptyAxes(op, r, plan);
   // As JAX: compute in the promoted type, then cast back to x's dtype. A JS

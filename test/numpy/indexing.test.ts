@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jit, makeJaxpr } from "../../src/api/jit.js";
+import { withFlag } from "../../src/config.js";
 import { type Array, ArrayImpl } from "../../src/core/array.js";
 import {
   at,
@@ -159,6 +160,92 @@ describe("x.at(...): functional updates vs NumPy", () => {
   });
 });
 
+// JAX's out-of-bounds rules (jnp.ndarray.at docs; jax/_src/numpy/indexing.py): reads clamp
+// ("promise_in_bounds", which XLA's gather clamps; a static integer goes through a clamping
+// dynamic_slice), updates drop ("drop"/"fill"); negative static indices wrap once, then clamp.
+describe("out-of-bounds indices (JAX's defaults and modes)", () => {
+  it("reads clamp static integers, JS arrays and Array indices, eager and under jit", () => {
+    const x = arange([10], "int32");
+    expect(vals(getItem(x, [11]))).toEqual([9]);
+    expect(vals(getItem(x, [-15]))).toEqual([0]);
+    expect(vals(getItem(x, [[1, 20, -3, -30]]))).toEqual([1, 9, 7, 0]);
+    expect(vals(getItem(x, [i32([1, 20, -3], [3])]))).toEqual([1, 9, 7]);
+    const m = arange([2, 3]);
+    expect(vals(getItem(m, [5, -9]))).toEqual([3]);
+    expect(vals(getItem(m, [5]))).toEqual([3, 4, 5]);
+    const g = jit((xx: Array, i: Array) => xx.get(i));
+    expect(vals(g(x, i32([25], [])))).toEqual([9]);
+    expect(vals(jit((xx: Array) => xx.get(12))(x))).toEqual([9]);
+  });
+
+  it("the jnp.ndarray.at docstring's examples", () => {
+    const x = arange([5]);
+    expect(vals(at(x, [10]).add(10))).toEqual([0, 1, 2, 3, 4]);
+    expect(vals(at(x, [20]).add(10, { mode: "clip" }))).toEqual([0, 1, 2, 3, 14]);
+    expect(vals(at(x, [20]).get())).toEqual([4]);
+    expect(vals(at(x, [20]).get({ mode: "fill" }))).toEqual([Number.NaN]);
+    expect(vals(at(x, [20]).get({ mode: "fill", fillValue: -1 }))).toEqual([-1]);
+    expect(vals(at(x, [-1]).set(99))).toEqual([0, 1, 2, 3, 99]);
+    expect(vals(at(x, [-1]).set(99, { wrapNegativeIndices: false, mode: "drop" }))).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
+  });
+
+  it("every mode on get, set, add, mul, min and max", () => {
+    const x = f32([1, 2, 3]);
+    const idx = [[0, 7]] as Index[];
+    for (const mode of ["drop", "fill", "promise_in_bounds"] as const) {
+      expect(vals(at(x, idx).set(9, { mode }))).toEqual([9, 2, 3]);
+      expect(vals(at(x, idx).add(9, { mode }))).toEqual([10, 2, 3]);
+      expect(vals(at(x, idx).mul(9, { mode }))).toEqual([9, 2, 3]);
+      expect(vals(at(x, idx).min(0, { mode }))).toEqual([0, 2, 3]);
+      expect(vals(at(x, idx).max(9, { mode }))).toEqual([9, 2, 3]);
+    }
+    expect(vals(at(x, idx).set(9, { mode: "clip" }))).toEqual([9, 2, 9]);
+    expect(vals(at(x, idx).add(9, { mode: "clip" }))).toEqual([10, 2, 12]);
+    expect(vals(at(x, idx).mul(2, { mode: "clip" }))).toEqual([2, 2, 6]);
+    expect(vals(at(x, idx).min(0, { mode: "clip" }))).toEqual([0, 2, 0]);
+    expect(vals(at(x, idx).max(5, { mode: "clip" }))).toEqual([5, 2, 5]);
+    expect(vals(at(x, idx).get({ mode: "clip" }))).toEqual([1, 3]);
+    expect(vals(at(x, idx).get({ mode: "promise_in_bounds" }))).toEqual([1, 3]);
+    expect(vals(at(x, idx).get({ mode: "drop" }))).toEqual([1, Number.NaN]);
+    expect(vals(at(x, idx).get({ mode: "fill", fillValue: 0 }))).toEqual([1, 0]);
+  });
+
+  it("fill defaults: NaN, the signed minimum, the unsigned maximum, true", () => {
+    const fill = (a: Array) => vals(at(a, [4]).get({ mode: "fill" }));
+    expect(fill(f32([1, 2]))).toEqual([Number.NaN]);
+    expect(fill(i32([1, 2]))).toEqual([-(2 ** 31)]);
+    expect(fill(arange([2], "uint32"))).toEqual([2 ** 32 - 1]);
+    expect(fill(b8([false, false]))).toEqual([1]);
+  });
+
+  it("wrapNegativeIndices: false makes negative indices out of bounds", () => {
+    const x = arange([4]);
+    expect(vals(at(x, [[-1, 1]]).get({ wrapNegativeIndices: false }))).toEqual([0, 1]);
+    expect(vals(at(x, [[-1, 1]]).get({ wrapNegativeIndices: false, mode: "fill" }))).toEqual([
+      Number.NaN,
+      1,
+    ]);
+    expect(vals(at(x, [i32([-1], [])]).add(5, { wrapNegativeIndices: false }))).toEqual([
+      0, 1, 2, 3,
+    ]);
+  });
+
+  it("options are checked", () => {
+    const x = arange([4]);
+    expect(() => at(x, [0]).get({ fill_value: 1 } as never)).toThrow(
+      /unknown option 'fill_value' \(did you mean 'fillValue'\?\)/,
+    );
+    expect(() => at(x, [0]).set(1, { fillValue: 1 } as never)).toThrow(
+      /unknown option 'fillValue'/,
+    );
+    expect(() => at(x, [0]).get({ wrapNegativeIndices: 1 } as never)).toThrow(/must be a boolean/);
+    expect(() => at(x, [0]).get({ fillValue: "x" } as never)).toThrow(/fillValue must be a scalar/);
+    expect(() => at(x, [0]).add(1, { mode: "wrap" } as never)).toThrow(/mode must be one of/);
+  });
+});
+
 describe("traced indices under jit", () => {
   it("a traced integer gathers, wrapping negatives and clamping out-of-bounds", () => {
     const x = arange([5, 2]);
@@ -235,15 +322,23 @@ describe("index errors", () => {
       /2-dimensional, but 3 were indexed/,
     );
   });
-  it("an out-of-range static integer names index, axis and size", () => {
-    expect(() => getItem(x, [0, 3])).toThrow(/index 3 is out of bounds for axis 1 with size 3/);
-    expect(() => getItem(x, [-3])).toThrow(/index -3 is out of bounds for axis 0 with size 2/);
-    expect(() => getItem(x, [":", [0, 5]])).toThrow(
-      /index 5 is out of bounds for axis 1 with size 3/,
-    );
-    expect(() => getItem(arange([0]), [0])).toThrow(
-      /index 0 is out of bounds for axis 0 with size 0/,
-    );
+  // JAX's rule: static indices are checked only under jax_check_static_indices (off by
+  // default; reads clamp), and only static integers (not index arrays); an axis of size 0
+  // cannot be indexed at all.
+  it("an out-of-range static integer names index, axis and size (jax_check_static_indices)", () => {
+    withFlag("jax_check_static_indices", true, () => {
+      expect(() => getItem(x, [0, 3])).toThrow(IndexError);
+      expect(() => getItem(x, [0, 3])).toThrow(/index 3 is out of bounds for axis 1 with size 3/);
+      expect(() => getItem(x, [-3])).toThrow(/index -3 is out of bounds for axis 0 with size 2/);
+      expect(() => at(x, [-1]).get({ wrapNegativeIndices: false })).toThrow(
+        /index -1 is out of bounds for axis 0 with size 2/,
+      );
+      expect(vals(getItem(x, [":", [0, 5]]))).toEqual([0, 2, 3, 5]);
+      expect(vals(at(x, [0, 3]).get({ mode: "clip" }))).toEqual([2]);
+      expect(vals(at(x, [0, 3]).get({ mode: "fill", fillValue: -1 }))).toEqual([-1]);
+    });
+    expect(vals(getItem(x, [0, 3]))).toEqual([2]);
+    expect(() => getItem(arange([0]), [0])).toThrow(/out of bounds for axis 0 with size 0/);
   });
   it("a malformed slice string", () => {
     expect(() => getItem(x, ["1:2:3:4"])).toThrow(/malformed slice string "1:2:3:4" at position 0/);
