@@ -97,6 +97,67 @@ export class TreeDef {
     return build(this);
   }
 
+  /**
+   * JAX's `treedef.flatten_up_to(x)`: the subtrees of x at this structure's
+   * leaves, in order. x must have this structure as a prefix: the same
+   * containers (lengths, keys, registered classes and their aux data) down to
+   * this structure's leaves, where x may hold any subtree. `what` names x in errors.
+   */
+  flattenUpTo(x: unknown, what = "tree.flattenUpTo"): unknown[] {
+    const out: unknown[] = [];
+    const fail = (path: string, expected: string, got: unknown): never => {
+      throw new Error(
+        `${what} has structure ${flatten(x)[1]}, which does not have ${this} as a prefix: ` +
+          `at ${path || "the root"} expected ${expected}, got ${describeNode(got)}`,
+      );
+    };
+    const walk = (t: TreeDef, v: unknown, path: string): void => {
+      switch (t.kind) {
+        case "leaf":
+          out.push(v);
+          return;
+        case "none":
+          if (v !== null && v !== undefined) fail(path, "null", v);
+          return;
+        case "list": {
+          const n = t.children.length;
+          if (!globalThis.Array.isArray(v) || v.length !== n) fail(path, `an array of ${n}`, v);
+          const xs = v as unknown[];
+          t.children.forEach((c, i) => walk(c, xs[i], `${path}[${i}]`));
+          return;
+        }
+        case "dict": {
+          const keys = t.meta as string[];
+          const expected = `an object with keys [${keys.join(", ")}]`;
+          if (!isPlainObject(v)) fail(path, expected, v);
+          const obj = v as Record<string, unknown>;
+          const vk = Object.keys(obj).sort();
+          if (vk.length !== keys.length || vk.some((k, i) => k !== keys[i])) {
+            fail(path, expected, v);
+          }
+          t.children.forEach((c, i) => walk(c, obj[keys[i]!], `${path}['${keys[i]}']`));
+          return;
+        }
+        case "custom": {
+          const [type, aux] = t.meta as [NodeType, unknown];
+          const vType =
+            typeof v === "object" && v !== null
+              ? registry.get((v as object).constructor as Constructor)
+              : undefined;
+          if (vType !== type) fail(path, `a ${type.name}`, v);
+          const [children, vAux] = type.flatten(v);
+          if (children.length !== t.children.length || !auxEqual(aux, vAux)) {
+            fail(path, `a ${type.name} with aux data ${JSON.stringify(aux)}`, v);
+          }
+          t.children.forEach((c, i) => walk(c, children[i], `${path}<${i}>`));
+          return;
+        }
+      }
+    };
+    walk(this, x, "");
+    return out;
+  }
+
   /** JAX's notation: PyTreeDef([*, {'b': *, 'w': *}]). */
   toString(): string {
     return `PyTreeDef(${this.repr()})`;
@@ -117,6 +178,19 @@ export class TreeDef {
       }
     }
   }
+}
+
+/** A short description of a value where a structure was expected, for errors. */
+function describeNode(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (globalThis.Array.isArray(x)) return `an array of ${x.length}`;
+  if (isPlainObject(x)) return `an object with keys [${Object.keys(x).sort().join(", ")}]`;
+  if (typeof x === "object") {
+    const type = registry.get((x as object).constructor as Constructor);
+    if (type) return `a ${type.name}`;
+    return `a leaf (${(x as object).constructor?.name ?? "object"})`;
+  }
+  return `a leaf (${typeof x})`;
 }
 
 function auxEqual(a: unknown, b: unknown): boolean {
@@ -176,18 +250,16 @@ export function structure(tree: unknown, isLeaf?: IsLeaf): TreeDef {
   return flatten(tree, isLeaf)[1];
 }
 
-/** `jax.tree_util.tree_map`: applies `f` leafwise over one or more trees of the same structure. */
+/**
+ * `jax.tree_util.tree_map` / `jax.tree.map`: applies `f` leafwise over one or
+ * more trees. As in JAX, each later tree must have the first tree's structure
+ * as a prefix: where the first tree has a leaf, f receives the later trees'
+ * whole subtrees at that position (`tree.map((x, y) => ..., [1, 2], [a, {b, c}])`
+ * calls f(2, {b, c}) second).
+ */
 export function map(f: (...xs: never[]) => unknown, tree: unknown, ...rest: unknown[]): unknown {
   const [ls, def] = flatten(tree);
-  const others = rest.map((r, i) => {
-    const [rl, rdef] = flatten(r);
-    if (!rdef.equals(def)) {
-      throw new Error(
-        `tree.map: argument ${i + 2} has structure ${rdef}, which differs from the first tree's ${def}`,
-      );
-    }
-    return rl;
-  });
+  const others = rest.map((r, i) => def.flattenUpTo(r, `tree.map: argument ${i + 2}`));
   const g = f as (...xs: unknown[]) => unknown;
   return def.unflatten(ls.map((l, i) => g(l, ...others.map((o) => o[i]))));
 }
