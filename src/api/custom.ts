@@ -1,9 +1,17 @@
 /**
  * User-defined derivatives: `customJvp(f).defjvp(rule)` (the rule replaces
- * differentiating f) and `customVjp(f).defvjp(fwd, bwd)` (a forward pass
- * saving residuals, a backward pass using them). Each call flattens its
- * arguments, checks the rules' outputs against the function's output tree
- * and shapes, and binds the primitives of interpreters/custom.ts.
+ * differentiating f), `customJvp(f).defjvps(...)` (one tangent function per
+ * argument) and `customVjp(f).defvjp(fwd, bwd)` (a forward pass saving
+ * residuals, a backward pass using them). Each call flattens its arguments,
+ * checks the rules' outputs against the function's output tree and shapes,
+ * and binds the primitives of interpreters/custom.ts.
+ *
+ * With `nondiffArgnums` the rules take JAX's arguments: the JVP rule is
+ * `rule(...nondiffArgs, primals, tangents)` (primals and tangents of the
+ * other arguments only); fwd takes all arguments as f does; bwd is
+ * `bwd(...nondiffArgs, residuals, cotangent)` and returns one cotangent per
+ * differentiable argument. The non-differentiable arguments come in the
+ * order `nondiffArgnums` lists them, as in JAX.
  */
 
 import type { Array } from "../core/array.js";
@@ -18,15 +26,36 @@ import {
   signatureOf,
 } from "../interpreters/custom.js";
 import { instantiate } from "../lax/ad_util.js";
+import { add } from "../lax/elementwise.js";
 import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
-import { flatten, type TreeDef } from "../tree/index.js";
+import { flatten, map, type TreeDef } from "../tree/index.js";
+
+/**
+ * A JVP rule: `(primals, tangents) => [primalOut, tangentOut]`, or with
+ * nondiffArgnums `(...nondiffArgs, primals, tangents) => ...` (one signature,
+ * so a rule may call the function it is defined on).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the rule's arguments are the user's types
+export type JvpRule = (...nondiffPrimalsTangents: any[]) => [unknown, unknown];
+
+/** One argument's tangent function for `defjvps`: (its tangent, the primal output, ...primals). */
+// biome-ignore lint/suspicious/noExplicitAny: tangents and primals are the user's types
+export type ArgJvp = (g: any, ans: any, ...primals: any[]) => unknown;
 
 export interface CustomJvpFunction<F extends AnyFn> {
   (...args: Parameters<F>): ReturnType<F>;
-  /** `f.defjvp((primals, tangents) => [primalOut, tangentOut])`; returns the function itself. */
-  defjvp(
-    rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown],
-  ): CustomJvpFunction<F>;
+  /**
+   * `f.defjvp((primals, tangents) => [primalOut, tangentOut])`; with
+   * nondiffArgnums, JAX's `rule(...nondiffArgs, primals, tangents)`. Returns the function itself.
+   */
+  defjvp(rule: JvpRule): CustomJvpFunction<F>;
+  /**
+   * JAX's `f.defjvps(jvp0, jvp1, ...)`: one function per argument, `jvpI(gI,
+   * primalOut, ...primals)`, giving that argument's contribution to the output
+   * tangent (null: the output does not depend on it); the contributions are
+   * summed. Not with nondiffArgnums (as in JAX). Returns the function itself.
+   */
+  defjvps(...jvps: (ArgJvp | null)[]): CustomJvpFunction<F>;
 }
 
 function flatArgs(op: string, args: unknown[]): [Array[], TreeDef] {
@@ -41,7 +70,8 @@ export interface CustomOptions {
 }
 const CUSTOM_KEYS: OptionKeys<CustomOptions> = { nondiffArgnums: true };
 
-function customOptions(f: unknown, options: CustomOptions | undefined, op: string): Set<number> {
+/** The nondiffArgnums, in the order given (the order the rules receive the arguments in). */
+function customOptions(f: unknown, options: CustomOptions | undefined, op: string): number[] {
   checkFunction(f, op, "f");
   const { nondiffArgnums } = checkOptions(op, options, CUSTOM_KEYS);
   if (
@@ -55,7 +85,51 @@ function customOptions(f: unknown, options: CustomOptions | undefined, op: strin
       `${op}: nondiffArgnums must be a list of non-negative integers, got ${kindOf(nondiffArgnums)}`,
     );
   }
-  return new Set(nondiffArgnums ?? []);
+  const list = [...(nondiffArgnums ?? [])];
+  if (new Set(list).size !== list.length) {
+    throw new TypeError(`${op}: nondiffArgnums has a repeated position: [${list.join(", ")}]`);
+  }
+  return list;
+}
+
+/** The arguments at the nondiffArgnums positions, in the order listed; a position past the end is an error. */
+function nondiffArgs(op: string, args: unknown[], order: readonly number[]): unknown[] {
+  return order.map((i) => {
+    if (i >= args.length) {
+      throw new TypeError(
+        `${op}: nondiffArgnums has position ${i}, but the function was called with ${args.length} argument(s)`,
+      );
+    }
+    return args[i];
+  });
+}
+
+interface Caches {
+  avalCache: Map<string, Signature>;
+  sigCache: Map<string, Signature>;
+}
+
+/**
+ * The output-signature caches of one custom function, per value of its
+ * non-differentiable arguments (the output's shapes may depend on them):
+ * shared across calls whose nondiff arguments are the same JS scalars, fresh
+ * for a call with a function or object among them (not comparable by value).
+ */
+function signatureCaches(): (nd: readonly unknown[]) => Caches {
+  const byStatics = new Map<string, Caches>();
+  const fresh = (): Caches => ({ avalCache: new Map(), sigCache: new Map() });
+  return (nd) => {
+    const scalar = (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function");
+    if (!nd.every(scalar)) return fresh();
+    const key = nd.map((v) => `${typeof v}:${String(v)}`).join("|");
+    let c = byStatics.get(key);
+    if (c === undefined) {
+      if (byStatics.size >= 64) byStatics.clear();
+      c = fresh();
+      byStatics.set(key, c);
+    }
+    return c;
+  };
 }
 
 /**
@@ -63,11 +137,11 @@ function customOptions(f: unknown, options: CustomOptions | undefined, op: strin
  * passed to f and the rule as they are (first in the rule's argument list, as JAX does).
  */
 export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): CustomJvpFunction<F> {
-  const nondiff = customOptions(f, options, "customJvp");
+  const nondiffOrder = customOptions(f, options, "customJvp");
+  const nondiff = new Set(nondiffOrder);
   const name = f.name || "fn";
-  let rule: ((primals: unknown[], tangents: unknown[]) => [unknown, unknown]) | null = null;
-  const avalCache = new Map<string, Signature>();
-  const sigCache = new Map<string, Signature>();
+  let rule: JvpRule | null = null;
+  const caches = signatureCaches();
   const call = (...args: unknown[]): unknown => {
     if (rule === null) {
       throw new Error(
@@ -75,6 +149,8 @@ export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): Custo
       );
     }
     const userRule = rule;
+    const nd = nondiffArgs(`customJvp(${name})`, args, nondiffOrder);
+    const { avalCache, sigCache } = caches(nd);
     const statics = args.map((a, i) => (nondiff.has(i) ? a : undefined));
     const dynArgs = args.filter((_, i) => !nondiff.has(i));
     const [leaves, inTree] = flatArgs(`customJvp(${name})`, dynArgs);
@@ -94,10 +170,15 @@ export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): Custo
         asArray(l as ArrayLike, `customJvp(${name})`, `output ${i}`),
       );
     const jvp = (ps: Array[], ts: Array[]): [Array[], Array[]] => {
-      const nd = args.filter((_, i) => nondiff.has(i));
       const primals = inTree.unflatten(ps) as unknown[];
       const tangents = inTree.unflatten(ts) as unknown[];
-      const [po, to] = userRule([...nd, ...primals], tangents);
+      const ruleOut: unknown = userRule(...nd, primals, tangents);
+      if (!globalThis.Array.isArray(ruleOut) || ruleOut.length !== 2) {
+        throw new TypeError(
+          `customJvp(${name}): the JVP rule must return [primalOut, tangentOut], got ${kindOf(ruleOut)}`,
+        );
+      }
+      const [po, to] = ruleOut as [unknown, unknown];
       const [pl, pt] = flatten(po);
       const [tl, tt] = flatten(to);
       if (!pt.equals(tt) || !pt.equals(outTree)) {
@@ -125,9 +206,32 @@ export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): Custo
     return outTree.unflatten(outs);
   };
   const wrapped = call as unknown as CustomJvpFunction<F>;
-  wrapped.defjvp = (r) => {
+  wrapped.defjvp = (r: JvpRule) => {
     checkFunction(r, `customJvp(${name}).defjvp`, "rule");
     rule = r;
+    return wrapped;
+  };
+  wrapped.defjvps = (...jvps: (ArgJvp | null)[]) => {
+    const op = `customJvp(${name}).defjvps`;
+    if (nondiffOrder.length > 0)
+      throw new TypeError(`${op}: can't use defjvps with nondiffArgnums`);
+    jvps.forEach((j, i) => {
+      if (j !== null) checkFunction(j, op, `jvp ${i}`);
+    });
+    rule = (primals: unknown[], tangents: unknown[]): [unknown, unknown] => {
+      if (jvps.length !== primals.length) {
+        throw new TypeError(
+          `${op}: got ${jvps.length} tangent function(s) for ${primals.length} argument(s); give one ` +
+            "per argument (null for an argument the output does not depend on)",
+        );
+      }
+      const ans = (wrapped as AnyFn)(...primals);
+      const parts = jvps.flatMap((j, i) => (j === null ? [] : [j(tangents[i], ans, ...primals)]));
+      if (parts.length === 0)
+        return [ans, map((a: Array) => zerosOf(asArray(a, op, "output")), ans)];
+      const sum = (...ts: ArrayLike[]) => ts.reduce((acc, t) => add(acc, t));
+      return [ans, map(sum, parts[0], ...parts.slice(1))];
+    };
     return wrapped;
   };
   Object.defineProperty(wrapped, "name", { value: `customJvp(${name})` });
@@ -136,7 +240,12 @@ export function customJvp<F extends AnyFn>(f: F, options?: CustomOptions): Custo
 
 export interface CustomVjpFunction<F extends AnyFn> {
   (...args: Parameters<F>): ReturnType<F>;
-  /** `f.defvjp(fwd, bwd)`: fwd returns [out, residuals]; bwd(residuals, ct) returns one cotangent per argument. */
+  /**
+   * `f.defvjp(fwd, bwd)`: fwd takes f's arguments and returns [out,
+   * residuals]; bwd(residuals, ct) returns one cotangent per argument (null: zero).
+   * With nondiffArgnums, bwd(...nondiffArgs, residuals, ct) returns one per
+   * differentiable argument, as in JAX.
+   */
   defvjp(
     fwd: (...args: unknown[]) => [unknown, unknown],
     bwd: (...resAndCt: unknown[]) => unknown[],
@@ -145,14 +254,14 @@ export interface CustomVjpFunction<F extends AnyFn> {
 
 /** `jax.custom_vjp(f, { nondiffArgnums })`. */
 export function customVjp<F extends AnyFn>(f: F, options?: CustomOptions): CustomVjpFunction<F> {
-  const nondiff = customOptions(f, options, "customVjp");
+  const nondiffOrder = customOptions(f, options, "customVjp");
+  const nondiff = new Set(nondiffOrder);
   const name = f.name || "fn";
   let rules: {
     fwd: (...a: unknown[]) => [unknown, unknown];
     bwd: (...a: unknown[]) => unknown[];
   } | null = null;
-  const avalCache = new Map<string, Signature>();
-  const sigCache = new Map<string, Signature>();
+  const caches = signatureCaches();
   const call = (...args: unknown[]): unknown => {
     if (rules === null) {
       throw new Error(
@@ -160,7 +269,8 @@ export function customVjp<F extends AnyFn>(f: F, options?: CustomOptions): Custo
       );
     }
     const { fwd: userFwd, bwd: userBwd } = rules;
-    const nd = args.filter((_, i) => nondiff.has(i));
+    const nd = nondiffArgs(`customVjp(${name})`, args, nondiffOrder);
+    const { avalCache, sigCache } = caches(nd);
     const dynArgs = args.filter((_, i) => !nondiff.has(i));
     const [leaves, inTree] = flatArgs(`customVjp(${name})`, dynArgs);
     const merge = (dyn: unknown[]): unknown[] => {

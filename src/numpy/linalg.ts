@@ -370,7 +370,7 @@ const pinvCustom = customJvp(
     return pinvValue(x, rtol, hermitian);
   },
   { nondiffArgnums: [1, 2] },
-).defjvp(([rtol, hermitian, x], [t]) => {
+).defjvp((rtol, hermitian, [x], [t]) => {
   // Golub & Pereyra: dA⁺ = -A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I - A A⁺) + (I - A⁺A) dAᵀ A⁺ᵀ A⁺ (rank kept).
   const a = x as Array;
   const da = t as Array;
