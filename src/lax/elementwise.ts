@@ -79,7 +79,8 @@ export const atanP = floatUnop("atan", (g, _, x) => div(g, add(1, square(x))));
 export const sinhP = floatUnop("sinh", (g, _, x) => mul(g, cosh(x)));
 export const coshP = floatUnop("cosh", (g, _, x) => mul(g, sinh(x)));
 export const asinhP = floatUnop("asinh", (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
-export const acoshP = floatUnop("acosh", (g, _, x) => mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))));
+// JAX's acosh' is rsqrt(x² - 1) (not (x - 1)(x + 1), which is -inf rather than inf at x = -1).
+export const acoshP = floatUnop("acosh", (g, _, x) => mul(g, rsqrt(sub(square(x), 1))));
 export const atanhP = floatUnop("atanh", (g, _, x) => div(div(g, sub(1, x)), add(1, x)));
 // sqrt' at 0 is inf, as in JAX.
 export const sqrtP = floatUnop("sqrt", (g, y) => mul(g, div(0.5, y)));
@@ -232,10 +233,12 @@ export const atan2P = binop("atan2", FLOATS, [
 // (JAX defines no derivative).
 export const nextafterP = binop("nextafter", FLOATS, [same, null]);
 
-/** x where it is finite or NaN, 0 where it is infinite (JAX's _replace_inf). */
-const replaceInf = (x: Array): Array => selectN(eq(abs(x), Infinity), x, 0);
+/** x with +inf replaced by 0 (JAX's _replace_inf in lax/other.py: -inf is kept). */
+const replaceInf = (x: Array): Array => selectN(eq(x, Infinity), x, 0);
 // log(exp(x) + exp(y)) without overflow: max + log1p(exp(-|x - y|)), or the max alone where
-// the difference is not finite (equal infinities); JAX's derivative, finite at infinities.
+// the difference is not finite (equal infinities). The derivative is JAX's custom_jvp of
+// logaddexp (lax/other.py): exp(x - out) with +inf read as 0, so 1/2 each at x = y, 1 at
+// (inf, inf), and NaN at (-inf, -inf) (exp(-inf + inf)), as in JAX.
 export const logaddexpP = composedBinop(
   "logaddexp",
   FLOATS,

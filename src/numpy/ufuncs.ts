@@ -2,6 +2,7 @@
  * Elementwise NumPy functions (`jnp.add`, `jnp.exp`, `jnp.less`...): promote
  * dtypes the JAX way, broadcast, then apply the lax primitive.
  */
+import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { checkDtype, type DType, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
@@ -144,12 +145,15 @@ export const reciprocal: Unary = inexactUnary("reciprocal", (x) => lax.integerPo
 export const maximum: Binary = numericBinary("maximum", lax.max);
 export const minimum: Binary = numericBinary("minimum", lax.min);
 
-/** fmax/fmin ignore NaNs (return the other operand). */
+/**
+ * fmax/fmin ignore NaNs (return the other operand). As JAX's (lax_numpy.py), x1 where
+ * it wins strictly or x2 is NaN, else x2: a tie's gradient goes all to x2.
+ */
 export const fmax: Binary = numericBinary("fmax", (a, b) =>
-  lax.selectN(lax.ne(a, a), lax.selectN(lax.ne(b, b), lax.max(a, b), a), b),
+  lax.selectN(lax.bitwiseOr(lax.gt(a, b), lax.ne(b, b)), b, a),
 );
 export const fmin: Binary = numericBinary("fmin", (a, b) =>
-  lax.selectN(lax.ne(a, a), lax.selectN(lax.ne(b, b), lax.min(a, b), a), b),
+  lax.selectN(lax.bitwiseOr(lax.lt(a, b), lax.ne(b, b)), b, a),
 );
 
 // --- transcendental -----------------------------------------------------------
@@ -177,26 +181,65 @@ export const arcsinh: Unary = inexactUnary("arcsinh", lax.asinh);
 export const arccosh: Unary = inexactUnary("arccosh", lax.acosh);
 export const arctanh: Unary = inexactUnary("arctanh", lax.atanh);
 export const arctan2: Binary = inexactBinary("arctan2", lax.atan2);
+/**
+ * JAX's composition (ufuncs.py): big·sqrt(1 + (small/big)²), big itself where big = 0
+ * (gradient 1/2 to each leg at (0, 0), through the max/min tie), inf where a leg is inf.
+ */
 export const hypot: Binary = inexactBinary("hypot", (a, b) => {
-  const x = lax.abs(a);
-  const y = lax.abs(b);
-  const big = lax.max(x, y);
-  const small = lax.min(x, y);
-  // big * sqrt(1 + (small/big)^2) avoids overflow; 0/0 is guarded.
-  const safe = lax.selectN(lax.eq(big, zerosOf(big)), big, onesOf(big));
-  const r = lax.div(small, safe);
-  return lax.mul(big, lax.sqrt(lax.add(onesOf(r), lax.mul(r, r))));
+  const [x, y] = [lax.abs(a), lax.abs(b)];
+  const anyInf = lax.bitwiseOr(lax.eq(x, Infinity), lax.eq(y, Infinity));
+  const [big, small] = [lax.max(x, y), lax.min(x, y)];
+  const zero = lax.eq(big, zerosOf(big));
+  const r = lax.div(small, lax.selectN(zero, big, onesOf(big)));
+  const h = lax.selectN(zero, lax.mul(big, lax.sqrt(lax.add(onesOf(r), lax.mul(r, r)))), big);
+  return lax.selectN(anyInf, h, filled(h, Infinity));
 });
 export const deg2rad: Unary = inexactUnary("deg2rad", (x) => lax.mul(x, Math.PI / 180));
 export const rad2deg: Unary = inexactUnary("rad2deg", (x) => lax.mul(x, 180 / Math.PI));
 export const radians = deg2rad;
 export const degrees = rad2deg;
 export const logaddexp: Binary = inexactBinary("logaddexp", lax.logaddexp);
+
+/** x with +inf replaced by 0 (JAX's _replace_inf). */
+const replaceInf = (x: Array): Array => lax.selectN(lax.eq(x, Infinity), x, zerosOf(x));
+/**
+ * log2(2^x + 2^y) without overflow, with JAX's custom jvp (lax/other.py): the tangent of
+ * each operand weighted by 2^(operand - out), +inf read as 0 (1/2 each at a tie).
+ */
+const logaddexp2Custom = customJvp(function logaddexp2(x: Array, y: Array): Array {
+  const delta = lax.sub(x, y);
+  const smooth = lax.mul(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), 1 / Math.LN2);
+  return lax.selectN(lax.ne(delta, delta), lax.add(lax.max(x, y), smooth), lax.add(x, y));
+}).defjvp(([x, y], [tx, ty]) => {
+  const out = logaddexp2Custom(x as Array, y as Array);
+  const w = (a: Array) => lax.exp2(lax.sub(replaceInf(a), replaceInf(out)));
+  return [out, lax.add(lax.mul(tx as Array, w(x as Array)), lax.mul(ty as Array, w(y as Array)))];
+});
+export const logaddexp2: Binary = inexactBinary("logaddexp2", (a, b) => logaddexp2Custom(a, b));
+
+/**
+ * The k-th derivative of sin(x)/x at 0, as a function of x whose jvp is the next one
+ * (JAX's _sinc_maclaurin): sinc's derivatives of every order at 0 are exact.
+ */
+const sincTerms: ((x: Array) => Array)[] = [];
+function sincMaclaurin(k: number): (x: Array) => Array {
+  const c = k % 2 === 1 ? 0 : (-1) ** (k / 2) / (k + 1);
+  sincTerms[k] ??= customJvp(function sincMaclaurin(x: Array): Array {
+    return lax.add(lax.mul(x, 0), c);
+  }).defjvp(([x], [t]) => [
+    sincMaclaurin(k)(x as Array),
+    lax.mul(sincMaclaurin(k + 1)(x as Array), t as Array),
+  ]);
+  return sincTerms[k]!;
+}
+/** sin(πx)/(πx): the Maclaurin series at 0 and 0 at ±inf, as JAX's. */
 export const sinc: Unary = inexactUnary("sinc", (x) => {
   const px = lax.mul(x, Math.PI);
   const zero = lax.eq(x, zerosOf(x));
-  const safe = lax.selectN(zero, px, onesOf(px));
-  return lax.selectN(zero, lax.div(lax.sin(safe), safe), onesOf(px));
+  const inf = lax.eq(lax.abs(x), Infinity);
+  const safe = lax.selectN(lax.bitwiseOr(zero, inf), px, onesOf(px));
+  const out = lax.selectN(zero, lax.div(lax.sin(safe), safe), sincMaclaurin(0)(px));
+  return lax.selectN(inf, out, zerosOf(out));
 });
 
 // --- rounding -----------------------------------------------------------------
