@@ -3,6 +3,7 @@
  * JAX's are (softmax and logsumexp subtract a stop-gradient max; softplus is
  * logaddexp(x, 0)). Built only on jnp and lax.
  */
+import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating } from "../dtype.js";
@@ -20,11 +21,28 @@ function inexact(x: ArrayLike, op: string): Array {
   return isFloating(a.dtype) ? a : jnp.astype(a, defaultFloat());
 }
 
-export function relu(x: ArrayLike): Array {
+/** Zeros where `keep` is false, the tangent g elsewhere. */
+const maskTangent = (keep: Array, g: Array): Array => lax.selectN(keep, jnp.zerosLike(g), g);
+
+// JAX's relu and relu6 are custom_jvp functions (nn/functions.py): the tangent passes only
+// where x > 0 (and x < 6), so the gradient is 0 at the kinks, not max's tie value 1/2.
+const reluCustom: (x: Array) => Array = customJvp(function relu(x: Array): Array {
   return jnp.maximum(x, 0);
+}).defjvp(([x], [g]) => [
+  reluCustom(x as Array),
+  maskTangent(jnp.greater(x as Array, 0), g as Array),
+]);
+const relu6Custom: (x: Array) => Array = customJvp(function relu6(x: Array): Array {
+  return jnp.minimum(jnp.maximum(x, 0), 6);
+}).defjvp(([x], [g]) => {
+  const inside = jnp.logicalAnd(jnp.greater(x as Array, 0), jnp.less(x as Array, 6));
+  return [relu6Custom(x as Array), maskTangent(inside, g as Array)];
+});
+export function relu(x: ArrayLike): Array {
+  return reluCustom(asArray(x, "nn.relu", "x"));
 }
 export function relu6(x: ArrayLike): Array {
-  return jnp.minimum(jnp.maximum(x, 0), 6);
+  return relu6Custom(asArray(x, "nn.relu6", "x"));
 }
 export function sigmoid(x: ArrayLike): Array {
   return lax.logistic(inexact(x, "nn.sigmoid"));
@@ -85,12 +103,29 @@ export function hardSwish(x: ArrayLike): Array {
   return a.mul(hardSigmoid(a));
 }
 
+// JAX's softmax is a custom_jvp function (nn/functions.py _softmax): y·(ẋ - Σ y·ẋ).
+// One custom function per axis, made on first use.
+const softmaxByAxis = new Map<string, (x: Array) => Array>();
+function softmaxCustom(axis: Axis): (x: Array) => Array {
+  const key = JSON.stringify(axis);
+  const made = softmaxByAxis.get(key);
+  if (made !== undefined) return made;
+  const f: (x: Array) => Array = customJvp(function softmax(a: Array): Array {
+    const unnormalized = jnp.exp(a.sub(jnp.max(a, { axis, keepdims: true })));
+    return unnormalized.div(jnp.sum(unnormalized, { axis, keepdims: true }));
+  }).defjvp(([x], [t]) => {
+    const [y, dx] = [f(x as Array), t as Array];
+    return [y, y.mul(dx.sub(jnp.sum(y.mul(dx), { axis, keepdims: true })))];
+  });
+  softmaxByAxis.set(key, f);
+  return f;
+}
+
 /** `jax.nn.softmax(x, axis=-1)`. */
 export function softmax(x: ArrayLike, axis: Axis = -1): Array {
   const a = inexact(x, "nn.softmax");
   normalizeAxes(axis, a.ndim, "nn.softmax");
-  const unnormalized = jnp.exp(a.sub(stopGradient(jnp.max(a, { axis, keepdims: true }))));
-  return unnormalized.div(jnp.sum(unnormalized, { axis, keepdims: true }));
+  return softmaxCustom(axis)(a);
 }
 
 /** `jax.nn.log_softmax(x, axis=-1)`. */
@@ -116,14 +151,19 @@ export function logsumexp(x: ArrayLike, options: LogsumexpOptions | Axis = {}): 
       ? { axis: options as Axis }
       : checkOptions("nn.logsumexp", options as LogsumexpOptions, LOGSUMEXP_KEYS);
   const axis = opts.axis ?? null;
-  const a = inexact(x, "nn.logsumexp");
+  let a = inexact(x, "nn.logsumexp");
+  // As JAX's (ops/special.py): entries scaled by b = 0 count as -inf (no gradient, even
+  // where a is inf), the sum's absolute value is logged, and a negative sum gives NaN.
+  const b = opts.b === undefined ? undefined : asArray(opts.b, "nn.logsumexp", "b");
+  if (b !== undefined) a = jnp.where(jnp.notEqual(b, 0), a, -Infinity);
   const amax = stopGradient(jnp.max(a, { axis, keepdims: true }));
   // An all -inf slice has max -inf: shift by 0 there instead of producing NaN.
   const shift = jnp.where(jnp.isfinite(amax), amax, 0);
   let e = jnp.exp(a.sub(shift));
-  if (opts.b !== undefined) e = e.mul(opts.b);
+  if (b !== undefined) e = e.mul(b);
   const s = jnp.sum(e, { axis, keepdims: true });
-  let out = jnp.log(s).add(shift);
+  let out = jnp.log(jnp.abs(s)).add(shift);
+  if (b !== undefined) out = jnp.where(jnp.less(s, 0), Number.NaN, out);
   if (!opts.keepdims) out = jnp.squeeze(out, axis === null ? undefined : axis);
   return out;
 }

@@ -3,6 +3,7 @@ import type { Array } from "../../core/array.js";
 import type { ArrayLike } from "../../core/convert.js";
 import { checkOptions } from "../../options.js";
 import { normalizeAxis } from "../../shape.js";
+import { asarray } from "../creation.js";
 import { svd } from "../linalg.js";
 import { expandDims, moveaxis } from "../manipulation.js";
 import { max, min, sum } from "../reductions.js";
@@ -21,14 +22,17 @@ function euclid(x: Array, axes: number[] | null, keepdims: boolean): Array {
 function vectorNormOf(x: Array, ord: NormOrd, axis: number[] | null, keepdims: boolean): Array {
   const opts = { axis, keepdims };
   if (ord === null || ord === 2) return euclid(x, axis, keepdims);
-  if (ord === Infinity) return max(abs(x), opts);
+  // As JAX's vector_norm: max with initial 0 (a zero vector's tie with it halves the gradient).
+  if (ord === Infinity) return max(abs(x), { ...opts, initial: 0 });
   if (ord === -Infinity) return min(abs(x), opts);
   if (ord === 0) return sum(cast(notEqual(x, 0), x.dtype), opts);
   if (ord === 1) return sum(abs(x), opts);
   if (typeof ord !== "number") {
     throw new TypeError(`jnp.linalg.norm: invalid order ${JSON.stringify(ord)} for a vector norm`);
   }
-  return power(sum(power(abs(x), ord), opts), 1 / ord);
+  // JAX raises to array constants (pow, not integer_pow).
+  const p = (v: number) => asarray(v, x.dtype);
+  return power(sum(power(abs(x), p(ord)), opts), p(1 / ord));
 }
 
 /** The matrix norm over axes [row, col] (distinct, normalized). */
@@ -36,9 +40,11 @@ function matrixNormOf(x: Array, ord: NormOrd, [row, col]: number[], keepdims: bo
   const op = "jnp.linalg.norm";
   if (ord === null || ord === "fro") return euclid(x, [row!, col!], keepdims);
   // Max/min column sums (ord ±1) or row sums (ord ±inf): sum over one axis, then reduce the other.
+  // JAX's maxima take initial 0 (jnp.linalg.norm): so do these.
   const sums = (over: number, then: number, reduce: typeof max) => {
     const inner = sum(abs(x), { axis: over, keepdims });
-    return reduce(inner, { axis: !keepdims && then > over ? then - 1 : then, keepdims });
+    const axis = !keepdims && then > over ? then - 1 : then;
+    return reduce(inner, { axis, keepdims, ...(reduce === max ? { initial: 0 } : {}) });
   };
   if (ord === 1) return sums(row!, col!, max);
   if (ord === -1) return sums(row!, col!, min);
@@ -46,7 +52,7 @@ function matrixNormOf(x: Array, ord: NormOrd, [row, col]: number[], keepdims: bo
   if (ord === -Infinity) return sums(col!, row!, min);
   if (ord === "nuc" || ord === 2 || ord === -2) {
     const s = svd(moveaxis(x, [row!, col!], [-2, -1]), { computeUv: false });
-    const y = ord === 2 ? max(s, -1) : ord === -2 ? min(s, -1) : sum(s, -1);
+    const y = ord === 2 ? max(s, { axis: -1, initial: 0 }) : ord === -2 ? min(s, -1) : sum(s, -1);
     return keepdims
       ? expandDims(
           y,
