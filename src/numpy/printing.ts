@@ -9,6 +9,7 @@
  * digit strings and rounding, which JS's own number formatting does not offer.
  */
 import type { DType, TypedArray } from "../dtype.js";
+import { shapeStr, sizeOf, stridesOf } from "../shape.js";
 
 const LINE_WIDTH = 75;
 const THRESHOLD = 1000;
@@ -40,7 +41,7 @@ export function reprArray(
   const dtypeStr = weakType ? `dtype=${dtype}, weak_type=True` : `dtype=${dtype}`;
   const body =
     sizeOf(shape) === 0
-      ? `[], shape=${pythonTuple(shape)}`
+      ? `[], shape=${shapeStr(shape)}`
       : array2string(data, shape, dtype, ", ", prefix, ",");
   // JAX's own measure of the last line (two more than its length); when the dtype
   // would not fit it widens the gap to the prefix length rather than breaking the line.
@@ -51,24 +52,6 @@ export function reprArray(
 
 // ---------------------------------------------------------------------------
 // Layout: NumPy's _formatArray (nesting, wrapping, summarization).
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function pythonTuple(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    strides[axis] = stride;
-    stride *= shape[axis]!;
-  }
-  return strides;
-}
 
 /**
  * The indices printed along an axis of this length; `null` marks the "..."
@@ -109,7 +92,7 @@ function array2string(
   suffix: string,
 ): string {
   if (sizeOf(shape) === 0) return "[]";
-  const strides = rowMajorStrides(shape);
+  const strides = stridesOf(shape);
   const summarize = sizeOf(shape) > THRESHOLD;
   const shown = shownOffsets(shape, strides, summarize).map((o) => data[o]!);
   const formatValue = elementFormatter(shown, dtype, shape.length === 0);
