@@ -22,7 +22,7 @@ import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { libraryImpl } from "../core/library.js";
 import {
-  type BatchDim,
+  type BatchRule,
   OPAQUE,
   Primitive,
   type Tangent,
@@ -474,11 +474,7 @@ function convTransposeRule(
  * into the rhs output features for a mapped rhs; with both mapped, into
  * feature groups (or batch groups), one group per example.
  */
-function convBatch(
-  [lhs, rhs]: Array[],
-  [lbd, rbd]: BatchDim[],
-  p: ConvParams,
-): [Array[], BatchDim[]] {
+const convBatch: BatchRule<ConvParams> = ([lhs, rhs], [lbd, rbd], p) => {
   const [ls, rs, os] = p.dimension_numbers;
   const conv = (l: Array, r: Array, q: Partial<ConvParams> = {}) =>
     bind1(convGeneralDilatedP, [l, r], { ...p, ...q });
@@ -523,7 +519,7 @@ function convBatch(
   out = reshapeAxisOutOf(os[1]! + 1, size, out);
   out = reshapeAxisInto(os[1]!, os[1]! + 1, out);
   return [[out], [os[1]!]];
-}
+};
 
 export const convGeneralDilatedP: Primitive<ConvParams> = new Primitive<ConvParams>(
   "conv_general_dilated",

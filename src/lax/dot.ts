@@ -11,7 +11,7 @@ import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { libraryImpl } from "../core/library.js";
 import {
-  type BatchDim,
+  type BatchRule,
   OPAQUE,
   Primitive,
   type Tangent,
@@ -258,11 +258,7 @@ function dotGeneralTranspose(
  * batched, the vmapped dim becomes the first dot batch dimension; when one side
  * is, it is a free dimension of that side. Never one dot per example.
  */
-function dotGeneralBatch(
-  [lhs, rhs]: Array[],
-  [lbd, rbd]: BatchDim[],
-  params: DotGeneralParams,
-): [Array[], BatchDim[]] {
+const dotGeneralBatch: BatchRule<DotGeneralParams> = ([lhs, rhs], [lbd, rbd], params) => {
   const [[lc, rc], [lb, rb]] = params.dimension_numbers;
   const bump = (dims: readonly number[], b: number) => dims.map((d) => (d >= b ? d + 1 : d));
   let dn: DotDimensionNumbers;
@@ -294,7 +290,7 @@ function dotGeneralBatch(
     outDim = lhs!.ndim - lc.length + before;
   }
   return [[bind1(dotGeneralP, [lhs!, rhs!], { ...params, dimension_numbers: dn })], [outDim]];
-}
+};
 
 export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneralParams>(
   "dot_general",
