@@ -11,7 +11,7 @@ import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { type ArrayLike, asArray, describe } from "../core/convert.js";
 import { evalJaxpr } from "../core/jaxpr.js";
 import { UndefinedPrimal, Zero } from "../core/primitive.js";
-import { defaultFloat, isFloating } from "../dtype.js";
+import { defaultFloat, isFloating, isInteger } from "../dtype.js";
 import { backwardPass, linearizeFlat } from "../interpreters/ad.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import { instantiate, onesLike } from "../lax/ad_util.js";
@@ -61,14 +61,19 @@ function toArrayLeaves(tree: unknown, op: string, what: string): [Array[], TreeD
  * Leaves of values to differentiate at: a JS number is a weak float here,
  * since JS cannot tell `0` from `0.0` and only floats have derivatives.
  */
+/**
+ * The leaves of differentiated arguments: JS numbers, and weak-typed
+ * integers (JS numbers that came through jit, see `argAval`), are weak
+ * floats, so `grad(f)(2)` and `jit(grad(f))(2)` differentiate at 2.0.
+ */
 function diffLeaves(tree: unknown, op: string, what: string): [Array[], TreeDef] {
   const [leaves, def] = flatten(tree);
   return [
-    leaves.map((l, i) =>
-      typeof l === "number"
-        ? ArrayImpl.scalar(l, defaultFloat(), true)
-        : asArray(l as ArrayLike, op, `${what} leaf ${i}`),
-    ),
+    leaves.map((l, i) => {
+      if (typeof l === "number") return ArrayImpl.scalar(l, defaultFloat(), true);
+      const x = asArray(l as ArrayLike, op, `${what} leaf ${i}`);
+      return x.weakType && isInteger(x.dtype) ? convertElementType(x, defaultFloat(), true) : x;
+    }),
     def,
   ];
 }

@@ -80,19 +80,32 @@ export function scalarToArray(x: Scalar, op = "asArray"): ArrayImpl {
 }
 
 /**
- * A JS number passed as an argument to a transformed function (jit, vmap,
- * grad, scan's init...) is data: a weak float, since JS cannot tell `0` from
- * `0.0` (and only floats can be differentiated). Inside operations, integral
- * numbers stay weak ints (`int32Array.add(1)` is int32), see `scalarAval`.
+ * The JS-number rule (README, "JS numbers"): JS cannot tell `2` from `2.0`,
+ * so a JS number passed as an argument to a transformed function (jit, vmap,
+ * pmap, checkpoint, custom rules, loop carries) is read as Python reads its
+ * literal: an integer in int32's range is a weak int32 (a Python int), any
+ * other number a weak float. Weak types make both work: `x.mul(n)` with a
+ * float `x` is float, and `random.foldIn(key, i)`, `x.get(i)`,
+ * `lax.dynamicSlice(x, [i], ...)` take an integer. The differentiating
+ * transformations (grad, jvp, vjp, jacfwd...) read JS numbers and weak ints
+ * as weak floats instead: `grad(f)(2)` differentiates at 2.0. Inside
+ * operations, integral numbers stay weak ints too (`scalarAval`).
  */
 export function argAval(x: Scalar): ShapedArray {
   if (typeof x === "boolean") return new ShapedArray([], "bool", false);
-  return new ShapedArray([], defaultFloat(), true);
+  return new ShapedArray([], numberArgDtype(x), true);
+}
+
+/** The dtype of a JS number argument (see `argAval`): -0 and non-integers are floats. */
+function numberArgDtype(x: number): DType {
+  return Number.isInteger(x) && !Object.is(x, -0) && x >= -(2 ** 31) && x < 2 ** 31
+    ? "int32"
+    : defaultFloat();
 }
 
 /** `asArray` for arguments of transformed functions (see `argAval`). */
 export function argToArray(x: ArrayLike, op: string, arg = "argument"): Array {
-  if (typeof x === "number") return ArrayImpl.scalar(x, defaultFloat(), true);
+  if (typeof x === "number") return ArrayImpl.scalar(x, numberArgDtype(x), true);
   return asArray(x, op, arg);
 }
 

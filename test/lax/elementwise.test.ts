@@ -146,9 +146,25 @@ describe("unary float ops vs NumPy (float64 references)", () => {
         const y = f(x);
         expect(y.dtype).toBe(name === "is_finite" ? "bool" : dtype);
         expect(y.shape).toEqual(x.shape);
-        const ulps = EXACT.has(name) ? 0 : dtype === "float32" ? 1 : SPECIAL.has(name) ? 8 : 4;
-        // lgamma and digamma lose relative accuracy near their negative roots (reflection).
-        const atol = dtype === "float64" && SPECIAL.has(name) ? 1e-14 : 0;
+        // float32 erf_inv is XLA's algorithm in float32 arithmetic (JAX's numbers, not correctly
+        // rounded; test/ir/erf_inv_f32.test.ts pins its bits): a few ulps here.
+        const ulps = EXACT.has(name)
+          ? 0
+          : dtype === "float32"
+            ? name === "erf_inv"
+              ? 4
+              : 1
+            : SPECIAL.has(name)
+              ? 8
+              : 4;
+        // lgamma and digamma lose relative accuracy near their negative roots (reflection);
+        // XLA's float32 erf_inv loses ~1e-5 relative near ±1 (1 - x² in float32), as JAX's does.
+        const atol =
+          dtype === "float64" && SPECIAL.has(name)
+            ? 1e-14
+            : dtype === "float32" && name === "erf_inv"
+              ? 4e-5
+              : 0;
         expectClose(vals(y), fx.out.map(decodeNumber), dtype, ulps, `${name} ${dtype}`, atol);
         const compiled = jit(f)(x);
         if (dtype === "float32" && VECTORIZED.has(name)) {

@@ -89,9 +89,13 @@ describe("options objects are validated", () => {
     [
       "jit",
       () => jit(f, loose({ static_argnums: 0 })),
-      /^jit\(f\): unknown option 'static_argnums' \(did you mean 'staticArgnums'\?\); valid: staticArgnums, donateArgnums$/,
+      /^jit\(f\): unknown option 'static_argnums' \(did you mean 'staticArgnums'\?\); valid: staticArgnums, staticArgnames, donateArgnums$/,
     ],
-    ["jit", () => jit(f, loose({ staticArgnames: ["x"] })), /unknown option 'staticArgnames'/],
+    [
+      "jit",
+      () => jit(f, loose({ static_argnames: ["x"] })),
+      /unknown option 'static_argnames' \(did you mean 'staticArgnames'\?\)/,
+    ],
     [
       "jit",
       () => jit(f, loose({ staticArgnums: "0" })),

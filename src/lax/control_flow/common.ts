@@ -9,7 +9,7 @@
  */
 
 import type { Array } from "../../core/array.js";
-import type { ShapedArray } from "../../core/aval.js";
+import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, argToArray } from "../../core/convert.js";
 import type { ClosedJaxpr } from "../../core/jaxpr.js";
 import {
@@ -19,6 +19,7 @@ import {
   type Tangent,
   Zero,
 } from "../../core/primitive.js";
+import { promoteTypes } from "../../dtype.js";
 import { constsAsInputs } from "../../interpreters/jit.js";
 import {
   type PartialEvalTrace,
@@ -26,7 +27,9 @@ import {
   partialEvalRules,
 } from "../../interpreters/partial_eval.js";
 import { traceToJaxpr } from "../../interpreters/staging.js";
+import { shapesEqual } from "../../shape.js";
 import { flatten, leafPaths, type TreeDef } from "../../tree/index.js";
+import { convertElementType } from "../elementwise.js";
 
 /** Traces a flat function of arrays to a closed jaxpr (used inside rules). */
 export { traceFlat } from "../../interpreters/jaxpr_transforms.js";
@@ -139,4 +142,38 @@ export function checkTypes(
 
 export function falses(n: number): boolean[] {
   return globalThis.Array.from({ length: n }, () => false);
+}
+
+/**
+ * JAX's weak-type promotion of loop carries (`_promote_weak_typed_inputs`):
+ * a weak-typed initial carry (a JS number) whose body output has another
+ * type takes the promotion of the two, so `foriLoop(0, n, body, 0)` with a
+ * float body has a float carry. The new carry types, or null when none
+ * changes (the caller retraces the body with them and casts the inits).
+ */
+export function promoteWeakCarries(
+  carry: readonly ShapedArray[],
+  out: readonly ShapedArray[],
+): ShapedArray[] | null {
+  let changed = false;
+  const next = carry.map((a, i) => {
+    const o = out[i];
+    if (!a.weakType || o === undefined || a.equals(o) || !shapesEqual(a.shape, o.shape)) return a;
+    const t = promoteTypes(
+      { dtype: a.dtype, weakType: true },
+      { dtype: o.dtype, weakType: o.weakType },
+    );
+    const p = new ShapedArray(a.shape, t.dtype, t.weakType);
+    if (p.equals(a)) return a;
+    changed = true;
+    return p;
+  });
+  return changed ? next : null;
+}
+
+/** The initial carries cast to `avals` (after `promoteWeakCarries`). */
+export function castCarries(inits: readonly Array[], avals: readonly ShapedArray[]): Array[] {
+  return inits.map((l, i) =>
+    l.aval.equals(avals[i]!) ? l : convertElementType(l, avals[i]!.dtype, avals[i]!.weakType),
+  );
 }

@@ -34,16 +34,18 @@ import { shapeStr } from "../../shape.js";
 import { flatten } from "../../tree/index.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis, moveBatchAxis } from "../batch_util.js";
-import { add, convertElementType } from "../elementwise.js";
+import { add } from "../elementwise.js";
 import { concatenateP, reshapeP } from "../shape_ops.js";
 import { sliceP } from "../slicing.js";
 import {
+  castCarries,
   checkTypes,
   controlFlowPrimitive,
   count,
   falses,
   flatArrays,
   orFlags,
+  promoteWeakCarries,
   sameFlags,
   splitList,
   spreadTangents,
@@ -554,9 +556,10 @@ export function scan<C, X, Y>(
   let carryAvals = initLeaves.map((l) => l.aval);
   let traced = trace(carryAvals);
   let outAvals = traced.jaxpr.outAvals;
-  // A weak-typed initial carry takes the body's (strong) output type, as JAX promotes it.
-  if (carryAvals.some((a, i) => a.weakType && !outAvals[i]!.weakType && a.sameType(outAvals[i]!))) {
-    carryAvals = carryAvals.map((a, i) => (a.sameType(outAvals[i]!) ? outAvals[i]! : a));
+  // A weak-typed initial carry takes its promotion with the body's output type, as JAX's.
+  const promoted = promoteWeakCarries(carryAvals, outAvals);
+  if (promoted !== null) {
+    carryAvals = promoted;
     traced = trace(carryAvals);
     outAvals = traced.jaxpr.outAvals;
   }
@@ -570,11 +573,7 @@ export function scan<C, X, Y>(
     outAvals.slice(0, initLeaves.length),
     init,
   );
-  const initCast = initLeaves.map((l, i) =>
-    l.aval.equals(carryAvals[i]!)
-      ? l
-      : convertElementType(l, carryAvals[i]!.dtype, carryAvals[i]!.weakType),
-  );
+  const initCast = castCarries(initLeaves, carryAvals);
   const outs = bind(scanP, [...traced.consts, ...initCast, ...xsLeaves], {
     jaxpr: traced.jaxpr,
     numConsts: traced.consts.length,

@@ -25,11 +25,13 @@ import { selectN } from "../elementwise.js";
 import { reduceOr } from "../reductions.js";
 import { broadcastInDim } from "../shape_ops.js";
 import {
+  castCarries,
   checkTypes,
   controlFlowPrimitive,
   count,
   flatArrays,
   orFlags,
+  promoteWeakCarries,
   sameFlags,
   splitList,
   spreadTangents,
@@ -228,15 +230,24 @@ export function whileLoop<C>(
 ): C {
   const op = "lax.whileLoop";
   const [initLeaves, tree] = flatArrays(initVal, op, "initVal");
-  const avals = initLeaves.map((l) => l.aval);
-  const condT = traceUser((c: unknown) => condFun(c as C), avals, flatten([initVal])[1], op);
+  const inTree = flatten([initVal])[1];
+  const traceBody = (avals: ShapedArray[]) =>
+    traceUser((c: unknown) => bodyFun(c as C), avals, inTree, op);
+  let avals = initLeaves.map((l) => l.aval);
+  let bodyT = traceBody(avals);
+  // A weak-typed initial carry takes its promotion with the body's output type, as JAX's.
+  const promoted = promoteWeakCarries(avals, bodyT.jaxpr.outAvals);
+  if (promoted !== null) {
+    avals = promoted;
+    bodyT = traceBody(avals);
+  }
+  const condT = traceUser((c: unknown) => condFun(c as C), avals, inTree, op);
   const condOut = condT.jaxpr.outAvals;
   if (condOut.length !== 1 || condOut[0]!.ndim !== 0 || condOut[0]!.dtype !== "bool") {
     throw new TypeError(
       `${op}: condFun must return a boolean scalar, got ${condOut.map((a) => a.str()).join(", ") || "nothing"}`,
     );
   }
-  const bodyT = traceUser((c: unknown) => bodyFun(c as C), avals, flatten([initVal])[1], op);
   checkTypes(
     op,
     "bodyFun's output and its input (the carry)",
@@ -246,7 +257,7 @@ export function whileLoop<C>(
     bodyT.jaxpr.outAvals,
     initVal,
   );
-  const outs = bind(whileP, [...condT.consts, ...bodyT.consts, ...initLeaves], {
+  const outs = bind(whileP, [...condT.consts, ...bodyT.consts, ...castCarries(initLeaves, avals)], {
     condJaxpr: condT.jaxpr,
     bodyJaxpr: bodyT.jaxpr,
     condNconsts: condT.consts.length,
