@@ -108,7 +108,7 @@ export function cycles(graph: Map<ModuleId, Set<ModuleId>>): ModuleId[][] {
  * from its own layer or below. Top-level files not listed are their own layer.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["dtype", "shape", "options", "config", "errors"],
+  ["dtype", "shape", "options", "config", "errors", "half"],
   ["tree"],
   ["core"],
   ["ir"],
