@@ -1,10 +1,12 @@
 /** Loops built from scan and whileLoop: `foriLoop`, `map`, `associativeScan`. */
 import type { Array } from "../../core/array.js";
 import { type ArrayLike, asArray } from "../../core/convert.js";
+import { batchFlat } from "../../interpreters/batching.js";
 import { checkOptions } from "../../options.js";
-import { flatten } from "../../tree/index.js";
+import { shapeStr } from "../../shape.js";
+import { flatten, type TreeDef } from "../../tree/index.js";
 import { add, bitwiseOr, convertElementType, lt } from "../elementwise.js";
-import { concatenate, pad, rev } from "../shape_ops.js";
+import { concatenate, pad, reshape, rev } from "../shape_ops.js";
 import { sliceInDim } from "../slicing.js";
 import { scan } from "./scan.js";
 import { whileLoop } from "./while.js";
@@ -40,9 +42,61 @@ export function foriLoop<C>(
   return out;
 }
 
-/** `lax.map(f, xs)`: f over the leading axis of xs, sequentially (a scan with no carry). */
-export function map<X, Y>(f: (x: X) => Y, xs: X): Y {
-  return scan((c: null, x: X) => [c, f(x)], null, xs)[1];
+export interface MapOptions {
+  /**
+   * JAX's `batch_size`: f runs vectorized (vmap) over chunks of this many
+   * rows, the chunks sequentially; a remainder of fewer rows runs as one
+   * more vectorized call. Trades memory for speed between a loop and a vmap.
+   */
+  batchSize?: number;
+}
+
+/** `lax.map(f, xs, { batchSize })`: f over the leading axis of xs (a scan with no carry). */
+export function map<X, Y>(f: (x: X) => Y, xs: X, options: MapOptions = {}): Y {
+  const op = "lax.map";
+  const { batchSize } = checkOptions(op, options, { batchSize: true });
+  const sequential = () => scan((c: null, x: X) => [c, f(x)], null, xs)[1];
+  if (batchSize === undefined || batchSize === null) return sequential();
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new TypeError(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
+  }
+  const [leaves, tree] = flatten(xs);
+  const arrays = leaves.map((l) => asArray(l as ArrayLike, op, "xs"));
+  const n = arrays[0]?.shape[0];
+  if (n === undefined || arrays.some((a) => a.shape[0] !== n)) {
+    throw new TypeError(
+      `${op}: every leaf of xs needs the same leading axis, got shapes ${arrays.map((a) => shapeStr(a.shape)).join(", ")}`,
+    );
+  }
+  if (n === 0) return sequential();
+  // f over `size` rows at once: the leaves' outputs, and their tree (the same for every chunk).
+  let outTree: TreeDef | null = null;
+  const vectorized = (size: number) =>
+    batchFlat(
+      (...rows: Array[]) => {
+        const [outs, def] = flatten(f(tree.unflatten(rows) as X));
+        outTree = def;
+        return outs.map((o) => asArray(o as ArrayLike, op, "f's output"));
+      },
+      { size, name: null },
+      op,
+    );
+  const chunks = Math.floor(n / batchSize);
+  const main = chunks * batchSize;
+  const parts: Array[][] = [];
+  if (chunks > 0) {
+    const body = vectorized(batchSize);
+    const grouped = arrays.map((a) =>
+      reshape(sliceInDim(a, 0, main, 1, 0), [chunks, batchSize, ...a.shape.slice(1)]),
+    );
+    const ys = scan((c: null, x: Array[]) => [c, body(...x)], null, grouped)[1];
+    parts.push(ys.map((y) => reshape(y, [main, ...y.shape.slice(2)])));
+  }
+  if (main < n)
+    parts.push(vectorized(n - main)(...arrays.map((a) => sliceInDim(a, main, n, 1, 0))));
+  const outs =
+    parts.length === 1 ? parts[0]! : parts[0]!.map((y, i) => concatenate([y, parts[1]![i]!], 0));
+  return outTree!.unflatten(outs) as Y;
 }
 
 /**
