@@ -3,7 +3,8 @@
  * a JAX program does (`except jax.errors.ConcretizationTypeError`), with
  * Python's `IndexError` and `ValueError`, which JavaScript lacks. The
  * hierarchy is JAX's: JAXTypeError is a TypeError, JAXIndexError an
- * IndexError; TracerBoolConversionError is a ConcretizationTypeError.
+ * IndexError; TracerBoolConversionError is a ConcretizationTypeError;
+ * TracerIntegerConversionError and TracerArrayConversionError are JAXTypeErrors.
  *
  *   import { errors } from "jaxts";
  *   try { ... } catch (e) { if (e instanceof errors.ConcretizationTypeError) ... }
@@ -49,8 +50,11 @@ export class TracerBoolConversionError extends ConcretizationTypeError {
   override name = "TracerBoolConversionError";
 }
 
-/** A traced value converted to a JS integer (used as an index into a JS array, a range bound). */
-export class TracerIntegerConversionError extends JAXIndexError {
+/**
+ * A traced value converted to a JS integer (used as an index into a JS array,
+ * a range bound): JAX's `operator.index(tracer)`. A JAXTypeError, as in JAX.
+ */
+export class TracerIntegerConversionError extends JAXTypeError {
   override name = "TracerIntegerConversionError";
 }
 

@@ -105,6 +105,32 @@ export function kindOf(x: unknown): string {
   return `${typeof x} ${String(x)}`;
 }
 
+/**
+ * A user value as JSON-like text for an error message, safe for any value:
+ * where `JSON.stringify` throws ("Converting circular structure to JSON")
+ * on a tracer (it holds its trace) or a cycle, or prints a typed array as an
+ * object, this prints strings quoted, numbers and booleans as they are, lists
+ * and plain objects element by element (nested to a few levels), a jax.Array
+ * as its `toString()` (`Traced<ShapedArray(int32[])>with<jit(f)>` for a
+ * tracer) and anything else by its kind.
+ */
+export function showValue(x: unknown, depth = 3): string {
+  if (typeof x === "string") return JSON.stringify(x);
+  if (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint") return String(x);
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === "object" && "aval" in x && "dtype" in x && "shape" in x) return String(x);
+  if (depth > 0 && Array.isArray(x)) {
+    return `[${x.map((v: unknown) => showValue(v, depth - 1)).join(", ")}]`;
+  }
+  if (depth > 0 && isPlainObject(x)) {
+    const entries = Object.entries(x).map(
+      ([k, v]) => `${JSON.stringify(k)}: ${showValue(v, depth - 1)}`,
+    );
+    return `{${entries.join(", ")}}`;
+  }
+  return kindOf(x);
+}
+
 /** A user function of any signature: what transformations accept and return. */
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any signature
 export type AnyFn = (...args: any[]) => any;

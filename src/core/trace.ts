@@ -300,12 +300,22 @@ export function isConcrete(x: Array): x is ArrayImpl {
   return x instanceof ArrayImpl;
 }
 
-/** The concrete value of `x`, or a ConcretizationTypeError explaining what to do instead. */
-export function concreteOrError(x: Array, context: string): ArrayImpl {
+/**
+ * The concrete value of `x`, or an error explaining what to do instead: a
+ * ConcretizationTypeError, or the class given for the conversion that needed
+ * the value, as JAX's Tracer methods raise them (`__bool__`:
+ * TracerBoolConversionError, `__index__`: TracerIntegerConversionError,
+ * `__array__`: TracerArrayConversionError).
+ */
+export function concreteOrError(
+  x: Array,
+  context: string,
+  errorClass: new (message: string) => Error = ConcretizationTypeError,
+): ArrayImpl {
   const c = concreteValueOf(x);
   if (c !== null) return c;
   const t = (x as Tracer).unknownBelow();
-  throw new ConcretizationTypeError(
+  throw new errorClass(
     `${context}: attempted to use a traced value (${x.aval.str()}) from ${t.trace.main.transform} ` +
       "as a concrete JS value. Its value is not known while tracing. Use lax.cond or lax.switch " +
       "for branching on it, lax.whileLoop or lax.foriLoop for loops, or mark the argument static " +

@@ -31,6 +31,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { isBool, isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import type { Precision } from "./dot.js";
 import { reshape, rev, transpose } from "./shape_ops.js";
@@ -174,7 +175,7 @@ function checkCounts(name: string, v: unknown, n: number, min: number): readonly
     v.length !== n ||
     !v.every((x) => Number.isInteger(x) && x >= min)
   ) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: ${name} must be ${n} integer${n === 1 ? "" : "s"} >= ${min} (one per spatial dimension), ` +
         `got ${showValue(v)}`,
     );
@@ -228,7 +229,7 @@ export function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): C
       (pr) => globalThis.Array.isArray(pr) && pr.length === 2 && pr.every(Number.isInteger),
     )
   ) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: padding must be "SAME", "VALID" or one [lo, hi] pair of integers per spatial dimension ` +
         `(${nsp}), got ${showValue(p.padding)}`,
     );
@@ -240,11 +241,11 @@ export function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): C
     ["batchGroupCount", bgc],
   ] as const) {
     if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`${OP}: ${name} must be a positive integer, got ${showValue(v)}`);
+      throw new ValueError(`${OP}: ${name} must be a positive integer, got ${showValue(v)}`);
     }
   }
   if (fgc > 1 && bgc > 1) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: at most one of featureGroupCount (${fgc}) and batchGroupCount (${bgc}) may exceed 1`,
     );
   }
@@ -264,29 +265,29 @@ export function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): C
   const o = rhs.shape[rs[0]!]!;
   const i = rhs.shape[rs[1]!]!;
   if (c % fgc !== 0) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: featureGroupCount must divide the lhs feature dimension size, but ${fgc} does not divide ${c} ${shapes}`,
     );
   }
   if (c / fgc !== i) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: the lhs feature dimension size divided by featureGroupCount (${c} / ${fgc} = ${c / fgc}) must ` +
         `equal the rhs input feature dimension size (${i}) ${shapes}`,
     );
   }
   if (o % fgc !== 0) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: featureGroupCount must divide the rhs output feature dimension size, but ${fgc} does not ` +
         `divide ${o} ${shapes}`,
     );
   }
   if (n % bgc !== 0) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: batchGroupCount must divide the lhs batch dimension size, but ${bgc} does not divide ${n} ${shapes}`,
     );
   }
   if (o % bgc !== 0) {
-    throw new Error(
+    throw new ValueError(
       `${OP}: batchGroupCount must divide the rhs output feature dimension size, but ${bgc} does not ` +
         `divide ${o} ${shapes}`,
     );
@@ -297,7 +298,7 @@ export function convLayout(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): C
     const [lo, hi] = p.padding[d]!;
     const padded = dilate(size, lhsDil[d]!) + lo + hi;
     if (padded < 0) {
-      throw new Error(
+      throw new ValueError(
         `${OP}: negative padding ${showValue(p.padding[d])} is larger than spatial dimension ${d} ` +
           `(size ${size}, dilated ${dilate(size, lhsDil[d]!)}) ${shapes}`,
       );
@@ -563,7 +564,7 @@ function spatialList(op: string, name: string, v: unknown, nsp: number): number[
   if (v === undefined || v === null) return new globalThis.Array<number>(nsp).fill(1);
   const xs = intList(op, name, v);
   if (xs.length !== nsp) {
-    throw new Error(
+    throw new ValueError(
       `${op}: ${name} must have one entry per spatial dimension (${nsp}), got ${tuple(xs)}`,
     );
   }
@@ -690,7 +691,7 @@ export function convTranspose(
   if (spec === null || spec === undefined) {
     spec = TRANSPOSE_DEFAULTS[l.ndim] ?? null;
     if (spec === null) {
-      throw new Error(
+      throw new ValueError(
         `${op}: no default dimensionNumbers for rank ${l.ndim} operands (defaults exist for ranks 2 to 5)`,
       );
     }
@@ -703,7 +704,9 @@ export function convTranspose(
   if (typeof padding === "string") {
     const kind = padding.toUpperCase();
     if (kind !== "SAME" && kind !== "VALID") {
-      throw new Error(`${op}: padding must be "SAME", "VALID" or [lo, hi] pairs, got "${padding}"`);
+      throw new ValueError(
+        `${op}: padding must be "SAME", "VALID" or [lo, hi] pairs, got "${padding}"`,
+      );
     }
     pads = spatialOf(r.shape, dn[1]).map((k, d) =>
       convTransposePadding(dilate(k, rhsDil[d]!), s[d]!, kind),

@@ -33,6 +33,7 @@ import { type Shape, shapeStr } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import { convertElementType } from "./elementwise.js";
 import { transpose } from "./shape_ops.js";
+import { showValue } from "./shape_util.js";
 
 /** `((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))`, as in JAX. */
 export type DotDimensionNumbers = readonly [
@@ -56,12 +57,12 @@ const tuple = (xs: readonly number[]): string => shapeStr(xs);
 function checkDims(side: "lhs" | "rhs", what: string, dims: unknown, shape: Shape): number[] {
   if (!globalThis.Array.isArray(dims) || !dims.every((d) => Number.isInteger(d))) {
     throw new TypeError(
-      `${OP}: ${side} ${what} dimensions must be a list of integers, got ${JSON.stringify(dims)}`,
+      `${OP}: ${side} ${what} dimensions must be a list of integers, got ${showValue(dims)}`,
     );
   }
   for (const d of dims as number[]) {
     if (d < 0 || d >= shape.length) {
-      throw new Error(
+      throw new TypeError(
         `${OP}: ${side} ${what} dimension ${d} is out of bounds for ${side} of shape ${shapeStr(shape)} ` +
           `(allowed: 0 to ${shape.length - 1})`,
       );
@@ -91,7 +92,7 @@ export function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneral
     !dn.every((p) => globalThis.Array.isArray(p) && p.length === 2)
   ) {
     throw new TypeError(
-      `${OP}: dimensionNumbers must be [[lhsContracting, rhsContracting], [lhsBatch, rhsBatch]], got ${JSON.stringify(dn)}`,
+      `${OP}: dimensionNumbers must be [[lhsContracting, rhsContracting], [lhsBatch, rhsBatch]], got ${showValue(dn)}`,
     );
   }
   const lc = checkDims("lhs", "contracting", dn[0][0], lhs.shape);
@@ -100,12 +101,12 @@ export function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneral
   const rb = checkDims("rhs", "batch", dn[1][1], rhs.shape);
   const shapes = `(lhs shape ${shapeStr(lhs.shape)}, rhs shape ${shapeStr(rhs.shape)})`;
   if (lb.length !== rb.length) {
-    throw new Error(
+    throw new TypeError(
       `${OP}: requires equal numbers of lhs and rhs batch dimensions, got lhs batch ${tuple(lb)} and rhs batch ${tuple(rb)} ${shapes}`,
     );
   }
   if (lc.length !== rc.length) {
-    throw new Error(
+    throw new TypeError(
       `${OP}: requires equal numbers of lhs and rhs contracting dimensions, got lhs contracting ${tuple(lc)} ` +
         `and rhs contracting ${tuple(rc)} ${shapes}`,
     );
@@ -115,7 +116,7 @@ export function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneral
     ["rhs", [...rb, ...rc]],
   ] as const) {
     if (new Set(dims).size !== dims.length) {
-      throw new Error(
+      throw new TypeError(
         `${OP}: ${side} batch and contracting dimensions ${tuple(dims)} must be distinct ${shapes}`,
       );
     }
@@ -123,13 +124,13 @@ export function dotLayout(lhs: ShapedArray, rhs: ShapedArray, params: DotGeneral
   const sizes = (s: Shape, dims: number[]) => dims.map((d) => s[d]!);
   const mismatch = (a: number[], b: number[]) => a.some((v, i) => v !== b[i]);
   if (mismatch(sizes(lhs.shape, lb), sizes(rhs.shape, rb))) {
-    throw new Error(
+    throw new TypeError(
       `${OP}: lhs batch dimensions ${tuple(lb)} and rhs batch dimensions ${tuple(rb)} must have the same sizes, ` +
         `got ${tuple(sizes(lhs.shape, lb))} and ${tuple(sizes(rhs.shape, rb))} ${shapes}`,
     );
   }
   if (mismatch(sizes(lhs.shape, lc), sizes(rhs.shape, rc))) {
-    throw new Error(
+    throw new TypeError(
       `${OP}: lhs contracting dimensions ${tuple(lc)} and rhs contracting dimensions ${tuple(rc)} must have the same ` +
         `sizes, got ${tuple(sizes(lhs.shape, lc))} and ${tuple(sizes(rhs.shape, rc))} ${shapes}`,
     );

@@ -22,6 +22,7 @@ import {
   Tracer,
 } from "../core/trace.js";
 import { defaultFloat, isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { checkOptions } from "../options.js";
 import { flatten } from "../tree/index.js";
 import { moveaxis, moveBatchAxis } from "./batch_util.js";
@@ -235,7 +236,7 @@ function psumScatterAval(x: ShapedArray, p: PsumScatterParams): ShapedArray {
   const d = x.shape[p.scatterDimension];
   const ok = d !== undefined && (p.tiled ? d % p.axisSize === 0 : d === p.axisSize);
   if (!ok) {
-    throw new Error(
+    throw new ValueError(
       `lax.psumScatter: the scatter dimension ${p.scatterDimension} of ${x.str()} must ` +
         (p.tiled
           ? `be divisible by the axis size ${p.axisSize} (tiled)`
@@ -410,7 +411,7 @@ export function allGather(
   const arr = raiseTo(main, asArray(x, "lax.allGather", "x"));
   const axis = options.axis ?? 0;
   if (!Number.isInteger(axis) || axis < 0 || axis > arr.ndim) {
-    throw new Error(
+    throw new ValueError(
       `lax.allGather: axis ${axis} is out of range for an operand of rank ${arr.ndim}`,
     );
   }
@@ -441,13 +442,13 @@ export function ppermute(
     const [s, d] = pair;
     for (const i of [s, d]) {
       if (!Number.isInteger(i) || i < 0 || i >= n) {
-        throw new Error(
+        throw new ValueError(
           `lax.ppermute: pair [${s}, ${d}] names a member outside the axis '${axisName}' of size ${n}`,
         );
       }
     }
     if (seenSrc.has(s) || seenDst.has(d)) {
-      throw new Error(
+      throw new ValueError(
         `lax.ppermute: perm must be a permutation: member ${seenSrc.has(s) ? `${s} sends` : `${d} receives`} more than once`,
       );
     }
@@ -474,7 +475,7 @@ export function psumScatter(
   const arr = raiseTo(main, asArray(x, "lax.psumScatter", "x"));
   const sd = options.scatterDimension ?? 0;
   if (!Number.isInteger(sd) || sd < 0 || sd >= arr.ndim) {
-    throw new Error(
+    throw new ValueError(
       `lax.psumScatter: scatterDimension ${sd} is out of range for an operand of rank ${arr.ndim}`,
     );
   }

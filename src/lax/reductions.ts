@@ -23,6 +23,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, isBool, isFloating, isInteger } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import type { ReduceOp } from "../ir/kernel.js";
 import { normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";
@@ -46,7 +47,7 @@ function reducedShape(op: string, shape: Shape, axes: readonly number[]): number
   const ndim = shape.length;
   for (const a of axes) {
     if (!Number.isInteger(a) || a < 0 || a >= ndim) {
-      throw new Error(
+      throw new ValueError(
         `${op}: axis ${a} in axes ${JSON.stringify(axes)} is out of bounds for an operand of shape ` +
           `${shapeStr(shape)}` +
           (ndim > 0 ? ` (allowed: 0 to ${ndim - 1})` : " (a 0-d array has no axes)"),
@@ -54,7 +55,7 @@ function reducedShape(op: string, shape: Shape, axes: readonly number[]): number
     }
   }
   if (new Set(axes).size !== axes.length) {
-    throw new Error(`${op}: duplicate value in axes ${JSON.stringify(axes)}`);
+    throw new ValueError(`${op}: duplicate value in axes ${JSON.stringify(axes)}`);
   }
   return shape.filter((_, i) => !axes.includes(i));
 }
@@ -322,11 +323,11 @@ export function argMinMaxAval(
 ): ShapedArray {
   const op = name === "argmax" ? "lax.argmax" : "lax.argmin";
   if (axes.length !== 1) {
-    throw new Error(`${op}: needs exactly one axis, got axes ${JSON.stringify(axes)}`);
+    throw new ValueError(`${op}: needs exactly one axis, got axes ${JSON.stringify(axes)}`);
   }
   const shape = reducedShape(op, x.shape, axes);
   if (x.shape[axes[0]!] === 0) {
-    throw new Error(
+    throw new ValueError(
       `${op}: requires a non-empty reduced dimension, but axis ${axes[0]} of the operand of ` +
         `shape ${shapeStr(x.shape)} has size 0`,
     );

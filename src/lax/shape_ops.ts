@@ -22,6 +22,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { canonicalize, type DType, isBool, isDType } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { type Affine, affineCombine, affineConst } from "../ir/kernel.js";
 import { isPermutation, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, isZero } from "./ad_util.js";
@@ -65,30 +66,32 @@ export function broadcastInDimShape(x: ShapedArray, p: BroadcastInDimParams): Sh
   const op = "lax.broadcastInDim";
   const { shape, broadcast_dimensions: dims } = p;
   if (x.ndim !== dims.length) {
-    throw new Error(
+    throw new TypeError(
       `${op}: operand ndim must equal the length of broadcast_dimensions, got operand of shape ` +
         `${tuple(x.shape)} and broadcast_dimensions ${tuple(dims)}`,
     );
   }
   if (shape.length < x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: target shape ${tuple(shape)} must have rank at least the operand's shape ${tuple(x.shape)}`,
     );
   }
   for (const d of dims) {
     if (d < 0 || d >= shape.length) {
-      throw new Error(
+      throw new TypeError(
         `${op}: broadcast_dimensions must be dimensions of the target shape, got ${tuple(dims)} ` +
           `for operand shape ${tuple(x.shape)} and target shape ${tuple(shape)}`,
       );
     }
   }
   if (dims.some((d, i) => i > 0 && d <= dims[i - 1]!)) {
-    throw new Error(`${op}: broadcast_dimensions must be strictly increasing, got ${tuple(dims)}`);
+    throw new TypeError(
+      `${op}: broadcast_dimensions must be strictly increasing, got ${tuple(dims)}`,
+    );
   }
   x.shape.forEach((d, i) => {
     if (d !== 1 && d !== shape[dims[i]!]) {
-      throw new Error(
+      throw new TypeError(
         `${op}: operand dimension sizes must be 1 or equal to their target dimensions; got operand ` +
           `of shape ${tuple(x.shape)}, target shape ${tuple(shape)}, broadcast_dimensions ${tuple(dims)} ` +
           `(operand dimension ${i} of size ${d} maps to target dimension ${dims[i]} of size ${shape[dims[i]!]})`,
@@ -173,7 +176,7 @@ export function broadcastToRank(operand: ArrayLike, rank: number): Array {
   const x = asArray(operand, "lax.broadcastToRank", "operand");
   const extra = rank - x.ndim;
   if (!Number.isInteger(rank) || extra < 0) {
-    throw new Error(
+    throw new TypeError(
       `lax.broadcastToRank: rank ${rank} must be an integer at least the operand's rank ${x.ndim}`,
     );
   }
@@ -190,7 +193,7 @@ export function expandDims(array: ArrayLike, dimensions: readonly number[]): Arr
   const ndimOut = x.ndim + intList(op, "dimensions", dimensions).length;
   const dims = dimensions.map((d) => normalizeAxis(d, ndimOut, op, "dimension"));
   if (new Set(dims).size !== dims.length) {
-    throw new Error(`${op}: repeated axis in dimensions ${tuple(dimensions)}`);
+    throw new ValueError(`${op}: repeated axis in dimensions ${tuple(dimensions)}`);
   }
   const shape = [...x.shape];
   for (const d of [...dims].sort((a, b) => a - b)) shape.splice(d, 0, 1);
@@ -210,16 +213,16 @@ export interface ReshapeParams {
 export function reshapeCheck(x: ShapedArray, p: ReshapeParams): void {
   const op = "lax.reshape";
   if (p.new_sizes.some((d) => d < 0)) {
-    throw new Error(`${op}: new_sizes must all be non-negative, got ${tuple(p.new_sizes)}`);
+    throw new TypeError(`${op}: new_sizes must all be non-negative, got ${tuple(p.new_sizes)}`);
   }
   if (sizeOf(p.new_sizes) !== x.size) {
-    throw new Error(
+    throw new TypeError(
       `${op}: total size must be unchanged, got new_sizes ${tuple(p.new_sizes)} (of total size ` +
         `${sizeOf(p.new_sizes)}) for operand of shape ${tuple(x.shape)} (of total size ${x.size})`,
     );
   }
   if (p.dimensions !== null && !isPermutation(p.dimensions, x.ndim)) {
-    throw new Error(
+    throw new TypeError(
       `${op}: dimensions must be a permutation of the operand's dimensions, got ${tuple(p.dimensions)} ` +
         `for operand of shape ${tuple(x.shape)}`,
     );
@@ -309,7 +312,7 @@ export interface TransposeParams {
 /** The result shape of a transpose, after checking the permutation. */
 export function transposeShape(x: ShapedArray, perm: readonly number[]): number[] {
   if (!isPermutation(perm, x.ndim)) {
-    throw new Error(
+    throw new TypeError(
       `lax.transpose: permutation ${tuple(perm)} is not a permutation of the operand's dimensions ` +
         `(operand shape ${tuple(x.shape)}; expected an ordering of 0 to ${x.ndim - 1})`,
     );
@@ -360,7 +363,7 @@ export function squeezeShape(x: ShapedArray, dims: readonly number[]): number[] 
   checkDims(op, "dimensions", dims, x.shape);
   const bad = dims.find((d) => x.shape[d] !== 1);
   if (bad !== undefined) {
-    throw new Error(
+    throw new ValueError(
       `${op}: cannot squeeze dimension ${bad} of size ${x.shape[bad]} (only size-1 dimensions can ` +
         `be removed); operand shape ${tuple(x.shape)}, dimensions ${tuple(dims)}`,
     );
@@ -416,7 +419,7 @@ export interface ConcatenateParams {
 /** The result of a concatenate, after checking the operands' dtypes, ranks and shapes. */
 export function concatenateAval(avals: readonly ShapedArray[], dim: number): ShapedArray {
   const op = "lax.concatenate";
-  if (avals.length === 0) throw new Error(`${op}: expects at least one operand, got 0`);
+  if (avals.length === 0) throw new TypeError(`${op}: expects at least one operand, got 0`);
   const shapes = () => avals.map((a) => tuple(a.shape)).join(", ");
   const first = avals[0]!;
   if (avals.some((a) => a.dtype !== first.dtype)) {
@@ -425,10 +428,12 @@ export function concatenateAval(avals: readonly ShapedArray[], dim: number): Sha
     );
   }
   if (avals.some((a) => a.ndim !== first.ndim)) {
-    throw new Error(`${op}: cannot concatenate arrays of different ranks, got shapes ${shapes()}`);
+    throw new TypeError(
+      `${op}: cannot concatenate arrays of different ranks, got shapes ${shapes()}`,
+    );
   }
   if (!Number.isInteger(dim) || dim < 0 || dim >= first.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: dimension ${dim} is out of bounds for shapes ${shapes()}` +
         (first.ndim > 0
           ? ` (allowed: 0 to ${first.ndim - 1})`
@@ -436,7 +441,7 @@ export function concatenateAval(avals: readonly ShapedArray[], dim: number): Sha
     );
   }
   if (avals.some((a) => a.shape.some((d, i) => i !== dim && d !== first.shape[i]))) {
-    throw new Error(
+    throw new TypeError(
       `${op}: operand shapes must be equal except in the concatenated dimension ${dim}, got ${shapes()}`,
     );
   }
@@ -510,24 +515,24 @@ export function padAval(x: ShapedArray, v: ShapedArray, config: PaddingConfig): 
     );
   }
   if (v.ndim !== 0) {
-    throw new Error(`${op}: padding_value must be a scalar, got shape ${tuple(v.shape)}`);
+    throw new ValueError(`${op}: padding_value must be a scalar, got shape ${tuple(v.shape)}`);
   }
   const cfg = JSON.stringify(config);
   if (config.length !== x.ndim) {
-    throw new Error(
+    throw new ValueError(
       `${op}: padding_config must have one (lo, hi, interior) triple per operand dimension, got ` +
         `${cfg} for operand of shape ${tuple(x.shape)}`,
     );
   }
   if (config.some((c) => c[2] < 0)) {
-    throw new Error(`${op}: interior padding must be non-negative, got padding_config ${cfg}`);
+    throw new ValueError(`${op}: interior padding must be non-negative, got padding_config ${cfg}`);
   }
   const shape = x.shape.map((d, i) => {
     const [lo, hi, interior] = config[i]!;
     return lo + hi + d + Math.max(0, d - 1) * interior;
   });
   if (shape.some((d) => d < 0)) {
-    throw new Error(
+    throw new ValueError(
       `${op}: dimension sizes after padding must be non-negative, got ${tuple(shape)} for ` +
         `padding_config ${cfg} and operand of shape ${tuple(x.shape)}`,
     );
@@ -686,10 +691,12 @@ export function iotaAval(p: IotaParams): ShapedArray {
     );
   }
   if (p.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`${op}: shape must be a list of non-negative integers, got ${tuple(p.shape)}`);
+    throw new TypeError(
+      `${op}: shape must be a list of non-negative integers, got ${tuple(p.shape)}`,
+    );
   }
   if (!Number.isInteger(p.dimension) || p.dimension < 0 || p.dimension >= p.shape.length) {
-    throw new Error(
+    throw new TypeError(
       `${op}: dimension ${p.dimension} is out of bounds for shape ${tuple(p.shape)}` +
         (p.shape.length > 0 ? ` (allowed: 0 to ${p.shape.length - 1})` : ""),
     );
@@ -727,7 +734,7 @@ function iotaDtype(op: string, dtype: DType): DType {
 export function iota(dtype: DType, size: number): Array {
   const op = "lax.iota";
   if (!Number.isInteger(size) || size < 0) {
-    throw new Error(`${op}: size must be a non-negative integer, got ${String(size)}`);
+    throw new TypeError(`${op}: size must be a non-negative integer, got ${String(size)}`);
   }
   return bind1(iotaP, [], { dimension: 0, dtype: iotaDtype(op, dtype), shape: [size] });
 }

@@ -29,7 +29,7 @@ export function intList(op: string, arg: string, xs: unknown, nonNegative = fals
     throw new TypeError(`${op}: ${arg} must be a list of integers, got ${showValue(xs)}`);
   }
   if (nonNegative && xs.some((x: number) => x < 0)) {
-    throw new Error(`${op}: ${arg} must be non-negative, got ${tuple(xs as number[])}`);
+    throw new TypeError(`${op}: ${arg} must be non-negative, got ${tuple(xs as number[])}`);
   }
   return [...(xs as number[])];
 }
@@ -49,7 +49,7 @@ export function showValue(x: unknown): string {
 export function checkDims(op: string, what: string, dims: readonly number[], shape: Shape): void {
   for (const d of dims) {
     if (d < 0 || d >= shape.length) {
-      throw new Error(
+      throw new TypeError(
         `${op}: ${what} ${tuple(dims)} contains ${d}, out of bounds for an operand of shape ` +
           `${tuple(shape)}` +
           (shape.length > 0
@@ -59,7 +59,7 @@ export function checkDims(op: string, what: string, dims: readonly number[], sha
     }
   }
   if (new Set(dims).size !== dims.length) {
-    throw new Error(`${op}: ${what} must be unique, got ${tuple(dims)}`);
+    throw new TypeError(`${op}: ${what} must be unique, got ${tuple(dims)}`);
   }
 }
 

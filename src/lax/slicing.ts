@@ -51,21 +51,21 @@ export function sliceShape(x: ShapedArray, p: SliceParams): number[] {
   const strides = p.strides ?? x.shape.map(() => 1);
   const lists = `start_indices ${tuple(start)}, limit_indices ${tuple(limit)}`;
   if (start.length !== x.ndim || limit.length !== x.ndim || strides.length !== x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: start_indices, limit_indices and strides need one entry per operand dimension; got ` +
         `${lists}${p.strides === null ? "" : `, strides ${tuple(strides)}`} for operand of shape ${tuple(x.shape)}`,
     );
   }
   x.shape.forEach((d, i) => {
     if (start[i]! < 0 || limit[i]! < start[i]! || limit[i]! > d) {
-      throw new Error(
+      throw new TypeError(
         `${op}: need 0 <= start <= limit <= size in each dimension; got ${lists} for operand of ` +
           `shape ${tuple(x.shape)} (dimension ${i})`,
       );
     }
   });
   if (strides.some((s) => s < 1)) {
-    throw new Error(`${op}: strides must be positive, got ${tuple(strides)}`);
+    throw new TypeError(`${op}: strides must be positive, got ${tuple(strides)}`);
   }
   return x.shape.map((_, i) => Math.ceil((limit[i]! - start[i]!) / strides[i]!));
 }
@@ -179,7 +179,7 @@ export function indexInDim(operand: ArrayLike, index: number, axis = 0, keepdims
 /** Checks that the index operands are 0-d integers of one dtype (as XLA requires). */
 function checkIndices(op: string, idx: readonly ShapedArray[], ndim: number): void {
   if (idx.length !== ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: needs one start index per operand dimension (${ndim}), got ${idx.length}`,
     );
   }
@@ -214,7 +214,7 @@ function startIndexArrays(
   allowNegative: boolean | readonly boolean[] = true,
 ): Array[] {
   if (!globalThis.Array.isArray(startIndices) || startIndices.length !== x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: startIndices must list one index per operand dimension (${x.ndim}), got ` +
         `${globalThis.Array.isArray(startIndices) ? startIndices.length : String(startIndices)}`,
     );
@@ -250,7 +250,7 @@ export function dynamicSliceAval(avals: readonly ShapedArray[], sizes: Shape): S
   const [x, ...idx] = avals;
   checkIndices(op, idx, x!.ndim);
   if (sizes.length !== x!.ndim || sizes.some((s, i) => s < 0 || s > x!.shape[i]!)) {
-    throw new Error(
+    throw new TypeError(
       `${op}: slice_sizes must have one non-negative entry per operand dimension, each at most ` +
         `that dimension's size; got slice_sizes ${tuple(sizes)} for operand of shape ${tuple(x!.shape)}`,
     );
@@ -421,7 +421,7 @@ export function dynamicUpdateSliceAval(avals: readonly ShapedArray[]): ShapedArr
     );
   }
   if (u!.ndim !== x!.ndim || u!.shape.some((d, i) => d > x!.shape[i]!)) {
-    throw new Error(
+    throw new TypeError(
       `${op}: update must have the operand's rank and fit inside it, got update shape ` +
         `${tuple(u!.shape)} for operand shape ${tuple(x!.shape)}`,
     );

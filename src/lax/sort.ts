@@ -13,6 +13,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import { type Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, shapeStr, shapesEqual } from "../shape.js";
 import { castToAval } from "./ad_util.js";
@@ -57,18 +58,18 @@ function permuteTangent(t: Tangent, idx: Array, axis: number, out: ShapedArray):
 /** The outputs of a sort (the operands' avals), after checking the operands and params. */
 export function sortAbstractEval(avals: ShapedArray[], params: SortParams): ShapedArray[] {
   const { dimension, is_stable, num_keys } = params;
-  if (avals.length === 0) throw new Error("lax.sort: needs at least one operand");
+  if (avals.length === 0) throw new TypeError("lax.sort: needs at least one operand");
   const shape = avals[0]!.shape;
   avals.forEach((a, i) => {
     if (!shapesEqual(a.shape, shape)) {
-      throw new Error(
+      throw new TypeError(
         `lax.sort: all operands must have the same shape, got ${shapeStr(shape)} (operand 0) and ` +
           `${shapeStr(a.shape)} (operand ${i})`,
       );
     }
   });
   if (!Number.isInteger(dimension) || dimension < 0 || dimension >= shape.length) {
-    throw new Error(
+    throw new ValueError(
       `lax.sort: dimension ${dimension} is out of bounds for operands of shape ${shapeStr(shape)}` +
         (shape.length > 0
           ? ` (allowed: 0 to ${shape.length - 1})`
@@ -76,7 +77,7 @@ export function sortAbstractEval(avals: ShapedArray[], params: SortParams): Shap
     );
   }
   if (!Number.isInteger(num_keys) || num_keys < 1 || num_keys > avals.length) {
-    throw new Error(
+    throw new ValueError(
       `lax.sort: numKeys must be between 1 and the number of operands (${avals.length}), got ${num_keys}`,
     );
   }
@@ -134,7 +135,7 @@ export function sort(
   const single = !globalThis.Array.isArray(operands);
   const list = (single ? [operands] : operands) as readonly ArrayLike[];
   const xs = list.map((x, i) => asArray(x, "lax.sort", `operand ${i}`));
-  if (xs.length === 0) throw new Error("lax.sort: needs at least one operand");
+  if (xs.length === 0) throw new TypeError("lax.sort: needs at least one operand");
   const ndim = xs[0]!.ndim;
   const dimension = options.dimension ?? -1;
   const params: SortParams = {
@@ -158,10 +159,10 @@ export function sortKeyVal(keys: ArrayLike, values: ArrayLike, dimension = -1): 
 export function topKAbstractEval([x]: ShapedArray[], { k }: TopKParams): ShapedArray[] {
   const aval = x!;
   if (aval.ndim === 0)
-    throw new Error("lax.topK: the operand must have at least one dimension, got a 0-d array");
+    throw new TypeError("lax.topK: the operand must have at least one dimension, got a 0-d array");
   const last = aval.shape[aval.ndim - 1]!;
   if (!Number.isInteger(k) || k < 0 || k > last) {
-    throw new Error(
+    throw new ValueError(
       `lax.topK: k must be an integer between 0 and the size of the last axis (${last}) of the operand ` +
         `of shape ${shapeStr(aval.shape)}, got ${k}`,
     );

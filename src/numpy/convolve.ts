@@ -6,8 +6,9 @@
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import { defaultFloat, isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { checkOptions, type OptionKeys } from "../options.js";
+import { checkOptions, type OptionKeys, showValue } from "../options.js";
 import { shapeStr } from "../shape.js";
 import { cast, resultType, toArrays } from "./util.js";
 
@@ -29,12 +30,12 @@ function conv1d(
   const name = `jnp.${op}`;
   let [x, y] = toArrays(name, [a, v]) as [Array, Array];
   if (x.ndim !== 1 || y.ndim !== 1) {
-    throw new Error(
+    throw new ValueError(
       `${name}: only 1-dimensional inputs are supported, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`,
     );
   }
   if (x.size === 0 || y.size === 0) {
-    throw new Error(
+    throw new ValueError(
       `${name}: inputs cannot be empty, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`,
     );
   }
@@ -59,7 +60,7 @@ function conv1d(
   else if (mode === "same") padding = [Math.floor(n / 2), n - Math.floor(n / 2) - 1];
   else if (mode === "full") padding = [n - 1, n - 1];
   else {
-    throw new Error(`${name}: mode must be "full", "same" or "valid", got ${JSON.stringify(mode)}`);
+    throw new ValueError(`${name}: mode must be "full", "same" or "valid", got ${showValue(mode)}`);
   }
   const out = lax.convGeneralDilated(
     lax.reshape(x, [1, 1, x.size]),

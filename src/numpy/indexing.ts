@@ -28,7 +28,7 @@ import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core/convert.js";
 import { isConcrete } from "../core/trace.js";
 import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
-import { IndexError, NonConcreteBooleanIndexError } from "../errors.js";
+import { IndexError, NonConcreteBooleanIndexError, ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr, shapesEqual, sizeOf, stridesOf } from "../shape.js";
@@ -688,7 +688,7 @@ function scatterUpdate(
     ? scalarAs(values, dtype, weakType, op)
     : lax.convertElementType(values, dtype, weakType);
   if (!canBroadcast(y.shape, plan.sliceShape)) {
-    throw new Error(
+    throw new ValueError(
       `${op}: cannot broadcast values of shape ${shapeStr(y.shape)} to the indexed shape ${shapeStr(plan.sliceShape)}`,
     );
   }

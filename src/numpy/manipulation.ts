@@ -9,8 +9,9 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray, scalarAs } from "../core/convert.js";
 import { checkDtype, type DType } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { checkOptions, isPlainObject, kindOf, type OptionKeys } from "../options.js";
+import { checkOptions, isPlainObject, kindOf, type OptionKeys, showValue } from "../options.js";
 import {
   broadcastShapes,
   checkSize,
@@ -19,6 +20,7 @@ import {
   normalizeAxes,
   normalizeAxis,
   type Shape,
+  shapeKindError,
   shapeStr,
   shapesEqual,
   sizeOf,
@@ -41,14 +43,18 @@ function resolveShape(op: string, x: Array, shape: unknown): number[] {
   const expected = "shape must be a list of non-negative integers (one may be -1) or one integer";
   const given: unknown = typeof shape === "number" ? [shape] : shape;
   if (!globalThis.Array.isArray(given)) {
-    throw new TypeError(`${op}: ${expected}, got ${kindOf(shape)}`);
+    throw shapeKindError(op, shape, `${op}: ${expected}, got ${kindOf(shape)}`);
   }
   given.forEach((d: unknown, i) => {
     if (typeof d !== "number" || !Number.isSafeInteger(d)) {
-      throw new TypeError(`${op}: ${expected}; shape[${i}] is ${kindOf(d)}, not an integer`);
+      throw shapeKindError(
+        op,
+        shape,
+        `${op}: ${expected}; shape[${i}] is ${kindOf(d)}, not an integer`,
+      );
     }
     if (d < -1) {
-      throw new RangeError(
+      throw new TypeError(
         `${op}: dimensions must be non-negative integers or -1, got ${shapeStr(given)}`,
       );
     }
@@ -56,10 +62,10 @@ function resolveShape(op: string, x: Array, shape: unknown): number[] {
   const req = given as readonly number[];
   const unknown = req.filter((d) => d === -1).length;
   if (unknown > 1)
-    throw new Error(`${op}: can only specify one unknown dimension (-1), got ${shapeStr(req)}`);
+    throw new TypeError(`${op}: can only specify one unknown dimension (-1), got ${shapeStr(req)}`);
   const known = sizeOf(req.filter((d) => d !== -1));
   const fail = () =>
-    new Error(
+    new TypeError(
       `${op}: cannot reshape array of shape ${shapeStr(x.shape)} (size ${x.size}) into shape ${shapeStr(req)}`,
     );
   if (unknown === 0) {
@@ -89,7 +95,7 @@ export function reshape(
   const order = opts.order ?? "C";
   if (order === "F") return transpose(lax.reshape(transpose(x), [...s].reverse()));
   if (order !== "C")
-    throw new Error(`${op}: order must be "C" or "F", got ${JSON.stringify(order)}`);
+    throw new ValueError(`${op}: order must be "C" or "F", got ${showValue(order)}`);
   return shapesEqual(x.shape, s) ? x : lax.reshape(x, s);
 }
 
@@ -110,13 +116,13 @@ export function transpose(a: ArrayLike, axes?: readonly number[] | null): Array 
   else {
     axes = intsArg(op, axes, "axes", false);
     if (axes.length !== n) {
-      throw new Error(
+      throw new TypeError(
         `${op}: axes ${shapeStr(axes)} don't match an array of rank ${n} (shape ${shapeStr(x.shape)})`,
       );
     }
     perm = axes.map((ax) => normalizeAxis(ax, n, op, "axes entry"));
     if (!isPermutation(perm, n))
-      throw new Error(`${op}: axes ${shapeStr(axes)} are not a permutation of 0..${n - 1}`);
+      throw new TypeError(`${op}: axes ${shapeStr(axes)} are not a permutation of 0..${n - 1}`);
   }
   return perm.every((p, i) => p === i) ? x : lax.transpose(x, perm);
 }
@@ -125,7 +131,9 @@ export function transpose(a: ArrayLike, axes?: readonly number[] | null): Array 
 export function matrixTranspose(x: ArrayLike): Array {
   const a = arg(x, "matrix_transpose", "x");
   if (a.ndim < 2)
-    throw new Error(`jnp.matrix_transpose: x must be at least 2-D, got shape ${shapeStr(a.shape)}`);
+    throw new ValueError(
+      `jnp.matrix_transpose: x must be at least 2-D, got shape ${shapeStr(a.shape)}`,
+    );
   return swapaxes(a, -1, -2);
 }
 
@@ -140,7 +148,7 @@ export function moveaxis(
   const src = normalizeAxes(source, x.ndim, op);
   const dst = normalizeAxes(destination, x.ndim, op);
   if (src.length !== dst.length) {
-    throw new Error(
+    throw new ValueError(
       `${op}: source and destination must have the same number of elements, got ${src.length} and ${dst.length}`,
     );
   }
@@ -172,7 +180,7 @@ export function squeeze(a: ArrayLike, axis?: number | readonly number[] | null):
       : normalizeAxes(axis, x.ndim, op);
   for (const i of axes) {
     if (x.shape[i] !== 1) {
-      throw new Error(
+      throw new ValueError(
         `${op}: cannot select axis ${i} to squeeze out: it has size ${x.shape[i]}, not 1 (shape ${shapeStr(x.shape)})`,
       );
     }
@@ -239,7 +247,7 @@ const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 /** Promotes a list of arrays to one dtype (or the requested one). */
 function promoteList(op: string, arrays: readonly ArrayLike[], dtype?: DType): Array[] {
   const xs = toArrays(op, arrays);
-  if (xs.length === 0) throw new Error(`${op}: need at least one array`);
+  if (xs.length === 0) throw new ValueError(`${op}: need at least one array`);
   const want = checkDtype(op, dtype);
   const t = want !== undefined ? { dtype: want, weakType: false } : resultType(...xs);
   return xs.map((x) => cast(x, t.dtype, t.weakType));
@@ -258,18 +266,19 @@ export function concatenate(
     axis = 0;
   }
   const first = xs[0]!;
-  if (first.ndim === 0) throw new Error(`${op}: zero-dimensional arrays cannot be concatenated`);
+  if (first.ndim === 0)
+    throw new ValueError(`${op}: zero-dimensional arrays cannot be concatenated`);
   const ax = normalizeAxis(axis, first.ndim, op);
   xs.forEach((x, i) => {
     if (x.ndim !== first.ndim) {
-      throw new Error(
+      throw new TypeError(
         `${op}: all the input arrays must have the same number of dimensions, but the array at index 0 has ` +
           `${first.ndim} dimension(s) and the array at index ${i} has ${x.ndim} dimension(s)`,
       );
     }
     const d = x.shape.findIndex((s, j) => j !== ax && s !== first.shape[j]);
     if (d >= 0) {
-      throw new Error(
+      throw new TypeError(
         `${op}: all the input array dimensions except for the concatenation axis must match exactly, but along ` +
           `dimension ${d}, the array at index 0 has size ${first.shape[d]} and the array at index ${i} has size ${x.shape[d]} ` +
           `(shapes ${shapeStr(first.shape)} and ${shapeStr(x.shape)})`,
@@ -287,7 +296,7 @@ export function stack(arrays: readonly ArrayLike[], axis = 0, options?: DtypeOpt
   const s = xs[0]!.shape;
   xs.forEach((x, i) => {
     if (!shapesEqual(x.shape, s)) {
-      throw new Error(
+      throw new ValueError(
         `${op}: all input arrays must have the same shape, but the array at index 0 has shape ${shapeStr(s)} and the array at index ${i} has shape ${shapeStr(x.shape)}`,
       );
     }
@@ -340,7 +349,7 @@ function splitImpl(
   even: boolean,
 ): Array[] {
   const x = asArray(a, op, "ary");
-  if (x.ndim === 0) throw new Error(`${op}: cannot split a 0-d array`);
+  if (x.ndim === 0) throw new ValueError(`${op}: cannot split a 0-d array`);
   const ax = normalizeAxis(axis, x.ndim, op);
   const n = x.shape[ax]!;
   const bounds: [number, number][] = [];
@@ -349,7 +358,7 @@ function splitImpl(
       throw new RangeError(`${op}: number of sections must be a positive integer, got ${sections}`);
     }
     if (even && n % sections !== 0) {
-      throw new Error(
+      throw new ValueError(
         `${op}: array split does not result in an equal division: axis ${ax} of size ${n} into ${sections} sections`,
       );
     }
@@ -452,8 +461,8 @@ export function repeat(
   else if (globalThis.Array.isArray(repeats)) counts = [...(repeats as readonly number[])];
   if (counts !== null) {
     if (counts.some((c) => !Number.isInteger(c) || c < 0))
-      throw new Error(
-        `${op}: repeats must be non-negative integers, got ${JSON.stringify(repeats)}`,
+      throw new ValueError(
+        `${op}: repeats must be non-negative integers, got ${showValue(repeats)}`,
       );
     if (counts.length === 1) {
       const c = counts[0]!;
@@ -465,7 +474,7 @@ export function repeat(
       return lax.reshape(lax.broadcastInDim(x, s, dims), out);
     }
     if (counts.length !== n) {
-      throw new Error(
+      throw new ValueError(
         `${op}: repeats has ${counts.length} entries, but axis ${ax} of shape ${shapeStr(x.shape)} has ${n} elements`,
       );
     }
@@ -475,7 +484,7 @@ export function repeat(
   const r = asArray(repeats as ArrayLike, op, "repeats");
   const total = options.totalRepeatLength;
   if (total === undefined) {
-    throw new Error(
+    throw new ValueError(
       `${op}: repeats given as an array needs { totalRepeatLength } (the length of the result), because the shape of the result depends on its values`,
     );
   }
@@ -503,12 +512,12 @@ export function flip(m: ArrayLike, axis?: number | readonly number[] | null): Ar
 export function fliplr(m: ArrayLike): Array {
   const x = arg(m, "fliplr", "m");
   if (x.ndim < 2)
-    throw new Error(`jnp.fliplr: input must be >= 2-d, got shape ${shapeStr(x.shape)}`);
+    throw new ValueError(`jnp.fliplr: input must be >= 2-d, got shape ${shapeStr(x.shape)}`);
   return lax.rev(x, [1]);
 }
 export function flipud(m: ArrayLike): Array {
   const x = arg(m, "flipud", "m");
-  if (x.ndim < 1) throw new Error("jnp.flipud: input must be >= 1-d, got a 0-d array");
+  if (x.ndim < 1) throw new ValueError("jnp.flipud: input must be >= 1-d, got a 0-d array");
   return lax.rev(x, [0]);
 }
 
@@ -539,7 +548,7 @@ export function roll(
     (axes.length !== len && axes.length !== 1) ||
     (shifts.length !== len && shifts.length !== 1)
   ) {
-    throw new Error(
+    throw new ValueError(
       `${op}: shift (${shifts.length} values) and axis (${axes.length} values) must broadcast`,
     );
   }
@@ -550,7 +559,7 @@ export function roll(
     const n = x.shape[ax]!;
     if (n === 0) continue;
     if (typeof s === "number") {
-      if (!Number.isInteger(s)) throw new Error(`${op}: shift must be an integer, got ${s}`);
+      if (!Number.isInteger(s)) throw new TypeError(`${op}: shift must be an integer, got ${s}`);
       const k0 = ((s % n) + n) % n;
       if (k0 !== 0)
         out = lax.concatenate(
@@ -561,7 +570,9 @@ export function roll(
     }
     const sa = cast(asArray(s, op, "shift"), "int32");
     if (sa.ndim !== 0)
-      throw new Error(`${op}: a traced shift must be a scalar, got shape ${shapeStr(sa.shape)}`);
+      throw new ValueError(
+        `${op}: a traced shift must be a scalar, got shape ${shapeStr(sa.shape)}`,
+      );
     const nn = lax.convertElementType(n, "int32");
     // start = (n - shift mod n) mod n, with a non-negative mod.
     const m = lax.rem(lax.add(lax.rem(sa, nn), nn), nn);
@@ -590,7 +601,7 @@ export function meshgrid(...args: (ArrayLike | MeshgridOptions)[]): Array[] {
     : {};
   const indexing = opts.indexing ?? "xy";
   if (indexing !== "xy" && indexing !== "ij")
-    throw new Error(`${op}: indexing must be "xy" or "ij", got ${JSON.stringify(indexing)}`);
+    throw new ValueError(`${op}: indexing must be "xy" or "ij", got ${showValue(indexing)}`);
   const xs = toArrays(op, args as ArrayLike[]).map((x) => ravel(x));
   const shape = xs.map((x) => x.size);
   const dimOf = (i: number) => (indexing === "xy" && xs.length >= 2 && i < 2 ? 1 - i : i);
@@ -626,8 +637,8 @@ function padPairs(op: string, w: PadWidth, ndim: number): [number, number][] {
     if (flat.length === 1) pairs = range(0, ndim).map(() => [flat[0]!, flat[0]!]);
     else if (flat.length === 2) pairs = range(0, ndim).map(() => [flat[0]!, flat[1]!]);
     else
-      throw new Error(
-        `${op}: pad_width ${JSON.stringify(w)} must be n, [n], [before, after] or one pair per axis`,
+      throw new ValueError(
+        `${op}: pad_width ${showValue(w)} must be n, [n], [before, after] or one pair per axis`,
       );
   } else {
     const nested = w as readonly (readonly number[])[];
@@ -636,13 +647,13 @@ function padPairs(op: string, w: PadWidth, ndim: number): [number, number][] {
     if (nested.length === 1) pairs = range(0, ndim).map(() => expand(nested[0]!));
     else if (nested.length === ndim) pairs = nested.map(expand);
     else
-      throw new Error(
+      throw new ValueError(
         `${op}: pad_width has ${nested.length} pairs, but the array has ${ndim} axes`,
       );
   }
   for (const [b, a] of pairs) {
     if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) {
-      throw new Error(`${op}: pad widths must be non-negative integers, got ${JSON.stringify(w)}`);
+      throw new ValueError(`${op}: pad widths must be non-negative integers, got ${showValue(w)}`);
     }
   }
   return pairs;
@@ -721,7 +732,9 @@ export function pad(
         ? scalarAs(cv, x.dtype, false, op)
         : cast(asArray(cv, op, "constantValues"), x.dtype);
     if (v.ndim !== 0)
-      throw new Error(`${op}: constantValues must be a scalar, got shape ${shapeStr(v.shape)}`);
+      throw new ValueError(
+        `${op}: constantValues must be a scalar, got shape ${shapeStr(v.shape)}`,
+      );
     return pairs.every(([b, a]) => b === 0 && a === 0)
       ? x
       : lax.pad(
@@ -731,8 +744,8 @@ export function pad(
         );
   }
   if (!["edge", "reflect", "symmetric", "wrap"].includes(m)) {
-    throw new Error(
-      `${op}: mode ${JSON.stringify(m)} is not supported; use constant, edge, reflect, symmetric, wrap or empty`,
+    throw new ValueError(
+      `${op}: mode ${showValue(m)} is not supported; use constant, edge, reflect, symmetric, wrap or empty`,
     );
   }
   let out = x;
@@ -740,7 +753,7 @@ export function pad(
     if (b === 0 && a === 0) return;
     const n = x.shape[ax]!;
     if (n === 0)
-      throw new Error(
+      throw new ValueError(
         `${op}: can't extend empty axis ${ax} using modes other than 'constant' or 'empty'`,
       );
     out = gatherRuns(

@@ -8,6 +8,7 @@ import { hostValues, hostValuesAsync } from "../core/backend.js";
 import type { ArrayLike } from "../core/convert.js";
 import { concreteOrError, type Tracer } from "../core/trace.js";
 import type { DType, TypedArray } from "../dtype.js";
+import { TracerArrayConversionError, TracerBoolConversionError, ValueError } from "../errors.js";
 import { shapeStr } from "../shape.js";
 import { at, getItem, type Index, type IndexUpdateRef } from "./indexing.js";
 import * as manip from "./manipulation.js";
@@ -258,13 +259,15 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
   },
 
   toArray(this: Array) {
-    const x = concreteOrError(this, "Array.toArray");
+    // JAX's np.asarray(tracer) (Tracer.__array__): TracerArrayConversionError.
+    const x = concreteOrError(this, "Array.toArray", TracerArrayConversionError);
     return toNested(x);
   },
   item(this: Array) {
+    // JAX's item() reads its value with concrete_or_error: a ConcretizationTypeError.
     const x = concreteOrError(this, "Array.item");
     if (x.size !== 1) {
-      throw new Error(
+      throw new ValueError(
         `Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`,
       );
     }
@@ -272,11 +275,11 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
     return x.dtype === "bool" ? v[0] === 1 : v[0]!;
   },
   async data(this: Array) {
-    const x = concreteOrError(this, "Array.data");
+    const x = concreteOrError(this, "Array.data", TracerArrayConversionError);
     return (await hostValuesAsync(x)).slice();
   },
   dataSync(this: Array) {
-    const x = concreteOrError(this, "Array.dataSync");
+    const x = concreteOrError(this, "Array.dataSync", TracerArrayConversionError);
     return hostValues(x).slice();
   },
   blockUntilReady(this: Array) {
@@ -317,10 +320,20 @@ function inspect(this: Array): string {
   return tracerText(this);
 }
 
-/** `+x`, `${x}` and `Number(x)`: concrete scalars convert; tracers explain what to do instead. */
+/**
+ * `+x`, `x < 3`, `${x}` and `Number(x)`: concrete scalars convert; tracers
+ * explain what to do instead. JS calls this one hook both for comparisons
+ * (`if (x < 3)`, where JAX's `x < 3` then `bool()` raises
+ * TracerBoolConversionError) and for `+x`/`Number(x)` (JAX's `float()`: a
+ * ConcretizationTypeError), and cannot tell them apart; a traced value is a
+ * TracerBoolConversionError, which is a ConcretizationTypeError, so a program
+ * catching either class catches it. `if (x)` itself never reaches here: JS
+ * objects are always truthy, so `if (x)` on an Array (traced or not) takes
+ * the branch without reading its value — write `if (x.item())`.
+ */
 function toPrimitive(this: Array, hint: string): string | number | boolean {
   if (hint === "string") return this.toString();
-  const x = concreteOrError(this, "converting an Array to a JS number");
+  const x = concreteOrError(this, "converting an Array to a JS number", TracerBoolConversionError);
   if (x.size !== 1) {
     throw new TypeError(
       `only size-1 arrays can be converted to JS scalars; this one has shape ${shapeStr(x.shape)}`,

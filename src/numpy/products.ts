@@ -6,8 +6,9 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { checkDtype, type DType, isBool } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
+import { checkOptions, isPlainObject, type OptionKeys, showValue } from "../options.js";
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapeStr, sizeOf } from "../shape.js";
 import { filled as full, range } from "./internal.js";
 import { moveaxis, ravel } from "./manipulation.js";
@@ -59,7 +60,7 @@ export function matmul(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Ar
   let [x, y] = xs as [Array, Array];
   for (const [i, v] of [x, y].entries()) {
     if (v.ndim === 0) {
-      throw new Error(
+      throw new ValueError(
         `${op}: operand ${i} is 0-d (a scalar); matmul needs at least 1-D operands, use jnp.multiply for scalars`,
       );
     }
@@ -72,7 +73,7 @@ export function matmul(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Ar
   const k1 = x.shape[x.ndim - 1]!;
   const k2 = y.shape[y.ndim - 2]!;
   if (k1 !== k2) {
-    throw new Error(
+    throw new ValueError(
       `${op}: size mismatch in the contracted dimension: shapes ${shapes}: a's last dimension (${k1}) must equal b's ` +
         `${yVec ? "only" : "second-to-last"} dimension (${k2})`,
     );
@@ -83,7 +84,7 @@ export function matmul(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Ar
   try {
     outBatch = broadcastShapes(op, ba, bb);
   } catch {
-    throw new Error(
+    throw new ValueError(
       `${op}: batch dimensions ${shapeStr(ba)} and ${shapeStr(bb)} of shapes ${shapes} cannot be broadcast together`,
     );
   }
@@ -162,7 +163,7 @@ function contract(
   ca.forEach((d, i) => {
     const e = cb[i]!;
     if (x.shape[d] !== y.shape[e]) {
-      throw new Error(
+      throw new TypeError(
         `${op}: shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} not aligned: ${x.shape[d]} (dim ${d}) != ${y.shape[e]} (dim ${e})`,
       );
     }
@@ -202,7 +203,7 @@ export function vdot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Arra
   options = checkOptions("jnp.vdot", options, DOT_KEYS);
   const [x, y] = toArrays("jnp.vdot", [a, b]) as [Array, Array];
   if (x.size !== y.size) {
-    throw new Error(
+    throw new TypeError(
       `jnp.vdot: the arrays must have the same size, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`,
     );
   }
@@ -242,22 +243,22 @@ export function tensordot(
     (x, y) => {
       if (typeof axes === "number") {
         if (!Number.isInteger(axes) || axes < 0 || axes > x.ndim || axes > y.ndim) {
-          throw new Error(
+          throw new TypeError(
             `${op}: axes ${axes} must be an integer between 0 and min(a.ndim, b.ndim) = ${Math.min(x.ndim, y.ndim)}`,
           );
         }
         return [range(x.ndim - axes, x.ndim), range(0, axes)];
       }
       if (!globalThis.Array.isArray(axes) || axes.length !== 2) {
-        throw new Error(
-          `${op}: axes must be an integer or a pair [aAxes, bAxes], got ${JSON.stringify(axes)}`,
+        throw new TypeError(
+          `${op}: axes must be an integer or a pair [aAxes, bAxes], got ${showValue(axes)}`,
         );
       }
       const ca = normalizeAxes(axes[0], x.ndim, op);
       const cb = normalizeAxes(axes[1], y.ndim, op);
       if (ca.length !== cb.length) {
-        throw new Error(
-          `${op}: a and b must contract the same number of axes, got ${JSON.stringify(axes[0])} and ${JSON.stringify(axes[1])}`,
+        throw new TypeError(
+          `${op}: a and b must contract the same number of axes, got ${showValue(axes[0])} and ${showValue(axes[1])}`,
         );
       }
       return [ca, cb];
@@ -299,11 +300,11 @@ interface Term {
 function splitTerm(op: string, term: string): { pre: string[]; post: string[]; ellipsis: boolean } {
   const parts = term.split("...");
   if (parts.length > 2)
-    throw new Error(`${op}: more than one ellipsis in subscript term '${term}'`);
+    throw new ValueError(`${op}: more than one ellipsis in subscript term '${term}'`);
   for (const p of parts) {
     const bad = [...p].find((c) => !/[a-zA-Z]/.test(c));
     if (bad !== undefined)
-      throw new Error(
+      throw new ValueError(
         `${op}: invalid subscript character '${bad}' in '${term}' (use letters a-z, A-Z and '...')`,
       );
   }
@@ -329,14 +330,14 @@ export function einsum(subscripts: string, ...args: (ArrayLike | EinsumOptions)[
   if (typeof subscripts !== "string")
     throw new TypeError(`${op}: subscripts must be a string, got ${typeof subscripts}`);
   const { xs, finish, dotOpts } = promoteForDot(op, args as ArrayLike[], opts);
-  if (xs.length === 0) throw new Error(`${op}: needs at least one operand`);
+  if (xs.length === 0) throw new ValueError(`${op}: needs at least one operand`);
   const spec = subscripts.replace(/\s/g, "");
   const sides = spec.split("->");
   if (sides.length > 2)
-    throw new Error(`${op}: subscripts '${subscripts}' contain more than one '->'`);
+    throw new ValueError(`${op}: subscripts '${subscripts}' contain more than one '->'`);
   const inTerms = sides[0]!.split(",");
   if (inTerms.length !== xs.length) {
-    throw new Error(
+    throw new ValueError(
       `${op}: subscripts '${subscripts}' name ${inTerms.length} operand(s), but ${xs.length} were given`,
     );
   }
@@ -345,7 +346,7 @@ export function einsum(subscripts: string, ...args: (ArrayLike | EinsumOptions)[
     const named = p.pre.length + p.post.length;
     const x = xs[i]!;
     if (p.ellipsis ? named > x.ndim : named !== x.ndim) {
-      throw new Error(
+      throw new ValueError(
         `${op}: operand ${i} has ${x.ndim} dimension(s) (shape ${shapeStr(x.shape)}), but its subscripts '${inTerms[i]}' name ${named}`,
       );
     }
@@ -366,7 +367,7 @@ export function einsum(subscripts: string, ...args: (ArrayLike | EinsumOptions)[
       const prev = sizes.get(l);
       if (prev !== undefined && prev !== s && prev !== 1 && s !== 1) {
         const name = l.startsWith(".") ? "a broadcast (...) dimension" : `label '${l}'`;
-        throw new Error(
+        throw new ValueError(
           `${op}: size of ${name} in operand ${i} (${s}) does not match previous terms (${prev})`,
         );
       }
@@ -380,12 +381,12 @@ export function einsum(subscripts: string, ...args: (ArrayLike | EinsumOptions)[
     out = [...p.pre, ...(p.ellipsis ? ell(E) : []), ...p.post];
     for (const l of out) {
       if (!sizes.has(l))
-        throw new Error(
+        throw new ValueError(
           `${op}: output subscript '${l}' does not appear in any input of '${subscripts}'`,
         );
     }
     if (new Set(out).size !== out.length)
-      throw new Error(`${op}: output subscripts '${sides[1]}' repeat a label`);
+      throw new ValueError(`${op}: output subscripts '${sides[1]}' repeat a label`);
   } else {
     const counts = new Map<string, number>();
     for (const t of terms)
@@ -496,13 +497,14 @@ export function diagonal(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Array 
   const op = "jnp.diagonal";
   let x = asArray(a, op, "a");
   if (x.ndim < 2)
-    throw new Error(
+    throw new ValueError(
       `${op}: requires an array of at least two dimensions, got shape ${shapeStr(x.shape)}`,
     );
   const i = normalizeAxis(axis1, x.ndim, op, "axis1");
   const j = normalizeAxis(axis2, x.ndim, op, "axis2");
-  if (i === j) throw new Error(`${op}: axis1 and axis2 cannot be the same (both are ${i})`);
-  if (!Number.isInteger(offset)) throw new Error(`${op}: offset must be an integer, got ${offset}`);
+  if (i === j) throw new ValueError(`${op}: axis1 and axis2 cannot be the same (both are ${i})`);
+  if (!Number.isInteger(offset))
+    throw new TypeError(`${op}: offset must be an integer, got ${offset}`);
   x = moveaxis(x, [i, j], [-2, -1]);
   const nd = x.ndim;
   const [n, m] = x.shape.slice(-2) as [number, number];
@@ -534,8 +536,8 @@ export function diag(v: ArrayLike, k = 0): Array {
   const x = asArray(v, op, "v");
   if (x.ndim === 2) return diagonal(x, k);
   if (x.ndim !== 1)
-    throw new Error(`${op}: input must be 1-D or 2-D, got shape ${shapeStr(x.shape)}`);
-  if (!Number.isInteger(k)) throw new Error(`${op}: k must be an integer, got ${k}`);
+    throw new ValueError(`${op}: input must be 1-D or 2-D, got shape ${shapeStr(x.shape)}`);
+  if (!Number.isInteger(k)) throw new TypeError(`${op}: k must be an integer, got ${k}`);
   const L = x.shape[0]!;
   const zero = lax.convertElementType(0, x.dtype);
   // Interior padding by L puts v[i] at flat position i * (L + 1): the diagonal of an (L, L) matrix.
@@ -601,7 +603,7 @@ export function cross(a: ArrayLike, b: ArrayLike, options: CrossOptions = {}): A
   const nx = xa.shape[xa.ndim - 1]!;
   const ny = yb.shape[yb.ndim - 1]!;
   if ((nx !== 2 && nx !== 3) || (ny !== 2 && ny !== 3)) {
-    throw new Error(
+    throw new ValueError(
       `${op}: incompatible dimensions for cross product (dimension must be 2 or 3), got ${nx} and ${ny}`,
     );
   }

@@ -6,8 +6,9 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { canonicalize, type DType, isBool, isFloating, isUnsigned } from "../dtype.js";
+import { IndexError, ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
-import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
+import { checkOptions, isPlainObject, type OptionKeys, showValue } from "../options.js";
 import { broadcastShapes, normalizeAxis, type Shape, shapeStr } from "../shape.js";
 import { constList, filled as full, range } from "./internal.js";
 import { ravel } from "./manipulation.js";
@@ -35,7 +36,7 @@ export function where(condition: ArrayLike, x?: ArrayLike, y?: ArrayLike): Array
   const op = "jnp.where";
   if (x === undefined && y === undefined) return nonzero(condition);
   if (x === undefined || y === undefined) {
-    throw new Error(
+    throw new ValueError(
       `${op}: either both or neither of x and y should be given (use jnp.nonzero for the one-argument form)`,
     );
   }
@@ -57,11 +58,11 @@ export function select(
 ): Array {
   const op = "jnp.select";
   if (condlist.length !== choicelist.length) {
-    throw new Error(
+    throw new ValueError(
       `${op}: condlist and choicelist must have the same length, got ${condlist.length} and ${choicelist.length}`,
     );
   }
-  if (condlist.length === 0) throw new Error(`${op}: condlist must not be empty`);
+  if (condlist.length === 0) throw new ValueError(`${op}: condlist must not be empty`);
   const conds = toArrays(op, condlist);
   conds.forEach((c, i) => {
     if (!isBool(c.dtype))
@@ -111,7 +112,9 @@ export function triu(m: ArrayLike, k = 0): Array {
 function triangle(name: string, m: ArrayLike, k: number, lower: boolean): Array {
   const x = arg(m, name, "m");
   if (x.ndim < 2)
-    throw new Error(`jnp.${name}: argument must be at least 2-D, got shape ${shapeStr(x.shape)}`);
+    throw new ValueError(
+      `jnp.${name}: argument must be at least 2-D, got shape ${shapeStr(x.shape)}`,
+    );
   const mask = triMask(x.shape.slice(-2) as [number, number], k, lower);
   const b = lax.broadcastInDim(mask, x.shape, [x.ndim - 2, x.ndim - 1]);
   return lax.selectN(b, full(x.shape, 0, x.dtype), x);
@@ -171,7 +174,7 @@ function gatherAxis(
   const outShape = [...x.shape.slice(0, ax), ...idx.shape, ...x.shape.slice(ax + 1)];
   if (idx.size === 0 || n === 0) {
     if (n === 0 && idx.size !== 0 && mode !== "fill")
-      throw new Error(`${op}: cannot do a non-empty take from an empty axis`);
+      throw new IndexError(`${op}: cannot do a non-empty take from an empty axis`);
     return full(outShape, fillValue ?? defaultFill(x.dtype), x.dtype);
   }
   const i = normIndices(op, idx, n, mode);
@@ -209,8 +212,8 @@ export function take(
   const ax = normalizeAxis(opts.axis ?? 0, x.ndim, op);
   const mode = opts.mode ?? "fill";
   if (!["fill", "clip", "wrap", "promise_in_bounds"].includes(mode)) {
-    throw new Error(
-      `${op}: mode must be one of fill, clip, wrap, promise_in_bounds; got ${JSON.stringify(mode)} ("raise" is not supported under jit)`,
+    throw new ValueError(
+      `${op}: mode must be one of fill, clip, wrap, promise_in_bounds; got ${showValue(mode)} ("raise" is not supported under jit)`,
     );
   }
   const idx = globalThis.Array.isArray(indices)
@@ -239,7 +242,7 @@ export function takeAlongAxis(
     axis = 0;
   }
   if (idx.ndim !== x.ndim) {
-    throw new Error(
+    throw new ValueError(
       `${op}: indices and arr must have the same number of dimensions, got shapes ${shapeStr(idx.shape)} and ${shapeStr(x.shape)}`,
     );
   }

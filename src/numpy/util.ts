@@ -7,6 +7,7 @@ import type { ShapedArray } from "../core/aval.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { kindOf } from "../options.js";
 import { broadcastShapes, type Shape, shapeArg, shapesEqual } from "../shape.js";
@@ -43,7 +44,7 @@ export function broadcastTo(
   if (shapesEqual(x.shape, shape)) return x;
   const out = broadcastShapes(op, x.shape, shape);
   if (!shapesEqual(out, shape)) {
-    throw new Error(
+    throw new ValueError(
       `${op}: cannot broadcast an array of shape (${x.shape.join(", ")}) to (${shape.join(", ")})`,
     );
   }

@@ -36,7 +36,9 @@ describe("jax.errors", () => {
     );
     expect(new errors.UnexpectedTracerError("m")).toBeInstanceOf(errors.JAXTypeError);
     expect(new errors.NonConcreteBooleanIndexError("m")).toBeInstanceOf(errors.IndexError);
-    expect(new errors.TracerIntegerConversionError("m")).toBeInstanceOf(errors.JAXIndexError);
+    // jax/_src/errors.py: class TracerIntegerConversionError(JAXTypeError).
+    expect(new errors.TracerIntegerConversionError("m")).toBeInstanceOf(errors.JAXTypeError);
+    expect(new errors.TracerArrayConversionError("m")).toBeInstanceOf(errors.JAXTypeError);
   });
 
   it("is what the library throws: concretization under jit, a traced mask, a static index check", () => {

@@ -1,11 +1,11 @@
 /**
  * Bad argument kinds (undefined, null, strings, NaN, -1, 1.5, objects) for
- * shape, axis, dtype and array arguments are TypeErrors or RangeErrors that
+ * shape, axis, dtype and array arguments are TypeErrors or ValueErrors that
  * name the function and the argument, checked up front — never an error from
  * deep inside ("Cannot read properties of undefined", "x is not iterable").
  */
 import { describe, expect, it } from "vitest";
-import { numpy as jnp, lax, nn, random } from "../../src/index.js";
+import { numpy as jnp, lax, nn, random, ValueError } from "../../src/index.js";
 
 const key = random.PRNGKey(0);
 const m = jnp.ones([2, 3]);
@@ -30,9 +30,9 @@ function thrown(f: () => unknown): Error {
   throw new Error("expected an error, got a result");
 }
 
-/** A named error: TypeError or RangeError, starting with `fn:` and naming `arg`. */
+/** A named error: TypeError or ValueError (as JAX raises them), starting with `fn:` and naming `arg`. */
 function expectNamed(e: Error, fn: string, arg: string): void {
-  expect(e instanceof TypeError || e instanceof RangeError).toBe(true);
+  expect(e instanceof TypeError || e instanceof ValueError).toBe(true);
   expect(e.message.startsWith(`${fn}: `)).toBe(true);
   expect(e.message).toContain(arg);
   expect(e.message).not.toMatch(/Cannot read properties|is not iterable|is not a function/);
@@ -82,7 +82,8 @@ describe("shape arguments", () => {
     expect(() => jnp.zeros([Number.NaN])).toThrow(
       /jnp\.zeros: shape must be .*; shape\[0\] is NaN, which is not a valid dimension/,
     );
-    expect(() => jnp.zeros([-1])).toThrow(RangeError);
+    // JAX's _check_shapelike: a negative dimension is a TypeError.
+    expect(() => jnp.zeros([-1])).toThrow(TypeError);
     expect(() => jnp.zeros([-1])).toThrow(/negative dimensions are not allowed/);
     expect(() => jnp.zeros([1.5])).toThrow(TypeError);
   });
@@ -123,9 +124,10 @@ describe("axis arguments", () => {
         expectNamed(e, fn, typeof bad === "object" && !e.message.includes("axis") ? "'a'" : "axis");
       },
     );
-    it(`${fn} rejects an out-of-range axis with a RangeError`, () => {
+    it(`${fn} rejects an out-of-range axis with a ValueError (JAX's canonicalize_axis)`, () => {
       const e = thrown(() => call(7 as never));
       expectNamed(e, fn, "axis");
+      expect(e).toBeInstanceOf(ValueError);
       expect(e.message).toMatch(/out of bounds/);
     });
   }

@@ -1,7 +1,7 @@
 /** `jnp.linalg.norm`, `vectorNorm` and `matrixNorm`, NumPy's orders. */
 import type { Array } from "../../core/array.js";
 import type { ArrayLike } from "../../core/convert.js";
-import { checkOptions } from "../../options.js";
+import { checkOptions, showValue } from "../../options.js";
 import { normalizeAxis } from "../../shape.js";
 import { asarray } from "../creation.js";
 import { svd } from "../linalg.js";
@@ -28,7 +28,7 @@ function vectorNormOf(x: Array, ord: NormOrd, axis: number[] | null, keepdims: b
   if (ord === 0) return sum(cast(notEqual(x, 0), x.dtype), opts);
   if (ord === 1) return sum(abs(x), opts);
   if (typeof ord !== "number") {
-    throw new TypeError(`jnp.linalg.norm: invalid order ${JSON.stringify(ord)} for a vector norm`);
+    throw new TypeError(`jnp.linalg.norm: invalid order ${showValue(ord)} for a vector norm`);
   }
   // JAX raises to array constants (pow, not integer_pow).
   const p = (v: number) => asarray(v, x.dtype);
@@ -60,7 +60,7 @@ function matrixNormOf(x: Array, ord: NormOrd, [row, col]: number[], keepdims: bo
         )
       : y;
   }
-  throw new TypeError(`${op}: invalid order ${JSON.stringify(ord)} for a matrix norm`);
+  throw new TypeError(`${op}: invalid order ${showValue(ord)} for a matrix norm`);
 }
 
 /**
@@ -94,9 +94,7 @@ export function norm(
   }
   if (axes.length === 1) return vectorNormOf(a!, ord, axes, keepdims);
   if (axes.length === 2 && axes[0] !== axes[1]) return matrixNormOf(a!, ord, axes, keepdims);
-  throw new TypeError(
-    `${op}: axis must be one axis or two distinct axes, got ${JSON.stringify(axis)}`,
-  );
+  throw new TypeError(`${op}: axis must be one axis or two distinct axes, got ${showValue(axis)}`);
 }
 
 /**
