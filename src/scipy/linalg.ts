@@ -6,11 +6,10 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
-import { checkOptions } from "../options.js";
+import { checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { promoteInexact } from "./util.js";
 
 export {
-  cholesky,
   det,
   eigh,
   inv,
@@ -26,26 +25,98 @@ export {
   svdvals,
 } from "../numpy/linalg.js";
 
+/** SciPy's `cholesky`/`cho_factor` keywords (`overwrite_a`, `check_finite` are accepted and ignored, as in JAX). */
+export interface CholeskyOptions {
+  /** Return the lower factor L (a = L Lᵀ) instead of the upper one U (a = Uᵀ U). Default false, as SciPy. */
+  lower?: boolean;
+  /** SciPy's `overwrite_a`: accepted and ignored (JAX never overwrites). */
+  overwriteA?: boolean;
+  /** SciPy's `check_finite`: accepted and ignored (JAX does not check). */
+  checkFinite?: boolean;
+}
+const CHOLESKY_KEYS: OptionKeys<CholeskyOptions> = {
+  lower: true,
+  overwriteA: true,
+  checkFinite: true,
+};
+
+/** SciPy's `cho_solve` keywords, accepted and ignored as in JAX. */
+export interface ChoSolveOptions {
+  /** SciPy's `overwrite_b`: accepted and ignored. */
+  overwriteB?: boolean;
+  /** SciPy's `check_finite`: accepted and ignored. */
+  checkFinite?: boolean;
+}
+const CHO_SOLVE_KEYS: OptionKeys<ChoSolveOptions> = { overwriteB: true, checkFinite: true };
+
+/** Checks that the options given are booleans (a TypeError naming the function and key otherwise). */
+function checkBooleans(op: string, options: object): void {
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(`${op}: ${k} must be a boolean, got ${kindOf(v)}`);
+    }
+  }
+}
+
+/** `lower` from SciPy's positional form (`cholesky(a, true)`) or its keyword form (`{ lower }`). */
+function lowerOption(op: string, options: boolean | CholeskyOptions | undefined): boolean {
+  if (typeof options === "boolean") return options;
+  const opts = checkOptions(op, options, CHOLESKY_KEYS);
+  checkBooleans(op, opts);
+  return opts.lower ?? false;
+}
+
 /**
- * `cho_factor(a, lower=False)`: [c, lower], c holding a's Cholesky factor in
- * its lower triangle (lower true) or upper one; `choFactor(a, { lower: true })` or `choFactor(a, true)`.
+ * `jax.scipy.linalg.cholesky(a, lower=False, overwrite_a=False,
+ * check_finite=True)`: SciPy's signature and default, the UPPER factor U with
+ * a = Uᵀ U, or with `{ lower: true }` (or `cholesky(a, true)`) the lower L
+ * with a = L Lᵀ; `overwriteA` and `checkFinite` are accepted and ignored, as
+ * in JAX. (`jnp.linalg.cholesky` is NumPy's: lower by default, `{ upper }`.)
+ * NaNs where a is not positive definite; a is symmetrized first, as
+ * `jnp.linalg.cholesky` does.
  */
-export function choFactor(
-  a: ArrayLike,
-  options: boolean | { lower?: boolean } = {},
-): [Array, boolean] {
-  const lower =
-    typeof options === "boolean"
-      ? options
-      : (checkOptions("jax.scipy.linalg.cho_factor", options, { lower: true }).lower ?? false);
-  const [x] = promoteInexact("jax.scipy.linalg.cho_factor", a);
+export function cholesky(a: ArrayLike, options: boolean | CholeskyOptions = {}): Array {
+  const op = "jax.scipy.linalg.cholesky";
+  const lower = lowerOption(op, options);
+  const [x] = promoteInexact(op, a);
+  const l = lax.linalg.cholesky(x!);
+  return lower ? l : jnp.matrixTranspose(l);
+}
+
+/**
+ * `cho_factor(a, lower=False, overwrite_a=False, check_finite=True)`:
+ * [c, lower], c holding a's Cholesky factor in its lower triangle (lower
+ * true) or upper one (the default, as SciPy); `choFactor(a, { lower: true })`
+ * or `choFactor(a, true)`.
+ */
+export function choFactor(a: ArrayLike, options: boolean | CholeskyOptions = {}): [Array, boolean] {
+  const op = "jax.scipy.linalg.cho_factor";
+  const lower = lowerOption(op, options);
+  const [x] = promoteInexact(op, a);
   const l = lax.linalg.cholesky(x!);
   return [lower ? l : jnp.matrixTranspose(l), lower];
 }
 
-/** `cho_solve([c, lower], b)`: x with a x = b from cho_factor's result; b (..., n) or (..., n, k). */
-export function choSolve(cf: readonly [ArrayLike, boolean], b: ArrayLike): Array {
+/**
+ * `cho_solve((c, lower), b, overwrite_b=False, check_finite=True)`: x with
+ * a x = b from cho_factor's result; b (..., n) or (..., n, k). The options
+ * are accepted and ignored, as in JAX.
+ */
+export function choSolve(
+  cf: readonly [ArrayLike, boolean],
+  b: ArrayLike,
+  options: ChoSolveOptions = {},
+): Array {
+  checkBooleans(
+    "jax.scipy.linalg.cho_solve",
+    checkOptions("jax.scipy.linalg.cho_solve", options, CHO_SOLVE_KEYS),
+  );
   const [c, lower] = cf;
+  if (typeof lower !== "boolean") {
+    throw new TypeError(
+      `jax.scipy.linalg.cho_solve: the factor must be [c, lower] as choFactor returns it, with lower a boolean; got lower ${kindOf(lower)}`,
+    );
+  }
   const [cc] = promoteInexact("jax.scipy.linalg.cho_solve", c);
   // a = L Lᵀ: solve L y = b, then Lᵀ x = y (with L = cᵀ when c is the upper factor).
   const y = jnp.linalg.solveTriangular(cc!, b, { lower, trans: lower ? 0 : 1 });
