@@ -278,6 +278,49 @@ export function xlaLog1pF32(x: number): number {
   return fr(x + fr(x2 * -0.5 + s)); // x2 / 2 is exact, fused or not
 }
 
+// --- float32 exp and logistic, as XLA:CPU emits them -------------------------
+//
+// XLA:CPU replaces every float32 exp (scalar or vector) by one polynomial
+// approximation (backends/cpu/codegen/polynomial_approximations.cc): the input
+// clamped to [-87.8, 88.8]; n = floor(x log2(e) + 1/2) clamped to [-127, 128];
+// a = x - n ln2 with ln2 split Cody-Waite style (a 15-bit high part, so n times
+// it is exact, and the float32 rest); e^a = 1 + a + a^2 P(a) with Cephes'
+// degree-5 P by Horner steps (each a fused multiply-add, as above); then
+// e^a 2^n with 2^n built from its exponent bits (0 for n = -127, and for
+// n = 128, e^a's exponent is raised by one and the factor is 2^127). Logistic
+// is expanded to 1 / (1 + exp(-x)) (XLA's LogisticExpander).
+
+const EXP_LO = fr(-87.8);
+const EXP_HI = fr(88.8);
+const EXP_LOG2E = fr(Math.LOG2E);
+const EXP_LN2_HI = 0.693145751953125; // 0x1.62e4p-1: 15 significant bits
+const EXP_LN2_LO = fr(1.4286067653301877e-6);
+const EXP_P = [
+  1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+  5.0000001201e-1,
+].map(fr);
+
+/** XLA:CPU's float32 exp, bit for bit (see above); NaN stays NaN. */
+export function xlaExpF32(v: number): number {
+  if (Number.isNaN(v)) return v;
+  const x = Math.min(Math.max(v, EXP_LO), EXP_HI);
+  const n = Math.min(Math.max(Math.floor(fmaf(x, EXP_LOG2E, 0.5)), -127), 128);
+  let a = fr(x - EXP_LN2_HI * n); // the product is exact
+  a = fmaf(-EXP_LN2_LO, n, a);
+  let z = fmaf(a, EXP_P[0]!, EXP_P[1]!);
+  for (let i = 2; i < EXP_P.length; i++) z = fmaf(z, a, EXP_P[i]!);
+  z = fmaf(z, fr(a * a), a);
+  z = fr(1 + z);
+  if (n === -127) return 0 * z;
+  // n = 128: 2 z (exact) times 2^127.
+  return n === 128 ? fr(2 * z * 2 ** 127) : fr(z * 2 ** n);
+}
+
+/** XLA's float32 logistic: 1 / (1 + exp(-x)) with XLA:CPU's exp. */
+export function xlaLogisticF32(x: number): number {
+  return fr(1 / fr(1 + xlaExpF32(-x)));
+}
+
 const ERF_INV_P = [
   2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503,
   -0.00417768164, 0.246640727, 1.50140941,
