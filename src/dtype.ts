@@ -8,17 +8,48 @@
 import { config } from "./config.js";
 import { kindOf } from "./options.js";
 
-export type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
+export type DType =
+  | "float32"
+  | "float64"
+  | "int8"
+  | "uint8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "bool";
 
 export const float32: DType = "float32";
 export const float64: DType = "float64";
+export const int8: DType = "int8";
+export const uint8: DType = "uint8";
+export const int16: DType = "int16";
+export const uint16: DType = "uint16";
 export const int32: DType = "int32";
 export const uint32: DType = "uint32";
 export const bool_: DType = "bool";
 
-export const ALL_DTYPES: readonly DType[] = ["bool", "int32", "uint32", "float32", "float64"];
+export const ALL_DTYPES: readonly DType[] = [
+  "bool",
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "float32",
+  "float64",
+];
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array;
 
 export function isDType(x: unknown): x is DType {
   return typeof x === "string" && (ALL_DTYPES as readonly string[]).includes(x);
@@ -28,22 +59,75 @@ export function isFloating(d: DType): boolean {
   return d === "float32" || d === "float64";
 }
 export function isInteger(d: DType): boolean {
-  return d === "int32" || d === "uint32";
+  return INT_BITS[d] !== undefined;
 }
 export function isUnsigned(d: DType): boolean {
-  return d === "uint32";
+  return d === "uint32" || d === "uint16" || d === "uint8";
+}
+export function isSignedInteger(d: DType): boolean {
+  return d === "int32" || d === "int16" || d === "int8";
+}
+
+const INT_BITS: Partial<Record<DType, number>> = {
+  int8: 8,
+  uint8: 8,
+  int16: 16,
+  uint16: 16,
+  int32: 32,
+  uint32: 32,
+};
+
+/** The bit width of an integer dtype (8, 16 or 32); undefined for the others. */
+export function intBits(d: DType): number | undefined {
+  return INT_BITS[d];
+}
+
+/** The [min, max] of an integer dtype (JAX's iinfo). */
+export function intRange(d: DType): readonly [number, number] {
+  const bits = INT_BITS[d];
+  if (bits === undefined) throw new TypeError(`intRange: ${d} is not an integer dtype`);
+  return isUnsigned(d) ? [0, 2 ** bits - 1] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+}
+
+/** Whether an integer dtype is narrower than 32 bits (stored in 8 or 16 bits, computed in 32). */
+export function isNarrowInt(d: DType): boolean {
+  return d === "int8" || d === "uint8" || d === "int16" || d === "uint16";
 }
 export function isBool(d: DType): boolean {
   return d === "bool";
 }
 
 export function itemsize(d: DType): number {
-  return d === "float64" ? 8 : d === "bool" ? 1 : 4;
+  switch (d) {
+    case "float64":
+      return 8;
+    case "bool":
+    case "int8":
+    case "uint8":
+      return 1;
+    case "int16":
+    case "uint16":
+      return 2;
+    default:
+      return 4;
+  }
 }
+
+const SHORT_NAMES: Readonly<Record<DType, string>> = {
+  float32: "f32",
+  float64: "f64",
+  int8: "i8",
+  uint8: "u8",
+  int16: "i16",
+  uint16: "u16",
+  int32: "i32",
+  uint32: "u32",
+  bool: "bool",
+};
 
 /** Short names used in jaxpr types: f32[3,2]. */
 export function shortName(d: DType): string {
-  return { float32: "f32", float64: "f64", int32: "i32", uint32: "u32", bool: "bool" }[d];
+  return SHORT_NAMES[d];
 }
 
 export function allocate(d: DType, n: number): TypedArray {
@@ -56,17 +140,61 @@ export function allocate(d: DType, n: number): TypedArray {
       return new Int32Array(n);
     case "uint32":
       return new Uint32Array(n);
+    case "int16":
+      return new Int16Array(n);
+    case "uint16":
+      return new Uint16Array(n);
+    case "int8":
+      return new Int8Array(n);
+    case "uint8":
     case "bool":
       return new Uint8Array(n);
   }
 }
 
-/** The dtype a typed array holds (Uint8Array is read as bool). */
+/** A typed-array view of `length` elements of dtype `d` over `buffer` at byte offset `at`. */
+export function typedView(
+  d: DType,
+  buffer: ArrayBufferLike,
+  at: number,
+  length: number,
+): TypedArray {
+  switch (d) {
+    case "float32":
+      return new Float32Array(buffer, at, length);
+    case "float64":
+      return new Float64Array(buffer, at, length);
+    case "int32":
+      return new Int32Array(buffer, at, length);
+    case "uint32":
+      return new Uint32Array(buffer, at, length);
+    case "int16":
+      return new Int16Array(buffer, at, length);
+    case "uint16":
+      return new Uint16Array(buffer, at, length);
+    case "int8":
+      return new Int8Array(buffer, at, length);
+    case "uint8":
+    case "bool":
+      return new Uint8Array(buffer, at, length);
+  }
+}
+
+/**
+ * The dtype of an internal typed array (one `allocate` made). bool and uint8
+ * share Uint8Array storage: a Uint8Array is read as bool here, so callers
+ * holding uint8 data pass the dtype explicitly (`ArrayImpl.fromData`'s
+ * dtype argument). User input goes through `jnp.array`, which reads a
+ * Uint8Array as uint8, as NumPy does.
+ */
 export function dtypeOfTypedArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Int32Array) return "int32";
   if (a instanceof Uint32Array) return "uint32";
+  if (a instanceof Int16Array) return "int16";
+  if (a instanceof Uint16Array) return "uint16";
+  if (a instanceof Int8Array) return "int8";
   return "bool";
 }
 
@@ -81,7 +209,8 @@ export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | u
     const got = typeof dtype === "string" ? `'${dtype}'` : kindOf(dtype);
     throw new TypeError(
       `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
-        "(jnp.bool_, jnp.int32, jnp.uint32, jnp.float32, jnp.float64)",
+        "(jnp.bool_, jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.int32, jnp.uint32, " +
+        "jnp.float32, jnp.float64)",
     );
   }
   return canonicalize(dtype);
@@ -109,22 +238,38 @@ export function castScalar(v: number | boolean, d: DType): number {
       return Number.isFinite(x) ? Math.trunc(x) | 0 : 0;
     case "uint32":
       return Number.isFinite(x) ? Math.trunc(x) >>> 0 : 0;
+    case "int16":
+      return Number.isFinite(x) ? (Math.trunc(x) << 16) >> 16 : 0;
+    case "uint16":
+      return Number.isFinite(x) ? Math.trunc(x) & 0xffff : 0;
+    case "int8":
+      return Number.isFinite(x) ? (Math.trunc(x) << 24) >> 24 : 0;
+    case "uint8":
+      return Number.isFinite(x) ? Math.trunc(x) & 0xff : 0;
     case "bool":
       return x !== 0 ? 1 : 0;
   }
 }
 
 // --- Promotion lattice (JAX's, restricted to our dtypes) -------------------
-// Nodes: bool < i* < {int32, uint32} < int64 < f* < float32 < float64, where
-// i* and f* are the weak int and weak float. int64 is virtual: it only occurs
-// as the join of int32 and uint32 and is canonicalized to int32 (as JAX does
-// without x64; we have no int64 storage type).
-type Node = "bool" | "i*" | "int32" | "uint32" | "int64" | "f*" | "float32" | "float64";
+// JAX's `_type_promotion_lattice` (jax/_src/dtypes.py; the graph in the docs'
+// "Type promotion semantics"): b1 → i*; i* → u8, i8; u8 → u16, i16;
+// u16 → u32, i32; u32 → u64, i64; i8 → i16 → i32 → i64; u64, i64 → f*;
+// f* → f32 → f64 (bf16/f16 and complex left out). i* and f* are the weak int
+// and weak float. int64 and uint64 are virtual: they only occur as joins
+// (int64 = join(uint32, int32)), and are canonicalized to int32/uint32 (as
+// JAX's result_type does without x64; we have no 64-bit integer storage).
+type Node = DType | "i*" | "f*" | "int64" | "uint64";
 const parents: Record<Node, Node[]> = {
   bool: ["i*"],
-  "i*": ["int32", "uint32"],
+  "i*": ["uint8", "int8"],
+  uint8: ["uint16", "int16"],
+  uint16: ["uint32", "int32"],
+  uint32: ["uint64", "int64"],
+  uint64: ["f*"],
+  int8: ["int16"],
+  int16: ["int32"],
   int32: ["int64"],
-  uint32: ["int64"],
   int64: ["f*"],
   "f*": ["float32"],
   float32: ["float64"],
@@ -140,7 +285,21 @@ function ub(n: Node): Set<Node> {
   }
   return s;
 }
-const order: Node[] = ["bool", "i*", "int32", "uint32", "int64", "f*", "float32", "float64"];
+const order: Node[] = [
+  "bool",
+  "i*",
+  "uint8",
+  "int8",
+  "uint16",
+  "int16",
+  "uint32",
+  "int32",
+  "uint64",
+  "int64",
+  "f*",
+  "float32",
+  "float64",
+];
 
 function toNode(d: DType, weak: boolean): Node {
   if (weak) {
@@ -186,6 +345,8 @@ export function promoteTypes(...types: TypeInfo[]): TypeInfo {
       return { dtype: defaultFloat(), weakType: true };
     case "int64":
       return { dtype: "int32", weakType: false };
+    case "uint64":
+      return { dtype: "uint32", weakType: false };
     default:
       return { dtype: canonicalize(lub), weakType: false };
   }

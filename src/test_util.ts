@@ -53,7 +53,7 @@ function directions(seed: number): () => number {
 function randomLike(x: Array, next: () => number): Array {
   const data = allocate(x.dtype, x.size);
   for (let i = 0; i < data.length; i++) data[i] = next();
-  return ArrayImpl.fromData(data, x.shape);
+  return ArrayImpl.fromData(data, x.shape, false, x.dtype);
 }
 
 function leavesOf(tree: unknown): Array[] {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DType, TypedArray } from "../src/dtype.js";
+import { allocate, type DType, type TypedArray } from "../src/dtype.js";
 import { formatArray, reprArray } from "../src/numpy/printing.js";
 
 /** A case written by test/fixtures/printing.py from real NumPy. */
@@ -27,18 +27,9 @@ function decode(v: Fixture["data"][number]): number {
 }
 
 function toTyped(values: number[], dtype: DType): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return Float32Array.from(values);
-    case "float64":
-      return Float64Array.from(values);
-    case "int32":
-      return Int32Array.from(values);
-    case "uint32":
-      return Uint32Array.from(values);
-    case "bool":
-      return Uint8Array.from(values);
-  }
+  const out = allocate(dtype, values.length);
+  out.set(values);
+  return out;
 }
 
 describe("printing matches NumPy", () => {

@@ -122,11 +122,20 @@ export class ArrayImpl extends Array {
     return new ArrayImpl(aval, hostWriter(data));
   }
 
-  static fromData(data: TypedArray, shape: Shape, weakType = false): ArrayImpl {
+  /**
+   * An array over `data` (taken over). The dtype defaults to the typed
+   * array's (`dtypeOfTypedArray`: a Uint8Array is bool); pass it for uint8.
+   */
+  static fromData(
+    data: TypedArray,
+    shape: Shape,
+    weakType = false,
+    dtype: DType = dtypeOfTypedArray(data),
+  ): ArrayImpl {
     if (data.length !== sizeOf(shape)) {
       throw new Error(`Array: ${data.length} values do not fill shape [${shape.join(", ")}]`);
     }
-    return ArrayImpl.fromHost(new ShapedArray(shape, dtypeOfTypedArray(data), weakType), data);
+    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), data);
   }
 
   static scalar(value: number | boolean, dtype: DType, weakType = false): ArrayImpl {

@@ -1,5 +1,5 @@
 /** Turning JS scalars into arrays with JAX's weak typing. */
-import { type DType, defaultFloat } from "../dtype.js";
+import { ALL_DTYPES, type DType, defaultFloat, intRange, isInteger } from "../dtype.js";
 import { type Array, ArrayImpl, isArray } from "./array.js";
 import { ShapedArray } from "./aval.js";
 
@@ -26,10 +26,9 @@ export function scalarAs(x: Scalar, dtype: DType, weakType: boolean, op: string)
   return ArrayImpl.scalar(scalarValue(x, dtype, op), dtype, weakType);
 }
 
-const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1],
-};
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = Object.fromEntries(
+  ALL_DTYPES.filter(isInteger).map((d) => [d, intRange(d)]),
+);
 
 /**
  * The value a JS scalar has in `dtype`, converted from the number itself:

@@ -11,7 +11,7 @@
 import { config } from "../config.js";
 import { Array, ArrayImpl, hostValues } from "../core/array.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
-import type { DType, TypedArray } from "../dtype.js";
+import { type DType, type TypedArray, typedView } from "../dtype.js";
 
 export class Device {
   constructor(
@@ -207,18 +207,7 @@ const sharedCopies = new WeakMap<ArrayImpl, BufferRef>();
 /** A typed array of `dtype` over a slice of shared memory. */
 export function sharedView(dtype: DType, ref: BufferRef): TypedArray {
   const { buffer, byteOffset, length } = ref;
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buffer, byteOffset, length);
-    case "float64":
-      return new Float64Array(buffer, byteOffset, length);
-    case "int32":
-      return new Int32Array(buffer, byteOffset, length);
-    case "uint32":
-      return new Uint32Array(buffer, byteOffset, length);
-    case "bool":
-      return new Uint8Array(buffer, byteOffset, length);
-  }
+  return typedView(dtype, buffer, byteOffset, length);
 }
 
 /** Whether there is SharedArrayBuffer (a page that is not cross-origin isolated has none). */

@@ -169,8 +169,8 @@ export function serializeClosedJaxpr(closed: ClosedJaxpr, where = "pmap"): SClos
 }
 
 function dArray(a: SArray): ArrayImpl {
-  const [shape, , weak] = a.aval;
-  return ArrayImpl.fromData(a.data, shape, weak);
+  const [shape, dtype, weak] = a.aval;
+  return ArrayImpl.fromData(a.data, shape, weak, dtype);
 }
 
 function dJaxpr(s: SJaxpr): Jaxpr {

@@ -54,7 +54,7 @@ import { broadcastInDim } from "./shape_ops.js";
 // --- Unary primitives ----------------------------------------------------------
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-const SIGNED: readonly DType[] = [...FLOATS, "int32"];
+const SIGNED: readonly DType[] = [...FLOATS, "int8", "int16", "int32"];
 
 // Each scalar function is the IR op of the same name (ir/eval.ts); each
 // derivative is JAX's formula, in its numerically careful form (tanh' = (1+y)(1-y)...).

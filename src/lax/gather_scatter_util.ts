@@ -15,7 +15,7 @@
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { UndefinedPrimal } from "../core/primitive.js";
-import { type DType, isBool, isFloating, isInteger } from "../dtype.js";
+import { type DType, intRange, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
 import { type Shape, sizeOf } from "../shape.js";
 import { intList, tuple } from "./shape_util.js";
 
@@ -327,7 +327,8 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
 export function defaultFillValue(dtype: DType): number | boolean {
   if (isFloating(dtype)) return Number.NaN;
   if (isBool(dtype)) return true;
-  return dtype === "uint32" ? 0xffffffff : -0x80000000;
+  const [lo, hi] = intRange(dtype);
+  return isUnsigned(dtype) ? hi : lo;
 }
 
 // --- scatter --------------------------------------------------------------------

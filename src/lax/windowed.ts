@@ -36,6 +36,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, isBool, isFloating } from "../dtype.js";
+import { reduceIdentity } from "../ir/eval.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
 import { add, max, min } from "./elementwise.js";
@@ -160,10 +161,10 @@ function checkDtype(op: string, dtype: DType, kind: WindowKind): void {
 
 // --- reduce_window_sum / max / min ------------------------------------------------
 
-const IDENTITY: Record<WindowKind, Record<DType, number>> = {
-  sum: { float32: 0, float64: 0, int32: 0, uint32: 0, bool: 0 },
-  max: { float32: -Infinity, float64: -Infinity, int32: -(2 ** 31), uint32: 0, bool: 0 },
-  min: { float32: Infinity, float64: Infinity, int32: 2 ** 31 - 1, uint32: 2 ** 32 - 1, bool: 1 },
+const IDENTITY: Record<WindowKind, (d: DType) => number> = {
+  sum: () => 0,
+  max: (d) => reduceIdentity("max", d),
+  min: (d) => reduceIdentity("min", d),
 };
 
 export function reduceAval(kind: WindowKind, x: ShapedArray, p: WindowParams): ShapedArray {
@@ -178,7 +179,7 @@ export function selectionWindows(shape: readonly number[], p: WindowParams): Dim
 
 /** The identity a window reduction pads with (and starts from). */
 export function windowIdentity(kind: WindowKind, dtype: DType): number {
-  return IDENTITY[kind][dtype];
+  return IDENTITY[kind](dtype);
 }
 
 /** Params with a window of one element added at `dim` (a batch dimension, under vmap). */
@@ -441,7 +442,7 @@ function windowKind(computation: unknown): WindowKind {
 /** Whether a concrete 0-d init value is the identity of the reduction (then it changes nothing). */
 function isIdentity(init: Array, kind: WindowKind): boolean {
   if (!(init instanceof ArrayImpl)) return false;
-  return hostValues(init)[0] === IDENTITY[kind][init.dtype];
+  return hostValues(init)[0] === IDENTITY[kind](init.dtype);
 }
 
 /**

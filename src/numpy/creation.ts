@@ -15,6 +15,8 @@ import {
   type DType,
   defaultFloat,
   checkDtype as dtypeArg,
+  intRange,
+  isInteger,
   type TypedArray,
 } from "../dtype.js";
 import * as lax from "../lax/index.js";
@@ -148,17 +150,20 @@ function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DT
 }
 
 /**
- * The dtype a typed array makes without a dtype argument: its own where we
- * have it, else the narrowest of ours that holds every value (Int8/Int16 →
- * int32; Uint8/Uint8Clamped/Uint16 → uint32; BigInt64 → int32 and BigUint64
- * → uint32, whose values must fit, as JAX canonicalizes int64 without x64).
- * A Uint8Array is bytes (uint32 here), not bool, as NumPy reads it.
+ * The dtype a typed array makes without a dtype argument: its own (Int8 →
+ * int8, Uint8/Uint8Clamped → uint8, Int16 → int16, Uint16 → uint16...;
+ * BigInt64 → int32 and BigUint64 → uint32, whose values must fit, as JAX
+ * canonicalizes int64 without x64). A Uint8Array is uint8, not bool, as
+ * NumPy reads np.uint8 data.
  */
 function typedDtype(a: AnyTypedArray): DType {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return canonicalize("float64");
-  if (a instanceof Int32Array || a instanceof Int16Array || a instanceof Int8Array) return "int32";
-  if (a instanceof BigInt64Array) return "int32";
+  if (a instanceof Int32Array || a instanceof BigInt64Array) return "int32";
+  if (a instanceof Int16Array) return "int16";
+  if (a instanceof Uint16Array) return "uint16";
+  if (a instanceof Int8Array) return "int8";
+  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return "uint8";
   return "uint32";
 }
 
@@ -178,8 +183,8 @@ function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
     );
   };
   if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
-    const [lo, hi] = d === "int32" ? [-(2n ** 31n), 2n ** 31n - 1n] : [0n, 2n ** 32n - 1n];
-    const int = d === "int32" || d === "uint32";
+    const int = isInteger(d);
+    const [lo, hi] = int ? (intRange(d).map(BigInt) as [bigint, bigint]) : [0n, 0n];
     for (let i = 0; i < n; i++) {
       const v = src[i]!;
       if (int && (v < lo || v > hi)) fail(i, v);
@@ -188,9 +193,9 @@ function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
   } else if (d === "bool") {
     for (let i = 0; i < n; i++) out[i] = src[i]! !== 0 ? 1 : 0;
   } else {
-    if (d === "int32" || d === "uint32") {
-      // Typed-array stores wrap modulo 2^32: check the range first (trunc toward zero, as astype).
-      const [lo, hi] = d === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+    if (isInteger(d)) {
+      // Typed-array stores wrap modulo 2^bits: check the range first (trunc toward zero, as astype).
+      const [lo, hi] = intRange(d);
       const integral = !(src instanceof Float32Array || src instanceof Float64Array);
       for (let i = 0; i < n; i++) {
         const v = src[i]!;
@@ -358,7 +363,7 @@ export function eye(n: number, m?: number, options?: EyeOptions): Array {
     const j = i + k;
     if (j >= 0 && j < cols) data[i * cols + j] = 1;
   }
-  return ArrayImpl.fromData(data, [n, cols]);
+  return ArrayImpl.fromData(data, [n, cols], false, d);
 }
 
 export function identity(n: number, dtype?: DType): Array {

@@ -2,9 +2,20 @@
 import "./methods.js";
 
 export type { DType } from "../dtype.js";
-export { bool_, float32, float64, int32, uint32 } from "../dtype.js";
+export {
+  bool_,
+  float32,
+  float64,
+  int8,
+  int16,
+  int32,
+  uint8,
+  uint16,
+  uint32,
+} from "../dtype.js";
 export * from "./convolve.js";
 export * from "./creation.js";
+export * from "./dtypes.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
 export * as linalg from "./linalg.js";
 export * from "./manipulation.js";

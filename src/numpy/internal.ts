@@ -25,7 +25,7 @@ export function constList(values: readonly number[], dtype: DType): Array {
   values.forEach((v, i) => {
     data[i] = castScalar(v, d);
   });
-  return ArrayImpl.fromData(data, [values.length]);
+  return ArrayImpl.fromData(data, [values.length], false, d);
 }
 
 /** Puts size-1 dims back at the reduced `axes` of an array reduced from `shape`. */

@@ -141,6 +141,10 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
       const trueStr = zeroDim ? "True" : " True";
       return (x) => (x ? trueStr : "False");
     }
+    case "int8":
+    case "uint8":
+    case "int16":
+    case "uint16":
     case "int32":
     case "uint32": {
       let lo = values[0]!;
@@ -161,7 +165,7 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
 /** NumPy's str of a scalar: shortest round-trip digits, no precision cap. */
 function scalarStr(x: number, dtype: DType): string {
   if (dtype === "bool") return x ? "True" : "False";
-  if (dtype === "int32" || dtype === "uint32") return String(x);
+  if (dtype !== "float32" && dtype !== "float64") return String(x); // the integers
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   // Positional up to about the dtype's decimal precision, scientific beyond.

@@ -334,7 +334,7 @@ export function uniqueAll(x: ArrayLike): UniqueResult {
   const vals = allocate(a.dtype, values.length);
   vals.set(values);
   return {
-    values: ArrayImpl.fromData(vals, [values.length]),
+    values: ArrayImpl.fromData(vals, [values.length], false, a.dtype),
     indices: ArrayImpl.fromData(Int32Array.from(first), [first.length]),
     inverseIndices: ArrayImpl.fromData(inverse, [...a.shape]),
     counts: ArrayImpl.fromData(Int32Array.from(counts), [counts.length]),

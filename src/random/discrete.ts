@@ -7,13 +7,13 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { concreteOrError } from "../core/trace.js";
-import { type DType, defaultFloat, isFloating, isInteger } from "../dtype.js";
+import { type DType, defaultFloat, intBits, intRange, isFloating, isInteger } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import { broadcastTo } from "../numpy/util.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape, shapeStr, shapesEqual, sizeOf } from "../shape.js";
-import { checkKey, randomBits, splitList } from "./keys.js";
+import { checkKey, randomBits, randomBitsOfWidth, splitList } from "./keys.js";
 import { type GumbelMode, gumbelIn, uniformIn } from "./samplers.js";
 import { checkShape, finfo, shapeArg } from "./util.js";
 
@@ -63,18 +63,10 @@ export function rademacher(key: Array, shape: Shape = [], dtype: DType = "int32"
 
 // --- randint ------------------------------------------------------------------------
 
-const INT_RANGE: Record<"int32" | "uint32", [number, number]> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1],
-};
-function intRange(d: DType): [number, number] {
-  return INT_RANGE[d as "int32" | "uint32"];
-}
-
 /**
  * A randint bound in `dtype`, clipped to its range rather than wrapped
  * (JAX's _convert_and_clip_integer), and whether it exceeded the dtype's
- * maximum (maxval = 2^32 for uint32 must still reach 2^32 - 1).
+ * maximum (maxval = 256 for uint8 must still reach 255).
  */
 function intBound(op: string, name: string, x: ArrayLike, dtype: DType): [Array, Array] {
   const [dmin, dmax] = intRange(dtype);
@@ -99,8 +91,9 @@ function intBound(op: string, name: string, x: ArrayLike, dtype: DType): [Array,
 /**
  * `random.randint(key, shape, minval, maxval, dtype = "int32")`: integers
  * in [minval, maxval) (bounds broadcast to shape; maxval <= minval gives
- * minval). As JAX's: two 32-bit draws reduced modulo the span in 32-bit
- * arithmetic, slightly biased when the span is not a power of 2.
+ * minval). As JAX's: two draws of the dtype's width reduced modulo the span
+ * in the unsigned type of that width, slightly biased when the span is not a
+ * power of 2.
  */
 export function randint(
   key: Array,
@@ -113,7 +106,9 @@ export function randint(
   const k = checkKey(op, key);
   const s = shapeArg(op, shape);
   if (!isInteger(dtype)) {
-    throw new TypeError(`${op} only accepts integer dtypes (int32, uint32), got ${dtype}`);
+    throw new TypeError(
+      `${op} only accepts integer dtypes (int8, uint8, int16, uint16, int32, uint32), got ${dtype}`,
+    );
   }
   const [lo0] = intBound(op, "minval", minval, dtype);
   const [hi0, oor0] = intBound(op, "maxval", maxval, dtype);
@@ -122,17 +117,19 @@ export function randint(
   const hi = broadcastTo(hi0, s, op);
   const outOfRange = broadcastTo(oor0, s, op);
 
+  const nbits = intBits(dtype) as 8 | 16 | 32;
+  const unsigned: DType = nbits === 8 ? "uint8" : nbits === 16 ? "uint16" : "uint32";
   const [k1, k2] = splitList(k, 2);
-  const higherBits = randomBits(k1!, s);
-  const lowerBits = randomBits(k2!, s);
-  const one = broadcastTo(lax.convertElementType(1, "uint32"), s, op);
-  let span = lax.convertElementType(lax.sub(hi, lo), "uint32");
+  const higherBits = randomBitsOfWidth(k1!, s, nbits);
+  const lowerBits = randomBitsOfWidth(k2!, s, nbits);
+  const one = broadcastTo(lax.convertElementType(1, unsigned), s, op);
+  let span = lax.convertElementType(lax.sub(hi, lo), unsigned);
   // span = 1 when maxval <= minval, so minval is returned (JAX issue #222).
   span = lax.selectN(lax.le(hi, lo), span, one);
-  // A clipped maxval needs a span one larger; at 2^32 it wraps to 0, and x % 0 = x then.
+  // A clipped maxval needs a span one larger; at 2^nbits it wraps to 0, and x % 0 = x then.
   span = lax.selectN(lax.bitwiseAnd(outOfRange, lax.gt(hi, lo)), span, lax.add(span, one));
-  // (hi·2^32 + lo) mod span, with 2^32 mod span computed as (2^16 mod span)^2 mod span.
-  let multiplier = lax.rem(2 ** 16, span);
+  // (hi·2^nbits + lo) mod span, with 2^nbits mod span as (2^(nbits/2) mod span)^2 mod span.
+  let multiplier = lax.rem(2 ** (nbits / 2), span);
   multiplier = lax.rem(lax.mul(multiplier, multiplier), span);
   let offset = lax.add(lax.mul(lax.rem(higherBits, span), multiplier), lax.rem(lowerBits, span));
   offset = lax.rem(offset, span);

@@ -20,8 +20,8 @@ import { config, withFlag } from "../config.js";
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { describe } from "../core/convert.js";
 import { isInteger } from "../dtype.js";
-import { bitwiseXor, convertElementType } from "../lax/elementwise.js";
-import { broadcastInDim, concatenate, iota, reshape } from "../lax/shape_ops.js";
+import { bitwiseXor, convertElementType, mul, shiftRightLogical } from "../lax/elementwise.js";
+import { broadcastedIota, broadcastInDim, concatenate, iota, reshape } from "../lax/shape_ops.js";
 import { sliceInDim } from "../lax/slicing.js";
 import { type Shape, shapeStr, sizeOf } from "../shape.js";
 import { iota2x32Shape, keyWords, threefry2x32, threefry2x32Raw } from "./threefry.js";
@@ -222,6 +222,28 @@ export function randomBits(key: Array, shape: Shape): Array {
     return bitwiseXor(b1, b2);
   }
   return reshape(threefry2x32(key, iota("uint32", sizeOf(shape))), shape);
+}
+
+/**
+ * `width` (8, 16 or 32) random bits per element of `shape`, as uint8,
+ * uint16 or uint32: JAX's threefry_random_bits. Partitionable: the low bits
+ * of the 32-bit draw. Otherwise ceil(width·n/32) words are drawn and each is
+ * cut into 32/width pieces, low bits first (JAX's `bits.view(dtype)[:size]`).
+ */
+export function randomBitsOfWidth(key: Array, shape: Shape, width: 8 | 16 | 32): Array {
+  if (width === 32) return randomBits(key, shape);
+  const dtype = width === 8 ? "uint8" : "uint16";
+  if (threefryPartitionable()) return convertElementType(randomBits(key, shape), dtype);
+  const n = sizeOf(shape);
+  const per = 32 / width;
+  const count = Math.ceil(n / per);
+  if (count === 0) return reshape(convertElementType(iota("uint32", 0), dtype), shape);
+  const words = threefry2x32(key, iota("uint32", count));
+  const cols = [count, per];
+  const shifts = mul(broadcastedIota("uint32", cols, 1), convertElementType(width, "uint32"));
+  const pieces = shiftRightLogical(broadcastInDim(words, cols, [0]), shifts);
+  const flat = reshape(convertElementType(pieces, dtype), [count * per]);
+  return reshape(sliceInDim(flat, 0, n), shape);
 }
 
 /**

@@ -7,12 +7,12 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import type { DType } from "../dtype.js";
+import { type DType, intBits } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import type { OptionKeys } from "../options.js";
 import { broadcastShapes, type Shape } from "../shape.js";
-import { checkKey, randomBits, randomBits64 } from "./keys.js";
+import { checkKey, randomBits, randomBits64, randomBitsOfWidth } from "./keys.js";
 import {
   checkShape,
   type DtypeOr,
@@ -26,19 +26,19 @@ import {
 } from "./util.js";
 
 /**
- * `random.bits(key, shape = [], dtype = "uint32")`: uniform random bits.
- * jaxts has no uint8/16/64, so the dtype is uint32.
+ * `random.bits(key, shape = [], dtype = "uint32")`: uniform random bits,
+ * uint8, uint16 or uint32 (bit for bit with JAX; jaxts has no uint64).
  */
 export function bits(key: Array, shape: Shape = [], dtype: DType = "uint32"): Array {
   const op = "random.bits";
   const k = checkKey(op, key);
   const s = shapeArg(op, shape);
-  if (dtype !== "uint32") {
+  if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "uint32") {
     throw new TypeError(
-      `${op}: dtype must be an unsigned int dtype (jaxts has uint32, not uint8/16/64), got ${dtype}`,
+      `${op}: dtype must be an unsigned int dtype (uint8, uint16, uint32; jaxts has no uint64), got ${dtype}`,
     );
   }
-  return randomBits(k, s);
+  return randomBitsOfWidth(k, s, intBits(dtype) as 8 | 16 | 32);
 }
 
 /**

@@ -10,6 +10,7 @@ import { installCompiler } from "../../src/backend/cpu/compiler/install.js";
 import { ArrayImpl, type Buffer } from "../../src/core/array.js";
 import { ShapedArray } from "../../src/core/aval.js";
 import { type Backend, currentBackend, registerBackend } from "../../src/core/backend.js";
+import type { TypedArray } from "../../src/dtype.js";
 import { defaultBackend, devices, jit, numpy as jnp, lax } from "../../src/index.js";
 
 afterEach(() => installCompiler());
@@ -17,9 +18,7 @@ afterEach(() => installCompiler());
 /** A backend that keeps values in its own buffers and logs every read. */
 function spyBackend(reads: string[]): Backend {
   class SpyBuffer implements Buffer {
-    constructor(
-      readonly data: Float32Array | Int32Array | Uint32Array | Float64Array | Uint8Array,
-    ) {}
+    constructor(readonly data: TypedArray) {}
     get owner(): Backend {
       return spy;
     }

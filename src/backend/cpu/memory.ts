@@ -29,7 +29,7 @@
  */
 
 import { config } from "../../config.js";
-import type { DType, TypedArray } from "../../dtype.js";
+import { type DType, dtypeOfTypedArray, type TypedArray, typedView } from "../../dtype.js";
 
 export const PAGE_BYTES = 65536;
 /** The most pages a wasm32 memory can have (4 GiB). */
@@ -332,18 +332,7 @@ export function memoryStats(): MemoryStats {
 export function view(dtype: DType, at: number, length: number): TypedArray {
   const buf = heapBuffer();
   if (shared) ownBuffers.add(buf);
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buf, at, length);
-    case "float64":
-      return new Float64Array(buf, at, length);
-    case "int32":
-      return new Int32Array(buf, at, length);
-    case "uint32":
-      return new Uint32Array(buf, at, length);
-    case "bool":
-      return new Uint8Array(buf, at, length);
-  }
+  return typedView(dtype, buf, at, length);
 }
 
 /** The byte offset of `values` in the memory, or -1 when it lives elsewhere. */
@@ -489,13 +478,8 @@ export function moveIn(values: TypedArray): TypedArray | null {
   return v;
 }
 
-function dtypeOf(values: TypedArray): DType {
-  if (values instanceof Float32Array) return "float32";
-  if (values instanceof Float64Array) return "float64";
-  if (values instanceof Int32Array) return "int32";
-  if (values instanceof Uint32Array) return "uint32";
-  return "bool";
-}
+/** The dtype of a view's class (bool and uint8 share Uint8Array: the same view either way). */
+const dtypeOf = dtypeOfTypedArray;
 
 /**
  * Takes over the block of an escaped view for a new output of the same

@@ -26,6 +26,10 @@ const DTYPE_CODE: Readonly<Record<DType, number>> = {
   uint32: 3,
   float32: 4,
   float64: 5,
+  int8: 6,
+  uint8: 7,
+  int16: 8,
+  uint16: 9,
 };
 
 /**
@@ -51,7 +55,7 @@ function runElementwise<P>(
   const byParams = new Map<string, ElementwiseKernel>();
   return (args, params, out) => {
     let code = 0;
-    for (let i = 0; i < args.length; i++) code = code * 8 + DTYPE_CODE[args[i]!.dtype];
+    for (let i = 0; i < args.length; i++) code = code * 16 + DTYPE_CODE[args[i]!.dtype];
     const key = paramsKey(code, params as object);
     let kernel = key === null ? byDtypes.get(code) : byParams.get(key);
     if (kernel === undefined) {

@@ -15,7 +15,7 @@
  */
 import type { ArrayImpl } from "../../../core/array.js";
 import { registerLibraryKernel } from "../../../core/library.js";
-import { allocate, castScalar, type DType } from "../../../dtype.js";
+import { allocate, castScalar, type DType, isInteger } from "../../../dtype.js";
 import {
   type GatherParams,
   gatherShape,
@@ -167,7 +167,7 @@ export function scatterCpu(
 // XLA's min and max propagate NaN.
 const minK: Combine = (a, b) => (a < b || Number.isNaN(a) ? a : b);
 const maxK: Combine = (a, b) => (a > b || Number.isNaN(a) ? a : b);
-const intDtype = (d: DType) => d === "int32" || d === "uint32";
+const intDtype = isInteger;
 
 /** Each scatter primitive's combination, by operand dtype. */
 const COMBINE: Readonly<Record<string, (dtype: DType) => Combine>> = {

@@ -12,6 +12,7 @@ import type { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
 import { registerLibraryKernel } from "../../../core/library.js";
 import { allocate, type DType, isBool, isFloating, type TypedArray } from "../../../dtype.js";
+import { reduceIdentity } from "../../../ir/eval.js";
 import {
   type ArgMinMaxParams,
   argMinMaxAval,
@@ -121,20 +122,8 @@ interface Reducer {
   identity: (dtype: DType) => number;
 }
 
-const MAX_IDENTITY: Record<DType, number> = {
-  float32: -Infinity,
-  float64: -Infinity,
-  int32: -(2 ** 31),
-  uint32: 0,
-  bool: 0,
-};
-const MIN_IDENTITY: Record<DType, number> = {
-  float32: Infinity,
-  float64: Infinity,
-  int32: 2 ** 31 - 1,
-  uint32: 2 ** 32 - 1,
-  bool: 1,
-};
+const MAX_IDENTITY = (d: DType): number => reduceIdentity("max", d);
+const MIN_IDENTITY = (d: DType): number => reduceIdentity("min", d);
 
 const REDUCERS: Record<string, Reducer> = {
   reduce_sum: { kernel: (d) => (isFloating(d) ? sumF : sumI), identity: () => 0 },
@@ -142,8 +131,8 @@ const REDUCERS: Record<string, Reducer> = {
     kernel: (d) => (isFloating(d) ? prodF : prodI),
     identity: () => 1,
   },
-  reduce_max: { kernel: () => maxK, identity: (d) => MAX_IDENTITY[d] },
-  reduce_min: { kernel: () => minK, identity: (d) => MIN_IDENTITY[d] },
+  reduce_max: { kernel: () => maxK, identity: MAX_IDENTITY },
+  reduce_min: { kernel: () => minK, identity: MIN_IDENTITY },
   // All bits set; bool's "all set" is 1 (Uint8Array would keep 255 of -1).
   reduce_and: { kernel: () => andK, identity: (d) => (isBool(d) ? 1 : -1) },
   reduce_or: { kernel: () => orK, identity: () => 0 },

@@ -1,0 +1,213 @@
+/**
+ * Dtype helpers of `jnp`: `iinfo`, `finfo`, `dtype`, `issubdtype`,
+ * `promoteTypes`, and the abstract dtype categories (`jnp.integer`,
+ * `jnp.floating`...) that `issubdtype` tests against, as NumPy's scalar
+ * type hierarchy: number > (integer > (signedinteger, unsignedinteger),
+ * inexact > floating); bool_ is apart.
+ */
+import { isArray } from "../core/array.js";
+import {
+  ALL_DTYPES,
+  type DType,
+  intBits,
+  intRange,
+  isDType,
+  isFloating,
+  isInteger,
+  isSignedInteger,
+  isUnsigned,
+  promoteTypes as promote,
+} from "../dtype.js";
+import { kindOf } from "../options.js";
+
+/** NumPy's abstract scalar types, as `jnp.integer` etc. */
+export type DTypeCategory =
+  | "number"
+  | "integer"
+  | "signedinteger"
+  | "unsignedinteger"
+  | "inexact"
+  | "floating"
+  | "generic";
+
+export const number: DTypeCategory = "number";
+export const integer: DTypeCategory = "integer";
+export const signedinteger: DTypeCategory = "signedinteger";
+export const unsignedinteger: DTypeCategory = "unsignedinteger";
+export const inexact: DTypeCategory = "inexact";
+export const floating: DTypeCategory = "floating";
+export const generic: DTypeCategory = "generic";
+
+const CATEGORIES: readonly string[] = [
+  "number",
+  "integer",
+  "signedinteger",
+  "unsignedinteger",
+  "inexact",
+  "floating",
+  "generic",
+];
+
+const VALID = `${ALL_DTYPES.join(", ")}, or an Array`;
+
+/** A dtype argument: a dtype name or an Array (its dtype). */
+function dtypeOf(op: string, x: unknown, arg = "dtype"): DType {
+  if (isArray(x)) return x.dtype;
+  if (isDType(x)) return x;
+  const got = typeof x === "string" ? `'${x}'` : kindOf(x);
+  throw new TypeError(`${op}: ${arg} must be a dtype (${VALID}), got ${got}`);
+}
+
+/** `jnp.dtype(x)`: the dtype named by `x`, or an Array's dtype (not canonicalized, as np.dtype). */
+export function dtype(x: DType | { dtype: DType }): DType {
+  return dtypeOf("jnp.dtype", x, "argument");
+}
+
+/** `jnp.iinfo(int_type)`: the machine limits of an integer dtype. */
+export interface IInfo {
+  readonly bits: number;
+  readonly min: number;
+  readonly max: number;
+  readonly dtype: DType;
+  readonly kind: "i" | "u";
+}
+
+export function iinfo(x: DType | { dtype: DType }): IInfo {
+  const d = dtypeOf("jnp.iinfo", x, "int_type");
+  if (!isInteger(d)) throw new TypeError(`jnp.iinfo: invalid integer data type '${d}'`);
+  const [min, max] = intRange(d);
+  return { bits: intBits(d)!, min, max, dtype: d, kind: isUnsigned(d) ? "u" : "i" };
+}
+
+/** `jnp.finfo(dtype)`: the machine limits of a floating dtype. */
+export interface FInfo {
+  readonly bits: number;
+  /** The distance from 1 to the next larger float (2^-23 for float32). */
+  readonly eps: number;
+  /** The distance from 1 to the next smaller float (2^-24 for float32). */
+  readonly epsneg: number;
+  readonly max: number;
+  readonly min: number;
+  /** The smallest positive normal number (smallest_normal). */
+  readonly tiny: number;
+  readonly smallestNormal: number;
+  readonly smallestSubnormal: number;
+  /** 10^-precision. */
+  readonly resolution: number;
+  /** The number of decimal digits of precision. */
+  readonly precision: number;
+  readonly nmant: number;
+  readonly nexp: number;
+  readonly maxexp: number;
+  readonly minexp: number;
+  readonly dtype: DType;
+}
+
+const FINFO: Record<"float32" | "float64", FInfo> = {
+  float32: {
+    bits: 32,
+    eps: 2 ** -23,
+    epsneg: 2 ** -24,
+    max: (2 - 2 ** -23) * 2 ** 127,
+    min: -(2 - 2 ** -23) * 2 ** 127,
+    tiny: 2 ** -126,
+    smallestNormal: 2 ** -126,
+    smallestSubnormal: 2 ** -149,
+    resolution: Math.fround(1e-6),
+    precision: 6,
+    nmant: 23,
+    nexp: 8,
+    maxexp: 128,
+    minexp: -126,
+    dtype: "float32",
+  },
+  float64: {
+    bits: 64,
+    eps: 2 ** -52,
+    epsneg: 2 ** -53,
+    max: Number.MAX_VALUE,
+    min: -Number.MAX_VALUE,
+    tiny: 2 ** -1022,
+    smallestNormal: 2 ** -1022,
+    smallestSubnormal: 2 ** -1074,
+    resolution: 1e-15,
+    precision: 15,
+    nmant: 52,
+    nexp: 11,
+    maxexp: 1024,
+    minexp: -1022,
+    dtype: "float64",
+  },
+};
+
+export function finfo(x: DType | { dtype: DType }): FInfo {
+  const d = dtypeOf("jnp.finfo", x);
+  if (!isFloating(d)) throw new TypeError(`jnp.finfo: data type '${d}' not inexact`);
+  return FINFO[d as "float32" | "float64"];
+}
+
+/** Whether a concrete dtype belongs to a category (NumPy's scalar type hierarchy). */
+function inCategory(d: DType, c: DTypeCategory): boolean {
+  switch (c) {
+    case "generic":
+      return true;
+    case "number":
+      return d !== "bool";
+    case "integer":
+      return isInteger(d);
+    case "signedinteger":
+      return isSignedInteger(d);
+    case "unsignedinteger":
+      return isUnsigned(d);
+    case "inexact":
+    case "floating":
+      return isFloating(d);
+  }
+}
+
+/** Which categories a category lies within. */
+const WITHIN: Record<DTypeCategory, readonly DTypeCategory[]> = {
+  generic: ["generic"],
+  number: ["number", "generic"],
+  integer: ["integer", "number", "generic"],
+  signedinteger: ["signedinteger", "integer", "number", "generic"],
+  unsignedinteger: ["unsignedinteger", "integer", "number", "generic"],
+  inexact: ["inexact", "number", "generic"],
+  floating: ["floating", "inexact", "number", "generic"],
+};
+
+const isCategory = (x: unknown): x is DTypeCategory =>
+  typeof x === "string" && CATEGORIES.includes(x);
+
+/**
+ * `jnp.issubdtype(arg1, arg2)`: whether `arg1` (a dtype or category) is
+ * `arg2` or lies within it: `issubdtype("int8", jnp.integer)`,
+ * `issubdtype(x.dtype, jnp.floating)`, `issubdtype("bool", jnp.bool_)`.
+ */
+export function issubdtype(
+  arg1: DType | DTypeCategory | { dtype: DType },
+  arg2: DType | DTypeCategory | { dtype: DType },
+): boolean {
+  const op = "jnp.issubdtype";
+  if (isCategory(arg2)) {
+    if (isCategory(arg1)) return WITHIN[arg1].includes(arg2);
+    return inCategory(dtypeOf(op, arg1, "arg1"), arg2);
+  }
+  const b = dtypeOf(op, arg2, "arg2");
+  if (isCategory(arg1)) return false;
+  return dtypeOf(op, arg1, "arg1") === b;
+}
+
+/**
+ * `jnp.promoteTypes(a, b)` (jnp.promote_types): the dtype a binary
+ * operation on `a` and `b` computes in, by JAX's promotion lattice. The 64-bit
+ * integer joins (int32 with uint32) have no storage here and give int32, as
+ * JAX does without x64.
+ */
+export function promoteTypes(a: DType | { dtype: DType }, b: DType | { dtype: DType }): DType {
+  const op = "jnp.promoteTypes";
+  return promote(
+    { dtype: dtypeOf(op, a, "a"), weakType: false },
+    { dtype: dtypeOf(op, b, "b"), weakType: false },
+  ).dtype;
+}
