@@ -20,6 +20,7 @@ import {
 } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
 import { isBool, isFloating } from "../../dtype.js";
+import { ValueError } from "../../errors.js";
 import {
   batchJaxpr,
   jvpJaxpr,
@@ -207,7 +208,7 @@ function switchImpl(
   branches: readonly Branch[],
   operands: unknown[],
 ): unknown {
-  if (branches.length === 0) throw new Error(`${op}: needs at least one branch`);
+  if (branches.length === 0) throw new ValueError(`${op}: needs at least one branch`);
   const idx = asArray(index, op, "index");
   if (idx.ndim !== 0) {
     throw new TypeError(

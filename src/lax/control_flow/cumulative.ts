@@ -12,6 +12,7 @@ import { type ArrayLike, asArray } from "../../core/convert.js";
 import { libraryImpl } from "../../core/library.js";
 import { OPAQUE, Primitive, type Tangent, UndefinedPrimal, Zero } from "../../core/primitive.js";
 import { bind1 } from "../../core/trace.js";
+import { ValueError } from "../../errors.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import { normalizeAxis, shapeStr } from "../../shape.js";
 import { castToAval } from "../ad_util.js";
@@ -52,7 +53,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
   const abstractEval = (x: ShapedArray, { axis, reverse }: CumulativeParams): ShapedArray => {
     checkDtype(op, x.dtype, kind);
     if (!Number.isInteger(axis) || axis < 0 || axis >= x.ndim) {
-      throw new Error(
+      throw new ValueError(
         `${op}: axis ${axis} is out of bounds for an operand of shape ${shapeStr(x.shape)}` +
           (x.ndim > 0 ? ` (allowed: 0 to ${x.ndim - 1})` : " (a 0-d array has no axes)"),
       );

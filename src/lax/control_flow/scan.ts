@@ -19,6 +19,7 @@ import {
   Zero,
 } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
+import { ValueError } from "../../errors.js";
 import { backwardPass } from "../../interpreters/ad.js";
 import {
   batchJaxpr,
@@ -142,7 +143,7 @@ function scanAbstractEval(avals: ShapedArray[], p: ScanParams): ShapedArray[] {
   });
   for (const x of xs) {
     if (x.ndim === 0 || x.shape[0] !== p.length) {
-      throw new Error(
+      throw new ValueError(
         `lax.scan: every xs leaf needs a leading axis of length ${p.length}, got ${x.str()}`,
       );
     }
@@ -526,16 +527,17 @@ export function scan<C, X, Y>(
   const [xsLeaves] = flatArrays(xs, op, "xs");
   const lengths = [...new Set(xsLeaves.map((x) => (x.ndim === 0 ? -1 : x.shape[0]!)))];
   if (lengths.includes(-1))
-    throw new Error(`${op}: xs leaves must have a leading axis to scan over; got a 0-d leaf`);
+    throw new ValueError(`${op}: xs leaves must have a leading axis to scan over; got a 0-d leaf`);
   if (lengths.length > 1) {
-    throw new Error(
+    throw new ValueError(
       `${op}: scan got values with different leading axis sizes: ${xsLeaves.map((x) => shapeStr(x.shape)).join(", ")}`,
     );
   }
   const length = options.length ?? lengths[0];
-  if (length === undefined) throw new Error(`${op}: with no xs, the length option is required`);
+  if (length === undefined)
+    throw new ValueError(`${op}: with no xs, the length option is required`);
   if (lengths.length === 1 && lengths[0] !== length) {
-    throw new Error(
+    throw new ValueError(
       `${op}: length option ${length} does not match the leading axis size ${lengths[0]} of xs`,
     );
   }

@@ -11,6 +11,7 @@ import { compileJaxpr } from "../../core/dispatch.js";
 import { type ClosedJaxpr, evalClosedJaxpr } from "../../core/jaxpr.js";
 import { type BatchRule, type Primitive, type Tangent, Zero } from "../../core/primitive.js";
 import { bind } from "../../core/trace.js";
+import { ValueError } from "../../errors.js";
 import {
   batchJaxpr,
   derivedJaxprCache,
@@ -215,7 +216,7 @@ export const whileP: Primitive<WhileParams> = controlFlowPrimitive<WhileParams>(
     transpose: null,
   },
   () => {
-    throw new Error(
+    throw new ValueError(
       "Reverse-mode differentiation does not work for lax.whileLoop or lax.foriLoop with dynamic start/stop values. " +
         "Try using lax.scan, or using lax.foriLoop with static (JS number) start/stop.",
     );
