@@ -80,6 +80,14 @@ export interface ConfigFlags {
    * backend/cpu/compiler/debug.ts). Default from JAXTS_DEBUG, else "".
    */
   jaxts_debug: string;
+  /**
+   * float32 exp, log, log1p and logistic correctly rounded (computed in
+   * float64, rounded once) instead of JAX's numbers: XLA:CPU's float32
+   * approximations, reproduced bit for bit (ir/special.ts), eagerly and under
+   * jit. More accurate (XLA's are within a few ulps), but not what JAX prints.
+   * Default off.
+   */
+  jaxts_correctly_rounded_f32: boolean;
 }
 
 /** The stage names `jaxts_debug` / JAXTS_DEBUG accept. */
@@ -167,6 +175,7 @@ const flags: ConfigFlags = {
   jaxts_max_memory_mb: envMaxMemory(),
   jaxts_enable_checks: envFlag("JAXTS_ENABLE_CHECKS") ?? false,
   jaxts_debug: envDebug(),
+  jaxts_correctly_rounded_f32: false,
 };
 
 export const config = {
@@ -207,7 +216,10 @@ export const config = {
   },
   /** The flags that change what tracing produces: part of jit's cache key. */
   traceKey(): string {
-    return `${flags.jax_enable_x64 ? 1 : 0}${flags.jax_threefry_partitionable ? 1 : 0}`;
+    return (
+      `${flags.jax_enable_x64 ? 1 : 0}${flags.jax_threefry_partitionable ? 1 : 0}` +
+      `${flags.jaxts_correctly_rounded_f32 ? 1 : 0}`
+    );
   },
 };
 

@@ -10,6 +10,7 @@
  * generators (WebAssembly) must agree with them, up to a few ulps in the
  * transcendental functions.
  */
+import { config } from "../config.js";
 import { castScalar, type DType, isFloating, type TypedArray } from "../dtype.js";
 import {
   type BinaryOp,
@@ -32,6 +33,16 @@ function popcount(a: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
+/**
+ * float32: XLA:CPU's approximation (JAX's numbers) unless
+ * `jaxts_correctly_rounded_f32` asks for the correctly rounded one (read per
+ * call, since compiled closures outlive a config change).
+ */
+function xlaF32(dtype: DType, xla: F1, exact: F1): F1 {
+  if (dtype !== "float32") return exact;
+  return (a) => (config.read("jaxts_correctly_rounded_f32") ? exact(a) : xla(a));
+}
+
 /** The scalar function of a unary op on a dtype. */
 export function unaryFn(op: UnaryOp, dtype: DType): F1 {
   const int = !isFloating(dtype);
@@ -46,13 +57,13 @@ export function unaryFn(op: UnaryOp, dtype: DType): F1 {
     case "sqrt": return Math.sqrt;
     case "rsqrt": return (a) => 1 / Math.sqrt(a);
     case "cbrt": return Math.cbrt;
-    case "exp": return Math.exp;
+    case "exp": return xlaF32(dtype, sp.xlaExpF32, Math.exp);
     case "exp2": return (a) => 2 ** a;
-    case "log": return Math.log;
-    case "log1p": return Math.log1p;
+    case "log": return xlaF32(dtype, sp.xlaLogF32, Math.log);
+    case "log1p": return xlaF32(dtype, sp.xlaLog1pF32, Math.log1p);
     case "expm1": return Math.expm1;
     case "tanh": return Math.tanh;
-    case "logistic": return (a) => 1 / (1 + Math.exp(-a));
+    case "logistic": return xlaF32(dtype, sp.xlaLogisticF32, (a) => 1 / (1 + Math.exp(-a)));
     case "sin": return Math.sin;
     case "cos": return Math.cos;
     case "tan": return Math.tan;

@@ -130,7 +130,15 @@ const EXACT = new Set([
 const SPECIAL = new Set(["erf", "erfc", "erf_inv", "lgamma", "digamma"]);
 
 /** float32 functions compiled code computes with vectorized approximations (backend/wasm/vmath.ts). */
-const VECTORIZED = new Set(["exp", "expm1", "log", "log1p", "tanh", "logistic", "erf"]);
+const VECTORIZED = new Set(["expm1", "tanh", "erf"]);
+/**
+ * float32 functions computed with XLA:CPU's algorithms, eagerly and compiled
+ * alike (bit for bit): within 1 ulp of the true value, but exp and logistic
+ * give 0 below the smallest normal (2^-126) and log, log1p read a subnormal
+ * input as the smallest normal, as XLA:CPU's do.
+ */
+const XLA_F32 = new Set(["exp", "log", "log1p", "logistic"]);
+const MIN_NORMAL_F32 = 2 ** -126;
 
 describe("unary float ops vs NumPy (float64 references)", () => {
   it("covers every unary float op", () => {
@@ -165,7 +173,17 @@ describe("unary float ops vs NumPy (float64 references)", () => {
             : dtype === "float32" && name === "erf_inv"
               ? 4e-5
               : 0;
-        expectClose(vals(y), fx.out.map(decodeNumber), dtype, ulps, `${name} ${dtype}`, atol);
+        const xla = dtype === "float32" && XLA_F32.has(name);
+        const subnormalIn = (v: number) => v !== 0 && Math.abs(v) < MIN_NORMAL_F32;
+        const keep = fx.x.map((v) => !(xla && subnormalIn(decodeNumber(v))));
+        expectClose(
+          vals(y).filter((_, i) => keep[i]),
+          fx.out.map(decodeNumber).filter((_, i) => keep[i]),
+          dtype,
+          ulps,
+          `${name} ${dtype}`,
+          xla ? MIN_NORMAL_F32 : atol,
+        );
         const compiled = jit(f)(x);
         if (dtype === "float32" && VECTORIZED.has(name)) {
           // Compiled float32 exp/log/tanh... use vectorized math (vmath.ts), within 2 ulps

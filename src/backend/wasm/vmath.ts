@@ -10,28 +10,32 @@
  * are fresh locals, `x` is left unchanged. The scalar form splats, runs the
  * vector code and extracts lane 0, so tails give the same bits as vectors.
  *
- * Accuracy (float32 results against float64 Math.* rounded to float32;
- * every 4099th float32 bit pattern, 1.05M inputs of both signs, and the
- * test's sweep): at most 1 ulp for exp and log; at most 2 ulps for expm1,
- * log1p, logistic, erf (> 1 ulp on under 0.3% of inputs); tanh at most 3
- * ulps (checked on every float32: 3 ulps only at ±4.5058231, > 1 ulp on 0.3%).
- * NaN, ±Infinity, ±0, overflow to Infinity and gradual underflow to
- * subnormals follow IEEE semantics as Math.* does.
+ * exp, log, log1p and logistic are XLA:CPU's float32 algorithms, the same
+ * bits as the evaluator's (ir/special.ts: xlaExpF32, xlaLogF32, xlaLog1pF32,
+ * xlaLogisticF32; test/backend/wasm/vmath.test.ts compares 1.25M inputs): XLA
+ * compiles with fused multiply-adds, which base WebAssembly SIMD lacks, so
+ * their float32 steps run on two f64x2 halves, each rounded back to float32
+ * (exact for +, -, *, /; a fused a*b + c is exact but for double rounding
+ * when the float64 sum lands on a float32 halfway point: never seen in the
+ * tests). Without the fusion, 1.1% of exp's results would differ.
  *
- * Algorithms (coefficients fitted here by weighted minimax, Lawson's
+ * expm1, tanh and erf approximate the float64 functions (against Math.*
+ * rounded to float32; every 4099th float32 bit pattern, 1.05M inputs of both
+ * signs, and the test's sweep): at most 2 ulps for expm1 and erf (> 1 ulp on
+ * under 0.3% of inputs); tanh at most 3 ulps (checked on every float32: 3
+ * ulps only at ±4.5058231, > 1 ulp on 0.3%). NaN, ±Infinity, ±0, overflow
+ * and gradual underflow follow IEEE semantics as Math.* does.
+ *
+ * Their algorithms (coefficients fitted here by weighted minimax, Lawson's
  * iteration, then rounded to float32):
  *   exp/expm1  n = round(x/ln2), r = x - n·ln2 (Cody-Waite: ln2 in two
  *              parts, the high one exact in n·ln2hi), expm1(r) = r + r²·q(r)
  *              (degree 4), scaled by 2^n in two steps so that subnormal
- *              results round once and 2^128 · 0.9 does not overflow early.
- *   log        x = m·2^k with m in [√½, √2) (subnormals prescaled by 2^23),
- *              f = m - 1, s = f/(2+f), log(1+f) = f - f²/2 + s·(f²/2 + R(s²)).
- *   log1p      Kahan's log(u)·x/(u-1) with u = 1 + x.
+ *              results round once and 2^128 · 0.9 does not overflow early
+ *              (this exp serves erf; exp itself is XLA's).
  *   tanh       u/(-2-u) with u = expm1(-2|x|), sign restored; a leaner expm1
  *              (magic-number rounding gives n and 2^n, ln2 in one part since
  *              |n| ≤ 38 and errors shrink with e^(-2|x|)).
- *   logistic   1/(1+e) or e/(1+e) with e = exp(-|x|): no overflow, and
- *              subnormal results for x below -87.
  *   erf        x·P(x²) below 1; above, 1 - exp(-x²)·G(x) with G a
  *              polynomial in x - 2.25 (erf is 1 in float32 beyond 3.92).
  */
@@ -72,9 +76,6 @@ const EXPM1_Q = [
   0.4999999701976776, 0.16666539013385773, 0.04166722297668457, 0.00836717989295721,
   0.0013882387429475784,
 ];
-/** log: R(z) = z·(c0 + c1·z + c2·z²), z = s², |s| ≤ 0.1716 (relative error 9e-10). */
-const LOG_R = [0.6666678190231323, 0.3997664153575897, 0.2989794611930847];
-const SQRT_HALF_BITS = 0x3f3504f3;
 /** erf(x) = x·P(x²) on [0, 1] (relative error 1.4e-9). */
 const ERF_P = [
   1.1283791065216064, -0.376126229763031, 0.11283565312623978, -0.02685287594795227,
@@ -88,6 +89,46 @@ const ERFC_G = [
 ];
 const ERF_ONE = 3.95;
 const SIGN = 0x80000000 | 0;
+
+// XLA:CPU's float32 exp, log and log1p (ir/special.ts: xlaExpF32, xlaLogF32,
+// xlaLog1pF32 give the algorithms; these must compute the same bits).
+const fr = Math.fround;
+const XEXP_LO = fr(-87.8);
+const XEXP_HI = fr(88.8);
+const XEXP_LOG2E = fr(Math.LOG2E);
+const XEXP_LN2_HI = 0.693145751953125;
+const XEXP_LN2_LO = fr(1.4286067653301877e-6);
+const XEXP_P = [
+  1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+  5.0000001201e-1,
+].map(fr);
+const XLOG_P = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
+  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+].map(fr);
+const XLOG_Q1 = fr(-2.1219444e-4);
+const XLOG_Q2 = 0.693359375;
+const XLOG_SQRT_HALF = fr(Math.SQRT1_2);
+const XLOG1P_NUM = [
+  0.0000452700008624452, 0.49854102823193375, 6.578732594206104, 29.911919328553072,
+  60.94966798098779, 57.11296359058554, 20.039553499201283,
+].map(fr);
+const XLOG1P_DEN = [
+  1, 15.062909083469192, 83.04756596796722, 221.76239823732857, 309.09872225312057,
+  216.42788614495947, 60.11866049760384,
+].map(fr);
+const XLOG1P_SMALL = fr(Math.SQRT2 - 1);
+const MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * A float32 value held exactly as two f64x2 halves (lanes 0-1 and 2-3):
+ * float32 arithmetic is emulated in float64 and rounded back to float32 after
+ * each operation, which gives float32's own result for +, -, *, / and, for a
+ * fused multiply-add a*b + c (the product is exact in float64), the fused
+ * result except when the float64 sum rounds onto a float32 halfway point
+ * (double rounding; rare).
+ */
+type Half = (h: 0 | 1) => void;
 
 /** Inline code generation helpers over one builder. */
 class Gen {
@@ -199,53 +240,6 @@ class Gen {
     return this.get(x).get(r).get(x).c(0).op("f32x4.eq").op("v128.bitselect");
   }
 
-  log(x: number): this {
-    // Subnormals: scale by 2^23 and take 23 off the exponent.
-    this.get(x).c(1.1754943508222875e-38).op("f32x4.lt");
-    const tiny = this.save();
-    this.get(x).c(8388608).op("f32x4.mul").get(x).get(tiny).op("v128.bitselect");
-    this.ci(SQRT_HALF_BITS).op("i32x4.sub");
-    const i = this.save();
-    // k = exponent relative to √½; m = mantissa of x in [√½, √2).
-    this.get(i).i32(23).op("i32x4.shr_s");
-    this.get(tiny).ci(-23).op("v128.and").op("i32x4.add").op("f32x4.convert_i32x4_s");
-    const k = this.save();
-    this.get(i).ci(0x7fffff).op("v128.and").ci(SQRT_HALF_BITS).op("i32x4.add");
-    this.c(1).op("f32x4.sub");
-    const f = this.save();
-    this.get(f).c(2).get(f).op("f32x4.add").op("f32x4.div");
-    const s = this.save();
-    this.get(s).get(s).op("f32x4.mul");
-    const z = this.save();
-    this.c(0.5).get(f).op("f32x4.mul").get(f).op("f32x4.mul");
-    const hfsq = this.save();
-    // s·(hfsq + z·R(z)) + k·ln2lo - hfsq + f + k·ln2hi
-    this.get(s).get(hfsq).get(z).horner(z, LOG_R).op("f32x4.mul").op("f32x4.add").op("f32x4.mul");
-    this.get(k).c(LN2_LO).op("f32x4.mul").op("f32x4.add");
-    this.get(hfsq).op("f32x4.sub").get(f).op("f32x4.add");
-    this.get(k).c(LN2_HI).op("f32x4.mul").op("f32x4.add");
-    const y = this.save();
-    // Outside (0, ∞): log(±0) = -∞, log(∞) = ∞, log(x < 0) = NaN, NaN stays.
-    this.get(y);
-    this.c(Number.NEGATIVE_INFINITY);
-    this.c(Number.NaN).get(x).get(x).c(0).op("f32x4.lt").op("v128.bitselect");
-    this.get(x).c(0).op("f32x4.eq").op("v128.bitselect");
-    this.get(x).c(0).op("f32x4.gt").get(x).c(Number.POSITIVE_INFINITY).op("f32x4.lt");
-    return this.op("v128.and").op("v128.bitselect");
-  }
-
-  log1p(x: number): this {
-    this.c(1).get(x).op("f32x4.add");
-    const u = this.save();
-    const lu = this.log(u).save();
-    // log(u)·(x/(u-1)): the quotient corrects the rounding of 1 + x.
-    this.get(lu).get(x).get(u).c(1).op("f32x4.sub").op("f32x4.div").op("f32x4.mul");
-    const y = this.save();
-    // u = 1 (|x| below half an ulp of 1, ±0 included): log1p(x) = x; and log1p(∞) = ∞.
-    this.get(x).get(y).get(u).c(1).op("f32x4.eq").get(x).c(Number.POSITIVE_INFINITY).op("f32x4.eq");
-    return this.op("v128.or").op("v128.bitselect");
-  }
-
   tanh(x: number): this {
     // u = expm1(m), m = -2|x| clamped to -26 (tanh is ±1 in float32 beyond 9.02); then
     // tanh(|x|) = u/(-2 - u). Leaner than expm1Core: n = round(m/ln2) by the magic-number
@@ -266,15 +260,6 @@ class Gen {
     return this.copySign(this.save(), x);
   }
 
-  logistic(x: number): this {
-    this.get(x).op("f32x4.abs").op("f32x4.neg");
-    const m = this.save();
-    const e = this.exp(m).save();
-    // x ≥ 0: 1/(1+e); x < 0: e/(1+e) (NaN: e is NaN).
-    this.c(1).get(e).get(x).c(0).op("f32x4.ge").op("v128.bitselect");
-    return this.c(1).get(e).op("f32x4.add").op("f32x4.div");
-  }
-
   erf(x: number): this {
     this.get(x).op("f32x4.abs");
     const ax = this.save();
@@ -291,9 +276,179 @@ class Gen {
     this.get(ax).c(1).op("f32x4.lt").op("v128.bitselect");
     return this.copySign(this.save(), x);
   }
+
+  // --- float32 emulated in float64 halves (see Half) ---------------------------
+
+  /** f64x2 constant with `v` in both lanes. */
+  private cd(v: number): this {
+    F64[0] = v;
+    const b = Array.from(new Uint8Array(F64.buffer));
+    this.a.op("v128.const", ...b, ...b);
+    return this;
+  }
+  /** Lanes 2-3 into lanes 0-1, of two copies of a v128 on the stack. */
+  private high(): this {
+    this.a.op("i8x16.shuffle", 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+    return this;
+  }
+  /** The f32x4 local `x` as two float64 halves (exact). */
+  widen(x: number): [number, number] {
+    this.get(x).op("f64x2.promote_low_f32x4");
+    const lo = this.save();
+    this.get(x).get(x).high().op("f64x2.promote_low_f32x4");
+    return [lo, this.save()];
+  }
+  /** Pushes the f32x4 of two float64 halves (each already a float32 value). */
+  narrow(v: readonly [number, number]): this {
+    this.get(v[0]).op("f32x4.demote_f64x2_zero").get(v[1]).op("f32x4.demote_f64x2_zero");
+    this.a.op("i8x16.shuffle", 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    return this;
+  }
+  /** Evaluates `e` on both halves, each rounded to float32, into fresh locals. */
+  r32(e: Half): [number, number] {
+    const out: number[] = [];
+    for (const h of [0, 1] as const) {
+      e(h);
+      this.op("f32x4.demote_f64x2_zero").op("f64x2.promote_low_f32x4");
+      out.push(this.save());
+    }
+    return [out[0]!, out[1]!];
+  }
+  hv(v: readonly [number, number]): Half {
+    return (h) => this.get(v[h]);
+  }
+  hc(k: number): Half {
+    return () => this.cd(k);
+  }
+  hop(name: OpName, x: Half, y: Half): Half {
+    return (h) => {
+      x(h);
+      y(h);
+      this.op(name);
+    };
+  }
+  /** a * b + c rounded once to float32 (but for double rounding, see Half). */
+  fma32(a: Half, b: Half, c: Half): [number, number] {
+    return this.r32(this.hop("f64x2.add", this.hop("f64x2.mul", a, b), c));
+  }
+  /** Horner's rule c[0] x^n + ... + c[n], each step a fused multiply-add. */
+  horner32(c: readonly number[], x: [number, number]): [number, number] {
+    let p = this.fma32(this.hc(c[0]!), this.hv(x), this.hc(c[1]!));
+    for (let i = 2; i < c.length; i++) p = this.fma32(this.hv(p), this.hv(x), this.hc(c[i]!));
+    return p;
+  }
+
+  /** XLA:CPU's float32 exp (ir/special.ts xlaExpF32), bit for bit. */
+  xlaExp(x: number): this {
+    this.get(x).c(XEXP_LO).op("f32x4.pmax").c(XEXP_HI).op("f32x4.pmin");
+    const X = this.widen(this.save());
+    const t = this.fma32(this.hv(X), this.hc(XEXP_LOG2E), this.hc(0.5));
+    const n = this.r32((h) =>
+      this.get(t[h]).op("f64x2.floor").cd(-127).op("f64x2.pmax").cd(128).op("f64x2.pmin"),
+    );
+    // x - n ln2_hi: the product is exact and so is the difference in float64.
+    let a = this.r32(
+      this.hop("f64x2.sub", this.hv(X), this.hop("f64x2.mul", this.hv(n), this.hc(XEXP_LN2_HI))),
+    );
+    a = this.fma32(this.hv(n), this.hc(-XEXP_LN2_LO), this.hv(a));
+    let z = this.fma32(this.hv(a), this.hc(XEXP_P[0]!), this.hc(XEXP_P[1]!));
+    for (let i = 2; i < XEXP_P.length; i++)
+      z = this.fma32(this.hv(z), this.hv(a), this.hc(XEXP_P[i]!));
+    const a2 = this.r32(this.hop("f64x2.mul", this.hv(a), this.hv(a)));
+    z = this.fma32(this.hv(z), this.hv(a2), this.hv(a));
+    z = this.r32(this.hop("f64x2.add", this.hc(1), this.hv(z)));
+    const zf = this.narrow(z).save();
+    // 2^n from its exponent bits: 0 for n = -127; for n = 128, z's exponent + 1 times 2^127.
+    this.narrow(n).op("i32x4.trunc_sat_f32x4_s").ci(127).op("i32x4.add").i32(23).op("i32x4.shl");
+    const biased = this.save();
+    this.get(biased).ci(0x7f000000).op("i32x4.min_u");
+    const pow2 = this.save();
+    this.get(zf).get(biased).get(pow2).op("i32x4.sub").op("i32x4.add").get(pow2).op("f32x4.mul");
+    const r = this.save();
+    // NaN stays NaN.
+    return this.get(x).get(r).get(x).get(x).op("f32x4.ne").op("v128.bitselect");
+  }
+
+  /** Selects log's special values: log(±0) = -∞, log(∞) = ∞, log(x < 0) = NaN, NaN stays. */
+  private logSpecials(x: number, y: number): this {
+    this.get(y);
+    this.c(Number.NEGATIVE_INFINITY);
+    this.c(Number.NaN).get(x).get(x).c(0).op("f32x4.lt").op("v128.bitselect");
+    this.get(x).c(0).op("f32x4.eq").op("v128.bitselect");
+    this.get(x).c(0).op("f32x4.gt").get(x).c(Number.POSITIVE_INFINITY).op("f32x4.lt");
+    return this.op("v128.and").op("v128.bitselect");
+  }
+
+  /** XLA:CPU's float32 log (ir/special.ts xlaLogF32), bit for bit. */
+  xlaLog(x: number): this {
+    this.get(x).c(MIN_NORMAL).op("f32x4.pmax");
+    const w = this.save();
+    // m in [0.5, 1) with x = m 2^e; below √½, m doubles and e drops by one.
+    this.get(w).ci(0x007fffff).op("v128.and").ci(0x3f000000).op("v128.or");
+    const m = this.save();
+    this.get(m).c(XLOG_SQRT_HALF).op("f32x4.lt");
+    const low = this.save();
+    this.get(m).c(1).op("f32x4.sub").get(m).get(low).op("v128.and").op("f32x4.add");
+    const xm = this.save();
+    this.get(w).i32(23).op("i32x4.shr_u").ci(126).op("i32x4.sub").op("f32x4.convert_i32x4_s");
+    this.get(low).c(1).op("v128.and").op("f32x4.sub");
+    const e = this.widen(this.save());
+    const X = this.widen(xm);
+    const x2 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(X)));
+    const x3 = this.r32(this.hop("f64x2.mul", this.hv(x2), this.hv(X)));
+    const P = XLOG_P;
+    let y = this.fma32(this.hv(X), this.hc(P[0]!), this.hc(P[1]!));
+    let y1 = this.fma32(this.hv(X), this.hc(P[3]!), this.hc(P[4]!));
+    let y2 = this.fma32(this.hv(X), this.hc(P[6]!), this.hc(P[7]!));
+    y = this.fma32(this.hv(y), this.hv(X), this.hc(P[2]!));
+    y1 = this.fma32(this.hv(y1), this.hv(X), this.hc(P[5]!));
+    y2 = this.fma32(this.hv(y2), this.hv(X), this.hc(P[8]!));
+    y = this.fma32(this.hv(y), this.hv(x3), this.hv(y1));
+    y = this.fma32(this.hv(y), this.hv(x3), this.hv(y2));
+    const q1e = this.r32(this.hop("f64x2.mul", this.hc(XLOG_Q1), this.hv(e)));
+    y = this.fma32(this.hv(y), this.hv(x3), this.hv(q1e));
+    const r = this.r32(
+      this.hop("f64x2.sub", this.hv(X), this.hop("f64x2.mul", this.hv(x2), this.hc(0.5))),
+    );
+    const ry = this.r32(this.hop("f64x2.add", this.hv(r), this.hv(y)));
+    const out = this.r32(
+      this.hop("f64x2.add", this.hv(ry), this.hop("f64x2.mul", this.hc(XLOG_Q2), this.hv(e))),
+    );
+    const res = this.narrow(out).save();
+    return this.logSpecials(x, res);
+  }
+
+  /** XLA's float32 log1p (ir/special.ts xlaLog1pF32), bit for bit. */
+  xlaLog1p(x: number): this {
+    this.c(1).get(x).op("f32x4.add");
+    const u = this.save();
+    const big = this.xlaLog(u).save();
+    const X = this.widen(x);
+    const x2 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(X)));
+    const num = this.horner32(XLOG1P_NUM, X);
+    const den = this.horner32(XLOG1P_DEN, X);
+    const q = this.r32(this.hop("f64x2.div", this.hv(num), this.hv(den)));
+    const x3 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(x2)));
+    const s = this.r32(this.hop("f64x2.mul", this.hv(x3), this.hv(q)));
+    const t = this.r32(
+      this.hop("f64x2.add", this.hop("f64x2.mul", this.hv(x2), this.hc(-0.5)), this.hv(s)),
+    );
+    const out = this.r32(this.hop("f64x2.add", this.hv(X), this.hv(t)));
+    const small = this.narrow(out).save();
+    this.get(small).get(big).get(x).op("f32x4.abs").c(XLOG1P_SMALL).op("f32x4.lt");
+    return this.op("v128.bitselect");
+  }
+
+  /** XLA's float32 logistic: 1 / (1 + exp(-x)) with XLA:CPU's exp. */
+  xlaLogistic(x: number): this {
+    this.get(x).op("f32x4.neg");
+    const e = this.xlaExp(this.save()).save();
+    return this.c(1).c(1).get(e).op("f32x4.add").op("f32x4.div");
+  }
 }
 
 const F32 = new Float32Array(1);
+const F64 = new Float64Array(1);
 const I32 = new Int32Array(F32.buffer);
 const splatBytes = (bits: number): number[] => {
   const b = [bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff, bits >>> 24];
@@ -308,22 +463,22 @@ export function emitF32x4(a: Emit, op: VMathOp, x: number): void {
 function emitWith(g: Gen, op: VMathOp, x: number): void {
   switch (op) {
     case "exp":
-      g.exp(x);
+      g.xlaExp(x);
       return;
     case "expm1":
       g.expm1(x);
       return;
     case "log":
-      g.log(x);
+      g.xlaLog(x);
       return;
     case "log1p":
-      g.log1p(x);
+      g.xlaLog1p(x);
       return;
     case "tanh":
       g.tanh(x);
       return;
     case "logistic":
-      g.logistic(x);
+      g.xlaLogistic(x);
       return;
     case "erf":
       g.erf(x);

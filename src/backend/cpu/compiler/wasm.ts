@@ -22,6 +22,7 @@
  * max/min are IEEE 754-2019 maximum/minimum (f32.max: NaN propagates,
  * -0 < +0), independent of the order.
  */
+import { config } from "../../../config.js";
 import { type DType, itemsize } from "../../../dtype.js";
 import { reduceIdentity } from "../../../ir/eval.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "../../../ir/kernel.js";
@@ -63,9 +64,20 @@ const INT_UNARY = new Set<UnaryOp>([
   "population_count",
 ]);
 
-/** float32 functions computed inline by vmath (f32x4, a few ulps) instead of calling Math. */
-const vmathOp = (op: UnaryOp, d: DType): VMathOp | null =>
-  d === "float32" && (VMATH_OPS as readonly string[]).includes(op) ? (op as VMathOp) : null;
+/** vmath's functions that compute XLA:CPU's float32 bits (as the evaluator does by default). */
+const XLA_VMATH = new Set<UnaryOp>(["exp", "log", "log1p", "logistic"]);
+
+/**
+ * float32 functions computed inline by vmath (f32x4) instead of calling Math:
+ * exp, log, log1p, logistic bit for bit as the evaluator (XLA:CPU's
+ * algorithms), the others within a few ulps. With jaxts_correctly_rounded_f32
+ * the XLA ones call Math (float64, rounded once), as the evaluator then does.
+ */
+const vmathOp = (op: UnaryOp, d: DType): VMathOp | null => {
+  if (d !== "float32" || !(VMATH_OPS as readonly string[]).includes(op)) return null;
+  if (XLA_VMATH.has(op) && config.read("jaxts_correctly_rounded_f32")) return null;
+  return op as VMathOp;
+};
 
 /** What this target computes (the rest stays with the eager kernels). */
 export const wasmSupport = {
