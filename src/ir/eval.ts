@@ -1,7 +1,7 @@
 /**
  * The one definition of scalar semantics: what every kernel-IR node computes
  * (kernel.ts). Each node computes in doubles and rounds its result to its
- * dtype (float32 once per node, int32/uint32 modulo 2^32), with XLA's
+ * dtype (float32 once per node, integers modulo 2^bits: int8 to uint32), with XLA's
  * integer division by zero, shifts past the bit width and saturating
  * float-to-int conversion. The JS target of the compiler evaluates kernels
  * with these functions; the eager kernels of the elementwise primitives run
@@ -11,7 +11,15 @@
  * transcendental functions.
  */
 import { config } from "../config.js";
-import { castScalar, type DType, isFloating, type TypedArray } from "../dtype.js";
+import {
+  castScalar,
+  type DType,
+  intBits,
+  intRange,
+  isFloating,
+  isUnsigned,
+  type TypedArray,
+} from "../dtype.js";
 import {
   type BinaryOp,
   isComparison,
@@ -33,6 +41,12 @@ function popcount(a: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
+/** An integer dtype's bit width and mask (32 for bool and the floats: unused there). */
+function widthOf(dtype: DType): { bits: number; mask: number } {
+  const bits = intBits(dtype) ?? 32;
+  return { bits, mask: bits === 32 ? -1 : (1 << bits) - 1 };
+}
+
 /**
  * float32: XLA:CPU's approximation (JAX's numbers) unless
  * `jaxts_correctly_rounded_f32` asks for the correctly rounded one (read per
@@ -46,10 +60,11 @@ function xlaF32(dtype: DType, xla: F1, exact: F1): F1 {
 /** The scalar function of a unary op on a dtype. */
 export function unaryFn(op: UnaryOp, dtype: DType): F1 {
   const int = !isFloating(dtype);
+  const { bits, mask } = widthOf(dtype);
   switch (op) {
     case "neg": return (a) => -a;
     case "abs": return Math.abs; // abs of INT32_MIN wraps to itself when stored, as XLA
-    case "sign": return dtype === "uint32" ? (a) => (a > 0 ? 1 : 0) : (a) => (a > 0 ? 1 : a < 0 ? -1 : a); // keeps -0 and NaN
+    case "sign": return isUnsigned(dtype) ? (a) => (a > 0 ? 1 : 0) : (a) => (a > 0 ? 1 : a < 0 ? -1 : a); // keeps -0 and NaN
     case "floor": return Math.floor;
     case "ceil": return Math.ceil;
     case "round_even": return sp.roundHalfEven;
@@ -83,14 +98,18 @@ export function unaryFn(op: UnaryOp, dtype: DType): F1 {
     case "square": return int ? (a) => Math.imul(a, a) : (a) => a * a;
     case "not": return dtype === "bool" ? (a) => 1 - a : (a) => ~a;
     case "is_finite": return (a) => (Number.isFinite(a) ? 1 : 0);
-    case "clz": return Math.clz32;
-    case "population_count": return popcount;
+    // Narrow ints count within their width (their stored value is sign- or zero-extended).
+    case "clz": return bits === 32 ? Math.clz32 : (a) => Math.clz32(a & mask) - (32 - bits);
+    case "population_count": return bits === 32 ? popcount : (a) => popcount(a & mask);
   }
 } // biome-ignore format: a table
 
 /** The scalar function of a binary op on its operands' dtype (XLA's integer semantics). */
 export function binaryFn(op: BinaryOp, dtype: DType): F2 {
-  const int = dtype === "int32" || dtype === "uint32";
+  const int = intBits(dtype) !== undefined;
+  const { bits, mask } = widthOf(dtype);
+  // A narrow int's value read as its signed type (arithmetic shifts of unsigned ints, as XLA).
+  const sext = bits === 32 ? (a: number) => a | 0 : (a: number) => (a << (32 - bits)) >> (32 - bits);
   switch (op) {
     case "add": return (a, b) => a + b;
     case "sub": return (a, b) => a - b;
@@ -99,6 +118,8 @@ export function binaryFn(op: BinaryOp, dtype: DType): F2 {
       // Integer division truncates toward zero; x / 0 is -1 (all ones) and INT32_MIN / -1 wraps.
       if (dtype === "int32") return (a, b) => (b === 0 ? -1 : (a / b) | 0);
       if (dtype === "uint32") return (a, b) => (b === 0 ? UINT32_MAX : Math.trunc(a / b));
+      // Narrow ints: -1 wraps to all ones (255 for uint8) and -128 / -1 to -128 when rounded.
+      if (int) return (a, b) => (b === 0 ? -1 : Math.trunc(a / b));
       return (a, b) => a / b;
     // JS % is C's fmod (the sign of the dividend); XLA defines x % 0 as x for integers.
     case "rem": return int ? (a, b) => (b === 0 ? a : a % b) : (a, b) => a % b;
@@ -115,10 +136,10 @@ export function binaryFn(op: BinaryOp, dtype: DType): F2 {
     case "and": return (a, b) => a & b;
     case "or": return (a, b) => a | b;
     case "xor": return (a, b) => a ^ b;
-    // Shift amounts are read as unsigned; from 32 on, 0, or the sign for arithmetic shifts.
-    case "shift_left": return (a, b) => (b >>> 0 >= 32 ? 0 : a << b);
-    case "shift_right_logical": return (a, b) => (b >>> 0 >= 32 ? 0 : a >>> b);
-    case "shift_right_arithmetic": return (a, b) => (b >>> 0 >= 32 ? (a | 0) >> 31 : (a | 0) >> b);
+    // Shift amounts are read as unsigned; from the bit width on, 0, or the sign for arithmetic shifts.
+    case "shift_left": return (a, b) => (b >>> 0 >= bits ? 0 : a << b);
+    case "shift_right_logical": return (a, b) => (b >>> 0 >= bits ? 0 : (a & mask) >>> b);
+    case "shift_right_arithmetic": return (a, b) => (b >>> 0 >= bits ? sext(a) >> 31 : sext(a) >> b);
     case "nextafter": return dtype === "float32" ? sp.nextafter32 : sp.nextafter64;
     case "polygamma": return sp.polygamma;
     case "pow": return sp.cpow;
@@ -128,18 +149,10 @@ export function binaryFn(op: BinaryOp, dtype: DType): F2 {
 /** The float-to-int conversions XLA's CPU backend performs (truncate, saturate, NaN to 0). */
 export function convertFn(from: DType, to: DType): F1 {
   if (to === "bool") return (a) => (a !== 0 ? 1 : 0); // NaN -> true, as x != 0
-  if (isFloating(from) && to === "int32") {
-    return (a) =>
-      Number.isNaN(a)
-        ? 0
-        : a <= -2147483648
-          ? -2147483648
-          : a >= 2147483647
-            ? 2147483647
-            : Math.trunc(a);
-  }
-  if (isFloating(from) && to === "uint32") {
-    return (a) => (Number.isNaN(a) || a <= 0 ? 0 : a >= UINT32_MAX ? UINT32_MAX : Math.trunc(a));
+  if (isFloating(from) && intBits(to) !== undefined) {
+    // Saturating at the target's range (XLA's fptosi.sat), for every integer width.
+    const [lo, hi] = intRange(to);
+    return (a) => (Number.isNaN(a) ? 0 : a <= lo ? lo : a >= hi ? hi : Math.trunc(a));
   }
   return (a) => a; // float <-> float rounds, int <-> int wraps, int/bool -> float is exact
 }
@@ -148,14 +161,14 @@ export function reduceIdentity(op: ReduceOp, dtype: DType): number {
   switch (op) {
     case "sum": case "or": case "xor": return 0;
     case "prod": return 1;
-    case "and": return dtype === "bool" ? 1 : dtype === "uint32" ? UINT32_MAX : -1;
-    case "max": return isFloating(dtype) ? -Infinity : dtype === "int32" ? -2147483648 : 0;
-    case "min": return isFloating(dtype) ? Infinity : dtype === "int32" ? 2147483647 : dtype === "uint32" ? UINT32_MAX : 1;
+    case "and": return dtype === "bool" ? 1 : isUnsigned(dtype) ? intRange(dtype)[1] : -1;
+    case "max": return isFloating(dtype) ? -Infinity : dtype === "bool" ? 0 : intRange(dtype)[0];
+    case "min": return isFloating(dtype) ? Infinity : dtype === "bool" ? 1 : intRange(dtype)[1];
   }
 } // biome-ignore format: a table
 
 export function reduceFn(op: ReduceOp, dtype: DType): F2 {
-  const int = dtype === "int32" || dtype === "uint32";
+  const int = intBits(dtype) !== undefined;
   switch (op) {
     case "sum": return (a, b) => a + b;
     case "prod": return int ? Math.imul : (a, b) => a * b;

@@ -5,7 +5,10 @@
  *
  * The innermost dim is vectorized with f32x4 when every buffer is float32
  * (bools in between are i32x4 masks), with a scalar tail; everything else
- * (int32, uint32, bool, float64) is computed scalarly. Values that do not
+ * (the integers, bool, float64) is computed scalarly. int8/uint8/int16/uint16
+ * load and store 8/16 bits and compute in i32 locals sign- or zero-extended,
+ * each computed value wrapped to its width (as the JS evaluator rounds each
+ * node), so jit and eager agree bit for bit. Values that do not
  * depend on the innermost index (broadcast operands, constants) are
  * computed once per row. float32 exp, log, tanh, logistic, erf... are
  * inline vectorized math (wasm/vmath.ts, a few ulps); other transcendental
@@ -23,7 +26,15 @@
  * -0 < +0), independent of the order.
  */
 import { config } from "../../../config.js";
-import { type DType, itemsize } from "../../../dtype.js";
+import {
+  castScalar,
+  type DType,
+  intBits,
+  isNarrowInt,
+  isSignedInteger,
+  isUnsigned,
+  itemsize,
+} from "../../../dtype.js";
 import { reduceIdentity } from "../../../ir/eval.js";
 import type { BinaryOp, Kernel, Node, ReduceOp, UnaryOp } from "../../../ir/kernel.js";
 import { nodeDtype } from "../../../ir/kernel.js";
@@ -41,7 +52,7 @@ const on = (name: string): OpName => name as OpName;
 
 const vt = (d: DType): ValType => (d === "float32" ? "f32" : d === "float64" ? "f64" : "i32");
 const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
-const unsigned = (d: DType): boolean => d === "uint32" || d === "bool";
+const unsigned = (d: DType): boolean => isUnsigned(d) || d === "bool";
 
 /** Math functions (f64 → f64) the scalar ops call. */
 const MATH_UNARY: Partial<Record<UnaryOp, string>> = {
@@ -85,7 +96,7 @@ export const wasmSupport = {
     if (vmathOp(op, d) !== null) return true;
     if (isFloat(d)) return FLOAT_UNARY_NATIVE.has(op) || MATH_UNARY[op] !== undefined;
     if (d === "bool") return op === "not";
-    return INT_UNARY.has(op) && !(op === "abs" && d === "uint32");
+    return INT_UNARY.has(op) && !(op === "abs" && isUnsigned(d));
   },
   binary(op: BinaryOp, d: DType): boolean {
     if (op === "rem") return !isFloat(d); // fmod has no wasm instruction
@@ -524,7 +535,10 @@ class KernelEmitter {
     const a = this.a;
     if (d === "float32") a.op("f32.load", 2, 0);
     else if (d === "float64") a.op("f64.load", 3, 0);
-    else if (d === "bool") a.op("i32.load8_u", 0, 0);
+    else if (d === "bool" || d === "uint8") a.op("i32.load8_u", 0, 0);
+    else if (d === "int8") a.op("i32.load8_s", 0, 0);
+    else if (d === "int16") a.op("i32.load16_s", 1, 0);
+    else if (d === "uint16") a.op("i32.load16_u", 1, 0);
     else a.op("i32.load", 2, 0);
   }
 
@@ -532,14 +546,15 @@ class KernelEmitter {
     const a = this.a;
     if (d === "float32") a.op("f32.store", 2, 0);
     else if (d === "float64") a.op("f64.store", 3, 0);
-    else if (d === "bool") a.op("i32.store8", 0, 0);
+    else if (d === "bool" || d === "int8" || d === "uint8") a.op("i32.store8", 0, 0);
+    else if (d === "int16" || d === "uint16") a.op("i32.store16", 1, 0);
     else a.op("i32.store", 2, 0);
   }
 
   private constant(d: DType, v: number): void {
     if (d === "float32") this.a.f32(v);
     else if (d === "float64") this.a.f64(v);
-    else this.a.i32(v | 0);
+    else this.a.i32(castScalar(v, d) | 0);
   }
 
   // --- Scalar nodes ------------------------------------------------------------------------
@@ -574,7 +589,7 @@ class KernelEmitter {
         break;
       case "select": {
         const w = this.sv[n.which]!;
-        const signed = nodeDtype(this.k.nodes[n.which]!) === "int32";
+        const signed = isSignedInteger(nodeDtype(this.k.nodes[n.which]!));
         a.get(this.sv[n.cases[0]!]!);
         for (let c = 1; c < n.cases.length; c++) {
           // select(case_c, acc, which >= c): out-of-range indices clamp, as the eager kernel.
@@ -591,7 +606,20 @@ class KernelEmitter {
         this.scalarConvert(n.from, n.dtype, this.sv[n.x]!);
         break;
     }
+    // Narrow ints live in i32 locals sign- or zero-extended, as the JS evaluator's values:
+    // every computed value is wrapped to its width (loads and constants already are).
+    if (isNarrowInt(n.dtype) && n.op !== "load" && n.op !== "const" && n.op !== "select") {
+      this.narrow(n.dtype);
+    }
     a.set(this.sv[i]!);
+  }
+
+  /** Wraps the i32 on the stack to a narrow int's width: sign- or zero-extends its low bits. */
+  private narrow(d: DType): void {
+    const a = this.a;
+    if (d === "int8") a.op("i32.extend8_s");
+    else if (d === "int16") a.op("i32.extend16_s");
+    else a.i32(d === "uint8" ? 0xff : 0xffff).op("i32.and");
   }
 
   private scalarUnary(op: UnaryOp, d: DType, x: number): void {
@@ -643,17 +671,25 @@ class KernelEmitter {
         }
       } // biome-ignore format: compact
     }
+    const bits = intBits(d) ?? 32;
+    const mask = bits === 32 ? -1 : (1 << bits) - 1;
     switch (op) {
       case "neg": a.i32(0).get(x).op("i32.sub"); return;
       case "abs": a.i32(0).get(x).op("i32.sub").get(x).get(x).i32(0).op("i32.lt_s").op("select"); return;
       case "sign":
-        if (d === "uint32") { a.get(x).i32(0).op("i32.ne"); return; }
+        if (isUnsigned(d)) { a.get(x).i32(0).op("i32.ne"); return; }
         a.i32(1).i32(-1).i32(0).get(x).i32(0).op("i32.lt_s").op("select").get(x).i32(0).op("i32.gt_s").op("select");
         return;
       case "square": a.get(x).get(x).op("i32.mul"); return;
       case "not": a.get(x).i32(d === "bool" ? 1 : -1).op("i32.xor"); return;
-      case "clz": a.get(x).op("i32.clz"); return;
-      case "population_count": a.get(x).op("i32.popcnt"); return;
+      // Narrow ints count within their width: the low bits only.
+      case "clz":
+        if (bits === 32) { a.get(x).op("i32.clz"); return; }
+        a.get(x).i32(mask).op("i32.and").op("i32.clz").i32(32 - bits).op("i32.sub"); return;
+      case "population_count":
+        a.get(x);
+        if (bits !== 32) a.i32(mask).op("i32.and");
+        a.op("i32.popcnt"); return;
       default: throw new Error(`wasm codegen: no ${op} for ${d}`);
     } // biome-ignore format: compact
   }
@@ -693,6 +729,12 @@ class KernelEmitter {
     }
     const u = unsigned(d);
     const s = u ? "u" : "s";
+    // Narrow ints: shift counts past their width, and arithmetic shifts of their signed reading.
+    const bits = intBits(d) ?? 32;
+    const sext = () => {
+      if (bits === 8) a.op("i32.extend8_s");
+      else if (bits === 16) a.op("i32.extend16_s");
+    };
     switch (op) {
       case "add": case "sub": case "mul": case "and": case "or": case "xor":
         a.get(x).get(y).op(on(`i32.${op}`)); return;
@@ -713,10 +755,12 @@ class KernelEmitter {
         a.get(x).get(x).i32(1).get(y).get(y).op("i32.eqz").op("select").op(on(`i32.rem_${s}`)).get(y).op("i32.eqz").op("select");
         return;
       case "shift_left": case "shift_right_logical":
-        a.i32(0).get(x).get(y).op(op === "shift_left" ? "i32.shl" : "i32.shr_u").get(y).i32(32).op("i32.ge_u").op("select");
+        a.i32(0).get(x);
+        if (op === "shift_right_logical" && bits !== 32) a.i32((1 << bits) - 1).op("i32.and");
+        a.get(y).op(op === "shift_left" ? "i32.shl" : "i32.shr_u").get(y).i32(bits).op("i32.ge_u").op("select");
         return;
       case "shift_right_arithmetic":
-        a.get(x).i32(31).op("i32.shr_s").get(x).get(y).op("i32.shr_s").get(y).i32(32).op("i32.ge_u").op("select");
+        a.get(x); sext(); a.i32(31).op("i32.shr_s").get(x); sext(); a.get(y).op("i32.shr_s").get(y).i32(bits).op("i32.ge_u").op("select");
         return;
       default: throw new Error(`wasm codegen: no ${op} for ${d}`);
     } // biome-ignore format: compact
@@ -735,11 +779,33 @@ class KernelEmitter {
     if (isFloat(from) && isFloat(to)) {
       a.op(to === "float64" ? "f64.promote_f32" : "f32.demote_f64");
     } else if (isFloat(to)) {
-      a.op(on(`${vt(to)}.convert_i32_${from === "int32" ? "s" : "u"}`));
+      // Narrow ints are sign- or zero-extended: int8/int16 convert as signed, uint8/uint16 either way.
+      a.op(on(`${vt(to)}.convert_i32_${isSignedInteger(from) ? "s" : "u"}`));
     } else if (isFloat(from)) {
-      a.op(on(`i32.trunc_sat_${vt(from)}_${to === "int32" ? "s" : "u"}`));
+      a.op(on(`i32.trunc_sat_${vt(from)}_${isSignedInteger(to) ? "s" : "u"}`));
+      if (isNarrowInt(to)) {
+        // Saturate to the narrow range: trunc_sat gave the value clamped to the i32 (u32) range.
+        const [lo, hi] =
+          to === "int8"
+            ? [-128, 127]
+            : to === "int16"
+              ? [-32768, 32767]
+              : [0, to === "uint8" ? 255 : 65535];
+        const t = this.temp("i32");
+        const cmp = isSignedInteger(to) ? "s" : "u";
+        a.set(t)
+          .i32(hi)
+          .get(t)
+          .get(t)
+          .i32(hi)
+          .op(on(`i32.gt_${cmp}`))
+          .op("select")
+          .set(t);
+        if (lo !== 0) a.i32(lo).get(t).get(t).i32(lo).op("i32.lt_s").op("select");
+        else a.get(t);
+      }
     }
-    // int32 <-> uint32 and bool -> int: the same bits.
+    // int <-> int: the same bits, wrapped to a narrow target's width after the node; bool -> int: 0/1.
   }
 
   // --- Vector nodes (float32 values, bool masks) -----------------------------------------------
