@@ -34,6 +34,12 @@ export interface ConfigFlags {
   /** JAX's `jax_debug_infs`: as `jax_debug_nans`, for infinities. */
   jax_debug_infs: boolean;
   /**
+   * JAX's `jax_softmax_custom_jvp`: `nn.softmax` differentiates with its
+   * custom rule y·(ẋ - Σ y·ẋ) instead of through its definition. Off by
+   * default, as in JAX (the two differ in the last float32 digits).
+   */
+  jax_softmax_custom_jvp: boolean;
+  /**
    * JAX's `jax_disable_jit`: jitted functions run their Python-style body
    * eagerly, op by op (for debugging: values can be printed and inspected).
    * Scoped: `disableJit(() => ...)`.
@@ -170,6 +176,7 @@ const flags: ConfigFlags = {
   jax_debug_nans: envFlag("JAX_DEBUG_NANS") ?? false,
   jax_debug_infs: envFlag("JAX_DEBUG_INFS") ?? false,
   jax_disable_jit: envFlag("JAX_DISABLE_JIT") ?? false,
+  jax_softmax_custom_jvp: false,
   jax_check_static_indices: false,
   jaxts_jit_cache_size: 4096,
   jaxts_max_memory_mb: envMaxMemory(),
@@ -218,7 +225,8 @@ export const config = {
   traceKey(): string {
     return (
       `${flags.jax_enable_x64 ? 1 : 0}${flags.jax_threefry_partitionable ? 1 : 0}` +
-      `${flags.jaxts_correctly_rounded_f32 ? 1 : 0}`
+      `${flags.jax_check_static_indices ? 1 : 0}${flags.jaxts_correctly_rounded_f32 ? 1 : 0}` +
+      `${flags.jax_softmax_custom_jvp ? 1 : 0}`
     );
   },
 };

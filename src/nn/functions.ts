@@ -4,6 +4,7 @@
  * logaddexp(x, 0)). Built only on jnp and lax.
  */
 import { customJvp } from "../api/custom.js";
+import { config } from "../config.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type DType, defaultFloat, isFloating } from "../dtype.js";
@@ -103,7 +104,7 @@ export function hardSwish(x: ArrayLike): Array {
   return a.mul(hardSigmoid(a));
 }
 
-// JAX's softmax is a custom_jvp function (nn/functions.py _softmax): y·(ẋ - Σ y·ẋ).
+// JAX's softmax under jax_softmax_custom_jvp (nn/functions.py _softmax): y·(ẋ - Σ y·ẋ).
 // One custom function per axis, made on first use.
 const softmaxByAxis = new Map<string, (x: Array) => Array>();
 function softmaxCustom(axis: Axis): (x: Array) => Array {
@@ -121,11 +122,17 @@ function softmaxCustom(axis: Axis): (x: Array) => Array {
   return f;
 }
 
-/** `jax.nn.softmax(x, axis=-1)`. */
+/**
+ * `jax.nn.softmax(x, axis=-1)`. As JAX's by default, differentiated through
+ * its definition (exp of x less its stop-gradient max, over the sum); with
+ * `jax_softmax_custom_jvp` on, through the custom rule.
+ */
 export function softmax(x: ArrayLike, axis: Axis = -1): Array {
   const a = inexact(x, "nn.softmax");
   normalizeAxes(axis, a.ndim, "nn.softmax");
-  return softmaxCustom(axis)(a);
+  if (config.read("jax_softmax_custom_jvp")) return softmaxCustom(axis)(a);
+  const unnormalized = jnp.exp(a.sub(stopGradient(jnp.max(a, { axis, keepdims: true }))));
+  return unnormalized.div(jnp.sum(unnormalized, { axis, keepdims: true }));
 }
 
 /** `jax.nn.log_softmax(x, axis=-1)`. */
