@@ -1,7 +1,7 @@
 /**
  * Reductions (`jnp.sum`, `mean`, `var`, `argmax`, `cumsum`, `median`...) with
  * NumPy's signatures and JAX's dtype rules: sums and products of bools and
- * integers give int32 (uint32 stays uint32), means and variances of integers
+ * integers give int32 (unsigned ones uint32), means and variances of integers
  * give the default float, and results are strongly typed.
  *
  * The second parameter is the axis or an options object:
@@ -10,6 +10,7 @@
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type DType, defaultFloat, checkDtype as dtypeArg, isBool, isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxes, normalizeAxis, type Shape, shapeStr, sizeOf } from "../shape.js";
@@ -93,7 +94,7 @@ function maskOf(op: string, where: ArrayLike, shape: Shape): Array {
 type Monoid = "sum" | "prod" | "max" | "min" | "any" | "all";
 
 interface Spec {
-  /** sum/prod of bools and small ints go to int32 (uint32 stays uint32). */
+  /** sum/prod of bools and small ints go to int32 (small unsigned ints to uint32). */
   promoteInts: boolean;
   /** The identity used to mask out `where=false` elements (none for max/min: they need initial). */
   identity: number | boolean | null;
@@ -139,9 +140,15 @@ function combine(kind: Monoid, a: Array, b: Array): Array {
   }
 }
 
-/** The dtype a sum/prod accumulates in: bool → int32, as jnp does. */
+/**
+ * The dtype a sum/prod (and cumsum/cumprod) accumulates in without a dtype
+ * argument: bool and the narrow signed ints → int32, the narrow unsigned
+ * ints → uint32 (JAX's `_promote_integer_dtype`: to the default int/uint).
+ */
 function sumDtype(d: DType): DType {
-  return isBool(d) ? "int32" : d;
+  if (isBool(d) || d === "int8" || d === "int16") return "int32";
+  if (d === "uint8" || d === "uint16") return "uint32";
+  return d;
 }
 
 /** The shared body of sum, prod, max, min, any and all. */
@@ -164,18 +171,18 @@ function reduction(name: string, kind: Monoid, a: ArrayLike, opts: ReductionOpti
       ? undefined
       : asArray(opts.initial, op, "initial");
   if (initial !== undefined && initial.ndim !== 0) {
-    throw new Error(`${op}: initial must be a scalar, got shape ${shapeStr(initial.shape)}`);
+    throw new ValueError(`${op}: initial must be a scalar, got shape ${shapeStr(initial.shape)}`);
   }
   const empty = axes.some((i) => x.shape[i] === 0);
   if (spec.identity === null && initial === undefined) {
     if (empty) {
-      throw new Error(
+      throw new ValueError(
         `${op}: zero-size array to reduction operation ${name} which has no identity ` +
           `(axis ${shapeStr(axes)} of shape ${shapeStr(x.shape)}); pass { initial } to give one`,
       );
     }
     if (opts.where !== undefined && opts.where !== null) {
-      throw new Error(
+      throw new ValueError(
         `${op}: reduction operation ${name} does not have an identity, so to use a where mask one has to specify 'initial'`,
       );
     }
@@ -265,7 +272,9 @@ export function mean(
 
 function ddofOf(op: string, opts: VarOptions): number {
   if (opts.ddof !== undefined && opts.correction !== undefined) {
-    throw new Error(`${op}: ddof and correction can't both be given (they are the same parameter)`);
+    throw new ValueError(
+      `${op}: ddof and correction can't both be given (they are the same parameter)`,
+    );
   }
   const d = opts.ddof ?? opts.correction ?? 0;
   if (typeof d !== "number")
@@ -337,7 +346,7 @@ function argReduce(
     : { ...extra, axis: axis ?? extra.axis ?? null };
   const x = asArray(a, op, "a");
   if (opts.axis === null || opts.axis === undefined) {
-    if (x.size === 0) throw new Error(`${op}: attempt to get ${name} of an empty sequence`);
+    if (x.size === 0) throw new ValueError(`${op}: attempt to get ${name} of an empty sequence`);
     const r = (name === "argmax" ? lax.argmax : lax.argmin)(ravel(x), 0, "int32");
     return opts.keepdims
       ? lax.reshape(
@@ -348,7 +357,7 @@ function argReduce(
   }
   const ax = normalizeAxis(opts.axis, x.ndim, op);
   if (x.shape[ax] === 0) {
-    throw new Error(
+    throw new ValueError(
       `${op}: attempt to get ${name} of an empty sequence (axis ${ax} of shape ${shapeStr(x.shape)} has size 0)`,
     );
   }
@@ -444,9 +453,10 @@ function cumulativeWithInitial(name: string, kind: CumKind, identity: number) {
     const op = `jnp.${name}`;
     const options = checkOptions(op, opts, CUMULATIVE_SUM_KEYS);
     const a = asArray(x, op, "x");
-    if (a.ndim === 0) throw new Error(`${op}: the input must be at least 1-D, got a 0-d array`);
+    if (a.ndim === 0)
+      throw new ValueError(`${op}: the input must be at least 1-D, got a 0-d array`);
     if ((options.axis === undefined || options.axis === null) && a.ndim > 1) {
-      throw new Error(
+      throw new ValueError(
         `${op}: axis must be given for an input of rank ${a.ndim} (shape ${shapeStr(a.shape)})`,
       );
     }
@@ -577,17 +587,17 @@ function averageImpl(a: ArrayLike, opts: AverageOptions): [Array, Array] {
   w = cast(w, dtype);
   if (w.ndim !== x.ndim || w.shape.some((d, i) => d !== x.shape[i])) {
     if (opts.axis === null || opts.axis === undefined) {
-      throw new Error(
+      throw new ValueError(
         `${op}: axis must be specified when shapes of a ${shapeStr(x.shape)} and weights ${shapeStr(w.shape)} differ`,
       );
     }
     if (w.ndim !== 1 || axes.length !== 1) {
-      throw new Error(
+      throw new ValueError(
         `${op}: 1-D weights expected when shapes of a ${shapeStr(x.shape)} and weights ${shapeStr(w.shape)} differ`,
       );
     }
     if (w.shape[0] !== x.shape[axes[0]!]) {
-      throw new Error(
+      throw new ValueError(
         `${op}: length of weights (${w.shape[0]}) differs from the size of axis ${axes[0]} of a ${shapeStr(x.shape)}`,
       );
     }
@@ -682,7 +692,7 @@ function quantileImpl(
   const x0 = asArray(a, op, "a");
   const method = opts.method ?? "linear";
   if (!["linear", "lower", "higher", "midpoint", "nearest"].includes(method)) {
-    throw new Error(
+    throw new ValueError(
       `${op}: method must be one of linear, lower, higher, midpoint, nearest; got ${String(method)}`,
     );
   }
@@ -695,7 +705,7 @@ function quantileImpl(
   const n = sizeOf(axes.map((i) => x0.shape[i]!));
   x = lax.reshape(x, [...kept.map((i) => x0.shape[i]!), n]);
   if (n === 0)
-    throw new Error(
+    throw new ValueError(
       `${op}: cannot take the ${name} of an empty slice (shape ${shapeStr(x0.shape)})`,
     );
   const last = x.ndim - 1;
@@ -761,7 +771,7 @@ function staticPicker(
   const qs = typeof q === "number" ? [q] : [...q];
   for (const v of qs) {
     if (!(v >= 0 && v <= scale))
-      throw new Error(`${op}: q must be in the range [0, ${scale}], got ${v}`);
+      throw new ValueError(`${op}: q must be in the range [0, ${scale}], got ${v}`);
   }
   const pos = qs.map((v) => (v / scale) * (n - 1));
   const qShape = typeof q === "number" ? [] : [qs.length];

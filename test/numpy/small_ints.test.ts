@@ -269,6 +269,24 @@ describe("jit (WebAssembly) agrees with eager bit for bit", () => {
 
 // --- Dtype helpers and printing -------------------------------------------------------------------
 
+describe("jnp reductions (JAX's _promote_integer_dtype)", () => {
+  it("sum, prod, cumsum promote to int32/uint32; max, min, lax.reduce_sum keep the dtype", () => {
+    const a = jnp.array([100, 100, -128], "int8");
+    const u = jnp.array([200, 100, 255], "uint8");
+    expect([jnp.sum(a).dtype, vals(jnp.sum(a))]).toEqual(["int32", [72]]);
+    expect([jnp.sum(u).dtype, vals(jnp.sum(u))]).toEqual(["uint32", [555]]);
+    expect(jnp.prod(jnp.ones([2], "int16")).dtype).toBe("int32");
+    expect(jnp.prod(jnp.ones([2], "uint16")).dtype).toBe("uint32");
+    expect([jnp.cumsum(u).dtype, vals(jnp.cumsum(u))]).toEqual(["uint32", [200, 300, 555]]);
+    expect(jnp.sum(a, { dtype: "int8" }).dtype).toBe("int8");
+    expect([jnp.max(a).dtype, jnp.min(u).dtype]).toEqual(["int8", "uint8"]);
+    expect([lax.reduceSum(a, [0]).dtype, vals(lax.reduceSum(a, [0]))]).toEqual(["int8", [72]]);
+    expect(vals(lax.reduceSum(u, [0]))).toEqual([43]);
+    expect(jnp.mean(a).dtype).toBe("float32");
+    expect(vals(jnp.argmax(a))).toEqual([0]);
+  });
+});
+
 describe("dtype helpers", () => {
   it("iinfo and finfo", () => {
     expect(jnp.iinfo("int8")).toMatchObject({ bits: 8, min: -128, max: 127, dtype: "int8" });
