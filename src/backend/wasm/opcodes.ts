@@ -6,7 +6,7 @@
  *   NUMERIC        one-byte opcodes, no immediates (MVP + sign extension)
  *   MEMORY         one-byte opcodes with a memarg; [opcode, natural alignment log2]
  *   SATURATING     0xFC-prefixed non-trapping float-to-int conversions
- *   SIMD           0xFD-prefixed, no immediates
+ *   SIMD           0xFD-prefixed, no immediates (relaxed_madd/nmadd: relaxed SIMD)
  *   SIMD_MEMORY    0xFD-prefixed with a memarg; [opcode, natural alignment log2]
  *   SIMD_LANE      0xFD-prefixed with a lane index; [opcode, lane count]
  *   SIMD_MEMORY_LANE  memarg and lane; [opcode, natural alignment log2, lane count]
@@ -135,6 +135,10 @@ export const SIMD = {
   "f32x4.convert_i32x4_s": 0xfa, "f32x4.convert_i32x4_u": 0xfb,
   "i32x4.trunc_sat_f64x2_s_zero": 0xfc, "i32x4.trunc_sat_f64x2_u_zero": 0xfd,
   "f64x2.convert_low_i32x4_s": 0xfe, "f64x2.convert_low_i32x4_u": 0xff,
+  // Relaxed SIMD (the relaxed-simd proposal, now in the core spec; opcodes LEB128-encoded):
+  // a*b + c with one rounding or two, the engine's choice (wasm/fma.ts probes which).
+  "f32x4.relaxed_madd": 0x105, "f32x4.relaxed_nmadd": 0x106,
+  "f64x2.relaxed_madd": 0x107, "f64x2.relaxed_nmadd": 0x108,
 } as const;
 
 // biome-ignore format: an opcode table reads best in columns

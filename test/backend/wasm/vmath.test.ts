@@ -1,5 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModuleBuilder } from "../../../src/backend/wasm/emitter.js";
+import {
+  type FmaMode,
+  fmaMode,
+  fmaProbe,
+  setFmaModeForTesting,
+} from "../../../src/backend/wasm/fma.js";
 import { emitF32, emitF32x4, VMATH_OPS, type VMathOp } from "../../../src/backend/wasm/vmath.js";
 import * as sp from "../../../src/ir/special.js";
 
@@ -53,6 +59,8 @@ function ordinal(bits: number): number {
 type Kernel = (src: number, dst: number, n: number) => void;
 let memory: WebAssembly.Memory;
 let kernels: Record<string, Kernel>;
+/** The kernels built in each fma mode (wasm/fma.ts), by mode. */
+const kernelsByMode: Partial<Record<FmaMode, Record<string, Kernel>>> = {};
 
 /** `v_<op>`: f32x4 loop over n (a multiple of 4) floats; `s_<op>`: the scalar form. */
 function buildKernels(): Record<string, Kernel> {
@@ -128,7 +136,52 @@ beforeAll(() => {
   DST = inputs.length * 4;
   memory = new WebAssembly.Memory({ initial: Math.ceil((inputs.length * 8) / 65536) + 1 });
   new Float32Array(memory.buffer, SRC, inputs.length).set(inputs);
-  kernels = buildKernels();
+  for (const mode of MODES) {
+    setFmaModeForTesting(mode);
+    kernelsByMode[mode] = buildKernels();
+  }
+  setFmaModeForTesting(null);
+});
+
+afterAll(() => setFmaModeForTesting(null));
+
+/** relaxed_madd's mode runs where the engine validates it and fuses it (Node >= 22; Node 20 with --experimental-wasm-relaxed-simd). */
+const MODES: readonly FmaMode[] = fmaProbe().fused ? ["emulated", "relaxed"] : ["emulated"];
+
+describe("fma capability (wasm/fma.ts)", () => {
+  it("chooses relaxed_madd exactly when it validates and is fused", () => {
+    const p = fmaProbe();
+    expect(p.mode).toBe(p.validates && p.fused ? "relaxed" : "emulated");
+    expect(fmaMode()).toBe(p.mode);
+    if (!p.validates) expect(p.fused).toBe(false);
+  });
+
+  it("without relaxed SIMD, the emulation is chosen", () => {
+    const major = Number(process.versions.node.split(".")[0]);
+    const flag = process.execArgv.includes("--experimental-wasm-relaxed-simd");
+    if (major < 22 && !flag) {
+      expect(fmaProbe()).toEqual({ validates: false, fused: false, mode: "emulated" });
+    }
+    // A module with relaxed_madd is rejected exactly when the probe says so.
+    const mb = new ModuleBuilder({ sharedMemory: false });
+    mb.addFunction("f", [], [], (f) => {
+      f.op("v128.const", ...new Array<number>(16).fill(0)).op(
+        "v128.const",
+        ...new Array<number>(16).fill(0),
+      );
+      f.op("v128.const", ...new Array<number>(16).fill(0))
+        .op("f32x4.relaxed_madd")
+        .op("drop");
+    });
+    expect(WebAssembly.validate(mb.build())).toBe(fmaProbe().validates);
+  });
+
+  it("the test hook forces a mode and gives the probe's back", () => {
+    setFmaModeForTesting("emulated");
+    expect(fmaMode()).toBe("emulated");
+    setFmaModeForTesting(null);
+    expect(fmaMode()).toBe(fmaProbe().mode);
+  });
 });
 
 function run(name: string): Float32Array {
@@ -136,7 +189,11 @@ function run(name: string): Float32Array {
   return new Float32Array(memory.buffer, DST, inputs.length).slice();
 }
 
-describe("vectorized float32 math", () => {
+describe.each(MODES)("vectorized float32 math, fma %s", (mode) => {
+  beforeAll(() => {
+    kernels = kernelsByMode[mode]!;
+  });
+
   it("reference erf agrees with scipy.special.erf", () => {
     const scipy: [number, number][] = [
       [1e-3, 0.0011283787909692363],

@@ -15,6 +15,7 @@ import { config, type DebugStage, parseDebugStages } from "../../../config.js";
 import { type Jaxpr, type JaxprEqn, Literal, type Var, varName } from "../../../core/jaxpr.js";
 import { type Kernel, kernelToString } from "../../../ir/kernel.js";
 import { ModuleBuilder } from "../../wasm/emitter.js";
+import { describeFma } from "../../wasm/fma.js";
 import { isSharedMemory } from "../memory.js";
 import type { Step } from "./fusion.js";
 import { eqnKind, type TargetSupport } from "./lower.js";
@@ -171,7 +172,11 @@ function describeModule(bytes: Uint8Array, kernels: readonly Kernel[]): string {
   const nImportedFns = WebAssembly.Module.imports(module).filter(
     (i) => i.kind === "function",
   ).length;
-  const lines = [`  ${bytes.length} bytes`, `  imports: ${imports.join(", ")}`];
+  const lines = [
+    `  ${bytes.length} bytes`,
+    `  imports: ${imports.join(", ")}`,
+    `  ${describeFma()}`,
+  ];
   for (const x of exports) {
     const m = /^k(\d+)$/.exec(x.name);
     const k = m === null ? undefined : kernels[Number(m[1])];
