@@ -142,14 +142,14 @@ function checkDimList(
   sorted: boolean,
 ): void {
   if (sorted && dims.some((d, i) => i > 0 && d < dims[i - 1]!)) {
-    throw new Error(`${op}: ${name} must be sorted, got ${tuple(dims)}`);
+    throw new TypeError(`${op}: ${name} must be sorted, got ${tuple(dims)}`);
   }
   if (new Set(dims).size !== dims.length) {
-    throw new Error(`${op}: ${name} must not repeat a dimension, got ${tuple(dims)}`);
+    throw new TypeError(`${op}: ${name} must not repeat a dimension, got ${tuple(dims)}`);
   }
   const bad = dims.find((d) => d < 0 || d >= rank);
   if (bad !== undefined) {
-    throw new Error(
+    throw new TypeError(
       `${op}: ${name} ${tuple(dims)} contains ${bad}, out of range for ${what} (allowed: 0 to ${rank - 1})`,
     );
   }
@@ -163,7 +163,7 @@ function checkDisjoint(
   d2: readonly number[],
 ) {
   if (d1.some((d) => d2.includes(d))) {
-    throw new Error(`${op}: ${n1} ${tuple(d1)} and ${n2} ${tuple(d2)} must be disjoint`);
+    throw new TypeError(`${op}: ${n1} ${tuple(d1)} and ${n2} ${tuple(d2)} must be disjoint`);
   }
 }
 
@@ -174,7 +174,7 @@ function checkIndicesAval(op: string, idx: ShapedArray, arg: string): void {
     );
   }
   if (idx.ndim < 1) {
-    throw new Error(
+    throw new TypeError(
       `${op}: ${arg} must have at least one dimension: its last dimension holds the index ` +
         "vectors (add a trailing dimension of size 1 for scalar indices)",
     );
@@ -193,12 +193,12 @@ function checkBatching(
   checkDimList(op, "operand_batching_dims", operandDims, x.ndim, "the operand", true);
   checkDimList(op, idxName, idxDims, idx.ndim, "the indices", false);
   if (idxDims.includes(idx.ndim - 1)) {
-    throw new Error(
+    throw new TypeError(
       `${op}: ${idxName} ${tuple(idxDims)} cannot include the index vector dimension ${idx.ndim - 1}`,
     );
   }
   if (operandDims.length !== idxDims.length) {
-    throw new Error(
+    throw new TypeError(
       `${op}: operand_batching_dims ${tuple(operandDims)} and ${idxName} ${tuple(idxDims)} must ` +
         "have the same length",
     );
@@ -206,7 +206,7 @@ function checkBatching(
   const xs = operandDims.map((d) => x.shape[d]!);
   const is = idxDims.map((d) => idx.shape[d]!);
   if (xs.some((s, i) => s !== is[i])) {
-    throw new Error(
+    throw new TypeError(
       `${op}: operand batching dimensions and indices batching dimensions must have the same ` +
         `sizes, got ${tuple(xs)} and ${tuple(is)}`,
     );
@@ -215,7 +215,7 @@ function checkBatching(
 
 function checkMode(op: string, mode: unknown): void {
   if (mode !== "clip" && mode !== "fill" && mode !== "promise_in_bounds") {
-    throw new Error(
+    throw new TypeError(
       `${op}: unknown mode ${JSON.stringify(mode)}; use "clip", "fill" (or "drop") or "promise_in_bounds"`,
     );
   }
@@ -244,7 +244,7 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
   checkDimList(op, "offset_dims", dn.offset_dims, outRank, `an output of rank ${outRank}`, true);
   const nvec = idx.shape[idx.ndim - 1]!;
   if (dn.start_index_map.length !== nvec) {
-    throw new Error(
+    throw new TypeError(
       `${op}: start_index_map ${tuple(dn.start_index_map)} must have one entry per element of the ` +
         `index vectors (the last dimension of start_indices, of shape ${tuple(idx.shape)}), got ` +
         `${dn.start_index_map.length} for ${nvec}`,
@@ -275,14 +275,14 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
     dn.operand_batching_dims,
   );
   if (sizes.length !== x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: slice_sizes ${tuple(sizes)} must have one entry per operand dimension (operand shape ${tuple(x.shape)})`,
     );
   }
   const nWindow =
     dn.offset_dims.length + dn.collapsed_slice_dims.length + dn.operand_batching_dims.length;
   if (nWindow !== x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: every operand dimension must be an offset, collapsed or batching dimension: got ` +
         `offset_dims ${tuple(dn.offset_dims)}, collapsed_slice_dims ${tuple(dn.collapsed_slice_dims)} ` +
         `and operand_batching_dims ${tuple(dn.operand_batching_dims)} for an operand of rank ${x.ndim}`,
@@ -292,7 +292,7 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
   const gathering = sizeOf(idx.shape.slice(0, -1)) > 0;
   sizes.forEach((s, i) => {
     if (s < 0 || (gathering && s > x.shape[i]!)) {
-      throw new Error(
+      throw new TypeError(
         `${op}: slice_sizes ${tuple(sizes)} do not fit operand of shape ${tuple(x.shape)} ` +
           `(slice size ${s} for dimension ${i} of size ${x.shape[i]})`,
       );
@@ -300,14 +300,14 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
   });
   for (const d of dn.collapsed_slice_dims) {
     if (sizes[d] !== 1) {
-      throw new Error(
+      throw new TypeError(
         `${op}: collapsed_slice_dims can only collapse dimensions of slice size 1, but slice_sizes[${d}] is ${sizes[d]}`,
       );
     }
   }
   for (const d of dn.operand_batching_dims) {
     if (sizes[d]! > 1) {
-      throw new Error(
+      throw new TypeError(
         `${op}: operand_batching_dims must have slice size 0 or 1, but slice_sizes[${d}] is ${sizes[d]}`,
       );
     }
@@ -370,7 +370,7 @@ export function scatterCheck(
   const uwd = dn.update_window_dims;
   const expectedRank = idx.ndim - 1 + uwd.length;
   if (u.ndim !== expectedRank) {
-    throw new Error(
+    throw new TypeError(
       `${op}: updates must have rank ${expectedRank} (the scatter_indices' batch dimensions ` +
         `${tuple(idx.shape.slice(0, -1))} plus ${uwd.length} update_window_dims), got updates of shape ${tuple(u.shape)}`,
     );
@@ -401,7 +401,7 @@ export function scatterCheck(
   );
   const nWindow = uwd.length + dn.inserted_window_dims.length + dn.operand_batching_dims.length;
   if (nWindow !== x.ndim) {
-    throw new Error(
+    throw new TypeError(
       `${op}: every operand dimension must be an update window, inserted or batching dimension: got ` +
         `update_window_dims ${tuple(uwd)}, inserted_window_dims ${tuple(dn.inserted_window_dims)} and ` +
         `operand_batching_dims ${tuple(dn.operand_batching_dims)} for an operand of rank ${x.ndim}`,
@@ -409,7 +409,7 @@ export function scatterCheck(
   }
   const nvec = idx.shape[idx.ndim - 1]!;
   if (dn.scatter_dims_to_operand_dims.length !== nvec) {
-    throw new Error(
+    throw new TypeError(
       `${op}: scatter_dims_to_operand_dims ${tuple(dn.scatter_dims_to_operand_dims)} must have one ` +
         `entry per element of the index vectors (the last dimension of scatter_indices, of shape ` +
         `${tuple(idx.shape)}), got ${dn.scatter_dims_to_operand_dims.length} for ${nvec}`,
@@ -425,7 +425,7 @@ export function scatterCheck(
   );
   scatterWindowDims(x.ndim, dn).forEach((d, k) => {
     if (u.shape[uwd[k]!]! > x.shape[d]!) {
-      throw new Error(
+      throw new TypeError(
         `${op}: update window dimension ${uwd[k]} of updates (size ${u.shape[uwd[k]!]}) is larger ` +
           `than operand dimension ${d} (size ${x.shape[d]}); updates shape ${tuple(u.shape)}, operand shape ${tuple(x.shape)}`,
       );
@@ -434,7 +434,7 @@ export function scatterCheck(
   const scatterDims = range(u.ndim).filter((d) => !uwd.includes(d));
   scatterDims.forEach((d, k) => {
     if (u.shape[d] !== idx.shape[k]) {
-      throw new Error(
+      throw new TypeError(
         `${op}: the scatter dimensions of updates must match the batch dimensions of scatter_indices: ` +
           `updates dimension ${d} has size ${u.shape[d]} but scatter_indices dimension ${k} has size ` +
           `${idx.shape[k]} (updates shape ${tuple(u.shape)}, scatter_indices shape ${tuple(idx.shape)})`,

@@ -36,6 +36,7 @@ import {
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, isBool, isFloating } from "../dtype.js";
+import { ValueError } from "../errors.js";
 import { reduceIdentity } from "../ir/eval.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 import { moveBatchAxis } from "./batch_util.js";
@@ -99,7 +100,7 @@ function dimWindows(op: string, shape: readonly number[], p: WindowParams): DimW
   for (const key of Object.keys(ARG_NAMES) as (keyof WindowParams)[]) {
     const v = p[key];
     if (!globalThis.Array.isArray(v) || v.length !== ndim) {
-      throw new Error(
+      throw new TypeError(
         `${op}: ${ARG_NAMES[key]} must have one entry per operand dimension, got ` +
           `${showValue(v)} for an operand of shape ${tuple(shape)}`,
       );
@@ -108,7 +109,9 @@ function dimWindows(op: string, shape: readonly number[], p: WindowParams): DimW
   const positive = (key: keyof WindowParams) => {
     const v = p[key] as readonly number[];
     if (!v.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw new Error(`${op}: ${ARG_NAMES[key]} must be positive integers, got ${showValue(v)}`);
+      throw new TypeError(
+        `${op}: ${ARG_NAMES[key]} must be positive integers, got ${showValue(v)}`,
+      );
     }
   };
   positive("window_dimensions");
@@ -120,7 +123,7 @@ function dimWindows(op: string, shape: readonly number[], p: WindowParams): DimW
       (pair) => globalThis.Array.isArray(pair) && pair.length === 2 && pair.every(Number.isInteger),
     )
   ) {
-    throw new Error(
+    throw new ValueError(
       `${op}: padding must be "SAME", "VALID" or one [lo, hi] pair of integers per dimension, ` +
         `got ${showValue(p.padding)}`,
     );
@@ -136,7 +139,7 @@ function dimWindows(op: string, shape: readonly number[], p: WindowParams): DimW
       windowDilation: p.window_dilation[i]!,
     };
     if (dilateDim(n, w.baseDilation) + lo + hi < 0) {
-      throw new Error(
+      throw new TypeError(
         `${op}: padding ${showValue(p.padding)} leaves dimension ${i} of the operand of shape ` +
           `${tuple(shape)} with a negative size`,
       );
@@ -284,7 +287,7 @@ export function selectAvals(
   checkArity(op, avals, 2);
   const [v, x] = [avals[0]!, avals[1]!];
   if (p.select_prim !== "ge" && p.select_prim !== "le") {
-    throw new Error(`${op}: select_prim must be "ge" or "le", got ${showValue(p.select_prim)}`);
+    throw new TypeError(`${op}: select_prim must be "ge" or "le", got ${showValue(p.select_prim)}`);
   }
   if (!isFloating(v.dtype)) {
     throw new TypeError(`${op}: the values must be floating point, got ${describeAval(v)}`);
@@ -292,7 +295,7 @@ export function selectAvals(
   const outShape = windowOutputShape(op, x.shape, p);
   const want = gather ? x.shape : outShape;
   if (want.length !== v.ndim || want.some((d, i) => d !== v.shape[i])) {
-    throw new Error(
+    throw new TypeError(
       `${op}: the ${gather ? "tangent" : "source"} must have shape ${tuple(want)} ` +
         `(${gather ? "the operand's" : "the windows'"}), got ${describeAval(v)} for an operand ` +
         `${describeAval(x)}`,
@@ -392,7 +395,7 @@ export function windowPadding(
     const kind = padding.toUpperCase();
     if (kind === "VALID") return shape.map(() => [0, 0]);
     if (kind !== "SAME" && kind !== "SAME_LOWER") {
-      throw new Error(
+      throw new ValueError(
         `${op}: padding must be "SAME", "SAME_LOWER", "VALID" or [lo, hi] pairs, got "${padding}"`,
       );
     }
@@ -404,7 +407,7 @@ export function windowPadding(
     });
   }
   if (!globalThis.Array.isArray(padding) || padding.length !== shape.length) {
-    throw new Error(
+    throw new ValueError(
       `${op}: padding must be "SAME", "VALID" or one [lo, hi] pair per operand dimension, got ` +
         `${showValue(padding)} for an operand of shape ${tuple(shape)}`,
     );
@@ -412,7 +415,7 @@ export function windowPadding(
   return padding.map((pair, i) => {
     const t = intList(op, `padding[${i}]`, pair);
     if (t.length !== 2) {
-      throw new Error(`${op}: padding[${i}] must be a [lo, hi] pair, got ${showValue(pair)}`);
+      throw new ValueError(`${op}: padding[${i}] must be a [lo, hi] pair, got ${showValue(pair)}`);
     }
     return [t[0]!, t[1]!];
   });
@@ -483,7 +486,7 @@ export function reduceWindow(
     ["windowDilation", wdil],
   ] as const) {
     if (v.length !== x.ndim) {
-      throw new Error(
+      throw new TypeError(
         `${OP}: ${name} must have one entry per operand dimension, got ${tuple(v)} for an ` +
           `operand of shape ${tuple(x.shape)}`,
       );

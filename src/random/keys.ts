@@ -23,6 +23,7 @@ import { isInteger } from "../dtype.js";
 import { bitwiseXor, convertElementType, mul, shiftRightLogical } from "../lax/elementwise.js";
 import { broadcastedIota, broadcastInDim, concatenate, iota, reshape } from "../lax/shape_ops.js";
 import { sliceInDim } from "../lax/slicing.js";
+import { showValue } from "../options.js";
 import { type Shape, shapeStr, sizeOf } from "../shape.js";
 import { iota2x32Shape, keyWords, threefry2x32, threefry2x32Raw } from "./threefry.js";
 
@@ -152,7 +153,7 @@ function shapeOfNum(op: string, num: number | Shape): number[] {
   const shape = typeof num === "number" ? [num] : [...num];
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new TypeError(
-      `${op}: num must be a non-negative integer or a list of them (a shape), got ${JSON.stringify(num)}`,
+      `${op}: num must be a non-negative integer or a list of them (a shape), got ${showValue(num)}`,
     );
   }
   return shape;
