@@ -6,9 +6,19 @@
  * `float32 * 2.5 → float32`, `int32 + 1.5 → float32`).
  */
 import { config } from "./config.js";
+import {
+  bfloat16Bits,
+  encodeBfloat16,
+  encodeFloat16,
+  float16Bits,
+  roundBfloat16,
+  roundFloat16,
+} from "./half.js";
 import { kindOf } from "./options.js";
 
 export type DType =
+  | "float16"
+  | "bfloat16"
   | "float32"
   | "float64"
   | "int8"
@@ -19,6 +29,8 @@ export type DType =
   | "uint32"
   | "bool";
 
+export const float16: DType = "float16";
+export const bfloat16: DType = "bfloat16";
 export const float32: DType = "float32";
 export const float64: DType = "float64";
 export const int8: DType = "int8";
@@ -37,6 +49,8 @@ export const ALL_DTYPES: readonly DType[] = [
   "uint16",
   "int32",
   "uint32",
+  "bfloat16",
+  "float16",
   "float32",
   "float64",
 ];
@@ -56,7 +70,17 @@ export function isDType(x: unknown): x is DType {
 }
 
 export function isFloating(d: DType): boolean {
-  return d === "float32" || d === "float64";
+  return d === "float32" || d === "float64" || d === "float16" || d === "bfloat16";
+}
+
+/**
+ * The half-precision dtypes (float16, bfloat16): stored as 16-bit patterns
+ * (Uint16Array, src/half.ts) and computed in float32, rounded back after
+ * every operation (backend/cpu/halves.ts). Their storage never holds values:
+ * host code reads them through `hostValues` (core/array.ts), which decodes.
+ */
+export function isHalf(d: DType): d is "float16" | "bfloat16" {
+  return d === "float16" || d === "bfloat16";
 }
 export function isInteger(d: DType): boolean {
   return INT_BITS[d] !== undefined;
@@ -107,6 +131,8 @@ export function itemsize(d: DType): number {
       return 1;
     case "int16":
     case "uint16":
+    case "float16":
+    case "bfloat16":
       return 2;
     default:
       return 4;
@@ -114,6 +140,8 @@ export function itemsize(d: DType): number {
 }
 
 const SHORT_NAMES: Readonly<Record<DType, string>> = {
+  float16: "f16",
+  bfloat16: "bf16",
   float32: "f32",
   float64: "f64",
   int8: "i8",
@@ -143,6 +171,8 @@ export function allocate(d: DType, n: number): TypedArray {
     case "int16":
       return new Int16Array(n);
     case "uint16":
+    case "float16":
+    case "bfloat16":
       return new Uint16Array(n);
     case "int8":
       return new Int8Array(n);
@@ -150,6 +180,25 @@ export function allocate(d: DType, n: number): TypedArray {
     case "bool":
       return new Uint8Array(n);
   }
+}
+
+/**
+ * A typed array to fill with `n` values of dtype `d`: `allocate`'s storage,
+ * except a Float32Array for the half dtypes, whose storage holds bit
+ * patterns; `ArrayImpl.fromData(values, shape, weak, d)` rounds and encodes
+ * such a Float32Array into the half dtype's storage.
+ */
+export function allocateValues(d: DType, n: number): TypedArray {
+  return isHalf(d) ? new Float32Array(n) : allocate(d, n);
+}
+
+/** Values of dtype `d` (rounded to it) as its storage: the encoded patterns for the half dtypes. */
+export function toStorage(d: DType, values: TypedArray): TypedArray {
+  if (!isHalf(d) || values instanceof Uint16Array) return values;
+  const bits = new Uint16Array(values.length);
+  if (d === "float16") encodeFloat16(values, bits);
+  else encodeBfloat16(values, bits);
+  return bits;
 }
 
 /** A typed-array view of `length` elements of dtype `d` over `buffer` at byte offset `at`. */
@@ -171,6 +220,8 @@ export function typedView(
     case "int16":
       return new Int16Array(buffer, at, length);
     case "uint16":
+    case "float16":
+    case "bfloat16":
       return new Uint16Array(buffer, at, length);
     case "int8":
       return new Int8Array(buffer, at, length);
@@ -210,7 +261,7 @@ export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | u
     throw new TypeError(
       `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
         "(jnp.bool_, jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.int32, jnp.uint32, " +
-        "jnp.float32, jnp.float64)",
+        "jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64)",
     );
   }
   return canonicalize(dtype);
@@ -226,10 +277,19 @@ export function defaultFloat(): DType {
   return config.x64 ? "float64" : "float32";
 }
 
-/** Casts a JS number to how a dtype stores it (wrapping ints, truncating toward zero). */
+/**
+ * Casts a JS number to the value a dtype holds (wrapping ints, truncating
+ * toward zero, rounding floats to nearest even). For the half dtypes this is
+ * the rounded value, not its storage: `storeScalar` gives what their
+ * Uint16Array storage holds.
+ */
 export function castScalar(v: number | boolean, d: DType): number {
   const x = Number(v);
   switch (d) {
+    case "float16":
+      return roundFloat16(x);
+    case "bfloat16":
+      return roundBfloat16(x);
     case "float32":
       return Math.fround(x);
     case "float64":
@@ -251,11 +311,18 @@ export function castScalar(v: number | boolean, d: DType): number {
   }
 }
 
+/** What a dtype's storage holds for the JS number `v`: `castScalar`, or the bit pattern of a half dtype. */
+export function storeScalar(v: number | boolean, d: DType): number {
+  if (d === "float16") return float16Bits(Number(v));
+  if (d === "bfloat16") return bfloat16Bits(Number(v));
+  return castScalar(v, d);
+}
+
 // --- Promotion lattice (JAX's, restricted to our dtypes) -------------------
 // JAX's `_type_promotion_lattice` (jax/_src/dtypes.py; the graph in the docs'
 // "Type promotion semantics"): b1 → i*; i* → u8, i8; u8 → u16, i16;
 // u16 → u32, i32; u32 → u64, i64; i8 → i16 → i32 → i64; u64, i64 → f*;
-// f* → f32 → f64 (bf16/f16 and complex left out). i* and f* are the weak int
+// f* → bf16, f16; bf16, f16 → f32 → f64 (complex left out). i* and f* are the weak int
 // and weak float. int64 and uint64 are virtual: they only occur as joins
 // (int64 = join(uint32, int32)), and are canonicalized to int32/uint32 (as
 // JAX's result_type does without x64; we have no 64-bit integer storage).
@@ -271,7 +338,9 @@ const parents: Record<Node, Node[]> = {
   int16: ["int32"],
   int32: ["int64"],
   int64: ["f*"],
-  "f*": ["float32"],
+  "f*": ["bfloat16", "float16"],
+  bfloat16: ["float32"],
+  float16: ["float32"],
   float32: ["float64"],
   float64: [],
 };
@@ -297,6 +366,8 @@ const order: Node[] = [
   "uint64",
   "int64",
   "f*",
+  "bfloat16",
+  "float16",
   "float32",
   "float64",
 ];

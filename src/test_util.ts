@@ -7,7 +7,7 @@
 import { jvp, linearize, vjp } from "./api/ad.js";
 import { type Array, ArrayImpl } from "./core/array.js";
 import { type ArrayLike, asArray } from "./core/convert.js";
-import { allocate, isFloating } from "./dtype.js";
+import { allocateValues, isFloating } from "./dtype.js";
 import * as jnp from "./numpy/index.js";
 import { type AnyFn, checkOptions, type OptionKeys } from "./options.js";
 import { flatten } from "./tree/index.js";
@@ -51,7 +51,7 @@ function directions(seed: number): () => number {
 }
 
 function randomLike(x: Array, next: () => number): Array {
-  const data = allocate(x.dtype, x.size);
+  const data = allocateValues(x.dtype, x.size);
   for (let i = 0; i < data.length; i++) data[i] = next();
   return ArrayImpl.fromData(data, x.shape, false, x.dtype);
 }

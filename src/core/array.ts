@@ -5,7 +5,16 @@
  * `sum`, `reshape`, `get`, `at`...) are installed on the prototype by the
  * numpy layer (see numpy/methods.ts), so core stays below numpy.
  */
-import { allocate, castScalar, type DType, dtypeOfTypedArray, type TypedArray } from "../dtype.js";
+import {
+  allocate,
+  type DType,
+  dtypeOfTypedArray,
+  isHalf,
+  storeScalar,
+  type TypedArray,
+  toStorage,
+} from "../dtype.js";
+import { decodeBfloat16, decodeFloat16 } from "../half.js";
 import { type Shape, sizeOf } from "../shape.js";
 import { ShapedArray } from "./aval.js";
 
@@ -125,6 +134,9 @@ export class ArrayImpl extends Array {
   /**
    * An array over `data` (taken over). The dtype defaults to the typed
    * array's (`dtypeOfTypedArray`: a Uint8Array is bool); pass it for uint8.
+   * For a half dtype (float16, bfloat16), a Uint16Array is its storage (bit
+   * patterns) and any other typed array holds values, rounded and encoded
+   * here (`allocateValues` makes one).
    */
   static fromData(
     data: TypedArray,
@@ -135,18 +147,18 @@ export class ArrayImpl extends Array {
     if (data.length !== sizeOf(shape)) {
       throw new Error(`Array: ${data.length} values do not fill shape [${shape.join(", ")}]`);
     }
-    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), data);
+    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), toStorage(dtype, data));
   }
 
   static scalar(value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
     const data = allocate(dtype, 1);
-    data[0] = castScalar(value, dtype);
+    data[0] = storeScalar(value, dtype);
     return ArrayImpl.fromHost(new ShapedArray([], dtype, weakType), data);
   }
 
   static full(shape: Shape, value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
     const data = allocate(dtype, sizeOf(shape));
-    data.fill(castScalar(value, dtype));
+    data.fill(storeScalar(value, dtype));
     return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), data);
   }
 }
@@ -176,6 +188,35 @@ function deletedMessage(x: ArrayImpl): string {
  * over without a copy). Read only: never write into the result.
  */
 export function hostValues(x: ArrayImpl): TypedArray {
+  const b = x.buffer;
+  return decodeHost(x.dtype, b.owner.readSync(b));
+}
+
+/**
+ * A buffer's storage as read back from its backend, turned into values: the
+ * half dtypes (float16, bfloat16) are stored as 16-bit patterns (Uint16Array)
+ * and come back as a new Float32Array of their values (JS has no
+ * Float16Array in Node 20; float32 holds every half value exactly); every
+ * other dtype's storage is its values, returned as is. `hostValues` and
+ * `x.data()` go through here, so no host reader sees a bit pattern as a
+ * value; code that moves storage itself (device transfers, serialization)
+ * reads `hostStorage`.
+ */
+export function decodeHost(dtype: DType, storage: TypedArray): TypedArray {
+  if (!isHalf(dtype)) return storage;
+  const out = new Float32Array(storage.length);
+  if (dtype === "float16") decodeFloat16(storage as Uint16Array, out);
+  else decodeBfloat16(storage as Uint16Array, out);
+  return out;
+}
+
+/**
+ * An array's storage as its backend holds it: for the half dtypes their
+ * 16-bit patterns (Uint16Array), not values (`hostValues` decodes). For code
+ * that moves storage (copies between devices, serialization), never for
+ * reading values. Read only.
+ */
+export function hostStorage(x: ArrayImpl): TypedArray {
   const b = x.buffer;
   return b.owner.readSync(b);
 }

@@ -17,6 +17,7 @@ import {
   type ArrayImpl,
   type Buffer,
   type BufferOwner,
+  decodeHost,
   hostValues,
   setHostWriter,
 } from "./array.js";
@@ -91,5 +92,5 @@ export { hostValues };
 /** `x.data()`: the values once the owning backend has them ready. */
 export function hostValuesAsync(x: ArrayImpl): Promise<TypedArray> {
   const b = x.buffer;
-  return b.owner.read(b);
+  return b.owner.read(b).then((v) => decodeHost(x.dtype, v));
 }

@@ -1,5 +1,13 @@
 /** Turning JS scalars into arrays with JAX's weak typing. */
-import { ALL_DTYPES, type DType, defaultFloat, intRange, isInteger } from "../dtype.js";
+import {
+  ALL_DTYPES,
+  castScalar,
+  type DType,
+  defaultFloat,
+  intRange,
+  isHalf,
+  isInteger,
+} from "../dtype.js";
 import { type Array, ArrayImpl, isArray } from "./array.js";
 import { ShapedArray } from "./aval.js";
 
@@ -53,6 +61,7 @@ export function scalarValue(x: Scalar, dtype: DType, op: string): number {
     return t === 0 ? 0 : t; // no -0 in an integer
   }
   if (dtype === "float32") return Math.fround(x);
+  if (isHalf(dtype)) return castScalar(x, dtype); // rounds; overflow is ±inf, as float32's
   if (dtype === "bool") return x !== 0 ? 1 : 0;
   return x;
 }

@@ -11,11 +11,11 @@
  * Plain JS (SharedArrayBuffer and Atomics), no Node API: the thread plumbing
  * lives in backend/cpu/worker_pool.ts.
  */
-import { ArrayImpl, hostValues } from "../core/array.js";
+import { ArrayImpl, decodeHost, hostStorage, hostValues } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { compileJaxpr } from "../core/dispatch.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
-import { allocate, type DType, itemsize, type TypedArray } from "../dtype.js";
+import { allocate, type DType, isHalf, itemsize, type TypedArray } from "../dtype.js";
 import {
   type AllGatherParams,
   type AxisName,
@@ -147,7 +147,7 @@ class SharedComm implements CollectiveRuntime {
 
   /** Publishes x, waits for everyone, and returns every member's operand (views, in member order). */
   private exchange(op: string, x: ArrayImpl): TypedArray[] {
-    const bytes = hostValues(x).byteLength;
+    const bytes = hostStorage(x).byteLength;
     if (bytes > this.req.slotBytes) {
       throw new Error(
         `internal: ${op} operand of ${bytes} bytes exceeds the planned ${this.req.slotBytes}`,
@@ -160,7 +160,7 @@ class SharedComm implements CollectiveRuntime {
       byteOffset: base + i * this.req.slotBytes,
       length: x.size,
     });
-    sharedView(x.dtype, slot(this.req.index)).set(hostValues(x));
+    sharedView(x.dtype, slot(this.req.index)).set(hostStorage(x));
     this.barrier(op);
     return globalThis.Array.from({ length: this.n }, (_, i) => sharedView(x.dtype, slot(i)));
   }
@@ -171,6 +171,17 @@ class SharedComm implements CollectiveRuntime {
     params: NamedParams,
   ): ArrayImpl {
     const parts = this.exchange(`lax.${op}`, x);
+    if (isHalf(x.dtype) && op !== "all_gather" && op !== "ppermute") {
+      // float16/bfloat16 parts are bit patterns: reduce their values in
+      // float32 and round the result to the half format (backend/cpu/halves.ts).
+      const wide = ArrayImpl.fromData(hostValues(x), x.shape, x.weakType, "float32");
+      const values = parts.map((q) => decodeHost(x.dtype, q));
+      const r =
+        op === "psum_scatter"
+          ? scatterParts(wide, values, params as PsumScatterParams, this.req.index)
+          : reduceParts(op, wide, values);
+      return ArrayImpl.fromData(hostValues(r), r.shape, x.weakType, x.dtype);
+    }
     switch (op) {
       case "psum":
       case "pmax":
@@ -283,7 +294,7 @@ export function runShard(req: RunRequest): RunReply {
       if (o.size !== ref.length) {
         throw new Error(`internal: output ${i} has ${o.size} values, ${ref.length} expected`);
       }
-      sharedView(o.dtype, ref).set(hostValues(o));
+      sharedView(o.dtype, ref).set(hostStorage(o));
     });
     return { ok: true };
   } catch (e) {

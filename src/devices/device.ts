@@ -9,7 +9,7 @@
  * its shards on the calling thread.
  */
 import { config } from "../config.js";
-import { Array, ArrayImpl, hostValues } from "../core/array.js";
+import { Array, ArrayImpl, hostStorage } from "../core/array.js";
 import type { ClosedJaxpr } from "../core/jaxpr.js";
 import { type DType, type TypedArray, typedView } from "../dtype.js";
 
@@ -224,7 +224,7 @@ export function deviceBuffer(bytes: number): SharedArrayBuffer | ArrayBuffer {
  * there is only the calling thread's device, which reads x's own buffer.
  */
 export function sharedRef(x: ArrayImpl): BufferRef {
-  const v = hostValues(x);
+  const v = hostStorage(x);
   if (!hasShared() || v.buffer instanceof SharedArrayBuffer) {
     return { buffer: v.buffer, byteOffset: v.byteOffset, length: v.length };
   }

@@ -9,7 +9,7 @@
  * differentiation has already happened by the time a program runs, so they
  * are replaced by a call of their primal function's jaxpr.
  */
-import { type Array, ArrayImpl, hostValues } from "../core/array.js";
+import { type Array, ArrayImpl, hostStorage } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { Primitive, primitiveByName } from "../core/primitive.js";
@@ -70,7 +70,7 @@ function sArray(x: Array, where: string): SArray {
       `${where}: a constant of the program is a tracer (${x.aval.str()}); it cannot be sent to a device`,
     );
   }
-  return { aval: sAval(x.aval), data: hostValues(x) };
+  return { aval: sAval(x.aval), data: hostStorage(x) };
 }
 
 /** Call primitives holding JS functions: replaced by a pjit of the traced function. */

@@ -231,7 +231,8 @@ export const atan2P = binop("atan2", FLOATS, [
 ]);
 // nextafter(x, y) is x plus a piecewise-constant step: slope 1 in x, 0 in y
 // (JAX defines no derivative).
-export const nextafterP = binop("nextafter", FLOATS, [same, null]);
+// Not the half dtypes: computed in float32 and rounded, the next float32 would round back.
+export const nextafterP = binop("nextafter", ["float32", "float64"], [same, null]);
 
 /** x with +inf replaced by 0 (JAX's _replace_inf in lax/other.py: -inf is kept). */
 const replaceInf = (x: Array): Array => selectN(eq(x, Infinity), x, 0);

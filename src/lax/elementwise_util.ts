@@ -33,7 +33,7 @@ import { addTangents, castToAval, isZero } from "./ad_util.js";
 import { alignBatched } from "./batch_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 
-export const FLOATS: readonly DType[] = ["float32", "float64"];
+export const FLOATS: readonly DType[] = ["float16", "bfloat16", "float32", "float64"];
 export const INTS: readonly DType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint32"];
 export const NUMERIC: readonly DType[] = [...FLOATS, ...INTS];
 

@@ -1,6 +1,5 @@
 /** Array creation: `jnp.array`, `zeros`, `arange`, `linspace`, `eye`... */
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
-import { ShapedArray } from "../core/aval.js";
 import {
   type ArrayLike,
   asArray,
@@ -10,7 +9,7 @@ import {
   scalarValue,
 } from "../core/convert.js";
 import {
-  allocate,
+  allocateValues,
   canonicalize,
   type DType,
   defaultFloat,
@@ -142,11 +141,11 @@ export function array(value: ArrayInput, dtype?: DType): Array {
 
 /** Each value converted from itself (`scalarValue`): an integer dtype that cannot hold one is an error. */
 function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DType): ArrayImpl {
-  const data = allocate(dtype, values.length);
+  const data = allocateValues(dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     data[i] = scalarValue(values[i]!, dtype, "jnp.array");
   }
-  return ArrayImpl.fromHost(new ShapedArray(shape, dtype, false), data);
+  return ArrayImpl.fromData(data, shape, false, dtype);
 }
 
 /**
@@ -176,7 +175,7 @@ function typedDtype(a: AnyTypedArray): DType {
 function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
   const d = want ?? typedDtype(src);
   const n = src.length;
-  const out = allocate(d, n);
+  const out = allocateValues(d, n);
   const fail = (i: number, v: number | bigint): never => {
     throw new RangeError(
       `jnp.array: element [${i}] of the ${src.constructor.name}, ${String(v)}, is not representable in ${d}`,
@@ -204,7 +203,7 @@ function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
     }
     out.set(src);
   }
-  return ArrayImpl.fromHost(new ShapedArray([n], d, false), out);
+  return ArrayImpl.fromData(out, [n], false, d);
 }
 
 /** Stacks the leaves of a nested list that holds Arrays (possibly traced). */
@@ -315,9 +314,9 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): A
 /** A 1-D array of `n` values `at(i)`, written straight into its storage (size checked first). */
 function generated(op: string, n: number, dtype: DType, at: (i: number) => number): ArrayImpl {
   checkSize(op, [n]);
-  const data = allocate(dtype, n);
+  const data = allocateValues(dtype, n);
   for (let i = 0; i < n; i++) data[i] = scalarValue(at(i), dtype, op);
-  return ArrayImpl.fromHost(new ShapedArray([n], dtype, false), data);
+  return ArrayImpl.fromData(data, [n], false, dtype);
 }
 
 export interface LinspaceOptions {
@@ -358,7 +357,7 @@ export function eye(n: number, m?: number, options?: EyeOptions): Array {
   if (!Number.isInteger(k))
     throw new TypeError(`jnp.eye: k must be an integer, got ${describe(k)}`);
   const d = checkDtype("jnp.eye", opts.dtype) ?? defaultFloat();
-  const data = allocate(d, n * cols);
+  const data = allocateValues(d, n * cols);
   for (let i = 0; i < n; i++) {
     const j = i + k;
     if (j >= 0 && j < cols) data[i * cols + j] = 1;

@@ -103,7 +103,42 @@ export interface FInfo {
   readonly dtype: DType;
 }
 
-const FINFO: Record<"float32" | "float64", FInfo> = {
+const FINFO: Record<"float16" | "bfloat16" | "float32" | "float64", FInfo> = {
+  float16: {
+    bits: 16,
+    eps: 2 ** -10,
+    epsneg: 2 ** -11,
+    max: 65504,
+    min: -65504,
+    tiny: 2 ** -14,
+    smallestNormal: 2 ** -14,
+    smallestSubnormal: 2 ** -24,
+    resolution: 0.0010004043579101562, // float16(1e-3), as NumPy's
+    precision: 3,
+    nmant: 10,
+    nexp: 5,
+    maxexp: 16,
+    minexp: -14,
+    dtype: "float16",
+  },
+  // ml_dtypes' finfo(bfloat16), which JAX's finfo returns.
+  bfloat16: {
+    bits: 16,
+    eps: 2 ** -7,
+    epsneg: 2 ** -8,
+    max: (2 - 2 ** -7) * 2 ** 127,
+    min: -(2 - 2 ** -7) * 2 ** 127,
+    tiny: 2 ** -126,
+    smallestNormal: 2 ** -126,
+    smallestSubnormal: 2 ** -133,
+    resolution: 0.010009765625, // bfloat16(1e-2)
+    precision: 2,
+    nmant: 7,
+    nexp: 8,
+    maxexp: 128,
+    minexp: -126,
+    dtype: "bfloat16",
+  },
   float32: {
     bits: 32,
     eps: 2 ** -23,
@@ -143,7 +178,7 @@ const FINFO: Record<"float32" | "float64", FInfo> = {
 export function finfo(x: DType | { dtype: DType }): FInfo {
   const d = dtypeOf("jnp.finfo", x);
   if (!isFloating(d)) throw new TypeError(`jnp.finfo: data type '${d}' not inexact`);
-  return FINFO[d as "float32" | "float64"];
+  return FINFO[d as "float16" | "bfloat16" | "float32" | "float64"];
 }
 
 /** Whether a concrete dtype belongs to a category (NumPy's scalar type hierarchy). */

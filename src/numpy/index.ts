@@ -3,7 +3,9 @@ import "./methods.js";
 
 export type { DType } from "../dtype.js";
 export {
+  bfloat16,
   bool_,
+  float16,
   float32,
   float64,
   int8,

@@ -4,7 +4,7 @@
  */
 import { type Array, ArrayImpl } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { allocate, canonicalize, castScalar, type DType } from "../dtype.js";
+import { allocateValues, canonicalize, castScalar, type DType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import type { Shape } from "../shape.js";
 
@@ -21,7 +21,7 @@ export function filled(shape: Shape, v: ArrayLike, dtype: DType): Array {
 /** A 1-D array of JS numbers: a constant (under tracing too), built without any operation. */
 export function constList(values: readonly number[], dtype: DType): Array {
   const d = canonicalize(dtype);
-  const data = allocate(d, values.length);
+  const data = allocateValues(d, values.length);
   values.forEach((v, i) => {
     data[i] = castScalar(v, d);
   });

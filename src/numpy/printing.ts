@@ -8,7 +8,8 @@
  * optional cutoffs), because the padding and cutoff rules depend on its exact
  * digit strings and rounding, which JS's own number formatting does not offer.
  */
-import type { DType, TypedArray } from "../dtype.js";
+import { type DType, isFloating, type TypedArray } from "../dtype.js";
+import { bfloat16Bits, float16Bits, roundBfloat16, roundFloat16 } from "../half.js";
 import { shapeStr, sizeOf, stridesOf } from "../shape.js";
 
 const LINE_WIDTH = 75;
@@ -17,7 +18,23 @@ const EDGE_ITEMS = 3;
 const PRECISION = 8;
 const LOG10_2 = 0.3010299956639812;
 
-type FloatDType = "float32" | "float64";
+type FloatDType = "float16" | "bfloat16" | "float32" | "float64";
+
+/** Where positional notation stops: 10^precision (NumPy's finfo precision; ml_dtypes' for bfloat16). */
+const MAX_POSITIONAL: Readonly<Record<FloatDType, number>> = {
+  float16: 1e3,
+  bfloat16: 1e2,
+  float32: 1e6,
+  float64: 1e8,
+};
+
+/** Rounding to the dtype: how NumPy compares a dtype's values. */
+const IN_DTYPE: Readonly<Record<FloatDType, (v: number) => number>> = {
+  float16: roundFloat16,
+  bfloat16: roundBfloat16,
+  float32: Math.fround,
+  float64: (v) => v,
+};
 
 /** Exactly NumPy's `str(np.asarray(x))` for an array of this dtype (row-major data). */
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
@@ -156,6 +173,8 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
       const width = Math.max(String(lo).length, String(hi).length);
       return (x) => String(x).padStart(width);
     }
+    case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return floatFormatter(values, dtype);
@@ -165,13 +184,13 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
 /** NumPy's str of a scalar: shortest round-trip digits, no precision cap. */
 function scalarStr(x: number, dtype: DType): string {
   if (dtype === "bool") return x ? "True" : "False";
-  if (dtype !== "float32" && dtype !== "float64") return String(x); // the integers
+  if (!isFloating(dtype)) return String(x); // the integers
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   // Positional up to about the dtype's decimal precision, scientific beyond.
-  const maxPositional = dtype === "float32" ? 1e6 : 1e16;
+  const maxPositional = dtype === "float64" ? 1e16 : MAX_POSITIONAL[dtype as FloatDType];
   const a = Math.abs(x);
-  const parts = floatParts(x, dtype);
+  const parts = floatParts(x, dtype as FloatDType);
   if (x === 0 || (a >= 1e-4 && a < maxPositional)) {
     return formatPositional(parts, { precision: -1, minDigits: -1, trim: "0" });
   }
@@ -186,7 +205,7 @@ function scalarStr(x: number, dtype: DType): string {
 function floatFormatter(values: number[], dtype: FloatDType): (x: number) => string {
   const finite = values.filter((v) => Number.isFinite(v));
   // Comparisons and the max/min ratio are computed in the array's own dtype.
-  const inDType = dtype === "float32" ? Math.fround : (v: number) => v;
+  const inDType = IN_DTYPE[dtype];
   let expFormat = false;
   const nonZero = finite.filter((v) => v !== 0).map(Math.abs);
   if (nonZero.length > 0) {
@@ -196,7 +215,7 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
-    const maxPositional = dtype === "float32" ? 1e6 : 1e8; // 10**min(8, finfo.precision)
+    const maxPositional = MAX_POSITIONAL[dtype]; // 10**min(8, finfo.precision)
     expFormat = hi >= maxPositional || lo < inDType(1e-4) || inDType(hi / lo) > 1000;
   }
 
@@ -272,12 +291,25 @@ interface FloatParts {
 
 const bitsView = new DataView(new ArrayBuffer(8));
 
+/** Fraction bits and exponent bias of each float format. */
+const FORMAT_BITS: Readonly<Record<FloatDType, readonly [number, number]>> = {
+  float16: [10, 15],
+  bfloat16: [7, 127],
+  float32: [23, 127],
+  float64: [52, 1023],
+};
+
 function floatParts(x: number, dtype: FloatDType): FloatParts {
   let negative: boolean;
   let biased: number;
   let fraction: bigint;
-  const [fractionBits, bias] = dtype === "float32" ? [23, 127] : [52, 1023];
-  if (dtype === "float32") {
+  const [fractionBits, bias] = FORMAT_BITS[dtype];
+  if (dtype === "float16" || dtype === "bfloat16") {
+    const bits = dtype === "float16" ? float16Bits(x) : bfloat16Bits(x);
+    negative = bits >>> 15 === 1;
+    biased = (bits >>> fractionBits) & (dtype === "float16" ? 0x1f : 0xff);
+    fraction = BigInt(bits & ((1 << fractionBits) - 1));
+  } else if (dtype === "float32") {
     bitsView.setFloat32(0, x);
     const bits = bitsView.getUint32(0);
     negative = bits >>> 31 === 1;

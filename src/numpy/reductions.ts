@@ -9,7 +9,14 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { type DType, defaultFloat, checkDtype as dtypeArg, isBool, isFloating } from "../dtype.js";
+import {
+  type DType,
+  defaultFloat,
+  checkDtype as dtypeArg,
+  isBool,
+  isFloating,
+  isHalf,
+} from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
@@ -244,6 +251,11 @@ function countOf(
   return opts.keepdims ? keepDims(n, x.shape, axes) : n;
 }
 
+/** JAX's `_upcast_f16`: mean and var of float16/bfloat16 compute in float32, then round. */
+function upcastHalf(d: DType): DType {
+  return isHalf(d) ? "float32" : d;
+}
+
 /** Divides by a count that is either a scalar or already of the result's shape. */
 function divideBy(num: Array, den: Array): Array {
   return lax.div(num, den.ndim === 0 ? fill(num.shape, den, num.dtype) : den);
@@ -260,7 +272,7 @@ export function mean(
   const x = asArray(a, op, "a");
   const want = checkDtype(op, opts.dtype);
   const dtype = want ?? inexactDtype(x.dtype);
-  const compute = isFloating(dtype) ? dtype : defaultFloat();
+  const compute = isFloating(dtype) ? upcastHalf(dtype) : defaultFloat();
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const total = reduction("mean", "sum", cast(x, compute), {
     ...opts,
@@ -294,7 +306,7 @@ function variance(
   const x = asArray(a, op, "a");
   const ddof = ddofOf(op, opts);
   const dtype = checkDtype(op, opts.dtype) ?? inexactDtype(x.dtype);
-  const compute = isFloating(dtype) ? dtype : defaultFloat();
+  const compute = isFloating(dtype) ? upcastHalf(dtype) : defaultFloat();
   const xf = cast(x, compute);
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const centered = lax.sub(

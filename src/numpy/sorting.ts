@@ -8,7 +8,7 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { ConcretizationTypeError, isConcrete } from "../core/trace.js";
-import { allocate, isBool, isFloating } from "../dtype.js";
+import { allocateValues, isBool, isFloating } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxis, shapeStr, stridesOf } from "../shape.js";
@@ -331,7 +331,7 @@ export function uniqueAll(x: ArrayLike): UniqueResult {
     counts[counts.length - 1]! += 1;
     inverse[i] = values.length - 1;
   });
-  const vals = allocate(a.dtype, values.length);
+  const vals = allocateValues(a.dtype, values.length);
   vals.set(values);
   return {
     values: ArrayImpl.fromData(vals, [values.length], false, a.dtype),

@@ -6,7 +6,7 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
-import { type DType, defaultFloat, isFloating, promoteTypes } from "../dtype.js";
+import { type DType, defaultFloat, isFloating, isHalf, promoteTypes } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { kindOf } from "../options.js";
@@ -27,7 +27,8 @@ export function cast(x: Array, dtype: DType, weakType = false): Array {
   if (x.dtype === dtype && x.weakType === weakType) return x;
   // Concrete values (JS numbers, constants) convert now, as JAX converts Python
   // scalars while tracing: no conversion equation is staged for them.
-  if (x instanceof ArrayImpl) {
+  // (The half dtypes convert through the backend's dispatch, which computes them in float32.)
+  if (x instanceof ArrayImpl && !isHalf(x.dtype) && !isHalf(dtype)) {
     return lax.convertElementTypeP.rules.impl([x], { new_dtype: dtype, weak_type: weakType })[0]!;
   }
   return lax.convertElementType(x, dtype, weakType);

@@ -7,7 +7,7 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { type DType, intBits } from "../dtype.js";
+import { type DType, intBits, isHalf } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import type { OptionKeys } from "../options.js";
@@ -52,6 +52,13 @@ function unitFloats(key: Array, shape: Shape, dtype: DType): Array {
     const top = lax.mul(lax.convertElementType(hi, "float64"), 2 ** -32);
     const low = lax.mul(lax.convertElementType(lax.shiftRightLogical(lo, 12), "float64"), 2 ** -52);
     return lax.add(top, low);
+  }
+  if (isHalf(dtype)) {
+    // JAX draws 16 bits for a 16-bit float and keeps the top nmant (10 for
+    // float16, 7 for bfloat16): m·2^-nmant, exact in the dtype.
+    const nmant = finfo(dtype).nmant;
+    const m = lax.shiftRightLogical(randomBitsOfWidth(key, shape, 16), 16 - nmant);
+    return lax.mul(lax.convertElementType(m, dtype), 2 ** -nmant);
   }
   const b = lax.shiftRightLogical(randomBits(key, shape), 9);
   return lax.mul(lax.convertElementType(b, "float32"), 2 ** -23);

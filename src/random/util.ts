@@ -31,7 +31,9 @@ export function optionsOf<O extends object>(
 export function floatDtype(op: string, dtype: DType | undefined): DType {
   const d = checkDtype(op, dtype) ?? defaultFloat();
   if (!isFloating(d)) {
-    throw new TypeError(`${op}: dtype must be a float dtype (float32 or float64), got ${dtype}`);
+    throw new TypeError(
+      `${op}: dtype must be a float dtype (float16, bfloat16, float32 or float64), got ${dtype}`,
+    );
   }
   return d;
 }
@@ -72,7 +74,14 @@ export function shapeOf(x: ArrayLike): Shape {
 
 /** Floating-point limits (numpy.finfo) of our float dtypes. */
 export function finfo(dtype: DType): { nmant: number; tiny: number; eps: number; epsneg: number } {
-  return dtype === "float64"
-    ? { nmant: 52, tiny: 2 ** -1022, eps: 2 ** -52, epsneg: 2 ** -53 }
-    : { nmant: 23, tiny: 2 ** -126, eps: 2 ** -23, epsneg: 2 ** -24 };
+  switch (dtype) {
+    case "float64":
+      return { nmant: 52, tiny: 2 ** -1022, eps: 2 ** -52, epsneg: 2 ** -53 };
+    case "float16":
+      return { nmant: 10, tiny: 2 ** -14, eps: 2 ** -10, epsneg: 2 ** -11 };
+    case "bfloat16":
+      return { nmant: 7, tiny: 2 ** -126, eps: 2 ** -7, epsneg: 2 ** -8 };
+    default:
+      return { nmant: 23, tiny: 2 ** -126, eps: 2 ** -23, epsneg: 2 ** -24 };
+  }
 }

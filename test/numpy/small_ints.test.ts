@@ -23,21 +23,37 @@ const vals = (x: Array): number[] => globalThis.Array.from(x.dataSync(), Number)
 // JAX's binary promotion table, from the docs' "Type promotion semantics"
 // (https://docs.jax.dev/en/latest/type_promotion.html), restricted to our
 // types, in its notation: b1 bool, u1/u2/u4 uint8/16/32, i1/i2/i4/i8
-// int8/16/32/64, f4/f8 float32/64, i*/f* weak int/float. i8 (int64) is what
+// int8/16/32/64, bf bfloat16, f2/f4/f8 float16/32/64, i*/f* weak int/float. i8 (int64) is what
 // JAX canonicalizes to int32 without x64 (and we have no int64 storage).
-const CODES = ["b1", "u1", "u2", "u4", "i1", "i2", "i4", "f4", "f8", "i*", "f*"] as const;
+const CODES = [
+  "b1",
+  "u1",
+  "u2",
+  "u4",
+  "i1",
+  "i2",
+  "i4",
+  "bf",
+  "f2",
+  "f4",
+  "f8",
+  "i*",
+  "f*",
+] as const;
 const TABLE = `
-b1: b1 u1 u2 u4 i1 i2 i4 f4 f8 i* f*
-u1: u1 u1 u2 u4 i2 i2 i4 f4 f8 u1 f*
-u2: u2 u2 u2 u4 i4 i4 i4 f4 f8 u2 f*
-u4: u4 u4 u4 u4 i8 i8 i8 f4 f8 u4 f*
-i1: i1 i2 i4 i8 i1 i2 i4 f4 f8 i1 f*
-i2: i2 i2 i4 i8 i2 i2 i4 f4 f8 i2 f*
-i4: i4 i4 i4 i8 i4 i4 i4 f4 f8 i4 f*
-f4: f4 f4 f4 f4 f4 f4 f4 f4 f8 f4 f4
-f8: f8 f8 f8 f8 f8 f8 f8 f8 f8 f8 f8
-i*: i* u1 u2 u4 i1 i2 i4 f4 f8 i* f*
-f*: f* f* f* f* f* f* f* f4 f8 f* f*
+b1: b1 u1 u2 u4 i1 i2 i4 bf f2 f4 f8 i* f*
+u1: u1 u1 u2 u4 i2 i2 i4 bf f2 f4 f8 u1 f*
+u2: u2 u2 u2 u4 i4 i4 i4 bf f2 f4 f8 u2 f*
+u4: u4 u4 u4 u4 i8 i8 i8 bf f2 f4 f8 u4 f*
+i1: i1 i2 i4 i8 i1 i2 i4 bf f2 f4 f8 i1 f*
+i2: i2 i2 i4 i8 i2 i2 i4 bf f2 f4 f8 i2 f*
+i4: i4 i4 i4 i8 i4 i4 i4 bf f2 f4 f8 i4 f*
+bf: bf bf bf bf bf bf bf bf f4 f4 f8 bf bf
+f2: f2 f2 f2 f2 f2 f2 f2 f4 f2 f4 f8 f2 f2
+f4: f4 f4 f4 f4 f4 f4 f4 f4 f4 f4 f8 f4 f4
+f8: f8 f8 f8 f8 f8 f8 f8 f8 f8 f8 f8 f8 f8
+i*: i* u1 u2 u4 i1 i2 i4 bf f2 f4 f8 i* f*
+f*: f* f* f* f* f* f* f* bf f2 f4 f8 f* f*
 `;
 
 function typeOf(code: string): TypeInfo {
@@ -50,6 +66,8 @@ function typeOf(code: string): TypeInfo {
     i2: "int16",
     i4: "int32",
     i8: "int32", // int64, canonicalized
+    bf: "bfloat16",
+    f2: "float16",
     f4: "float32",
     f8: config.x64 ? "float64" : "float32",
   };

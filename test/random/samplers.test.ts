@@ -336,7 +336,7 @@ describe("sampler errors", () => {
   const key = random.PRNGKey(0);
   it("dtype and shape arguments", () => {
     expect(() => random.uniform(key, [2], "int32")).toThrow(
-      /random\.uniform: dtype must be a float dtype \(float32 or float64\), got int32/,
+      /random\.uniform: dtype must be a float dtype \(float16, bfloat16, float32 or float64\), got int32/,
     );
     expect(() => random.normal(key, [2.5])).toThrow(
       /random\.normal: shape must be a list of non-negative integers/,

@@ -19,6 +19,7 @@ import { CpuBuffer, setCpuOwner } from "./buffer.js";
 import { eagerCompiled } from "./compiler/eager.js";
 import { compileProgram, setDefaultTarget } from "./compiler/index.js";
 import { wasmTarget } from "./compiler/target.js";
+import { runHalves } from "./halves.js";
 import "./kernels/index.js";
 import "./worker_pool.js";
 import { release } from "./memory.js";
@@ -53,7 +54,14 @@ export const cpuBackend: Backend = {
   platform: "cpu",
   // Without WebAssembly the interpreter is faster than the JS IR evaluator.
   compiler: hasWasm ? compiler : null,
-  eager: hasWasm ? eagerCompiled : null,
+  // Half dtypes: computed in float32 and rounded per primitive (halves.ts).
+  eager: (prim, args, params) =>
+    runHalves(
+      prim,
+      args,
+      params,
+      (a, p) => (hasWasm ? eagerCompiled(prim, a, p) : null) ?? prim.rules.impl(a, p),
+    ) ?? (hasWasm ? eagerCompiled(prim, args, params) : null),
   capabilities,
   devices,
   allocate: (dtype, size) => new CpuBuffer(allocate(dtype, size)),

@@ -13,7 +13,7 @@
  */
 import { type Atom, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
 import type { Lowering } from "../../../core/primitive.js";
-import type { DType } from "../../../dtype.js";
+import { type DType, isHalf } from "../../../dtype.js";
 import {
   type Affine,
   affineCombine,
@@ -90,6 +90,14 @@ class SupportProbe implements ScalarBuilder {
 export function eqnKind(e: JaxprEqn, target: TargetSupport): EqnKind {
   const lowering = e.primitive.rules.lower as Lowering<object> | null;
   if (lowering === null) return "other";
+  // The half dtypes run their JS kernels (backend/cpu/halves.ts) inside the program: the
+  // target computes no half arithmetic, loads or stores (a capability, not a fallback).
+  if (
+    e.inputs.some((a) => isHalf(a.aval.dtype)) ||
+    e.outBinders.some((v) => isHalf(v.aval.dtype)) ||
+    Object.values(e.params).some((v) => v === "float16" || v === "bfloat16")
+  )
+    return "other";
   if (lowering.kind === "library") return "library";
   if (e.outBinders.length !== 1) return "other";
   switch (lowering.kind) {

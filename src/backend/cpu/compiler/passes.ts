@@ -9,6 +9,7 @@ import { ArrayImpl } from "../../../core/array.js";
 import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
 import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
+import { isHalf } from "../../../dtype.js";
 import { dotGeneralP } from "../../../lax/dot.js";
 import { shapesEqual } from "../../../shape.js";
 import { cpuData } from "../buffer.js";
@@ -100,6 +101,12 @@ function replaceWithLiteral(out: Var, lit: Literal, subst: Map<Var, Atom>): bool
  * would compute a value instead, so it is never swallowed here).
  */
 function foldScalar(prim: AnyPrimitive, inputs: Literal[], params: object): Literal | null {
+  // Half dtypes are never folded: their kernels run in the program (halves.ts).
+  if (
+    inputs.some((l) => isHalf(l.aval.dtype)) ||
+    Object.values(params).some((v) => v === "float16" || v === "bfloat16")
+  )
+    return null;
   const args = inputs.map((l) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType));
   const [r] = prim.rules.impl(args, params);
   if (r === undefined || r.size !== 1) return null;

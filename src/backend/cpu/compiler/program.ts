@@ -15,6 +15,7 @@ import { type ClosedJaxpr, type Jaxpr, Literal, Var } from "../../../core/jaxpr.
 import { itemsize, type TypedArray } from "../../../dtype.js";
 import { stridesOf } from "../../../shape.js";
 import { CpuBuffer, cpuArray, cpuData } from "../buffer.js";
+import { runHalves } from "../halves.js";
 import {
   addressOf,
   alloc,
@@ -279,7 +280,10 @@ export function buildExecutable(
     const e = st.eqn;
     const ins = e.inputs.map((x) => (x instanceof Literal ? literalArray(x) : slot.get(x)!));
     const outs = e.outBinders.map((v) => slot.get(v)!);
-    const impl = e.primitive.rules.impl;
+    const prim = e.primitive;
+    // Half dtypes: the float32 kernel, rounded (halves.ts), as eagerly.
+    const impl = (args: ArrayImpl[], params: object): ArrayImpl[] =>
+      runHalves(prim, args, params, prim.rules.impl) ?? prim.rules.impl(args, params);
     return (addr, js) => {
       const args = ins.map((x) => {
         if (x instanceof ArrayImpl) return x;

@@ -30,6 +30,8 @@ const DTYPE_CODE: Readonly<Record<DType, number>> = {
   uint8: 7,
   int16: 8,
   uint16: 9,
+  float16: 10,
+  bfloat16: 11,
 };
 
 /**
