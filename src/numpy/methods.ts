@@ -86,7 +86,12 @@ declare module "../core/array.js" {
     toArray(): NestedValue;
     /** The single value of a size-1 array. */
     item(): number | boolean;
-    /** The values as a typed array (a copy), as `await x.data()` reads them from any backend. */
+    /**
+     * The values as a typed array (a copy), as `await x.data()` reads them
+     * from any backend: the dtype's own typed array, except float16 and
+     * bfloat16, whose values come as a Float32Array (JS has no Float16Array
+     * in Node 20; float32 holds every half value exactly), never their bits.
+     */
     data(): Promise<TypedArray>;
     /** Same as `data()`, synchronously (CPU only). */
     dataSync(): TypedArray;
