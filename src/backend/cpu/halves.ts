@@ -70,9 +70,19 @@ export function runHalves(
   params: object,
   run: Run,
 ): ArrayImpl[] | null {
+  // The common case (no half anywhere) allocates nothing: this runs on every eager operation.
+  let half = false;
+  for (let i = 0; i < args.length && !half; i++) half = isHalf(args[i]!.dtype);
+  if (!half) {
+    for (const k in params) {
+      if (namesHalf((params as Record<string, unknown>)[k])) {
+        half = true;
+        break;
+      }
+    }
+  }
+  if (!half) return null;
   const entries = Object.entries(params);
-  const inHalf = args.some((a) => isHalf(a.dtype));
-  if (!inHalf && !entries.some(([, v]) => namesHalf(v))) return null;
   if (entries.some(([, v]) => holdsJaxpr(v))) return null;
   if (COLLECTIVES.has(prim.name)) return null;
   const outAvals = prim.rules.abstractEval(

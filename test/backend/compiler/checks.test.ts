@@ -181,7 +181,15 @@ describe("jaxts_enable_checks in the compiler", () => {
       expect(after).toBeInstanceOf(Jaxpr);
       seen.push(pass);
     });
-    expect(seen).toEqual(["simplify", "cse", "simplify", "dce", "foldTransposedProducts", "dce"]);
+    expect(seen).toEqual([
+      "inlineCalls",
+      "simplify",
+      "cse",
+      "simplify",
+      "dce",
+      "foldTransposedProducts",
+      "dce",
+    ]);
   });
 
   it("an exception while folding constants surfaces (was swallowed, leaving the kernel's value)", () => {

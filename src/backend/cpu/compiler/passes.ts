@@ -1,17 +1,28 @@
 /**
- * Jaxpr-to-jaxpr simplification before fusion: constant folding, algebraic
+ * Jaxpr-to-jaxpr simplification before fusion: inlining of calls, constant folding, algebraic
  * simplification, common-subexpression elimination and dead-code
  * elimination. Each pass returns a new Jaxpr over the same Var objects (so
  * the program's inputs and outputs keep their identity) and never changes
  * what the program computes, beyond the sign of a zero (x + 0 → x).
  */
-import { ArrayImpl } from "../../../core/array.js";
-import { type Atom, Jaxpr, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
+import { ArrayImpl, type Array as JaxArray } from "../../../core/array.js";
+import {
+  type Atom,
+  type ClosedJaxpr,
+  Jaxpr,
+  type JaxprEqn,
+  Literal,
+  Var,
+} from "../../../core/jaxpr.js";
 import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
 import { isHalf } from "../../../dtype.js";
+import type { FlatFn } from "../../../interpreters/custom.js";
+import type { CallParams } from "../../../interpreters/jit.js";
+import { traceToJaxpr } from "../../../interpreters/staging.js";
 import { dotGeneralP } from "../../../lax/dot.js";
 import { shapesEqual } from "../../../shape.js";
+import { flatten } from "../../../tree/index.js";
 import { cpuData } from "../buffer.js";
 
 /** Whether an equation may be merged or dropped (its primitive's pure fact). */
@@ -28,6 +39,65 @@ export function paramsKey(params: object): string {
     if (proto !== Object.prototype && proto !== null) return `#obj${objectId(v)}`;
     return v;
   });
+}
+
+// --- Inlining of calls -------------------------------------------------------------------
+
+/** A call's body as a closed jaxpr over its inputs' types, or null when it is not a call. */
+function callBody(e: JaxprEqn): ClosedJaxpr | null {
+  const name = e.primitive.name;
+  if (name === "pjit" || name === "checkpoint") return (e.params as CallParams).jaxpr;
+  if (name === "custom_jvp_call" || name === "custom_vjp_call") {
+    // The primal function (its derivative rules were applied before this jaxpr was made).
+    const { fun, name: fn } = e.params as { fun: FlatFn; name: string };
+    const avals = e.inputs.map((a) => a.aval);
+    const [, tree] = flatten(avals.map(() => 0));
+    return traceToJaxpr((...xs) => fun(...(xs as JaxArray[])), avals, tree, `inline(${fn})`).closed;
+  }
+  return null;
+}
+
+/**
+ * Inlines calls — nested jit (`pjit`), `checkpoint`, and the primal bodies of
+ * customJvp/customVjp functions — into the program, so their equations fuse
+ * and compile with the rest instead of running as eager steps (an outer
+ * transformation already applied the custom rules; what is left to compute
+ * is the primal function). A body's 0-d constants become literals; a call
+ * whose body closes over a larger constant stays a call.
+ */
+export function inlineCalls(jaxpr: Jaxpr): Jaxpr {
+  const subst = new Map<Var, Atom>();
+  const read = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
+  const eqns: JaxprEqn[] = [];
+  const visit = (list: readonly JaxprEqn[]): void => {
+    for (const e0 of list) {
+      const e: JaxprEqn = { ...e0, inputs: e0.inputs.map(read) };
+      const body = callBody(e);
+      const consts = body === null ? null : literalConsts(body);
+      if (body === null || consts === null) {
+        eqns.push(e);
+        continue;
+      }
+      const inner = body.jaxpr;
+      inner.constvars.forEach((v, i) => subst.set(v, consts[i]!));
+      inner.inBinders.forEach((v, i) => subst.set(v, e.inputs[i]!));
+      visit(inner.eqns);
+      inner.outs.forEach((o, i) => subst.set(e.outBinders[i]!, read(o)));
+    }
+  };
+  visit(jaxpr.eqns);
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs.map(read));
+}
+
+/** A body's constants as literals, or null when one is not 0-d. */
+function literalConsts(body: ClosedJaxpr): Literal[] | null {
+  const out: Literal[] = [];
+  for (const c of body.consts) {
+    if (!(c instanceof ArrayImpl) || c.ndim !== 0 || isHalf(c.dtype)) return null;
+    const v = cpuData(c)[0]!;
+    out.push(new Literal(c.dtype === "bool" ? v !== 0 : v, c.aval));
+  }
+  return out;
 }
 
 // --- Constant folding and algebraic simplification ---------------------------------
@@ -272,6 +342,7 @@ export function foldTransposedProducts(jaxpr: Jaxpr): Jaxpr {
 export type PassObserver = (pass: string, before: Jaxpr, after: Jaxpr) => void;
 
 const PIPELINE: readonly (readonly [string, (j: Jaxpr) => Jaxpr])[] = [
+  ["inlineCalls", inlineCalls],
   ["simplify", simplify],
   ["cse", cse],
   ["simplify", simplify],
@@ -281,7 +352,7 @@ const PIPELINE: readonly (readonly [string, (j: Jaxpr) => Jaxpr])[] = [
 ];
 
 /**
- * The whole pipeline: simplify, CSE, simplify what CSE exposed, DCE, fold
+ * The whole pipeline: inline calls, simplify, CSE, simplify what CSE exposed, DCE, fold
  * transposed products, DCE; `observe` sees each pass (checks, stage dumps).
  */
 export function optimize(jaxpr: Jaxpr, observe?: PassObserver): Jaxpr {
