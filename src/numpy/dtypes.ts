@@ -103,76 +103,47 @@ export interface FInfo {
   readonly dtype: DType;
 }
 
+/**
+ * The limits of a binary floating format with `nmant` stored mantissa bits
+ * and `nexp` exponent bits (IEEE 754 layout: bfloat16 is float32's exponent
+ * with 7 mantissa bits, as ml_dtypes' finfo, which JAX's returns).
+ */
+function binaryFormat(
+  dtype: DType,
+  bits: number,
+  nmant: number,
+  nexp: number,
+  precision: number,
+  resolution: number,
+): FInfo {
+  const maxexp = 2 ** (nexp - 1);
+  const minexp = 2 - maxexp;
+  const max = (2 - 2 ** -nmant) * 2 ** (maxexp - 1);
+  return {
+    bits,
+    eps: 2 ** -nmant,
+    epsneg: 2 ** -(nmant + 1),
+    max,
+    min: -max,
+    tiny: 2 ** minexp,
+    smallestNormal: 2 ** minexp,
+    smallestSubnormal: 2 ** (minexp - nmant),
+    resolution,
+    precision,
+    nmant,
+    nexp,
+    maxexp,
+    minexp,
+    dtype,
+  };
+}
+
+// resolution is 10^-precision rounded to the format, as NumPy's (float16(1e-3), bfloat16(1e-2)).
 const FINFO: Record<"float16" | "bfloat16" | "float32" | "float64", FInfo> = {
-  float16: {
-    bits: 16,
-    eps: 2 ** -10,
-    epsneg: 2 ** -11,
-    max: 65504,
-    min: -65504,
-    tiny: 2 ** -14,
-    smallestNormal: 2 ** -14,
-    smallestSubnormal: 2 ** -24,
-    resolution: 0.0010004043579101562, // float16(1e-3), as NumPy's
-    precision: 3,
-    nmant: 10,
-    nexp: 5,
-    maxexp: 16,
-    minexp: -14,
-    dtype: "float16",
-  },
-  // ml_dtypes' finfo(bfloat16), which JAX's finfo returns.
-  bfloat16: {
-    bits: 16,
-    eps: 2 ** -7,
-    epsneg: 2 ** -8,
-    max: (2 - 2 ** -7) * 2 ** 127,
-    min: -(2 - 2 ** -7) * 2 ** 127,
-    tiny: 2 ** -126,
-    smallestNormal: 2 ** -126,
-    smallestSubnormal: 2 ** -133,
-    resolution: 0.010009765625, // bfloat16(1e-2)
-    precision: 2,
-    nmant: 7,
-    nexp: 8,
-    maxexp: 128,
-    minexp: -126,
-    dtype: "bfloat16",
-  },
-  float32: {
-    bits: 32,
-    eps: 2 ** -23,
-    epsneg: 2 ** -24,
-    max: (2 - 2 ** -23) * 2 ** 127,
-    min: -(2 - 2 ** -23) * 2 ** 127,
-    tiny: 2 ** -126,
-    smallestNormal: 2 ** -126,
-    smallestSubnormal: 2 ** -149,
-    resolution: Math.fround(1e-6),
-    precision: 6,
-    nmant: 23,
-    nexp: 8,
-    maxexp: 128,
-    minexp: -126,
-    dtype: "float32",
-  },
-  float64: {
-    bits: 64,
-    eps: 2 ** -52,
-    epsneg: 2 ** -53,
-    max: Number.MAX_VALUE,
-    min: -Number.MAX_VALUE,
-    tiny: 2 ** -1022,
-    smallestNormal: 2 ** -1022,
-    smallestSubnormal: 2 ** -1074,
-    resolution: 1e-15,
-    precision: 15,
-    nmant: 52,
-    nexp: 11,
-    maxexp: 1024,
-    minexp: -1022,
-    dtype: "float64",
-  },
+  float16: binaryFormat("float16", 16, 10, 5, 3, 0.0010004043579101562),
+  bfloat16: binaryFormat("bfloat16", 16, 7, 8, 2, 0.010009765625),
+  float32: binaryFormat("float32", 32, 23, 8, 6, Math.fround(1e-6)),
+  float64: binaryFormat("float64", 64, 52, 11, 15, 1e-15),
 };
 
 export function finfo(x: DType | { dtype: DType }): FInfo {

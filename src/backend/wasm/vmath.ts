@@ -401,11 +401,14 @@ class Gen {
     return this.op("v128.and").op("v128.bitselect");
   }
 
-  /** XLA:CPU's float32 log (ir/special.ts xlaLogF32), bit for bit. */
-  xlaLog(x: number): this {
+  /**
+   * XLA's log argument reduction: x (subnormals read as the smallest normal)
+   * = m 2^e with m in [0.5, 1); below √½, m doubles and e drops by one. The
+   * locals of m - 1 (or 2m - 1) and of e, as float32.
+   */
+  private logSplit(x: number): [number, number] {
     this.get(x).c(MIN_NORMAL).op("f32x4.pmax");
     const w = this.save();
-    // m in [0.5, 1) with x = m 2^e; below √½, m doubles and e drops by one.
     this.get(w).ci(0x007fffff).op("v128.and").ci(0x3f000000).op("v128.or");
     const m = this.save();
     this.get(m).c(XLOG_SQRT_HALF).op("f32x4.lt");
@@ -413,8 +416,14 @@ class Gen {
     this.get(m).c(1).op("f32x4.sub").get(m).get(low).op("v128.and").op("f32x4.add");
     const xm = this.save();
     this.get(w).i32(23).op("i32x4.shr_u").ci(126).op("i32x4.sub").op("f32x4.convert_i32x4_s");
-    this.get(low).c(1).op("v128.and").op("f32x4.sub");
-    const e = this.widen(this.save());
+    const e = this.get(low).c(1).op("v128.and").op("f32x4.sub").save();
+    return [xm, e];
+  }
+
+  /** XLA:CPU's float32 log (ir/special.ts xlaLogF32), bit for bit. */
+  xlaLog(x: number): this {
+    const [xm, e0] = this.logSplit(x);
+    const e = this.widen(e0);
     const X = this.widen(xm);
     const x2 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(X)));
     const x3 = this.r32(this.hop("f64x2.mul", this.hv(x2), this.hv(X)));
@@ -507,16 +516,7 @@ class Gen {
 
   /** xlaLog with fused multiply-adds. */
   xlaLogFused(x: number): this {
-    this.get(x).c(MIN_NORMAL).op("f32x4.pmax");
-    const w = this.save();
-    this.get(w).ci(0x007fffff).op("v128.and").ci(0x3f000000).op("v128.or");
-    const m = this.save();
-    this.get(m).c(XLOG_SQRT_HALF).op("f32x4.lt");
-    const low = this.save();
-    this.get(m).c(1).op("f32x4.sub").get(m).get(low).op("v128.and").op("f32x4.add");
-    const X = this.save();
-    this.get(w).i32(23).op("i32x4.shr_u").ci(126).op("i32x4.sub").op("f32x4.convert_i32x4_s");
-    const e = this.get(low).c(1).op("v128.and").op("f32x4.sub").save();
+    const [X, e] = this.logSplit(x);
     const x2 = this.get(X).get(X).op("f32x4.mul").save();
     const x3 = this.get(x2).get(X).op("f32x4.mul").save();
     const P = XLOG_P;
