@@ -118,14 +118,27 @@ describe("pmap: collectives equal vmap's", () => {
     );
   });
 
-  it("psum, pmax, allGather, ppermute and psumScatter of float16 and bfloat16 (values, not bit patterns)", () => { // biome-ignore format: long
+  const halfCase =
+    "psum, pmax, allGather, ppermute and psumScatter of halves (values, not patterns)";
+  it(halfCase, () => {
     for (const d of ["float16", "bfloat16"] as const) {
-      const h = jnp.array([[0.1, -2, 3], [1.5, 0.25, -7], [2, 2, 2]], d);
+      const h = jnp.array(
+        [
+          [0.1, -2, 3],
+          [1.5, 0.25, -7],
+          [2, 2, 2],
+        ],
+        d,
+      );
       const f = (v: Array) => [
         lax.psum(v, "i"),
         lax.pmax(v, "i"),
         lax.allGather(v, "i"),
-        lax.ppermute(v, "i", [[0, 1], [1, 2], [2, 0]]),
+        lax.ppermute(v, "i", [
+          [0, 1],
+          [1, 2],
+          [2, 0],
+        ]),
         lax.psumScatter(v, "i", { tiled: true }),
       ];
       const got = pmap(f, { axisName: "i" })(h) as Array[];
