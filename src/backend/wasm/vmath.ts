@@ -380,15 +380,8 @@ class Gen {
     const a2 = this.r32(this.hop("f64x2.mul", this.hv(a), this.hv(a)));
     z = this.fma32(this.hv(z), this.hv(a2), this.hv(a));
     const zf = this.narrowOf(this.hop("f64x2.add", this.hc(1), this.hv(z))).save();
-    // 2^n from its exponent bits: 0 for n = -127; for n = 128, z's exponent + 1 times 2^127.
-    this.narrow(n).op("i32x4.trunc_sat_f32x4_s").ci(127).op("i32x4.add").i32(23).op("i32x4.shl");
-    const biased = this.save();
-    this.get(biased).ci(0x7f000000).op("i32x4.min_u");
-    const pow2 = this.save();
-    this.get(zf).get(biased).get(pow2).op("i32x4.sub").op("i32x4.add").get(pow2).op("f32x4.mul");
-    const r = this.save();
-    // NaN stays NaN.
-    return this.get(x).get(r).get(x).get(x).op("f32x4.ne").op("v128.bitselect");
+    this.narrow(n);
+    return this.expScale(x, zf);
   }
 
   /** Selects log's special values: log(±0) = -∞, log(∞) = ∞, log(x < 0) = NaN, NaN stays. */
@@ -505,7 +498,17 @@ class Gen {
     const a2 = this.get(a).get(a).op("f32x4.mul").save();
     this.madd(this.l(z), this.l(a2), this.l(a));
     const zf = this.c(1).op("f32x4.add").save();
-    this.get(n).op("i32x4.trunc_sat_f32x4_s").ci(127).op("i32x4.add").i32(23).op("i32x4.shl");
+    this.get(n);
+    return this.expScale(x, zf);
+  }
+
+  /**
+   * exp's result from its reduced value zf and n (float32 lanes, on the
+   * stack): zf · 2^n built from exponent bits — 0 for n = -127; for n = 128,
+   * z's exponent + 1 times 2^127 — and NaN inputs stay NaN.
+   */
+  private expScale(x: number, zf: number): this {
+    this.op("i32x4.trunc_sat_f32x4_s").ci(127).op("i32x4.add").i32(23).op("i32x4.shl");
     const biased = this.save();
     this.get(biased).ci(0x7f000000).op("i32x4.min_u");
     const pow2 = this.save();
