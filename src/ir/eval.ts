@@ -76,8 +76,8 @@ export function unaryFn(op: UnaryOp, dtype: DType): F1 {
     case "exp2": return (a) => 2 ** a;
     case "log": return xlaF32(dtype, sp.xlaLogF32, Math.log);
     case "log1p": return xlaF32(dtype, sp.xlaLog1pF32, Math.log1p);
-    case "expm1": return Math.expm1;
-    case "tanh": return Math.tanh;
+    case "expm1": return xlaF32(dtype, sp.xlaExpm1F32, Math.expm1);
+    case "tanh": return xlaF32(dtype, sp.xlaTanhF32, Math.tanh);
     case "logistic": return xlaF32(dtype, sp.xlaLogisticF32, (a) => 1 / (1 + Math.exp(-a)));
     case "sin": return Math.sin;
     case "cos": return Math.cos;
@@ -90,7 +90,7 @@ export function unaryFn(op: UnaryOp, dtype: DType): F1 {
     case "asinh": return Math.asinh;
     case "acosh": return Math.acosh;
     case "atanh": return Math.atanh;
-    case "erf": return sp.erf;
+    case "erf": return xlaF32(dtype, sp.xlaErfF32, sp.erf);
     case "erfc": return sp.erfc;
     case "erf_inv": return dtype === "float32" ? sp.erfInv32 : sp.erfInv; // XLA's float32 algorithm
     case "lgamma": return sp.lgamma;

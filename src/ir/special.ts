@@ -321,6 +321,65 @@ export function xlaLogisticF32(x: number): number {
   return fr(1 / fr(1 + xlaExpF32(-x)));
 }
 
+// --- float32 tanh, erf and expm1, as XLA:CPU emits them ------------------------
+//
+// tanh (xla/codegen/intrinsic/tanh.cc, EmitFastTanh with FMA): Eigen's 13/6
+// rational in float32, x clamped to +-7.99881172 (where it is exactly +-1), each
+// Horner step on x^2 one fused multiply-add (the builder allows contraction);
+// x itself below 0.0004 in magnitude and +-1 from 20 on (NaN passes through).
+// erf (xla/codegen/intrinsic/erf.cc; JAX's chlo.erf reaches XLA as HLO erf for
+// float32): Eigen's 9/12 rational by explicit fma, +-1 from 3.8325069 on.
+// expm1 (ElementalIrEmitter::EmitExpm1): exp(x) - 1 above 0.5 in magnitude,
+// else tanh(x/2) (exp(x) + 1), and x where x/2 is 0; exp and tanh are the above.
+
+const TANH_CLAMP = fr(7.998811721801758);
+const TANH_TINY = fr(0.0004);
+const TANH_NUM = [
+  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8,
+  1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3,
+].map(fr);
+const TANH_DEN = [
+  1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
+].map(fr);
+
+/** XLA:CPU's float32 tanh, bit for bit (see above). */
+export function xlaTanhF32(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 20) return x > 0 ? 1 : -1;
+  if (ax < TANH_TINY || Number.isNaN(x)) return x;
+  const xc = Math.min(Math.max(x, -TANH_CLAMP), TANH_CLAMP);
+  const x2 = fr(xc * xc);
+  const num = fr(xc * hornerF32(TANH_NUM, x2));
+  return fr(num / hornerF32(TANH_DEN, x2));
+}
+
+const ERF_CLAMP = fr(3.832506856900711);
+const ERF_NUM = [
+  0.00022905065861350646, 0.0034082910107109507, 0.05095569506238086, 0.18520832239976145,
+  1.128379143519084,
+].map(fr);
+const ERF_DEN = [
+  -1.1791602954361697e-7, 0.000023547966471313183, 0.0010179625278914884, 0.014070470171167667,
+  0.11098505178285362, 0.49746925110067536, 1,
+].map(fr);
+
+/** XLA:CPU's float32 erf, bit for bit (see above). */
+export function xlaErfF32(x: number): number {
+  if (Math.abs(x) >= ERF_CLAMP) return x > 0 ? 1 : -1;
+  const x2 = fr(x * x);
+  const p = fr(x * hornerF32(ERF_NUM, x2));
+  return fr(p / hornerF32(ERF_DEN, x2));
+}
+
+/** XLA's float32 expm1 with XLA:CPU's exp and tanh, bit for bit (see above). */
+export function xlaExpm1F32(x: number): number {
+  const h = fr(x * 0.5);
+  if (h === 0) return x;
+  const e = xlaExpF32(x);
+  if (Math.abs(x) > 0.5) return fr(e - 1);
+  return fr(xlaTanhF32(h) * fr(e + 1));
+}
+
 const ERF_INV_P = [
   2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503,
   -0.00417768164, 0.246640727, 1.50140941,

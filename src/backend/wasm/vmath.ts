@@ -10,37 +10,19 @@
  * are fresh locals, `x` is left unchanged. The scalar form splats, runs the
  * vector code and extracts lane 0, so tails give the same bits as vectors.
  *
- * exp, log, log1p and logistic are XLA:CPU's float32 algorithms, the same
- * bits as the evaluator's (ir/special.ts: xlaExpF32, xlaLogF32, xlaLog1pF32,
- * xlaLogisticF32; test/backend/wasm/vmath.test.ts compares 1.25M inputs): XLA
- * compiles with fused multiply-adds, which base WebAssembly SIMD lacks, so
- * their float32 steps run on two f64x2 halves, each rounded back to float32
- * (exact for +, -, *, /; a fused a*b + c is exact but for double rounding
- * when the float64 sum lands on a float32 halfway point: never seen in the
- * tests). Without the fusion, 1.1% of exp's results would differ. Where the
- * engine has relaxed SIMD and its f32x4.relaxed_madd is fused on this CPU
- * (wasm/fma.ts probes both once), they run on f32x4 throughout with
- * relaxed_madd instead (xlaExpFused etc.: the same bits, 2.5-3x faster).
- *
- * expm1, tanh and erf approximate the float64 functions (against Math.*
- * rounded to float32; every 4099th float32 bit pattern, 1.05M inputs of both
- * signs, and the test's sweep): at most 2 ulps for expm1 and erf (> 1 ulp on
- * under 0.3% of inputs); tanh at most 3 ulps (checked on every float32: 3
- * ulps only at ±4.5058231, > 1 ulp on 0.3%). NaN, ±Infinity, ±0, overflow
- * and gradual underflow follow IEEE semantics as Math.* does.
- *
- * Their algorithms (coefficients fitted here by weighted minimax, Lawson's
- * iteration, then rounded to float32):
- *   exp/expm1  n = round(x/ln2), r = x - n·ln2 (Cody-Waite: ln2 in two
- *              parts, the high one exact in n·ln2hi), expm1(r) = r + r²·q(r)
- *              (degree 4), scaled by 2^n in two steps so that subnormal
- *              results round once and 2^128 · 0.9 does not overflow early
- *              (this exp serves erf; exp itself is XLA's).
- *   tanh       u/(-2-u) with u = expm1(-2|x|), sign restored; a leaner expm1
- *              (magic-number rounding gives n and 2^n, ln2 in one part since
- *              |n| ≤ 38 and errors shrink with e^(-2|x|)).
- *   erf        x·P(x²) below 1; above, 1 - exp(-x²)·G(x) with G a
- *              polynomial in x - 2.25 (erf is 1 in float32 beyond 3.92).
+ * All seven are XLA:CPU's float32 algorithms, the same bits as the
+ * evaluator's (ir/special.ts: xlaExpF32, xlaExpm1F32, xlaLogF32, xlaLog1pF32,
+ * xlaTanhF32, xlaLogisticF32, xlaErfF32; test/backend/wasm/vmath.test.ts
+ * compares 1.25M inputs): XLA compiles with fused multiply-adds, which base
+ * WebAssembly SIMD lacks, so their float32 steps run on two f64x2 halves, each
+ * rounded back to float32 (exact for +, -, *, /; a fused a*b + c is exact but
+ * for double rounding when the float64 sum lands on a float32 halfway point:
+ * never seen in the tests). Without the fusion, 1.1% of exp's results would
+ * differ. Where the engine has relaxed SIMD and its f32x4.relaxed_madd is
+ * fused on this CPU (wasm/fma.ts probes both once), they run on f32x4
+ * throughout with relaxed_madd instead (xlaExpFused etc.: the same bits,
+ * 2.5-3x faster). With jaxts_correctly_rounded_f32 the compiler calls Math
+ * instead (compiler/wasm.ts), as the evaluator then does.
  */
 import type { OpName, ValType } from "./emitter.js";
 import { fmaMode } from "./fma.js";
@@ -67,31 +49,6 @@ export const VMATH_OPS: readonly VMathOp[] = [
   "erf",
 ];
 
-const LOG2E = 1.4426950216293335;
-// ln2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so n·LN2_HI is exact for |n| < 2^15.
-const LN2_HI = 0.693359375;
-const LN2_LO = -2.1219444170128554e-4;
-/** ln2 rounded to float32. */
-const LN2 = 0.6931471824645996;
-/** 1.5·2^23 + 127: adding it rounds to an integer n in the low bits, biased as an exponent. */
-const TANH_MAGIC = 12583039;
-/** expm1(r) = r + r²·q(r) on |r| ≤ ln2/2 (relative error 1.4e-8). */
-const EXPM1_Q = [
-  0.4999999701976776, 0.16666539013385773, 0.04166722297668457, 0.00836717989295721,
-  0.0013882387429475784,
-];
-/** erf(x) = x·P(x²) on [0, 1] (relative error 1.4e-9). */
-const ERF_P = [
-  1.1283791065216064, -0.376126229763031, 0.11283565312623978, -0.02685287594795227,
-  0.0051863729022443295, -0.0007991514285095036, 7.787334470776841e-5,
-];
-/** erfc(x) = exp(-x²)·G(x - 2.25) on [1, 3.95] (error 3e-8 of erf). */
-const ERFC_CENTER = 2.25;
-const ERFC_G = [
-  0.2310849130153656, -0.08849910646677017, 0.03202549368143082, -0.010776444338262081,
-  0.0038840656634420156, -0.0013149080332368612, -0.00016454664000775665, -0.00040255518979392946,
-];
-const ERF_ONE = 3.95;
 const SIGN = 0x80000000 | 0;
 
 // XLA:CPU's float32 exp, log and log1p (ir/special.ts: xlaExpF32, xlaLogF32,
@@ -123,6 +80,25 @@ const XLOG1P_DEN = [
 ].map(fr);
 const XLOG1P_SMALL = fr(Math.SQRT2 - 1);
 const MIN_NORMAL = 1.1754943508222875e-38;
+// XLA:CPU's float32 tanh and erf (ir/special.ts: xlaTanhF32, xlaErfF32).
+const XTANH_CLAMP = fr(7.998811721801758);
+const XTANH_TINY = fr(0.0004);
+const XTANH_NUM = [
+  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8,
+  1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3,
+].map(fr);
+const XTANH_DEN = [
+  1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
+].map(fr);
+const XERF_CLAMP = fr(3.832506856900711);
+const XERF_NUM = [
+  0.00022905065861350646, 0.0034082910107109507, 0.05095569506238086, 0.18520832239976145,
+  1.128379143519084,
+].map(fr);
+const XERF_DEN = [
+  -1.1791602954361697e-7, 0.000023547966471313183, 0.0010179625278914884, 0.014070470171167667,
+  0.11098505178285362, 0.49746925110067536, 1,
+].map(fr);
 
 /**
  * A float32 value held exactly as two f64x2 halves (lanes 0-1 and 2-3):
@@ -165,120 +141,14 @@ class Gen {
     this.a.set(t);
     return t;
   }
-  /** Pushes c[0] + t·(c[1] + t·(...)) for the v128 local `t`. */
-  horner(t: number, coeffs: readonly number[]): this {
-    this.c(coeffs[coeffs.length - 1]!);
-    for (let j = coeffs.length - 2; j >= 0; j--) {
-      this.get(t).op("f32x4.mul").c(coeffs[j]!).op("f32x4.add");
-    }
-    return this;
-  }
   /** i32 constant (shift counts). */
   i32(v: number): this {
     this.a.i32(v);
     return this;
   }
-  /** Pushes 2^n for the i32x4 local `n` (normal exponents only). */
-  pow2(n: number): this {
-    return this.get(n).ci(127).op("i32x4.add").i32(23).op("i32x4.shl");
-  }
   /** Pushes the value of `mag` with the sign bit of `signOf`. */
   copySign(mag: number, signOf: number): this {
     return this.get(signOf).get(mag).ci(SIGN).op("v128.bitselect");
-  }
-
-  /**
-   * Leaves n (i32x4) and expm1(r) (f32x4) for x = n·ln2 + r in fresh
-   * locals, clamping x to [lo, hi] first (NaN passes through to p).
-   */
-  reduceExp(x: number, lo: number, hi: number): { n: number; p: number } {
-    // pmax/pmin (x < lo ? lo : x) keep NaN in the first operand and cost a third of max/min.
-    this.get(x).c(lo).op("f32x4.pmax").c(hi).op("f32x4.pmin");
-    const xc = this.save();
-    this.get(xc).c(LOG2E).op("f32x4.mul").op("f32x4.nearest");
-    const nf = this.save();
-    this.get(xc).get(nf).c(LN2_HI).op("f32x4.mul").op("f32x4.sub");
-    this.get(nf).c(LN2_LO).op("f32x4.mul").op("f32x4.sub");
-    const r = this.save();
-    // p = r + r²·q(r)
-    this.get(r).get(r).get(r).op("f32x4.mul").horner(r, EXPM1_Q).op("f32x4.mul").op("f32x4.add");
-    const p = this.save();
-    this.get(nf).op("i32x4.trunc_sat_f32x4_s");
-    return { n: this.save(), p };
-  }
-
-  exp(x: number, lo = -104): this {
-    // exp(89) overflows and exp(-104) underflows to 0, so n stays in [-150, 128].
-    const { n, p } = this.reduceExp(x, lo, 89);
-    this.get(n).i32(1).op("i32x4.shr_s");
-    const n1 = this.save();
-    this.get(n).get(n1).op("i32x4.sub");
-    const n2 = this.save();
-    // (1 + p)·2^n1 is exact; the multiplication by 2^n2 rounds once, also to subnormals.
-    return this.c(1).get(p).op("f32x4.add").pow2(n1).op("f32x4.mul").pow2(n2).op("f32x4.mul");
-  }
-
-  /** expm1 without the -0 fix-up; `nonPositive` when x ≤ 0 is known (no large exponents). */
-  expm1Core(x: number, nonPositive: boolean): this {
-    // Below -26 the result is -1 in float32; n stays in [-38, 128].
-    const { n, p } = this.reduceExp(x, -26, nonPositive ? 0 : 89);
-    if (nonPositive) {
-      // 2^n·p + (2^n - 1), exact but for the two roundings.
-      const t = this.pow2(n).save();
-      return this.get(p).get(t).op("f32x4.mul").get(t).c(1).op("f32x4.sub").op("f32x4.add");
-    }
-    // Split 2^n = 2^n1·2^n2 with n1 ≤ 64 so that 2^128·p does not overflow early.
-    this.get(n).ci(64).op("i32x4.min_s");
-    const n1 = this.save();
-    this.get(n).get(n1).op("i32x4.sub");
-    const n2 = this.save();
-    const t = this.pow2(n1).save();
-    this.get(p).get(t).op("f32x4.mul").get(t).c(1).op("f32x4.sub").op("f32x4.add");
-    return this.pow2(n2).op("f32x4.mul");
-  }
-
-  expm1(x: number): this {
-    this.expm1Core(x, false);
-    const r = this.save();
-    // expm1(±0) = ±0 (the reduction loses the sign of -0).
-    return this.get(x).get(r).get(x).c(0).op("f32x4.eq").op("v128.bitselect");
-  }
-
-  tanh(x: number): this {
-    // u = expm1(m), m = -2|x| clamped to -26 (tanh is ±1 in float32 beyond 9.02); then
-    // tanh(|x|) = u/(-2 - u). Leaner than expm1Core: n = round(m/ln2) by the magic-number
-    // add, whose bits also give 2^n (no trunc_sat), and one-constant reduction (|n| ≤ 26).
-    this.get(x).op("f32x4.abs").c(-2).op("f32x4.mul").c(-26).op("f32x4.pmax");
-    const m = this.save();
-    this.get(m).c(LOG2E).op("f32x4.mul").c(TANH_MAGIC).op("f32x4.add");
-    const k = this.save();
-    this.get(m).get(k).c(TANH_MAGIC).op("f32x4.sub").c(LN2).op("f32x4.mul").op("f32x4.sub");
-    const r = this.save();
-    this.get(r).get(r).get(r).op("f32x4.mul").horner(r, EXPM1_Q).op("f32x4.mul").op("f32x4.add");
-    const p = this.save();
-    // k's low mantissa bits hold n + 127: shifting them into the exponent field gives 2^n.
-    const t = this.get(k).i32(23).op("i32x4.shl").save();
-    this.get(p).get(t).op("f32x4.mul").get(t).c(1).op("f32x4.sub").op("f32x4.add");
-    const u = this.save();
-    this.get(u).c(-2).get(u).op("f32x4.sub").op("f32x4.div");
-    return this.copySign(this.save(), x);
-  }
-
-  erf(x: number): this {
-    this.get(x).op("f32x4.abs");
-    const ax = this.save();
-    this.get(ax).get(ax).op("f32x4.mul");
-    const x2 = this.save();
-    this.get(ax).horner(x2, ERF_P).op("f32x4.mul");
-    this.get(ax).c(ERF_ONE).op("f32x4.pmin");
-    const xl = this.save();
-    this.get(xl).get(xl).op("f32x4.mul").op("f32x4.neg");
-    const e = this.exp(this.save()).save();
-    this.get(xl).c(ERFC_CENTER).op("f32x4.sub");
-    const t = this.save();
-    this.c(1).get(e).horner(t, ERFC_G).op("f32x4.mul").op("f32x4.sub");
-    this.get(ax).c(1).op("f32x4.lt").op("v128.bitselect");
-    return this.copySign(this.save(), x);
   }
 
   // --- float32 emulated in float64 halves (see Half) ---------------------------
@@ -461,6 +331,43 @@ class Gen {
     return this.op("v128.bitselect");
   }
 
+  /** XLA:CPU's float32 tanh (ir/special.ts xlaTanhF32), bit for bit. */
+  xlaTanh(x: number): this {
+    this.get(x).c(-XTANH_CLAMP).op("f32x4.pmax").c(XTANH_CLAMP).op("f32x4.pmin");
+    const X = this.widen(this.save());
+    const x2 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(X)));
+    const num = this.horner32(XTANH_NUM, x2);
+    const p = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(num)));
+    const q = this.horner32(XTANH_DEN, x2);
+    const r = this.narrowOf(this.hop("f64x2.div", this.hv(p), this.hv(q))).save();
+    return this.tanhEdges(x, r);
+  }
+
+  /** tanh's selects: x itself below 0.0004 in magnitude, ±1 from 20 on (NaN stays NaN). */
+  private tanhEdges(x: number, r: number): this {
+    this.get(x).get(r).get(x).op("f32x4.abs").c(XTANH_TINY).op("f32x4.lt").op("v128.bitselect");
+    return this.unitFrom(x, 20);
+  }
+
+  /** Selects copysign(1, x) over the value on the stack where |x| >= `edge`. */
+  private unitFrom(x: number, edge: number): this {
+    const v = this.save();
+    const one = this.c(1).save();
+    this.copySign(one, x).get(v).get(x).op("f32x4.abs").c(edge).op("f32x4.ge");
+    return this.op("v128.bitselect");
+  }
+
+  /** XLA:CPU's float32 erf (ir/special.ts xlaErfF32), bit for bit. */
+  xlaErf(x: number): this {
+    const X = this.widen(x);
+    const x2 = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(X)));
+    const num = this.horner32(XERF_NUM, x2);
+    const p = this.r32(this.hop("f64x2.mul", this.hv(X), this.hv(num)));
+    const q = this.horner32(XERF_DEN, x2);
+    this.narrowOf(this.hop("f64x2.div", this.hv(p), this.hv(q)));
+    return this.unitFrom(x, XERF_CLAMP);
+  }
+
   // --- the same with a fused f32x4.relaxed_madd (wasm/fma.ts: "relaxed") -------
 
   /** Pushes a * b + c rounded once, for the v128 locals / constants pushed by `a`, `b`, `c`. */
@@ -556,6 +463,38 @@ class Gen {
     return this.op("v128.bitselect");
   }
 
+  /** xlaTanh with fused multiply-adds. */
+  xlaTanhFused(x: number): this {
+    this.get(x).c(-XTANH_CLAMP).op("f32x4.pmax").c(XTANH_CLAMP).op("f32x4.pmin");
+    const X = this.save();
+    const x2 = this.get(X).get(X).op("f32x4.mul").save();
+    const num = this.hornerF(XTANH_NUM, x2);
+    const q = this.hornerF(XTANH_DEN, x2);
+    const r = this.get(X).get(num).op("f32x4.mul").get(q).op("f32x4.div").save();
+    return this.tanhEdges(x, r);
+  }
+
+  /** xlaErf with fused multiply-adds. */
+  xlaErfFused(x: number): this {
+    const x2 = this.get(x).get(x).op("f32x4.mul").save();
+    const num = this.hornerF(XERF_NUM, x2);
+    const q = this.hornerF(XERF_DEN, x2);
+    this.get(x).get(num).op("f32x4.mul").get(q).op("f32x4.div");
+    return this.unitFrom(x, XERF_CLAMP);
+  }
+
+  /** XLA's float32 expm1 (ir/special.ts xlaExpm1F32): exp(x) - 1 or tanh(x/2) (exp(x) + 1). */
+  xlaExpm1(x: number, fused: boolean): this {
+    const h = this.get(x).c(0.5).op("f32x4.mul").save();
+    const t = (fused ? this.xlaTanhFused(h) : this.xlaTanh(h)).save();
+    const e = (fused ? this.xlaExpFused(x) : this.xlaExp(x)).save();
+    this.get(e).c(1).op("f32x4.sub");
+    this.get(t).get(e).c(1).op("f32x4.add").op("f32x4.mul");
+    this.get(x).op("f32x4.abs").c(0.5).op("f32x4.gt").op("v128.bitselect");
+    const r = this.save();
+    return this.get(x).get(r).get(h).c(0).op("f32x4.eq").op("v128.bitselect");
+  }
+
   /** XLA's float32 logistic: 1 / (1 + exp(-x)) with XLA:CPU's exp. */
   xlaLogistic(x: number, fused: boolean): this {
     this.get(x).op("f32x4.neg");
@@ -586,7 +525,7 @@ function emitWith(g: Gen, op: VMathOp, x: number): void {
       else g.xlaExp(x);
       return;
     case "expm1":
-      g.expm1(x);
+      g.xlaExpm1(x, fused);
       return;
     case "log":
       if (fused) g.xlaLogFused(x);
@@ -597,13 +536,15 @@ function emitWith(g: Gen, op: VMathOp, x: number): void {
       else g.xlaLog1p(x);
       return;
     case "tanh":
-      g.tanh(x);
+      if (fused) g.xlaTanhFused(x);
+      else g.xlaTanh(x);
       return;
     case "logistic":
       g.xlaLogistic(x, fused);
       return;
     case "erf":
-      g.erf(x);
+      if (fused) g.xlaErfFused(x);
+      else g.xlaErf(x);
       return;
   }
 }

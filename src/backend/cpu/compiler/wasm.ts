@@ -76,13 +76,13 @@ const INT_UNARY = new Set<UnaryOp>([
 ]);
 
 /** vmath's functions that compute XLA:CPU's float32 bits (as the evaluator does by default). */
-const XLA_VMATH = new Set<UnaryOp>(["exp", "log", "log1p", "logistic"]);
+const XLA_VMATH = new Set<UnaryOp>([...VMATH_OPS]);
 
 /**
  * float32 functions computed inline by vmath (f32x4) instead of calling Math:
- * exp, log, log1p, logistic bit for bit as the evaluator (XLA:CPU's
- * algorithms), the others within a few ulps. With jaxts_correctly_rounded_f32
- * the XLA ones call Math (float64, rounded once), as the evaluator then does.
+ * each bit for bit as the evaluator (XLA:CPU's algorithms). With
+ * jaxts_correctly_rounded_f32 they call Math (float64, rounded once; erf stays
+ * with the eager kernels), as the evaluator then does.
  */
 const vmathOp = (op: UnaryOp, d: DType): VMathOp | null => {
   if (d !== "float32" || !(VMATH_OPS as readonly string[]).includes(op)) return null;
