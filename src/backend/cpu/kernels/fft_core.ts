@@ -92,10 +92,45 @@ export interface Plan {
 const plans = new Map<number, Plan>();
 const MAX_CACHED_PLANS = 64;
 
-/** cos and sin of -2π r / n, with r reduced to [0, n). */
+/**
+ * cos and sin of -2π r / n, from an angle reduced to the first octant: exact at multiples of
+ * π/4 (sin π is 0, not 1.2e-16) and symmetric across octants.
+ */
 function twiddle(r: number, n: number): [number, number] {
-  const a = (-2 * Math.PI * (r % n)) / n;
-  return [Math.cos(a), Math.sin(a)];
+  const u = (8 * (r % n) + 8 * n) % (8 * n);
+  const o = Math.floor(u / n);
+  const v = u - o * n;
+  const b = (Math.PI / 4) * ((o % 2 === 0 ? v : n - v) / n);
+  const cb = Math.cos(b);
+  const sb = Math.sin(b);
+  let c: number;
+  let s: number;
+  switch (o) {
+    case 0:
+      [c, s] = [cb, sb];
+      break;
+    case 1:
+      [c, s] = [sb, cb];
+      break;
+    case 2:
+      [c, s] = [-sb, cb];
+      break;
+    case 3:
+      [c, s] = [-cb, sb];
+      break;
+    case 4:
+      [c, s] = [-cb, -sb];
+      break;
+    case 5:
+      [c, s] = [-sb, -cb];
+      break;
+    case 6:
+      [c, s] = [sb, -cb];
+      break;
+    default:
+      [c, s] = [cb, -sb];
+  }
+  return [c, -s];
 }
 
 function smallestFactor(n: number): number {
