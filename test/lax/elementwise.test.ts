@@ -130,14 +130,16 @@ const EXACT = new Set([
 const SPECIAL = new Set(["erf", "erfc", "erf_inv", "lgamma", "digamma"]);
 
 /** float32 functions compiled code computes with vectorized approximations (backend/wasm/vmath.ts). */
-const VECTORIZED = new Set(["expm1", "tanh", "erf"]);
+const VECTORIZED = new Set<string>([]);
 /**
  * float32 functions computed with XLA:CPU's algorithms, eagerly and compiled
  * alike (bit for bit): within 1 ulp of the true value, but exp and logistic
  * give 0 below the smallest normal (2^-126) and log, log1p read a subnormal
  * input as the smallest normal, as XLA:CPU's do.
  */
-const XLA_F32 = new Set(["exp", "log", "log1p", "logistic"]);
+const XLA_F32 = new Set(["exp", "log", "log1p", "logistic", "expm1", "tanh", "erf"]);
+/** XLA's float32 tanh/erf/expm1 are a few ulps from the correctly rounded values (test/ir/xla_f32_tanh_erf_expm1.test.ts). */
+const XLA_ULPS: Record<string, number> = { tanh: 4, erf: 5, expm1: 6 };
 const MIN_NORMAL_F32 = 2 ** -126;
 
 describe("unary float ops vs NumPy (float64 references)", () => {
@@ -161,7 +163,7 @@ describe("unary float ops vs NumPy (float64 references)", () => {
           : dtype === "float32"
             ? name === "erf_inv"
               ? 4
-              : 1
+              : (XLA_ULPS[name] ?? 1)
             : SPECIAL.has(name)
               ? 8
               : 4;
