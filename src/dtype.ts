@@ -27,7 +27,9 @@ export type DType =
   | "uint16"
   | "int32"
   | "uint32"
-  | "bool";
+  | "bool"
+  | "complex64"
+  | "complex128";
 
 export const float16: DType = "float16";
 export const bfloat16: DType = "bfloat16";
@@ -40,6 +42,8 @@ export const uint16: DType = "uint16";
 export const int32: DType = "int32";
 export const uint32: DType = "uint32";
 export const bool_: DType = "bool";
+export const complex64: DType = "complex64";
+export const complex128: DType = "complex128";
 
 export const ALL_DTYPES: readonly DType[] = [
   "bool",
@@ -53,6 +57,8 @@ export const ALL_DTYPES: readonly DType[] = [
   "float16",
   "float32",
   "float64",
+  "complex64",
+  "complex128",
 ];
 
 export type TypedArray =
@@ -71,6 +77,40 @@ export function isDType(x: unknown): x is DType {
 
 export function isFloating(d: DType): boolean {
   return d === "float32" || d === "float64" || d === "float16" || d === "bfloat16";
+}
+
+/**
+ * The complex dtypes: complex64 is a pair of float32s, complex128 of
+ * float64s, stored interleaved (re, im) as NumPy does, so their storage (a
+ * Float32Array or Float64Array) holds two numbers per element. Kernels see
+ * them only through backend/cpu/complex.ts, which computes them as pairs of
+ * real arrays; host code reads the interleaved values (`hostValues`).
+ */
+export function isComplex(d: DType): d is "complex64" | "complex128" {
+  return d === "complex64" || d === "complex128";
+}
+
+/** Floating or complex: the dtypes that have tangents (JAX's `inexact`). */
+export function isInexact(d: DType): boolean {
+  return isFloating(d) || isComplex(d);
+}
+
+/** The dtype of a complex dtype's parts (complex64 → float32); other dtypes map to themselves. */
+export function realDtype(d: DType): DType {
+  if (d === "complex64") return "float32";
+  if (d === "complex128") return "float64";
+  return d;
+}
+
+/** The complex dtype whose parts have float dtype `d` (float64 → complex128, any other → complex64). */
+export function complexDtype(d: DType): DType {
+  if (isComplex(d)) return d;
+  return d === "float64" ? "complex128" : "complex64";
+}
+
+/** Numbers per element in a dtype's storage: 2 for the complex dtypes, else 1. */
+export function lanes(d: DType): number {
+  return isComplex(d) ? 2 : 1;
 }
 
 /**
@@ -123,7 +163,10 @@ export function isBool(d: DType): boolean {
 
 export function itemsize(d: DType): number {
   switch (d) {
+    case "complex128":
+      return 16;
     case "float64":
+    case "complex64":
       return 8;
     case "bool":
     case "int8":
@@ -151,6 +194,8 @@ const SHORT_NAMES: Readonly<Record<DType, string>> = {
   int32: "i32",
   uint32: "u32",
   bool: "bool",
+  complex64: "c64",
+  complex128: "c128",
 };
 
 /** Short names used in jaxpr types: f32[3,2]. */
@@ -158,12 +203,17 @@ export function shortName(d: DType): string {
   return SHORT_NAMES[d];
 }
 
+/** Storage for `n` elements of dtype `d` (2n numbers for the complex dtypes, interleaved). */
 export function allocate(d: DType, n: number): TypedArray {
   switch (d) {
     case "float32":
       return new Float32Array(n);
     case "float64":
       return new Float64Array(n);
+    case "complex64":
+      return new Float32Array(2 * n);
+    case "complex128":
+      return new Float64Array(2 * n);
     case "int32":
       return new Int32Array(n);
     case "uint32":
@@ -213,6 +263,10 @@ export function typedView(
       return new Float32Array(buffer, at, length);
     case "float64":
       return new Float64Array(buffer, at, length);
+    case "complex64":
+      return new Float32Array(buffer, at, 2 * length);
+    case "complex128":
+      return new Float64Array(buffer, at, 2 * length);
     case "int32":
       return new Int32Array(buffer, at, length);
     case "uint32":
@@ -261,15 +315,17 @@ export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | u
     throw new TypeError(
       `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
         "(jnp.bool_, jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.int32, jnp.uint32, " +
-        "jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64)",
+        "jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.complex64, jnp.complex128)",
     );
   }
   return canonicalize(dtype);
 }
 
-/** float64 becomes float32 unless x64 is enabled, as JAX canonicalizes dtypes. */
+/** float64 becomes float32 and complex128 complex64 unless x64 is enabled, as JAX canonicalizes dtypes. */
 export function canonicalize(d: DType): DType {
-  return d === "float64" && !config.x64 ? "float32" : d;
+  if (config.x64) return d;
+  if (d === "float64") return "float32";
+  return d === "complex128" ? "complex64" : d;
 }
 
 /** The default floating dtype (JAX's float_): float64 with x64 enabled, float32 otherwise. */
@@ -281,7 +337,8 @@ export function defaultFloat(): DType {
  * Casts a JS number to the value a dtype holds (wrapping ints, truncating
  * toward zero, rounding floats to nearest even). For the half dtypes this is
  * the rounded value, not its storage: `storeScalar` gives what their
- * Uint16Array storage holds.
+ * Uint16Array storage holds. For the complex dtypes it is the real part
+ * (the imaginary part of a JS number is 0).
  */
 export function castScalar(v: number | boolean, d: DType): number {
   const x = Number(v);
@@ -291,8 +348,10 @@ export function castScalar(v: number | boolean, d: DType): number {
     case "bfloat16":
       return roundBfloat16(x);
     case "float32":
+    case "complex64":
       return Math.fround(x);
     case "float64":
+    case "complex128":
       return x;
     case "int32":
       return Number.isFinite(x) ? Math.trunc(x) | 0 : 0;
@@ -322,11 +381,11 @@ export function storeScalar(v: number | boolean, d: DType): number {
 // JAX's `_type_promotion_lattice` (jax/_src/dtypes.py; the graph in the docs'
 // "Type promotion semantics"): b1 → i*; i* → u8, i8; u8 → u16, i16;
 // u16 → u32, i32; u32 → u64, i64; i8 → i16 → i32 → i64; u64, i64 → f*;
-// f* → bf16, f16; bf16, f16 → f32 → f64 (complex left out). i* and f* are the weak int
-// and weak float. int64 and uint64 are virtual: they only occur as joins
+// f* → c*, bf16, f16; bf16, f16 → f32 → f64 → c128; f32 → c64; c* → c64 → c128.
+// i*, f* and c* are the weak int, float and complex. int64 and uint64 are virtual: they only occur as joins
 // (int64 = join(uint32, int32)), and are canonicalized to int32/uint32 (as
 // JAX's result_type does without x64; we have no 64-bit integer storage).
-type Node = DType | "i*" | "f*" | "int64" | "uint64";
+type Node = DType | "i*" | "f*" | "c*" | "int64" | "uint64";
 const parents: Record<Node, Node[]> = {
   bool: ["i*"],
   "i*": ["uint8", "int8"],
@@ -338,11 +397,14 @@ const parents: Record<Node, Node[]> = {
   int16: ["int32"],
   int32: ["int64"],
   int64: ["f*"],
-  "f*": ["bfloat16", "float16"],
+  "f*": ["c*", "bfloat16", "float16"],
+  "c*": ["complex64"],
   bfloat16: ["float32"],
   float16: ["float32"],
-  float32: ["float64"],
-  float64: [],
+  float32: ["float64", "complex64"],
+  float64: ["complex128"],
+  complex64: ["complex128"],
+  complex128: [],
 };
 const upperBounds = new Map<Node, Set<Node>>();
 function ub(n: Node): Set<Node> {
@@ -370,10 +432,14 @@ const order: Node[] = [
   "float16",
   "float32",
   "float64",
+  "c*",
+  "complex64",
+  "complex128",
 ];
 
 function toNode(d: DType, weak: boolean): Node {
   if (weak) {
+    if (isComplex(d)) return "c*";
     if (isFloating(d)) return "f*";
     if (isInteger(d)) return "i*";
   }
@@ -414,6 +480,8 @@ export function promoteTypes(...types: TypeInfo[]): TypeInfo {
       return { dtype: "int32", weakType: true };
     case "f*":
       return { dtype: defaultFloat(), weakType: true };
+    case "c*":
+      return { dtype: canonicalize("complex128"), weakType: true };
     case "int64":
       return { dtype: "int32", weakType: false };
     case "uint64":

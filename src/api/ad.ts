@@ -11,7 +11,7 @@ import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { type ArrayLike, asArray, describe } from "../core/convert.js";
 import { evalJaxpr } from "../core/jaxpr.js";
 import { UndefinedPrimal, Zero } from "../core/primitive.js";
-import { defaultFloat, isFloating, isInteger } from "../dtype.js";
+import { defaultFloat, isComplex, isFloating, isInexact, isInteger } from "../dtype.js";
 import { backwardPass, linearizeFlat } from "../interpreters/ad.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import { instantiate, onesLike } from "../lax/ad_util.js";
@@ -208,8 +208,13 @@ export function linearize(
 export interface GradOptions {
   argnums?: number | readonly number[];
   hasAux?: boolean;
+  /**
+   * The function is holomorphic: complex inputs and outputs, and the result
+   * is the complex derivative (JAX's `holomorphic=True`).
+   */
+  holomorphic?: boolean;
 }
-const GRAD_KEYS: OptionKeys<GradOptions> = { argnums: true, hasAux: true };
+const GRAD_KEYS: OptionKeys<GradOptions> = { argnums: true, hasAux: true, holomorphic: true };
 
 /** Checks a grad-like transformation's function and options (at transformation time). */
 function gradOptions(f: unknown, options: GradOptions | undefined, op: string): GradOptions {
@@ -232,6 +237,9 @@ function gradOptions(f: unknown, options: GradOptions | undefined, op: string): 
   if (hasAux !== undefined && typeof hasAux !== "boolean") {
     throw new TypeError(`${op}: hasAux must be a boolean, got ${kindOf(hasAux)}`);
   }
+  if (opts.holomorphic !== undefined && typeof opts.holomorphic !== "boolean") {
+    throw new TypeError(`${op}: holomorphic must be a boolean, got ${kindOf(opts.holomorphic)}`);
+  }
   return opts;
 }
 
@@ -252,15 +260,60 @@ function normalizeArgnums(
   });
 }
 
-function checkInexactInputs(op: string, xs: Array[], argIndex: number): void {
+/**
+ * JAX's input dtype checks: grad and jacrev take floats and complex numbers
+ * (`inexact`), jacfwd floats only (a complex input needs `holomorphic`), and
+ * with `holomorphic` every input must be complex.
+ */
+function checkInexactInputs(
+  op: string,
+  xs: Array[],
+  argIndex: number,
+  holomorphic = false,
+  floatsOnly = false,
+): void {
   for (const x of xs) {
-    if (!isFloating(x.dtype)) {
+    if (holomorphic) {
+      if (!isComplex(x.dtype)) {
+        throw new TypeError(
+          `${op} with holomorphic: true requires inputs with complex dtype, but argument ${argIndex} has dtype ${x.dtype}`,
+        );
+      }
+    } else if (floatsOnly ? !isFloating(x.dtype) : !isInexact(x.dtype)) {
       throw new TypeError(
-        `${op} requires real-valued inputs (a floating dtype), but argument ${argIndex} has dtype ${x.dtype}. ` +
-          "If you want to differentiate with respect to integer inputs, convert them to float first; " +
-          "for integer-valued inputs that are not differentiated, leave them out of argnums.",
+        floatsOnly && isComplex(x.dtype)
+          ? `${op} requires real-valued inputs (a floating dtype), but argument ${argIndex} has dtype ${x.dtype}. ` +
+              "For holomorphic differentiation, pass { holomorphic: true }; for non-holomorphic " +
+              "functions of complex inputs, use jvp directly."
+          : `${op} requires real- or complex-valued inputs (a floating or complex dtype), but argument ${argIndex} has dtype ${x.dtype}. ` +
+              "If you want to differentiate with respect to integer inputs, convert them to float first; " +
+              "for integer-valued inputs that are not differentiated, leave them out of argnums.",
       );
     }
+  }
+}
+
+/**
+ * JAX's output dtype checks for grad and jacrev: a real output (a floating
+ * dtype), or with `holomorphic` a complex one.
+ */
+function checkOutputDtype(op: string, y: Array, holomorphic: boolean): void {
+  if (holomorphic) {
+    if (!isComplex(y.dtype)) {
+      throw new TypeError(
+        `${op} with holomorphic: true requires outputs with complex dtype, but the output has dtype ${y.dtype}`,
+      );
+    }
+  } else if (isComplex(y.dtype)) {
+    throw new TypeError(
+      `${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}. ` +
+        "For holomorphic differentiation, pass { holomorphic: true }; for non-holomorphic " +
+        "functions with complex outputs, use vjp directly.",
+    );
+  } else if (!isFloating(y.dtype)) {
+    throw new TypeError(
+      `${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}`,
+    );
   }
 }
 
@@ -273,7 +326,7 @@ export function valueAndGrad(f: AnyFn, opts?: GradOptions): (...args: unknown[])
     const argnums = normalizeArgnums(options.argnums, args.length, op);
     const diffArgs = argnums.map((i) => args[i]);
     diffArgs.forEach((a, k) => {
-      checkInexactInputs(op, diffLeaves(a, op, "argument")[0], argnums[k]!);
+      checkInexactInputs(op, diffLeaves(a, op, "argument")[0], argnums[k]!, options.holomorphic);
     });
     const g = (...dargs: unknown[]) => {
       const full = [...args];
@@ -292,11 +345,7 @@ export function valueAndGrad(f: AnyFn, opts?: GradOptions): (...args: unknown[])
           (outLeaves.length > 1 ? ` (the output is a pytree with ${outLeaves.length} leaves)` : ""),
       );
     }
-    if (!isFloating(y.dtype)) {
-      throw new TypeError(
-        `${op} requires real-valued outputs (a floating dtype), but the output has dtype ${y.dtype}`,
-      );
-    }
+    checkOutputDtype(op, y, options.holomorphic ?? false);
     const grads = fVjp(onesLike(y.aval));
     const g0 =
       typeof options.argnums === "number" || options.argnums === undefined ? grads[0] : grads;
@@ -363,7 +412,7 @@ export function jacfwd(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => un
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
     const [inLeaves, inTree] = diffLeaves(dyn, op, "argument");
-    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
+    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i, options.holomorphic, true));
     let aux: unknown = null;
     const fFlat = (...xs: Array[]): Array[] => {
       let out = call(f, inTree.unflatten(xs));
@@ -400,7 +449,7 @@ export function jacrev(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => un
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
     const [inLeaves, inTree] = diffLeaves(dyn, op, "argument");
-    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i));
+    inLeaves.forEach((x, i) => checkInexactInputs(op, [x], i, options.holomorphic));
     const g: AnyFn = (dynVal: unknown) => call(f, dynVal);
     const { out, fVjp, aux } = vjpImpl(
       g,
@@ -409,6 +458,7 @@ export function jacrev(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => un
       op,
     );
     const [ys, outTree] = toArrayLeaves(out, op, "output");
+    for (const y of ys) checkOutputDtype(op, y, options.holomorphic ?? false);
     const basis = stdBasis(ys);
     const pullback = (...cts: Array[]) =>
       toArrayLeaves(fVjp(outTree.unflatten(cts)), op, "cotangent")[0];

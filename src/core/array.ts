@@ -9,7 +9,9 @@ import {
   allocate,
   type DType,
   dtypeOfTypedArray,
+  isComplex,
   isHalf,
+  lanes,
   storeScalar,
   type TypedArray,
   toStorage,
@@ -136,7 +138,8 @@ export class ArrayImpl extends Array {
    * array's (`dtypeOfTypedArray`: a Uint8Array is bool); pass it for uint8.
    * For a half dtype (float16, bfloat16), a Uint16Array is its storage (bit
    * patterns) and any other typed array holds values, rounded and encoded
-   * here (`allocateValues` makes one).
+   * here (`allocateValues` makes one). For a complex dtype, `data` holds
+   * interleaved (re, im) pairs: twice the shape's size.
    */
   static fromData(
     data: TypedArray,
@@ -144,21 +147,37 @@ export class ArrayImpl extends Array {
     weakType = false,
     dtype: DType = dtypeOfTypedArray(data),
   ): ArrayImpl {
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`Array: ${data.length} values do not fill shape [${shape.join(", ")}]`);
+    if (data.length !== sizeOf(shape) * lanes(dtype)) {
+      throw new Error(
+        `Array: ${data.length} values do not fill shape [${shape.join(", ")}] of ${dtype}`,
+      );
     }
     return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), toStorage(dtype, data));
   }
 
-  static scalar(value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
-    const data = allocate(dtype, 1);
-    data[0] = storeScalar(value, dtype);
-    return ArrayImpl.fromHost(new ShapedArray([], dtype, weakType), data);
+  /** A 0-d array of `value` (for a complex dtype: `value` + 0i, or `im` as its imaginary part). */
+  static scalar(value: number | boolean, dtype: DType, weakType = false, im = 0): ArrayImpl {
+    return ArrayImpl.full([], value, dtype, weakType, im);
   }
 
-  static full(shape: Shape, value: number | boolean, dtype: DType, weakType = false): ArrayImpl {
+  /** An array of `shape` filled with `value` (for a complex dtype: `value` + `im`·i). */
+  static full(
+    shape: Shape,
+    value: number | boolean,
+    dtype: DType,
+    weakType = false,
+    im = 0,
+  ): ArrayImpl {
     const data = allocate(dtype, sizeOf(shape));
-    data.fill(storeScalar(value, dtype));
+    const v = storeScalar(value, dtype);
+    if (isComplex(dtype)) {
+      for (let i = 0; i < data.length; i += 2) {
+        data[i] = v;
+        data[i + 1] = im;
+      }
+    } else {
+      data.fill(v);
+    }
     return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), data);
   }
 }
@@ -185,7 +204,8 @@ function deletedMessage(x: ArrayImpl): string {
  * The values of a concrete array as the host sees them: what `numpy/`,
  * `random/`, control flow and printing read instead of an array's storage
  * (the owning backend decides how they come back; the CPU hands its storage
- * over without a copy). Read only: never write into the result.
+ * over without a copy). Read only: never write into the result. A complex
+ * array's values are interleaved (re, im) pairs: twice its size.
  */
 export function hostValues(x: ArrayImpl): TypedArray {
   const b = x.buffer;

@@ -162,6 +162,11 @@ export function findPrimitive(name: string): AnyPrimitive | null {
   return p === undefined || duplicateNames.has(name) ? null : p;
 }
 
+/** The names of every registered primitive (sorted). */
+export function primitiveNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
 export function primitiveByName(name: string): AnyPrimitive {
   const p = registry.get(name);
   if (p === undefined || duplicateNames.has(name)) {

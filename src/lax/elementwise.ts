@@ -19,17 +19,22 @@ import {
   canonicalize,
   type DType,
   defaultFloat,
+  isComplex,
   isDType,
   isFloating,
+  isInexact,
   promoteTypes,
+  realDtype,
 } from "../dtype.js";
 import type { BinaryOp, ScalarBuilder } from "../ir/kernel.js";
 import { kindOf } from "../options.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
+import { conj, real } from "./complex.js";
 import {
   batchElementwise,
   binop,
+  COMPLEX,
   type CtRule,
   checkArity,
   checkDtype,
@@ -41,10 +46,13 @@ import {
   elementwise,
   FLOATS,
   floatUnop,
+  INEXACT,
   INTS,
+  inexactUnop,
   known,
   laxName,
   NUMERIC,
+  REAL,
   transposeFrom,
   unary,
   unop,
@@ -54,6 +62,8 @@ import { broadcastInDim } from "./shape_ops.js";
 // --- Unary primitives ----------------------------------------------------------
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+/** The dtypes with an order: all but the complex ones. */
+const ORDERED: readonly DType[] = ALL_DTYPES.filter((d) => !isComplex(d));
 const SIGNED: readonly DType[] = [...FLOATS, "int8", "int16", "int32"];
 
 // Each scalar function is the IR op of the same name (ir/eval.ts); each
@@ -63,32 +73,41 @@ export const signP = unop("sign", NUMERIC, "zero");
 export const floorP = floatUnop("floor", "zero");
 export const ceilP = floatUnop("ceil", "zero");
 export const isFiniteP = unop("is_finite", FLOATS, "zero", { outDtype: "bool" });
-export const expP = floatUnop("exp", (g, ans) => mul(g, ans));
-export const exp2P = floatUnop("exp2", (g, ans) => mul(mul(g, ans), Math.LN2));
-export const logP = floatUnop("log", (g, _, x) => div(g, x));
-export const log1pP = floatUnop("log1p", (g, _, x) => div(g, add(x, 1)));
-export const expm1P = floatUnop("expm1", (g, ans) => mul(g, add(ans, 1)));
-export const tanhP = floatUnop("tanh", (g, y) => mul(add(g, mul(g, y)), sub(1, y)));
-export const logisticP = floatUnop("logistic", (g, y) => mul(g, mul(y, sub(1, y))));
-export const sinP = floatUnop("sin", (g, _, x) => mul(g, cos(x)));
-export const cosP = floatUnop("cos", (g, _, x) => neg(mul(g, sin(x))));
-export const tanP = floatUnop("tan", (g, y) => mul(g, add(1, square(y))));
-export const asinP = floatUnop("asin", (g, _, x) => mul(g, rsqrt(sub(1, square(x)))));
-export const acosP = floatUnop("acos", (g, _, x) => neg(mul(g, rsqrt(sub(1, square(x))))));
-export const atanP = floatUnop("atan", (g, _, x) => div(g, add(1, square(x))));
-export const sinhP = floatUnop("sinh", (g, _, x) => mul(g, cosh(x)));
-export const coshP = floatUnop("cosh", (g, _, x) => mul(g, sinh(x)));
-export const asinhP = floatUnop("asinh", (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
+export const expP = inexactUnop("exp", (g, ans) => mul(g, ans));
+export const exp2P = inexactUnop("exp2", (g, ans) => mul(mul(g, ans), Math.LN2));
+export const logP = inexactUnop("log", (g, _, x) => div(g, x));
+export const log1pP = inexactUnop("log1p", (g, _, x) => div(g, add(x, 1)));
+export const expm1P = inexactUnop("expm1", (g, ans) => mul(g, add(ans, 1)));
+export const tanhP = inexactUnop("tanh", (g, y) => mul(add(g, mul(g, y)), sub(1, y)));
+export const logisticP = inexactUnop("logistic", (g, y) => mul(g, mul(y, sub(1, y))));
+export const sinP = inexactUnop("sin", (g, _, x) => mul(g, cos(x)));
+export const cosP = inexactUnop("cos", (g, _, x) => neg(mul(g, sin(x))));
+export const tanP = inexactUnop("tan", (g, y) => mul(g, add(1, square(y))));
+export const asinP = inexactUnop("asin", (g, _, x) => mul(g, rsqrt(sub(1, square(x)))));
+export const acosP = inexactUnop("acos", (g, _, x) => neg(mul(g, rsqrt(sub(1, square(x))))));
+export const atanP = inexactUnop("atan", (g, _, x) => div(g, add(1, square(x))));
+export const sinhP = inexactUnop("sinh", (g, _, x) => mul(g, cosh(x)));
+export const coshP = inexactUnop("cosh", (g, _, x) => mul(g, sinh(x)));
+export const asinhP = inexactUnop("asinh", (g, _, x) => mul(g, rsqrt(add(square(x), 1))));
 // JAX's acosh' is rsqrt(x² - 1) (not (x - 1)(x + 1), which is -inf rather than inf at x = -1).
-export const acoshP = floatUnop("acosh", (g, _, x) => mul(g, rsqrt(sub(square(x), 1))));
-export const atanhP = floatUnop("atanh", (g, _, x) => div(div(g, sub(1, x)), add(1, x)));
+export const acoshP = inexactUnop("acosh", (g, _, x) => mul(g, rsqrt(sub(square(x), 1))));
+export const atanhP = inexactUnop("atanh", (g, _, x) => div(div(g, sub(1, x)), add(1, x)));
 // sqrt' at 0 is inf, as in JAX.
-export const sqrtP = floatUnop("sqrt", (g, y) => mul(g, div(0.5, y)));
-export const rsqrtP = floatUnop("rsqrt", (g, y, x) => mul(g, mul(-0.5, div(y, x))));
+export const sqrtP = inexactUnop("sqrt", (g, y) => mul(g, div(0.5, y)));
+export const rsqrtP = inexactUnop("rsqrt", (g, y, x) => mul(g, mul(-0.5, div(y, x))));
 export const cbrtP = floatUnop("cbrt", (g, y) => mul(g, mul(1 / 3, integerPow(y, -2))));
 // abs of INT32_MIN wraps to itself, as in XLA; unsigned ints are rejected, as in JAX.
-// Its derivative at 0 is 1, as JAX's.
-export const absP = unop("abs", SIGNED, (g, _, x) => selectN(ge(x, 0), neg(g), g));
+// Its derivative at 0 is 1, as JAX's; of a complex x it is real(g·conj(x)/|x|), 0 at 0
+// (JAX's _abs_jvp_rule), and |x| has x's real dtype.
+export const absP = unop(
+  "abs",
+  [...SIGNED, ...COMPLEX],
+  (g, ans, x) =>
+    isComplex(x.dtype)
+      ? real(mul(g, div(conj(x), replaceZero(convertElementType(ans, x.dtype)))))
+      : selectN(ge(x, 0), neg(g), g),
+  { outDtype: realDtype },
+);
 export const squareP = unop("square", NUMERIC, (g, _, x) => mul(g, mul(2, x)));
 export const erfP = floatUnop("erf", (g, _, x) =>
   mul(TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
@@ -144,7 +163,7 @@ export const integerPowP = unary<IntegerPowParams>(
       if (!Number.isSafeInteger(y)) {
         throw new TypeError(`lax.integerPow: the exponent y must be an integer, got ${y}`);
       }
-      if (y < 0 && !isFloating(x.dtype)) {
+      if (y < 0 && !isInexact(x.dtype)) {
         throw new TypeError(
           `lax.integerPow: integers cannot be raised to negative powers, got integerPow(x, ${y}) with x of dtype ${x.dtype}`,
         );
@@ -177,7 +196,7 @@ export const convertElementTypeP = elementwise<ConvertElementTypeParams>(
   // Float to int truncates toward zero and saturates, with NaN -> 0 (XLA CPU's conversion).
   (b, [x], { new_dtype }) => b.convert(x!, new_dtype),
   [(g, y) => castToAval(g, y.aval)],
-  { transpose: [(ct, [x]) => (isFloating(x!.aval.dtype) ? ct : new Zero(x!.aval))], cost: "free" },
+  { transpose: [(ct, [x]) => (isInexact(x!.aval.dtype) ? ct : new Zero(x!.aval))], cost: "free" },
 );
 
 export const copyP = elementwise(
@@ -215,7 +234,7 @@ export const divP = binop(
   { transpose: [(ct, [, y]) => div(ct, known(y!, "div")), null] },
 );
 // d/dy (x rem y) = -trunc(x / y).
-export const remP = binop("rem", NUMERIC, [
+export const remP = binop("rem", REAL, [
   same,
   (g, _, x, y) => mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))),
 ]);
@@ -223,8 +242,8 @@ const extremeDerivs: Deriv[] = [
   (g, z, x, y) => mul(g, balancedEq(x, z, y)),
   (g, z, x, y) => mul(g, balancedEq(y, z, x)),
 ];
-export const maxP = binop("max", ALL_DTYPES, extremeDerivs);
-export const minP = binop("min", ALL_DTYPES, extremeDerivs);
+export const maxP = binop("max", ORDERED, extremeDerivs);
+export const minP = binop("min", ORDERED, extremeDerivs);
 export const atan2P = binop("atan2", FLOATS, [
   (g, _, x, y) => mul(g, div(y, add(square(x), square(y)))),
   (g, _, x, y) => mul(g, div(neg(x), add(square(x), square(y)))),
@@ -255,13 +274,15 @@ export const logaddexpP = composedBinop(
   ],
 );
 
-const compare = (name: BinaryOp) => binop(name, ALL_DTYPES, "zero", { outDtype: "bool" });
-export const eqP = compare("eq");
-export const neP = compare("ne");
-export const ltP = compare("lt");
-export const leP = compare("le");
-export const gtP = compare("gt");
-export const geP = compare("ge");
+const compare = (name: BinaryOp, allowed: readonly DType[]) =>
+  binop(name, allowed, "zero", { outDtype: "bool" });
+// Complex numbers compare for equality only (they have no order).
+export const eqP = compare("eq", ALL_DTYPES);
+export const neP = compare("ne", ALL_DTYPES);
+export const ltP = compare("lt", ORDERED);
+export const leP = compare("le", ORDERED);
+export const gtP = compare("gt", ORDERED);
+export const geP = compare("ge", ORDERED);
 
 // On bools (stored 0/1) the bitwise operators are the logical ones.
 const bitwise = (name: BinaryOp) => binop(name, ["bool", ...INTS], "zero");
@@ -286,7 +307,7 @@ export const polygammaP = binop("polygamma", FLOATS, [
 function powAval(avals: ShapedArray[]): ShapedArray[] {
   checkArity("lax.pow", avals, 2);
   const [x, y] = avals as [ShapedArray, ShapedArray];
-  checkDtype("lax.pow", "x", x.dtype, FLOATS);
+  checkDtype("lax.pow", "x", x.dtype, INEXACT);
   if (!INTS.includes(y.dtype)) checkSame("lax.pow", ["x", "y"], avals);
   else checkSame("lax.pow", ["x", "y"], [x, y.withDtype(x.dtype, y.weakType)]);
   return [new ShapedArray(x.shape, x.dtype, x.weakType && y.weakType)];
@@ -307,7 +328,7 @@ export const powP = elementwise(
   },
   [
     (g, _, x, y) => {
-      if (isFloating(y.dtype)) return mul(g, mul(y, pow(x, sub(y, 1))));
+      if (isInexact(y.dtype)) return mul(g, mul(y, pow(x, sub(y, 1))));
       const yf = replaceZero(convertElementType(y, x.dtype));
       return mul(g, selectN(eq(y, 0), mul(yf, pow(x, sub(y, 1))), 0));
     },

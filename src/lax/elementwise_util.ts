@@ -26,7 +26,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind, bind1 } from "../core/trace.js";
-import { type DType, isFloating } from "../dtype.js";
+import { type DType, isInexact } from "../dtype.js";
 import type { BinaryOp, ScalarBuilder, UnaryOp } from "../ir/kernel.js";
 import { shapeStr, shapesEqual } from "../shape.js";
 import { addTangents, castToAval, isZero } from "./ad_util.js";
@@ -35,7 +35,13 @@ import { broadcastInDim } from "./shape_ops.js";
 
 export const FLOATS: readonly DType[] = ["float16", "bfloat16", "float32", "float64"];
 export const INTS: readonly DType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint32"];
-export const NUMERIC: readonly DType[] = [...FLOATS, ...INTS];
+export const COMPLEX: readonly DType[] = ["complex64", "complex128"];
+/** Floats and complex: JAX's `inexact` dtypes. */
+export const INEXACT: readonly DType[] = [...FLOATS, ...COMPLEX];
+/** Integers and floats: the dtypes with an order. */
+export const REAL: readonly DType[] = [...FLOATS, ...INTS];
+/** Every number dtype: integers, floats and complex. */
+export const NUMERIC: readonly DType[] = [...REAL, ...COMPLEX];
 
 // --- Checks shared by the abstract evaluation rules ---------------------------
 
@@ -119,10 +125,10 @@ export function jvpFrom<P extends object>(prim: () => Primitive<P>, derivs: Deri
     const ans = bind1(prim(), primals, params);
     const ds = typeof derivs === "function" ? derivs(params) : derivs;
     let t: Tangent = new Zero(ans.aval);
-    if (ds !== "zero" && isFloating(ans.dtype)) {
+    if (ds !== "zero" && isInexact(ans.dtype)) {
       tangents.forEach((g, i) => {
         const d = ds[i];
-        if (d && !isZero(g) && isFloating(primals[i]!.dtype))
+        if (d && !isZero(g) && isInexact(primals[i]!.dtype))
           t = addTangents(t, d(g, ans, ...primals));
       });
     }
@@ -240,7 +246,11 @@ export function unary<P extends object>(
   allowed: readonly DType[],
   emit: Emit<P>,
   jvp: Derivs<P>,
-  opts: { outDtype?: DType; check?: (x: ShapedArray, params: P) => void; transpose?: CtRule } = {},
+  opts: {
+    outDtype?: DType | ((x: DType) => DType);
+    check?: (x: ShapedArray, params: P) => void;
+    transpose?: CtRule;
+  } = {},
 ): Primitive<P> {
   const op = laxName(name);
   const { outDtype, check, transpose } = opts;
@@ -249,7 +259,12 @@ export function unary<P extends object>(
     const x = avals[0]!;
     checkDtype(op, "x", x.dtype, allowed);
     check?.(x, params);
-    return [outDtype === undefined ? x : new ShapedArray(x.shape, outDtype, false)];
+    if (outDtype === undefined) return [x];
+    if (typeof outDtype === "function") {
+      const d = outDtype(x.dtype);
+      return [d === x.dtype ? x : new ShapedArray(x.shape, d, x.weakType)];
+    }
+    return [new ShapedArray(x.shape, outDtype, false)];
   };
   return elementwise(name, abstractEval, emit, jvp, { transpose: transpose && [transpose] });
 }
@@ -259,7 +274,7 @@ export function unop(
   name: UnaryOp,
   allowed: readonly DType[],
   jvp: Deriv | "zero",
-  opts: { outDtype?: DType; transpose?: CtRule } = {},
+  opts: { outDtype?: DType | ((x: DType) => DType); transpose?: CtRule } = {},
 ): Primitive {
   const emit: Emit<object> = (b, [x]) => b.unary(name, x!);
   return unary<object>(name, allowed, emit, jvp === "zero" ? jvp : [jvp], opts);
@@ -267,6 +282,11 @@ export function unop(
 
 export function floatUnop(name: UnaryOp, jvp: Deriv | "zero"): Primitive {
   return unop(name, FLOATS, jvp);
+}
+
+/** A unary function of floats and complex numbers (its complex kernel: backend/cpu/complex.ts). */
+export function inexactUnop(name: UnaryOp, jvp: Deriv | "zero"): Primitive {
+  return unop(name, INEXACT, jvp);
 }
 
 /** A binary primitive on operands of one shape and dtype; `outDtype` fixes the result's. */

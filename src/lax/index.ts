@@ -1,6 +1,7 @@
 /** `lax`: the primitives' public wrappers, grouped by family. */
 
 export { stopGradient, stopGradientP } from "./ad_util.js";
+export * from "./complex.js";
 export * from "./control_flow/index.js";
 export * from "./convolution.js";
 export * from "./dot.js";

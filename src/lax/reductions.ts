@@ -22,7 +22,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isBool, isFloating, isInteger } from "../dtype.js";
+import { type DType, isBool, isComplex, isFloating, isInteger } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import type { ReduceOp } from "../ir/kernel.js";
@@ -60,18 +60,20 @@ function reducedShape(op: string, shape: Shape, axes: readonly number[]): number
   return shape.filter((_, i) => !axes.includes(i));
 }
 
-export type DtypeKind = "number" | "any" | "bitwise" | "floating";
+export type DtypeKind = "number" | "real" | "any" | "bitwise" | "floating";
 const KIND_TEXT: Record<DtypeKind, string> = {
-  number: "numbers (int32, uint32, float32, float64)",
-  any: "any dtype",
+  number: "numbers (integers, floats and complex)",
+  real: "integers and floats",
+  any: "any dtype but complex (which has no order)",
   bitwise: "bool and integers (int32, uint32)",
   floating: "floating point (float32, float64)",
 };
 
 export function checkDtype(op: string, dtype: DType, kind: DtypeKind): void {
   const ok =
-    kind === "any" ||
+    (kind === "any" && !isComplex(dtype)) ||
     (kind === "number" && !isBool(dtype)) ||
+    (kind === "real" && !isBool(dtype) && !isComplex(dtype)) ||
     (kind === "bitwise" && (isBool(dtype) || isInteger(dtype))) ||
     (kind === "floating" && isFloating(dtype));
   if (!ok) {

@@ -8,7 +8,7 @@
  * optional cutoffs), because the padding and cutoff rules depend on its exact
  * digit strings and rounding, which JS's own number formatting does not offer.
  */
-import { type DType, isFloating, type TypedArray } from "../dtype.js";
+import { type DType, isComplex, isFloating, realDtype, type TypedArray } from "../dtype.js";
 import { bfloat16Bits, float16Bits, roundBfloat16, roundFloat16 } from "../half.js";
 import { shapeStr, sizeOf, stridesOf } from "../shape.js";
 
@@ -39,7 +39,11 @@ const IN_DTYPE: Readonly<Record<FloatDType, (v: number) => number>> = {
 /** Exactly NumPy's `str(np.asarray(x))` for an array of this dtype (row-major data). */
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
   // NumPy prints a 0-d array like the scalar it holds, with no precision limit.
-  if (shape.length === 0) return scalarStr(data[0]!, dtype);
+  if (shape.length === 0) {
+    return isComplex(dtype)
+      ? complexScalarStr(data[0]!, data[1]!, dtype)
+      : scalarStr(data[0]!, dtype);
+  }
   return array2string(data, shape, dtype, " ", "", "");
 }
 
@@ -111,14 +115,16 @@ function array2string(
   if (sizeOf(shape) === 0) return "[]";
   const strides = stridesOf(shape);
   const summarize = sizeOf(shape) > THRESHOLD;
-  const shown = shownOffsets(shape, strides, summarize).map((o) => data[o]!);
-  const formatValue = elementFormatter(shown, dtype, shape.length === 0);
+  const shown = shownOffsets(shape, strides, summarize);
+  const formatValue = isComplex(dtype)
+    ? complexFormatter(data, shown, dtype)
+    : valueFormatter(data, shown, dtype, shape.length === 0);
   const lineWidth = LINE_WIDTH - suffix.length;
   // Continuation lines skip the opening "[" and the prefix.
   const firstIndent = " ".repeat(1 + prefix.length);
 
   const recurse = (axis: number, offset: number, indent: string, width: number): string => {
-    if (axis === shape.length) return formatValue(data[offset]!);
+    if (axis === shape.length) return formatValue(offset);
     const items = shownIndices(shape[axis]!, summarize);
     const child = (i: number | null): string =>
       i === null ? "..." : recurse(axis + 1, offset + i * strides[axis]!, `${indent} `, width - 1);
@@ -149,7 +155,71 @@ function array2string(
 }
 
 // ---------------------------------------------------------------------------
-// Element formatters: NumPy's BoolFormat, IntegerFormat and FloatingFormat.
+// Element formatters: NumPy's BoolFormat, IntegerFormat, FloatingFormat and
+// ComplexFloatingFormat. Each is sized on the shown elements and then formats
+// the element at a flat offset.
+
+function valueFormatter(
+  data: TypedArray,
+  offsets: number[],
+  dtype: DType,
+  zeroDim: boolean,
+): (offset: number) => string {
+  const format = elementFormatter(
+    offsets.map((o) => data[o]!),
+    dtype,
+    zeroDim,
+  );
+  return (o) => format(data[o]!);
+}
+
+/**
+ * ComplexFloatingFormat: the real parts and the imaginary parts each get a
+ * FloatingFormat of their own (the imaginary one always signed), and the
+ * "j" goes before the imaginary part's trailing padding.
+ */
+function complexFormatter(
+  data: TypedArray,
+  offsets: number[],
+  dtype: DType,
+): (offset: number) => string {
+  const part = realDtype(dtype) as FloatDType;
+  const re = floatFormatter(
+    offsets.map((o) => data[2 * o]!),
+    part,
+  );
+  const im = floatFormatter(
+    offsets.map((o) => data[2 * o + 1]!),
+    part,
+    true,
+  );
+  return (o) => {
+    const i = im(data[2 * o + 1]!);
+    const end = i.trimEnd().length;
+    return `${re(data[2 * o]!)}${i.slice(0, end)}j${i.slice(end)}`;
+  };
+}
+
+/**
+ * NumPy's str of a complex scalar: `(1+2j)`, or `2j` when the real part is
+ * +0; each part in its shortest digits without a trailing point.
+ */
+function complexScalarStr(re: number, im: number, dtype: DType): string {
+  const part = realDtype(dtype) as FloatDType;
+  const either = (x: number, plus: boolean): string => {
+    if (Number.isNaN(x)) return plus ? "+nan" : "nan";
+    if (!Number.isFinite(x)) return x > 0 ? (plus ? "+inf" : "inf") : "-inf";
+    const a = Math.abs(x);
+    const maxPositional = part === "float64" ? 1e16 : MAX_POSITIONAL[part];
+    const parts = floatParts(x, part);
+    const o = { precision: -1, minDigits: -1, trim: "-" as const, plus };
+    return x === 0 || (a >= 1e-4 && a < maxPositional)
+      ? formatPositional(parts, o)
+      : formatScientific(parts, o);
+  };
+  if (re === 0 && !Object.is(re, -0)) return `${either(im, false)}j`;
+  return `(${either(re, false)}${either(im, true)}j)`;
+}
 
 function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x: number) => string {
   switch (dtype) {
@@ -178,6 +248,9 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
     case "float32":
     case "float64":
       return floatFormatter(values, dtype);
+    case "complex64":
+    case "complex128":
+      throw new TypeError(`printing: ${dtype} values are formatted in pairs (complexFormatter)`);
   }
 }
 
@@ -202,7 +275,7 @@ function scalarStr(x: number, dtype: DType): string {
  * to choose exponent notation and the widths; the formatter then pads each value
  * to those widths.
  */
-function floatFormatter(values: number[], dtype: FloatDType): (x: number) => string {
+function floatFormatter(values: number[], dtype: FloatDType, plus = false): (x: number) => string {
   const finite = values.filter((v) => Number.isFinite(v));
   // Comparisons and the max/min ratio are computed in the array's own dtype.
   const inDType = IN_DTYPE[dtype];
@@ -227,7 +300,12 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
   let expSize = 0;
   if (finite.length > 0 && expFormat) {
     const strs = finite.map((v) =>
-      formatScientific(floatParts(v, dtype), { precision: PRECISION, minDigits: -1, trim: "." }),
+      formatScientific(floatParts(v, dtype), {
+        precision: PRECISION,
+        minDigits: -1,
+        trim: ".",
+        plus,
+      }),
     );
     const mantissas = strs.map((s) => s.split("e")[0]!.split("."));
     expSize = Math.max(...strs.map((s) => s.split("e")[1]!.length)) - 1;
@@ -236,7 +314,12 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
     padRight = expSize + 2 + precision;
   } else if (finite.length > 0) {
     const strs = finite.map((v) =>
-      formatPositional(floatParts(v, dtype), { precision: PRECISION, minDigits: -1, trim: "." }),
+      formatPositional(floatParts(v, dtype), {
+        precision: PRECISION,
+        minDigits: -1,
+        trim: ".",
+        plus,
+      }),
     );
     const split = strs.map((s) => s.split("."));
     padLeft = Math.max(...split.map(([int]) => int!.length));
@@ -244,7 +327,7 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
   }
   if (finite.length !== values.length) {
     // Make room for "nan", "inf" and "-inf" right-aligned at the column's end.
-    const negInf = values.some((v) => v === Number.NEGATIVE_INFINITY) ? 1 : 0;
+    const negInf = plus || values.some((v) => v === Number.NEGATIVE_INFINITY) ? 1 : 0;
     padLeft = Math.max(padLeft, 3 - (padRight + 1), 3 + negInf - (padRight + 1));
   }
   const width = padLeft + padRight + 1;
@@ -259,6 +342,7 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
           trim: "k",
           padLeft,
           expDigits: expSize,
+          plus,
         })
     : (parts: FloatParts) =>
         formatPositional(parts, {
@@ -267,10 +351,12 @@ function floatFormatter(values: number[], dtype: FloatDType): (x: number) => str
           trim: ".",
           padLeft,
           padRight,
+          plus,
         });
+  const plusSign = plus ? "+" : "";
   return (x) => {
-    if (Number.isNaN(x)) return "nan".padStart(width);
-    if (!Number.isFinite(x)) return (x > 0 ? "inf" : "-inf").padStart(width);
+    if (Number.isNaN(x)) return `${plusSign}nan`.padStart(width);
+    if (!Number.isFinite(x)) return (x > 0 ? `${plusSign}inf` : "-inf").padStart(width);
     return format(floatParts(x, dtype));
   };
 }
@@ -480,6 +566,8 @@ interface DigitOptions {
   minDigits: number;
   trim: Trim;
   padLeft?: number;
+  /** Print "+" before non-negative values (NumPy's sign="+"). */
+  plus?: boolean;
 }
 
 interface PositionalOptions extends DigitOptions {
@@ -488,7 +576,7 @@ interface PositionalOptions extends DigitOptions {
 
 /** `np.format_float_positional(x, unique=True, fractional=True, ...)`. */
 function formatPositional(p: FloatParts, o: PositionalOptions): string {
-  const sign = p.negative ? "-" : "";
+  const sign = p.negative ? "-" : o.plus ? "+" : "";
   const { digits, exponent } = dragon4(p, "fraction", o.precision, o.minDigits);
   let whole: string;
   let fraction: string;
@@ -516,7 +604,7 @@ interface ScientificOptions extends DigitOptions {
 
 /** `np.format_float_scientific(x, unique=True, ...)`. */
 function formatScientific(p: FloatParts, o: ScientificOptions): string {
-  const sign = p.negative ? "-" : "";
+  const sign = p.negative ? "-" : o.plus ? "+" : "";
   const { digits, exponent } = dragon4(
     p,
     "total",

@@ -6,7 +6,7 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
-import { type DType, defaultFloat, isFloating, isHalf, promoteTypes } from "../dtype.js";
+import { type DType, defaultFloat, isComplex, isFloating, isHalf, promoteTypes } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { kindOf } from "../options.js";
@@ -28,7 +28,9 @@ export function cast(x: Array, dtype: DType, weakType = false): Array {
   // Concrete values (JS numbers, constants) convert now, as JAX converts Python
   // scalars while tracing: no conversion equation is staged for them.
   // (The half dtypes convert through the backend's dispatch, which computes them in float32.)
-  if (x instanceof ArrayImpl && !isHalf(x.dtype) && !isHalf(dtype)) {
+  // (So do the complex dtypes, computed on their parts.)
+  const special = (d: DType): boolean => isHalf(d) || isComplex(d);
+  if (x instanceof ArrayImpl && !special(x.dtype) && !special(dtype)) {
     return lax.convertElementTypeP.rules.impl([x], { new_dtype: dtype, weak_type: weakType })[0]!;
   }
   return lax.convertElementType(x, dtype, weakType);

@@ -18,6 +18,7 @@ const ALLOWED_CYCLES: readonly (readonly string[])[] = [
   [
     "lax/ad_util",
     "lax/batch_util",
+    "lax/complex",
     "lax/elementwise",
     "lax/elementwise_util",
     "lax/gather_scatter",

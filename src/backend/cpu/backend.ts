@@ -8,7 +8,7 @@
  * Without WebAssembly the backend has no compiler: jaxprs run on the core's
  * interpreter.
  */
-import type { Buffer } from "../../core/array.js";
+import type { ArrayImpl, Buffer } from "../../core/array.js";
 import type { Backend, Capabilities } from "../../core/backend.js";
 import type { Compiler } from "../../core/dispatch.js";
 import { hasLibraryKernel, libraryNameOf } from "../../core/library.js";
@@ -19,6 +19,7 @@ import { CpuBuffer, setCpuOwner } from "./buffer.js";
 import { eagerCompiled } from "./compiler/eager.js";
 import { compileProgram, setDefaultTarget } from "./compiler/index.js";
 import { wasmTarget } from "./compiler/target.js";
+import { runComplex } from "./complex.js";
 import { runHalves } from "./halves.js";
 import "./kernels/index.js";
 import "./worker_pool.js";
@@ -54,14 +55,19 @@ export const cpuBackend: Backend = {
   platform: "cpu",
   // Without WebAssembly the interpreter is faster than the JS IR evaluator.
   compiler: hasWasm ? compiler : null,
-  // Half dtypes: computed in float32 and rounded per primitive (halves.ts).
-  eager: (prim, args, params) =>
-    runHalves(
-      prim,
-      args,
-      params,
-      (a, p) => (hasWasm ? eagerCompiled(prim, a, p) : null) ?? prim.rules.impl(a, p),
-    ) ?? (hasWasm ? eagerCompiled(prim, args, params) : null),
+  // Half dtypes: computed in float32 and rounded per primitive (halves.ts); complex
+  // dtypes: computed on their real and imaginary parts (complex.ts).
+  eager: (prim, args, params) => {
+    const kernel = (a: ArrayImpl[], p: object): ArrayImpl[] =>
+      (hasWasm ? eagerCompiled(prim, a, p) : null) ?? prim.rules.impl(a, p);
+    const run = (a: ArrayImpl[], p: object): ArrayImpl[] =>
+      runComplex(prim, a, p, kernel) ?? kernel(a, p);
+    return (
+      runHalves(prim, args, params, run) ??
+      runComplex(prim, args, params, kernel) ??
+      (hasWasm ? eagerCompiled(prim, args, params) : null)
+    );
+  },
   capabilities,
   devices,
   allocate: (dtype, size) => new CpuBuffer(allocate(dtype, size)),

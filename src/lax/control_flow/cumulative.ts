@@ -42,8 +42,8 @@ export interface CumulativeParams {
 const KINDS: Readonly<Record<string, DtypeKind>> = {
   cumsum: "number",
   cumprod: "number",
-  cummax: "number",
-  cummin: "number",
+  cummax: "real",
+  cummin: "real",
   cumlogsumexp: "floating",
 };
 

@@ -13,7 +13,7 @@
  */
 import { type Atom, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
 import type { Lowering } from "../../../core/primitive.js";
-import { type DType, isHalf } from "../../../dtype.js";
+import { type DType, isComplex, isDType, isHalf } from "../../../dtype.js";
 import {
   type Affine,
   affineCombine,
@@ -92,10 +92,12 @@ export function eqnKind(e: JaxprEqn, target: TargetSupport): EqnKind {
   if (lowering === null) return "other";
   // The half dtypes run their JS kernels (backend/cpu/halves.ts) inside the program: the
   // target computes no half arithmetic, loads or stores (a capability, not a fallback).
+  // So do the complex dtypes (backend/cpu/complex.ts: the target computes on real numbers).
+  const special = (d: DType): boolean => isHalf(d) || isComplex(d);
   if (
-    e.inputs.some((a) => isHalf(a.aval.dtype)) ||
-    e.outBinders.some((v) => isHalf(v.aval.dtype)) ||
-    Object.values(e.params).some((v) => v === "float16" || v === "bfloat16")
+    e.inputs.some((a) => special(a.aval.dtype)) ||
+    e.outBinders.some((v) => special(v.aval.dtype)) ||
+    Object.values(e.params).some((v) => isDType(v) && special(v))
   )
     return "other";
   if (lowering.kind === "library") return "library";

@@ -15,6 +15,7 @@ import { type ClosedJaxpr, type Jaxpr, Literal, Var } from "../../../core/jaxpr.
 import { itemsize, type TypedArray } from "../../../dtype.js";
 import { stridesOf } from "../../../shape.js";
 import { CpuBuffer, cpuArray, cpuData } from "../buffer.js";
+import { runComplex } from "../complex.js";
 import { runHalves } from "../halves.js";
 import {
   addressOf,
@@ -281,9 +282,12 @@ export function buildExecutable(
     const ins = e.inputs.map((x) => (x instanceof Literal ? literalArray(x) : slot.get(x)!));
     const outs = e.outBinders.map((v) => slot.get(v)!);
     const prim = e.primitive;
-    // Half dtypes: the float32 kernel, rounded (halves.ts), as eagerly.
+    // Half dtypes: the float32 kernel, rounded (halves.ts); complex dtypes on their parts
+    // (complex.ts): as eagerly.
+    const kernel = (args: ArrayImpl[], params: object): ArrayImpl[] =>
+      runComplex(prim, args, params, prim.rules.impl) ?? prim.rules.impl(args, params);
     const impl = (args: ArrayImpl[], params: object): ArrayImpl[] =>
-      runHalves(prim, args, params, prim.rules.impl) ?? prim.rules.impl(args, params);
+      runHalves(prim, args, params, kernel) ?? kernel(args, params);
     return (addr, js) => {
       const args = ins.map((x) => {
         if (x instanceof ArrayImpl) return x;

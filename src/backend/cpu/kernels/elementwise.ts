@@ -15,7 +15,7 @@ import {
   registerLibraryKernel,
   type ScalarEmit,
 } from "../../../core/library.js";
-import { allocate, type DType } from "../../../dtype.js";
+import { allocate, type DType, isComplex } from "../../../dtype.js";
 import { compileScalar, type ElementwiseKernel } from "../../../ir/eval.js";
 import { igammacKernel, igammaGradAKernel, igammaKernel } from "../../../lax/special_igamma.js";
 import { cpuArray, cpuData } from "../buffer.js";
@@ -32,6 +32,8 @@ const DTYPE_CODE: Readonly<Record<DType, number>> = {
   uint16: 9,
   float16: 10,
   bfloat16: 11,
+  complex64: 12,
+  complex128: 13,
 };
 
 /**
@@ -61,6 +63,12 @@ function runElementwise<P>(
     const key = paramsKey(code, params as object);
     let kernel = key === null ? byDtypes.get(code) : byParams.get(key);
     if (kernel === undefined) {
+      // Complex values are pairs the IR does not know: they run in ../complex.ts, never here.
+      if (isComplex(out.dtype) || args.some((a) => isComplex(a.dtype))) {
+        throw new Error(
+          `internal: complex operands reached the real elementwise kernel (${args.map((a) => a.dtype).join(", ")} → ${out.dtype})`,
+        );
+      }
       kernel = compileScalar(
         emit,
         args.map((a) => a.dtype),

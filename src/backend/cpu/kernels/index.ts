@@ -3,6 +3,7 @@
  * registers them. `src/index.ts` imports it, so every program that imports
  * jaxts has them.
  */
+import "./complex.js";
 import "./convolution.js";
 import "./cumulative.js";
 import "./dot.js";
