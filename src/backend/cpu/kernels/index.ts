@@ -9,6 +9,7 @@ import "./cumulative.js";
 import "./dot.js";
 import "./eigh.js";
 import "./elementwise.js";
+import "./fft.js";
 import "./gather_scatter.js";
 import "./linalg.js";
 import "./reductions.js";
