@@ -7,7 +7,7 @@
  */
 
 import { config } from "../config.js";
-import { isFloating } from "../dtype.js";
+import { isInexact } from "../dtype.js";
 import { ConcretizationTypeError, UnexpectedTracerError } from "../errors.js";
 import { Array, ArrayImpl, hostValues } from "./array.js";
 import type { ShapedArray } from "./aval.js";
@@ -121,7 +121,7 @@ export class FloatingPointError extends Error {
 
 /** Which non-finite value (if any) the flags ask about appears in `x`. */
 function badValue(x: Array): "nan" | "inf" | null {
-  if (!(x instanceof ArrayImpl) || !isFloating(x.dtype) || x.isDeleted) return null;
+  if (!(x instanceof ArrayImpl) || !isInexact(x.dtype) || x.isDeleted) return null;
   const nans = config.read("jax_debug_nans");
   const infs = config.read("jax_debug_infs");
   const v = hostValues(x);

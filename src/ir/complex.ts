@@ -22,8 +22,8 @@ export function cmul(a: number, b: number, c: number, d: number): Pair {
 
 /** (a + bi) / (c + di) by Smith's algorithm (no overflow of c² + d²). */
 export function cdiv(a: number, b: number, c: number, d: number): Pair {
-  if (d === 0) return [a / c, b / c];
-  if (c === 0) return [b / d, -a / d];
+  if (d === 0 && c !== 0) return [a / c, b / c];
+  if (c === 0 && d !== 0) return [b / d, -a / d];
   if (Math.abs(c) >= Math.abs(d)) {
     const r = d / c;
     const den = c + d * r;

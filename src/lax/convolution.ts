@@ -30,7 +30,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { isBool, isFloating } from "../dtype.js";
+import { isBool, isInexact } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import type { Precision } from "./dot.js";
@@ -457,11 +457,11 @@ function convTransposeRule(
     );
   }
   if (lin(lhs)) {
-    if (ct instanceof Zero || !isFloating(lhs.aval.dtype)) return [new Zero(lhs.aval), null];
+    if (ct instanceof Zero || !isInexact(lhs.aval.dtype)) return [new Zero(lhs.aval), null];
     return [transposeLhs(ct!, lhs.aval, rhs! as Array, p), null];
   }
   if (lin(rhs)) {
-    if (ct instanceof Zero || !isFloating(rhs.aval.dtype)) return [null, new Zero(rhs.aval)];
+    if (ct instanceof Zero || !isInexact(rhs.aval.dtype)) return [null, new Zero(rhs.aval)];
     return [null, transposeRhs(ct!, lhs! as Array, rhs.aval, p)];
   }
   return [null, null];
@@ -533,7 +533,7 @@ export const convGeneralDilatedP: Primitive<ConvParams> = new Primitive<ConvPara
     jvp: ([lhs, rhs], [tl, tr], p) => {
       const ans = bind1(convGeneralDilatedP, [lhs!, rhs!], p);
       let t: Tangent = new Zero(ans.aval);
-      if (isFloating(ans.dtype)) {
+      if (isInexact(ans.dtype)) {
         if (!(tl instanceof Zero)) t = addTangents(t, bind1(convGeneralDilatedP, [tl!, rhs!], p));
         if (!(tr instanceof Zero)) t = addTangents(t, bind1(convGeneralDilatedP, [lhs!, tr!], p));
       }

@@ -25,6 +25,7 @@ import {
   isBool,
   isDType,
   isFloating,
+  isInexact,
   isInteger,
   isUnsigned,
 } from "../dtype.js";
@@ -240,7 +241,7 @@ function dotGeneralTranspose(
     );
   }
   const cotangent = (a: UndefinedPrimal, other: Array, d: DotDimensionNumbers, swap: boolean) =>
-    ct instanceof Zero || !isFloating(a.aval.dtype)
+    ct instanceof Zero || !isInexact(a.aval.dtype)
       ? new Zero(a.aval)
       : transposeLhs(ct!, a.aval, other, d, params, swap);
   if (lin(x)) return [cotangent(x, y! as Array, dn, false), null];
@@ -306,10 +307,10 @@ export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneral
     jvp: ([lhs, rhs], [tl, tr], params) => {
       const ans = bind1(dotGeneralP, [lhs!, rhs!], params);
       let t: Tangent = new Zero(ans.aval);
-      if (isFloating(ans.dtype)) {
-        if (!(tl instanceof Zero) && isFloating(lhs!.dtype))
+      if (isInexact(ans.dtype)) {
+        if (!(tl instanceof Zero) && isInexact(lhs!.dtype))
           t = addTangents(t, bind1(dotGeneralP, [tl!, rhs!], params));
-        if (!(tr instanceof Zero) && isFloating(rhs!.dtype))
+        if (!(tr instanceof Zero) && isInexact(rhs!.dtype))
           t = addTangents(t, bind1(dotGeneralP, [lhs!, tr!], params));
       }
       return [[ans], [t instanceof Zero ? t : castToAval(t, ans.aval)]];

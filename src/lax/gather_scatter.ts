@@ -28,7 +28,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isFloating } from "../dtype.js";
+import { type DType, isInexact } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import type { Shape } from "../shape.js";
 import { addTangents, castToAval, instantiate, isZero, onesLike, zerosLike } from "./ad_util.js";
@@ -120,7 +120,7 @@ const indicator = (pred: Array, dtype: DType): Array => convertElementType(pred,
 /** gather is linear in the operand: its tangent is the gather of the operand's tangent. */
 const gatherJvp: JvpRule<GatherParams> = ([x, idx], [t], p) => {
   const ans = bind1(gatherP, [x!, idx!], p);
-  if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+  if (isZero(t) || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
   const fill = p.mode === "fill" ? 0 : null;
   return [[ans], [bind1(gatherP, [t!, idx!], { ...p, fill_value: fill })]];
 };
@@ -264,7 +264,7 @@ function scatterPrimal(
   p: ScatterParams,
 ): { ans: Array; zero: boolean } {
   const ans = bind1(prim(), [x!, idx!, u!], p);
-  return { ans, zero: !isFloating(ans.dtype) || (isZero(tx) && isZero(tu)) };
+  return { ans, zero: !isInexact(ans.dtype) || (isZero(tx) && isZero(tu)) };
 }
 
 /** scatter_add / scatter_sub are linear in (operand, updates) jointly. */

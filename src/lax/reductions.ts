@@ -22,7 +22,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isBool, isComplex, isFloating, isInteger } from "../dtype.js";
+import { type DType, isBool, isComplex, isFloating, isInexact, isInteger } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { jvpFlat } from "../interpreters/jvp.js";
 import type { ReduceOp } from "../ir/kernel.js";
@@ -97,7 +97,7 @@ function userAxes(op: string, axes: readonly number[], ndim: number): number[] {
 export function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
-    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    if (t instanceof Zero || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
     return [[ans], [castToAval(bind1(prim(), [t!], params), ans.aval)]];
   };
 }
@@ -121,7 +121,7 @@ export function jvpVia<P extends object>(
 ): JvpRule<P> {
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
-    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    if (t instanceof Zero || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
     const [, [tOut]] = jvpFlat((y) => [f(y, params)], [x!], [t!]);
     return [[ans], [tOut! instanceof Zero ? tOut : castToAval(tOut!, ans.aval)]];
   };
@@ -206,7 +206,7 @@ function reductionPrimitive(name: string): Primitive<ReduceParams> {
 function chooserJvp(prim: () => Primitive<ReduceParams>): JvpRule<ReduceParams> {
   return ([x], [t], params) => {
     const ans = bind1(prim(), [x!], params);
-    if (t instanceof Zero || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    if (t instanceof Zero || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
     const { axes } = params;
     const at = eq(x!, broadcastInDim(ans, x!.shape, keptDims(x!.ndim, axes)));
     const loc = convertElementType(at, ans.dtype);

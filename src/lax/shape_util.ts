@@ -16,7 +16,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isBool, isFloating, promoteTypes } from "../dtype.js";
+import { type DType, isBool, isInexact, promoteTypes } from "../dtype.js";
 import { shapeArg as checkShapeArg, type Shape, shapeStr, sizeOf, stridesOf } from "../shape.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
 
@@ -142,7 +142,7 @@ export function innerRow(shape: Shape, sa: readonly number[], sb: readonly numbe
 export function linearJvp<P extends object>(prim: () => Primitive<P>): JvpRule<P> {
   return (primals, tangents, params) => {
     const ans = bind1(prim(), primals, params);
-    if (tangents.every((t) => isZero(t)) || !isFloating(ans.dtype))
+    if (tangents.every((t) => isZero(t)) || !isInexact(ans.dtype))
       return [[ans], [new Zero(ans.aval)]];
     const ts = tangents.map((t, i) => castToAval(instantiate(t), primals[i]!.aval));
     return [[ans], [castToAval(bind1(prim(), ts, params), ans.aval)]];

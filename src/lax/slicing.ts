@@ -22,7 +22,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isFloating, isInteger, isUnsigned } from "../dtype.js";
+import { type DType, isInexact, isInteger, isUnsigned } from "../dtype.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, type Shape } from "../shape.js";
 import { castToAval, instantiate, isZero, zerosLike } from "./ad_util.js";
@@ -88,7 +88,7 @@ export const sliceP: Primitive<SliceParams> = new Primitive<SliceParams>("slice"
   // Linear: the tangent is sliced alike.
   jvp: ([x], [t], p) => {
     const ans = bind1(sliceP, [x!], p);
-    if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+    if (isZero(t) || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
     return [[ans], [bind1(sliceP, [t!], p)]];
   },
   // The cotangent is padded back with zeros: before the start, after the last
@@ -286,7 +286,7 @@ export const dynamicSliceP: Primitive<DynamicSliceParams> = new Primitive<Dynami
     // Linear in the operand; the indices only place the window.
     jvp: ([x, ...idx], [t], p) => {
       const ans = bind1(dynamicSliceP, [x!, ...idx], p);
-      if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+      if (isZero(t) || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
       return [[ans], [bind1(dynamicSliceP, [t!, ...idx], p)]];
     },
     // The cotangent is written into zeros at the same (clamped) place.
@@ -473,7 +473,7 @@ export const dynamicUpdateSliceP: Primitive = new Primitive("dynamic_update_slic
   // Linear in (operand, update) jointly.
   jvp: ([x, u, ...idx], [tx, tu]) => {
     const ans = bind1(dynamicUpdateSliceP, [x!, u!, ...idx], {});
-    if (!isFloating(ans.dtype) || (isZero(tx) && isZero(tu))) return [[ans], [new Zero(ans.aval)]];
+    if (!isInexact(ans.dtype) || (isZero(tx) && isZero(tu))) return [[ans], [new Zero(ans.aval)]];
     const t = bind1(dynamicUpdateSliceP, [instantiate(tx!), instantiate(tu!), ...idx], {});
     return [[ans], [castToAval(t, ans.aval)]];
   },

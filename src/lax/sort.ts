@@ -12,7 +12,7 @@ import { ShapedArray } from "../core/aval.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { type Primitive, type Tangent, Zero } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
-import { isFloating } from "../dtype.js";
+import { isInexact } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { normalizeAxis, shapeStr, shapesEqual } from "../shape.js";
@@ -37,7 +37,7 @@ export interface TopKParams {
  * dims are batching dims, so it transposes to a scatter-add and vmaps as one.
  */
 function permuteTangent(t: Tangent, idx: Array, axis: number, out: ShapedArray): Tangent {
-  if (t instanceof Zero || !isFloating(out.dtype)) return new Zero(out);
+  if (t instanceof Zero || !isInexact(out.dtype)) return new Zero(out);
   const others = t.shape.map((_, d) => d).filter((d) => d !== axis);
   const taken = gather(
     t,

@@ -35,7 +35,7 @@ import {
   Zero,
 } from "../core/primitive.js";
 import { bind1 } from "../core/trace.js";
-import { type DType, isBool, isFloating } from "../dtype.js";
+import { type DType, isBool, isFloating, isInexact } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { reduceIdentity } from "../ir/eval.js";
 import { castToAval, instantiate, isZero } from "./ad_util.js";
@@ -209,7 +209,7 @@ function reduceWindowPrimitive(kind: WindowKind): Primitive<WindowParams> {
     impl: libraryImpl<WindowParams>(`reduce_window_${kind}`),
     jvp: ([x], [t], p) => {
       const ans = bind1(prim, [x!], p);
-      if (isZero(t) || !isFloating(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
+      if (isZero(t) || !isInexact(ans.dtype)) return [[ans], [new Zero(ans.aval)]];
       const tx = castToAval(t!, x!.aval);
       // Sum is linear; max/min carry the tangent of the selected element (JAX's chooser rule).
       const tOut =

@@ -5,6 +5,8 @@ export type { DType } from "../dtype.js";
 export {
   bfloat16,
   bool_,
+  complex64,
+  complex128,
   float16,
   float32,
   float64,
@@ -15,9 +17,11 @@ export {
   uint16,
   uint32,
 } from "../dtype.js";
+export * from "./complex.js";
 export * from "./convolve.js";
 export * from "./creation.js";
 export * from "./dtypes.js";
+export * as fft from "./fft.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
 export * as linalg from "./linalg.js";
 export * from "./manipulation.js";

@@ -5,7 +5,7 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { checkDtype, type DType, isBool } from "../dtype.js";
+import { checkDtype, type DType, isBool, isComplex } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys, showValue } from "../options.js";
@@ -207,7 +207,9 @@ export function vdot(a: ArrayLike, b: ArrayLike, options: DotOptions = {}): Arra
       `jnp.vdot: the arrays must have the same size, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`,
     );
   }
-  return contract("jnp.vdot", ravel(x), ravel(y), () => [[0], [0]], options);
+  // The first argument is conjugated, as NumPy's vdot.
+  const xc = isComplex(x.dtype) ? lax.conj(x) : x;
+  return contract("jnp.vdot", ravel(xc), ravel(y), () => [[0], [0]], options);
 }
 
 /** `jnp.inner(a, b)`: contracts the last axes of both. */

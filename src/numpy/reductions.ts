@@ -14,8 +14,11 @@ import {
   defaultFloat,
   checkDtype as dtypeArg,
   isBool,
+  isComplex,
   isFloating,
   isHalf,
+  isInexact,
+  realDtype,
 } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
@@ -230,9 +233,9 @@ export const any: Reducer = reducer("any", "any");
 /** `jnp.all(a, axis?, { keepdims, where })`. */
 export const all: Reducer = reducer("all", "all");
 
-/** The float dtype in which mean/var compute (ints and bools → default float). */
+/** The float (or complex) dtype in which mean/var compute (ints and bools → default float). */
 function inexactDtype(d: DType): DType {
-  return isFloating(d) ? d : defaultFloat();
+  return isInexact(d) ? d : defaultFloat();
 }
 
 /** The number of elements reduced, as an array of the output's shape (it varies with `where`). */
@@ -272,7 +275,7 @@ export function mean(
   const x = asArray(a, op, "a");
   const want = checkDtype(op, opts.dtype);
   const dtype = want ?? inexactDtype(x.dtype);
-  const compute = isFloating(dtype) ? upcastHalf(dtype) : defaultFloat();
+  const compute = isInexact(dtype) ? upcastHalf(dtype) : defaultFloat();
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const total = reduction("mean", "sum", cast(x, compute), {
     ...opts,
@@ -305,8 +308,10 @@ function variance(
   const opts = parse(op, VAR_KEYS, axis, options);
   const x = asArray(a, op, "a");
   const ddof = ddofOf(op, opts);
-  const dtype = checkDtype(op, opts.dtype) ?? inexactDtype(x.dtype);
-  const compute = isFloating(dtype) ? upcastHalf(dtype) : defaultFloat();
+  // Of complex numbers: the mean of |x - mean|², real (JAX's and NumPy's var).
+  const complex = isComplex(x.dtype);
+  const dtype = checkDtype(op, opts.dtype) ?? realDtype(inexactDtype(x.dtype));
+  const compute = complex ? x.dtype : isFloating(dtype) ? upcastHalf(dtype) : defaultFloat();
   const xf = cast(x, compute);
   const axes = normalizeAxes(opts.axis, x.ndim, op);
   const centered = lax.sub(
@@ -317,16 +322,19 @@ function variance(
       op,
     ),
   );
-  const sq = lax.mul(centered, centered);
+  const sq = complex
+    ? lax.real(lax.mul(centered, lax.conj(centered)))
+    : lax.mul(centered, centered);
+  const real = realDtype(compute);
   const total = reduction(name, "sum", sq, {
     axis: opts.axis,
     where: opts.where,
     keepdims: opts.keepdims,
-    dtype: compute,
+    dtype: real,
   });
-  let n = countOf(op, x, axes, opts, compute);
+  let n = countOf(op, x, axes, opts, real);
   // NumPy divides by max(N - ddof, 0): inf or nan when there are too few elements.
-  n = lax.max(lax.sub(n, fill(n.shape, ddof, compute)), fill(n.shape, 0, compute));
+  n = lax.max(lax.sub(n, fill(n.shape, ddof, real)), fill(n.shape, 0, real));
   return cast(divideBy(total, n), dtype);
 }
 

@@ -5,7 +5,16 @@
 import { customJvp } from "../api/custom.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { checkDtype, type DType, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
+import {
+  checkDtype,
+  type DType,
+  isBool,
+  isComplex,
+  isFloating,
+  isInexact,
+  isInteger,
+  isUnsigned,
+} from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, kindOf } from "../options.js";
 import { cast, promoteArgs, promoteArgsInexact, toArrays } from "./util.js";
@@ -110,7 +119,7 @@ export function power(x: ArrayLike, y: ArrayLike): Array {
     if (!(isInteger(a!.dtype) && y < 0)) return lax.integerPow(a!, y);
   }
   const [a, b] = promoteArgs("jnp.power", x, y);
-  if (isFloating(a!.dtype)) return lax.pow(a!, b!);
+  if (isInexact(a!.dtype)) return lax.pow(a!, b!);
   noBool("power", a!);
   return intPower(a!, b!);
 }
@@ -244,7 +253,12 @@ export const sinc: Unary = inexactUnary("sinc", (x) => {
 
 // --- rounding -----------------------------------------------------------------
 function keepInts(name: string, f: (x: Array) => Array): Unary {
-  return numericUnary(name, (x) => (isFloating(x.dtype) ? f(x) : x));
+  return numericUnary(name, (x) => {
+    if (isComplex(x.dtype)) {
+      throw new TypeError(`jnp.${name}: not supported for complex inputs (got ${x.dtype})`);
+    }
+    return isFloating(x.dtype) ? f(x) : x;
+  });
 }
 export const floor: Unary = keepInts("floor", lax.floor);
 export const ceil: Unary = keepInts("ceil", lax.ceil);
@@ -260,6 +274,9 @@ export function round(x: ArrayLike, decimals = 0): Array {
     throw new TypeError(`jnp.round: decimals must be an integer, got ${kindOf(decimals)}`);
   }
   const [a] = promoteArgs("jnp.round", x);
+  // Complex numbers round their parts, as NumPy's.
+  if (isComplex(a!.dtype))
+    return lax.complex(round(lax.real(a!), decimals), round(lax.imag(a!), decimals));
   if (!isFloating(a!.dtype)) return a!;
   if (decimals === 0) return lax.round(a!, 1);
   const f = 10 ** decimals;
@@ -318,20 +335,36 @@ export const bitwiseNot: Unary = numericUnary("bitwise_not", (x) => {
 export const invert = bitwiseNot;
 
 // --- floating-point classification --------------------------------------------
-function classify(name: string, f: (x: Array) => Array, forInts: boolean): Unary {
+/**
+ * A floating-point test; of a complex number, `combine` joins the tests of its
+ * parts (isnan: either part NaN; isfinite: both finite; isinf: either inf).
+ */
+function classify(
+  name: string,
+  f: (x: Array) => Array,
+  forInts: boolean,
+  combine: ((re: Array, im: Array) => Array) | null = null,
+): Unary {
   return (x) => {
     const a = promoteArgs(`jnp.${name}`, x)[0]!;
+    if (isComplex(a.dtype)) {
+      if (combine === null) {
+        throw new TypeError(`jnp.${name}: not supported for complex inputs (got ${a.dtype})`);
+      }
+      return combine(f(lax.real(a)), f(lax.imag(a)));
+    }
     return isFloating(a.dtype)
       ? f(a)
       : lax.broadcastInDim(lax.convertElementType(forInts, "bool", false), a.shape, []);
   };
 }
-export const isnan: Unary = classify("isnan", (x) => lax.ne(x, x), false);
-export const isfinite: Unary = classify("isfinite", lax.isFinite, true);
+export const isnan: Unary = classify("isnan", (x) => lax.ne(x, x), false, lax.bitwiseOr);
+export const isfinite: Unary = classify("isfinite", lax.isFinite, true, lax.bitwiseAnd);
 export const isinf: Unary = classify(
   "isinf",
   (x) => lax.eq(lax.abs(x), Number.POSITIVE_INFINITY),
   false,
+  lax.bitwiseOr,
 );
 export const isposinf: Unary = classify(
   "isposinf",
@@ -363,6 +396,10 @@ export function nanToNum(
 ): Array {
   options = checkOptions("jnp.nan_to_num", options, { nan: true, posinf: true, neginf: true });
   const a = promoteArgs("jnp.nan_to_num", x)[0]!;
+  // Complex numbers replace in each part, as NumPy's.
+  if (isComplex(a.dtype)) {
+    return lax.complex(nanToNum(lax.real(a), options), nanToNum(lax.imag(a), options));
+  }
   if (!isFloating(a.dtype)) return a;
   const big = a.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;
   let out = lax.selectN(lax.ne(a, a), a, filled(a, options.nan ?? 0));

@@ -1,17 +1,17 @@
 /** What the jnp.linalg modules share: dtype promotion, shape checks, small matrix helpers. */
 import type { Array } from "../../core/array.js";
 import type { ArrayLike } from "../../core/convert.js";
-import { type DType, defaultFloat, isFloating } from "../../dtype.js";
+import { type DType, defaultFloat, isInexact } from "../../dtype.js";
 import * as lax from "../../lax/index.js";
 import { broadcastShapes, shapeStr } from "../../shape.js";
 import { swapaxes } from "../manipulation.js";
 import { broadcastTo, cast, resultType, toArrays } from "../util.js";
 
-/** The operands as arrays of their common float dtype (integers and bools become floats). */
+/** The operands as arrays of their common float or complex dtype (integers and bools become floats). */
 export function inexact(op: string, ...xs: ArrayLike[]): Array[] {
   const arrs = toArrays(op, xs);
   const { dtype } = resultType(...arrs);
-  return arrs.map((a) => cast(a, isFloating(dtype) ? dtype : defaultFloat()));
+  return arrs.map((a) => cast(a, isInexact(dtype) ? dtype : defaultFloat()));
 }
 
 /** The machine epsilon of a float dtype. */

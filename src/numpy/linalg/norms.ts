@@ -1,6 +1,8 @@
 /** `jnp.linalg.norm`, `vectorNorm` and `matrixNorm`, NumPy's orders. */
 import type { Array } from "../../core/array.js";
 import type { ArrayLike } from "../../core/convert.js";
+import { isComplex } from "../../dtype.js";
+import * as lax from "../../lax/index.js";
 import { checkOptions, showValue } from "../../options.js";
 import { normalizeAxis } from "../../shape.js";
 import { asarray } from "../creation.js";
@@ -16,7 +18,9 @@ export type NormOrd = number | "fro" | "nuc" | null;
 
 /** sqrt(Σ x²) over `axes` (all when null). */
 function euclid(x: Array, axes: number[] | null, keepdims: boolean): Array {
-  return sqrt(sum(multiply(x, x), { axis: axes, keepdims }));
+  // |x|² of a complex x is real(x·conj(x)), as JAX's.
+  const sq = isComplex(x.dtype) ? lax.real(multiply(x, lax.conj(x))) : multiply(x, x);
+  return sqrt(sum(sq, { axis: axes, keepdims }));
 }
 
 function vectorNormOf(x: Array, ord: NormOrd, axis: number[] | null, keepdims: boolean): Array {
