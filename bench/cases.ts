@@ -11,6 +11,10 @@ export const MATMUL_N = 1024;
 export const ELEMENTWISE_N = 1_000_000;
 export const MLP = { batch: 128, input: 784, hidden: 256, output: 10, lr: 0.01 } as const;
 export const LOGREG = { batch: 256, features: 100 } as const;
+/** The RNN: `lax.scan` of h = tanh(x W + h U + b) over T steps; loss mean(hs²); value and grads of W, U, b. */
+export const RNN = { steps: 50, batch: 32, input: 32, hidden: 128 } as const;
+/** The transformer block (pre-LN, causal attention, GELU MLP 4×); loss mean(out²); forward + backward. */
+export const TFM = { batch: 16, seq: 128, width: 256, heads: 4, mlp: 1024 } as const;
 
 export type CaseId =
   | "matmul"
@@ -22,6 +26,8 @@ export type CaseId =
   | "perExampleGrads"
   | "tinyEager"
   | "tinyJit"
+  | "rnnGrad"
+  | "transformerBlock"
   | "mlpFirstCall";
 
 export interface CaseInfo {
@@ -57,6 +63,11 @@ export const CASES: readonly CaseInfo[] = [
   { id: "perExampleGrads", title: "per-example grads, logreg 100 feat., batch 256" },
   { id: "tinyEager", title: "one op on a 1-element array, eager" },
   { id: "tinyJit", title: "one op on a 1-element array, jitted call" },
+  { id: "rnnGrad", title: "RNN scan T=50 batch 32 in 32 hidden 128, value+grad" },
+  {
+    id: "transformerBlock",
+    title: "transformer block seq 128 width 256 4 heads batch 16, fwd+bwd",
+  },
   { id: "mlpFirstCall", title: "MLP train step, first call (trace + compile)" },
 ];
 
@@ -87,6 +98,12 @@ export interface Inputs {
   logregY: Float32Array;
   tinyA: Float32Array;
   tinyB: Float32Array;
+  /** W [input, hidden], U [hidden, hidden], b [hidden]; xs [steps, batch, input]. */
+  rnn: { w: Float32Array; u: Float32Array; b: Float32Array };
+  rnnX: Float32Array;
+  /** Projections [width, width] (q, k, v, o), MLP [width, mlp] and [mlp, width]; x [batch, seq, width]. */
+  tfm: Record<"wq" | "wk" | "wv" | "wo" | "w1" | "b1" | "w2" | "b2", Float32Array>;
+  tfmX: Float32Array;
 }
 
 export function makeInputs(): Inputs {
@@ -112,5 +129,22 @@ export function makeInputs(): Inputs {
     logregY,
     tinyA: new Float32Array([1.5]),
     tinyB: new Float32Array([2.25]),
+    rnn: {
+      w: randomF32(RNN.input * RNN.hidden, 21, -0.2, 0.2),
+      u: randomF32(RNN.hidden * RNN.hidden, 22, -0.1, 0.1),
+      b: randomF32(RNN.hidden, 23, -0.1, 0.1),
+    },
+    rnnX: randomF32(RNN.steps * RNN.batch * RNN.input, 24, -1, 1),
+    tfm: {
+      wq: randomF32(TFM.width * TFM.width, 31, -0.06, 0.06),
+      wk: randomF32(TFM.width * TFM.width, 32, -0.06, 0.06),
+      wv: randomF32(TFM.width * TFM.width, 33, -0.06, 0.06),
+      wo: randomF32(TFM.width * TFM.width, 34, -0.06, 0.06),
+      w1: randomF32(TFM.width * TFM.mlp, 35, -0.06, 0.06),
+      b1: randomF32(TFM.mlp, 36, -0.02, 0.02),
+      w2: randomF32(TFM.mlp * TFM.width, 37, -0.03, 0.03),
+      b2: randomF32(TFM.width, 38, -0.02, 0.02),
+    },
+    tfmX: randomF32(TFM.batch * TFM.seq * TFM.width, 39, -1, 1),
   };
 }

@@ -6,8 +6,18 @@
  */
 
 import { matmul as matmulKernel } from "../src/backend/cpu/matmul.js";
-import { type Array, grad, jit, numpy as jnp, lax, nn, tree, vmap } from "../src/index.js";
-import { type Inputs, LOGREG, MATMUL_N, MLP, type Suite } from "./cases.js";
+import {
+  type Array,
+  grad,
+  jit,
+  numpy as jnp,
+  lax,
+  nn,
+  tree,
+  valueAndGrad,
+  vmap,
+} from "../src/index.js";
+import { type Inputs, LOGREG, MATMUL_N, MLP, RNN, type Suite, TFM } from "./cases.js";
 import { threadedMatmul } from "./threads.js";
 
 type MlpParams = { w1: Array; b1: Array; w2: Array; b2: Array };
@@ -38,6 +48,45 @@ function logregLoss(p: LogregParams, x: Array, y: Array): Array {
     .mul(nn.logSigmoid(z))
     .add(y.neg().add(1).mul(nn.logSigmoid(z.neg())))
     .neg();
+}
+
+type RnnParams = { w: Array; u: Array; b: Array };
+/** mean(hs²) over the hidden states of h = tanh(x W + h U + b), h₀ = 0, by `lax.scan`. */
+function rnnLoss(p: RnnParams, xs: Array): Array {
+  const h0 = jnp.zeros([RNN.batch, RNN.hidden]);
+  const [, hs] = lax.scan(
+    (h: Array, x: Array): [Array, Array] => {
+      const h2 = jnp.tanh(jnp.dot(x, p.w).add(jnp.dot(h, p.u)).add(p.b));
+      return [h2, h2];
+    },
+    h0,
+    xs,
+  );
+  return jnp.mean(hs.mul(hs));
+}
+
+type TfmParams = Record<"wq" | "wk" | "wv" | "wo" | "w1" | "b1" | "w2" | "b2", Array>;
+const layerNorm = (x: Array): Array => {
+  const xc = x.sub(jnp.mean(x, -1, { keepdims: true }));
+  return xc.mul(lax.rsqrt(jnp.mean(xc.mul(xc), -1, { keepdims: true }).add(1e-5)));
+};
+/** A pre-LN block: x + attn(ln(x)), then + mlp(ln(·)); causal 4-head attention; loss mean(out²). */
+function tfmLoss(p: TfmParams, x: Array): Array {
+  const { batch, seq, width, heads } = TFM;
+  const d = width / heads;
+  const split = (t: Array) => t.reshape([batch, seq, heads, d]).transpose([0, 2, 1, 3]);
+  const a = layerNorm(x);
+  const q = split(jnp.matmul(a, p.wq));
+  const k = split(jnp.matmul(a, p.wk));
+  const v = split(jnp.matmul(a, p.wv));
+  const s = jnp.matmul(q, k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(d));
+  const mask = jnp.tril(jnp.ones([seq, seq], "bool"));
+  const att = nn.softmax(jnp.where(mask, s, -1e9), -1);
+  const o = jnp.matmul(att, v).transpose([0, 2, 1, 3]).reshape([batch, seq, width]);
+  const h = x.add(jnp.matmul(o, p.wo));
+  const m = nn.gelu(jnp.matmul(layerNorm(h), p.w1).add(p.b1));
+  const out = h.add(jnp.matmul(m, p.w2).add(p.b2));
+  return jnp.mean(out.mul(out));
 }
 
 export async function jaxtsSuite(inp: Inputs): Promise<Suite> {
@@ -74,7 +123,44 @@ export async function jaxtsSuite(inp: Inputs): Promise<Suite> {
   const tb = arr(inp.tinyB, [1]);
   const tinyJit = jit((u: Array, v: Array) => lax.add(u, v));
 
+  const rnnP: RnnParams = {
+    w: arr(inp.rnn.w, [RNN.input, RNN.hidden]),
+    u: arr(inp.rnn.u, [RNN.hidden, RNN.hidden]),
+    b: arr(inp.rnn.b, [RNN.hidden]),
+  };
+  const rnnX = arr(inp.rnnX, [RNN.steps, RNN.batch, RNN.input]);
+  const rnnGrad = jit(valueAndGrad(rnnLoss));
+  const { width, mlp } = TFM;
+  const tfmP: TfmParams = {
+    wq: arr(inp.tfm.wq, [width, width]),
+    wk: arr(inp.tfm.wk, [width, width]),
+    wv: arr(inp.tfm.wv, [width, width]),
+    wo: arr(inp.tfm.wo, [width, width]),
+    w1: arr(inp.tfm.w1, [width, mlp]),
+    b1: arr(inp.tfm.b1, [mlp]),
+    w2: arr(inp.tfm.w2, [mlp, width]),
+    b2: arr(inp.tfm.b2, [width]),
+  };
+  const tfmX = arr(inp.tfmX, [TFM.batch, TFM.seq, width]);
+  const tfmGrad = jit(valueAndGrad(tfmLoss));
+
   return {
+    rnnGrad: {
+      kind: "sync",
+      run: () => disposeAll(rnnGrad(rnnP, rnnX)),
+      verify: async () => {
+        const [, g] = rnnGrad(rnnP, rnnX) as [Array, RnnParams];
+        return f32(g.u);
+      },
+    },
+    transformerBlock: {
+      kind: "sync",
+      run: () => disposeAll(tfmGrad(tfmP, tfmX)),
+      verify: async () => {
+        const [, g] = tfmGrad(tfmP, tfmX) as [Array, TfmParams];
+        return f32(g.wq);
+      },
+    },
     // Results are disposed as the peers dispose theirs (tf.dispose, jax-js's
     // .dispose()); "left to the GC" shows the automatic path.
     matmul: { kind: "sync", run: () => matmul(a, b).dispose(), verify: () => f32(matmul(a, b)) },
