@@ -11,6 +11,8 @@ export const MATMUL_N = 1024;
 export const ELEMENTWISE_N = 1_000_000;
 export const MLP = { batch: 128, input: 784, hidden: 256, output: 10, lr: 0.01 } as const;
 export const LOGREG = { batch: 256, features: 100 } as const;
+/** The CNN train step: NHWC 28×28×1 images, 3×3 "SAME" convolutions (16, 32), 2×2 max pools, dense 7·7·32 → 10. */
+export const CNN = { batch: 64, size: 28, c1: 16, c2: 32, classes: 10, lr: 0.01 } as const;
 /** The RNN: `lax.scan` of h = tanh(x W + h U + b) over T steps; loss mean(hs²); value and grads of W, U, b. */
 export const RNN = { steps: 50, batch: 32, input: 32, hidden: 128 } as const;
 /** The transformer block (pre-LN, causal attention, GELU MLP 4×); loss mean(out²); forward + backward. */
@@ -28,7 +30,8 @@ export type CaseId =
   | "tinyJit"
   | "rnnGrad"
   | "transformerBlock"
-  | "mlpFirstCall";
+  | "mlpFirstCall"
+  | "cnnStep";
 
 export interface CaseInfo {
   id: CaseId;
@@ -69,6 +72,10 @@ export const CASES: readonly CaseInfo[] = [
     title: "transformer block seq 128 width 256 4 heads batch 16, fwd+bwd",
   },
   { id: "mlpFirstCall", title: "MLP train step, first call (trace + compile)" },
+  {
+    id: "cnnStep",
+    title: "CNN conv3×3(16)-pool-conv3×3(32)-pool-dense, batch 64, train step",
+  },
 ];
 
 /** How a framework runs one case. */
@@ -104,6 +111,19 @@ export interface Inputs {
   /** Projections [width, width] (q, k, v, o), MLP [width, mlp] and [mlp, width]; x [batch, seq, width]. */
   tfm: Record<"wq" | "wk" | "wv" | "wo" | "w1" | "b1" | "w2" | "b2", Float32Array>;
   tfmX: Float32Array;
+  /** HWIO kernels, biases, a [7·7·c2, classes] dense layer. */
+  cnn: {
+    w1: Float32Array;
+    b1: Float32Array;
+    w2: Float32Array;
+    b2: Float32Array;
+    w3: Float32Array;
+    b3: Float32Array;
+  };
+  /** NHWC images [batch, 28, 28, 1]. */
+  cnnX: Float32Array;
+  /** One-hot labels, [batch, classes]. */
+  cnnY: Float32Array;
 }
 
 export function makeInputs(): Inputs {
@@ -111,6 +131,10 @@ export function makeInputs(): Inputs {
   const mlpY = new Float32Array(batch * output);
   const labels = randomF32(batch, 7, 0, output);
   for (let i = 0; i < batch; i++) mlpY[i * output + Math.floor(labels[i]!)] = 1;
+  const { c1, c2, classes } = CNN;
+  const cnnY = new Float32Array(CNN.batch * classes);
+  const cnnLabels = randomF32(CNN.batch, 17, 0, classes);
+  for (let i = 0; i < CNN.batch; i++) cnnY[i * classes + Math.floor(cnnLabels[i]!)] = 1;
   const logregY = randomF32(LOGREG.batch, 11, 0, 1).map((u) => (u < 0.5 ? 0 : 1));
   return {
     matA: randomF32(MATMUL_N * MATMUL_N, 1),
@@ -146,5 +170,15 @@ export function makeInputs(): Inputs {
       b2: randomF32(TFM.width, 38, -0.02, 0.02),
     },
     tfmX: randomF32(TFM.batch * TFM.seq * TFM.width, 39, -1, 1),
+    cnn: {
+      w1: randomF32(9 * c1, 12, -0.3, 0.3),
+      b1: randomF32(c1, 13, -0.1, 0.1),
+      w2: randomF32(9 * c1 * c2, 14, -0.1, 0.1),
+      b2: randomF32(c2, 15, -0.1, 0.1),
+      w3: randomF32(49 * c2 * classes, 16, -0.05, 0.05),
+      b3: new Float32Array(classes),
+    },
+    cnnX: randomF32(CNN.batch * CNN.size * CNN.size, 18, 0, 1),
+    cnnY,
   };
 }

@@ -12,15 +12,41 @@ import {
   init,
   type Array as JArray,
   jit,
+  lax,
   nn,
   numpy as np,
   tree,
   vmap,
 } from "@jax-js/jax";
-import { type Inputs, LOGREG, MATMUL_N, MLP, type Suite } from "./cases.js";
+import { CNN, type Inputs, LOGREG, MATMUL_N, MLP, type Suite } from "./cases.js";
+import { concatF32 } from "./jaxts.js";
 
 type MlpParams = { w1: JArray; b1: JArray; w2: JArray; b2: JArray };
 type LogregParams = { w: JArray; b: JArray };
+type CnnParams = { w1: JArray; b1: JArray; w2: JArray; b2: JArray; w3: JArray; b3: JArray };
+
+/**
+ * jax-js convolves NCHW by OIHW only and pools the trailing dims (no padding,
+ * no init: VALID max): kernels are kept OIHW, biases [C, 1, 1], and the last
+ * activation goes back to NHWC before the dense layer (the same math).
+ */
+function cnnLoss(p: CnnParams, x: JArray, y: JArray): JArray {
+  const layer = (h: JArray, w: JArray, b: JArray) => {
+    const c = lax.convGeneralDilated(h, w, [1, 1], "SAME");
+    return lax.reduceWindow(nn.relu(c.add(b)), (v: JArray) => np.max(v), [2, 2], [2, 2]);
+  };
+  const h2 = layer(layer(x, p.w1, p.b1), p.w2, p.b2);
+  const flat = np.transpose(h2, [0, 2, 3, 1]).reshape([CNN.batch, -1]);
+  const logits = np.dot(flat, p.w3).add(p.b3);
+  return np.mean(np.sum(nn.logSoftmax(logits).mul(y), -1)).mul(-1);
+}
+
+function makeCnnStep() {
+  return (p: CnnParams, x: JArray, y: JArray): CnnParams => {
+    const g = grad(cnnLoss)(tree.ref(p), x, y) as CnnParams;
+    return tree.map((w: JArray, gw: JArray) => w.sub(gw.mul(CNN.lr)), p, g) as CnnParams;
+  };
+}
 
 export async function initJaxJs(): Promise<string> {
   const devices = await init("wasm");
@@ -81,7 +107,34 @@ export function jaxJsSuite(inp: Inputs): Suite {
   const tb = arr(inp.tinyB, [1]);
   const tinyJit = jit((u: JArray, v: JArray) => np.add(u, v));
 
+  const { c1, c2, classes, size } = CNN;
+  const oihw = (w: JArray) => np.transpose(w, [3, 2, 0, 1]);
+  const hwio = (w: JArray) => np.transpose(w, [2, 3, 1, 0]);
+  const cnnInit: CnnParams = {
+    w1: oihw(arr(inp.cnn.w1, [3, 3, 1, c1])),
+    b1: arr(inp.cnn.b1, [c1, 1, 1]),
+    w2: oihw(arr(inp.cnn.w2, [3, 3, c1, c2])),
+    b2: arr(inp.cnn.b2, [c2, 1, 1]),
+    w3: arr(inp.cnn.w3, [49 * c2, classes]),
+    b3: arr(inp.cnn.b3, [classes]),
+  };
+  let cnnParams = tree.ref(cnnInit);
+  const cx = arr(inp.cnnX, [CNN.batch, 1, size, size]);
+  const cy = arr(inp.cnnY, [CNN.batch, classes]);
+  const cnnStep = jit(makeCnnStep());
+
   return {
+    cnnStep: {
+      kind: "async",
+      run: async () => {
+        cnnParams = await blockUntilReady(cnnStep(cnnParams, cx.ref, cy.ref));
+      },
+      verify: async () => {
+        const { w1, b1, w2, b2, w3, b3 } = cnnStep(tree.ref(cnnInit), cx.ref, cy.ref);
+        tree.dispose([b1, b2, w3, b3]);
+        return concatF32(await read(hwio(w1)), await read(hwio(w2)));
+      },
+    },
     matmul: {
       kind: "async",
       run: async () => (await blockUntilReady(np.matmul(a.ref, b.ref))).dispose(),

@@ -17,11 +17,12 @@ import {
   valueAndGrad,
   vmap,
 } from "../src/index.js";
-import { type Inputs, LOGREG, MATMUL_N, MLP, RNN, type Suite, TFM } from "./cases.js";
+import { CNN, type Inputs, LOGREG, MATMUL_N, MLP, RNN, type Suite, TFM } from "./cases.js";
 import { threadedMatmul } from "./threads.js";
 
 type MlpParams = { w1: Array; b1: Array; w2: Array; b2: Array };
 type LogregParams = { w: Array; b: Array };
+type CnnParams = { w1: Array; b1: Array; w2: Array; b2: Array; w3: Array; b3: Array };
 
 const arr = (data: Float32Array, shape: number[]): Array => jnp.array(data).reshape(shape);
 const f32 = async (x: Array): Promise<Float32Array> => (await x.data()) as Float32Array;
@@ -48,6 +49,37 @@ function logregLoss(p: LogregParams, x: Array, y: Array): Array {
     .mul(nn.logSigmoid(z))
     .add(y.neg().add(1).mul(nn.logSigmoid(z.neg())))
     .neg();
+}
+
+const NHWC = ["NHWC", "HWIO", "NHWC"] as const;
+const convRelu = (x: Array, w: Array, b: Array): Array =>
+  nn.relu(lax.convGeneralDilated(x, w, [1, 1], "SAME", null, null, NHWC).add(b));
+const maxPool = (x: Array): Array =>
+  lax.reduceWindow(x, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
+
+function cnnLoss(p: CnnParams, x: Array, y: Array): Array {
+  const h1 = maxPool(convRelu(x, p.w1, p.b1));
+  const h2 = maxPool(convRelu(h1, p.w2, p.b2));
+  const logits = jnp.dot(h2.reshape([CNN.batch, -1]), p.w3).add(p.b3);
+  return jnp.mean(jnp.sum(nn.logSoftmax(logits).mul(y), -1)).neg();
+}
+
+function makeCnnStep(): (p: CnnParams, x: Array, y: Array) => CnnParams {
+  return (p, x, y) => {
+    const g = grad(cnnLoss)(p, x, y) as CnnParams;
+    return tree.map((w: Array, gw: Array) => w.sub(gw.mul(CNN.lr)), p, g) as CnnParams;
+  };
+}
+
+/** The updated first and second kernels, one array (what every framework's verify returns). */
+export function concatF32(...xs: Float32Array[]): Float32Array {
+  const out = new Float32Array(xs.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of xs) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
 }
 
 type RnnParams = { w: Array; u: Array; b: Array };
@@ -122,6 +154,20 @@ export async function jaxtsSuite(inp: Inputs): Promise<Suite> {
   const ta = arr(inp.tinyA, [1]);
   const tb = arr(inp.tinyB, [1]);
   const tinyJit = jit((u: Array, v: Array) => lax.add(u, v));
+
+  const { c1, c2, classes, size } = CNN;
+  const cnnInit = (): CnnParams => ({
+    w1: arr(inp.cnn.w1, [3, 3, 1, c1]),
+    b1: arr(inp.cnn.b1, [c1]),
+    w2: arr(inp.cnn.w2, [3, 3, c1, c2]),
+    b2: arr(inp.cnn.b2, [c2]),
+    w3: arr(inp.cnn.w3, [49 * c2, classes]),
+    b3: arr(inp.cnn.b3, [classes]),
+  });
+  const cx = arr(inp.cnnX, [CNN.batch, size, size, 1]);
+  const cy = arr(inp.cnnY, [CNN.batch, classes]);
+  const cnnStep = jit(makeCnnStep(), { donateArgnums: 0 });
+  let cnnParams = cnnInit();
 
   const rnnP: RnnParams = {
     w: arr(inp.rnn.w, [RNN.input, RNN.hidden]),
@@ -209,6 +255,16 @@ export async function jaxtsSuite(inp: Inputs): Promise<Suite> {
         const fresh = jit(makeMlpStep());
         const p = init();
         return () => disposeAll(fresh(p, mx, my));
+      },
+    },
+    cnnStep: {
+      kind: "sync",
+      run: () => {
+        cnnParams = cnnStep(cnnParams, cx, cy);
+      },
+      verify: async () => {
+        const next = jit(makeCnnStep())(cnnInit(), cx, cy);
+        return concatF32(await f32(next.w1), await f32(next.w2));
       },
     },
   };

@@ -6,7 +6,8 @@
 // The union package registers the gradients (tfjs-core alone has none) and the cpu backend.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { type Inputs, LOGREG, MATMUL_N, MLP, type Suite } from "./cases.js";
+import { CNN, type Inputs, LOGREG, MATMUL_N, MLP, type Suite } from "./cases.js";
+import { concatF32 } from "./jaxts.js";
 
 export type TfBackend = "cpu" | "wasm";
 
@@ -37,6 +38,16 @@ function mlpLoss(
   const logits = tf.add(tf.matMul(h, w2), b2);
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1))) as tf.Scalar;
 }
+
+/** The CNN's loss: NHWC, HWIO kernels, "SAME" 3×3 convolutions, 2×2 max pools. */
+function cnnLoss(ps: tf.Tensor[], x: tf.Tensor4D, y: tf.Tensor): tf.Scalar {
+  const [w1, b1, w2, b2, w3, b3] = ps as [tf.Tensor4D, tf.Tensor, tf.Tensor4D, tf.Tensor, tf.Tensor2D, tf.Tensor];
+  const conv = (h: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor) =>
+    tf.maxPool(tf.relu(tf.add(tf.conv2d(h, w, 1, "same"), b)) as tf.Tensor4D, 2, 2, "valid");
+  const h2 = conv(conv(x, w1, b1), w2, b2);
+  const logits = tf.add(tf.matMul(tf.reshape(h2, [CNN.batch, -1]) as tf.Tensor2D, w3), b3);
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1))) as tf.Scalar;
+} // biome-ignore format: long tuple type
 
 export function tfSuite(inp: Inputs): Suite {
   const { batch, input, hidden, output } = MLP;
@@ -80,7 +91,40 @@ export function tfSuite(inp: Inputs): Suite {
   const ta = tf.tensor1d(inp.tinyA);
   const tb = tf.tensor1d(inp.tinyB);
 
+  const { c1, c2, classes, size } = CNN;
+  const cnnInit: tf.Tensor[] = [
+    tf.tensor4d(inp.cnn.w1, [3, 3, 1, c1]),
+    tf.tensor1d(inp.cnn.b1),
+    tf.tensor4d(inp.cnn.w2, [3, 3, c1, c2]),
+    tf.tensor1d(inp.cnn.b2),
+    tf.tensor2d(inp.cnn.w3, [49 * c2, classes]),
+    tf.tensor1d(inp.cnn.b3),
+  ];
+  let cnnParams = cnnInit.map((p) => p.clone());
+  const cx = tf.tensor4d(inp.cnnX, [CNN.batch, size, size, 1]);
+  const cy = tf.tensor2d(inp.cnnY, [CNN.batch, classes]);
+  const cnnGrads = tf.grads((...ps: tf.Tensor[]) => cnnLoss(ps, cx, cy));
+  const cnnStep = (ps: tf.Tensor[]): tf.Tensor[] =>
+    tf.tidy(() => {
+      const gs = cnnGrads(ps);
+      return ps.map((p, i) => tf.sub(p, tf.mul(gs[i]!, CNN.lr)));
+    });
+
   return {
+    cnnStep: {
+      kind: "sync",
+      run: () => {
+        const next = cnnStep(cnnParams);
+        for (const p of cnnParams) p.dispose();
+        cnnParams = next;
+      },
+      verify: async () => {
+        const next = cnnStep(cnnInit);
+        const out = concatF32(await read(next[0]!), await read(next[2]!));
+        tf.dispose(next);
+        return out;
+      },
+    },
     matmul: {
       kind: "sync",
       run: () => tf.matMul(a, b).dispose(),

@@ -57,6 +57,30 @@ def main():
     t = median_time(step)
     print(f"MLP 784-256-10 batch 128, train step: {t * 1e3:.3f} ms")
 
+    # The CNN train step: conv3x3(16)-relu-maxpool2-conv3x3(32)-relu-maxpool2-dense(10),
+    # "same" padding, batch 64 of 28x28x1 (NCHW, PyTorch's layout), softmax cross-entropy, SGD.
+    F = torch.nn.functional
+    cw1 = (torch.randn(16, 1, 3, 3) * 0.3).requires_grad_()
+    cb1 = torch.zeros(16, requires_grad=True)
+    cw2 = (torch.randn(32, 16, 3, 3) * 0.1).requires_grad_()
+    cb2 = torch.zeros(32, requires_grad=True)
+    cw3 = (torch.randn(32 * 49, 10) * 0.05).requires_grad_()
+    cb3 = torch.zeros(10, requires_grad=True)
+    cx, cy = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    cnn = [cw1, cb1, cw2, cb2, cw3, cb3]
+
+    def cnn_step():
+        h = F.max_pool2d(torch.relu(F.conv2d(cx, cw1, cb1, padding=1)), 2)
+        h = F.max_pool2d(torch.relu(F.conv2d(h, cw2, cb2, padding=1)), 2)
+        loss = F.cross_entropy(h.flatten(1) @ cw3 + cb3, cy)
+        grads = torch.autograd.grad(loss, cnn)
+        with torch.no_grad():
+            for p, g in zip(cnn, grads):
+                p -= 0.01 * g
+
+    t = median_time(cnn_step)
+    print(f"CNN conv3x3(16)-pool-conv3x3(32)-pool-dense batch 64, train step: {t * 1e3:.3f} ms")
+
     # The RNN: h = tanh(x W + h U + b) over 50 steps, batch 32, input 32, hidden 128;
     # loss mean(hs^2); value and grads of W, U, b.
     rw = (torch.randn(32, 128) * 0.1).requires_grad_()
