@@ -29,7 +29,9 @@ export type DType =
   | "uint32"
   | "bool"
   | "complex64"
-  | "complex128";
+  | "complex128"
+  | "int64"
+  | "uint64";
 
 export const float16: DType = "float16";
 export const bfloat16: DType = "bfloat16";
@@ -44,6 +46,8 @@ export const uint32: DType = "uint32";
 export const bool_: DType = "bool";
 export const complex64: DType = "complex64";
 export const complex128: DType = "complex128";
+export const int64: DType = "int64";
+export const uint64: DType = "uint64";
 
 export const ALL_DTYPES: readonly DType[] = [
   "bool",
@@ -53,6 +57,8 @@ export const ALL_DTYPES: readonly DType[] = [
   "uint16",
   "int32",
   "uint32",
+  "int64",
+  "uint64",
   "bfloat16",
   "float16",
   "float32",
@@ -108,9 +114,88 @@ export function complexDtype(d: DType): DType {
   return d === "float64" ? "complex128" : "complex64";
 }
 
-/** Numbers per element in a dtype's storage: 2 for the complex dtypes, else 1. */
+/**
+ * The 64-bit integer dtypes (int64, uint64; real only under
+ * `jax_enable_x64`, else canonicalized to int32/uint32): stored at their
+ * width as little-endian (lo, hi) pairs of 32-bit words in a Uint32Array of
+ * 2n numbers, for both (the word pattern is the two's complement value;
+ * never a BigInt64Array: storage stays number-valued, and never float64:
+ * values past 2^53 stay exact). Kernels see them only through
+ * backend/cpu/int64.ts; host code reads the raw pairs (`hostValues`).
+ */
+export function isInt64(d: DType): d is "int64" | "uint64" {
+  return d === "int64" || d === "uint64";
+}
+
+/** Numbers per element in a dtype's storage: 2 for the complex and 64-bit integer dtypes, else 1. */
 export function lanes(d: DType): number {
-  return isComplex(d) ? 2 : 1;
+  return isComplex(d) || isInt64(d) ? 2 : 1;
+}
+
+/** The default integer dtype (JAX's int_): int64 with x64 enabled, int32 otherwise. */
+export function defaultInt(): DType {
+  return config.x64 ? "int64" : "int32";
+}
+
+/** The default unsigned integer dtype (JAX's uint): uint64 with x64 enabled, uint32 otherwise. */
+export function defaultUint(): DType {
+  return config.x64 ? "uint64" : "uint32";
+}
+
+/**
+ * A 64-bit integer element as a BigInt: `lo` and `hi` are its storage words
+ * (read as unsigned 32-bit numbers), `signed` for int64.
+ */
+export function wordsToBigInt(lo: number, hi: number, signed: boolean): bigint {
+  const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  return signed ? BigInt.asIntN(64, v) : v;
+}
+
+/** A BigInt's low 64 bits as storage words [lo, hi] (unsigned 32-bit numbers). */
+export function bigIntToWords(v: bigint): [number, number] {
+  const u = BigInt.asUintN(64, v);
+  return [Number(u & 0xffffffffn), Number(u >> 32n)];
+}
+
+/**
+ * A JS number as the storage words [lo, hi] of a 64-bit integer dtype:
+ * truncated toward zero, exact for every integral number (so for
+ * |v| < 2^53 and any larger double), wrapped modulo 2^64 as a C cast of an
+ * in-range value; NaN and ±Infinity give 0 (as `castScalar` does for the
+ * 32-bit ints; lax.convert_element_type saturates instead, as XLA).
+ */
+export function numberToWords(v: number): [number, number] {
+  if (!Number.isFinite(v)) return [0, 0];
+  const t = Math.trunc(v);
+  if (Math.abs(t) < 2 ** 53) {
+    const lo = t >>> 0;
+    // (t - lo) / 2^32 is an exact integer: the high word, two's complement.
+    const hi = ((t - lo) / 4294967296) >>> 0;
+    return [lo, hi];
+  }
+  return bigIntToWords(BigInt(t));
+}
+
+/**
+ * Host values as one JS number per element: for int64/uint64 (whose
+ * storage, and `hostValues`, hold (lo, hi) word pairs) a new Float64Array
+ * of the values (exact below 2^53, rounded to nearest past it); any other
+ * dtype's values as they are.
+ */
+export function numberValues(d: DType, data: TypedArray): TypedArray {
+  if (!isInt64(d)) return data;
+  const n = data.length / 2;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = wordsToNumber(data[2 * i]!, data[2 * i + 1]!, d === "int64");
+  return out;
+}
+
+/** The value of 64-bit integer storage words as a JS number (exact for |v| ≤ 2^53, else rounded to nearest). */
+export function wordsToNumber(lo: number, hi: number, signed: boolean): number {
+  const h = signed ? hi | 0 : hi >>> 0;
+  // h·2^32 is exact, and so is the sum while it fits 53 bits; past that one rounding.
+  if (Math.abs(h) < 2 ** 20) return h * 4294967296 + (lo >>> 0);
+  return Number(wordsToBigInt(lo, hi, signed));
 }
 
 /**
@@ -126,10 +211,10 @@ export function isInteger(d: DType): boolean {
   return INT_BITS[d] !== undefined;
 }
 export function isUnsigned(d: DType): boolean {
-  return d === "uint32" || d === "uint16" || d === "uint8";
+  return d === "uint32" || d === "uint16" || d === "uint8" || d === "uint64";
 }
 export function isSignedInteger(d: DType): boolean {
-  return d === "int32" || d === "int16" || d === "int8";
+  return d === "int32" || d === "int16" || d === "int8" || d === "int64";
 }
 
 const INT_BITS: Partial<Record<DType, number>> = {
@@ -139,18 +224,33 @@ const INT_BITS: Partial<Record<DType, number>> = {
   uint16: 16,
   int32: 32,
   uint32: 32,
+  int64: 64,
+  uint64: 64,
 };
 
-/** The bit width of an integer dtype (8, 16 or 32); undefined for the others. */
+/** The bit width of an integer dtype (8, 16, 32 or 64); undefined for the others. */
 export function intBits(d: DType): number | undefined {
   return INT_BITS[d];
 }
 
-/** The [min, max] of an integer dtype (JAX's iinfo). */
+/**
+ * The [min, max] of an integer dtype (JAX's iinfo) as JS numbers. For
+ * int64/uint64 the max is not a double: it is rounded to nearest (int64's
+ * max reads 2^63, uint64's 2^64; the mins, -2^63 and 0, are exact);
+ * `intRangeBig` has them exactly.
+ */
 export function intRange(d: DType): readonly [number, number] {
   const bits = INT_BITS[d];
   if (bits === undefined) throw new TypeError(`intRange: ${d} is not an integer dtype`);
   return isUnsigned(d) ? [0, 2 ** bits - 1] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+}
+
+/** The exact [min, max] of an integer dtype as BigInts. */
+export function intRangeBig(d: DType): readonly [bigint, bigint] {
+  const bits = INT_BITS[d];
+  if (bits === undefined) throw new TypeError(`intRangeBig: ${d} is not an integer dtype`);
+  const b = BigInt(bits);
+  return isUnsigned(d) ? [0n, (1n << b) - 1n] : [-(1n << (b - 1n)), (1n << (b - 1n)) - 1n];
 }
 
 /** Whether an integer dtype is narrower than 32 bits (stored in 8 or 16 bits, computed in 32). */
@@ -167,6 +267,8 @@ export function itemsize(d: DType): number {
       return 16;
     case "float64":
     case "complex64":
+    case "int64":
+    case "uint64":
       return 8;
     case "bool":
     case "int8":
@@ -196,6 +298,8 @@ const SHORT_NAMES: Readonly<Record<DType, string>> = {
   bool: "bool",
   complex64: "c64",
   complex128: "c128",
+  int64: "i64",
+  uint64: "u64",
 };
 
 /** Short names used in jaxpr types: f32[3,2]. */
@@ -203,9 +307,15 @@ export function shortName(d: DType): string {
   return SHORT_NAMES[d];
 }
 
-/** Storage for `n` elements of dtype `d` (2n numbers for the complex dtypes, interleaved). */
+/**
+ * Storage for `n` elements of dtype `d` (2n numbers for the complex dtypes,
+ * interleaved; 2n 32-bit words for int64/uint64, (lo, hi) pairs).
+ */
 export function allocate(d: DType, n: number): TypedArray {
   switch (d) {
+    case "int64":
+    case "uint64":
+      return new Uint32Array(2 * n);
     case "float32":
       return new Float32Array(n);
     case "float64":
@@ -235,15 +345,31 @@ export function allocate(d: DType, n: number): TypedArray {
 /**
  * A typed array to fill with `n` values of dtype `d`: `allocate`'s storage,
  * except a Float32Array for the half dtypes, whose storage holds bit
- * patterns; `ArrayImpl.fromData(values, shape, weak, d)` rounds and encodes
- * such a Float32Array into the half dtype's storage.
+ * patterns, and a Float64Array for int64/uint64, whose storage holds word
+ * pairs; `ArrayImpl.fromData(values, shape, weak, d)` rounds and encodes
+ * such an array into the dtype's storage (64-bit values exact below 2^53).
  */
 export function allocateValues(d: DType, n: number): TypedArray {
+  if (isInt64(d)) return new Float64Array(n);
   return isHalf(d) ? new Float32Array(n) : allocate(d, n);
 }
 
-/** Values of dtype `d` (rounded to it) as its storage: the encoded patterns for the half dtypes. */
+/**
+ * Values of dtype `d` (rounded to it) as its storage: the encoded patterns
+ * for the half dtypes; for int64/uint64 a Uint32Array is already storage
+ * (word pairs), any other typed array holds values (`numberToWords` each).
+ */
 export function toStorage(d: DType, values: TypedArray): TypedArray {
+  if (isInt64(d)) {
+    if (values instanceof Uint32Array) return values;
+    const words = new Uint32Array(2 * values.length);
+    for (let i = 0; i < values.length; i++) {
+      const [lo, hi] = numberToWords(values[i]!);
+      words[2 * i] = lo;
+      words[2 * i + 1] = hi;
+    }
+    return words;
+  }
   if (!isHalf(d) || values instanceof Uint16Array) return values;
   const bits = new Uint16Array(values.length);
   if (d === "float16") encodeFloat16(values, bits);
@@ -259,6 +385,9 @@ export function typedView(
   length: number,
 ): TypedArray {
   switch (d) {
+    case "int64":
+    case "uint64":
+      return new Uint32Array(buffer, at, 2 * length);
     case "float32":
       return new Float32Array(buffer, at, length);
     case "float64":
@@ -315,17 +444,31 @@ export function checkDtype(op: string, dtype: unknown, arg = "dtype"): DType | u
     throw new TypeError(
       `${op}: unknown ${arg} ${got}; valid: ${ALL_DTYPES.join(", ")} ` +
         "(jnp.bool_, jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.int32, jnp.uint32, " +
-        "jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.complex64, jnp.complex128)",
+        "jnp.int64, jnp.uint64, jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, " +
+        "jnp.complex64, jnp.complex128)",
     );
   }
   return canonicalize(dtype);
 }
 
-/** float64 becomes float32 and complex128 complex64 unless x64 is enabled, as JAX canonicalizes dtypes. */
+/**
+ * float64 becomes float32, complex128 complex64, int64 int32 and uint64
+ * uint32 unless x64 is enabled, as JAX canonicalizes dtypes.
+ */
 export function canonicalize(d: DType): DType {
   if (config.x64) return d;
-  if (d === "float64") return "float32";
-  return d === "complex128" ? "complex64" : d;
+  switch (d) {
+    case "float64":
+      return "float32";
+    case "complex128":
+      return "complex64";
+    case "int64":
+      return "int32";
+    case "uint64":
+      return "uint32";
+    default:
+      return d;
+  }
 }
 
 /** The default floating dtype (JAX's float_): float64 with x64 enabled, float32 otherwise. */
@@ -338,7 +481,10 @@ export function defaultFloat(): DType {
  * toward zero, rounding floats to nearest even). For the half dtypes this is
  * the rounded value, not its storage: `storeScalar` gives what their
  * Uint16Array storage holds. For the complex dtypes it is the real part
- * (the imaginary part of a JS number is 0).
+ * (the imaginary part of a JS number is 0). For int64/uint64 it is the
+ * integer value truncated toward zero as a JS number (exact below 2^53;
+ * wrapped modulo 2^64, then rounded to a double past it); their storage
+ * words come from `numberToWords`.
  */
 export function castScalar(v: number | boolean, d: DType): number {
   const x = Number(v);
@@ -367,13 +513,23 @@ export function castScalar(v: number | boolean, d: DType): number {
       return Number.isFinite(x) ? Math.trunc(x) & 0xff : 0;
     case "bool":
       return x !== 0 ? 1 : 0;
+    case "int64":
+    case "uint64": {
+      const [lo, hi] = numberToWords(x);
+      return wordsToNumber(lo, hi, d === "int64");
+    }
   }
 }
 
-/** What a dtype's storage holds for the JS number `v`: `castScalar`, or the bit pattern of a half dtype. */
+/**
+ * What a dtype's storage holds for the JS number `v`: `castScalar`, or the
+ * bit pattern of a half dtype. For int64/uint64 (two words per element) it
+ * is the low word; `numberToWords` gives both.
+ */
 export function storeScalar(v: number | boolean, d: DType): number {
   if (d === "float16") return float16Bits(Number(v));
   if (d === "bfloat16") return bfloat16Bits(Number(v));
+  if (d === "int64" || d === "uint64") return numberToWords(Number(v))[0];
   return castScalar(v, d);
 }
 
@@ -382,10 +538,10 @@ export function storeScalar(v: number | boolean, d: DType): number {
 // "Type promotion semantics"): b1 → i*; i* → u8, i8; u8 → u16, i16;
 // u16 → u32, i32; u32 → u64, i64; i8 → i16 → i32 → i64; u64, i64 → f*;
 // f* → c*, bf16, f16; bf16, f16 → f32 → f64 → c128; f32 → c64; c* → c64 → c128.
-// i*, f* and c* are the weak int, float and complex. int64 and uint64 are virtual: they only occur as joins
-// (int64 = join(uint32, int32)), and are canonicalized to int32/uint32 (as
-// JAX's result_type does without x64; we have no 64-bit integer storage).
-type Node = DType | "i*" | "f*" | "c*" | "int64" | "uint64";
+// i*, f* and c* are the weak int, float and complex. Without x64, int64 and
+// uint64 results canonicalize to int32/uint32 (as JAX's result_type does),
+// and the weak int is int32; with x64 they are real and the weak int is int64.
+type Node = DType | "i*" | "f*" | "c*";
 const parents: Record<Node, Node[]> = {
   bool: ["i*"],
   "i*": ["uint8", "int8"],
@@ -477,15 +633,11 @@ export function promoteTypes(...types: TypeInfo[]): TypeInfo {
     lub = join(lub, toNode(types[i]!.dtype, types[i]!.weakType));
   switch (lub) {
     case "i*":
-      return { dtype: "int32", weakType: true };
+      return { dtype: defaultInt(), weakType: true };
     case "f*":
       return { dtype: defaultFloat(), weakType: true };
     case "c*":
       return { dtype: canonicalize("complex128"), weakType: true };
-    case "int64":
-      return { dtype: "int32", weakType: false };
-    case "uint64":
-      return { dtype: "uint32", weakType: false };
     default:
       return { dtype: canonicalize(lub), weakType: false };
   }

@@ -11,7 +11,9 @@ import {
   dtypeOfTypedArray,
   isComplex,
   isHalf,
+  isInt64,
   lanes,
+  numberToWords,
   storeScalar,
   type TypedArray,
   toStorage,
@@ -139,7 +141,9 @@ export class ArrayImpl extends Array {
    * For a half dtype (float16, bfloat16), a Uint16Array is its storage (bit
    * patterns) and any other typed array holds values, rounded and encoded
    * here (`allocateValues` makes one). For a complex dtype, `data` holds
-   * interleaved (re, im) pairs: twice the shape's size.
+   * interleaved (re, im) pairs: twice the shape's size. For int64/uint64 a
+   * Uint32Array is storage ((lo, hi) word pairs: twice the size), any other
+   * typed array values (one per element, exact below 2^53).
    */
   static fromData(
     data: TypedArray,
@@ -147,12 +151,13 @@ export class ArrayImpl extends Array {
     weakType = false,
     dtype: DType = dtypeOfTypedArray(data),
   ): ArrayImpl {
-    if (data.length !== sizeOf(shape) * lanes(dtype)) {
+    const storage = toStorage(dtype, data);
+    if (storage.length !== sizeOf(shape) * lanes(dtype)) {
       throw new Error(
         `Array: ${data.length} values do not fill shape [${shape.join(", ")}] of ${dtype}`,
       );
     }
-    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), toStorage(dtype, data));
+    return ArrayImpl.fromHost(new ShapedArray(shape, dtype, weakType), storage);
   }
 
   /** A 0-d array of `value` (for a complex dtype: `value` + 0i, or `im` as its imaginary part). */
@@ -174,6 +179,13 @@ export class ArrayImpl extends Array {
       for (let i = 0; i < data.length; i += 2) {
         data[i] = v;
         data[i + 1] = im;
+      }
+    } else if (isInt64(dtype)) {
+      // 64-bit integers: (lo, hi) word pairs of the value truncated toward zero.
+      const [lo, hi] = numberToWords(Number(value));
+      for (let i = 0; i < data.length; i += 2) {
+        data[i] = lo;
+        data[i + 1] = hi;
       }
     } else {
       data.fill(v);

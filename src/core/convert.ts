@@ -4,8 +4,10 @@ import {
   castScalar,
   type DType,
   defaultFloat,
+  defaultInt,
   intRange,
   isHalf,
+  isInt64,
   isInteger,
 } from "../dtype.js";
 import { type Array, ArrayImpl, isArray } from "./array.js";
@@ -16,13 +18,14 @@ export type ArrayLike = Array | Scalar;
 
 /**
  * A JS number is weakly typed, as a Python scalar is in JAX: an integral
- * number acts like a Python int (weak int32), any other like a Python float
+ * number acts like a Python int (weak int32; weak int64 under
+ * `jax_enable_x64`, JAX's default int), any other like a Python float
  * (weak float). Booleans are bool. Operations convert the number itself to
  * the promoted dtype (`scalarAs`), so `x.mul(1e10)` on float32 never wraps.
  */
 export function scalarAval(x: Scalar): ShapedArray {
   if (typeof x === "boolean") return new ShapedArray([], "bool", false);
-  return new ShapedArray([], Number.isInteger(x) ? "int32" : defaultFloat(), true);
+  return new ShapedArray([], Number.isInteger(x) ? defaultInt() : defaultFloat(), true);
 }
 
 /**
@@ -51,7 +54,9 @@ export function scalarValue(x: Scalar, dtype: DType, op: string): number {
   const range = INT_RANGE[dtype];
   if (range !== undefined) {
     const t = Math.trunc(x);
-    if (!(t >= range[0] && t <= range[1])) {
+    // int64/uint64's max is not a double: intRange's reads 2^63 (2^64), which is past it.
+    const inRange = isInt64(dtype) ? t >= range[0] && t < range[1] : t >= range[0] && t <= range[1];
+    if (!inRange) {
       const kind = Number.isInteger(x) ? "integer" : "number";
       const why = Number.isFinite(x) ? "too large to convert to" : "not representable in";
       throw new RangeError(
@@ -75,12 +80,14 @@ export function scalarValue(x: Scalar, dtype: DType, op: string): number {
  */
 export function scalarToArray(x: Scalar, op = "asArray"): ArrayImpl {
   const aval = scalarAval(x);
-  if (aval.dtype === "int32") {
-    const [lo, hi] = INT_RANGE.int32!;
-    if ((x as number) < lo || (x as number) > hi) {
+  if (aval.dtype === "int32" || aval.dtype === "int64") {
+    const [lo, hi] = INT_RANGE[aval.dtype]!;
+    const v = x as number;
+    if (v < lo || (aval.dtype === "int64" ? v >= hi : v > hi)) {
       throw new RangeError(
-        `${op}: the JS integer ${x} is too large to convert to int32 (an integral JS number is ` +
-          "a weak int32, as a Python int in JAX); use a float array, e.g. jnp.array(x, jnp.float32)",
+        `${op}: the JS integer ${x} is too large to convert to ${aval.dtype} (an integral JS ` +
+          `number is a weak ${aval.dtype}, as a Python int in JAX); use a float array, e.g. ` +
+          "jnp.array(x, jnp.float32)",
       );
     }
   }
@@ -104,10 +111,16 @@ export function argAval(x: Scalar): ShapedArray {
   return new ShapedArray([], numberArgDtype(x), true);
 }
 
-/** The dtype of a JS number argument (see `argAval`): -0 and non-integers are floats. */
+/**
+ * The dtype of a JS number argument (see `argAval`): -0 and non-integers are
+ * floats; an integer is int32 in int32's range, or under x64 int64 in
+ * int64's (JAX's default int).
+ */
 function numberArgDtype(x: number): DType {
-  return Number.isInteger(x) && !Object.is(x, -0) && x >= -(2 ** 31) && x < 2 ** 31
-    ? "int32"
+  if (!Number.isInteger(x) || Object.is(x, -0)) return defaultFloat();
+  const big = defaultInt() === "int64";
+  return (big ? x >= -(2 ** 63) && x < 2 ** 63 : x >= -(2 ** 31) && x < 2 ** 31)
+    ? defaultInt()
     : defaultFloat();
 }
 

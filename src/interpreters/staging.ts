@@ -12,7 +12,7 @@ import { type Atom, ClosedJaxpr, Jaxpr, type JaxprEqn, Literal, Var } from "../c
 import type { AnyPrimitive } from "../core/primitive.js";
 import { type MainTrace, newDynamic, Trace, Tracer } from "../core/trace.js";
 import { checkJaxpr } from "../core/typecheck.js";
-import { isComplex } from "../dtype.js";
+import { isComplex, isInt64 } from "../dtype.js";
 import { rejectPromise } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 
@@ -69,8 +69,9 @@ class JaxprBuilder {
     const constvars: Var[] = [];
     const consts: Array[] = [];
     for (const [v, val] of this.constVals) {
-      // A complex scalar is two numbers: it stays a constvar.
-      if (val instanceof ArrayImpl && val.aval.ndim === 0 && !isComplex(val.dtype)) {
+      // A complex or 64-bit integer scalar is two numbers: it stays a constvar.
+      const pair = val instanceof ArrayImpl && (isComplex(val.dtype) || isInt64(val.dtype));
+      if (val instanceof ArrayImpl && val.aval.ndim === 0 && !pair) {
         literals.set(v, new Literal(hostValues(val)[0]!, val.aval));
       } else {
         constvars.push(v);

@@ -64,7 +64,7 @@ import { broadcastInDim } from "./shape_ops.js";
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 /** The dtypes with an order: all but the complex ones. */
 const ORDERED: readonly DType[] = ALL_DTYPES.filter((d) => !isComplex(d));
-const SIGNED: readonly DType[] = [...FLOATS, "int8", "int16", "int32"];
+const SIGNED: readonly DType[] = [...FLOATS, "int8", "int16", "int32", "int64"];
 
 // Each scalar function is the IR op of the same name (ir/eval.ts); each
 // derivative is JAX's formula, in its numerically careful form (tanh' = (1+y)(1-y)...).

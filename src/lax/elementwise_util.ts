@@ -34,7 +34,16 @@ import { alignBatched } from "./batch_util.js";
 import { broadcastInDim } from "./shape_ops.js";
 
 export const FLOATS: readonly DType[] = ["float16", "bfloat16", "float32", "float64"];
-export const INTS: readonly DType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint32"];
+export const INTS: readonly DType[] = [
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "int64",
+  "uint64",
+];
 export const COMPLEX: readonly DType[] = ["complex64", "complex128"];
 /** Floats and complex: JAX's `inexact` dtypes. */
 export const INEXACT: readonly DType[] = [...FLOATS, ...COMPLEX];

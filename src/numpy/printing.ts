@@ -8,7 +8,15 @@
  * optional cutoffs), because the padding and cutoff rules depend on its exact
  * digit strings and rounding, which JS's own number formatting does not offer.
  */
-import { type DType, isComplex, isFloating, realDtype, type TypedArray } from "../dtype.js";
+import {
+  type DType,
+  isComplex,
+  isFloating,
+  isInt64,
+  realDtype,
+  type TypedArray,
+  wordsToBigInt,
+} from "../dtype.js";
 import { bfloat16Bits, float16Bits, roundBfloat16, roundFloat16 } from "../half.js";
 import { shapeStr, sizeOf, stridesOf } from "../shape.js";
 
@@ -40,6 +48,7 @@ const IN_DTYPE: Readonly<Record<FloatDType, (v: number) => number>> = {
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
   // NumPy prints a 0-d array like the scalar it holds, with no precision limit.
   if (shape.length === 0) {
+    if (isInt64(dtype)) return wordsToBigInt(data[0]!, data[1]!, dtype === "int64").toString();
     return isComplex(dtype)
       ? complexScalarStr(data[0]!, data[1]!, dtype)
       : scalarStr(data[0]!, dtype);
@@ -118,7 +127,9 @@ function array2string(
   const shown = shownOffsets(shape, strides, summarize);
   const formatValue = isComplex(dtype)
     ? complexFormatter(data, shown, dtype)
-    : valueFormatter(data, shown, dtype, shape.length === 0);
+    : isInt64(dtype)
+      ? int64Formatter(data, shown, dtype === "int64")
+      : valueFormatter(data, shown, dtype, shape.length === 0);
   const lineWidth = LINE_WIDTH - suffix.length;
   // Continuation lines skip the opening "[" and the prefix.
   const firstIndent = " ".repeat(1 + prefix.length);
@@ -171,6 +182,22 @@ function valueFormatter(
     zeroDim,
   );
   return (o) => format(data[o]!);
+}
+
+/**
+ * IntegerFormat for int64/uint64, whose storage holds (lo, hi) word pairs:
+ * exact decimal values (BigInt), right-aligned to the widest shown one.
+ */
+function int64Formatter(
+  data: TypedArray,
+  offsets: number[],
+  signed: boolean,
+): (offset: number) => string {
+  const str = (o: number): string =>
+    wordsToBigInt(data[2 * o]!, data[2 * o + 1]!, signed).toString();
+  let width = 0;
+  for (const o of offsets) width = Math.max(width, str(o).length);
+  return (o) => str(o).padStart(width);
 }
 
 /**
@@ -250,7 +277,9 @@ function elementFormatter(values: number[], dtype: DType, zeroDim: boolean): (x:
       return floatFormatter(values, dtype);
     case "complex64":
     case "complex128":
-      throw new TypeError(`printing: ${dtype} values are formatted in pairs (complexFormatter)`);
+    case "int64":
+    case "uint64":
+      throw new TypeError(`printing: ${dtype} values are formatted in pairs`);
   }
 }
 

@@ -7,7 +7,17 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { concreteOrError } from "../core/trace.js";
-import { type DType, defaultFloat, intBits, intRange, isFloating, isInteger } from "../dtype.js";
+import {
+  canonicalize,
+  type DType,
+  defaultFloat,
+  defaultInt,
+  intBits,
+  intRange,
+  isFloating,
+  isInteger,
+  numberValues,
+} from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import { broadcastTo } from "../numpy/util.js";
@@ -68,8 +78,13 @@ export function rademacher(key: Array, shape: Shape = [], dtype: DType = "int32"
  * (JAX's _convert_and_clip_integer), and whether it exceeded the dtype's
  * maximum (maxval = 256 for uint8 must still reach 255).
  */
+/** A 64-bit dtype's max as a JS number it holds (intRange's 2^63 and 2^64 are past it). */
+const holdable = (m: number): number =>
+  m >= 2 ** 64 ? 2 ** 64 - 2048 : m >= 2 ** 63 ? 2 ** 63 - 1024 : m;
+
 function intBound(op: string, name: string, x: ArrayLike, dtype: DType): [Array, Array] {
-  const [dmin, dmax] = intRange(dtype);
+  const [dmin, dmax0] = intRange(dtype);
+  const dmax = holdable(dmax0);
   if (typeof x === "number") {
     if (!Number.isFinite(x)) throw new TypeError(`${op}: ${name} must be finite, got ${x}`);
     const v = Math.trunc(x);
@@ -80,8 +95,9 @@ function intBound(op: string, name: string, x: ArrayLike, dtype: DType): [Array,
   }
   let a = asArray(x, op, name);
   // Float (or bool) bounds are converted to the default int first, as JAX's astype(int).
-  if (!isInteger(a.dtype)) a = lax.convertElementType(a, "int32");
-  const [smin, smax] = intRange(a.dtype);
+  if (!isInteger(a.dtype)) a = lax.convertElementType(a, defaultInt());
+  const [smin, smax0] = intRange(a.dtype);
+  const smax = holdable(smax0);
   const lo = lax.convertElementType(Math.max(dmin, smin), a.dtype);
   const hi = lax.convertElementType(Math.min(dmax, smax), a.dtype);
   const clipped = lax.convertElementType(lax.clamp(lo, a, hi), dtype);
@@ -89,7 +105,8 @@ function intBound(op: string, name: string, x: ArrayLike, dtype: DType): [Array,
 }
 
 /**
- * `random.randint(key, shape, minval, maxval, dtype = "int32")`: integers
+ * `random.randint(key, shape, minval, maxval, dtype = int_)`: integers (int_
+ * is int32, or int64 under x64, as JAX's default)
  * in [minval, maxval) (bounds broadcast to shape; maxval <= minval gives
  * minval). As JAX's: two draws of the dtype's width reduced modulo the span
  * in the unsigned type of that width, slightly biased when the span is not a
@@ -100,14 +117,16 @@ export function randint(
   shape: Shape,
   minval: ArrayLike,
   maxval: ArrayLike,
-  dtype: DType = "int32",
+  dtypeArg?: DType,
 ): Array {
   const op = "random.randint";
+  // JAX's default is int_: int64 under x64; int64/uint64 canonicalize to 32 bits without it.
+  const dtype = canonicalize(dtypeArg ?? defaultInt());
   const k = checkKey(op, key);
   const s = shapeArg(op, shape);
   if (!isInteger(dtype)) {
     throw new TypeError(
-      `${op} only accepts integer dtypes (int8, uint8, int16, uint16, int32, uint32), got ${dtype}`,
+      `${op} only accepts integer dtypes (int8, uint8, int16, uint16, int32, uint32, int64, uint64), got ${dtype}`,
     );
   }
   const [lo0] = intBound(op, "minval", minval, dtype);
@@ -117,8 +136,9 @@ export function randint(
   const hi = broadcastTo(hi0, s, op);
   const outOfRange = broadcastTo(oor0, s, op);
 
-  const nbits = intBits(dtype) as 8 | 16 | 32;
-  const unsigned: DType = nbits === 8 ? "uint8" : nbits === 16 ? "uint16" : "uint32";
+  const nbits = intBits(dtype) as 8 | 16 | 32 | 64;
+  const unsigned: DType =
+    nbits === 8 ? "uint8" : nbits === 16 ? "uint16" : nbits === 32 ? "uint32" : "uint64";
   const [k1, k2] = splitList(k, 2);
   const higherBits = randomBitsOfWidth(k1!, s, nbits);
   const lowerBits = randomBitsOfWidth(k2!, s, nbits);
@@ -225,7 +245,8 @@ function concreteCount(op: string, name: string, x: ArrayLike): number {
     const a = asArray(x, op, name);
     if (!isInteger(a.dtype))
       throw new TypeError(`${op}: ${name} must be an integer or at least 1-dimensional`);
-    v = hostValues(concreteOrError(a, `${op}: argument ${name}`))[0]!;
+    const c = concreteOrError(a, `${op}: argument ${name}`);
+    v = numberValues(c.dtype, hostValues(c))[0]!;
   }
   if (!Number.isInteger(v) || v < 0) {
     throw new TypeError(

@@ -20,7 +20,14 @@ import { config, withFlag } from "../config.js";
 import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { describe } from "../core/convert.js";
 import { isInteger } from "../dtype.js";
-import { bitwiseXor, convertElementType, mul, shiftRightLogical } from "../lax/elementwise.js";
+import {
+  bitwiseOr,
+  bitwiseXor,
+  convertElementType,
+  mul,
+  shiftLeft,
+  shiftRightLogical,
+} from "../lax/elementwise.js";
 import { broadcastedIota, broadcastInDim, concatenate, iota, reshape } from "../lax/shape_ops.js";
 import { sliceInDim } from "../lax/slicing.js";
 import { showValue } from "../options.js";
@@ -226,13 +233,20 @@ export function randomBits(key: Array, shape: Shape): Array {
 }
 
 /**
- * `width` (8, 16 or 32) random bits per element of `shape`, as uint8,
- * uint16 or uint32: JAX's threefry_random_bits. Partitionable: the low bits
- * of the 32-bit draw. Otherwise ceil(width·n/32) words are drawn and each is
- * cut into 32/width pieces, low bits first (JAX's `bits.view(dtype)[:size]`).
+ * `width` (8, 16, 32 or 64) random bits per element of `shape`, as uint8,
+ * uint16, uint32 or uint64 (x64): JAX's threefry_random_bits. Partitionable:
+ * the low bits of the 32-bit draw. Otherwise ceil(width·n/32) words are
+ * drawn and each is cut into 32/width pieces, low bits first (JAX's
+ * `bits.view(dtype)[:size]`). 64 bits are the two words of `randomBits64`,
+ * high word first, joined as JAX joins them (`hi << 32 | lo` in uint64).
  */
-export function randomBitsOfWidth(key: Array, shape: Shape, width: 8 | 16 | 32): Array {
+export function randomBitsOfWidth(key: Array, shape: Shape, width: 8 | 16 | 32 | 64): Array {
   if (width === 32) return randomBits(key, shape);
+  if (width === 64) {
+    const [hi, lo] = randomBits64(key, shape);
+    const wide = (x: Array): Array => convertElementType(x, "uint64");
+    return bitwiseOr(shiftLeft(wide(hi), wide(convertElementType(32, "uint32"))), wide(lo));
+  }
   const dtype = width === 8 ? "uint8" : "uint16";
   if (threefryPartitionable()) return convertElementType(randomBits(key, shape), dtype);
   const n = sizeOf(shape);
@@ -248,8 +262,9 @@ export function randomBitsOfWidth(key: Array, shape: Shape, width: 8 | 16 | 32):
 }
 
 /**
- * 64 random bits per element of `shape`, as [high, low] uint32 words (jaxts
- * has no uint64): JAX's 64-bit threefry_random_bits, word for word.
+ * 64 random bits per element of `shape`, as [high, low] uint32 words (what
+ * float64 sampling reads; `randomBitsOfWidth(key, shape, 64)` joins them
+ * into uint64 under x64): JAX's 64-bit threefry_random_bits, word for word.
  */
 export function randomBits64(key: Array, shape: Shape): [Array, Array] {
   if (threefryPartitionable()) {

@@ -7,7 +7,7 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { type DType, intBits, isHalf } from "../dtype.js";
+import { canonicalize, type DType, intBits, isHalf } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import type { OptionKeys } from "../options.js";
@@ -33,12 +33,14 @@ export function bits(key: Array, shape: Shape = [], dtype: DType = "uint32"): Ar
   const op = "random.bits";
   const k = checkKey(op, key);
   const s = shapeArg(op, shape);
-  if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "uint32") {
+  // uint64 is uint32 without x64, as JAX canonicalizes it.
+  const d = canonicalize(dtype);
+  if (d !== "uint8" && d !== "uint16" && d !== "uint32" && d !== "uint64") {
     throw new TypeError(
-      `${op}: dtype must be an unsigned int dtype (uint8, uint16, uint32; jaxts has no uint64), got ${dtype}`,
+      `${op}: dtype must be an unsigned int dtype (uint8, uint16, uint32, uint64), got ${dtype}`,
     );
   }
-  return randomBitsOfWidth(k, s, intBits(dtype) as 8 | 16 | 32);
+  return randomBitsOfWidth(k, s, intBits(d) as 8 | 16 | 32 | 64);
 }
 
 /**

@@ -65,13 +65,13 @@ function typeOf(code: string): TypeInfo {
     i1: "int8",
     i2: "int16",
     i4: "int32",
-    i8: "int32", // int64, canonicalized
+    i8: config.x64 ? "int64" : "int32", // int64, canonicalized without x64
     bf: "bfloat16",
     f2: "float16",
     f4: "float32",
     f8: config.x64 ? "float64" : "float32",
   };
-  if (code === "i*") return { dtype: "int32", weakType: true };
+  if (code === "i*") return { dtype: config.x64 ? "int64" : "int32", weakType: true };
   if (code === "f*") return { dtype: config.x64 ? "float64" : "float32", weakType: true };
   return { dtype: strong[code]!, weakType: false };
 }
@@ -341,7 +341,8 @@ describe("dtype helpers", () => {
     expect([jnp.int8, jnp.uint8, jnp.int16, jnp.uint16]).toEqual(SMALL);
     expect(jnp.dtype(jnp.ones([1], "int16"))).toBe("int16");
     expect(jnp.dtype("uint8")).toBe("uint8");
-    expect(() => jnp.dtype("int64" as DType)).toThrow(TypeError);
+    expect(jnp.dtype("int64")).toBe("int64");
+    expect(() => jnp.dtype("int128" as DType)).toThrow(TypeError);
   });
   it("typed arrays keep their type; prints as NumPy and JAX", () => {
     expect(jnp.array(new Uint8Array([1, 255])).dtype).toBe("uint8");

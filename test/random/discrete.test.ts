@@ -86,7 +86,7 @@ describe("randint", () => {
 
   it("explains bad dtypes and bound shapes", () => {
     expect(() => random.randint(random.PRNGKey(0), [3], 0, 5, "float32")).toThrow(
-      /random\.randint only accepts integer dtypes \(int8, uint8, int16, uint16, int32, uint32\), got float32/,
+      /random\.randint only accepts integer dtypes \(int8, uint8, int16, uint16, int32, uint32, int64, uint64\), got float32/,
     );
     expect(() => random.randint(random.PRNGKey(0), [3], jnp.zeros([4], "int32"), 5)).toThrow(
       /random\.randint: shapes \(3,\), \(4,\), \(\) cannot be broadcast together/,

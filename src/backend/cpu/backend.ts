@@ -21,6 +21,7 @@ import { compileProgram, setDefaultTarget } from "./compiler/index.js";
 import { wasmTarget } from "./compiler/target.js";
 import { runComplex } from "./complex.js";
 import { runHalves } from "./halves.js";
+import { runInt64 } from "./int64.js";
 import "./kernels/index.js";
 import "./worker_pool.js";
 import { release } from "./memory.js";
@@ -56,15 +57,19 @@ export const cpuBackend: Backend = {
   // Without WebAssembly the interpreter is faster than the JS IR evaluator.
   compiler: hasWasm ? compiler : null,
   // Half dtypes: computed in float32 and rounded per primitive (halves.ts); complex
-  // dtypes: computed on their real and imaginary parts (complex.ts).
+  // dtypes: computed on their real and imaginary parts (complex.ts); 64-bit integers on
+  // their words or as BigInts (int64.ts).
   eager: (prim, args, params) => {
     const kernel = (a: ArrayImpl[], p: object): ArrayImpl[] =>
       (hasWasm ? eagerCompiled(prim, a, p) : null) ?? prim.rules.impl(a, p);
+    const wide = (a: ArrayImpl[], p: object): ArrayImpl[] =>
+      runInt64(prim, a, p, kernel) ?? kernel(a, p);
     const run = (a: ArrayImpl[], p: object): ArrayImpl[] =>
-      runComplex(prim, a, p, kernel) ?? kernel(a, p);
+      runComplex(prim, a, p, wide) ?? wide(a, p);
     return (
       runHalves(prim, args, params, run) ??
-      runComplex(prim, args, params, kernel) ??
+      runComplex(prim, args, params, wide) ??
+      runInt64(prim, args, params, kernel) ??
       (hasWasm ? eagerCompiled(prim, args, params) : null)
     );
   },

@@ -13,7 +13,7 @@
  */
 import { type Atom, type JaxprEqn, Literal, Var } from "../../../core/jaxpr.js";
 import type { Lowering } from "../../../core/primitive.js";
-import { type DType, isComplex, isDType, isHalf } from "../../../dtype.js";
+import { type DType, isComplex, isDType, isHalf, isInt64 } from "../../../dtype.js";
 import {
   type Affine,
   affineCombine,
@@ -92,8 +92,9 @@ export function eqnKind(e: JaxprEqn, target: TargetSupport): EqnKind {
   if (lowering === null) return "other";
   // The half dtypes run their JS kernels (backend/cpu/halves.ts) inside the program: the
   // target computes no half arithmetic, loads or stores (a capability, not a fallback).
-  // So do the complex dtypes (backend/cpu/complex.ts: the target computes on real numbers).
-  const special = (d: DType): boolean => isHalf(d) || isComplex(d);
+  // So do the complex dtypes (backend/cpu/complex.ts: the target computes on real numbers)
+  // and the 64-bit integers (backend/cpu/int64.ts: the target computes on 32-bit words).
+  const special = (d: DType): boolean => isHalf(d) || isComplex(d) || isInt64(d);
   if (
     e.inputs.some((a) => special(a.aval.dtype)) ||
     e.outBinders.some((v) => special(v.aval.dtype)) ||

@@ -16,7 +16,7 @@ import {
 } from "../../../core/jaxpr.js";
 import { objectId } from "../../../core/object_id.js";
 import type { AnyPrimitive } from "../../../core/primitive.js";
-import { type DType, isComplex, isDType, isHalf } from "../../../dtype.js";
+import { type DType, isComplex, isDType, isHalf, isInt64 } from "../../../dtype.js";
 import type { FlatFn } from "../../../interpreters/custom.js";
 import type { CallParams } from "../../../interpreters/jit.js";
 import { traceToJaxpr } from "../../../interpreters/staging.js";
@@ -93,7 +93,13 @@ export function inlineCalls(jaxpr: Jaxpr): Jaxpr {
 function literalConsts(body: ClosedJaxpr): Literal[] | null {
   const out: Literal[] = [];
   for (const c of body.consts) {
-    if (!(c instanceof ArrayImpl) || c.ndim !== 0 || isHalf(c.dtype) || isComplex(c.dtype)) {
+    if (
+      !(c instanceof ArrayImpl) ||
+      c.ndim !== 0 ||
+      isHalf(c.dtype) ||
+      isComplex(c.dtype) ||
+      isInt64(c.dtype)
+    ) {
       return null;
     }
     const v = cpuData(c)[0]!;
@@ -173,9 +179,9 @@ function replaceWithLiteral(out: Var, lit: Literal, subst: Map<Var, Atom>): bool
  * would compute a value instead, so it is never swallowed here).
  */
 function foldScalar(prim: AnyPrimitive, inputs: Literal[], params: object): Literal | null {
-  // Half and complex dtypes are never folded: their kernels run in the program (halves.ts,
-  // complex.ts).
-  const special = (d: DType): boolean => isHalf(d) || isComplex(d);
+  // Half, complex and 64-bit integer dtypes are never folded: their kernels run in the
+  // program (halves.ts, complex.ts, int64.ts).
+  const special = (d: DType): boolean => isHalf(d) || isComplex(d) || isInt64(d);
   if (
     inputs.some((l) => special(l.aval.dtype)) ||
     Object.values(params).some((v) => isDType(v) && special(v))

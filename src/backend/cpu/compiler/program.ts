@@ -17,6 +17,7 @@ import { stridesOf } from "../../../shape.js";
 import { CpuBuffer, cpuArray, cpuData } from "../buffer.js";
 import { runComplex } from "../complex.js";
 import { runHalves } from "../halves.js";
+import { runInt64 } from "../int64.js";
 import {
   addressOf,
   alloc,
@@ -283,9 +284,11 @@ export function buildExecutable(
     const outs = e.outBinders.map((v) => slot.get(v)!);
     const prim = e.primitive;
     // Half dtypes: the float32 kernel, rounded (halves.ts); complex dtypes on their parts
-    // (complex.ts): as eagerly.
+    // (complex.ts); 64-bit integers on their words or as BigInts (int64.ts): as eagerly.
+    const wide = (args: ArrayImpl[], params: object): ArrayImpl[] =>
+      runInt64(prim, args, params, prim.rules.impl) ?? prim.rules.impl(args, params);
     const kernel = (args: ArrayImpl[], params: object): ArrayImpl[] =>
-      runComplex(prim, args, params, prim.rules.impl) ?? prim.rules.impl(args, params);
+      runComplex(prim, args, params, wide) ?? wide(args, params);
     const impl = (args: ArrayImpl[], params: object): ArrayImpl[] =>
       runHalves(prim, args, params, kernel) ?? kernel(args, params);
     return (addr, js) => {

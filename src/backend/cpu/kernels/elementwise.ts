@@ -34,6 +34,8 @@ const DTYPE_CODE: Readonly<Record<DType, number>> = {
   bfloat16: 11,
   complex64: 12,
   complex128: 13,
+  int64: 14,
+  uint64: 15,
 };
 
 /**
