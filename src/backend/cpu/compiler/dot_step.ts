@@ -166,3 +166,6 @@ export const dotKernel: CompiledKernel = {
 };
 
 registerCompiledKernel(dotKernel);
+
+// The other compiled library kernels register when the compiler loads this module.
+import "./conv_step.js";

@@ -1,0 +1,138 @@
+/**
+ * The data movement of the compiled convolution (conv_step.ts): one
+ * WebAssembly kernel that copies float32 "rows" made of "runs".
+ *
+ *   gather(src, dst, rowSrc, rowDst, runs, nRuns, start, end)
+ *     for r in [start, end):
+ *       s = src + rowSrc[r], d = dst + rowDst[r]            (byte offsets, i32 tables)
+ *       for each run j: copy runs[j].bytes bytes from s + runs[j].src to d + runs[j].dst
+ *
+ * Runs are copied with f32x4 loads and stores, then one float at a time. The
+ * same kernel pads and dilates an input into a zeroed buffer, packs the
+ * patches of a convolution (im2col), repacks a kernel whose dims do not merge
+ * into one stride, and scatters a staged product into any output layout: the
+ * caller only builds the tables. Rows split across the thread pool (a pure
+ * copy: every result bit is the same on any number of threads).
+ *
+ * `runsOf` merges consecutive elements that are contiguous on both sides, so
+ * a 3×3 window over an NHWC input with 16 channels packs as three runs of 48
+ * floats per output position.
+ */
+import { type FunctionBuilder, ModuleBuilder } from "../../wasm/emitter.js";
+import { cpuMemory, isSharedMemory } from "../memory.js";
+import { threadPool } from "./program.js";
+
+const modules = new Map<boolean, WebAssembly.Module>();
+
+function build(shared: boolean): WebAssembly.Module {
+  const mb = new ModuleBuilder({ sharedMemory: shared });
+  mb.addFunction("gather", new Array(8).fill("i32"), [], (f: FunctionBuilder) => {
+    const [SRC, DST, RS, RD, RUNS, NRUNS, START, END] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+    const local = () => f.local("i32");
+    const [r, s, d, j, run, so, dn, p, n] = [local(), local(), local(), local(), local(), local(), local(), local(), local()]; // biome-ignore format: compact
+    f.forLoop(
+      r,
+      () => f.get(START),
+      () => f.get(END),
+      1,
+      () => {
+        f.get(SRC).get(RS).get(r).i32(2).i32Shl().i32Add().i32Load().i32Add().set(s);
+        f.get(DST).get(RD).get(r).i32(2).i32Shl().i32Add().i32Load().i32Add().set(d);
+        f.get(RUNS).set(run);
+        f.forLoop(
+          j,
+          0,
+          () => f.get(NRUNS),
+          1,
+          () => {
+            f.get(s).get(run).i32Load(0).i32Add().set(so);
+            f.get(d).get(run).i32Load(4).i32Add().set(dn);
+            f.get(run).i32Load(8).set(n);
+            f.get(run).i32(12).i32Add().set(run);
+            // for (p = 0; p + 16 <= n; p += 16) copy 16 bytes
+            f.i32(0).set(p);
+            f.block().loop();
+            f.get(p).i32(16).i32Add().get(n).i32GtS().brIf(1);
+            f.get(dn).get(p).i32Add().get(so).get(p).i32Add().v128Load(0, 0).v128Store(0, 0);
+            f.get(p).i32(16).i32Add().set(p).br(0);
+            f.end().end();
+            f.block().loop();
+            f.get(p).get(n).i32GeS().brIf(1);
+            f.get(dn).get(p).i32Add().get(so).get(p).i32Add().f32Load(0, 0).f32Store(0, 0);
+            f.get(p).i32(4).i32Add().set(p).br(0);
+            f.end().end();
+          },
+        );
+      },
+    );
+  });
+  return mb.compile();
+}
+
+function gatherModule(): WebAssembly.Module {
+  const shared = isSharedMemory();
+  let m = modules.get(shared);
+  if (m === undefined) {
+    m = build(shared);
+    modules.set(shared, m);
+  }
+  return m;
+}
+
+type GatherFn = (...args: number[]) => void;
+let local: GatherFn | null = null;
+
+/** Copies below this many floats per thread are not worth a split (~10 µs). */
+const MIN_FLOATS_PER_CHUNK = 1 << 14;
+
+/**
+ * Runs the gather over rows [0, rows) with tables already in memory (byte
+ * addresses); `floatsPerRow` sizes the chunks of the thread split.
+ */
+export function gatherAt(
+  src: number,
+  dst: number,
+  rowSrc: number,
+  rowDst: number,
+  runs: number,
+  nRuns: number,
+  rows: number,
+  floatsPerRow: number,
+): void {
+  if (rows === 0 || nRuns === 0) return;
+  const args = [src, dst, rowSrc, rowDst, runs, nRuns];
+  const tp = threadPool();
+  if (tp !== null && tp.threads > 1 && rows * floatsPerRow >= 2 * MIN_FLOATS_PER_CHUNK) {
+    const grain = Math.max(1, Math.ceil(MIN_FLOATS_PER_CHUNK / Math.max(1, floatsPerRow)));
+    tp.parallelFor(gatherModule(), "gather", args, rows, grain);
+    return;
+  }
+  if (local === null) {
+    const inst = new WebAssembly.Instance(gatherModule(), { env: { memory: cpuMemory() } });
+    local = inst.exports.gather as GatherFn;
+  }
+  local(...args, 0, rows);
+}
+
+/**
+ * Runs of a row: element e of the row reads `srcOff[e]` and writes
+ * `dstOff[e]` (float offsets); consecutive elements contiguous on both sides
+ * merge. Returns [srcBytes, dstBytes, bytes] triples.
+ */
+export function runsOf(srcOff: ArrayLike<number>, dstOff: ArrayLike<number>): Int32Array {
+  const out: number[] = [];
+  const n = srcOff.length;
+  let e = 0;
+  while (e < n) {
+    let len = 1;
+    while (
+      e + len < n &&
+      srcOff[e + len] === srcOff[e]! + len &&
+      dstOff[e + len] === dstOff[e]! + len
+    )
+      len++;
+    out.push(srcOff[e]! * 4, dstOff[e]! * 4, len * 4);
+    e += len;
+  }
+  return Int32Array.from(out);
+}

@@ -1,0 +1,486 @@
+/**
+ * The CPU's compiled conv_general_dilated (compiler/library.ts), float32,
+ * every configuration the primitive allows: strides, padding (negative
+ * crops), lhs and rhs dilation, feature and batch groups, any dimension
+ * numbers, any number of spatial dims. It runs as an implicit GEMM:
+ *
+ *   1. pad:    the lhs, padded and lhs-dilated, into a zeroed buffer P (skipped
+ *              without padding or dilation: P is the lhs in place);
+ *   2. im2col: the patches into A[G][M][K], M = output rows (batch × output
+ *              positions), K = window positions × input features of a group;
+ *   3. GEMM:   out[q] = A[q] · W[q] on the packed WebAssembly GEMM (matmul.ts),
+ *              split across the thread pool by rows, with the next elementwise
+ *              kernel (bias add, relu) as an epilogue on each chunk;
+ *   4. the product scattered into the output layout, when its rows or
+ *      features do not merge into one stride (a staged copy).
+ *
+ * Steps 1, 2 and 4 are one table-driven gather kernel (conv_gather.ts). The
+ * order of K (window-major or feature-major) and P's layout (features last
+ * or first) are chosen per equation by a cost model of the copies, so that
+ * the kernel W is read in place by the GEMM when its dims merge (HWIO and
+ * OIHW forward kernels, and the cotangent in the filter gradient, do) and
+ * runs of the gather are long (an NHWC 3×3 window over 16 channels copies
+ * three runs of 48 floats). The output rows are ordered by the output's
+ * strides, so the filter gradient (HWIO output, batch role = I) writes in
+ * place too.
+ *
+ * Results: float32 accumulation as the GEMM's, within (k + 2) ulps of Σ|a·b|
+ * of the float64-accumulating eager kernel; bit-identical on any number of
+ * threads. Measured on the 2-core EPYC (bench cnnStep, batch 64): see
+ * bench/RESULTS.md.
+ */
+import { type JaxprEqn, Var } from "../../../core/jaxpr.js";
+import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
+import { stridesOf } from "../../../shape.js";
+import { MatmulKernel } from "../matmul.js";
+import { cpuMemory, heapBuffer } from "../memory.js";
+import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
+import { gatherAt, runsOf } from "./conv_gather.js";
+import { type CompiledKernel, registerCompiledKernel } from "./library.js";
+import { threadPool } from "./program.js";
+
+/** One table-driven copy (conv_gather.ts): byte offsets per row, runs per row. */
+interface Copy {
+  rowSrc: Int32Array;
+  rowDst: Int32Array;
+  runs: Int32Array;
+  floatsPerRow: number;
+}
+
+/** Where P's elements are, in floats: batch, feature and spatial strides. */
+interface Layout {
+  n: number;
+  c: number;
+  x: number[];
+}
+
+export interface ConvPlan {
+  g: ConvGeometry;
+  /** Groups (products), rows per group, features per group, contraction length. */
+  G: number;
+  M: number;
+  og: number;
+  K: number;
+  /** Padding copy into P, or null when P is the lhs in place. */
+  pad: Copy | null;
+  pBytes: number;
+  im2col: Copy;
+  /** Kernel repack into [G][K][og], or null when the GEMM reads it in place. */
+  rhsCopy: Copy | null;
+  /** B's strides in floats (of the rhs, or of the repacked copy). */
+  bStrides: [number, number, number];
+  /** Staged product into the output, or null when the GEMM writes it in place. */
+  staging: Copy | null;
+  outStrides: [number, number];
+  /** Whether the output has no elements, or K is 0 (an all-zero result). */
+  empty: boolean;
+  zero: boolean;
+}
+
+const align16 = (x: number): number => Math.ceil(x / 16) * 16;
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/** Row-major enumeration of `sizes`, calling `f` with the index vector. */
+function forEachIndex(sizes: readonly number[], f: (idx: readonly number[]) => void): void {
+  if (sizes.some((s) => s === 0)) return;
+  const idx = new Array<number>(sizes.length).fill(0);
+  for (;;) {
+    f(idx);
+    let d = sizes.length - 1;
+    for (; d >= 0; d--) {
+      if (++idx[d]! < sizes[d]!) break;
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+/** Cost of a copy in scalar-copy units: a run costs ~6, a float a quarter (f32x4) plus its tail. */
+function copyCost(c: Copy): number {
+  let perRow = 2;
+  for (let j = 0; j < c.runs.length; j += 3) {
+    const len = c.runs[j + 2]! / 4;
+    perRow += 6 + (len >> 2) + (len & 3);
+  }
+  return perRow * c.rowSrc.length;
+}
+
+/** The stride `offs` advance by at every step, or null when they do not form a progression from 0. */
+function progression(offs: ArrayLike<number>): number | null {
+  if (offs.length === 0) return 0;
+  if (offs[0] !== 0) return null;
+  const st = offs.length > 1 ? offs[1]! : 0;
+  if (st < 0) return null;
+  for (let i = 0; i < offs.length; i++) if (offs[i] !== i * st) return null;
+  return st;
+}
+
+function makeCopy(
+  rowSrc: readonly number[],
+  rowDst: readonly number[],
+  runs: Int32Array,
+  floatsPerRow: number,
+): Copy {
+  return {
+    rowSrc: Int32Array.from(rowSrc, (x) => x * 4),
+    rowDst: Int32Array.from(rowDst, (x) => x * 4),
+    runs,
+    floatsPerRow,
+  };
+}
+
+/** The plan of a float32 convolution (everything but addresses). */
+export function planConv(e: JaxprEqn): ConvPlan {
+  const [lhs, rhs] = e.inputs as [Var, Var];
+  const p = e.params as ConvParams;
+  const { geometry: g, outShape } = convLayout(lhs.aval, rhs.aval, p);
+  const [ls, rs, os] = p.dimension_numbers;
+  const nsp = g.window.length;
+  const lst = stridesOf(lhs.aval.shape);
+  const rst = stridesOf(rhs.aval.shape);
+  const ost = stridesOf(outShape);
+  const sN = lst[ls[0]!]!;
+  const sC = lst[ls[1]!]!;
+  const sX = ls.slice(2).map((d) => lst[d]!);
+  const sO = rst[rs[0]!]!;
+  const sI = rst[rs[1]!]!;
+  const sK = rs.slice(2).map((d) => rst[d]!);
+  const oN = ost[os[0]!]!;
+  const oO = ost[os[1]!]!;
+  const oS = os.slice(2).map((d) => ost[d]!);
+  const G = g.featureGroups * g.batchGroups;
+  const nOut = g.n / g.batchGroups;
+  const og = g.o / G;
+  const K = g.i * prod(g.window);
+  const M = nOut * prod(g.outSpatial);
+  const empty = prod(outShape) === 0;
+  const zero = !empty && K === 0;
+
+  // Output rows ordered by the output's strides (largest first), so they merge when they can.
+  const rowDims = [{ size: nOut, stride: oN, dim: -1 }];
+  g.outSpatial.forEach((size, d) => rowDims.push({ size, stride: oS[d]!, dim: d }));
+  rowDims.sort((a, b) => b.stride - a.stride);
+  const rowB: number[] = [];
+  const rowO: number[][] = [];
+  const rowOut: number[] = [];
+  forEachIndex(
+    rowDims.map((r) => r.size),
+    (idx) => {
+      const o = new Array<number>(nsp).fill(0);
+      let b = 0;
+      let off = 0;
+      rowDims.forEach((r, k) => {
+        if (r.dim < 0) b = idx[k]!;
+        else o[r.dim] = idx[k]!;
+        off += idx[k]! * r.stride;
+      });
+      rowB.push(b);
+      rowO.push(o);
+      rowOut.push(off);
+    },
+  );
+  const rowStride = progression(rowOut);
+  const outDirect = rowStride !== null && (og <= 1 || oO === 1);
+
+  // P: the padded, dilated lhs. Layout candidates: in place, features last, features first.
+  const noPad =
+    p.padding.every(([lo, hi]) => lo === 0 && hi === 0) && g.lhsDilation.every((x) => x === 1);
+  const pSp = g.inSpatial.map((n, d) =>
+    Math.max(0, (n === 0 ? 0 : (n - 1) * g.lhsDilation[d]! + 1) + p.padding[d]![0] + p.padding[d]![1]),
+  ); // biome-ignore format: long
+  const spSize = prod(pSp);
+  const xStrides = (inner: number) => stridesOf(pSp).map((s) => s * inner);
+  const layouts: { lay: Layout; inPlace: boolean }[] = [];
+  if (noPad) layouts.push({ lay: { n: sN, c: sC, x: sX }, inPlace: true });
+  layouts.push({ lay: { n: g.c * spSize, c: 1, x: xStrides(g.c) }, inPlace: false });
+  layouts.push({ lay: { n: g.c * spSize, c: spSize, x: xStrides(1) }, inPlace: false });
+
+  const padCopy = (lay: Layout): Copy => {
+    const src: number[] = [];
+    const dst: number[] = [];
+    forEachIndex([g.n, ...g.inSpatial], (idx) => {
+      let s = idx[0]! * sN;
+      let t = idx[0]! * lay.n;
+      for (let d = 0; d < nsp; d++) {
+        const q = idx[d + 1]! * g.lhsDilation[d]! + g.padLo[d]!;
+        if (q < 0 || q >= pSp[d]!) return;
+        s += idx[d + 1]! * sX[d]!;
+        t += q * lay.x[d]!;
+      }
+      src.push(s);
+      dst.push(t);
+    });
+    const cs = Array.from({ length: g.c }, (_, c) => c);
+    return makeCopy(
+      src,
+      dst,
+      runsOf(
+        cs.map((c) => c * sC),
+        cs.map((c) => c * lay.c),
+      ),
+      g.c,
+    );
+  };
+
+  // K orders: window-major (features innermost) or feature-major.
+  const kIndex = (order: "window" | "feature"): { ci: number; k: number[] }[] => {
+    const out: { ci: number; k: number[] }[] = [];
+    if (order === "window") {
+      forEachIndex([...g.window, g.i], (idx) => out.push({ ci: idx[nsp]!, k: idx.slice(0, nsp) }));
+    } else {
+      forEachIndex([g.i, ...g.window], (idx) => out.push({ ci: idx[0]!, k: idx.slice(1) }));
+    }
+    return out;
+  };
+
+  const groupBase = (q: number, lay: Layout) =>
+    (g.batchGroups > 1 ? q * nOut : 0) * lay.n + (g.featureGroups > 1 ? q * g.i : 0) * lay.c;
+
+  let best: { cost: number; plan: ConvPlan } | null = null;
+  for (const order of ["window", "feature"] as const) {
+    const ks = kIndex(order);
+    const colR = ks.map(({ ci, k }) => ci * sI + k.reduce((a, kd, d) => a + kd * sK[d]!, 0));
+    const kStride = progression(colR);
+    let rhsCopy: Copy | null = null;
+    let bStrides: [number, number, number];
+    if (kStride !== null) {
+      bStrides = [og * sO, kStride, sO];
+    } else {
+      const src: number[] = [];
+      const dst: number[] = [];
+      for (let q = 0; q < G; q++) {
+        colR.forEach((c, kk) => {
+          src.push(q * og * sO + c);
+          dst.push((q * K + kk) * og);
+        });
+      }
+      const js = Array.from({ length: og }, (_, j) => j);
+      rhsCopy = makeCopy(
+        src,
+        dst,
+        runsOf(
+          js.map((j) => j * sO),
+          js,
+        ),
+        og,
+      );
+      bStrides = [K * og, og, 1];
+    }
+    for (const { lay, inPlace } of layouts) {
+      const colP = ks.map(
+        ({ ci, k }) => ci * lay.c + k.reduce((a, kd, d) => a + kd * g.rhsDilation[d]! * lay.x[d]!, 0),
+      ); // biome-ignore format: long
+      const src: number[] = [];
+      const dst: number[] = [];
+      for (let q = 0; q < G; q++) {
+        const base = groupBase(q, lay);
+        for (let r = 0; r < rowB.length; r++) {
+          const o = rowO[r]!;
+          let off = base + rowB[r]! * lay.n;
+          for (let d = 0; d < nsp; d++) off += o[d]! * g.strides[d]! * lay.x[d]!;
+          src.push(off);
+          dst.push((q * M + r) * K);
+        }
+      }
+      const im2col = makeCopy(
+        src,
+        dst,
+        runsOf(
+          colP,
+          ks.map((_, kk) => kk),
+        ),
+        K,
+      );
+      const pad = inPlace ? null : padCopy(lay);
+      let staging: Copy | null = null;
+      if (!outDirect) {
+        const s: number[] = [];
+        const t: number[] = [];
+        for (let q = 0; q < G; q++) {
+          rowOut.forEach((off, r) => {
+            s.push((q * M + r) * og);
+            t.push(q * og * oO + off);
+          });
+        }
+        const js = Array.from({ length: og }, (_, j) => j);
+        staging = makeCopy(
+          s,
+          t,
+          runsOf(
+            js,
+            js.map((j) => j * oO),
+          ),
+          og,
+        );
+      }
+      const cost =
+        copyCost(im2col) +
+        (pad === null ? 0 : copyCost(pad) + (g.c * g.n * spSize) / 8) +
+        (rhsCopy === null ? 0 : copyCost(rhsCopy)) +
+        (staging === null ? 0 : copyCost(staging));
+      if (best === null || cost < best.cost) {
+        best = {
+          cost,
+          plan: {
+            g, G, M, og, K, pad, pBytes: inPlace ? 0 : g.n * g.c * spSize * 4, im2col, rhsCopy,
+            bStrides, staging,
+            outStrides: outDirect ? [og * oO, rowStride ?? 0] : [M * og, og],
+            empty, zero,
+          }, // biome-ignore format: compact
+        };
+      }
+    }
+  }
+  return best!.plan;
+}
+
+/** Byte offsets of the workspace regions, and the total. */
+interface Regions {
+  padTables: number;
+  p: number;
+  imTables: number;
+  a: number;
+  rhsTables: number;
+  b: number;
+  stTables: number;
+  st: number;
+  gemm: number;
+  gemmBytes: number;
+  total: number;
+}
+
+const tableBytes = (c: Copy | null): number =>
+  c === null ? 0 : align16(c.rowSrc.byteLength * 2 + c.runs.byteLength);
+
+let matmul: MatmulKernel | null = null;
+const matmulKernel = (): MatmulKernel => (matmul ??= MatmulKernel.create(cpuMemory()));
+
+function gemmShape(pl: ConvPlan) {
+  return { batch: pl.G, m: pl.M, n: pl.og, k: pl.K };
+}
+
+function regions(pl: ConvPlan): Regions {
+  let at = 0;
+  const take = (bytes: number) => {
+    const o = at;
+    at += align16(bytes);
+    return o;
+  };
+  const padTables = take(tableBytes(pl.pad));
+  const p = take(pl.pBytes);
+  const imTables = take(tableBytes(pl.im2col));
+  const a = take(pl.G * pl.M * pl.K * 4);
+  const rhsTables = take(tableBytes(pl.rhsCopy));
+  const b = take(pl.rhsCopy === null ? 0 : pl.G * pl.K * pl.og * 4);
+  const stTables = take(tableBytes(pl.staging));
+  const st = take(pl.staging === null ? 0 : pl.G * pl.M * pl.og * 4);
+  const shape = gemmShape(pl);
+  const tp = threadPool();
+  const gemmBytes = Math.max(
+    matmulKernel().workspaceBytes(shape),
+    tp === null ? 0 : parallelGemmWorkspaceBytes(tp, shape),
+  );
+  const gemm = take(gemmBytes);
+  return { padTables, p, imTables, a, rhsTables, b, stTables, st, gemm, gemmBytes, total: at };
+}
+
+/** Writes a copy's tables at `at` and runs it from `src` to `dst`. */
+function runCopy(c: Copy, at: number, src: number, dst: number): void {
+  const buf = heapBuffer();
+  const n = c.rowSrc.length;
+  new Int32Array(buf, at, n).set(c.rowSrc);
+  new Int32Array(buf, at + n * 4, n).set(c.rowDst);
+  new Int32Array(buf, at + n * 8, c.runs.length).set(c.runs);
+  gatherAt(src, dst, at, at + n * 4, at + n * 8, c.runs.length / 3, n, c.floatsPerRow);
+}
+
+function convMatches(e: JaxprEqn): boolean {
+  const [l, r] = e.inputs;
+  if (!(l instanceof Var) || !(r instanceof Var)) return false;
+  return (
+    l.aval.dtype === "float32" &&
+    r.aval.dtype === "float32" &&
+    e.outBinders[0]!.aval.dtype === "float32"
+  );
+}
+
+/** Plans are cached per equation: match, workspace and build all ask. */
+const plans = new WeakMap<JaxprEqn, ConvPlan>();
+function plan(e: JaxprEqn): ConvPlan {
+  let pl = plans.get(e);
+  if (pl === undefined) {
+    pl = planConv(e);
+    plans.set(e, pl);
+  }
+  return pl;
+}
+
+/** Whether the product's rows are the output, contiguous and in order (an epilogue can follow). */
+function rowsInPlace(pl: ConvPlan): boolean {
+  return pl.G === 1 && pl.staging === null && pl.outStrides[1] === pl.og;
+}
+
+export const convKernel: CompiledKernel = {
+  name: "conv_general_dilated",
+  match: convMatches,
+  workspace: (e) => {
+    const pl = plan(e);
+    return pl.empty || pl.zero ? 0 : regions(pl).total;
+  },
+  parallel: (e) => !plan(e).empty,
+  epilogueRows: (e) => {
+    const pl = plan(e);
+    return !pl.empty && !pl.zero && rowsInPlace(pl) ? pl.M : 0;
+  },
+  build(e, epilogue) {
+    const pl = plan(e);
+    const outBytes = e.outBinders[0]!.aval.size * 4;
+    // addrs: lhs, rhs, out, workspace.
+    return (addrs, epilogueAddrs) => {
+      const [lhs, rhs, out, ws] = addrs as [number, number, number, number];
+      if (pl.empty) return;
+      if (pl.zero) {
+        new Uint8Array(heapBuffer(), out, outBytes).fill(0);
+        epilogue?.run(epilogueAddrs);
+        return;
+      }
+      const R = regions(pl);
+      let src = lhs;
+      if (pl.pad !== null) {
+        new Uint8Array(heapBuffer(), ws + R.p, pl.pBytes).fill(0);
+        runCopy(pl.pad, ws + R.padTables, lhs, ws + R.p);
+        src = ws + R.p;
+      }
+      runCopy(pl.im2col, ws + R.imTables, src, ws + R.a);
+      let b = rhs;
+      if (pl.rhsCopy !== null) {
+        runCopy(pl.rhsCopy, ws + R.rhsTables, rhs, ws + R.b);
+        b = ws + R.b;
+      }
+      const spec = {
+        ...gemmShape(pl),
+        a: ws + R.a,
+        aStrides: [pl.M * pl.K, pl.K, 1] as const,
+        b,
+        bStrides: pl.bStrides,
+        out: pl.staging === null ? out : ws + R.st,
+        outStrides: pl.outStrides,
+        workspace: ws + R.gemm,
+      };
+      const tp = threadPool();
+      const ep =
+        epilogue === null
+          ? undefined
+          : { module: epilogue.module, exportName: epilogue.exportName, args: epilogueAddrs, scale: epilogue.scale }; // biome-ignore format: long
+      if (tp !== null && tp.threads > 1) {
+        parallelGemmAt(tp, { ...spec, workspaceBytes: R.gemmBytes }, ep);
+      } else {
+        matmulKernel().gemmAt(spec);
+        epilogue?.run(epilogueAddrs);
+      }
+      if (pl.staging !== null) runCopy(pl.staging, ws + R.stTables, ws + R.st, out);
+    };
+  },
+};
+
+registerCompiledKernel(convKernel);
