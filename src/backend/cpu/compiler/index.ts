@@ -20,7 +20,8 @@ import { eqnKind, type TargetSupport } from "./lower.js";
 import { optimize } from "./passes.js";
 import "./dot_step.js";
 import { type CompiledKernel, compiledKernelFor, compiledKernelNames } from "./library.js";
-import { buildExecutable, type Executable, type KernelCode } from "./program.js";
+import { setBodyCompiler } from "./loop_step.js";
+import { buildBody, buildExecutable, type Executable, type KernelCode } from "./program.js";
 import { KernelVerifyError, verifyKernel } from "./verify.js";
 
 /** Where kernels become code. */
@@ -118,17 +119,7 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   debug?.steps(jaxpr, steps, { ...target, library: compiledKernelNames() });
   debug?.kernels(list);
   debug?.wasm(list, target.name);
-  const code = target.build(list);
-  const index = new Map<number, number>();
-  let n = 0;
-  kernels.forEach((k, s) => {
-    if (k !== null) index.set(s, n++);
-  });
-  const byStep: KernelCode = { run: (s, addrs) => code.run(index.get(s)!, addrs) };
-  if (code.export !== undefined) {
-    const ex = code.export.bind(code);
-    byStep.export = (s) => ex(index.get(s)!);
-  }
+  const byStep = codeByStep(target, kernels, list);
   const outAvals: ShapedArray[] = closed.jaxpr.outs.map((a) => a.aval);
   const { exe, info } = buildExecutable(
     closed,
@@ -141,6 +132,44 @@ export function compileProgram(closed: ClosedJaxpr, opts: CompileOptions = {}): 
   debug?.epilogues(info.epilogues);
   return { exe, steps: info.steps, arenaBytes: info.arena.size, epilogues: info.epilogues };
 }
+
+/** The target's code for the kernel steps, numbered by step (non-kernel steps hold no code). */
+function codeByStep(
+  target: CodeTarget,
+  kernels: readonly (Kernel | null)[],
+  list: readonly Kernel[],
+): KernelCode {
+  const code = target.build(list);
+  const index = new Map<number, number>();
+  let n = 0;
+  kernels.forEach((k, s) => {
+    if (k !== null) index.set(s, n++);
+  });
+  const byStep: KernelCode = { run: (s, addrs) => code.run(index.get(s)!, addrs) };
+  if (code.export !== undefined) {
+    const ex = code.export.bind(code);
+    byStep.export = (s) => ex(index.get(s)!);
+  }
+  return byStep;
+}
+
+/**
+ * Compiles a loop body (scan, while, cond inside a compiled program:
+ * loop_step.ts) the way `compileProgram` compiles a program, as code over
+ * addresses the loop driver sets each iteration.
+ */
+setBodyCompiler((closed) => {
+  const target = defaultTarget;
+  const jaxpr = optimize(closed.jaxpr);
+  const steps = fuse(jaxpr, {
+    target: target.support,
+    library: (e) => libraryKernelFor(e, target),
+  });
+  if (config.read("jaxts_enable_checks")) verifySteps(steps, "a loop body");
+  const kernels = steps.map((s) => (s.kind === "kernel" ? s.kernel : null));
+  const list = kernels.filter((k): k is Kernel => k !== null);
+  return buildBody(closed, jaxpr, steps, codeByStep(target, kernels, list));
+});
 
 /** Verifies each kernel's IR, and that its arguments match the vars the step binds to them. */
 function verifySteps(steps: readonly Step[], label: string): void {

@@ -8,6 +8,11 @@
  * are read in place; others are copied into the arena when a kernel needs
  * them. Eager equations read memory through views and keep their results as
  * JS arrays unless a kernel needs them.
+ *
+ * Loops (scan, while, cond: loop_step.ts) run as steps of their own: their
+ * operands and results live in memory, and their bodies are programs built
+ * here too (`buildBody`), whose inputs and outputs are addresses the loop
+ * driver sets each iteration, over an arena inside the loop's workspace.
  */
 import { ArrayImpl } from "../../../core/array.js";
 import type { ShapedArray } from "../../../core/aval.js";
@@ -24,6 +29,7 @@ import {
   cpuMemory,
   escape,
   free,
+  heapBuffer,
   isSharedMemory,
   moveIn,
   sizeClass,
@@ -32,6 +38,7 @@ import {
 } from "../memory.js";
 import { poolFor, type ThreadPool } from "../pool.js";
 import type { Step } from "./fusion.js";
+import { type BodyCode, type LoopStep, loopStepFor } from "./loop_step.js";
 import { kernelRange } from "./loops.js";
 import { type ArenaPlan, type PlanItem, planArena } from "./plan.js";
 
@@ -48,7 +55,8 @@ type Home =
   | { kind: "arg"; index: number; copyTo: number } // copyTo: arena offset, or -1 when never needed in memory
   | { kind: "arena"; offset: number }
   | { kind: "out"; donors: number[] } // a block of its own (or a donated input's), handed to the caller
-  | { kind: "js" }; // an eager result no kernel reads
+  | { kind: "js" } // an eager result no kernel reads
+  | { kind: "io" }; // a body's input or output: its address is set by the caller
 
 /** Elements of work below which a kernel runs on the calling thread alone. */
 export const PARALLEL_MIN_WORK = 32768;
@@ -107,20 +115,37 @@ function epilogueScale(steps: readonly Step[], s: number, rows: number): number 
   return scale % r.align === 0 ? scale : 0;
 }
 
+type Op = (addr: number[], js: (ArrayImpl | undefined)[]) => void;
+
+/** A program's steps as ops over numbered slots (addr[nSlots]: the arena's base). */
+interface Assembled {
+  ops: Op[];
+  homes: Home[];
+  slot: Map<Var, number>;
+  slotVars: Var[];
+  nSlots: number;
+  arena: ArenaPlan;
+  scales: Map<number, number>;
+  inputIndex: Map<Var, number>;
+  outVars: Set<Var>;
+  defStep: Map<Var, number>;
+  lastUse: Map<Var, number>;
+  wakesPool: boolean;
+}
+
 /**
- * The executable for `steps` over `jaxpr` (whose constvars take `consts`),
- * with `code` running the kernel steps in order.
+ * The ops of `steps` over `jaxpr`'s values. `body`: every input and output
+ * var is an "io" slot whose address the caller sets (a loop body); else
+ * inputs are "arg" slots and outputs own blocks.
  */
-export function buildExecutable(
-  closed: ClosedJaxpr,
+function assemble(
   jaxpr: Jaxpr,
   steps: readonly Step[],
   code: KernelCode,
-  outAvals: readonly ShapedArray[],
-  epilogues = true,
-): { exe: Executable; info: ProgramInfo } {
+  epilogues: boolean,
+  body: boolean,
+): Assembled {
   const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
-  const nConsts = jaxpr.constvars.length;
   const outVars = new Set<Var>();
   for (const a of jaxpr.outs) if (a instanceof Var) outVars.add(a);
 
@@ -132,7 +157,7 @@ export function buildExecutable(
   // Dots that run the next kernel on each chunk: their operands and workspace
   // stay live through that kernel (it writes while other chunks still multiply).
   const scales = new Map<number, number>();
-  if (epilogues && code.export !== undefined) {
+  if (epilogues) {
     steps.forEach((st, s) => {
       if (st.kind !== "library") return;
       const rows = st.kernel.epilogueRows(st.eqn);
@@ -141,16 +166,24 @@ export function buildExecutable(
       if (scale > 0) scales.set(s, scale);
     });
   }
+  const loops = new Map<number, LoopStep>();
+  steps.forEach((st, s) => {
+    if (st.kind !== "eager") return;
+    const l = loopStepFor(st.eqn);
+    if (l !== null) loops.set(s, l);
+  });
   steps.forEach((st, s) => {
     if (st.kind === "kernel") {
       for (const v of st.ins) { inMemory.add(v); use(v, s); } // biome-ignore format: compact
       for (const v of st.outs) { inMemory.add(v); defStep.set(v, s); } // biome-ignore format: compact
     } else {
       const last = scales.has(s) ? s + 1 : s;
-      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, last); if (st.kind === "library") inMemory.add(a); } // biome-ignore format: compact
-      for (const v of st.eqn.outBinders) { defStep.set(v, s); if (st.kind === "library") inMemory.add(v); } // biome-ignore format: compact
+      const mem = st.kind === "library" || loops.has(s);
+      for (const a of st.eqn.inputs) if (a instanceof Var) { use(a, last); if (mem) inMemory.add(a); } // biome-ignore format: compact
+      for (const v of st.eqn.outBinders) { defStep.set(v, s); if (mem) inMemory.add(v); } // biome-ignore format: compact
     }
   });
+  if (body) for (const v of [...inVars, ...outVars]) inMemory.add(v);
   // Eager results read by kernels need memory too (copied in after the eager step).
   const items: PlanItem[] = [];
   const itemOf = new Map<Var, number>();
@@ -160,6 +193,7 @@ export function buildExecutable(
   });
   for (const v of inMemory) {
     if (outVars.has(v) && !inputIndex.has(v)) continue; // an output block of its own
+    if (body && inputIndex.has(v)) continue; // at the caller's address
     const def = inputIndex.has(v) ? -1 : defStep.get(v)!;
     itemOf.set(v, items.length);
     items.push({
@@ -171,9 +205,13 @@ export function buildExecutable(
   // Library steps' workspaces: arena items live through the step (and its epilogue).
   const workspaceItem = new Map<number, number>();
   steps.forEach((st, s) => {
-    if (st.kind !== "library") return;
+    const l = loops.get(s);
+    if (st.kind !== "library" && l === undefined) return;
     workspaceItem.set(s, items.length);
-    items.push({ bytes: st.kernel.workspace(st.eqn), def: s, lastUse: scales.has(s) ? s + 1 : s });
+    // A loop's literal operands are written after its own workspace, 8 bytes each.
+    const lits = st.eqn.inputs.filter((x) => x instanceof Literal).length;
+    const bytes = st.kind === "library" ? st.kernel.workspace(st.eqn) : l!.workspace + 8 * lits;
+    items.push({ bytes, def: s, lastUse: scales.has(s) ? s + 1 : s });
   });
   const arena = planArena(items, steps.length);
 
@@ -189,7 +227,8 @@ export function buildExecutable(
       slotVars.push(v);
       const item = itemOf.get(v);
       const idx = inputIndex.get(v);
-      if (idx !== undefined)
+      if (body && (idx !== undefined || outVars.has(v))) homes.push({ kind: "io" });
+      else if (idx !== undefined)
         homes.push({
           kind: "arg",
           index: idx,
@@ -212,39 +251,8 @@ export function buildExecutable(
         slotOf(v);
   }
   const nSlots = homes.length;
-  // Donation: the inputs whose blocks an output may take. Safe when nothing
-  // reads the input after the output's step starts, or when that step is an
-  // elementwise kernel reading the input only at the element it writes.
-  const sameElement = (s: number, input: Var, out: Var): boolean => {
-    const st = steps[s]!;
-    if (st.kind !== "kernel" || st.kernel.reduce !== null) return false;
-    const inArg = st.ins.indexOf(input);
-    if (inArg < 0) return false; // live through an epilogue it does not read
-    const outArg = st.ins.length + st.outs.indexOf(out);
-    const strides = stridesOf(st.kernel.shape);
-    if (st.kernel.args[outArg]?.size !== input.aval.size) return false;
-    return st.kernel.nodes.every(
-      (n) =>
-        n.op !== "load" ||
-        n.arg !== inArg ||
-        (n.index.offset === 0 && n.index.coeffs.every((c, d) => c === strides[d])),
-    );
-  };
-  homes.forEach((h, k) => {
-    if (h.kind !== "out") return;
-    const out = slotVars[k]!;
-    const def = defStep.get(out)!;
-    const bytes = sizeClass(out.aval.size * itemsize(out.aval.dtype));
-    inVars.forEach((v, i) => {
-      if (i < nConsts || outVars.has(v) || inputIndex.get(v) !== i) return;
-      if (sizeClass(v.aval.size * itemsize(v.aval.dtype)) !== bytes) return;
-      const last = lastUse.get(v) ?? -1;
-      if (last < def || (last === def && sameElement(def, v, out))) h.donors.push(i);
-    });
-  });
   const literalArray = (l: Literal) => ArrayImpl.scalar(l.value, l.aval.dtype, l.aval.weakType);
 
-  type Op = (addr: number[], js: (ArrayImpl | undefined)[]) => void;
   const kernelSlots = (st: Step & { kind: "kernel" }) =>
     [...st.ins, ...st.outs].map((v) => slot.get(v)!);
   const ops: Op[] = steps.map((st, s): Op => {
@@ -277,6 +285,25 @@ export function buildExecutable(
           addrs,
           epilogueSlots.map((k) => addr[k]!),
         );
+      };
+    }
+    const loop = loops.get(s);
+    if (loop !== undefined) {
+      const e = st.eqn;
+      const inSlots = e.inputs.map((x) => (x instanceof Literal ? -1 : slot.get(x)!));
+      const outSlots = e.outBinders.map((v) => slot.get(v)!);
+      const workspace = arena.offsets[workspaceItem.get(s)!]!;
+      const ins = new Array<number>(inSlots.length).fill(0);
+      const outs = new Array<number>(outSlots.length).fill(0);
+      const lits = e.inputs.flatMap((x, i) => (x instanceof Literal ? [{ i, value: literalArray(x) }] : [])); // biome-ignore format: long
+      return (addr) => {
+        for (let i = 0; i < inSlots.length; i++) ins[i] = addr[inSlots[i]!]!;
+        lits.forEach((l, k) => {
+          ins[l.i] = addr[nSlots]! + workspace + loop.workspace + 8 * k;
+          view(l.value.dtype, ins[l.i]!, 1).set(cpuData(l.value));
+        });
+        for (let i = 0; i < outSlots.length; i++) outs[i] = addr[outSlots[i]!]!;
+        loop.run(ins, outs, addr[nSlots]! + workspace);
       };
     }
     const e = st.eqn;
@@ -313,15 +340,64 @@ export function buildExecutable(
     };
   });
 
-  const outAtoms = jaxpr.outs;
   // Programs with steps large enough to split wake the pool's workers first,
   // so that they are spinning (not asleep) when the first such step starts.
-  const wakesPool = steps.some((st) => {
+  const wakesPool = steps.some((st, s) => {
     if (st.kind === "library") return st.kernel.parallel(st.eqn);
-    if (st.kind !== "kernel") return false;
+    if (st.kind !== "kernel") return loops.get(s)?.parallel ?? false;
     const r = kernelRange(st.kernel);
     return r.total * r.work >= PARALLEL_MIN_WORK;
   });
+  return { ops, homes, slot, slotVars, nSlots, arena, scales, inputIndex, outVars, defStep, lastUse, wakesPool }; // biome-ignore format: long
+}
+
+/**
+ * The executable for `steps` over `jaxpr` (whose constvars take `consts`),
+ * with `code` running the kernel steps in order.
+ */
+export function buildExecutable(
+  closed: ClosedJaxpr,
+  jaxpr: Jaxpr,
+  steps: readonly Step[],
+  code: KernelCode,
+  outAvals: readonly ShapedArray[],
+  epilogues = true,
+): { exe: Executable; info: ProgramInfo } {
+  const a = assemble(jaxpr, steps, code, epilogues && code.export !== undefined, false);
+  const { ops, homes, slot, slotVars, nSlots, arena, scales, inputIndex, outVars, defStep, lastUse, wakesPool } = a; // biome-ignore format: long
+  const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
+  const nConsts = jaxpr.constvars.length;
+  // Donation: the inputs whose blocks an output may take. Safe when nothing
+  // reads the input after the output's step starts, or when that step is an
+  // elementwise kernel reading the input only at the element it writes.
+  const sameElement = (s: number, input: Var, out: Var): boolean => {
+    const st = steps[s]!;
+    if (st.kind !== "kernel" || st.kernel.reduce !== null) return false;
+    const inArg = st.ins.indexOf(input);
+    if (inArg < 0) return false; // live through an epilogue it does not read
+    const outArg = st.ins.length + st.outs.indexOf(out);
+    const strides = stridesOf(st.kernel.shape);
+    if (st.kernel.args[outArg]?.size !== input.aval.size) return false;
+    return st.kernel.nodes.every(
+      (n) =>
+        n.op !== "load" ||
+        n.arg !== inArg ||
+        (n.index.offset === 0 && n.index.coeffs.every((c, d) => c === strides[d])),
+    );
+  };
+  homes.forEach((h, k) => {
+    if (h.kind !== "out") return;
+    const out = slotVars[k]!;
+    const def = defStep.get(out)!;
+    const bytes = sizeClass(out.aval.size * itemsize(out.aval.dtype));
+    inVars.forEach((v, i) => {
+      if (i < nConsts || outVars.has(v) || inputIndex.get(v) !== i) return;
+      if (sizeClass(v.aval.size * itemsize(v.aval.dtype)) !== bytes) return;
+      const last = lastUse.get(v) ?? -1;
+      if (last < def || (last === def && sameElement(def, v, out))) h.donors.push(i);
+    });
+  });
+  const outAtoms = jaxpr.outs;
   const exe: Executable = (args, donated) => {
     if (wakesPool) threadPool()?.wake();
     const all = nConsts === 0 ? args : [...(closed.consts as ArrayImpl[]), ...args];
@@ -434,4 +510,71 @@ function takeDonated(
     }
   }
   return -1;
+}
+
+/**
+ * A loop body: `steps` over `jaxpr` as code that reads its inputs and writes
+ * its outputs at addresses the caller gives, its intermediates in an arena
+ * at the base the caller gives (`arenaBytes` long). Nothing is allocated per
+ * call; outputs that are literals, inputs or repeats of another output are
+ * copied in after the steps.
+ */
+export function buildBody(
+  closed: ClosedJaxpr,
+  jaxpr: Jaxpr,
+  steps: readonly Step[],
+  code: KernelCode,
+): BodyCode {
+  const a = assemble(jaxpr, steps, code, code.export !== undefined, true);
+  const { ops, homes, slot, nSlots, arena, inputIndex, wakesPool } = a;
+  const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
+  const nConsts = jaxpr.constvars.length;
+  const inSlots = inVars.map((v) => slot.get(v)!);
+  const addr = new Array<number>(nSlots + 1).fill(0);
+  // Constants: copied once into blocks the body keeps.
+  closed.consts.forEach((c, i) => {
+    const x = c as ArrayImpl;
+    const at = alloc(Math.max(1, x.size * itemsize(x.dtype)));
+    view(x.dtype, at, x.size).set(cpuData(x));
+    addr[inSlots[i]!] = at;
+  });
+  const arenaSlots: [number, number][] = [];
+  homes.forEach((h, k) => {
+    if (h.kind === "arena") arenaSlots.push([k, h.offset]);
+  });
+  const owned: [number, number][] = []; // [slot, output position]
+  const copies: { j: number; from: number; bytes: number }[] = []; // from: a slot
+  const literals: { j: number; value: ArrayImpl }[] = [];
+  const owner = new Set<Var>();
+  jaxpr.outs.forEach((o, j) => {
+    if (o instanceof Literal) {
+      literals.push({ j, value: ArrayImpl.scalar(o.value, o.aval.dtype, o.aval.weakType) });
+    } else if (inputIndex.has(o) || owner.has(o)) {
+      copies.push({ j, from: slot.get(o)!, bytes: o.aval.size * itemsize(o.aval.dtype) });
+    } else {
+      owner.add(o);
+      owned.push([slot.get(o)!, j]);
+    }
+  });
+  const js = new Array<ArrayImpl | undefined>(nSlots);
+  let base = -1;
+  return {
+    arenaBytes: arena.size,
+    parallel: wakesPool,
+    run(at, ins, outs) {
+      if (at !== base) {
+        base = at;
+        addr[nSlots] = at;
+        for (const [k, o] of arenaSlots) addr[k] = at + o;
+      }
+      for (let i = 0; i < ins.length; i++) addr[inSlots[nConsts + i]!] = ins[i]!;
+      for (let i = 0; i < owned.length; i++) addr[owned[i]![0]] = outs[owned[i]![1]]!;
+      for (let i = 0; i < ops.length; i++) ops[i]!(addr, js);
+      if (copies.length > 0) {
+        const u8 = new Uint8Array(heapBuffer());
+        for (const c of copies) u8.copyWithin(outs[c.j]!, addr[c.from]!, addr[c.from]! + c.bytes);
+      }
+      for (const l of literals) view(l.value.dtype, outs[l.j]!, 1).set(cpuData(l.value));
+    },
+  };
 }

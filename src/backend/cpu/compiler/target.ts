@@ -36,6 +36,7 @@ export function buildWasm(kernels: readonly Kernel[]): KernelCode {
   });
   const fns = kernels.map((_, i) => instance.exports[`k${i}`] as KernelFn);
   const ranges = kernels.map(kernelRange);
+  const callers = kernels.map((kn, i) => callerOf(fns[i]!, kn.args.length));
   const grains = ranges.map((r) => Math.max(1, Math.ceil(PARALLEL_MIN_WORK / 2 / r.work)));
   return {
     export: (k) => ({ module, name: `k${k}` }),
@@ -46,10 +47,26 @@ export function buildWasm(kernels: readonly Kernel[]): KernelCode {
       if (p !== null && p.threads > 1 && r.total >= 2 * grains[k]!) {
         p.parallelFor(module, `k${k}`, addrs, r.total, grains[k]!, { align: r.align });
       } else {
-        fns[k]!(...addrs, 0, r.total);
+        callers[k]!(addrs, r.total);
       }
     },
   };
+}
+
+/**
+ * Calls of a kernel function by its arity without spreading an array (a
+ * spread allocates on every call: garbage per iteration of a compiled loop).
+ */
+function callerOf(f: KernelFn, n: number): (a: readonly number[], end: number) => void {
+  switch (n) {
+    case 1: return (a, e) => f(a[0]!, 0, e); // biome-ignore format: table
+    case 2: return (a, e) => f(a[0]!, a[1]!, 0, e); // biome-ignore format: table
+    case 3: return (a, e) => f(a[0]!, a[1]!, a[2]!, 0, e); // biome-ignore format: table
+    case 4: return (a, e) => f(a[0]!, a[1]!, a[2]!, a[3]!, 0, e); // biome-ignore format: table
+    case 5: return (a, e) => f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, 0, e); // biome-ignore format: table
+    case 6: return (a, e) => f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, 0, e); // biome-ignore format: table
+    default: return (a, e) => f(...a, 0, e); // biome-ignore format: table
+  }
 }
 
 export const wasmTarget: CodeTarget = { name: "wasm", support: wasmSupport, build: buildWasm };
