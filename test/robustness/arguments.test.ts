@@ -173,7 +173,7 @@ describe("dtype arguments", () => {
 
   it("the issue's example lists the valid dtypes", () => {
     expect(() => jnp.zeros([2], "float16x" as never)).toThrow(
-      /^jnp\.zeros: unknown dtype 'float16x'; valid: bool, int8, uint8, int16, uint16, int32, uint32, bfloat16, float16, float32, float64/,
+      /^jnp\.zeros: unknown dtype 'float16x'; valid: bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, bfloat16, float16, float32, float64/,
     );
   });
 });
