@@ -9,18 +9,25 @@ import {
   scalarValue,
 } from "../core/convert.js";
 import {
+  allocate,
   allocateValues,
+  bigIntToWords,
   canonicalize,
   type DType,
   defaultFloat,
+  defaultInt,
   checkDtype as dtypeArg,
   intRange,
+  intRangeBig,
+  isComplex as isComplexDtype,
+  isInt64,
   isInteger,
   type TypedArray,
 } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { checkSize, type Shape, shapeArg, shapeStr } from "../shape.js";
+import { type Complex, isComplexValue } from "./complex.js";
 import { cast, numberArg, resultType } from "./util.js";
 
 /** Every JS typed array `jnp.array` reads (see `typedDtype` for the dtype each makes). */
@@ -33,8 +40,8 @@ export type AnyTypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-/** What `jnp.array` accepts: scalars, (nested) JS arrays, typed arrays and Arrays. */
-export type ArrayInput = ArrayLike | AnyTypedArray | readonly ArrayInput[];
+/** What `jnp.array` accepts: scalars, `{ re, im }` complex numbers, (nested) JS arrays, typed arrays and Arrays. */
+export type ArrayInput = ArrayLike | Complex | AnyTypedArray | readonly ArrayInput[];
 
 function isTypedArray(x: unknown): x is AnyTypedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
@@ -114,6 +121,7 @@ function flattenNested(x: unknown, out: unknown[]): void {
 export function array(value: ArrayInput, dtype?: DType): Array {
   const want = checkDtype("jnp.array", dtype);
   if (isArray(value)) return cast(value, want ?? value.dtype);
+  if (isComplexValue(value)) return fromComplex([value], [], want);
   if (typeof value === "number" || typeof value === "boolean") {
     const d = want ?? (typeof value === "boolean" ? "bool" : defaultFloat());
     return scalarAs(value, d, false, "jnp.array");
@@ -126,21 +134,47 @@ export function array(value: ArrayInput, dtype?: DType): Array {
   const leaves: unknown[] = [];
   flattenNested(value, leaves);
   if (leaves.some(isArray)) return stackLeaves(leaves, shape, want);
+  let complex = false;
   for (const l of leaves) {
-    if (typeof l !== "number" && typeof l !== "boolean") {
+    if (isComplexValue(l)) complex = true;
+    else if (typeof l !== "number" && typeof l !== "boolean") {
       throw new TypeError(
-        `jnp.array: elements must be numbers, booleans or Arrays, got ${describe(l)}`,
+        `jnp.array: elements must be numbers, booleans, { re, im } complex numbers or Arrays, got ${describe(l)}`,
       );
     }
   }
+  if (complex) return fromComplex(leaves as (Complex | number | boolean)[], shape, want);
   const d =
     want ??
     (leaves.length > 0 && leaves.every((l) => typeof l === "boolean") ? "bool" : defaultFloat());
   return fromFlat(leaves as (number | boolean)[], shape, d);
 }
 
+/**
+ * A list holding `{ re, im }` numbers: complex (complex64, or complex128
+ * under x64, as NumPy's complex128 canonicalizes), or `dtype` — a real dtype
+ * takes the real parts, as NumPy's astype (with a ComplexWarning there).
+ */
+function fromComplex(
+  values: readonly (Complex | number | boolean)[],
+  shape: Shape,
+  dtype: DType | undefined,
+): Array {
+  const d = dtype ?? canonicalize("complex128");
+  const c = isComplexDtype(d) ? d : canonicalize("complex128");
+  const data = allocate(c, values.length);
+  values.forEach((v, i) => {
+    const [re, im] = isComplexValue(v) ? [v.re, v.im] : [Number(v), 0];
+    data[2 * i] = re;
+    data[2 * i + 1] = im;
+  });
+  const z = ArrayImpl.fromData(data, shape, false, c);
+  return c === d ? z : cast(z, d);
+}
+
 /** Each value converted from itself (`scalarValue`): an integer dtype that cannot hold one is an error. */
-function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DType): ArrayImpl {
+function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DType): Array {
+  if (isComplexDtype(dtype)) return fromComplex(values, shape, dtype);
   const data = allocateValues(dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     data[i] = scalarValue(values[i]!, dtype, "jnp.array");
@@ -158,7 +192,9 @@ function fromFlat(values: readonly (number | boolean)[], shape: Shape, dtype: DT
 function typedDtype(a: AnyTypedArray): DType {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return canonicalize("float64");
-  if (a instanceof Int32Array || a instanceof BigInt64Array) return "int32";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof BigInt64Array) return canonicalize("int64");
+  if (a instanceof BigUint64Array) return canonicalize("uint64");
   if (a instanceof Int16Array) return "int16";
   if (a instanceof Uint16Array) return "uint16";
   if (a instanceof Int8Array) return "int8";
@@ -172,18 +208,31 @@ function typedDtype(a: AnyTypedArray): DType {
  * A value the dtype cannot hold (out of an integer dtype's range, NaN or ±inf
  * into an integer) is a RangeError naming its index, value and the dtype.
  */
-function fromTyped(src: AnyTypedArray, want: DType | undefined): ArrayImpl {
+function fromTyped(src: AnyTypedArray, want: DType | undefined): Array {
   const d = want ?? typedDtype(src);
   const n = src.length;
+  // Real values as complex numbers with imaginary part 0 (a typed array holds no pairs).
+  if (isComplexDtype(d)) return fromComplex(globalThis.Array.from(src, Number), [n], d);
   const out = allocateValues(d, n);
   const fail = (i: number, v: number | bigint): never => {
     throw new RangeError(
       `jnp.array: element [${i}] of the ${src.constructor.name}, ${String(v)}, is not representable in ${d}`,
     );
   };
+  if ((src instanceof BigInt64Array || src instanceof BigUint64Array) && isInt64(d)) {
+    // Exact: the values' words (int64/uint64 under x64).
+    const [lo, hi] = intRangeBig(d);
+    const words = new Uint32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      if (v < lo || v > hi) fail(i, v);
+      [words[2 * i], words[2 * i + 1]] = bigIntToWords(v);
+    }
+    return ArrayImpl.fromData(words, [n], false, d);
+  }
   if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
     const int = isInteger(d);
-    const [lo, hi] = int ? (intRange(d).map(BigInt) as [bigint, bigint]) : [0n, 0n];
+    const [lo, hi] = int ? intRangeBig(d) : [0n, 0n];
     for (let i = 0; i < n; i++) {
       const v = src[i]!;
       if (int && (v < lo || v > hi)) fail(i, v);
@@ -307,7 +356,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): A
   if (step === 0) throw new Error("jnp.arange: step must not be zero");
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
-  const d = want ?? (allInt ? "int32" : defaultFloat());
+  const d = want ?? (allInt ? defaultInt() : defaultFloat());
   return generated("jnp.arange", n, d, (i) => start + i * step);
 }
 

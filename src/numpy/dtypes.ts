@@ -3,7 +3,7 @@
  * `promoteTypes`, and the abstract dtype categories (`jnp.integer`,
  * `jnp.floating`...) that `issubdtype` tests against, as NumPy's scalar
  * type hierarchy: number > (integer > (signedinteger, unsignedinteger),
- * inexact > floating); bool_ is apart.
+ * inexact > (floating, complexfloating)); bool_ is apart.
  */
 import { isArray } from "../core/array.js";
 import {
@@ -11,12 +11,16 @@ import {
   type DType,
   intBits,
   intRange,
+  intRangeBig,
+  isComplex,
   isDType,
   isFloating,
+  isInexact,
   isInteger,
   isSignedInteger,
   isUnsigned,
   promoteTypes as promote,
+  realDtype,
 } from "../dtype.js";
 import { kindOf } from "../options.js";
 
@@ -28,6 +32,7 @@ export type DTypeCategory =
   | "unsignedinteger"
   | "inexact"
   | "floating"
+  | "complexfloating"
   | "generic";
 
 export const number: DTypeCategory = "number";
@@ -36,6 +41,7 @@ export const signedinteger: DTypeCategory = "signedinteger";
 export const unsignedinteger: DTypeCategory = "unsignedinteger";
 export const inexact: DTypeCategory = "inexact";
 export const floating: DTypeCategory = "floating";
+export const complexfloating: DTypeCategory = "complexfloating";
 export const generic: DTypeCategory = "generic";
 
 const CATEGORIES: readonly string[] = [
@@ -45,6 +51,7 @@ const CATEGORIES: readonly string[] = [
   "unsignedinteger",
   "inexact",
   "floating",
+  "complexfloating",
   "generic",
 ];
 
@@ -63,11 +70,18 @@ export function dtype(x: DType | { dtype: DType }): DType {
   return dtypeOf("jnp.dtype", x, "argument");
 }
 
-/** `jnp.iinfo(int_type)`: the machine limits of an integer dtype. */
+/**
+ * `jnp.iinfo(int_type)`: the machine limits of an integer dtype. `min` and
+ * `max` are JS numbers: for int64/uint64 the max is not a double and reads
+ * rounded (2^63, 2^64; the mins are exact); `minBig`/`maxBig` hold every
+ * dtype's limits exactly (iinfo(int64).maxBig is 9223372036854775807n).
+ */
 export interface IInfo {
   readonly bits: number;
   readonly min: number;
   readonly max: number;
+  readonly minBig: bigint;
+  readonly maxBig: bigint;
   readonly dtype: DType;
   readonly kind: "i" | "u";
 }
@@ -76,7 +90,9 @@ export function iinfo(x: DType | { dtype: DType }): IInfo {
   const d = dtypeOf("jnp.iinfo", x, "int_type");
   if (!isInteger(d)) throw new TypeError(`jnp.iinfo: invalid integer data type '${d}'`);
   const [min, max] = intRange(d);
-  return { bits: intBits(d)!, min, max, dtype: d, kind: isUnsigned(d) ? "u" : "i" };
+  const [minBig, maxBig] = intRangeBig(d);
+  const kind = isUnsigned(d) ? "u" : "i";
+  return { bits: intBits(d)!, min, max, minBig, maxBig, dtype: d, kind };
 }
 
 /** `jnp.finfo(dtype)`: the machine limits of a floating dtype. */
@@ -146,8 +162,9 @@ const FINFO: Record<"float16" | "bfloat16" | "float32" | "float64", FInfo> = {
   float64: binaryFormat("float64", 64, 52, 11, 15, 1e-15),
 };
 
+/** `jnp.finfo`: a complex dtype's is its parts' (finfo(complex64) is finfo(float32), as NumPy's). */
 export function finfo(x: DType | { dtype: DType }): FInfo {
-  const d = dtypeOf("jnp.finfo", x);
+  const d = realDtype(dtypeOf("jnp.finfo", x));
   if (!isFloating(d)) throw new TypeError(`jnp.finfo: data type '${d}' not inexact`);
   return FINFO[d as "float16" | "bfloat16" | "float32" | "float64"];
 }
@@ -166,8 +183,11 @@ function inCategory(d: DType, c: DTypeCategory): boolean {
     case "unsignedinteger":
       return isUnsigned(d);
     case "inexact":
+      return isInexact(d);
     case "floating":
       return isFloating(d);
+    case "complexfloating":
+      return isComplex(d);
   }
 }
 
@@ -180,6 +200,7 @@ const WITHIN: Record<DTypeCategory, readonly DTypeCategory[]> = {
   unsignedinteger: ["unsignedinteger", "integer", "number", "generic"],
   inexact: ["inexact", "number", "generic"],
   floating: ["floating", "inexact", "number", "generic"],
+  complexfloating: ["complexfloating", "inexact", "number", "generic"],
 };
 
 const isCategory = (x: unknown): x is DTypeCategory =>
@@ -207,8 +228,8 @@ export function issubdtype(
 /**
  * `jnp.promoteTypes(a, b)` (jnp.promote_types): the dtype a binary
  * operation on `a` and `b` computes in, by JAX's promotion lattice. The 64-bit
- * integer joins (int32 with uint32) have no storage here and give int32, as
- * JAX does without x64.
+ * integer joins (int32 with uint32) are int64 under x64, and int32 without
+ * it, as JAX canonicalizes.
  */
 export function promoteTypes(a: DType | { dtype: DType }, b: DType | { dtype: DType }): DType {
   const op = "jnp.promoteTypes";

@@ -27,7 +27,7 @@ import { type Array, ArrayImpl, isArray } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, describe, scalarAs, scalarAval } from "../core/convert.js";
 import { isConcrete } from "../core/trace.js";
-import { isBool, isFloating, isUnsigned, promoteTypes } from "../dtype.js";
+import { isBool, isFloating, isUnsigned, numberValues, promoteTypes } from "../dtype.js";
 import { IndexError, NonConcreteBooleanIndexError, ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys } from "../options.js";
@@ -385,7 +385,15 @@ interface Plan {
 
 /** Wraps negative indices of a (possibly traced) integer array by the axis size (if `wrap`), as int32. */
 function normalizeIndex(i: Array, n: number, wrap: boolean): Array {
-  const j = cast(i, "int32");
+  // 64-bit indices (x64) clamp into int32's range first: out of bounds stays out of bounds.
+  const INT32_MAX = 2 ** 31 - 1;
+  const w =
+    i.dtype === "int64"
+      ? lax.min(lax.max(i, -(2 ** 31)), INT32_MAX)
+      : i.dtype === "uint64"
+        ? lax.min(i, INT32_MAX)
+        : i;
+  const j = cast(w, "int32");
   if (isUnsigned(i.dtype) || !wrap) return j;
   return lax.selectN(lax.lt(j, 0), j, lax.add(j, n));
 }
@@ -439,7 +447,7 @@ function buildPlan(op: string, r: Resolved, wrap: boolean): Plan {
       throw new Error(`${op}: internal error: ${it.kind} is not an integer index`);
     const a = it.arr;
     return a instanceof ArrayImpl && it.static
-      ? staticNormalized(hostValues(a), n, a.shape, wrap)
+      ? staticNormalized(numberValues(a.dtype, hostValues(a)), n, a.shape, wrap)
       : normalizeIndex(a, n, wrap);
   };
   items.forEach((it, pos) => {
@@ -529,7 +537,7 @@ function assembleIndices(parts: readonly Part[], batchShape: readonly number[]):
     const out = new Int32Array(sizeOf(shape));
     const bStrides = stridesOf(batchShape);
     parts.forEach((p, c) => {
-      const src = hostValues(p.arr as ArrayImpl);
+      const src = numberValues(p.arr.dtype, hostValues(p.arr as ArrayImpl));
       const pStrides = stridesOf(p.arr.shape);
       const dims = dimsOf(p);
       for (let b = 0; b < out.length / parts.length; b++) {
@@ -769,6 +777,48 @@ export class IndexUpdateRef {
   /** `x[idx] **= v`: as JAX, x to the power of the scattered product of the values. */
   power(values: ArrayLike, opts: UpdateOptions = {}): Array {
     return power(this.array, this.scatteredProduct("x.at(...).power", values, opts));
+  }
+
+  /**
+   * `x.at[idx].apply(f)`: `f` (an elementwise unary function) applied to the
+   * elements at the indices, once per occurrence of an index, as XLA's
+   * scatter applies its update computation (JAX's `scatter_apply`): an index
+   * given twice gets f(f(x)). The occurrences are counted with a scatter-add;
+   * f runs max(count) times over x, kept where the count reaches the round
+   * (a while loop when the indices are traced).
+   */
+  apply(f: (x: Array) => Array, opts: UpdateOptions = {}): Array {
+    const op = "x.at(...).apply";
+    if (typeof f !== "function") {
+      throw new TypeError(`${op}: f must be a function of one array, got ${describe(f)}`);
+    }
+    const x = this.array;
+    const zeros = lax.broadcastInDim(lax.convertElementType(0, "int32"), x.shape, []);
+    const counts = scatterUpdate(op, "add", zeros, this.indices, 1, opts);
+    const step = (round: ArrayLike, y: Array): Array => {
+      const fy = lax.convertElementType(f(y), x.dtype, x.weakType);
+      if (!shapesEqual(fy.shape, y.shape)) {
+        throw new ValueError(
+          `${op}: f must be elementwise (keep the shape), got ${shapeStr(fy.shape)} from ${shapeStr(y.shape)}`,
+        );
+      }
+      const due = lax.ge(counts, lax.broadcastInDim(lax.convertElementType(round, "int32"), x.shape, []));
+      return lax.selectN(due, y, fy);
+    };
+    if (counts instanceof ArrayImpl) {
+      let rounds = 0;
+      for (const c of hostValues(counts)) rounds = Math.max(rounds, c);
+      let y = x;
+      for (let r = 1; r <= rounds; r++) y = step(r, y);
+      return y;
+    }
+    const most = lax.reduceMax(counts, x.shape.map((_, i) => i));
+    const [, out] = lax.whileLoop(
+      ([r]: [Array, Array]) => lax.le(r, most),
+      ([r, y]: [Array, Array]) => [lax.add(r, 1), step(r, y)] as [Array, Array],
+      [lax.convertElementType(1, "int32"), x] as [Array, Array],
+    );
+    return out;
   }
 
   private scatteredProduct(op: string, values: ArrayLike, opts: UpdateOptions): Array {

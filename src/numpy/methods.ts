@@ -7,9 +7,11 @@ import { Array, ArrayImpl } from "../core/array.js";
 import { hostValues, hostValuesAsync } from "../core/backend.js";
 import type { ArrayLike } from "../core/convert.js";
 import { concreteOrError, type Tracer } from "../core/trace.js";
-import type { DType, TypedArray } from "../dtype.js";
+import { type DType, isComplex, numberValues, type TypedArray } from "../dtype.js";
 import { TracerArrayConversionError, TracerBoolConversionError, ValueError } from "../errors.js";
 import { shapeStr } from "../shape.js";
+import type { Complex } from "./complex.js";
+import * as cplx from "./complex.js";
 import { at, getItem, type Index, type IndexUpdateRef } from "./indexing.js";
 import * as manip from "./manipulation.js";
 import { formatArray, reprArray } from "./printing.js";
@@ -17,7 +19,7 @@ import * as prod from "./products.js";
 import * as red from "./reductions.js";
 import * as uf from "./ufuncs.js";
 
-type NestedValue = number | boolean | NestedValue[];
+type NestedValue = number | boolean | Complex | NestedValue[];
 type AxisArg = Parameters<typeof red.sum>[1];
 
 declare module "../core/array.js" {
@@ -82,15 +84,30 @@ declare module "../core/array.js" {
     /** Functional updates: `x.at(0).set(v)`, `.add(v)`, `.mul(v)`, `.min(v)`, `.max(v)`. */
     at(...indices: Index[]): IndexUpdateRef;
 
-    /** The values as nested JS arrays (numbers, or booleans for bool arrays). */
+    /**
+     * The values as nested JS arrays: numbers, booleans for bool arrays,
+     * `{ re, im }` objects for complex arrays.
+     */
     toArray(): NestedValue;
-    /** The single value of a size-1 array. */
+    /**
+     * The single value of a size-1 array (a complex one has two numbers:
+     * read `x.real.item()` and `x.imag.item()`, or `x.toArray()`).
+     */
     item(): number | boolean;
+    /** The real part (`jnp.real`): the array itself when it is not complex. */
+    readonly real: Array;
+    /** The imaginary part (`jnp.imag`): zeros when the array is not complex. */
+    readonly imag: Array;
+    /** The complex conjugate (`jnp.conjugate`). */
+    conj(): Array;
+    conjugate(): Array;
     /**
      * The values as a typed array (a copy), as `await x.data()` reads them
      * from any backend: the dtype's own typed array, except float16 and
      * bfloat16, whose values come as a Float32Array (JS has no Float16Array
-     * in Node 20; float32 holds every half value exactly), never their bits.
+     * in Node 20; float32 holds every half value exactly), never their bits;
+     * complex64/complex128 as a Float32Array/Float64Array of interleaved
+     * (re, im) pairs, twice the size, as NumPy lays them out.
      */
     data(): Promise<TypedArray>;
     /** Same as `data()`, synchronously (CPU only). */
@@ -276,8 +293,16 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
         `Array.item: can only convert an array of size 1, got shape ${shapeStr(x.shape)}`,
       );
     }
-    const v = hostValues(x);
+    noComplexScalar(x, "Array.item");
+    // int64/uint64: the value as a JS number (exact below 2^53).
+    const v = numberValues(x.dtype, hostValues(x));
     return x.dtype === "bool" ? v[0] === 1 : v[0]!;
+  },
+  conj(this: Array) {
+    return cplx.conjugate(this);
+  },
+  conjugate(this: Array) {
+    return cplx.conjugate(this);
   },
   async data(this: Array) {
     const x = concreteOrError(this, "Array.data", TracerArrayConversionError);
@@ -292,13 +317,30 @@ const methods: Record<string, (this: Array, ...args: never[]) => unknown> = {
   },
 };
 
+/** A complex value is two numbers: no JS number or boolean holds it (NumPy's float(z) is a TypeError too). */
+function noComplexScalar(x: Array, op: string): void {
+  if (isComplex(x.dtype)) {
+    throw new TypeError(
+      `${op}: a ${x.dtype} value has two parts and no JS number holds it; ` +
+        "read x.real.item() and x.imag.item(), or x.toArray() for { re, im }",
+    );
+  }
+}
+
 function toNested(x: ArrayImpl): NestedValue {
   const isBool = x.dtype === "bool";
-  const data = hostValues(x);
+  const complex = isComplex(x.dtype);
+  // int64/uint64: values as JS numbers (exact below 2^53).
+  const data = numberValues(x.dtype, hostValues(x));
   const shape = x.shape;
   let i = 0;
   const build = (d: number): NestedValue => {
     if (d === shape.length) {
+      if (complex) {
+        const z: Complex = { re: data[2 * i]!, im: data[2 * i + 1]! };
+        i++;
+        return z;
+      }
       const v = data[i++]!;
       return isBool ? v === 1 : v;
     }
@@ -344,6 +386,7 @@ function toPrimitive(this: Array, hint: string): string | number | boolean {
       `only size-1 arrays can be converted to JS scalars; this one has shape ${shapeStr(x.shape)}`,
     );
   }
+  noComplexScalar(x, "converting an Array to a JS number");
   const v = hostValues(x);
   return x.dtype === "bool" ? v[0] === 1 : v[0]!;
 }
@@ -355,6 +398,18 @@ for (const [name, fn] of Object.entries(methods)) {
 Object.defineProperty(proto, "T", {
   get(this: Array) {
     return manip.transpose(this);
+  },
+  configurable: true,
+});
+Object.defineProperty(proto, "real", {
+  get(this: Array) {
+    return cplx.real(this);
+  },
+  configurable: true,
+});
+Object.defineProperty(proto, "imag", {
+  get(this: Array) {
+    return cplx.imag(this);
   },
   configurable: true,
 });

@@ -154,7 +154,15 @@ function defaultFill(d: DType): number | boolean {
 function normIndices(op: string, idx: Array, n: number, mode: TakeMode): Array {
   if (isFloating(idx.dtype) || isBool(idx.dtype))
     throw new TypeError(`${op}: indices must be integers, got dtype ${idx.dtype}`);
-  const i = cast(idx, "int32");
+  // 64-bit indices (x64) clamp into int32's range first: out of bounds stays out of bounds.
+  const INT32_MAX = 2 ** 31 - 1;
+  const wide =
+    idx.dtype === "int64"
+      ? lax.min(lax.max(idx, -(2 ** 31)), INT32_MAX)
+      : idx.dtype === "uint64"
+        ? lax.min(idx, INT32_MAX)
+        : idx;
+  const i = cast(wide, "int32");
   const nn = full(i.shape, n, "int32");
   if (mode === "wrap") return n === 0 ? i : lax.rem(lax.add(lax.rem(i, nn), nn), nn);
   const neg = lax.lt(i, full(i.shape, 0, "int32"));

@@ -8,7 +8,7 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { ConcretizationTypeError, isConcrete } from "../core/trace.js";
-import { allocateValues, isBool, isFloating } from "../dtype.js";
+import { allocateValues, isBool, isComplex, isFloating, numberValues } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys } from "../options.js";
 import { normalizeAxis, shapeStr, stridesOf } from "../shape.js";
@@ -230,8 +230,11 @@ export function nonzero(a: ArrayLike, options: NonzeroOptions = {}): Array[] {
   if (size === undefined || size === null) {
     if (!isConcrete(x)) throw concretizationError(op, x);
     const flat: number[] = [];
-    const v = hostValues(x);
-    for (let i = 0; i < v.length; i++) if (v[i] !== 0) flat.push(i);
+    const v = numberValues(x.dtype, hostValues(x));
+    // A complex value is nonzero when either part is (its storage holds pairs).
+    const k = isComplex(x.dtype) ? 2 : 1;
+    for (let i = 0; i < x.size; i++)
+      if (v[k * i] !== 0 || (k === 2 && v[k * i + 1] !== 0)) flat.push(i);
     return x.shape.map((d, k) => {
       const out = new Int32Array(flat.length);
       flat.forEach((f, j) => {
@@ -305,7 +308,12 @@ export function uniqueAll(x: ArrayLike): UniqueResult {
       `${op}: the number of unique values depends on the data, which is not known while tracing (${a.aval.str()}); call it outside jit`,
     );
   }
-  const data = hostValues(a);
+  if (isComplex(a.dtype)) {
+    throw new TypeError(
+      `${op}: complex values have no order (got ${a.dtype}); unique them by parts`,
+    );
+  }
+  const data = numberValues(a.dtype, hostValues(a));
   const order = globalThis.Array.from({ length: data.length }, (_, i) => i);
   const key = (i: number) => data[i]!;
   order.sort((p, q) => {

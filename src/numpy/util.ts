@@ -6,7 +6,16 @@ import { type Array, ArrayImpl } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { hostValues } from "../core/backend.js";
 import { type ArrayLike, asArray, scalarAs, scalarAval } from "../core/convert.js";
-import { type DType, defaultFloat, isComplex, isFloating, isHalf, promoteTypes } from "../dtype.js";
+import {
+  type DType,
+  defaultFloat,
+  isComplex,
+  isHalf,
+  isInexact,
+  isInt64,
+  numberValues,
+  promoteTypes,
+} from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { kindOf } from "../options.js";
@@ -29,7 +38,7 @@ export function cast(x: Array, dtype: DType, weakType = false): Array {
   // scalars while tracing: no conversion equation is staged for them.
   // (The half dtypes convert through the backend's dispatch, which computes them in float32.)
   // (So do the complex dtypes, computed on their parts.)
-  const special = (d: DType): boolean => isHalf(d) || isComplex(d);
+  const special = (d: DType): boolean => isHalf(d) || isComplex(d) || isInt64(d);
   if (x instanceof ArrayImpl && !special(x.dtype) && !special(dtype)) {
     return lax.convertElementTypeP.rules.impl([x], { new_dtype: dtype, weak_type: weakType })[0]!;
   }
@@ -116,11 +125,11 @@ function convertAndBroadcast(
   });
 }
 
-/** As `promoteArgs`, then integers and bools become the default float (for exp, divide...). */
+/** As `promoteArgs`, then integers and bools become the default float (for exp, divide...); complex stays. */
 export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
   const arrs = typedArgs(op, xs);
   let { dtype, weakType } = promoteTypes(...arrs);
-  if (!isFloating(dtype)) {
+  if (!isInexact(dtype)) {
     dtype = defaultFloat();
   }
   return convertAndBroadcast(op, xs, arrs, dtype, weakType);
@@ -133,7 +142,8 @@ export function promoteArgsInexact(op: string, ...xs: ArrayLike[]): Array[] {
  */
 export function numberArg(op: string, x: unknown, arg: string): number {
   if (typeof x === "number") return x;
-  if (x instanceof ArrayImpl && x.size === 1) return Number(hostValues(x)[0]);
+  if (x instanceof ArrayImpl && x.size === 1)
+    return Number(numberValues(x.dtype, hostValues(x))[0]);
   throw new TypeError(
     `${op}: ${arg} must be a JS number${x instanceof ArrayImpl ? ` or an array of one element, got an array of shape (${x.shape.join(", ")})` : `, got ${kindOf(x)}`}`,
   );

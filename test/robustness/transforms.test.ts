@@ -73,6 +73,8 @@ describe("transformations check their function", () => {
       });
     expect(() => jit(f)(jnp.ones([2]))).toThrow(/jit\(f\): the function returned a Promise/);
     expect(() => vmap(f)(jnp.ones([2]))).toThrow(/vmap\(f\): the function returned a Promise/);
+    // A Promise is not a scalar: a type error too (issue 16); the runtime check stays.
+    // @ts-expect-error grad of a function returning a Promise
     expect(() => grad(f)(1)).toThrow(/grad\(f\): the function returned a Promise/);
     // Let the rejections settle: an unhandled one would fail the test run.
     await new Promise((r) => setTimeout(r, 10));
@@ -125,8 +127,8 @@ describe("options objects are validated", () => {
     ],
     [
       "jacfwd",
-      () => jacfwd(f, loose({ holomorphic: true })),
-      /^jacfwd\(f\): unknown option 'holomorphic'/,
+      () => jacfwd(f, loose({ reduce_axes: [] })),
+      /^jacfwd\(f\): unknown option 'reduce_axes'/,
     ],
     ["jacrev", () => jacrev(f, loose({ has_aux: true })), /^jacrev\(f\): unknown option 'has_aux'/],
     [
