@@ -802,7 +802,10 @@ export class IndexUpdateRef {
           `${op}: f must be elementwise (keep the shape), got ${shapeStr(fy.shape)} from ${shapeStr(y.shape)}`,
         );
       }
-      const due = lax.ge(counts, lax.broadcastInDim(lax.convertElementType(round, "int32"), x.shape, []));
+      const due = lax.ge(
+        counts,
+        lax.broadcastInDim(lax.convertElementType(round, "int32"), x.shape, []),
+      );
       return lax.selectN(due, y, fy);
     };
     if (counts instanceof ArrayImpl) {
@@ -812,7 +815,10 @@ export class IndexUpdateRef {
       for (let r = 1; r <= rounds; r++) y = step(r, y);
       return y;
     }
-    const most = lax.reduceMax(counts, x.shape.map((_, i) => i));
+    const most = lax.reduceMax(
+      counts,
+      x.shape.map((_, i) => i),
+    );
     const [, out] = lax.whileLoop(
       ([r]: [Array, Array]) => lax.le(r, most),
       ([r, y]: [Array, Array]) => [lax.add(r, 1), step(r, y)] as [Array, Array],

@@ -10,12 +10,25 @@ describe("x.at(...).apply", () => {
   const x = jnp.arange(5).astype("float32");
 
   it("applies f once per occurrence of an index", () => {
-    expect(x.at(jnp.array([0, 0, 3], "int32")).apply((v) => v.add(1)).toArray()).toEqual([
-      2, 1, 2, 4, 4,
-    ]);
-    expect(x.at("1:3").apply((v) => v.mul(v)).toArray()).toEqual([0, 1, 4, 3, 4]);
+    expect(
+      x
+        .at(jnp.array([0, 0, 3], "int32"))
+        .apply((v) => v.add(1))
+        .toArray(),
+    ).toEqual([2, 1, 2, 4, 4]);
+    expect(
+      x
+        .at("1:3")
+        .apply((v) => v.mul(v))
+        .toArray(),
+    ).toEqual([0, 1, 4, 3, 4]);
     // Out-of-bounds indices are dropped, as every scatter's.
-    expect(x.at(7).apply((v) => v.add(1)).toArray()).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      x
+        .at(7)
+        .apply((v) => v.add(1))
+        .toArray(),
+    ).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("runs under jit with traced indices (a while loop) and under grad", () => {

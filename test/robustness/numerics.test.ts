@@ -109,7 +109,8 @@ describe("jnp.array checks its input", () => {
   });
 
   it("non-numbers are named errors", () => {
-    const msg = /jnp\.array: elements must be numbers, booleans, \{ re, im \} complex numbers or Arrays, got/;
+    const msg =
+      /jnp\.array: elements must be numbers, booleans, \{ re, im \} complex numbers or Arrays, got/;
     expect(() => loose(jnp.array)(["a"])).toThrow(/got string a/);
     expect(() => loose(jnp.array)([undefined])).toThrow(/got undefined/);
     expect(() => loose(jnp.array)([{}])).toThrow(msg);
