@@ -626,6 +626,15 @@ function join(a: Node, b: Node): Node {
 }
 
 /** JAX's `jnp.result_type` over dtypes with weak flags. */
+/**
+ * The least upper bound of two (strong) dtypes in the lattice, not
+ * canonicalized: `jnp.promote_types(float32, float64)` is float64 and
+ * `(int32, uint32)` int64 even without x64, as JAX's dtypes.promote_types.
+ */
+export function joinDtypes(a: DType, b: DType): DType {
+  return join(a, b) as DType;
+}
+
 export function promoteTypes(...types: TypeInfo[]): TypeInfo {
   if (types.length === 0) throw new Error("promoteTypes: needs at least one type");
   let lub = toNode(types[0]!.dtype, types[0]!.weakType);

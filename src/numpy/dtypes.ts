@@ -19,7 +19,7 @@ import {
   isInteger,
   isSignedInteger,
   isUnsigned,
-  promoteTypes as promote,
+  joinDtypes,
   realDtype,
 } from "../dtype.js";
 import { kindOf } from "../options.js";
@@ -227,14 +227,12 @@ export function issubdtype(
 
 /**
  * `jnp.promoteTypes(a, b)` (jnp.promote_types): the dtype a binary
- * operation on `a` and `b` computes in, by JAX's promotion lattice. The 64-bit
- * integer joins (int32 with uint32) are int64 under x64, and int32 without
- * it, as JAX canonicalizes.
+ * operation on `a` and `b` computes in, by JAX's promotion lattice, not
+ * canonicalized (as JAX's): `(float32, float64)` is float64 and
+ * `(int32, uint32)` int64 with or without x64 — an array made with that
+ * dtype is canonicalized then (float32, int32 without x64).
  */
 export function promoteTypes(a: DType | { dtype: DType }, b: DType | { dtype: DType }): DType {
   const op = "jnp.promoteTypes";
-  return promote(
-    { dtype: dtypeOf(op, a, "a"), weakType: false },
-    { dtype: dtypeOf(op, b, "b"), weakType: false },
-  ).dtype;
+  return joinDtypes(dtypeOf(op, a, "a"), dtypeOf(op, b, "b"));
 }

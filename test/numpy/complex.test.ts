@@ -282,6 +282,10 @@ describe("complex dtypes: promotion and errors", () => {
       expect(jnp.promoteTypes("complex64", "complex128")).toBe("complex128");
       expect(jnp.promoteTypes("float32", "complex128")).toBe("complex128");
     });
+    // jnp.promoteTypes does not canonicalize (JAX's dtypes.promote_types): arrays do.
+    expect(jnp.promoteTypes("float32", "float64")).toBe("float64");
+    expect(jnp.promoteTypes("int32", "uint32")).toBe("int64");
+    expect(jnp.promoteTypes("float32", "complex128")).toBe("complex128");
     // Without x64, complex128 is complex64.
     expect(jnp.zeros([2], "complex128").dtype).toBe("complex64");
     // A weak float (a JS number) takes the complex dtype.
