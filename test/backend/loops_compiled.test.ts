@@ -155,6 +155,16 @@ describe("transformations of compiled loops", () => {
     expect(bits(jit(grad(loss))(u, xs))).toEqual(bits(grad(jit(loss))(u, xs)));
   });
 
+  it("a nested jit is inlined: jit(valueAndGrad(jit(loss))) compiles to the same steps", () => {
+    const kinds = (f: (...xs: Array[]) => unknown) =>
+      compileProgram(makeJaxpr(f as (...xs: unknown[]) => unknown)(u, xs) as ClosedJaxpr).steps.map(
+        (s) => (s.kind === "kernel" ? "kernel" : `${s.kind} ${s.eqn.primitive.name}`),
+      );
+    const inner = jit(loss);
+    expect(kinds((a, b) => valueAndGrad(inner)(a, b))).toEqual(kinds((a, b) => valueAndGrad(loss)(a, b))); // biome-ignore format: long
+    expect(bits(jit(valueAndGrad(inner))(u, xs))).toEqual(bits(jit(valueAndGrad(loss))(u, xs)));
+  });
+
   it("vmap of a scan under jit equals a loop over examples", () => {
     const us = jnp.stack([u, u.mul(0.5), u.mul(-1)]);
     const batched = jit(vmap(loss, { inAxes: [0, null] }))(us, xs);

@@ -110,8 +110,15 @@ const WAIT_SLICE_MS = 50;
 // ---------------------------------------------------------------------------
 // Thread count setting: config's jaxts_threads (0: the default).
 
-/** Hardware threads: navigator.hardwareConcurrency or os.availableParallelism(). */
+let hardware = 0;
+
+/** Hardware threads: navigator.hardwareConcurrency or os.availableParallelism() (asked once: it costs µs per call, on every kernel split). */
 export function hardwareThreads(): number {
+  if (hardware === 0) hardware = askHardwareThreads();
+  return hardware;
+}
+
+function askHardwareThreads(): number {
   const g = globalThis as {
     navigator?: { hardwareConcurrency?: number };
     process?: { getBuiltinModule?: (id: string) => unknown };

@@ -18,6 +18,7 @@ import { ModuleBuilder } from "../../wasm/emitter.js";
 import { describeFma } from "../../wasm/fma.js";
 import { isSharedMemory } from "../memory.js";
 import type { Step } from "./fusion.js";
+import { isLoopStep } from "./loop_step.js";
 import { eqnKind, type TargetSupport } from "./lower.js";
 import { emitKernels } from "./wasm.js";
 
@@ -92,6 +93,7 @@ export class CompileDebug {
       const e = s.eqn;
       const io = `(${vars(e.inputs)}) -> (${vars(e.outBinders)})`;
       if (s.kind === "library") return `  ${i}: library ${s.kernel.name} ${io}`;
+      if (isLoopStep(e)) return `  ${i}: loop ${e.primitive.name} ${io} (compiled body, loop_step.ts)`; // biome-ignore format: long
       return `  ${i}: eager ${e.primitive.name} ${io}: ${eagerReason(s.eqn, target)}`;
     });
     this.print("steps", `${steps.length} steps:`, lines.join("\n"));

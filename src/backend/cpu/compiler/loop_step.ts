@@ -61,14 +61,19 @@ function copy(dst: number, src: number, bytes: number): void {
   if (bytes > 0 && dst !== src) new Uint8Array(heapBuffer()).copyWithin(dst, src, src + bytes);
 }
 
-/** The loop step for `e`, or null when it stays an eager step. */
-export function loopStepFor(e: JaxprEqn): LoopStep | null {
+/** Whether `e` runs as a compiled loop step (decided without compiling its bodies). */
+export function isLoopStep(e: JaxprEqn): boolean {
   const name = e.primitive.name;
-  if (compileBody === null || (name !== "scan" && name !== "while" && name !== "cond")) return null;
+  if (compileBody === null || (name !== "scan" && name !== "while" && name !== "cond"))
+    return false;
   const plain = (a: ShapedArray) => !isHalf(a.dtype) && !isComplex(a.dtype) && !isInt64(a.dtype);
-  if (!e.inputs.every((a) => plain(a.aval)) || !e.outBinders.every((v) => plain(v.aval))) {
-    return null;
-  }
+  return e.inputs.every((a) => plain(a.aval)) && e.outBinders.every((v) => plain(v.aval));
+}
+
+/** The loop step for `e` (its bodies compiled), or null when it stays an eager step. */
+export function loopStepFor(e: JaxprEqn): LoopStep | null {
+  if (compileBody === null || !isLoopStep(e)) return null;
+  const name = e.primitive.name;
   if (name === "scan") return scanStep(e, compileBody);
   if (name === "while") return whileStep(e, compileBody);
   return condStep(e, compileBody);
