@@ -7,12 +7,20 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { canonicalize, type DType, intBits, isHalf } from "../dtype.js";
+import {
+  canonicalize,
+  checkDtype,
+  type DType,
+  intBits,
+  isComplex,
+  isHalf,
+  realDtype,
+} from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import type { OptionKeys } from "../options.js";
 import { broadcastShapes, type Shape } from "../shape.js";
-import { checkKey, randomBits, randomBits64, randomBitsOfWidth } from "./keys.js";
+import { checkKey, randomBits, randomBits64, randomBitsOfWidth, splitList } from "./keys.js";
 import {
   checkShape,
   type DtypeOr,
@@ -146,10 +154,23 @@ export function normalIn(op: string, key: Array, shape: Shape, dtype: DType): Ar
   return lax.mul(lax.convertElementType(Math.SQRT2, dtype), lax.erfInv(u));
 }
 
-/** `random.normal(key, shape = [], dtype)`: standard normal values. */
+/**
+ * `random.normal(key, shape = [], dtype)`: standard normal values. A complex
+ * dtype draws the real and imaginary parts from the key's two halves
+ * (`split(key)`), each with variance 1/2 (JAX's _normal), so E|z|² = 1.
+ */
 export function normal(key: Array, shape: Shape = [], dtype?: DtypeOr<DtypeOptions>): Array {
   const op = "random.normal";
-  const [k, s, d] = start(op, key, shape, optionsOf(op, dtype, DTYPE_KEYS).dtype);
+  const want = checkDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
+  if (want !== undefined && isComplex(want)) {
+    const [k, s, d] = start(op, key, shape, realDtype(want));
+    const [kr, ki] = splitList(k, 2) as [Array, Array];
+    const sqrt2 = lax.convertElementType(Math.SQRT2, d);
+    const re = lax.div(normalIn(op, kr, s, d), sqrt2);
+    const im = lax.div(normalIn(op, ki, s, d), sqrt2);
+    return lax.complex(re, im);
+  }
+  const [k, s, d] = start(op, key, shape, want);
   return normalIn(op, k, s, d);
 }
 

@@ -14,6 +14,7 @@ import {
   jit,
   numpy as jnp,
   lax,
+  random,
   vmap,
   withX64,
 } from "../../src/index.js";
@@ -430,5 +431,20 @@ describe("complex autodiff, jit and vmap", () => {
     const looped = [0, 1].map((i) => f(zsIn.get(i), w));
     expect(zs(batched)).toEqual(looped.map((y) => zs(y)[0]));
     expect(zs(jit(f)(zsIn.get(0), w) as Array)).toEqual(zs(f(zsIn.get(0), w)));
+  });
+});
+
+describe("random.normal with a complex dtype", () => {
+  it("draws each part from one half of the key with variance 1/2 (JAX's _normal)", () => {
+    const key = random.PRNGKey(0);
+    const z = random.normal(key, [4000], "complex64");
+    expect(z.dtype).toBe("complex64");
+    const [kr, ki] = [0, 1].map((i) => random.split(key, 2).get(i));
+    const re = random.normal(kr!, [4000]).div(Math.SQRT2);
+    const im = random.normal(ki!, [4000]).div(Math.SQRT2);
+    expect(jnp.real(z).toArray()).toEqual(re.toArray());
+    expect(jnp.imag(z).toArray()).toEqual(im.toArray());
+    const power = jnp.mean(jnp.square(jnp.abs(z))).item() as number;
+    expect(Math.abs(power - 1)).toBeLessThan(0.06);
   });
 });
