@@ -38,6 +38,7 @@ import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js"
 import { gatherAt, runsOf } from "./conv_gather.js";
 import { type CompiledKernel, registerCompiledKernel } from "./library.js";
 import { threadPool } from "./program.js";
+import { smallDotAt } from "./small_dot.js";
 
 /** One table-driven copy (conv_gather.ts): byte offsets per row, runs per row. */
 interface Copy {
@@ -75,7 +76,16 @@ export interface ConvPlan {
   /** Whether the output has no elements, or K is 0 (an all-zero result). */
   empty: boolean;
   zero: boolean;
+  /** A small product: the direct kernel, the eager kernel's bits (see SMALL_MAX_MACS). */
+  small: boolean;
 }
+
+/**
+ * Products up to this many multiply-adds run the direct kernel (small_dot.ts)
+ * on patches in the eager kernel's order (features major, window minor):
+ * float64 products summed in order and rounded once, the eager kernel's bits.
+ */
+const SMALL_MAX_MACS = 1 << 16;
 
 const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -155,6 +165,7 @@ export function planConv(e: JaxprEqn): ConvPlan {
   const M = nOut * prod(g.outSpatial);
   const empty = prod(outShape) === 0;
   const zero = !empty && K === 0;
+  const small = G * M * og * K <= SMALL_MAX_MACS;
 
   // Output rows ordered by the output's strides (largest first), so they merge when they can.
   const rowDims = [{ size: nOut, stride: oN, dim: -1 }];
@@ -180,7 +191,10 @@ export function planConv(e: JaxprEqn): ConvPlan {
     },
   );
   const rowStride = progression(rowOut);
-  const outDirect = rowStride !== null && (og <= 1 || oO === 1);
+  // The direct kernel writes [G][M][og] row-major: in place only when that is the output.
+  const outDirect = small
+    ? rowStride === og && (og <= 1 || oO === 1) && (G === 1 || og * oO === M * og)
+    : rowStride !== null && (og <= 1 || oO === 1);
 
   // P: the padded, dilated lhs. Layout candidates: in place, features last, features first.
   const noPad =
@@ -237,7 +251,7 @@ export function planConv(e: JaxprEqn): ConvPlan {
     (g.batchGroups > 1 ? q * nOut : 0) * lay.n + (g.featureGroups > 1 ? q * g.i : 0) * lay.c;
 
   let best: { cost: number; plan: ConvPlan } | null = null;
-  for (const order of ["window", "feature"] as const) {
+  for (const order of small ? (["feature"] as const) : (["window", "feature"] as const)) {
     const ks = kIndex(order);
     const colR = ks.map(({ ci, k }) => ci * sI + k.reduce((a, kd, d) => a + kd * sK[d]!, 0));
     const kStride = progression(colR);
@@ -325,7 +339,7 @@ export function planConv(e: JaxprEqn): ConvPlan {
             g, G, M, og, K, pad, pBytes: inPlace ? 0 : g.n * g.c * spSize * 4, im2col, rhsCopy,
             bStrides, staging,
             outStrides: outDirect ? [og * oO, rowStride ?? 0] : [M * og, og],
-            empty, zero,
+            empty, zero, small,
           }, // biome-ignore format: compact
         };
       }
@@ -380,7 +394,7 @@ function regions(pl: ConvPlan): Regions {
     matmulKernel().workspaceBytes(shape),
     tp === null ? 0 : parallelGemmWorkspaceBytes(tp, shape),
   );
-  const gemm = take(gemmBytes);
+  const gemm = take(pl.small ? 0 : gemmBytes);
   return { padTables, p, imTables, a, rhsTables, b, stTables, st, gemm, gemmBytes, total: at };
 }
 
@@ -417,7 +431,7 @@ function plan(e: JaxprEqn): ConvPlan {
 
 /** Whether the product's rows are the output, contiguous and in order (an epilogue can follow). */
 function rowsInPlace(pl: ConvPlan): boolean {
-  return pl.G === 1 && pl.staging === null && pl.outStrides[1] === pl.og;
+  return !pl.small && pl.G === 1 && pl.staging === null && pl.outStrides[1] === pl.og;
 }
 
 export const convKernel: CompiledKernel = {
@@ -467,6 +481,12 @@ export const convKernel: CompiledKernel = {
         outStrides: pl.outStrides,
         workspace: ws + R.gemm,
       };
+      if (pl.small) {
+        smallDotAt(spec);
+        epilogue?.run(epilogueAddrs);
+        if (pl.staging !== null) runCopy(pl.staging, ws + R.stTables, ws + R.st, out);
+        return;
+      }
       const tp = threadPool();
       const ep =
         epilogue === null

@@ -169,3 +169,4 @@ registerCompiledKernel(dotKernel);
 
 // The other compiled library kernels register when the compiler loads this module.
 import "./conv_step.js";
+import "./window_step.js";
