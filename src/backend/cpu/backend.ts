@@ -52,6 +52,23 @@ const capabilities: Capabilities = {
   },
 };
 
+/** The dtypes the kernels do not compute natively: the halves, complex and 64-bit integers. */
+const SPECIAL = new Set<unknown>([
+  "float16",
+  "bfloat16",
+  "complex64",
+  "complex128",
+  "int64",
+  "uint64",
+]);
+
+/** Whether an operand or a dtype param is of a special dtype (one pass, no allocation). */
+function takesSpecialDtype(args: readonly ArrayImpl[], params: object): boolean {
+  for (let i = 0; i < args.length; i++) if (SPECIAL.has(args[i]!.aval.dtype)) return true;
+  for (const k in params) if (SPECIAL.has((params as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 export const cpuBackend: Backend = {
   platform: "cpu",
   // Without WebAssembly the interpreter is faster than the JS IR evaluator.
@@ -60,6 +77,10 @@ export const cpuBackend: Backend = {
   // dtypes: computed on their real and imaginary parts (complex.ts); 64-bit integers on
   // their words or as BigInts (int64.ts).
   eager: (prim, args, params) => {
+    // The common case (only dtypes the kernels compute natively) tests once and makes no closure.
+    if (!takesSpecialDtype(args, params)) {
+      return hasWasm ? eagerCompiled(prim, args, params) : null;
+    }
     const kernel = (a: ArrayImpl[], p: object): ArrayImpl[] =>
       (hasWasm ? eagerCompiled(prim, a, p) : null) ?? prim.rules.impl(a, p);
     const wide = (a: ArrayImpl[], p: object): ArrayImpl[] =>
