@@ -1,0 +1,95 @@
+/**
+ * The compiled pooling windows (backend/cpu/compiler/window_step.ts):
+ * reduce_window max/min under jit against the eager kernel on random
+ * configurations (1–3 dims, strides, padding incl. negative, base and window
+ * dilation: exact, so bit-identical), the max-pool gradient
+ * (select_and_scatter_add) under jit against eager, and 1 vs 2 threads.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { setThreads } from "../../src/backend/cpu/pool.js";
+import { grad, type Array as JArray, jit, numpy as jnp, lax } from "../../src/index.js";
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const int = (r: () => number, lo: number, hi: number): number =>
+  lo + Math.floor(r() * (hi - lo + 1));
+
+function randArray(r: () => number, shape: number[]): JArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  // Few distinct values: ties exercise the selection order.
+  return jnp.array(Float32Array.from({ length: n }, () => int(r, -4, 4) / 2)).reshape(shape);
+}
+
+const values = async (x: JArray) => Array.from((await x.data()) as Float32Array);
+
+afterEach(() => setThreads(null));
+
+describe("compiled reduce_window and select_and_scatter_add", () => {
+  it("reduce_window max/min match eager on 150 random configurations", async () => {
+    const r = rng(42);
+    for (let t = 0; t < 150; t++) {
+      const nd = int(r, 1, 4);
+      const shape = Array.from({ length: nd }, () => int(r, 1, nd > 2 ? 5 : 8));
+      const dims = shape.map(() => int(r, 1, 3));
+      const strides = shape.map(() => int(r, 1, 2));
+      const base = shape.map(() => (r() < 0.2 ? 2 : 1));
+      const wdil = shape.map(() => (r() < 0.2 ? 2 : 1));
+      const pad = shape.map((): [number, number] => [int(r, -1, 2), int(r, 0, 2)]);
+      shape.forEach((n, d) => {
+        const span = (dims[d]! - 1) * wdil[d]! + 1;
+        const padded = (n - 1) * base[d]! + 1 + pad[d]![0] + pad[d]![1];
+        if (padded < span) pad[d]![1] += span - padded;
+      });
+      const x = randArray(r, shape);
+      const kind = r() < 0.5 ? "max" : "min";
+      const op = kind === "max" ? lax.max : lax.min;
+      const init = kind === "max" ? -Infinity : Infinity;
+      const f = (a: JArray) => lax.reduceWindow(a, init, op, dims, strides, pad, base, wdil);
+      const what = `case ${t}: ${kind} ${JSON.stringify({ shape, dims, strides, pad, base, wdil })}`;
+      expect(await values(jit(f)(x)), what).toEqual(await values(f(x)));
+    }
+  });
+
+  it("max-pool gradients match eager (NHWC, VALID and SAME)", async () => {
+    const r = rng(3);
+    for (const [pad, size, stride] of [
+      ["VALID", 2, 2],
+      ["VALID", 3, 2],
+      ["SAME", 2, 2],
+      ["VALID", 3, 1],
+    ] as const) {
+      const x = randArray(r, [3, 9, 8, 5]);
+      const loss = (a: JArray) =>
+        jnp.sum(
+          lax
+            .reduceWindow(a, -Infinity, lax.max, [1, size, size, 1], [1, stride, stride, 1], pad)
+            .mul(jnp.arange(5).add(1)),
+        );
+      const want = await values(grad(loss)(x) as JArray);
+      const got = await values(jit(grad(loss))(x) as JArray);
+      const what = `${pad} ${size} ${stride}`;
+      expect(got.length, what).toBe(want.length);
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${what} [${i}]`).toBeLessThan(1e-5));
+    }
+  });
+
+  it("gives the same bits on 1 and 2 threads", async () => {
+    const r = rng(8);
+    const x = randArray(r, [32, 28, 28, 16]);
+    const f = (a: JArray) => lax.reduceWindow(a, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"); // biome-ignore format: long
+    const outs: number[][] = [];
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      outs.push(await values(jit(f)(x)));
+    }
+    expect(outs[1]).toEqual(outs[0]);
+  });
+});
