@@ -28,6 +28,17 @@ import {
 } from "../options.js";
 import { shapeStr } from "../shape.js";
 import { flatten, type TreeDef } from "../tree/index.js";
+import type {
+  Argnums,
+  AsArrays,
+  GradAuxOpts,
+  GradOpts,
+  GradsOf,
+  Jacobian,
+  Scalar,
+  Selected,
+  Tangent,
+} from "./types.js";
 import { vmap } from "./vmap.js";
 
 /** Flattens a function of pytrees into a function of flat arrays, recording the output tree. */
@@ -78,7 +89,15 @@ function diffLeaves(tree: unknown, op: string, what: string): [Array[], TreeDef]
   ];
 }
 
-/** `jax.jvp(f, primals, tangents)` → `[primalsOut, tangentsOut]`. */
+/**
+ * `jax.jvp(f, primals, tangents)` → `[primalsOut, tangentsOut]`, both typed
+ * as f's result with array leaves; the tangents have the primals' structure.
+ */
+export function jvp<P extends readonly unknown[] | [], R>(
+  f: (...args: P) => R,
+  primals: P,
+  tangents: NoInfer<Tangent<P>>,
+): [AsArrays<R>, AsArrays<R>];
 export function jvp(
   f: AnyFn,
   primals: readonly unknown[],
@@ -115,13 +134,25 @@ export function jvp(
   return [tree.unflatten(pOut), tree.unflatten(tOut.map(instantiate))];
 }
 
-/** `jax.vjp(f, ...primals)` → `[out, vjpFn]` (with `hasAux`: `[out, vjpFn, aux]`). */
+/**
+ * `jax.vjp(f, ...primals)` → `[out, vjpFn]`; `vjpFn(ct)` returns one
+ * cotangent per primal (a tuple of the primals' types with array leaves).
+ */
+export function vjp<P extends readonly unknown[] | [], R>(
+  f: (...args: P) => R,
+  ...primals: P
+): [AsArrays<R>, (ct: Tangent<R>) => AsArrays<P>];
 export function vjp(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
   checkFunction(f, "vjp");
   const { out, fVjp } = vjpImpl(f, primals, false, "vjp");
   return [out, fVjp];
 }
 
+/** `jax.vjp(f, ...primals, has_aux=True)` → `[out, vjpFn, aux]`; f returns `[output, aux]`. */
+export function vjpWithAux<P extends readonly unknown[] | [], R, A>(
+  f: (...args: P) => readonly [R, A],
+  ...primals: P
+): [AsArrays<R>, (ct: Tangent<R>) => AsArrays<P>, AsArrays<A>];
 export function vjpWithAux(
   f: AnyFn,
   ...primals: unknown[]
@@ -186,6 +217,10 @@ function vjpImpl(
 }
 
 /** `jax.linearize(f, ...primals)` → `[out, fJvp]`, fJvp evaluating the linear map at new tangents. */
+export function linearize<P extends readonly unknown[] | [], R>(
+  f: (...args: P) => R,
+  ...primals: P
+): [AsArrays<R>, (...tangents: Tangent<P> & readonly unknown[]) => AsArrays<R>];
 export function linearize(
   f: AnyFn,
   ...primals: unknown[]
@@ -317,9 +352,28 @@ function checkOutputDtype(op: string, y: Array, holomorphic: boolean): void {
   }
 }
 
-/** `jax.value_and_grad(f, { argnums, hasAux })`. */
-export function valueAndGrad(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
-  const options = gradOptions(f, opts, "valueAndGrad");
+/**
+ * `jax.value_and_grad(f, { argnums, hasAux, holomorphic })`: `[value, grads]`,
+ * with `hasAux` `[[value, aux], grads]`. `grads` has the type of the
+ * argument at `argnums` with array leaves (a tuple of them for a list).
+ */
+export function valueAndGrad<
+  P extends unknown[],
+  A,
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(
+  f: (...args: P) => readonly [Scalar, A],
+  opts: GradAuxOpts<N>,
+): (...args: P) => [[Array, AsArrays<A>], GradsOf<P, N>];
+export function valueAndGrad<
+  P extends unknown[],
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(f: (...args: P) => Scalar, opts?: GradOpts<N>): (...args: P) => [Array, GradsOf<P, N>];
+export function valueAndGrad(f: AnyFn, opts?: GradOptions): AnyFn {
+  return valueAndGradImpl(f, gradOptions(f, opts, "valueAndGrad"));
+}
+
+function valueAndGradImpl(f: AnyFn, options: GradOptions): (...args: unknown[]) => unknown {
   const name = f.name || "fn";
   const op = `grad(${name})`;
   return (...args: unknown[]) => {
@@ -353,10 +407,23 @@ export function valueAndGrad(f: AnyFn, opts?: GradOptions): (...args: unknown[])
   };
 }
 
-/** `jax.grad(f, { argnums, hasAux })`. */
-export function grad(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+/**
+ * `jax.grad(f, { argnums, hasAux, holomorphic })`: for `f: (p: Params, x:
+ * Array) => Array`, `(p: Params, x: Array) => Params` (Params with array
+ * leaves); with a list of argnums a tuple of gradients; with `hasAux` (f
+ * returning `[loss, aux]`) `[grads, aux]`.
+ */
+export function grad<P extends unknown[], A, const N extends Argnums<P> = Extract<Argnums<P>, 0>>(
+  f: (...args: P) => readonly [Scalar, A],
+  opts: GradAuxOpts<N>,
+): (...args: P) => [GradsOf<P, N>, AsArrays<A>];
+export function grad<P extends unknown[], const N extends Argnums<P> = Extract<Argnums<P>, 0>>(
+  f: (...args: P) => Scalar,
+  opts?: GradOpts<N>,
+): (...args: P) => GradsOf<P, N>;
+export function grad(f: AnyFn, opts?: GradOptions): AnyFn {
   const options = gradOptions(f, opts, "grad");
-  const vg = valueAndGrad(f, options);
+  const vg = valueAndGradImpl(f, options);
   const g = (...args: unknown[]) => {
     const r = vg(...args) as [unknown, unknown];
     if (options.hasAux) {
@@ -405,9 +472,29 @@ function stdBasis(leaves: Array[]): Array[] {
   });
 }
 
-/** `jax.jacfwd(f, { argnums, hasAux })`: forward mode, one JVP per input entry, batched with vmap. */
-export function jacfwd(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
-  const options = gradOptions(f, opts, "jacfwd");
+/**
+ * `jax.jacfwd(f, { argnums, hasAux, holomorphic })`: forward mode, one JVP
+ * per input entry, batched with vmap. Typed `Jacobian<R, In>`: f's output
+ * structure, each leaf holding the differentiated argument's structure.
+ */
+export function jacfwd<
+  P extends unknown[],
+  R,
+  A,
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(
+  f: (...args: P) => readonly [R, A],
+  opts: GradAuxOpts<N>,
+): (...args: P) => [Jacobian<R, Selected<P, N>>, AsArrays<A>];
+export function jacfwd<P extends unknown[], R, const N extends Argnums<P> = Extract<Argnums<P>, 0>>(
+  f: (...args: P) => R,
+  opts?: GradOpts<N>,
+): (...args: P) => Jacobian<R, Selected<P, N>>;
+export function jacfwd(f: AnyFn, opts?: GradOptions): AnyFn {
+  return jacfwdImpl(f, gradOptions(f, opts, "jacfwd"));
+}
+
+function jacfwdImpl(f: AnyFn, options: GradOptions): (...args: unknown[]) => unknown {
   const op = `jacfwd(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
@@ -442,9 +529,25 @@ export function jacfwd(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => un
   };
 }
 
-/** `jax.jacrev(f, { argnums, hasAux })`: reverse mode, one VJP per output entry, batched with vmap. */
-export function jacrev(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
-  const options = gradOptions(f, opts, "jacrev");
+/** `jax.jacrev(f, { argnums, hasAux, holomorphic })`: reverse mode, one VJP per output entry, batched with vmap; typed as jacfwd. */
+export function jacrev<
+  P extends unknown[],
+  R,
+  A,
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(
+  f: (...args: P) => readonly [R, A],
+  opts: GradAuxOpts<N>,
+): (...args: P) => [Jacobian<R, Selected<P, N>>, AsArrays<A>];
+export function jacrev<P extends unknown[], R, const N extends Argnums<P> = Extract<Argnums<P>, 0>>(
+  f: (...args: P) => R,
+  opts?: GradOpts<N>,
+): (...args: P) => Jacobian<R, Selected<P, N>>;
+export function jacrev(f: AnyFn, opts?: GradOptions): AnyFn {
+  return jacrevImpl(f, gradOptions(f, opts, "jacrev"));
+}
+
+function jacrevImpl(f: AnyFn, options: GradOptions): (...args: unknown[]) => unknown {
   const op = `jacrev(${f.name || "fn"})`;
   return (...args: unknown[]) => {
     const { dyn, call } = splitArgs(args, options.argnums, op);
@@ -477,10 +580,27 @@ export function jacrev(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => un
   };
 }
 
-/** `jax.hessian(f)`: jacfwd of jacrev, as JAX builds it. */
-export function hessian(f: AnyFn, opts?: GradOptions): (...args: unknown[]) => unknown {
+/** `jax.hessian(f)`: jacfwd of jacrev, as JAX builds it; typed as the Jacobian of the Jacobian. */
+export function hessian<
+  P extends unknown[],
+  R,
+  A,
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(
+  f: (...args: P) => readonly [R, A],
+  opts: GradAuxOpts<N>,
+): (...args: P) => [Jacobian<Jacobian<R, Selected<P, N>>, Selected<P, N>>, AsArrays<A>];
+export function hessian<
+  P extends unknown[],
+  R,
+  const N extends Argnums<P> = Extract<Argnums<P>, 0>,
+>(
+  f: (...args: P) => R,
+  opts?: GradOpts<N>,
+): (...args: P) => Jacobian<Jacobian<R, Selected<P, N>>, Selected<P, N>>;
+export function hessian(f: AnyFn, opts?: GradOptions): AnyFn {
   const options = gradOptions(f, opts, "hessian");
-  return jacfwd(jacrev(f, options), options);
+  return jacfwdImpl(jacrevImpl(f, options), options);
 }
 
 /** Runs f once more (cheaply, values only) for the output structure and leaves. */

@@ -15,6 +15,7 @@ import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
 import { type AnyFn, checkFunction, checkOptions, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { LruCache } from "./jit_cache.js";
+import type { AsArrays } from "./types.js";
 
 /**
  * `jax.checkpoint`'s options. JAX's `prevent_cse`, `policy` and
@@ -23,8 +24,11 @@ import { LruCache } from "./jit_cache.js";
 export type CheckpointOptions = Record<string, never>;
 const CHECKPOINT_KEYS: OptionKeys<CheckpointOptions> = {};
 
-/** `jax.checkpoint(f)` (also `jax.remat`). */
-export function checkpoint<F extends AnyFn>(fn: F, options?: CheckpointOptions): F {
+/** `jax.checkpoint(f)` (also `jax.remat`), typed as f (its result's leaves arrays). */
+export function checkpoint<F extends AnyFn>(
+  fn: F,
+  options?: CheckpointOptions,
+): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
   checkFunction(fn, "checkpoint");
   const name = fn.name || "fn";
   checkOptions(`checkpoint(${name})`, options, CHECKPOINT_KEYS);
@@ -54,7 +58,7 @@ export function checkpoint<F extends AnyFn>(fn: F, options?: CheckpointOptions):
     const outs = bind(checkpointP, inputs, { name, jaxpr: entry.jaxpr });
     return entry.outTree.unflatten(outs);
   };
-  return wrapped as F;
+  return wrapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
 }
 
 export const remat = checkpoint;

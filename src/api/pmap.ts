@@ -19,6 +19,7 @@ import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
 import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths, type TreeDef } from "../tree/index.js";
 import { LruCache, staticKey } from "./jit_cache.js";
+import type { AsArrays } from "./types.js";
 import type { AxisSpec } from "./vmap.js";
 
 export interface PmapOptions {
@@ -75,7 +76,10 @@ const PMAP_KEYS: OptionKeys<PmapOptions> = {
   devices: true,
 };
 
-export function pmap<F extends AnyFn>(fn: F, opts?: PmapOptions): F {
+export function pmap<F extends AnyFn>(
+  fn: F,
+  opts?: PmapOptions,
+): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
   checkFunction(fn, "pmap");
   const name = fn.name || "fn";
   const op = `pmap(${name})`;
@@ -188,7 +192,7 @@ export function pmap<F extends AnyFn>(fn: F, opts?: PmapOptions): F {
     return entry.outTree.unflatten(outs);
   };
   Object.defineProperty(pmapped, "name", { value: op });
-  return pmapped as F;
+  return pmapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
 }
 
 function mappedSize(

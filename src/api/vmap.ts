@@ -21,6 +21,7 @@ import {
   rejectPromise,
 } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths } from "../tree/index.js";
+import type { AsArrays } from "./types.js";
 
 /** in_axes / out_axes: a number, null, or (for in_axes) one entry per positional argument. */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec };
@@ -39,8 +40,15 @@ const VMAP_KEYS: OptionKeys<VmapOptions> = {
   axisSize: true,
 };
 
-/** `jax.vmap(fn, { inAxes, outAxes, axisName, axisSize })`. */
-export function vmap<F extends AnyFn>(fn: F, opts?: VmapOptions): F {
+/**
+ * `jax.vmap(fn, { inAxes, outAxes, axisName, axisSize })`. Typed as fn's
+ * signature (mapped arguments and results are arrays with one more axis, which
+ * the type of an `Array` does not record), the result's leaves arrays.
+ */
+export function vmap<F extends AnyFn>(
+  fn: F,
+  opts?: VmapOptions,
+): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
   checkFunction(fn, "vmap");
   const name = fn.name || "fn";
   const options = checkOptions(`vmap(${name})`, opts, VMAP_KEYS);
@@ -136,7 +144,7 @@ export function vmap<F extends AnyFn>(fn: F, opts?: VmapOptions): F {
     });
   };
   Object.defineProperty(vmapped, "name", { value: `vmap(${name})` });
-  return vmapped as F;
+  return vmapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
 }
 
 function axisSizeOf(

@@ -7,15 +7,41 @@ import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
 import * as jnp from "../numpy/index.js";
 import * as tree from "../tree/index.js";
+import type { AsArrays } from "../tree/types.js";
 
+/** A tree of parameters, updates or gradients, as the transformations see it (any structure). */
 export type Params = unknown;
+/** An optimizer's state: a pytree (it passes through jit, vmap and scan), opaque to the user. */
 export type OptState = unknown;
 export type Schedule = (count: Array) => ArrayLike;
 export type ScalarOrSchedule = number | Schedule;
 
+/**
+ * optax's `GradientTransformation`, typed by the user's trees: `update(grads,
+ * state, params)` returns `[updates, state]` with the updates shaped as the
+ * gradients (their leaves arrays: `AsArrays<U>`, which is U itself for a tree
+ * of arrays), so `applyUpdates(params, updates)` gets `params`' type back.
+ */
 export interface GradientTransformation {
+  /** The state for parameters `params` (a pytree; opaque). */
+  init(params: unknown): OptState;
+  /** `[updates, newState]`: the updates have the structure of `updates` (the gradients). */
+  update<U>(updates: U, state: OptState, params?: unknown): [AsArrays<U>, OptState];
+}
+
+/** A transformation as the implementations here write it: trees of any structure. */
+export interface UntypedTransformation {
   init(params: Params): OptState;
   update(updates: Params, state: OptState, params?: Params): [Params, OptState];
+}
+
+/**
+ * Gives an implementation the typed interface: every transformation here
+ * maps the updates leafwise (or returns them), so the updates keep the
+ * gradients' structure, which is what `GradientTransformation` states.
+ */
+export function gradientTransformation(t: UntypedTransformation): GradientTransformation {
+  return t as GradientTransformation;
 }
 
 /** Maps over the array leaves of one or more trees of the same structure. */
@@ -39,7 +65,7 @@ export function safeIncrement(count: Array): Array {
 
 /** `optax.chain(...transforms)`. */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => transforms.map((t) => t.init(params)),
     update: (updates, state, params) => {
       const states = state as OptState[];
@@ -52,22 +78,25 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       });
       return [u, next];
     },
-  };
+  });
 }
 
 /** `optax.identity()`. */
 export function identity(): GradientTransformation {
-  return { init: () => ({}), update: (u, s) => [u, s] };
+  return gradientTransformation({ init: () => ({}), update: (u, s) => [u, s] });
 }
 
 /** `optax.scale(stepSize)`. */
 export function scale(stepSize: number): GradientTransformation {
-  return { init: () => ({}), update: (u, s) => [treeMap((g) => g.mul(stepSize), u), s] };
+  return gradientTransformation({
+    init: () => ({}),
+    update: (u, s) => [treeMap((g) => g.mul(stepSize), u), s],
+  });
 }
 
 /** `optax.scale_by_schedule(fn)`: multiplies by fn(step); the step counts updates. */
 export function scaleBySchedule(fn: Schedule): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: () => ({ count: jnp.zeros([], "int32") }),
     update: (u, state) => {
       const { count } = state as { count: Array };
@@ -77,7 +106,7 @@ export function scaleBySchedule(fn: Schedule): GradientTransformation {
         { count: safeIncrement(count) },
       ];
     },
-  };
+  });
 }
 
 /** `optax.scale_by_learning_rate(lr, flip_sign=True)`. */
@@ -91,9 +120,12 @@ export function scaleByLearningRate(
   return scale(m * learningRate);
 }
 
-/** `optax.apply_updates(params, updates)`: params + updates, keeping each param's dtype. */
-export function applyUpdates(params: Params, updates: Params): Params {
-  return treeMap((p, u) => p.add(u).astype(p.dtype), params, updates);
+/**
+ * `optax.apply_updates(params, updates)`: params + updates, keeping each
+ * param's dtype; typed as `params` (the updates have its structure).
+ */
+export function applyUpdates<P>(params: P, updates: NoInfer<AsArrays<P>>): P {
+  return treeMap((p, u) => p.add(u).astype(p.dtype), params, updates) as P;
 }
 
 /** `optax.global_norm(updates)`: the l2 norm of all leaves together. */

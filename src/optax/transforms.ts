@@ -6,6 +6,7 @@ import { checkOptions, type OptionKeys } from "../options.js";
 import {
   type GradientTransformation,
   globalNorm,
+  gradientTransformation,
   type Params,
   safeIncrement,
   treeMap,
@@ -29,7 +30,7 @@ function biasCorrection(moment: Params, decay: number, count: Array): Params {
 
 /** `optax.trace(decay, nesterov)`: momentum. */
 export function trace(decay: number, nesterov = false): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => ({ trace: zerosLikeTree(params) }),
     update: (u, state) => {
       const f = (g: Array, t: Array) => g.add(t.mul(decay));
@@ -37,7 +38,7 @@ export function trace(decay: number, nesterov = false): GradientTransformation {
       const out = nesterov ? treeMap(f, u, newTrace) : newTrace;
       return [out, { trace: newTrace }];
     },
-  };
+  });
 }
 
 export interface AdamOptions {
@@ -65,7 +66,7 @@ interface AdamState {
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation {
   options = checkOptions("optax.scaleByAdam", options, ADAM_KEYS);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0.0, nesterov = false } = options;
-  return {
+  return gradientTransformation({
     init: (params) => ({
       count: jnp.zeros([], "int32"),
       mu: zerosLikeTree(params),
@@ -87,23 +88,23 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation {
       const out = treeMap((m, v) => m.div(jnp.sqrt(v.add(epsRoot)).add(eps)), muHat, nuHat);
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /** `optax.scale_by_rms(decay, eps, initial_scale)`. */
 export function scaleByRms(decay = 0.9, eps = 1e-8, initialScale = 0.0): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => ({ nu: treeMap((p) => jnp.fullLike(p, initialScale), params) }),
     update: (u, s) => {
       const nu = updateMoment(u, (s as { nu: Params }).nu, decay, 2);
       return [treeMap((g, n) => g.mul(rsqrt(n.add(eps))), u, nu), { nu }];
     },
-  };
+  });
 }
 
 /** `optax.scale_by_stddev(decay, eps, initial_scale)` (centered RMSProp). */
 export function scaleByStddev(decay = 0.9, eps = 1e-8, initialScale = 0.0): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => ({
       mu: zerosLikeTree(params),
       nu: treeMap((p) => jnp.fullLike(p, initialScale), params),
@@ -117,12 +118,12 @@ export function scaleByStddev(decay = 0.9, eps = 1e-8, initialScale = 0.0): Grad
         { mu, nu },
       ];
     },
-  };
+  });
 }
 
 /** `optax.scale_by_rss(initial_accumulator_value, eps)` (AdaGrad). */
 export function scaleByRss(initialAccumulatorValue = 0.1, eps = 1e-7): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => ({
       sumOfSquares: treeMap((p) => jnp.fullLike(p, initialAccumulatorValue), params),
     }),
@@ -139,12 +140,12 @@ export function scaleByRss(initialAccumulatorValue = 0.1, eps = 1e-7): GradientT
       );
       return [out, { sumOfSquares }];
     },
-  };
+  });
 }
 
 /** `optax.scale_by_lion(b1, b2)`. */
 export function scaleByLion(b1 = 0.9, b2 = 0.99): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: (params) => ({ count: jnp.zeros([], "int32"), mu: zerosLikeTree(params) }),
     update: (u, s) => {
       const st = s as { count: Array; mu: Params };
@@ -152,7 +153,7 @@ export function scaleByLion(b1 = 0.9, b2 = 0.99): GradientTransformation {
       const mu = updateMoment(u, st.mu, b2, 1);
       return [out, { count: safeIncrement(st.count), mu }];
     },
-  };
+  });
 }
 
 /** `optax.add_decayed_weights(weight_decay, mask)`: updates + weight_decay * params. */
@@ -160,7 +161,7 @@ export function addDecayedWeights(
   weightDecay = 0.0,
   mask?: (params: Params) => Params,
 ): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: () => ({}),
     update: (u, s, params) => {
       if (params === undefined) throw new Error("optax.addDecayedWeights: update needs params");
@@ -169,12 +170,12 @@ export function addDecayedWeights(
       if (m === null) return [decayed, s];
       return [treeMap((d, g, keep) => jnp.where(keep, d, g), decayed, u, m), s];
     },
-  };
+  });
 }
 
 /** `optax.clip_by_global_norm(max_norm)`. */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: () => ({}),
     update: (u, s) => {
       const norm = globalNorm(u);
@@ -184,13 +185,13 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
         s,
       ];
     },
-  };
+  });
 }
 
 /** `optax.clip(max_delta)`: elementwise clipping. */
 export function clip(maxDelta: number): GradientTransformation {
-  return {
+  return gradientTransformation({
     init: () => ({}),
     update: (u, s) => [treeMap((g) => jnp.clip(g, -maxDelta, maxDelta), u), s],
-  };
+  });
 }

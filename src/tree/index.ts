@@ -11,3 +11,4 @@ export {
   TreeDef,
   unflatten,
 } from "./pytree.js";
+export type { AnyFunction, AsArrays, LeafOf, LeafValue, MapLeaves } from "./types.js";

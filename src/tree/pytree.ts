@@ -10,6 +10,8 @@ export interface NodeType<T = unknown, Aux = unknown> {
   unflatten(aux: Aux, children: unknown[]): T;
 }
 
+import type { LeafOf, MapLeaves } from "./types.js";
+
 // biome-ignore lint/suspicious/noExplicitAny: a registry of classes with any constructor
 type Constructor = abstract new (...args: any[]) => unknown;
 const registry = new Map<Constructor, NodeType>();
@@ -35,8 +37,13 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 type NodeKind = "leaf" | "none" | "list" | "dict" | "custom";
 
-/** The structure of a pytree: equal structures compare equal with `equals`. */
-export class TreeDef {
+/**
+ * The structure of a pytree: equal structures compare equal with `equals`.
+ * `T` is the type of the tree it came from (type-only: `tree.unflatten`
+ * rebuilds that type; a structure built here knows only `unknown`).
+ */
+export class TreeDef<T = unknown> {
+  declare readonly treeType?: T;
   readonly numLeaves: number;
   constructor(
     readonly kind: NodeKind,
@@ -206,7 +213,13 @@ const LEAF = new TreeDef("leaf", []);
 
 export type IsLeaf = (x: unknown) => boolean;
 
-/** `jax.tree_util.tree_flatten`: the leaves in order, and the structure. */
+/**
+ * `jax.tree_util.tree_flatten`: the leaves in order, and the structure. The
+ * leaves' type is the union of T's leaf types (`LeafOf<T>`; with `isLeaf`,
+ * `unknown`, since any subtree may be a leaf).
+ */
+export function flatten<T>(tree: T): [LeafOf<T>[], TreeDef<T>];
+export function flatten<T>(tree: T, isLeaf?: IsLeaf): [unknown[], TreeDef<T>];
 export function flatten(tree: unknown, isLeaf?: IsLeaf): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
   const walk = (x: unknown): TreeDef => {
@@ -238,15 +251,23 @@ export function flatten(tree: unknown, isLeaf?: IsLeaf): [unknown[], TreeDef] {
   return [leaves, def];
 }
 
-export function unflatten(treedef: TreeDef, leaves: readonly unknown[]): unknown {
-  return treedef.unflatten(leaves);
+/**
+ * `jax.tree_util.tree_unflatten`: the tree of `treedef`'s structure with
+ * these leaves, typed as the flattened tree with its leaves of type `L`.
+ */
+export function unflatten<T, L>(treedef: TreeDef<T>, leaves: readonly L[]): MapLeaves<T, L> {
+  return treedef.unflatten(leaves) as MapLeaves<T, L>;
 }
 
+/** `jax.tree_util.tree_leaves`. */
+export function leaves<T>(tree: T): LeafOf<T>[];
+export function leaves<T>(tree: T, isLeaf?: IsLeaf): unknown[];
 export function leaves(tree: unknown, isLeaf?: IsLeaf): unknown[] {
   return flatten(tree, isLeaf)[0];
 }
 
-export function structure(tree: unknown, isLeaf?: IsLeaf): TreeDef {
+/** `jax.tree_util.tree_structure`. */
+export function structure<T>(tree: T, isLeaf?: IsLeaf): TreeDef<T> {
   return flatten(tree, isLeaf)[1];
 }
 
@@ -256,13 +277,28 @@ export function structure(tree: unknown, isLeaf?: IsLeaf): TreeDef {
  * as a prefix: where the first tree has a leaf, f receives the later trees'
  * whole subtrees at that position (`tree.map((x, y) => ..., [1, 2], [a, {b, c}])`
  * calls f(2, {b, c}) second).
+ *
+ * Typed: f receives the first tree's leaves (`LeafOf<T>`) and the later
+ * trees' leaves (exact when they have T's structure, as they usually do), and
+ * the result is T with each leaf replaced by f's result (`MapLeaves<T, R>`).
+ * f's parameters are checked bivariantly, as a method's are: a function
+ * written for arrays (`(p: Array, g: Array) => ...`) is accepted for a tree
+ * typed `unknown` or with number leaves too.
  */
+export function map<T, const Rest extends readonly unknown[], R>(
+  f: Leafwise<[LeafOf<T>, ...{ [K in keyof Rest]: LeafOf<Rest[K]> }], R>,
+  tree: T,
+  ...rest: Rest
+): MapLeaves<T, R>;
 export function map(f: (...xs: never[]) => unknown, tree: unknown, ...rest: unknown[]): unknown {
   const [ls, def] = flatten(tree);
   const others = rest.map((r, i) => def.flattenUpTo(r, `tree.map: argument ${i + 2}`));
   const g = f as (...xs: unknown[]) => unknown;
   return def.unflatten(ls.map((l, i) => g(l, ...others.map((o) => o[i]))));
 }
+
+/** A function of the leaves, its parameters bivariant (a method's type). */
+type Leafwise<Ls extends readonly unknown[], R> = { leafwise(...xs: Ls): R }["leafwise"];
 
 /**
  * Expands a prefix tree (e.g. vmap's inAxes) to one value per leaf of `full`:

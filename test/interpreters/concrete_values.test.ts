@@ -34,11 +34,11 @@ const num = (x: unknown): number => (x as Array).item() as number;
 
 describe("control flow on concrete values under autodiff", () => {
   it("grad and valueAndGrad branch on the value", () => {
-    expect(num(grad(piecewise)(2))).toBe(4);
-    expect(num(grad(piecewise)(4))).toBe(3);
-    expect(num(grad(branchy)(1))).toBeCloseTo(Math.cos(1), 6);
-    expect(num(grad(branchy)(-1))).toBeCloseTo(Math.sin(1), 6);
-    const [v, g] = valueAndGrad(piecewise)(5) as [Array, Array];
+    expect(num(grad(piecewise)(jnp.array(2)))).toBe(4);
+    expect(num(grad(piecewise)(jnp.array(4)))).toBe(3);
+    expect(num(grad(branchy)(jnp.array(1)))).toBeCloseTo(Math.cos(1), 6);
+    expect(num(grad(branchy)(jnp.array(-1)))).toBeCloseTo(Math.sin(1), 6);
+    const [v, g] = valueAndGrad(piecewise)(jnp.array(5)) as [Array, Array];
     expect([num(v), num(g)]).toEqual([15, 3]);
   });
 
@@ -49,7 +49,7 @@ describe("control flow on concrete values under autodiff", () => {
       while ((y.item() as number) >= 1) y = y.div(2);
       return jnp.square(y);
     };
-    expect(num(grad(f)(6))).toBeCloseTo((2 * 6) / 64, 6);
+    expect(num(grad(f)(jnp.array(6)))).toBeCloseTo((2 * 6) / 64, 6);
   });
 
   it("vjp, linearize, jacfwd, jacrev and hessian", () => {
@@ -66,8 +66,8 @@ describe("control flow on concrete values under autodiff", () => {
 
   it("nested grad", () => {
     const f = (x: Array): Array => ((x.item() as number) > 0 ? jnp.power(x, 3) : jnp.negative(x));
-    expect(num(grad(grad(f))(2))).toBe(12);
-    expect(num(grad(grad(f))(-2))).toBe(0);
+    expect(num(grad(grad(f))(jnp.array(2)))).toBe(12);
+    expect(num(grad(grad(f))(jnp.array(-2)))).toBe(0);
   });
 
   it("custom rules see concrete values", () => {
@@ -78,8 +78,8 @@ describe("control flow on concrete values under autodiff", () => {
       const s = (x.item() as number) >= 0 ? 1 : -1;
       return [jnp.abs(x), t.mul(s)];
     });
-    expect(num(grad(f)(0))).toBe(1);
-    expect(num(grad(f)(-2))).toBe(-1);
+    expect(num(grad(f)(jnp.array(0)))).toBe(1);
+    expect(num(grad(f)(jnp.array(-2)))).toBe(-1);
     const g = customVjp((x: Array) => jnp.square(x));
     g.defvjp(
       (...args: unknown[]) => {
@@ -88,14 +88,14 @@ describe("control flow on concrete values under autodiff", () => {
       },
       (res: unknown, ct: unknown) => [(ct as Array).mul(res as number)],
     );
-    expect(num(grad(g)(3))).toBe(2);
-    expect(num(grad(g)(-3))).toBe(0);
+    expect(num(grad(g)(jnp.array(3)))).toBe(2);
+    expect(num(grad(g)(jnp.array(-3)))).toBe(0);
   });
 
   it("under jit or vmap the value is unknown: ConcretizationTypeError naming the transformation", () => {
-    expect(() => jit(grad(branchy))(1)).toThrow(ConcretizationTypeError);
-    expect(() => jit(grad(branchy))(1)).toThrow(/from jit\(grad\(branchy\)\)/);
+    expect(() => jit(grad(branchy))(jnp.array(1))).toThrow(ConcretizationTypeError);
+    expect(() => jit(grad(branchy))(jnp.array(1))).toThrow(/from jit\(grad\(branchy\)\)/);
     expect(() => vmap(grad(branchy))(jnp.array([1, 2]))).toThrow(ConcretizationTypeError);
-    expect(() => grad(jit(branchy))(1)).toThrow(/from jit\(branchy\)/);
+    expect(() => grad(jit(branchy))(jnp.array(1))).toThrow(/from jit\(branchy\)/);
   });
 });

@@ -833,9 +833,10 @@ describe("batching rules: vmap equals a loop over examples", () => {
               [range, [0.5, 1.5]],
               seed,
             );
-            const [gx, gy] = vmap(g, { inAxes })(...args) as Array[];
+            const [gx, gy] = vmap(g, { inAxes })(args[0]!, args[1]!);
             const per = [0, 1].map(
-              (k) => loop((...a: Array[]) => (g(...a) as Array[])[k]!, args, inAxes, 0, size)[0]!,
+              (k) =>
+                loop((...a: Array[]) => g(...(a as [Array, Array]))[k]!, args, inAxes, 0, size)[0]!,
             );
             expectSame(gx, per[0]!, `${name} d/dx ${JSON.stringify(inAxes)}`);
             expectSame(gy, per[1]!, `${name} d/dy ${JSON.stringify(inAxes)}`);
