@@ -28,6 +28,7 @@ import {
   transposeJaxpr,
 } from "../../interpreters/jaxpr_transforms.js";
 import type { PartialEvalTrace, PETracer } from "../../interpreters/partial_eval.js";
+import type { AsArrays } from "../../tree/types.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis } from "../batch_util.js";
 import { clamp, convertElementType, selectN } from "../elementwise.js";
@@ -193,7 +194,15 @@ export const condP: Primitive<CondParams> = controlFlowPrimitive<CondParams>(
 // biome-ignore lint/suspicious/noExplicitAny: branches are user functions of any signature
 type Branch = (...operands: any[]) => unknown;
 
-/** `lax.switch(index, branches, ...operands)`: runs `branches[clamp(index)]`. */
+/**
+ * `lax.switch(index, branches, ...operands)`: runs `branches[clamp(index)]`.
+ * Typed as the branches' common result, its leaves arrays.
+ */
+export function switch_<Ops extends unknown[], R>(
+  index: ArrayLike,
+  branches: readonly ((...operands: Ops) => R)[],
+  ...operands: Ops
+): AsArrays<R>;
 export function switch_(
   index: ArrayLike,
   branches: readonly Branch[],
@@ -258,7 +267,13 @@ function switchImpl(
   return first.outTree.unflatten(outs);
 }
 
-/** `lax.cond(pred, trueFun, falseFun, ...operands)`. */
+/** `lax.cond(pred, trueFun, falseFun, ...operands)`, typed as the branches' common result (leaves arrays). */
+export function cond<Ops extends unknown[], R>(
+  pred: ArrayLike,
+  trueFun: (...operands: Ops) => R,
+  falseFun: (...operands: Ops) => R,
+  ...operands: Ops
+): AsArrays<R>;
 export function cond(
   pred: ArrayLike,
   trueFun: Branch,
