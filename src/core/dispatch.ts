@@ -23,6 +23,11 @@ let compiler: Compiler | null = null;
 const interpreted = new WeakMap<ClosedJaxpr, Executable>();
 let compiled = new WeakMap<ClosedJaxpr, Executable>();
 
+/** Whether `compileJaxpr` compiles now (a compiler is installed and the `jaxts_compile` flag is on). */
+export function compilesJaxprs(): boolean {
+  return compiler !== null && config.read("jaxts_compile");
+}
+
 /** Installs a compiler (null: interpret always); executables it made before are dropped. */
 export function setCompiler(c: Compiler | null): void {
   compiler = c;

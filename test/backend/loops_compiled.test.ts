@@ -12,7 +12,7 @@ import { compileProgram } from "../../src/backend/cpu/compiler/index.js";
 import { loopStepFor } from "../../src/backend/cpu/compiler/loop_step.js";
 import { memoryStats } from "../../src/backend/cpu/memory.js";
 import { withFlag } from "../../src/config.js";
-import { type Array, hostValues } from "../../src/core/array.js";
+import { type Array, type ArrayImpl, hostValues } from "../../src/core/array.js";
 import type { ClosedJaxpr, Jaxpr } from "../../src/core/jaxpr.js";
 import { grad, jit, numpy as jnp, lax, makeJaxpr, valueAndGrad, vmap } from "../../src/index.js";
 import { seeded } from "../util/index.js";
@@ -22,7 +22,7 @@ type Fn = (...xs: Array[]) => unknown;
 const leaves = (t: unknown): Array[] =>
   globalThis.Array.isArray(t) ? t.flatMap(leaves) : t === null ? [] : [t as Array];
 const bits = (t: unknown): number[][] =>
-  leaves(t).map((a) => globalThis.Array.from(hostValues(a), Number));
+  leaves(t).map((a) => globalThis.Array.from(hostValues(a as ArrayImpl), Number));
 
 /** The loop primitives of a jaxpr, nested bodies included. */
 function loopNames(j: Jaxpr): string[] {
@@ -202,7 +202,7 @@ describe("memory", () => {
     const xs = seeded([10000, 256], 31);
     const run = () => {
       const [c, ys] = f(c0, xs) as [Array, Array];
-      const out = [hostValues(c)[0]!, hostValues(ys)[9999]!];
+      const out = [hostValues(c as ArrayImpl)[0]!, hostValues(ys as ArrayImpl)[9999]!];
       c.dispose();
       ys.dispose();
       return out;

@@ -8,10 +8,11 @@
  * it imports from interpreters/.
  */
 
-import type { Array } from "../../core/array.js";
+import type { Array, ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
 import { type ArrayLike, argToArray } from "../../core/convert.js";
-import type { ClosedJaxpr } from "../../core/jaxpr.js";
+import { compileJaxpr, compilesJaxprs } from "../../core/dispatch.js";
+import { ClosedJaxpr, Jaxpr, type JaxprEqn, Var } from "../../core/jaxpr.js";
 import {
   OPAQUE,
   Primitive,
@@ -176,4 +177,47 @@ export function castCarries(inits: readonly Array[], avals: readonly ShapedArray
   return inits.map((l, i) =>
     l.aval.equals(avals[i]!) ? l : convertElementType(l, avals[i]!.dtype, avals[i]!.weakType),
   );
+}
+
+const loopPrograms = new WeakMap<object, Map<string, ClosedJaxpr>>();
+const running = new Set<object>();
+
+/**
+ * Runs a loop equation eagerly as a compiled program of that one equation,
+ * where the compiler is on: the backend runs it as a compiled loop (no JS
+ * per iteration; the bodies' code is the jit's, so eager and jit agree bit
+ * for bit). Null where it is off, or when the program would run this impl
+ * again (the backend left the equation as an eager step): then the impl
+ * loops in JS.
+ */
+export function runCompiledLoop<P extends object>(
+  prim: Primitive<P>,
+  args: readonly ArrayImpl[],
+  params: P,
+): ArrayImpl[] | null {
+  if (!compilesJaxprs() || running.has(params)) return null;
+  let byAvals = loopPrograms.get(params);
+  if (byAvals === undefined) {
+    byAvals = new Map();
+    loopPrograms.set(params, byAvals);
+  }
+  const key = args.map((a) => a.aval.key()).join(";");
+  let closed = byAvals.get(key);
+  if (closed === undefined) {
+    const ins = args.map((a) => new Var(a.aval));
+    const outs = prim.rules.abstractEval(
+      ins.map((v) => v.aval),
+      params,
+    );
+    const binders = outs.map((a) => new Var(a));
+    const eqn: JaxprEqn = { primitive: prim, inputs: ins, params, outBinders: binders };
+    closed = new ClosedJaxpr(new Jaxpr([], ins, [eqn], binders), []);
+    byAvals.set(key, closed);
+  }
+  running.add(params);
+  try {
+    return compileJaxpr(closed)(args);
+  } finally {
+    running.delete(params);
+  }
 }

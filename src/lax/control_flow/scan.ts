@@ -4,7 +4,9 @@
  * with a fixpoint on which carries have nonzero tangents), partial evaluation
  * (a known scan that stacks residuals and an unknown, linear scan), transpose
  * (a reverse scan over the residuals), and batching (fixpoint on which carries
- * are batched). Loops run in JS, so long scans use no stack.
+ * are batched). Loops run in JS, so long scans use no stack; with the
+ * compiler on, an eager scan runs as a compiled program of its one equation
+ * (the backend's compiled loop), as it does inside jit.
  */
 
 import { type Array, ArrayImpl } from "../../core/array.js";
@@ -47,6 +49,7 @@ import {
   flatArrays,
   orFlags,
   promoteWeakCarries,
+  runCompiledLoop,
   sameFlags,
   splitList,
   spreadTangents,
@@ -96,6 +99,8 @@ function stack(rows: readonly ArrayImpl[], aval: ShapedArray, length: number): A
 }
 
 function scanImpl(args: ArrayImpl[], p: ScanParams): ArrayImpl[] {
+  const compiled = runCompiledLoop(scanP, args, p);
+  if (compiled !== null) return compiled;
   const [consts, init, xs] = groups(args, p);
   const body = compileJaxpr(p.jaxpr);
   const yAvals = p.jaxpr.outAvals.slice(p.numCarry);

@@ -33,6 +33,7 @@ import {
   flatArrays,
   orFlags,
   promoteWeakCarries,
+  runCompiledLoop,
   sameFlags,
   splitList,
   spreadTangents,
@@ -59,6 +60,8 @@ function parts<T>(xs: readonly T[], p: WhileParams): [T[], T[], T[]] {
 }
 
 function whileImpl(args: ArrayImpl[], p: WhileParams): ArrayImpl[] {
+  const compiled = runCompiledLoop(whileP, args, p);
+  if (compiled !== null) return compiled;
   const [cc, bc, init] = parts(args, p);
   const condFn = compileJaxpr(p.condJaxpr);
   const bodyFn = compileJaxpr(p.bodyJaxpr);

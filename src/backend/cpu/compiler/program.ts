@@ -206,7 +206,7 @@ function assemble(
   const workspaceItem = new Map<number, number>();
   steps.forEach((st, s) => {
     const l = loops.get(s);
-    if (st.kind !== "library" && l === undefined) return;
+    if (st.kind === "kernel" || (st.kind !== "library" && l === undefined)) return;
     workspaceItem.set(s, items.length);
     // A loop's literal operands are written after its own workspace, 8 bytes each.
     const lits = st.eqn.inputs.filter((x) => x instanceof Literal).length;
