@@ -13,11 +13,11 @@
  *   npm run example:data-parallel -- --steps 20 --batch 2048 --hidden 512
  */
 import {
-  type Array,
   config,
   devicePutReplicated,
   devices,
   grad,
+  type JaxArray,
   numpy as jnp,
   lax,
   nn,
@@ -45,32 +45,40 @@ function parseOptions(argv: readonly string[]): Options {
     classes: 10,
     lr: 0.1,
   };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i]!.replace(/^--/, "");
-    const value = Number(argv[i + 1]);
-    if (!(key in opts) || !Number.isFinite(value)) {
-      throw new Error(`data_parallel: unknown option or bad value: ${argv[i]} ${argv[i + 1]}`);
+  const isOption = (key: string): key is keyof Options => key in opts;
+  const args = [...argv];
+  while (args.length > 0) {
+    const flag = args.shift() ?? "";
+    const raw = args.shift();
+    const key = flag.replace(/^--/, "");
+    const value = Number(raw);
+    if (!isOption(key) || !Number.isFinite(value)) {
+      throw new Error(`data_parallel: unknown option or bad value: ${flag} ${raw}`);
     }
-    opts[key as keyof Options] = value;
+    opts[key] = value;
   }
   return opts;
 }
 
 interface Layer {
-  w: Array;
-  b: Array;
+  w: JaxArray;
+  b: JaxArray;
 }
 type Params = Layer[];
 
-function initParams(key: Array, sizes: readonly number[]): Params {
+/** Layers from `inputs` features through each of `sizes` (one layer per size). */
+function initParams(key: JaxArray, inputs: number, sizes: readonly number[]): Params {
   const init = initializers.glorotNormal();
-  return random.splitList(key, sizes.length - 1).map((k, i) => ({
-    w: init(k, [sizes[i]!, sizes[i + 1]!]),
-    b: jnp.zeros([sizes[i + 1]!]),
-  }));
+  const keys = random.split(key, sizes.length);
+  let nIn = inputs;
+  return sizes.map((nOut, i) => {
+    const layer = { w: init(keys.get(i), [nIn, nOut]), b: jnp.zeros([nOut]) };
+    nIn = nOut;
+    return layer;
+  });
 }
 
-function logits(params: Params, x: Array): Array {
+function logits(params: Params, x: JaxArray): JaxArray {
   let h = x;
   params.forEach((layer, i) => {
     h = h.matmul(layer.w).add(layer.b);
@@ -79,38 +87,41 @@ function logits(params: Params, x: Array): Array {
   return h;
 }
 
-function loss(params: Params, x: Array, labels: Array): Array {
+function loss(params: Params, x: JaxArray, labels: JaxArray): JaxArray {
   const logp = nn.logSoftmax(logits(params, x));
   return jnp.mean(jnp.takeAlongAxis(logp, labels.reshape([-1, 1]), 1)).neg();
 }
 
 /** One SGD step on this device's slice; gradients and loss averaged over the devices. */
 function makeStep(lr: number) {
-  return (params: Params, x: Array, labels: Array): [Params, Array] => {
-    const g = lax.pmean(grad(loss)(params, x, labels) as Params, "batch");
-    const next = tree.map((p: Array, d: Array) => p.sub(d.mul(lr)), params, g) as Params;
+  return (params: Params, x: JaxArray, labels: JaxArray): [Params, JaxArray] => {
+    const g = lax.pmean(grad(loss)(params, x, labels), "batch");
+    const next = tree.map((p, d) => p.sub(d.mul(lr)), params, g);
     return [next, lax.pmean(loss(params, x, labels), "batch")];
   };
 }
 
 /** Synthetic classification data: labels from a random "teacher" network. */
-function makeData(opts: Options): { x: Array; labels: Array } {
-  const [kx, kt] = random.splitList(random.PRNGKey(0), 2);
-  const x = random.normal(kx!, [opts.batch, opts.features]);
-  const teacher = initParams(kt!, [opts.features, 64, opts.classes]);
+function makeData(opts: Options): { x: JaxArray; labels: JaxArray } {
+  const keys = random.split(random.PRNGKey(0), 2);
+  const x = random.normal(keys.get(0), [opts.batch, opts.features]);
+  const teacher = initParams(keys.get(1), opts.features, [64, opts.classes]);
   return { x, labels: jnp.argmax(logits(teacher, x), 1) };
 }
 
 /** A training run on the first `nDevices` devices: its step, and its record of step times and losses. */
-function trainer(opts: Options, nDevices: number, data: { x: Array; labels: Array }) {
+function trainer(opts: Options, nDevices: number, data: { x: JaxArray; labels: JaxArray }) {
   const devs = devices().slice(0, nDevices);
   const per = opts.batch / nDevices;
   // The global batch as [devices, per-device batch, ...]: slice d goes to device d.
   const x = data.x.reshape([nDevices, per, opts.features]);
   const labels = data.labels.reshape([nDevices, per]);
-  const sizes = [opts.features, opts.hidden, opts.hidden, opts.classes];
-  const init = initParams(random.PRNGKey(1), sizes);
-  let params = tree.map((p: Array) => devicePutReplicated(p, devs), init) as Params;
+  const init = initParams(random.PRNGKey(1), opts.features, [
+    opts.hidden,
+    opts.hidden,
+    opts.classes,
+  ]);
+  let params = tree.map((p) => devicePutReplicated(p, devs), init);
   const pstep = pmap(makeStep(opts.lr), { axisName: "batch", devices: devs });
   const losses: number[] = [];
   const times: number[] = [];
@@ -125,7 +136,7 @@ function trainer(opts: Options, nDevices: number, data: { x: Array; labels: Arra
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const [next, l] = pstep(params, x, labels);
-      const loss = (l.toArray() as number[])[0]!;
+      const loss = Number(l.get(0).item());
       if (timed) {
         times.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
@@ -136,13 +147,18 @@ function trainer(opts: Options, nDevices: number, data: { x: Array; labels: Arra
     },
     /** Whether every device holds the same parameters. */
     replicasAgree(): boolean {
-      const w = params[0]!.w.toArray() as unknown as number[][][];
-      return w.every((dev) => JSON.stringify(dev) === JSON.stringify(w[0]));
+      return tree.leaves(params).every((p) => jnp.all(p.eq(p.get(0))).item() === true);
     },
   };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** xs[i] (from the end for negative i); NaN past the ends. */
+const at = (xs: readonly number[], i: number): number => xs.at(i) ?? Number.NaN;
+const median = (xs: number[]): number =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+  );
 
 function main(): void {
   const opts = parseOptions(process.argv.slice(2));
@@ -152,7 +168,9 @@ function main(): void {
     `MLP ${opts.features}-${opts.hidden}-${opts.hidden}-${opts.classes}, global batch ${opts.batch}, ` +
       `${opts.steps} timed steps`,
   );
-  const runs = [trainer(opts, 1, data), trainer(opts, 2, data)];
+  const one = trainer(opts, 1, data);
+  const two = trainer(opts, 2, data);
+  const runs = [one, two];
   // The first steps start the workers and trace and compile the step. The
   // timed steps alternate between the runs, so that other load on the
   // machine affects both alike.
@@ -162,12 +180,11 @@ function main(): void {
     const n = r.nDevices;
     console.log(
       `${n} device${n > 1 ? "s" : " "}: ${median(r.times).toFixed(1)} ms/step (median; best ` +
-        `${Math.min(...r.times).toFixed(1)}; CPU ${median(r.cpu).toFixed(1)}), loss ${r.losses[0]!.toFixed(4)} → ` +
-        `${r.losses.at(-1)!.toFixed(4)}, parameters identical on every device: ${r.replicasAgree()}`,
+        `${Math.min(...r.times).toFixed(1)}; CPU ${median(r.cpu).toFixed(1)}), loss ${at(r.losses, 0).toFixed(4)} → ` +
+        `${at(r.losses, -1).toFixed(4)}, parameters identical on every device: ${r.replicasAgree()}`,
     );
   }
-  const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
-  const diff = Math.max(...one.losses.map((l, i) => Math.abs(l - two.losses[i]!)));
+  const diff = Math.max(...one.losses.map((l, i) => Math.abs(l - at(two.losses, i))));
   console.log(`largest loss difference between 1 and 2 devices: ${diff.toExponential(2)}`);
   console.log(`speed-up on 2 devices: ${(median(one.times) / median(two.times)).toFixed(2)}x`);
 }

@@ -28,9 +28,25 @@ export { checkpoint, remat } from "./api/checkpoint.js";
 export { customJvp, customVjp } from "./api/custom.js";
 export { disableJit, type JitOptions, jit, makeJaxpr } from "./api/jit.js";
 export { type PmapOptions, pmap } from "./api/pmap.js";
+export type {
+  ArgIndex,
+  Argnums,
+  AsArrays,
+  Grad,
+  GradsOf,
+  Jacobian,
+  MapLeaves,
+  Selected,
+  Tangent,
+} from "./api/types.js";
 export { type VmapOptions, vmap } from "./api/vmap.js";
 export { config, withX64 } from "./config.js";
-export { Array, ArrayImpl } from "./core/array.js";
+/**
+ * The array type is `Array`, as JAX's `jax.Array`; `JaxArray` is the same
+ * class under a name that does not shadow JavaScript's global `Array` in a
+ * file that imports it (`import { type JaxArray } from "jaxts"`).
+ */
+export { Array, Array as JaxArray, ArrayImpl } from "./core/array.js";
 export { ShapedArray } from "./core/aval.js";
 export { defaultBackend } from "./core/backend.js";
 export type { ArrayLike } from "./core/convert.js";
