@@ -26,8 +26,11 @@
  *
  * Results: float32 accumulation as the GEMM's, within (k + 2) ulps of Σ|a·b|
  * of the float64-accumulating eager kernel; bit-identical on any number of
- * threads. Measured on the 2-core EPYC (bench cnnStep, batch 64): see
- * bench/RESULTS.md.
+ * threads. Products up to SMALL_MAX_MACS run the direct kernel instead, with
+ * the eager kernel's bits. Measured on the 2-core EPYC under load (bench
+ * cnnStep, batch 64): the CNN train step went from 254 ms (convolutions as
+ * JS eager steps) to 54 ms with this kernel, 31–37 ms with the compiled
+ * pools (window_step.ts); PyTorch 7.5 ms in the same sitting.
  */
 import { type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
