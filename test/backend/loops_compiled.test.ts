@@ -155,6 +155,18 @@ describe("transformations of compiled loops", () => {
     expect(bits(jit(grad(loss))(u, xs))).toEqual(bits(grad(jit(loss))(u, xs)));
   });
 
+  it("products move out of the scans: the input projection before, weight gradients after", () => {
+    const f = (a: Array, b: Array) => valueAndGrad(loss)(a, b);
+    const closed = makeJaxpr(f as (...xs: unknown[]) => unknown)(u, xs) as ClosedJaxpr;
+    const steps = compileProgram(closed).steps;
+    const outside = steps.filter((s) => s.kind === "library" && s.eqn.primitive.name === "dot_general"); // biome-ignore format: long
+    expect(outside.length).toBeGreaterThanOrEqual(2);
+    const scans = steps.flatMap((s) => (s.kind === "eager" && s.eqn.primitive.name === "scan" ? [s.eqn] : [])); // biome-ignore format: long
+    // The backward scan carries the hidden state's cotangent alone.
+    expect(scans.map((e) => (e.params as { numCarry: number }).numCarry)).toEqual([1, 1]);
+    check(f as Fn, [u, xs], 2);
+  });
+
   it("a nested jit is inlined: jit(valueAndGrad(jit(loss))) compiles to the same steps", () => {
     const kinds = (f: (...xs: Array[]) => unknown) =>
       compileProgram(makeJaxpr(f as (...xs: unknown[]) => unknown)(u, xs) as ClosedJaxpr).steps.map(

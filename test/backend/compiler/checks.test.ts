@@ -187,6 +187,7 @@ describe("jaxts_enable_checks in the compiler", () => {
       "cse",
       "simplify",
       "dce",
+      "scanProducts",
       "foldTransposedProducts",
       "dce",
     ]);

@@ -24,6 +24,7 @@ import { dotGeneralP } from "../../../lax/dot.js";
 import { shapesEqual } from "../../../shape.js";
 import { flatten } from "../../../tree/index.js";
 import { cpuData } from "../buffer.js";
+import { scanProducts } from "./loop_passes.js";
 
 /** Whether an equation may be merged or dropped (its primitive's pure fact). */
 const pure = (e: JaxprEqn): boolean => e.primitive.rules.facts.pure;
@@ -357,13 +358,14 @@ const PIPELINE: readonly (readonly [string, (j: Jaxpr) => Jaxpr])[] = [
   ["cse", cse],
   ["simplify", simplify],
   ["dce", dce],
+  ["scanProducts", scanProducts],
   ["foldTransposedProducts", foldTransposedProducts],
   ["dce", dce],
 ];
 
 /**
- * The whole pipeline: inline calls, simplify, CSE, simplify what CSE exposed, DCE, fold
- * transposed products, DCE; `observe` sees each pass (checks, stage dumps).
+ * The whole pipeline: inline calls, simplify, CSE, simplify what CSE exposed, DCE, move
+ * products out of scans (loop_passes.ts), fold transposed products, DCE; `observe` sees each pass (checks, stage dumps).
  */
 export function optimize(jaxpr: Jaxpr, observe?: PassObserver): Jaxpr {
   let j = jaxpr;
