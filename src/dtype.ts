@@ -632,7 +632,11 @@ function join(a: Node, b: Node): Node {
  * `(int32, uint32)` int64 even without x64, as JAX's dtypes.promote_types.
  */
 export function joinDtypes(a: DType, b: DType): DType {
-  return join(a, b) as DType;
+  const j = join(a, b);
+  // A weak node (int64 with uint64 is f*) is NumPy's dtype of the Python type: float64...
+  if (j === "i*") return "int64";
+  if (j === "f*") return "float64";
+  return j === "c*" ? "complex128" : j;
 }
 
 export function promoteTypes(...types: TypeInfo[]): TypeInfo {

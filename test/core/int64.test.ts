@@ -44,7 +44,9 @@ describe("int64 storage and conversion", () => {
     expect(jnp.arange(3).dtype).toBe("int32");
     expect(jnp.zeros([2], "int64").dtype).toBe("int32");
     expect(jnp.array(new BigInt64Array([1n, -2n])).dtype).toBe("int32");
-    expect(jnp.promoteTypes("int32", "uint32")).toBe("int32");
+    // jnp.promoteTypes does not canonicalize (JAX's dtypes.promote_types); arrays do.
+    expect(jnp.promoteTypes("int32", "uint32")).toBe("int64");
+    expect(jnp.zeros([2], jnp.promoteTypes("int32", "uint32")).dtype).toBe("int32");
     expect(random.bits(random.PRNGKey(0), [2], "uint64").dtype).toBe("uint32");
   });
 
