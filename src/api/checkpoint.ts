@@ -15,7 +15,6 @@ import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
 import { type AnyFn, checkFunction, checkOptions, type OptionKeys } from "../options.js";
 import { flatten, type TreeDef } from "../tree/index.js";
 import { LruCache } from "./jit_cache.js";
-import type { AsArrays } from "./types.js";
 
 /**
  * `jax.checkpoint`'s options. JAX's `prevent_cse`, `policy` and
@@ -24,11 +23,8 @@ import type { AsArrays } from "./types.js";
 export type CheckpointOptions = Record<string, never>;
 const CHECKPOINT_KEYS: OptionKeys<CheckpointOptions> = {};
 
-/** `jax.checkpoint(f)` (also `jax.remat`), typed as f (its result's leaves arrays). */
-export function checkpoint<F extends AnyFn>(
-  fn: F,
-  options?: CheckpointOptions,
-): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
+/** `jax.checkpoint(f)` (also `jax.remat`), typed as f. */
+export function checkpoint<F extends AnyFn>(fn: F, options?: CheckpointOptions): F {
   checkFunction(fn, "checkpoint");
   const name = fn.name || "fn";
   checkOptions(`checkpoint(${name})`, options, CHECKPOINT_KEYS);
@@ -58,7 +54,7 @@ export function checkpoint<F extends AnyFn>(
     const outs = bind(checkpointP, inputs, { name, jaxpr: entry.jaxpr });
     return entry.outTree.unflatten(outs);
   };
-  return wrapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
+  return wrapped as F;
 }
 
 export const remat = checkpoint;

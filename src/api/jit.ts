@@ -15,7 +15,6 @@ import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from
 import { flatten, type TreeDef } from "../tree/index.js";
 import { staticKey, traceCache } from "./jit_cache.js";
 import { paramNames } from "./param_names.js";
-import type { AsArrays } from "./types.js";
 
 export interface JitOptions {
   /** Positions of arguments that are configuration, not arrays: each distinct value retraces. */
@@ -122,13 +121,10 @@ function mergeStatics(
 /**
  * `jax.jit(fn, { staticArgnums, donateArgnums })`: traces `fn` once per call
  * signature and runs the compiled program. Traces are cached per function
- * (see jit_cache.ts), so `jit(f)` of the same `f` reuses them. Typed as f's
- * signature, the result's leaves arrays (`Transformed<F>`).
+ * (see jit_cache.ts), so `jit(f)` of the same `f` reuses them. Typed as f
+ * itself (a JS number f returns comes back as a 0-d Array, typed as f says).
  */
-export function jit<F extends AnyFn>(
-  fn: F,
-  options?: JitOptions,
-): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
+export function jit<F extends AnyFn>(fn: F, options?: JitOptions): F {
   checkFunction(fn, "jit");
   const name = fn.name || "fn";
   const op = `jit(${name})`;
@@ -175,7 +171,7 @@ export function jit<F extends AnyFn>(
     return entry.outTree.unflatten(outs);
   };
   Object.defineProperty(jitted, "name", { value: `jit(${name})` });
-  return jitted as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
+  return jitted as F;
 }
 
 /** Per pjit input (constants first): whether it is a leaf of a donated argument; null if none. */

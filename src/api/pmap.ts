@@ -19,7 +19,6 @@ import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
 import { type AnyFn, checkFunction, checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths, type TreeDef } from "../tree/index.js";
 import { LruCache, staticKey } from "./jit_cache.js";
-import type { AsArrays } from "./types.js";
 import type { AxisSpec } from "./vmap.js";
 
 export interface PmapOptions {
@@ -76,10 +75,7 @@ const PMAP_KEYS: OptionKeys<PmapOptions> = {
   devices: true,
 };
 
-export function pmap<F extends AnyFn>(
-  fn: F,
-  opts?: PmapOptions,
-): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
+export function pmap<F extends AnyFn>(fn: F, opts?: PmapOptions): F {
   checkFunction(fn, "pmap");
   const name = fn.name || "fn";
   const op = `pmap(${name})`;
@@ -192,7 +188,7 @@ export function pmap<F extends AnyFn>(
     return entry.outTree.unflatten(outs);
   };
   Object.defineProperty(pmapped, "name", { value: op });
-  return pmapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
+  return pmapped as F;
 }
 
 function mappedSize(

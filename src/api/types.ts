@@ -12,7 +12,7 @@
  * - `hasAux: true` requires the function to return a pair `[output, aux]`.
  */
 import type { Array } from "../core/array.js";
-import type { AnyFunction, AsArrays, MapLeaves } from "../tree/types.js";
+import type { AsArrays, MapLeaves } from "../tree/types.js";
 
 export type { AnyFunction, AsArrays, MapLeaves } from "../tree/types.js";
 
@@ -82,15 +82,6 @@ export interface GradAuxOpts<N> {
   hasAux: true;
   holomorphic?: boolean;
 }
-
-/**
- * A function transformed by `jit`, `vmap`, `pmap`, `checkpoint`: the same
- * parameters, and the result with its leaves as arrays (a JS number a
- * function returns comes back as an `Array`; an `Array` result stays as it is).
- */
-export type Transformed<F extends AnyFunction> = (
-  ...args: Parameters<F>
-) => AsArrays<ReturnType<F>>;
 
 /** Tangents (or cotangents) for values of type T: T's structure, each leaf an `Array` or a JS number. */
 export type Tangent<T> = MapLeaves<T, Array | number>;

@@ -21,7 +21,6 @@ import {
   rejectPromise,
 } from "../options.js";
 import { broadcastPrefix, flatten, leafPaths } from "../tree/index.js";
-import type { AsArrays } from "./types.js";
 
 /** in_axes / out_axes: a number, null, or (for in_axes) one entry per positional argument. */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec };
@@ -41,14 +40,11 @@ const VMAP_KEYS: OptionKeys<VmapOptions> = {
 };
 
 /**
- * `jax.vmap(fn, { inAxes, outAxes, axisName, axisSize })`. Typed as fn's
- * signature (mapped arguments and results are arrays with one more axis, which
- * the type of an `Array` does not record), the result's leaves arrays.
+ * `jax.vmap(fn, { inAxes, outAxes, axisName, axisSize })`. Typed as fn
+ * itself: the same parameter and result structure (mapped arguments and
+ * results are arrays with one more axis, which the type `Array` does not record).
  */
-export function vmap<F extends AnyFn>(
-  fn: F,
-  opts?: VmapOptions,
-): (...args: Parameters<F>) => AsArrays<ReturnType<F>> {
+export function vmap<F extends AnyFn>(fn: F, opts?: VmapOptions): F {
   checkFunction(fn, "vmap");
   const name = fn.name || "fn";
   const options = checkOptions(`vmap(${name})`, opts, VMAP_KEYS);
@@ -144,7 +140,7 @@ export function vmap<F extends AnyFn>(
     });
   };
   Object.defineProperty(vmapped, "name", { value: `vmap(${name})` });
-  return vmapped as (...args: Parameters<F>) => AsArrays<ReturnType<F>>;
+  return vmapped as F;
 }
 
 function axisSizeOf(

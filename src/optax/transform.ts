@@ -18,15 +18,15 @@ export type ScalarOrSchedule = number | Schedule;
 
 /**
  * optax's `GradientTransformation`, typed by the user's trees: `update(grads,
- * state, params)` returns `[updates, state]` with the updates shaped as the
- * gradients (their leaves arrays: `AsArrays<U>`, which is U itself for a tree
- * of arrays), so `applyUpdates(params, updates)` gets `params`' type back.
+ * state, params)` returns `[updates, state]` with the updates typed as the
+ * gradients (a tree of arrays of the parameters' structure), so
+ * `applyUpdates(params, updates)` gets `params`' type back.
  */
 export interface GradientTransformation {
   /** The state for parameters `params` (a pytree; opaque). */
   init(params: unknown): OptState;
   /** `[updates, newState]`: the updates have the structure of `updates` (the gradients). */
-  update<U>(updates: U, state: OptState, params?: unknown): [AsArrays<U>, OptState];
+  update<U>(updates: U, state: OptState, params?: unknown): [U, OptState];
 }
 
 /** A transformation as the implementations here write it: trees of any structure. */

@@ -28,7 +28,6 @@ import {
   transposeJaxpr,
 } from "../../interpreters/jaxpr_transforms.js";
 import type { PartialEvalTrace, PETracer } from "../../interpreters/partial_eval.js";
-import type { AsArrays } from "../../tree/types.js";
 import { instantiate, zerosLike } from "../ad_util.js";
 import { moveaxis } from "../batch_util.js";
 import { clamp, convertElementType, selectN } from "../elementwise.js";
@@ -196,13 +195,13 @@ type Branch = (...operands: any[]) => unknown;
 
 /**
  * `lax.switch(index, branches, ...operands)`: runs `branches[clamp(index)]`.
- * Typed as the branches' common result, its leaves arrays.
+ * Typed as the branches' common result.
  */
 export function switch_<Ops extends unknown[], R>(
   index: ArrayLike,
   branches: readonly ((...operands: Ops) => R)[],
   ...operands: Ops
-): AsArrays<R>;
+): R;
 export function switch_(
   index: ArrayLike,
   branches: readonly Branch[],
@@ -267,13 +266,13 @@ function switchImpl(
   return first.outTree.unflatten(outs);
 }
 
-/** `lax.cond(pred, trueFun, falseFun, ...operands)`, typed as the branches' common result (leaves arrays). */
+/** `lax.cond(pred, trueFun, falseFun, ...operands)`, typed as the branches' common result. */
 export function cond<Ops extends unknown[], R>(
   pred: ArrayLike,
   trueFun: (...operands: Ops) => R,
   falseFun: (...operands: Ops) => R,
   ...operands: Ops
-): AsArrays<R>;
+): R;
 export function cond(
   pred: ArrayLike,
   trueFun: Branch,
