@@ -15,7 +15,7 @@
 import type { Array } from "../core/array.js";
 import type { ShapedArray } from "../core/aval.js";
 import { UndefinedPrimal } from "../core/primitive.js";
-import { type DType, intRange, isBool, isFloating, isInteger, isUnsigned } from "../dtype.js";
+import { type DType, intRange, isBool, isInexact, isInteger, isUnsigned } from "../dtype.js";
 import { type Shape, sizeOf } from "../shape.js";
 import { intList, tuple } from "./shape_util.js";
 
@@ -325,7 +325,7 @@ export function gatherShape(x: ShapedArray, idx: ShapedArray, p: GatherParams): 
 
 /** The fill value JAX uses when none is given: NaN, the minimum int, the maximum uint, or true. */
 export function defaultFillValue(dtype: DType): number | boolean {
-  if (isFloating(dtype)) return Number.NaN;
+  if (isInexact(dtype)) return Number.NaN; // a complex NaN + 0i, as JAX's
   if (isBool(dtype)) return true;
   const [lo, hi] = intRange(dtype);
   return isUnsigned(dtype) ? hi : lo;

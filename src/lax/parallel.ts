@@ -21,7 +21,7 @@ import {
   type MainTrace,
   Tracer,
 } from "../core/trace.js";
-import { defaultFloat, isFloating } from "../dtype.js";
+import { defaultFloat, isInexact } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import { checkOptions } from "../options.js";
 import { flatten } from "../tree/index.js";
@@ -386,7 +386,7 @@ export function pmean(x: unknown, axisName: AxisName): unknown {
   const size = (main.globalData as AxisData).size;
   return overTree(x, (l) => {
     const s = namedCollective("lax.pmean", psumP, l, axisName);
-    return div(isFloating(s.dtype) ? s : convertElementType(s, defaultFloat()), size);
+    return div(isInexact(s.dtype) ? s : convertElementType(s, defaultFloat()), size);
   });
 }
 export function pmax(x: ArrayLike, axisName: AxisName): Array;

@@ -7,7 +7,7 @@ import { customJvp } from "../api/custom.js";
 import { config } from "../config.js";
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { type DType, defaultFloat, isFloating } from "../dtype.js";
+import { type DType, defaultFloat, isInexact } from "../dtype.js";
 import { stopGradient } from "../lax/ad_util.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
@@ -19,7 +19,7 @@ type Axis = number | readonly number[] | null;
 /** Integer and bool inputs become the default float, as JAX's nn functions promote. */
 function inexact(x: ArrayLike, op: string): Array {
   const a = asArray(x, op, "x");
-  return isFloating(a.dtype) ? a : jnp.astype(a, defaultFloat());
+  return isInexact(a.dtype) ? a : jnp.astype(a, defaultFloat());
 }
 
 /** Zeros where `keep` is false, the tangent g elsewhere. */

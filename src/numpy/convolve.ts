@@ -5,7 +5,7 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { defaultFloat, isFloating } from "../dtype.js";
+import { defaultFloat, isInexact } from "../dtype.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, type OptionKeys, showValue } from "../options.js";
@@ -40,7 +40,7 @@ function conv1d(
     );
   }
   let { dtype, weakType } = resultType(x, y);
-  if (!isFloating(dtype)) {
+  if (!isInexact(dtype)) {
     dtype = defaultFloat();
     weakType = false;
   }

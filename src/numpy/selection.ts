@@ -5,7 +5,7 @@
  */
 import type { Array } from "../core/array.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
-import { canonicalize, type DType, isBool, isFloating, isUnsigned } from "../dtype.js";
+import { canonicalize, type DType, isBool, isFloating, isInexact, isUnsigned } from "../dtype.js";
 import { IndexError, ValueError } from "../errors.js";
 import * as lax from "../lax/index.js";
 import { checkOptions, isPlainObject, type OptionKeys, showValue } from "../options.js";
@@ -145,7 +145,7 @@ const TAKE_ALONG_AXIS_KEYS: OptionKeys<Omit<TakeOptions, "axis">> = { mode: true
 
 /** The fill value JAX uses for out-of-bounds gathers in mode "fill". */
 function defaultFill(d: DType): number | boolean {
-  if (isFloating(d)) return Number.NaN;
+  if (isInexact(d)) return Number.NaN;
   if (isBool(d)) return true;
   return isUnsigned(d) ? 0xffffffff : -0x80000000;
 }

@@ -1,7 +1,7 @@
 /** Helpers shared by jax.scipy's modules: float promotion and broadcasting of several operands. */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import { defaultFloat, isFloating } from "../dtype.js";
+import { defaultFloat, isInexact } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 
@@ -19,7 +19,7 @@ export function promoteInexact(op: string, ...xs: ArrayLike[]): Array[] {
     }
   });
   const { dtype, weakType } = jnp.resultType(...arrs);
-  const target = isFloating(dtype) ? dtype : defaultFloat();
+  const target = isInexact(dtype) ? dtype : defaultFloat();
   const converted = arrs.map((a) =>
     a.dtype === target ? a : lax.convertElementType(a, target, weakType && a.weakType),
   );

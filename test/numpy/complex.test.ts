@@ -448,3 +448,23 @@ describe("random.normal with a complex dtype", () => {
     expect(Math.abs(power - 1)).toBeLessThan(0.06);
   });
 });
+
+describe("complex values through indexing, convolution and vmap", () => {
+  it("fills out-of-bounds gathers with NaN + 0i (JAX's fill for inexact dtypes)", () => {
+    const z = jnp.array([
+      { re: 1, im: 2 },
+      { re: 3, im: -1 },
+    ]);
+    const idx = jnp.array([5, 1], "int32");
+    expect(z.at(idx).get({ mode: "fill" }).toString()).toBe("[nan+0.j  3.-1.j]");
+    expect(z.at(idx).get({ mode: "fill", fillValue: 7 }).toArray()).toEqual([
+      { re: 7, im: 0 },
+      { re: 3, im: -1 },
+    ]);
+    expect(jnp.convolve(z, jnp.array([1, 1])).toArray()).toEqual([
+      { re: 1, im: 2 },
+      { re: 4, im: 1 },
+      { re: 3, im: -1 },
+    ]);
+  });
+});

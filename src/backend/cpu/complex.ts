@@ -103,9 +103,14 @@ export function joinComplex(aval: ShapedArray, re: ArrayImpl, im: ArrayImpl | nu
 
 // --- Strategies ----------------------------------------------------------------------
 
-/** The real kernel on the real parts, then on the imaginary parts. */
+/**
+ * The real kernel on the real parts, then on the imaginary parts. A gather's
+ * `fill_value` (a JS number: a real fill) fills the imaginary parts with 0,
+ * so a NaN fill is NaN + 0i, as JAX's.
+ */
 const componentwise: Kernel = (args, params, outs, run) => {
   const p = realParams(params);
+  const pIm = typeof p.fill_value === "number" ? { ...p, fill_value: 0 } : p;
   const split = args.map((a) => (isComplex(a.dtype) ? splitComplex(a) : null));
   const re = run(
     args.map((a, i) => split[i]?.[0] ?? a),
@@ -113,7 +118,7 @@ const componentwise: Kernel = (args, params, outs, run) => {
   );
   const im = run(
     args.map((a, i) => split[i]?.[1] ?? a),
-    p,
+    pIm,
   );
   return outs.map((aval, i) =>
     isComplex(aval.dtype) ? joinComplex(aval, re[i]!, im[i]!) : new ArrayImpl(aval, re[i]!.buffer),
