@@ -19,7 +19,7 @@
  * Options: model, epochs, batch-size, train-size, test-size, hidden, lr, seed.
  */
 import { pathToFileURL } from "node:url";
-import { type Array, jit, numpy as jnp, valueAndGrad, vmap } from "../src/index.js";
+import { type JaxArray, jit, numpy as jnp, valueAndGrad, vmap } from "../src/index.js";
 import * as optax from "../src/optax/index.js";
 import * as random from "../src/random/index.js";
 import { loadMnist, type Mnist, type Split } from "./mnist_data.js";
@@ -44,51 +44,73 @@ export {
 type PredictFn<P> = Model<P>["predict"];
 
 /** A per-example model over a batch: [n, 784] → [n, 10]. */
-export function batched<P>(f: PredictFn<P>): (params: P, images: Array) => Array {
-  return vmap((params: P, image: Array) => f(params, image), { inAxes: [null, 0] }) as (
-    params: P,
-    images: Array,
-  ) => Array;
+export function batched<P>(f: PredictFn<P>): (params: P, images: JaxArray) => JaxArray {
+  return vmap((params: P, image: JaxArray) => f(params, image), { inAxes: [null, 0] });
 }
 
 /** The MLP over a batch. */
 export const batchedPredict = batched(predict);
 
 /**
- * Mean cross-entropy over a batch. For training with dropout, pass one key
- * per example ([n, 2]) and the rate: vmap maps the model over images and keys.
+ * Mean cross-entropy over a batch of a model `f`. For training with dropout,
+ * pass one key per example ([n, 2]) and the rate: vmap maps the model over
+ * images and keys.
  */
-export function loss<P = Params>(
+export function lossOf<P>(
+  f: PredictFn<P>,
   params: P,
-  images: Array,
-  labels: Array,
-  keys: Array | null = null,
+  images: JaxArray,
+  labels: JaxArray,
+  keys: JaxArray | null = null,
   rate = 0,
-  f: PredictFn<P> = predict as PredictFn<P>,
-): Array {
+): JaxArray {
   const logits =
     keys === null
       ? batched(f)(params, images)
-      : vmap((image: Array, key: Array) => f(params, image, key, rate))(images, keys);
+      : vmap((image: JaxArray, key: JaxArray) => f(params, image, key, rate))(images, keys);
   return jnp.mean(optax.softmaxCrossEntropyWithIntegerLabels(logits, labels));
 }
 
-const accuracies = new Map<PredictFn<never>, (p: never, x: Array, y: Array) => Array>();
+/**
+ * `loss(params, images, labels, keys?, rate?)`: the MLP's mean cross-entropy;
+ * another model's predict function goes last, after keys and rate (the
+ * argument lists are told apart by their length).
+ */
+export function loss<P>(
+  ...args:
+    | [params: Params, images: JaxArray, labels: JaxArray, keys?: JaxArray | null, rate?: number]
+    | [
+        params: P,
+        images: JaxArray,
+        labels: JaxArray,
+        keys: JaxArray | null,
+        rate: number,
+        f: PredictFn<P>,
+      ]
+): JaxArray {
+  if (args.length === 6) {
+    const [params, images, labels, keys, rate, f] = args;
+    return lossOf(f, params, images, labels, keys, rate);
+  }
+  const [params, images, labels, keys, rate] = args;
+  return lossOf(predict, params, images, labels, keys, rate);
+}
+
+/** The fraction of a batch `f` classifies correctly; jitted once, f a static argument. */
+const accuracyJit = jit(
+  (f: PredictFn<unknown>, params: unknown, images: JaxArray, labels: JaxArray): JaxArray => {
+    // Whether the model gets ONE image right.
+    const correct = (image: JaxArray, label: JaxArray) => jnp.argmax(f(params, image)).eq(label);
+    return jnp.mean(vmap(correct)(images, labels).astype("float32"));
+  },
+  { staticArgnums: [0] },
+);
 
 /** Fraction of a batch a model classifies correctly (a jitted vmap over images): float32 scalar. */
-export function accuracyOf<P>(f: PredictFn<P>): (params: P, images: Array, labels: Array) => Array {
-  let acc = accuracies.get(f as PredictFn<never>);
-  if (acc === undefined) {
-    // Whether the model gets ONE image right.
-    const correct = (params: P, image: Array, label: Array): Array =>
-      jnp.argmax(f(params, image)).eq(label);
-    acc = jit(
-      (params: P, images: Array, labels: Array): Array =>
-        jnp.mean(vmap(correct, { inAxes: [null, 0, 0] })(params, images, labels).astype("float32")),
-    ) as (p: never, x: Array, y: Array) => Array;
-    accuracies.set(f as PredictFn<never>, acc);
-  }
-  return acc as (params: P, images: Array, labels: Array) => Array;
+export function accuracyOf<P>(
+  f: PredictFn<P>,
+): (params: P, images: JaxArray, labels: JaxArray) => JaxArray {
+  return (params, images, labels) => accuracyJit(f, params, images, labels);
 }
 
 /** The MLP's accuracy over a batch. */
@@ -130,10 +152,10 @@ export interface EpochStats {
   seconds: number;
 }
 
-export interface TrainResult {
+export interface TrainResult<P = unknown> {
   /** The trained parameters: Params for the MLP, CnnParams for the CNN. */
-  params: unknown;
-  model: Model;
+  params: P;
+  model: Model<P>;
   history: EpochStats[];
   /** The training pixels' statistics: the model sees (pixels - mean) / std. */
   stats: PixelStats;
@@ -149,10 +171,10 @@ export interface PixelStats {
  * [0, 1] with mean 0.13: centred, unit-variance inputs let adam take larger
  * useful steps (on 8,000 digits this is worth ~2% of test accuracy).
  */
-export function pixelStats(images: Array): PixelStats {
+export function pixelStats(images: JaxArray): PixelStats {
   return {
-    mean: jnp.mean(images).item() as number,
-    std: jnp.std(images).item() as number,
+    mean: Number(jnp.mean(images).item()),
+    std: Number(jnp.std(images).item()),
   };
 }
 
@@ -160,23 +182,32 @@ export function standardize(split: Split, { mean, std }: PixelStats): Split {
   return { images: split.images.sub(mean).div(std), labels: split.labels };
 }
 
-/** Accuracy over a whole split, in chunks so intermediates stay small. */
-export function evaluate<P = Params>(
-  params: P,
-  split: Split,
-  chunk = 1000,
-  f: PredictFn<P> = predict as PredictFn<P>,
-): number {
+/** Accuracy of model `f` over a whole split, in chunks so intermediates stay small. */
+export function evaluateOf<P>(f: PredictFn<P>, params: P, split: Split, chunk = 1000): number {
   const accuracy = accuracyOf(f);
-  const n = split.labels.shape[0]!;
+  const n = split.labels.size;
   let hits = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     const range = `${start}:${end}`;
     const acc = accuracy(params, split.images.get(range), split.labels.get(range));
-    hits += (acc.item() as number) * (end - start);
+    hits += Number(acc.item()) * (end - start);
   }
   return hits / n;
+}
+
+/** `evaluate(params, split, chunk?)`: the MLP's accuracy over a split; another model's predict goes last. */
+export function evaluate<P>(
+  ...args:
+    | [params: Params, split: Split, chunk?: number]
+    | [params: P, split: Split, chunk: number, f: PredictFn<P>]
+): number {
+  if (args.length === 4) {
+    const [params, split, chunk, f] = args;
+    return evaluateOf(f, params, split, chunk);
+  }
+  const [params, split, chunk] = args;
+  return evaluateOf(predict, params, split, chunk);
 }
 
 /**
@@ -185,11 +216,23 @@ export function evaluate<P = Params>(
  */
 export function train(raw: Mnist, options: TrainOptions = {}): TrainResult {
   const defaults = DEFAULTS[options.model ?? "mlp"];
+  return (options.model ?? "mlp") === "cnn"
+    ? trainModel(cnnModel(options.channels), raw, options)
+    : trainModel(mlpModel(options.hidden ?? defaults.hidden), raw, options);
+}
+
+/** `train` for one model: the parameters' type P flows through grad, the optimizer and jit. */
+export function trainModel<P>(
+  model: Model<P>,
+  raw: Mnist,
+  options: TrainOptions = {},
+): TrainResult<P> {
+  const defaults = DEFAULTS[options.model ?? "mlp"];
   const epochs = options.epochs ?? defaults.epochs;
   const batchSize = options.batchSize ?? defaults.batchSize;
   const stats = pixelStats(raw.train.images);
   const data = { train: standardize(raw.train, stats), test: standardize(raw.test, stats) };
-  const n = data.train.labels.shape[0]!;
+  const n = data.train.labels.size;
   const steps = Math.floor(n / batchSize);
   if (steps < 1) {
     throw new RangeError(
@@ -203,36 +246,40 @@ export function train(raw: Mnist, options: TrainOptions = {}): TrainResult {
     options.weightDecay !== undefined && options.weightDecay > 0
       ? optax.adamw(schedule, { weightDecay: options.weightDecay })
       : optax.adam(schedule);
-  const model: Model =
-    (options.model ?? "mlp") === "cnn"
-      ? (cnnModel(options.channels) as Model)
-      : (mlpModel(options.hidden ?? defaults.hidden) as Model);
-  let [key, initKey] = random.splitList(random.PRNGKey(options.seed ?? 0), 2) as [Array, Array];
-  let params = model.init(initKey);
+  const seedKeys = random.split(random.PRNGKey(options.seed ?? 0), 2);
+  let key = seedKeys.get(0);
+  let params = model.init(seedKeys.get(1));
   let optState = optimizer.init(params);
 
   const rate = options.dropout ?? 0;
-  const step = jit((p: unknown, s: optax.OptState, images: Array, labels: Array, k: Array) => {
-    const keys = rate > 0 ? random.split(k, images.shape[0]!) : null;
-    const [value, grads] = valueAndGrad(loss)(p, images, labels, keys, rate, model.predict) as [
-      Array,
-      unknown,
-    ];
-    const [updates, newState] = optimizer.update(grads, s, p);
-    return [optax.applyUpdates(p, updates), newState, value] as const;
-  });
+  const step = jit(
+    (
+      p: P,
+      s: optax.OptState,
+      images: JaxArray,
+      labels: JaxArray,
+      k: JaxArray,
+    ): [P, optax.OptState, JaxArray] => {
+      const keys = rate > 0 ? random.split(k, images.shape.slice(0, 1)) : null;
+      const batchLoss = (q: P) => lossOf(model.predict, q, images, labels, keys, rate);
+      const [value, grads] = valueAndGrad(batchLoss)(p);
+      const [updates, newState] = optimizer.update(grads, s, p);
+      return [optax.applyUpdates(p, updates), newState, value];
+    },
+  );
 
   const history: EpochStats[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    let shuffleKey: Array;
-    let dropoutKey: Array;
-    [key, shuffleKey, dropoutKey] = random.splitList(key, 3) as [Array, Array, Array];
+    const epochKeys = random.split(key, 3);
+    key = epochKeys.get(0);
+    const shuffleKey = epochKeys.get(1);
+    const dropoutKey = epochKeys.get(2);
     const order = random.permutation(shuffleKey, n);
     const t0 = performance.now();
     let lossSum = 0;
     for (let i = 0; i < steps; i++) {
       const idx = order.get(`${i * batchSize}:${(i + 1) * batchSize}`);
-      let value: Array;
+      let value: JaxArray;
       [params, optState, value] = step(
         params,
         optState,
@@ -240,7 +287,7 @@ export function train(raw: Mnist, options: TrainOptions = {}): TrainResult {
         data.train.labels.get(idx),
         random.foldIn(dropoutKey, i),
       );
-      const l = value.item() as number;
+      const l = Number(value.item());
       lossSum += l;
       options.onStep?.(i + 1, steps, l);
     }
@@ -248,8 +295,8 @@ export function train(raw: Mnist, options: TrainOptions = {}): TrainResult {
     const stats: EpochStats = {
       epoch,
       loss: lossSum / steps,
-      trainAccuracy: evaluate(params, data.train, 1000, model.predict),
-      testAccuracy: evaluate(params, data.test, 1000, model.predict),
+      trainAccuracy: evaluateOf(model.predict, params, data.train, 1000),
+      testAccuracy: evaluateOf(model.predict, params, data.test, 1000),
       seconds,
     };
     history.push(stats);
@@ -307,6 +354,7 @@ const FLAGS: Record<string, keyof CliOptions> = {
 };
 
 const MODELS: readonly ModelName[] = ["mlp", "cnn"];
+const isModelName = (name: string): name is ModelName => MODELS.some((m) => m === name);
 
 /**
  * `--flag value` / `--flag=value` arguments override env vars (MODEL, EPOCHS,
@@ -324,10 +372,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       );
     }
     if (key === "model") {
-      if (!(MODELS as readonly string[]).includes(raw)) {
+      if (!isModelName(raw)) {
         throw new Error(`mnist: ${source} must be one of ${MODELS.join(", ")}, got "${raw}"`);
       }
-      given.model = raw as ModelName;
+      given.model = raw;
       return;
     }
     const v = Number(raw);
@@ -344,12 +392,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     const v = env[name === "LR" ? "LEARNING_RATE" : name];
     if (v !== undefined && v !== "") set(flag, v, `env ${name}`);
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  const rest = [...argv];
+  for (let arg = rest.shift(); arg !== undefined; arg = rest.shift()) {
     if (!arg.startsWith("--")) throw new Error(`mnist: unexpected argument "${arg}"`);
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    const value = eq < 0 ? rest.shift() : arg.slice(eq + 1);
     if (value === undefined) throw new Error(`mnist: ${arg} needs a value`);
     set(flag, value, arg);
   }

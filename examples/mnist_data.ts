@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { type Array, ArrayImpl } from "../src/index.js";
+import { ArrayImpl, type JaxArray } from "../src/index.js";
 import * as random from "../src/random/index.js";
 
 export const IMAGE_SIZE = 28;
@@ -23,9 +23,9 @@ export const MAX_TRAIN = NUM_DIGITS - NUM_HELD_OUT;
 
 export interface Split {
   /** float32 [n, 784], pixels in [0, 1]. */
-  images: Array;
+  images: JaxArray;
   /** int32 [n], digits 0..9. */
-  labels: Array;
+  labels: JaxArray;
 }
 
 export interface Mnist {
@@ -49,6 +49,17 @@ interface RawDigits {
 
 let cache: RawDigits | null = null;
 
+/** The shape of the package's JSON files: `{ data: [pixel, ...] }`. */
+function isDigitFile(x: unknown): x is { data: number[] } {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    "data" in x &&
+    Array.isArray(x.data) &&
+    x.data.every((v: unknown) => typeof v === "number")
+  );
+}
+
 /** All 10,000 digits in the package's order (class by class), parsed once per process. */
 export function loadRawDigits(): RawDigits {
   if (cache !== null) return cache;
@@ -56,7 +67,9 @@ export function loadRawDigits(): RawDigits {
   const classes: number[][] = [];
   for (let d = 0; d < NUM_CLASSES; d++) {
     const path = require.resolve(`mnist/src/digits/${d}.json`);
-    const { data } = JSON.parse(readFileSync(path, "utf8")) as { data: number[] };
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (!isDigitFile(parsed)) throw new Error(`mnist: ${path} has no "data" list of numbers`);
+    const { data } = parsed;
     if (data.length % NUM_PIXELS !== 0) {
       throw new Error(
         `mnist: ${path} holds ${data.length} pixels, not a multiple of ${NUM_PIXELS}`,
@@ -88,10 +101,9 @@ function gather(raw: RawDigits, order: ArrayLike32): Split {
   const n = order.length;
   const pixels = new Float32Array(n * NUM_PIXELS);
   const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = order[i]!;
+  for (const [i, j] of order.entries()) {
     pixels.set(raw.pixels.subarray(j * NUM_PIXELS, (j + 1) * NUM_PIXELS), i * NUM_PIXELS);
-    labels[i] = raw.labels[j]!;
+    labels.set(raw.labels.subarray(j, j + 1), i);
   }
   return {
     images: ArrayImpl.fromData(pixels, [n, NUM_PIXELS]),
@@ -113,7 +125,7 @@ export function loadMnist(options: LoadOptions = {}): Mnist {
   checkSize("testSize", testSize, NUM_HELD_OUT);
   const raw = loadRawDigits();
   const perm = random.permutation(random.PRNGKey(options.seed ?? 0), NUM_DIGITS);
-  const order = perm.dataSync() as Int32Array;
+  const order = Int32Array.from(perm.dataSync());
   return {
     train: gather(raw, order.subarray(0, trainSize)),
     test: gather(raw, order.subarray(MAX_TRAIN, MAX_TRAIN + testSize)),

@@ -1,8 +1,14 @@
 /** The page's script: runs the demo, printing into <pre id="out">. */
 import { runDemo } from "./demo.js";
 
-const out = document.getElementById("out")!;
-const status = document.getElementById("status")!;
+/** The page's element with this id (index.html has them). */
+const element = (id: string): HTMLElement => {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`the page has no element #${id}`);
+  return e;
+};
+const out = element("out");
+const status = element("status");
 const print = (line: string) => {
   out.textContent += `${line}\n`;
 };
