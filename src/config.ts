@@ -82,7 +82,8 @@ export interface ConfigFlags {
    * none): `jaxpr` (the jaxpr compiled), `passes` (the jaxpr after each
    * compiler pass that changed it), `steps` (kernels, products, eager steps
    * with the reason), `kernels` (each kernel's IR), `wasm` (the WebAssembly
-   * module). Printed through one sink (console.error unless replaced, see
+   * module), `profile` (each step of programs compiled while on timed; a
+   * per-step table printed at exit). Printed through one sink (console.error unless replaced, see
    * backend/cpu/compiler/debug.ts). Default from JAXTS_DEBUG, else "".
    */
   jaxts_debug: string;
@@ -97,7 +98,7 @@ export interface ConfigFlags {
 }
 
 /** The stage names `jaxts_debug` / JAXTS_DEBUG accept. */
-export const DEBUG_STAGES = ["jaxpr", "passes", "steps", "kernels", "wasm"] as const;
+export const DEBUG_STAGES = ["jaxpr", "passes", "steps", "kernels", "wasm", "profile"] as const;
 export type DebugStage = (typeof DEBUG_STAGES)[number];
 
 /** The stages of a `jaxts_debug` list; an unknown name is a RangeError listing the valid ones. */

@@ -81,6 +81,44 @@ describe("compiled reduce_window and select_and_scatter_add", () => {
     }
   });
 
+  it("max-pool gradients on f32x4 lanes: ties, NaN, -0, disjoint/covering/overlapping windows, bits as eager on 1 and 2 threads", async () => {
+    const r = rng(11);
+    for (const [c, size, stride, n] of [
+      [8, 2, 2, 2], // disjoint, covering: the store variant
+      [16, 2, 3, 2], // disjoint, not covering
+      [4, 3, 2, 1], // overlapping: one thread, added in window order
+      [16, 2, 2, 40], // large enough to split across threads
+    ] as const) {
+      const shape = [n, 10, 9, c];
+      const size0 = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: size0 }, () => int(r, -4, 4) / 2);
+      for (let i = 0; i < size0; i += 37) data[i] = Number.NaN;
+      const x = jnp.array(data).reshape(shape);
+      const outShape = [n, Math.floor((10 - size) / stride) + 1, Math.floor((9 - size) / stride) + 1, c]; // biome-ignore format: long
+      const ct = randArray(r, outShape).mul(-0.5); // includes -0
+      const loss = (a: JArray) =>
+        jnp.sum(
+          lax
+            .reduceWindow(
+              a,
+              -Infinity,
+              lax.max,
+              [1, size, size, 1],
+              [1, stride, stride, 1],
+              "VALID",
+            )
+            .mul(ct),
+        );
+      const want = (await (grad(loss)(x) as JArray).data()) as Float32Array;
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        const got = (await (jit(grad(loss))(x) as JArray).data()) as Float32Array;
+        const what = `${JSON.stringify(shape)} ${size} ${stride} threads ${threads}`;
+        expect(new Uint32Array(got.buffer), what).toEqual(new Uint32Array(want.buffer));
+      }
+    }
+  });
+
   it("gives the same bits on 1 and 2 threads", async () => {
     const r = rng(8);
     const x = randArray(r, [32, 28, 28, 16]);

@@ -298,14 +298,14 @@ describe("jaxts_debug stage dumps", () => {
     withFlag("jaxts_debug", "", () => jit((x: Array) => x.mul(3))(jnp.ones([3])));
     expect(lines).toEqual([]);
     expect(() => config.update("jaxts_debug", "jaxpr,kernal")).toThrow(
-      /config.update\('jaxts_debug'\): unknown debug stage 'kernal'; valid: jaxpr, passes, steps, kernels, wasm/,
+      /config.update\('jaxts_debug'\): unknown debug stage 'kernal'; valid: jaxpr, passes, steps, kernels, wasm, profile/,
     );
     expect(() => config.update("jaxts_debug", true as unknown as string)).toThrow(TypeError);
     expect(() => parseDebugStages("wasm,bogus", "JAXTS_DEBUG")).toThrow(
       /JAXTS_DEBUG: unknown debug stage 'bogus'/,
     );
     expect(parseDebugStages("wasm, jaxpr,,wasm", "x")).toEqual(["wasm", "jaxpr"]);
-    expect(DEBUG_STAGES).toEqual(["jaxpr", "passes", "steps", "kernels", "wasm"]);
+    expect(DEBUG_STAGES).toEqual(["jaxpr", "passes", "steps", "kernels", "wasm", "profile"]);
     withFlag("jaxts_debug", "", () => expect(debugStages().size).toBe(0));
     withFlag("jaxts_debug", "wasm,steps", () =>
       expect([...debugStages()]).toEqual(["wasm", "steps"]),

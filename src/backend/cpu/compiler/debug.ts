@@ -10,6 +10,11 @@
  * `[jaxts_debug <stage>] program <n> (<label>)`, n counting compilations.
  * Variables in the steps are named as the printed jaxpr of the last pass
  * names them. Nothing here runs while `jaxts_debug` is empty.
+ *
+ * `profile` times each step of the programs compiled while it is on
+ * (`profiledOps`, wrapped around the program's ops) and prints, at process
+ * exit, each step's mean and fastest wall time per call and its share: the
+ * CNN train step's convolutions, pools and their gradients read apart.
  */
 import { config, type DebugStage, parseDebugStages } from "../../../config.js";
 import { type Jaxpr, type JaxprEqn, Literal, type Var, varName } from "../../../core/jaxpr.js";
@@ -221,4 +226,76 @@ function codeBodySizes(bytes: Uint8Array): number[] {
     return out;
   }
   return [];
+}
+
+/** Per-step wall times of the programs compiled while `profile` was on. */
+interface StepProfile {
+  program: number;
+  labels: string[];
+  ms: Float64Array;
+  /** The fastest call of each step (less noisy on a loaded machine). */
+  min: Float64Array;
+  calls: number;
+}
+const profiles: StepProfile[] = [];
+let profilePrinter = false;
+
+function stepLabel(s: Step): string {
+  if (s.kind === "kernel") {
+    const dims = s.kernel.shape.map((e, d) => (s.kernel.reduced[d] ? `${e}r` : e)).join(",");
+    return `kernel [${dims}]${s.kernel.reduce ? ` reduce_${s.kernel.reduce}` : ""}`;
+  }
+  const e = s.eqn;
+  const shapes = [...e.inputs, ...e.outBinders].map((v) => `[${v.aval.shape.join(",")}]`);
+  return `${s.kind === "library" ? "library" : isLoopStep(e) ? "loop" : "eager"} ${e.primitive.name} ${shapes.join(" ")}`; // biome-ignore format: long
+}
+
+/** Prints every profiled program's per-step times (ms per call, share of the total). */
+export function printProfiles(): void {
+  for (const p of profiles) {
+    if (p.calls === 0) continue;
+    const total = p.ms.reduce((a, b) => a + b, 0);
+    const minTotal = p.min.reduce((a, b) => a + b, 0);
+    const rows = p.labels.map((l, i) => {
+      const ms = p.ms[i]! / p.calls;
+      const pct = total > 0 ? (100 * p.ms[i]!) / total : 0;
+      return `  ${String(i).padStart(3)}: ${ms.toFixed(3).padStart(8)} ms (min ${p.min[i]!.toFixed(3).padStart(7)}) ${pct.toFixed(1).padStart(5)}%  ${l}`;
+    });
+    sink(
+      `[jaxts_debug profile] program ${p.program}: ${p.calls} calls, ${(total / p.calls).toFixed(3)} ms per call in steps (sum of the steps' fastest: ${minTotal.toFixed(3)} ms)\n${rows.join("\n")}`,
+    );
+  }
+}
+
+/**
+ * With `profile` on (JAXTS_DEBUG=profile), each step of the program is timed
+ * (wall clock, `performance.now`) and a per-step table is printed when the
+ * process exits (or by `printProfiles`); otherwise `ops` unchanged.
+ */
+export function profiledOps<A extends unknown[]>(
+  ops: readonly ((...args: A) => void)[],
+  steps: readonly Step[],
+): readonly ((...args: A) => void)[] {
+  if (!debugStages().has("profile")) return ops;
+  const prof: StepProfile = {
+    program: programs,
+    labels: steps.map(stepLabel),
+    ms: new Float64Array(ops.length),
+    min: new Float64Array(ops.length).fill(Number.POSITIVE_INFINITY),
+    calls: 0,
+  };
+  profiles.push(prof);
+  const proc = (globalThis as { process?: { on?: (ev: string, f: () => void) => void } }).process;
+  if (!profilePrinter && proc?.on !== undefined) {
+    profilePrinter = true;
+    proc.on("exit", printProfiles);
+  }
+  return ops.map((op, i) => (...args: A) => {
+    const t0 = performance.now();
+    op(...args);
+    const dt = performance.now() - t0;
+    prof.ms[i]! += dt;
+    if (dt < prof.min[i]!) prof.min[i] = dt;
+    if (i === 0) prof.calls++;
+  });
 }

@@ -37,6 +37,7 @@ import {
   view,
 } from "../memory.js";
 import { poolFor, type ThreadPool } from "../pool.js";
+import { profiledOps } from "./debug.js";
 import type { Step } from "./fusion.js";
 import { type BodyCode, type LoopStep, loopStepFor } from "./loop_step.js";
 import { kernelRange } from "./loops.js";
@@ -364,7 +365,8 @@ export function buildExecutable(
   epilogues = true,
 ): { exe: Executable; info: ProgramInfo } {
   const a = assemble(jaxpr, steps, code, epilogues && code.export !== undefined, false);
-  const { ops, homes, slot, slotVars, nSlots, arena, scales, inputIndex, outVars, defStep, lastUse, wakesPool } = a; // biome-ignore format: long
+  const ops = profiledOps(a.ops, steps);
+  const { homes, slot, slotVars, nSlots, arena, scales, inputIndex, outVars, defStep, lastUse, wakesPool } = a; // biome-ignore format: long
   const inVars = [...jaxpr.constvars, ...jaxpr.inBinders];
   const nConsts = jaxpr.constvars.length;
   // Donation: the inputs whose blocks an output may take. Safe when nothing

@@ -12,9 +12,16 @@
  *   select_and_scatter_add (the max-pool gradient) without padding or base
  *     dilation: per window the first maximum (minimum) in row-major window
  *     order (a NaN wins), as the eager kernel selects, and the source value
- *     added there, on one thread in window order. Non-overlapping windows
- *     (strides ≥ sizes, every pool) give the eager kernel's bits; overlapping
- *     ones sum in float32 instead of float64.
+ *     added there, in window order. With a trailing trivial dim of a multiple
+ *     of 4 (NHWC channels) the selection runs on f32x4 lanes (the tap index
+ *     kept per lane); windows that do not overlap (strides ≥ extents, every
+ *     pool) split across the thread pool by rows, and when they also cover
+ *     the operand each element is stored once (0 + value: no zero fill).
+ *     Non-overlapping windows give the eager kernel's bits; overlapping ones
+ *     sum in float32 instead of float64. The CNN step's two pool gradients
+ *     ([64,28,28,16] and [64,14,14,32]) went from 4.7 + 2.4 ms (scalar, one
+ *     thread) to 1.8 + 0.8 ms mean, 0.9 + 0.25 ms fastest, on the 2-core
+ *     EPYC at load average 11 (JAXTS_DEBUG=profile).
  *
  * reduce_window_sum (float32 sums would round differently from the eager
  * kernel's float64 ones), select_and_gather_add (forward-mode only) and the
@@ -171,6 +178,79 @@ function buildModule(shared: boolean): WebAssembly.Module {
                 .set(at);
               f.get(at).get(at).f32Load(0, 0).get(sp).f32Load(0, 0).f32Add().f32Store(0, 0);
               f.get(sp).i32(4).i32Add().set(sp);
+            },
+          );
+        },
+      );
+    });
+  }
+  for (const [name, isMax, store] of [
+    ["svmax", true, false],
+    ["svmin", false, false],
+    ["svmaxStore", true, true],
+    ["svminStore", false, true],
+  ] as const) {
+    // The same selection on f32x4 lanes (inner a multiple of 4), rows [start, end); the
+    // Store variants write 0 + (selected source or 0) instead of adding into `out`
+    // (windows that do not overlap and cover the operand: every element written once).
+    mb.addFunction(name, i32s(9), [], (f: FunctionBuilder) => {
+      const [SRC, X, OUT, RS, TAPS, NT, INNER, START, END] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
+      const l = () => f.local("i32");
+      const [r, base, ob, j, t, sp, at] = [l(), l(), l(), l(), l(), l(), l()];
+      const [best, v, bt, sv, m] = [f.local("v128"), f.local("v128"), f.local("v128"), f.local("v128"), f.local("v128")]; // biome-ignore format: compact
+      f.get(SRC).get(START).get(INNER).i32Mul().i32(2).i32Shl().i32Add().set(sp);
+      f.forLoop(
+        r,
+        () => f.get(START),
+        () => f.get(END),
+        1,
+        () => {
+          f.get(RS).get(r).i32(2).i32Shl().i32Add().i32Load().set(base);
+          f.get(X).get(base).i32Add().set(ob);
+          f.get(OUT).get(base).i32Add().set(base);
+          f.forLoop(
+            j,
+            0,
+            () => f.get(INNER).i32(2).i32Shl(),
+            16,
+            () => {
+              f.get(ob).get(TAPS).i32Load().i32Add().get(j).i32Add().v128Load(0, 0).set(best);
+              f.i32x4Const(0).set(bt);
+              f.forLoop(
+                t,
+                1,
+                () => f.get(NT),
+                1,
+                () => {
+                  f.get(ob).get(TAPS).get(t).i32(2).i32Shl().i32Add().i32Load().i32Add();
+                  f.get(j).i32Add().v128Load(0, 0).set(v);
+                  // Replace where the best is not NaN and v is strictly better or NaN.
+                  f.get(best).get(best).f32x4Eq();
+                  f.get(v).get(best);
+                  if (isMax) f.f32x4Gt();
+                  else f.f32x4Lt();
+                  f.get(v).get(v).f32x4Ne().v128Or().v128And().set(m);
+                  f.get(v).get(best).get(m).v128Bitselect().set(best);
+                  f.get(t).i32x4Splat().get(bt).get(m).v128Bitselect().set(bt);
+                },
+              );
+              f.get(sp).v128Load(0, 0).set(sv);
+              f.get(sp).i32(16).i32Add().set(sp);
+              f.forLoop(
+                t,
+                0,
+                () => f.get(NT),
+                1,
+                () => {
+                  f.get(base).get(TAPS).get(t).i32(2).i32Shl().i32Add().i32Load().i32Add();
+                  f.get(j).i32Add().set(at);
+                  f.get(at);
+                  if (store) f.f32x4Const(0);
+                  else f.get(at).v128Load(0, 0);
+                  f.get(sv).get(bt).get(t).i32x4Splat().i32x4Eq().v128And();
+                  f.f32x4Add().v128Store(0, 0);
+                },
+              );
             },
           );
         },
@@ -398,19 +478,42 @@ const scatterKernel: CompiledKernel = {
     return ws.every((w) => w.lo === 0 && w.hi === 0 && w.baseDilation === 1);
   },
   workspace: (e) => layout(plan(e)).total,
-  parallel: () => false,
+  parallel: () => true,
   epilogueRows: () => 0,
   build(e) {
     const pl = plan(e);
     const L = layout(pl);
-    const outBytes = e.outBinders[0]!.aval.size * 4;
-    const fn = (e.params as SelectParams).select_prim === "ge" ? "smax" : "smin";
+    const x = e.inputs[1] as Var;
+    const outSize = e.outBinders[0]!.aval.size;
+    const outBytes = outSize * 4;
+    const isMax = (e.params as SelectParams).select_prim === "ge";
+    const ws = selectionWindows(x.aval.shape, e.params as WindowParams);
+    const nd = ws.length;
+    const lanes = nd > 0 && trivial(ws[nd - 1]!) ? nd - 1 : nd;
+    // Windows that do not overlap write each element at most once: rows split across threads.
+    const disjoint = ws.slice(0, lanes).every((w) => w.stride >= (w.size - 1) * w.windowDilation + 1); // biome-ignore format: long
+    const covers = disjoint && pl.rows * pl.taps.length * pl.inner === outSize;
+    const simd = pl.inner % 4 === 0;
+    const fn = simd
+      ? `sv${isMax ? "max" : "min"}${covers ? "Store" : ""}`
+      : isMax ? "smax" : "smin"; // biome-ignore format: long
     return (addrs) => {
       const [s, x, out, ws] = addrs as [number, number, number, number];
-      new Uint8Array(heapBuffer(), out, outBytes).fill(0);
+      if (!covers) new Uint8Array(heapBuffer(), out, outBytes).fill(0);
       if (pl.outSize === 0 || pl.taps.length === 0) return;
       const [rs, taps] = writeTables(pl, ws + L.tables);
-      localFn(fn)(s, x, out, rs, taps, pl.taps.length, pl.inner, pl.rows);
+      const args = [s, x, out, rs, taps, pl.taps.length, pl.inner];
+      if (!simd) {
+        localFn(fn)(...args, pl.rows);
+        return;
+      }
+      const tp = threadPool();
+      const work = pl.inner * pl.taps.length;
+      if (disjoint && tp !== null && tp.threads > 1 && pl.rows * work >= 2 * MIN_FLOATS_PER_CHUNK) {
+        tp.parallelFor(windowModule(), fn, args, pl.rows, Math.ceil(MIN_FLOATS_PER_CHUNK / work));
+      } else {
+        localFn(fn)(...args, 0, pl.rows);
+      }
     };
   },
 };
