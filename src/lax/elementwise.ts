@@ -242,8 +242,9 @@ const extremeDerivs: Deriv[] = [
   (g, z, x, y) => mul(g, balancedEq(x, z, y)),
   (g, z, x, y) => mul(g, balancedEq(y, z, x)),
 ];
-export const maxP = binop("max", ORDERED, extremeDerivs);
-export const minP = binop("min", ORDERED, extremeDerivs);
+// Complex numbers order lexicographically here (real part, then imaginary), as JAX's max/min.
+export const maxP = binop("max", ALL_DTYPES, extremeDerivs);
+export const minP = binop("min", ALL_DTYPES, extremeDerivs);
 export const atan2P = binop("atan2", FLOATS, [
   (g, _, x, y) => mul(g, div(y, add(square(x), square(y)))),
   (g, _, x, y) => mul(g, div(neg(x), add(square(x), square(y)))),

@@ -64,14 +64,14 @@ export type DtypeKind = "number" | "real" | "any" | "bitwise" | "floating";
 const KIND_TEXT: Record<DtypeKind, string> = {
   number: "numbers (integers, floats and complex)",
   real: "integers and floats",
-  any: "any dtype but complex (which has no order)",
+  any: "any dtype (complex numbers in lexicographic order)",
   bitwise: "bool and integers (int32, uint32)",
   floating: "floating point (float32, float64)",
 };
 
 export function checkDtype(op: string, dtype: DType, kind: DtypeKind): void {
   const ok =
-    (kind === "any" && !isComplex(dtype)) ||
+    kind === "any" ||
     (kind === "number" && !isBool(dtype)) ||
     (kind === "real" && !isBool(dtype) && !isComplex(dtype)) ||
     (kind === "bitwise" && (isBool(dtype) || isInteger(dtype))) ||

@@ -301,11 +301,9 @@ describe("complex dtypes: promotion and errors", () => {
     expect(jnp.isrealobj(jnp.array([1]))).toBe(true);
   });
 
-  it("refuses orderings and real-only functions of complex numbers with TypeErrors", () => {
+  it("refuses comparisons and real-only functions of complex numbers with TypeErrors", () => {
     const z = jnp.array([{ re: 1, im: 1 }]);
     expect(() => lax.lt(z, z)).toThrow(/lax\.lt does not accept dtype complex64/);
-    expect(() => lax.max(z, z)).toThrow(/lax\.max does not accept dtype complex64/);
-    expect(() => jnp.max(z)).toThrow(TypeError);
     expect(() => jnp.floor(z)).toThrow(/jnp\.floor: not supported for complex/);
     expect(() => lax.atan2(z, z)).toThrow(TypeError);
     expect(() => lax.real(jnp.array([1]))).toThrow(/lax\.real does not accept dtype float32/);
@@ -466,5 +464,32 @@ describe("complex values through indexing, convolution and vmap", () => {
       { re: 4, im: 1 },
       { re: 3, im: -1 },
     ]);
+  });
+});
+
+describe("complex numbers in lexicographic order (max/min, reductions, argmax, sort)", () => {
+  // NumPy's order: real part, then imaginary part.
+  const z = jnp.array([
+    { re: 1, im: 2 },
+    { re: 3, im: -1 },
+    { re: 3, im: -2 },
+    { re: -1, im: 5 },
+    { re: 3, im: -1 },
+  ]);
+  it("matches NumPy", () => {
+    expect(jnp.max(z).toString()).toBe("(3-1j)");
+    expect(jnp.min(z).toString()).toBe("(-1+5j)");
+    expect(jnp.argmax(z).item()).toBe(1);
+    expect(jnp.argmin(z).item()).toBe(3);
+    expect(jnp.sort(z).toString()).toBe("[-1.+5.j  1.+2.j  3.-2.j  3.-1.j  3.-1.j]");
+    expect(jnp.argsort(z).toArray()).toEqual([3, 0, 2, 1, 4]);
+    expect(jnp.maximum(z, jnp.array({ re: 2, im: 0 })).toString()).toBe(
+      "[2.+0.j 3.-1.j 3.-2.j 2.+0.j 3.-1.j]",
+    );
+    expect((jit((a: Array) => jnp.sort(a))(z) as Array).toString()).toBe(jnp.sort(z).toString());
+  });
+  it("splits max's gradient among ties, as JAX's", () => {
+    const g = grad((w: Array) => jnp.real(jnp.max(w)))(z) as Array;
+    expect(g.toArray()).toEqual([0, 0.5, 0, 0, 0.5].map((re) => ({ re, im: 0 })));
   });
 });

@@ -289,6 +289,102 @@ const cumprod: Kernel = (args, params, [out]) => {
 
 const exp2 = (a: number, b: number): C.Pair => C.cexp(a * Math.LN2, b * Math.LN2);
 
+// --- Lexicographic order (JAX orders complex numbers by real part, then imaginary part, for
+// max/min, their reductions, argmax/argmin and sort; a NaN in either part wins, as a float NaN
+// propagates through max/min) ------------------------------------------------------------------
+
+const hasNaN = (a: number, b: number): boolean => Number.isNaN(a) || Number.isNaN(b);
+
+/** Whether (a, b) comes after (c, d) in the lexicographic order (NaNs first to win). */
+function after(a: number, b: number, c: number, d: number): boolean {
+  if (hasNaN(a, b)) return !hasNaN(c, d);
+  if (hasNaN(c, d)) return false;
+  return a > c || (a === c && b > d);
+}
+
+function choose(max: boolean): Kernel {
+  return binary((a, b, c, d) => {
+    if (hasNaN(a, b)) return [a, b];
+    if (hasNaN(c, d)) return [c, d];
+    return after(a, b, c, d) === max ? [a, b] : [c, d];
+  });
+}
+
+/** reduce_max / reduce_min: the lexicographic extreme over `axes`. */
+function reduceChoose(max: boolean): Kernel {
+  return (args, params, [out]) => {
+    const x = args[0]!;
+    const d = cpuData(x);
+    const { base, offs } = reductionIndex(x.shape, params.axes as number[]);
+    const data = allocate(out!.dtype, out!.size);
+    for (let o = 0; o < base.length; o++) {
+      let k = 2 * (base[o]! + offs[0]!);
+      for (let r = 1; r < offs.length && !hasNaN(d[k]!, d[k + 1]!); r++) {
+        const j = 2 * (base[o]! + offs[r]!);
+        if (hasNaN(d[j]!, d[j + 1]!) || after(d[j]!, d[j + 1]!, d[k]!, d[k + 1]!) === max) k = j;
+      }
+      data[2 * o] = d[k]!;
+      data[2 * o + 1] = d[k + 1]!;
+    }
+    return [cpuArray(out!, data)];
+  };
+}
+
+/** argmax / argmin: the first index of the lexicographic extreme (of the first NaN). */
+function argChoose(max: boolean): Kernel {
+  return (args, params, [out]) => {
+    const x = args[0]!;
+    const d = cpuData(x);
+    const { base, offs } = reductionIndex(x.shape, params.axes as number[]);
+    const data = allocate(out!.dtype, out!.size);
+    for (let o = 0; o < base.length; o++) {
+      let best = 0;
+      let k = 2 * (base[o]! + offs[0]!);
+      for (let r = 1; r < offs.length && !hasNaN(d[k]!, d[k + 1]!); r++) {
+        const j = 2 * (base[o]! + offs[r]!);
+        const wins = hasNaN(d[j]!, d[j + 1]!) || after(d[j]!, d[j + 1]!, d[k]!, d[k + 1]!) === max;
+        // Ties keep the first index: "after" is strict both ways.
+        if (wins && (hasNaN(d[j]!, d[j + 1]!) || d[j] !== d[k] || d[j + 1] !== d[k + 1])) {
+          best = r;
+          k = j;
+        }
+      }
+      data[o] = best;
+    }
+    return [cpuArray(out!, data)];
+  };
+}
+
+/**
+ * sort with complex operands: each complex key becomes two real keys (real
+ * part, then imaginary part) and each complex payload two payloads; the real
+ * sort runs once and the pairs are joined again.
+ */
+const sortComplex: Kernel = (args, params, outs, run) => {
+  const numKeys = params.num_keys as number;
+  const parts: ArrayImpl[] = [];
+  let keys = 0;
+  args.forEach((a, i) => {
+    if (isComplex(a.dtype)) {
+      parts.push(...splitComplex(a));
+      if (i < numKeys) keys += 2;
+    } else {
+      parts.push(a);
+      if (i < numKeys) keys += 1;
+    }
+  });
+  const sorted = run(parts, { ...params, num_keys: keys });
+  let at = 0;
+  return outs.map((aval) => {
+    if (isComplex(aval.dtype)) {
+      const z = joinComplex(aval, sorted[at]!, sorted[at + 1]!);
+      at += 2;
+      return z;
+    }
+    return sorted[at++]!;
+  });
+};
+
 const KERNELS: Readonly<Record<string, Kernel>> = {
   // Componentwise.
   add: componentwise,
@@ -351,6 +447,14 @@ const KERNELS: Readonly<Record<string, Kernel>> = {
   convert_element_type: convert,
   reduce_prod: reduceProd,
   cumprod,
+  // Lexicographic order.
+  max: choose(true),
+  min: choose(false),
+  reduce_max: reduceChoose(true),
+  reduce_min: reduceChoose(false),
+  argmax: argChoose(true),
+  argmin: argChoose(false),
+  sort: sortComplex,
 };
 
 /**
