@@ -191,3 +191,15 @@ lax.cond(
 const scale = (s: ArrayLike, v: JaxArray) => jnp.multiply(s, v).sum();
 expectTypeOf(grad(scale, { argnums: 1 })).toEqualTypeOf<(s: ArrayLike, v: JaxArray) => JaxArray>();
 expectTypeOf(grad(scale)).returns.toEqualTypeOf<JaxArray>();
+
+// A registered pytree class (an object with methods) keeps its type: the runtime rebuilds it.
+class Dense {
+  constructor(
+    readonly w: JaxArray,
+    readonly units: number,
+  ) {}
+  apply(v: JaxArray): JaxArray {
+    return v.matmul(this.w);
+  }
+}
+expectTypeOf(grad((d: Dense, v: JaxArray) => d.apply(v).sum())).returns.toEqualTypeOf<Dense>();
