@@ -80,6 +80,12 @@ const NR = 8;
 const KC = 256;
 const MC = 120;
 const NC = 2048;
+// Products of at most SMALL_N columns (a convolution's 16 or 32 features) take k in
+// blocks of up to KC_SMALL_N: B's panel (16 KiB) still fits L1, A's block (240 KiB)
+// L2, and C is not read back once per extra k block (12544×288×16: 5.3 → 4.2 ms).
+const SMALL_N = 64;
+const KC_SMALL_N = 512;
+const kcMax = (n: number): number => (n <= SMALL_N ? KC_SMALL_N : KC);
 const F32 = 4;
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
@@ -158,7 +164,7 @@ export class MatmulKernel {
 
   /** Scratch bytes `gemmAt` needs for this shape: packed panels of A and B and one tile. */
   workspaceBytes(spec: { m: number; n: number; k: number }): number {
-    const kc = blockSize(spec.k, KC, 1);
+    const kc = blockSize(spec.k, kcMax(spec.n), 1);
     const a = blockSize(spec.m, MC, MR) * kc;
     const b = blockSize(spec.n, NC, NR) * kc;
     return (a + b + MR * NR) * F32;
@@ -770,7 +776,11 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
     };
 
     f.get(M).i32Eqz().get(N).i32Eqz().i32Or().if_().return_().end();
+    f.get(N).i32(SMALL_N).i32LeS().if_();
+    blockSizeInto(KB, () => g(K), KC_SMALL_N, 1);
+    f.else_();
     blockSizeInto(KB, () => g(K), KC, 1);
+    f.end();
     blockSizeInto(NB, () => g(N), NC, NR);
     f.get(START).set(r);
     f.block().loop();

@@ -66,6 +66,11 @@ function build(shared: boolean): WebAssembly.Module {
       },
     );
   });
+  // zero(dst, bytes): memory.fill (a JS fill of a view of the shared memory ran at a
+  // fraction of memset speed: 0.8 ms for 1 MiB on the loaded EPYC).
+  mb.addFunction("zero", ["i32", "i32"], [], (f: FunctionBuilder) => {
+    f.get(0).i32(0).get(1).memoryFill();
+  });
   return mb.compile();
 }
 
@@ -81,9 +86,26 @@ function gatherModule(): WebAssembly.Module {
 
 type GatherFn = (...args: number[]) => void;
 let local: GatherFn | null = null;
+let zeroFn: ((dst: number, bytes: number) => void) | null = null;
 
-/** Copies below this many floats per thread are not worth a split (~10 µs). */
-const MIN_FLOATS_PER_CHUNK = 1 << 14;
+function instantiate(): void {
+  const inst = new WebAssembly.Instance(gatherModule(), { env: { memory: cpuMemory() } });
+  local = inst.exports.gather as GatherFn;
+  zeroFn = inst.exports.zero as (dst: number, bytes: number) => void;
+}
+
+/** Zeroes `bytes` bytes at byte address `dst` of the memory (memory.fill). */
+export function zeroAt(dst: number, bytes: number): void {
+  if (bytes <= 0) return;
+  if (zeroFn === null) instantiate();
+  zeroFn!(dst, bytes);
+}
+
+/**
+ * Copies below this many floats per thread are not worth a split (~30 µs):
+ * waking a worker on a loaded machine costs more than a small copy.
+ */
+const MIN_FLOATS_PER_CHUNK = 1 << 16;
 
 /**
  * Runs the gather over rows [0, rows) with tables already in memory (byte
@@ -107,11 +129,8 @@ export function gatherAt(
     tp.parallelFor(gatherModule(), "gather", args, rows, grain);
     return;
   }
-  if (local === null) {
-    const inst = new WebAssembly.Instance(gatherModule(), { env: { memory: cpuMemory() } });
-    local = inst.exports.gather as GatherFn;
-  }
-  local(...args, 0, rows);
+  if (local === null) instantiate();
+  local!(...args, 0, rows);
 }
 
 /**

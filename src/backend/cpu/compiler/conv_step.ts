@@ -38,7 +38,7 @@ import { stridesOf } from "../../../shape.js";
 import { MatmulKernel } from "../matmul.js";
 import { cpuMemory, heapBuffer } from "../memory.js";
 import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
-import { gatherAt, runsOf } from "./conv_gather.js";
+import { gatherAt, runsOf, zeroAt } from "./conv_gather.js";
 import { type CompiledKernel, registerCompiledKernel } from "./library.js";
 import { threadPool } from "./program.js";
 import { smallDotAt } from "./small_dot.js";
@@ -212,13 +212,17 @@ export function planConv(e: JaxprEqn): ConvPlan {
   layouts.push({ lay: { n: g.c * spSize, c: 1, x: xStrides(g.c) }, inPlace: false });
   layouts.push({ lay: { n: g.c * spSize, c: spSize, x: xStrides(1) }, inPlace: false });
 
+  // Rows of the padding copy: batch and every spatial dim but the last; a row's elements are
+  // the last spatial dim's positions (those inside P) by features, merged into runs
+  // (an NHWC row of 28 positions × 16 features is one run of 448 floats).
   const padCopy = (lay: Layout): Copy => {
+    const outer = Math.max(0, nsp - 1);
     const src: number[] = [];
     const dst: number[] = [];
-    forEachIndex([g.n, ...g.inSpatial], (idx) => {
+    forEachIndex([g.n, ...g.inSpatial.slice(0, outer)], (idx) => {
       let s = idx[0]! * sN;
       let t = idx[0]! * lay.n;
-      for (let d = 0; d < nsp; d++) {
+      for (let d = 0; d < outer; d++) {
         const q = idx[d + 1]! * g.lhsDilation[d]! + g.padLo[d]!;
         if (q < 0 || q >= pSp[d]!) return;
         s += idx[d + 1]! * sX[d]!;
@@ -227,16 +231,19 @@ export function planConv(e: JaxprEqn): ConvPlan {
       src.push(s);
       dst.push(t);
     });
-    const cs = Array.from({ length: g.c }, (_, c) => c);
-    return makeCopy(
-      src,
-      dst,
-      runsOf(
-        cs.map((c) => c * sC),
-        cs.map((c) => c * lay.c),
-      ),
-      g.c,
-    );
+    const es: number[] = [];
+    const ed: number[] = [];
+    const last = nsp - 1;
+    const xs = nsp === 0 ? [0] : Array.from({ length: g.inSpatial[last]! }, (_, x) => x);
+    for (const x of xs) {
+      const q = nsp === 0 ? 0 : x * g.lhsDilation[last]! + g.padLo[last]!;
+      if (nsp > 0 && (q < 0 || q >= pSp[last]!)) continue;
+      for (let c = 0; c < g.c; c++) {
+        es.push((nsp === 0 ? 0 : x * sX[last]!) + c * sC);
+        ed.push((nsp === 0 ? 0 : q * lay.x[last]!) + c * lay.c);
+      }
+    }
+    return makeCopy(src, dst, runsOf(es, ed), es.length);
   };
 
   // K orders: window-major (features innermost) or feature-major.
@@ -464,7 +471,7 @@ export const convKernel: CompiledKernel = {
       const R = regions(pl);
       let src = lhs;
       if (pl.pad !== null) {
-        new Uint8Array(heapBuffer(), ws + R.p, pl.pBytes).fill(0);
+        zeroAt(ws + R.p, pl.pBytes);
         runCopy(pl.pad, ws + R.padTables, lhs, ws + R.p);
         src = ws + R.p;
       }
