@@ -234,4 +234,23 @@ describe("memory", () => {
     expect(after.liveBytes).toBe(before.liveBytes);
     expect(process.memoryUsage().heapUsed - heap).toBeLessThan(1 << 20);
   });
+
+  it("a 10,000-step while loop with a cond in its body holds flat memory", () => {
+    const f = jit(
+      (x: Array, n: Array) =>
+      lax.foriLoop(0, n, (i: Array, v: Array) => lax.cond(i.gt(5000), (a: Array) => a.mul(0.5), (a: Array) => a.add(1), v) as Array, x), // biome-ignore format: long
+    );
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const x = seeded([64], 32);
+    const n = jnp.array(10000, "int32");
+    const first = bits(f(x, n));
+    gc();
+    const before = memoryStats();
+    const heap = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 3; i++) expect(bits(f(x, n))).toEqual(first);
+    gc();
+    expect(memoryStats().memoryBytes).toBe(before.memoryBytes);
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(1 << 20);
+  });
 });

@@ -27,7 +27,7 @@ import { isComplex, isHalf, isInt64, itemsize } from "../../../dtype.js";
 import type { CondParams } from "../../../lax/control_flow/cond.js";
 import type { ScanParams } from "../../../lax/control_flow/scan.js";
 import type { WhileParams } from "../../../lax/control_flow/while.js";
-import { heapBuffer, view } from "../memory.js";
+import { heapBuffer } from "../memory.js";
 
 /** A compiled loop body: inputs and outputs at the caller's addresses, its arena at `base`. */
 export interface BodyCode {
@@ -56,6 +56,17 @@ export function setBodyCompiler(c: BodyCompiler): void {
 const ALIGN = 64;
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 const bytesOf = (a: ShapedArray): number => a.size * itemsize(a.dtype);
+
+let bytes8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+let words32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+/** The memory as bytes and int32 words, remade only after it grows (no view per iteration). */
+function heap(): void {
+  const buf = heapBuffer();
+  if (bytes8.buffer !== buf) {
+    bytes8 = new Uint8Array(buf);
+    words32 = new Int32Array(buf, 0, buf.byteLength >> 2);
+  }
+}
 
 function copy(dst: number, src: number, bytes: number): void {
   if (bytes > 0 && dst !== src) new Uint8Array(heapBuffer()).copyWithin(dst, src, src + bytes);
@@ -172,7 +183,8 @@ function whileStep(e: JaxprEqn, compile: BodyCompiler): LoopStep {
         const cur = bufs[k % 2]!;
         for (let c = 0; c < nK; c++) cIns[nCC + c] = cur[c]!;
         cond.run(ws, cIns, predOut);
-        if (view("bool", pred, 1)[0] === 0) break;
+        heap();
+        if (bytes8[pred] === 0) break;
         const next = bufs[1 - (k % 2)]!;
         for (let c = 0; c < nK; c++) {
           bIns[nBC + c] = cur[c]!;
@@ -194,7 +206,8 @@ function condStep(e: JaxprEqn, compile: BodyCompiler): LoopStep {
     workspace: alignUp(Math.max(0, ...branches.map((b) => b.arenaBytes))),
     parallel: branches.some((b) => b.parallel),
     run(ins, outs, ws) {
-      const index = view("int32", ins[0]!, 1)[0]!;
+      heap();
+      const index = words32[ins[0]! >> 2]!;
       const i = Math.min(Math.max(index, 0), branches.length - 1);
       for (let k = 0; k < ops.length; k++) ops[k] = ins[k + 1]!;
       branches[i]!.run(ws, ops, outs);
