@@ -22,6 +22,7 @@ import { wasmTarget } from "./compiler/target.js";
 import { runComplex } from "./complex.js";
 import { runHalves } from "./halves.js";
 import { runInt64 } from "./int64.js";
+import { takesDtype } from "./special_dtypes.js";
 import "./kernels/index.js";
 import "./worker_pool.js";
 import { release } from "./memory.js";
@@ -62,12 +63,7 @@ const SPECIAL = new Set<unknown>([
   "uint64",
 ]);
 
-/** Whether an operand or a dtype param is of a special dtype (one pass, no allocation). */
-function takesSpecialDtype(args: readonly ArrayImpl[], params: object): boolean {
-  for (let i = 0; i < args.length; i++) if (SPECIAL.has(args[i]!.aval.dtype)) return true;
-  for (const k in params) if (SPECIAL.has((params as Record<string, unknown>)[k])) return true;
-  return false;
-}
+const isSpecial = (v: unknown): boolean => SPECIAL.has(v);
 
 export const cpuBackend: Backend = {
   platform: "cpu",
@@ -78,7 +74,7 @@ export const cpuBackend: Backend = {
   // their words or as BigInts (int64.ts).
   eager: (prim, args, params) => {
     // The common case (only dtypes the kernels compute natively) tests once and makes no closure.
-    if (!takesSpecialDtype(args, params)) {
+    if (!takesDtype(args, params, isSpecial)) {
       return hasWasm ? eagerCompiled(prim, args, params) : null;
     }
     const kernel = (a: ArrayImpl[], p: object): ArrayImpl[] =>

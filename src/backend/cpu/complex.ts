@@ -29,14 +29,13 @@
  */
 import { ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
-import { ClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
 import type { AnyPrimitive } from "../../core/primitive.js";
 import { allocate, isComplex, realDtype, type TypedArray } from "../../dtype.js";
 import * as C from "../../ir/complex.js";
 import { sizeOf, stridesOf } from "../../shape.js";
 import { cpuArray, cpuData } from "./buffer.js";
+import { holdsJaxpr, type Run, takesDtype } from "./special_dtypes.js";
 
-type Run = (args: ArrayImpl[], params: object) => ArrayImpl[];
 type Kernel = (
   args: readonly ArrayImpl[],
   params: Record<string, unknown>,
@@ -48,11 +47,6 @@ type Kernel = (
 const NATIVE = new Set(["real", "imag", "conj", "complex", "fft"]);
 /** Collectives move and sum storage themselves (devices/collectives.ts); a sum of pairs is the pairs' sum. */
 const COLLECTIVES = new Set(["psum", "all_gather", "ppermute", "psum_scatter"]);
-
-function holdsJaxpr(v: unknown): boolean {
-  if (v instanceof ClosedJaxpr || v instanceof Jaxpr) return true;
-  return globalThis.Array.isArray(v) && v.some(holdsJaxpr);
-}
 
 function namesComplex(v: unknown): boolean {
   return v === "complex64" || v === "complex128";
@@ -469,20 +463,9 @@ export function runComplex(
   params: object,
   run: Run,
 ): ArrayImpl[] | null {
-  // The common case (no complex anywhere) allocates nothing: this runs on every eager operation.
-  let complex = false;
-  for (let i = 0; i < args.length && !complex; i++) complex = isComplex(args[i]!.dtype);
-  if (!complex) {
-    for (const k in params) {
-      if (namesComplex((params as Record<string, unknown>)[k])) {
-        complex = true;
-        break;
-      }
-    }
-  }
-  if (!complex || NATIVE.has(prim.name) || COLLECTIVES.has(prim.name)) return null;
+  if (!takesDtype(args, params, namesComplex)) return null;
+  if (NATIVE.has(prim.name) || COLLECTIVES.has(prim.name) || holdsJaxpr(params)) return null;
   const p = params as Record<string, unknown>;
-  for (const k in p) if (holdsJaxpr(p[k])) return null;
   const outs = prim.rules.abstractEval(
     args.map((a) => a.aval),
     params,

@@ -21,21 +21,14 @@
  */
 import { ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
-import { ClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
 import type { AnyPrimitive } from "../../core/primitive.js";
 import { isHalf } from "../../dtype.js";
 import { decodeBfloat16, decodeFloat16, encodeBfloat16, encodeFloat16 } from "../../half.js";
 import { cpuArray, cpuData } from "./buffer.js";
+import { holdsJaxpr, type Run, takesDtype } from "./special_dtypes.js";
 
 /** Collectives move and reduce half values themselves (devices/collectives.ts). */
 const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "ppermute", "psum_scatter"]);
-
-type Run = (args: ArrayImpl[], params: object) => ArrayImpl[];
-
-function holdsJaxpr(v: unknown): boolean {
-  if (v instanceof ClosedJaxpr || v instanceof Jaxpr) return true;
-  return globalThis.Array.isArray(v) && v.some(holdsJaxpr);
-}
 
 function namesHalf(v: unknown): boolean {
   return v === "float16" || v === "bfloat16";
@@ -70,20 +63,8 @@ export function runHalves(
   params: object,
   run: Run,
 ): ArrayImpl[] | null {
-  // The common case (no half anywhere) allocates nothing: this runs on every eager operation.
-  let half = false;
-  for (let i = 0; i < args.length && !half; i++) half = isHalf(args[i]!.dtype);
-  if (!half) {
-    for (const k in params) {
-      if (namesHalf((params as Record<string, unknown>)[k])) {
-        half = true;
-        break;
-      }
-    }
-  }
-  if (!half) return null;
+  if (!takesDtype(args, params, namesHalf) || holdsJaxpr(params)) return null;
   const entries = Object.entries(params);
-  if (entries.some(([, v]) => holdsJaxpr(v))) return null;
   if (COLLECTIVES.has(prim.name)) return null;
   const outAvals = prim.rules.abstractEval(
     args.map((a) => a.aval),

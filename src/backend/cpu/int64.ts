@@ -38,7 +38,6 @@
  */
 import { ArrayImpl } from "../../core/array.js";
 import { ShapedArray } from "../../core/aval.js";
-import { ClosedJaxpr, Jaxpr } from "../../core/jaxpr.js";
 import type { AnyPrimitive } from "../../core/primitive.js";
 import {
   allocate,
@@ -51,18 +50,13 @@ import {
 } from "../../dtype.js";
 import { sizeOf, stridesOf } from "../../shape.js";
 import { cpuArray, cpuData } from "./buffer.js";
+import { holdsJaxpr, type Run, takesDtype } from "./special_dtypes.js";
 
-type Run = (args: ArrayImpl[], params: object) => ArrayImpl[];
 type Params = Record<string, unknown>;
 type Kernel = (args: ArrayImpl[], params: Params, outs: ShapedArray[], run: Run) => ArrayImpl[];
 
 /** Collectives move storage themselves (devices/collectives.ts). */
 const COLLECTIVES = new Set(["all_gather", "ppermute"]);
-
-function holdsJaxpr(v: unknown): boolean {
-  if (v instanceof ClosedJaxpr || v instanceof Jaxpr) return true;
-  return globalThis.Array.isArray(v) && v.some(holdsJaxpr);
-}
 
 const names64 = (v: unknown): boolean => v === "int64" || v === "uint64";
 
@@ -591,20 +585,9 @@ export function runInt64(
   params: object,
   run: Run,
 ): ArrayImpl[] | null {
-  // The common case (no 64-bit integer anywhere) allocates nothing: this runs on every eager op.
-  let wide = false;
-  for (let i = 0; i < args.length && !wide; i++) wide = isInt64(args[i]!.dtype);
-  if (!wide) {
-    for (const k in params) {
-      if (names64((params as Params)[k])) {
-        wide = true;
-        break;
-      }
-    }
-  }
-  if (!wide || COLLECTIVES.has(prim.name)) return null;
+  if (!takesDtype(args, params, names64)) return null;
+  if (COLLECTIVES.has(prim.name) || holdsJaxpr(params)) return null;
   const p = params as Params;
-  for (const k in p) if (holdsJaxpr(p[k])) return null;
   const name = prim.name;
   let ins = args as ArrayImpl[];
   if (args.some((a, i) => isInt64(a.dtype) && isIndexArg(name, i))) {
