@@ -109,7 +109,7 @@ function forEachIndex(sizes: readonly number[], f: (idx: readonly number[]) => v
 }
 
 /** Cost of a copy in scalar-copy units: a run costs ~6, a float a quarter (f32x4) plus its tail. */
-function copyCost(c: Copy): number {
+function copyCost(c: { runs: Int32Array; rowSrc: { length: number } }): number {
   let perRow = 2;
   for (let j = 0; j < c.runs.length; j += 3) {
     const len = c.runs[j + 2]! / 4;
@@ -174,25 +174,25 @@ export function planConv(e: JaxprEqn): ConvPlan {
   const rowDims = [{ size: nOut, stride: oN, dim: -1 }];
   g.outSpatial.forEach((size, d) => rowDims.push({ size, stride: oS[d]!, dim: d }));
   rowDims.sort((a, b) => b.stride - a.stride);
-  const rowB: number[] = [];
-  const rowO: number[][] = [];
-  const rowOut: number[] = [];
-  forEachIndex(
-    rowDims.map((r) => r.size),
-    (idx) => {
-      const o = new Array<number>(nsp).fill(0);
-      let b = 0;
-      let off = 0;
-      rowDims.forEach((r, k) => {
-        if (r.dim < 0) b = idx[k]!;
-        else o[r.dim] = idx[k]!;
-        off += idx[k]! * r.stride;
-      });
-      rowB.push(b);
-      rowO.push(o);
-      rowOut.push(off);
-    },
-  );
+  // Per row: its batch index, output position (rowO[r·nsp + d]) and output offset.
+  const rowB = new Int32Array(M);
+  const rowO = new Int32Array(M * nsp);
+  const rowOut = new Int32Array(M);
+  const rSize = Int32Array.from(rowDims, (r) => r.size);
+  const rStride = Int32Array.from(rowDims, (r) => r.stride);
+  const rDim = Int32Array.from(rowDims, (r) => r.dim);
+  for (let r = 0; r < M; r++) {
+    let rem = r;
+    let off = 0;
+    for (let k = rowDims.length - 1; k >= 0; k--) {
+      const i = rem % rSize[k]!;
+      rem = (rem - i) / rSize[k]!;
+      if (rDim[k]! < 0) rowB[r] = i;
+      else rowO[r * nsp + rDim[k]!] = i;
+      off += i * rStride[k]!;
+    }
+    rowOut[r] = off;
+  }
   const rowStride = progression(rowOut);
   // The direct kernel writes [G][M][og] row-major: in place only when that is the output.
   const outDirect = small
@@ -260,7 +260,26 @@ export function planConv(e: JaxprEqn): ConvPlan {
   const groupBase = (q: number, lay: Layout) =>
     (g.batchGroups > 1 ? q * nOut : 0) * lay.n + (g.featureGroups > 1 ? q * g.i : 0) * lay.c;
 
-  let best: { cost: number; plan: ConvPlan } | null = null;
+  // Staging of the product into the output (the same for every candidate).
+  let staging: Copy | null = null;
+  if (!outDirect) {
+    const rowSrc = new Int32Array(G * M);
+    const rowDst = new Int32Array(G * M);
+    for (let q = 0; q < G; q++) {
+      for (let r = 0; r < M; r++) {
+        rowSrc[q * M + r] = (q * M + r) * og * 4;
+        rowDst[q * M + r] = (q * og * oO + rowOut[r]!) * 4;
+      }
+    }
+    const js = Array.from({ length: og }, (_, j) => j);
+    const runs = runsOf(
+      js,
+      js.map((j) => j * oO),
+    );
+    staging = { rowSrc, rowDst, runs, floatsPerRow: og };
+  }
+
+  let best: { cost: number; plan: ConvPlan; im2col: () => Copy } | null = null;
   for (const order of small ? (["feature"] as const) : (["window", "feature"] as const)) {
     const ks = kIndex(order);
     const colR = ks.map(({ ci, k }) => ci * sI + k.reduce((a, kd, d) => a + kd * sK[d]!, 0));
@@ -294,60 +313,38 @@ export function planConv(e: JaxprEqn): ConvPlan {
       const colP = ks.map(
         ({ ci, k }) => ci * lay.c + k.reduce((a, kd, d) => a + kd * g.rhsDilation[d]! * lay.x[d]!, 0),
       ); // biome-ignore format: long
-      const src: number[] = [];
-      const dst: number[] = [];
-      for (let q = 0; q < G; q++) {
-        const base = groupBase(q, lay);
-        for (let r = 0; r < rowB.length; r++) {
-          const o = rowO[r]!;
-          let off = base + rowB[r]! * lay.n;
-          for (let d = 0; d < nsp; d++) off += o[d]! * g.strides[d]! * lay.x[d]!;
-          src.push(off);
-          dst.push((q * M + r) * K);
-        }
-      }
-      const im2col = makeCopy(
-        src,
-        dst,
-        runsOf(
-          colP,
-          ks.map((_, kk) => kk),
-        ),
-        K,
+      // The patch copy's rows are built for the chosen candidate only (M can be 10⁵).
+      const imRuns = runsOf(
+        colP,
+        ks.map((_, kk) => kk),
       );
-      const pad = inPlace ? null : padCopy(lay);
-      let staging: Copy | null = null;
-      if (!outDirect) {
-        const s: number[] = [];
-        const t: number[] = [];
+      const im2col = (): Copy => {
+        const rowSrc = new Int32Array(G * M);
+        const rowDst = new Int32Array(G * M);
         for (let q = 0; q < G; q++) {
-          rowOut.forEach((off, r) => {
-            s.push((q * M + r) * og);
-            t.push(q * og * oO + off);
-          });
+          const base = groupBase(q, lay);
+          for (let r = 0; r < M; r++) {
+            let off = base + rowB[r]! * lay.n;
+            for (let d = 0; d < nsp; d++) off += rowO[r * nsp + d]! * g.strides[d]! * lay.x[d]!;
+            rowSrc[q * M + r] = off * 4;
+            rowDst[q * M + r] = (q * M + r) * K * 4;
+          }
         }
-        const js = Array.from({ length: og }, (_, j) => j);
-        staging = makeCopy(
-          s,
-          t,
-          runsOf(
-            js,
-            js.map((j) => j * oO),
-          ),
-          og,
-        );
-      }
+        return { rowSrc, rowDst, runs: imRuns, floatsPerRow: K };
+      };
+      const pad = inPlace ? null : padCopy(lay);
       const cost =
-        copyCost(im2col) +
+        copyCost({ runs: imRuns, rowSrc: { length: G * M } }) +
         (pad === null ? 0 : copyCost(pad) + (g.c * g.n * spSize) / 8) +
         (rhsCopy === null ? 0 : copyCost(rhsCopy)) +
         (staging === null ? 0 : copyCost(staging));
       if (best === null || cost < best.cost) {
         best = {
           cost,
+          im2col,
           plan: {
-            g, G, M, og, K, pad, pBytes: inPlace ? 0 : g.n * g.c * spSize * 4, im2col, rhsCopy,
-            bStrides, staging,
+            g, G, M, og, K, pad, pBytes: inPlace ? 0 : g.n * g.c * spSize * 4, im2col: EMPTY_COPY,
+            rhsCopy, bStrides, staging,
             outStrides: outDirect ? [og * oO, rowStride ?? 0] : [M * og, og],
             empty, zero, small,
           }, // biome-ignore format: compact
@@ -355,8 +352,15 @@ export function planConv(e: JaxprEqn): ConvPlan {
       }
     }
   }
-  return best!.plan;
+  return { ...best!.plan, im2col: best!.im2col() };
 }
+
+const EMPTY_COPY: Copy = {
+  rowSrc: new Int32Array(0),
+  rowDst: new Int32Array(0),
+  runs: new Int32Array(0),
+  floatsPerRow: 0,
+};
 
 /** Byte offsets of the workspace regions, and the total. */
 interface Regions {
