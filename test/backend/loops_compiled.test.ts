@@ -80,6 +80,19 @@ describe("compiled scan", () => {
     check((c0, xs) => lax.scan(body, c0, xs), [c, seeded([0, 8], 7)]);
     check((c0) => lax.scan((h: Array) => [h.mul(1.5).sub(1), h], c0, null, { length: 5 }), [c]);
     check((c0) => lax.scan((h: Array) => [h, h], c0, null, { length: 0 }), [c]);
+    // Repeated ys (the first unread) and a restacked xs: the scan drops them.
+    const tidy = (c0: Array, xs: Array) => {
+      const [h, ys] = lax.scan(
+        (hc: Array, xr: Array): [Array, Array[]] => {
+          const y = hc.add(xr);
+          return [y, [y, y, xr]];
+        },
+        c0,
+        xs,
+      );
+      return [h, ys[1]!, ys[2]!.mul(2)];
+    };
+    check(tidy as Fn, [c, x]);
   });
 
   it("bodies with products, reductions and gathers; passthrough and literal outputs", () => {

@@ -30,13 +30,82 @@ import { shapesEqual } from "../../../shape.js";
 
 export function scanProducts(jaxpr: Jaxpr): Jaxpr {
   if (!jaxpr.eqns.some((e) => e.primitive === scanP)) return jaxpr;
+  const used = new Set<Var>();
+  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) used.add(a);
+  for (const a of jaxpr.outs) if (a instanceof Var) used.add(a);
+  const subst = new Map<Var, Atom>();
+  const read = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
   const eqns: JaxprEqn[] = [];
-  for (const e of jaxpr.eqns) {
-    const r = e.primitive === scanP ? rewriteScan(e) : null;
-    if (r === null) eqns.push(e);
-    else eqns.push(...r);
+  for (const e0 of jaxpr.eqns) {
+    const e = { ...e0, inputs: e0.inputs.map(read) };
+    if (e.primitive !== scanP) {
+      eqns.push(e);
+      continue;
+    }
+    const r = rewriteScan(e) ?? [e];
+    for (const q of r) for (const a of q.inputs) if (a instanceof Var) used.add(a);
+    for (const q of r) eqns.push(q.primitive === scanP ? tidyScan(q, used, subst) : q);
   }
-  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs);
+  return new Jaxpr(jaxpr.constvars, jaxpr.inBinders, eqns, jaxpr.outs.map(read));
+}
+
+/**
+ * A scan without the outputs nothing reads, ys that restack an xs (the xs
+ * itself is used) or repeat another ys, and inputs its body does not read.
+ * Reverse mode's forward scans stack such residuals. `subst` maps the
+ * dropped outputs to what replaces them.
+ */
+function tidyScan(e: JaxprEqn, used: ReadonlySet<Var>, subst: Map<Var, Atom>): JaxprEqn {
+  const p = e.params as ScanParams;
+  if (p.jaxpr.consts.length > 0) return e;
+  const bj = p.jaxpr.jaxpr;
+  const nC = p.numConsts;
+  const nK = p.numCarry;
+  const binders = bj.inBinders;
+  const keepY: boolean[] = [];
+  bj.outs.slice(nK).forEach((o, j) => {
+    const outer = e.outBinders[nK + j]!;
+    const x = o instanceof Var ? binders.indexOf(o) - nC - nK : -1;
+    const first = bj.outs.indexOf(o, nK);
+    if (!used.has(outer)) keepY.push(false);
+    else if (x >= 0 && p.length > 0) {
+      subst.set(outer, e.inputs[nC + nK + x]!);
+      keepY.push(false);
+    } else if (
+      o instanceof Var &&
+      first < nK + j &&
+      (keepY[first - nK] || subst.has(e.outBinders[first]!))
+    ) {
+      // biome-ignore format: long
+      subst.set(outer, subst.get(e.outBinders[first]!) ?? e.outBinders[first]!);
+      keepY.push(false);
+    } else keepY.push(true);
+  });
+  const outs = [...bj.outs.slice(0, nK), ...bj.outs.slice(nK).filter((_, j) => keepY[j])];
+  const read = new Set<Var>();
+  for (const q of bj.eqns) for (const a of q.inputs) if (a instanceof Var) read.add(a);
+  for (const a of outs) if (a instanceof Var) read.add(a);
+  const keepIn = binders.map((v, i) => (i >= nC && i < nC + nK) || read.has(v));
+  if (keepY.every((k) => k) && keepIn.every((k) => k)) return e;
+  const body = new Jaxpr(
+    [],
+    binders.filter((_, i) => keepIn[i]),
+    bj.eqns,
+    outs,
+  );
+  return {
+    ...e,
+    inputs: e.inputs.filter((_, i) => keepIn[i]),
+    params: {
+      ...p,
+      jaxpr: new ClosedJaxpr(body, []),
+      numConsts: keepIn.slice(0, nC).filter((k) => k).length,
+    },
+    outBinders: [
+      ...e.outBinders.slice(0, nK),
+      ...e.outBinders.slice(nK).filter((_, j) => keepY[j]),
+    ],
+  };
 }
 
 const eqn = (primitive: JaxprEqn["primitive"], inputs: Atom[], params: object, out: Var): JaxprEqn => ({ primitive, inputs, params, outBinders: [out] }); // biome-ignore format: long
