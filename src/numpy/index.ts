@@ -25,8 +25,10 @@ export * as fft from "./fft.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
 export * as linalg from "./linalg.js";
 export * from "./manipulation.js";
+export * from "./nanfunctions.js";
 export * from "./products.js";
 export * from "./reductions.js";
+export * from "./statistics.js";
 export * from "./ufuncs.js";
 export { broadcastTo, resultType } from "./util.js";
 
