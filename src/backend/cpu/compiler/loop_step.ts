@@ -12,14 +12,20 @@
  * from memory. Bodies that themselves hold loops nest the same way.
  *
  * The driver is JS calling the body's precompiled ops (its kernels are
- * WebAssembly functions, its products the library GEMM); one WebAssembly
- * function for the whole loop would also need the products and the thread
- * pool's dispatch inside WebAssembly, and the JS driver costs about a
- * microsecond per step against the tens of microseconds of a body's kernels.
+ * WebAssembly functions, its products the library GEMM split over the
+ * thread pool); one WebAssembly function for the whole loop would also need
+ * the products and the pool's dispatch inside WebAssembly, and the JS driver
+ * costs about a microsecond per step against the tens of microseconds of a
+ * body's kernels (RNN value+grad, T 50, hidden 128, one thread: JS is 3 % of
+ * the profile, the GEMM 67 %; 18 → 7.3 ms when loops compiled, eager steps
+ * before slicing rows, calling the body's executable and stacking in JS).
+ * Equations the body leaves eager (no compiled kernel for them) still run
+ * their impl once per iteration, inside the compiled body.
  *
  * Literal operands are written into the step's workspace. Equations whose
- * values are half, complex or 64-bit integer dtypes (kept as JS arrays by their eager hooks), stay
- * eager steps (the primitive's impl).
+ * values are half, complex or 64-bit integer dtypes (kept as JS arrays by
+ * their eager hooks) stay eager steps (the primitive's impl: a JS loop over
+ * the compiled body).
  */
 import type { ShapedArray } from "../../../core/aval.js";
 import type { ClosedJaxpr, JaxprEqn } from "../../../core/jaxpr.js";
