@@ -64,8 +64,30 @@ export interface GemmAtSpec {
   out: number;
   outStrides?: Strides2;
   accumulate?: boolean;
+  /**
+   * A is already packed in panels (`packedALayout`; batch 1, or a batch stride
+   * aStrides[0]): aStrides[1] is the padded row count, aStrides[2] unused.
+   */
+  packedA?: boolean;
   /** Byte address of `workspaceBytes(spec)` bytes of scratch, 16-byte aligned. */
   workspace: number;
+}
+
+/**
+ * Where `gemmAt` with `packedA` reads A[i][p] (float offsets): k runs in
+ * blocks of `kb` (the last one shorter); block [pc, pc + kc) holds `mPad`
+ * rows (m rounded up to MR) as panels of MR rows, k-major:
+ *   offset(i, p) = mPad·pc + ⌊i / MR⌋·MR·kc + (p − pc)·MR + i mod MR.
+ * Rows past m may hold anything (their results are discarded). A producer
+ * (the convolution's patch packing, conv_gather.ts) writes this layout
+ * directly, so the product skips its packing pass.
+ */
+export function packedALayout(
+  m: number,
+  n: number,
+  k: number,
+): { mr: number; kb: number; mPad: number } {
+  return { mr: MR, kb: blockSize(k, kcMax(n), 1), mPad: roundUp(m, MR) };
 }
 
 // Register tile: MR rows x NR columns of C in 2·MR f32x4 accumulators. With
@@ -112,6 +134,7 @@ function blockSize(total: number, max: number, quantum: number): number {
 
 interface Exports {
   gemmRows(...args: number[]): void;
+  gemmRowsPacked(...args: number[]): void;
   packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
   macro(
@@ -177,7 +200,7 @@ export class MatmulKernel {
     const [ab, ar, ac] = s.aStrides;
     const [bb, br, bc] = s.bStrides;
     const acc = s.accumulate ? 1 : 0;
-    this.fns.gemmRows(
+    (s.packedA ? this.fns.gemmRowsPacked : this.fns.gemmRows)(
       m,
       n,
       k,
@@ -687,7 +710,8 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
       });
     });
   });
-  addGemmRows(mb, packA, packB, macro);
+  addGemmRows(mb, packA, packB, macro, false);
+  addGemmRows(mb, packA, packB, macro, true);
   return mb.build();
 }
 
@@ -700,9 +724,15 @@ function buildModule(sharedMemory: boolean): Uint8Array<ArrayBuffer> {
  * MB-row blocks. The block sizes depend on the rows of the share, so a
  * thread's workspace covers its largest share (parallel_gemm.ts).
  */
-function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: number): void {
+function addGemmRows(
+  mb: ModuleBuilder,
+  packA: number,
+  packB: number,
+  macro: number,
+  packed: boolean,
+): void {
   const params = new Array<ValType>(18).fill("i32");
-  mb.addFunction("gemmRows", params, [], (f) => {
+  mb.addFunction(packed ? "gemmRowsPacked" : "gemmRows", params, [], (f) => {
     const [M, N, K, A, AB, AR, AC, B, BB, BR, BC, OUT, OB, LDC, ACCUM, WS, START, END] = tuple(
       18,
       (i) => i,
@@ -824,7 +854,14 @@ function addGemmRows(mb: ModuleBuilder, packA: number, packB: number, macro: num
         f.get(ACCUM).get(pc).i32(0).i32GtS().i32Or().set(acc);
         loopBy(ic, rows, MB, () => {
           blockAt(mc, MB, rows, ic);
-          pack(packA, a, [ic, AR], [pc, AC], [mc, kc], ap);
+          if (packed) {
+            // A already in panels (see `packedALayout`): this block's panels in place.
+            bytes(() => f.get(AR).get(pc).i32Mul().get(i0).get(ic).i32Add().get(kc).i32Mul().i32Add()); // biome-ignore format: long
+            bytes(() => f.get(q).get(AB).i32Mul());
+            f.i32Add().get(A).i32Add().set(ap);
+          } else {
+            pack(packA, a, [ic, AR], [pc, AC], [mc, kc], ap);
+          }
           f.get(mc).get(nc).get(kc).get(ap).get(bp);
           bytes(() => f.get(ic).get(LDC).i32Mul().get(jc).i32Add());
           f.get(c).i32Add();

@@ -121,7 +121,8 @@ export function parallelGemmAt(
   args.push(spec.accumulate ? 1 : 0, spec.workspace);
   const shared =
     typeof SharedArrayBuffer !== "undefined" && pool.memory.buffer instanceof SharedArrayBuffer;
-  pool.parallelFor(kernelModule(shared), "gemmRows", args, batch * m, minRows(spec), {
+  const fn = spec.packedA ? "gemmRowsPacked" : "gemmRows";
+  pool.parallelFor(kernelModule(shared), fn, args, batch * m, minRows(spec), {
     align: ROW_ALIGN,
     maxThreads: chunks,
     // One chunk per thread: each gemmAt call packs its own copy of B panels.

@@ -8,6 +8,10 @@
  *              without padding or dilation: P is the lhs in place);
  *   2. im2col: the patches into A[G][M][K], M = output rows (batch × output
  *              positions), K = window positions × input features of a group;
+ *              with one group, straight into the GEMM's packed panels
+ *              (conv_gather.ts packPatches, matmul.ts packedALayout: rows
+ *              five at a time through a SIMD transpose), so that the
+ *              product skips its own packing pass;
  *   3. GEMM:   out[q] = A[q] · W[q] on the packed WebAssembly GEMM (matmul.ts),
  *              split across the thread pool by rows, with the next elementwise
  *              kernel (bias add, relu) as an epilogue on each chunk;
@@ -30,15 +34,19 @@
  * the eager kernel's bits. Measured on the 2-core EPYC under load (bench
  * cnnStep, batch 64): the CNN train step went from 254 ms (convolutions as
  * JS eager steps) to 54 ms with this kernel, 31–37 ms with the compiled
- * pools (window_step.ts); PyTorch 7.5 ms in the same sitting.
+ * pools (window_step.ts); PyTorch 7.5 ms in the same sitting. Then, with the
+ * patches packed into the panels, the SIMD packing, k blocks of 512 at
+ * n ≤ 64 and SIMD pool gradients: 14–19 ms (min–median, load average 5–8;
+ * JAXTS_DEBUG=profile: the four 3×3 convolutions of the second layer and
+ * its gradients 1.7–2.5 ms each at their fastest).
  */
 import { type JaxprEqn, Var } from "../../../core/jaxpr.js";
 import { type ConvGeometry, type ConvParams, convLayout } from "../../../lax/convolution.js";
 import { stridesOf } from "../../../shape.js";
-import { MatmulKernel } from "../matmul.js";
+import { MatmulKernel, packedALayout } from "../matmul.js";
 import { cpuMemory, heapBuffer } from "../memory.js";
 import { parallelGemmAt, parallelGemmWorkspaceBytes } from "../parallel_gemm.js";
-import { gatherAt, runsOf, zeroAt } from "./conv_gather.js";
+import { gatherAt, packPatchesAt, runsOf, zeroAt } from "./conv_gather.js";
 import { type CompiledKernel, registerCompiledKernel } from "./library.js";
 import { threadPool } from "./program.js";
 import { smallDotAt } from "./small_dot.js";
@@ -81,6 +89,31 @@ export interface ConvPlan {
   zero: boolean;
   /** A small product: the direct kernel, the eager kernel's bits (see SMALL_MAX_MACS). */
   small: boolean;
+  /**
+   * The patches packed straight into the GEMM's panels (one group, a GEMM
+   * product): runs [srcBytes, dstBytes, panelStrideBytes, floats] split at
+   * the k blocks, and the padded row count; null: im2col then the GEMM packs.
+   */
+  packed: { runs: Int32Array; mPad: number } | null;
+}
+
+/** The im2col runs [srcBytes, kBytes, bytes] as packPatches runs in the GEMM's panel layout. */
+function packedRuns(im: Int32Array, M: number, og: number, K: number): ConvPlan["packed"] {
+  const { mr, kb, mPad } = packedALayout(M, og, K);
+  const out: number[] = [];
+  for (let j = 0; j < im.length; j += 3) {
+    const src = im[j]!;
+    const k0 = im[j + 1]! / 4;
+    const len = im[j + 2]! / 4;
+    for (let k = k0; k < k0 + len; ) {
+      const pc = Math.floor(k / kb) * kb;
+      const kc = Math.min(kb, K - pc);
+      const end = Math.min(k0 + len, pc + kc);
+      out.push(src + (k - k0) * 4, (mPad * pc + (k - pc) * mr) * 4, mr * kc * 4, end - k);
+      k = end;
+    }
+  }
+  return { runs: Int32Array.from(out), mPad };
 }
 
 /**
@@ -346,13 +379,15 @@ export function planConv(e: JaxprEqn): ConvPlan {
             g, G, M, og, K, pad, pBytes: inPlace ? 0 : g.n * g.c * spSize * 4, im2col: EMPTY_COPY,
             rhsCopy, bStrides, staging,
             outStrides: outDirect ? [og * oO, rowStride ?? 0] : [M * og, og],
-            empty, zero, small,
+            empty, zero, small, packed: null,
           }, // biome-ignore format: compact
         };
       }
     }
   }
-  return { ...best!.plan, im2col: best!.im2col() };
+  const pl = { ...best!.plan, im2col: best!.im2col() };
+  if (G === 1 && !small && !empty && !zero) pl.packed = packedRuns(pl.im2col.runs, M, og, K);
+  return pl;
 }
 
 const EMPTY_COPY: Copy = {
@@ -396,8 +431,10 @@ function regions(pl: ConvPlan): Regions {
   };
   const padTables = take(tableBytes(pl.pad));
   const p = take(pl.pBytes);
-  const imTables = take(tableBytes(pl.im2col));
-  const a = take(pl.G * pl.M * pl.K * 4);
+  const imTables = take(
+    pl.packed === null ? tableBytes(pl.im2col) : pl.M * 4 + pl.packed.runs.byteLength,
+  );
+  const a = take((pl.packed === null ? pl.G * pl.M : pl.packed.mPad) * pl.K * 4);
   const rhsTables = take(tableBytes(pl.rhsCopy));
   const b = take(pl.rhsCopy === null ? 0 : pl.G * pl.K * pl.og * 4);
   const stTables = take(tableBytes(pl.staging));
@@ -479,7 +516,15 @@ export const convKernel: CompiledKernel = {
         runCopy(pl.pad, ws + R.padTables, lhs, ws + R.p);
         src = ws + R.p;
       }
-      runCopy(pl.im2col, ws + R.imTables, src, ws + R.a);
+      if (pl.packed === null) runCopy(pl.im2col, ws + R.imTables, src, ws + R.a);
+      else {
+        const { runs, mPad } = pl.packed;
+        const t = ws + R.imTables;
+        const buf = heapBuffer();
+        new Int32Array(buf, t, pl.M).set(pl.im2col.rowSrc);
+        new Int32Array(buf, t + pl.M * 4, runs.length).set(runs);
+        packPatchesAt(src, ws + R.a, t, t + pl.M * 4, runs.length / 4, pl.M, mPad / 5, 5 * pl.K);
+      }
       let b = rhs;
       if (pl.rhsCopy !== null) {
         runCopy(pl.rhsCopy, ws + R.rhsTables, rhs, ws + R.b);
@@ -488,7 +533,8 @@ export const convKernel: CompiledKernel = {
       const spec = {
         ...gemmShape(pl),
         a: ws + R.a,
-        aStrides: [pl.M * pl.K, pl.K, 1] as const,
+        aStrides: pl.packed === null ? ([pl.M * pl.K, pl.K, 1] as const) : ([0, pl.packed.mPad, 0] as const), // biome-ignore format: long
+        packedA: pl.packed !== null,
         b,
         bStrides: pl.bStrides,
         out: pl.staging === null ? out : ws + R.st,
