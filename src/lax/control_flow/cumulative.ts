@@ -62,7 +62,7 @@ function cumulativePrimitive(name: string): Primitive<CumulativeParams> {
     return x;
   };
   const prim: Primitive<CumulativeParams> = new Primitive<CumulativeParams>(name, {
-    lower: null,
+    lower: { kind: "library", name },
     facts: OPAQUE,
     abstractEval: ([x], params) => [abstractEval(x!, params)],
     impl: libraryImpl<CumulativeParams>(name, ([x], params) => abstractEval(x!, params)),
