@@ -167,12 +167,13 @@ function makeCopy(
   runs: Int32Array,
   floatsPerRow: number,
 ): Copy {
-  return {
-    rowSrc: Int32Array.from(rowSrc, (x) => x * 4),
-    rowDst: Int32Array.from(rowDst, (x) => x * 4),
-    runs,
-    floatsPerRow,
-  };
+  const src = new Int32Array(rowSrc.length);
+  const dst = new Int32Array(rowDst.length);
+  for (let r = 0; r < src.length; r++) {
+    src[r] = rowSrc[r]! * 4;
+    dst[r] = rowDst[r]! * 4;
+  }
+  return { rowSrc: src, rowDst: dst, runs, floatsPerRow };
 }
 
 /** The plan of a float32 convolution (everything but addresses). */
@@ -280,15 +281,35 @@ export function planConv(e: JaxprEqn): ConvPlan {
   };
 
   // K orders: window-major (features innermost) or feature-major.
-  const kIndex = (order: "window" | "feature"): { ci: number; k: number[] }[] => {
-    const out: { ci: number; k: number[] }[] = [];
-    if (order === "window") {
-      forEachIndex([...g.window, g.i], (idx) => out.push({ ci: idx[nsp]!, k: idx.slice(0, nsp) }));
-    } else {
-      forEachIndex([g.i, ...g.window], (idx) => out.push({ ci: idx[0]!, k: idx.slice(1) }));
+  // K's index in each order: its input feature ci[kk] and window position k[kk·nsp + d]
+  // (typed arrays: a filter gradient's K is batch × positions, 50176 in the CNN step).
+  const kIndex = (order: "window" | "feature"): { ci: Int32Array; k: Int32Array } => {
+    const ci = new Int32Array(K);
+    const k = new Int32Array(K * nsp);
+    const wsz = prod(g.window);
+    for (let kk = 0; kk < K; kk++) {
+      const c = order === "window" ? kk % g.i : Math.floor(kk / wsz);
+      let w = order === "window" ? Math.floor(kk / g.i) : kk % wsz;
+      ci[kk] = c;
+      for (let d = nsp - 1; d >= 0; d--) {
+        const x = w % g.window[d]!;
+        w = (w - x) / g.window[d]!;
+        k[kk * nsp + d] = x;
+      }
+    }
+    return { ci, k };
+  };
+  // Offsets of K's elements: feature stride `cs`, window stride `ws[d]` per spatial dim.
+  const kOffsets = (ks: { ci: Int32Array; k: Int32Array }, cs: number, ws: readonly number[]) => {
+    const out = new Float64Array(K);
+    for (let kk = 0; kk < K; kk++) {
+      let off = ks.ci[kk]! * cs;
+      for (let d = 0; d < nsp; d++) off += ks.k[kk * nsp + d]! * ws[d]!;
+      out[kk] = off;
     }
     return out;
   };
+  const kIota = Int32Array.from({ length: K }, (_, kk) => kk);
 
   const groupBase = (q: number, lay: Layout) =>
     (g.batchGroups > 1 ? q * nOut : 0) * lay.n + (g.featureGroups > 1 ? q * g.i : 0) * lay.c;
@@ -315,7 +336,7 @@ export function planConv(e: JaxprEqn): ConvPlan {
   let best: { cost: number; plan: ConvPlan; im2col: () => Copy } | null = null;
   for (const order of small ? (["feature"] as const) : (["window", "feature"] as const)) {
     const ks = kIndex(order);
-    const colR = ks.map(({ ci, k }) => ci * sI + k.reduce((a, kd, d) => a + kd * sK[d]!, 0));
+    const colR = kOffsets(ks, sI, sK);
     const kStride = progression(colR);
     let rhsCopy: Copy | null = null;
     let bStrides: [number, number, number];
@@ -343,14 +364,13 @@ export function planConv(e: JaxprEqn): ConvPlan {
       bStrides = [K * og, og, 1];
     }
     for (const { lay, inPlace } of layouts) {
-      const colP = ks.map(
-        ({ ci, k }) => ci * lay.c + k.reduce((a, kd, d) => a + kd * g.rhsDilation[d]! * lay.x[d]!, 0),
-      ); // biome-ignore format: long
-      // The patch copy's rows are built for the chosen candidate only (M can be 10⁵).
-      const imRuns = runsOf(
-        colP,
-        ks.map((_, kk) => kk),
+      const colP = kOffsets(
+        ks,
+        lay.c,
+        lay.x.map((x, d) => x * g.rhsDilation[d]!),
       );
+      // The patch copy's rows are built for the chosen candidate only (M can be 10⁵).
+      const imRuns = runsOf(colP, kIota);
       const im2col = (): Copy => {
         const rowSrc = new Int32Array(G * M);
         const rowDst = new Int32Array(G * M);
