@@ -17,6 +17,7 @@ export {
   uint16,
   uint32,
 } from "../dtype.js";
+export * from "./array_extra.js";
 export * from "./complex.js";
 export * from "./convolve.js";
 export * from "./creation.js";
@@ -32,6 +33,7 @@ export * from "./nanfunctions.js";
 export * from "./polynomial.js";
 export * from "./products.js";
 export * from "./reductions.js";
+export * from "./setops.js";
 export * from "./statistics.js";
 export * from "./ufuncs.js";
 export { broadcastTo, resultType } from "./util.js";
