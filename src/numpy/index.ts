@@ -21,6 +21,7 @@ export * from "./array_extra.js";
 export * from "./complex.js";
 export * from "./convolve.js";
 export * from "./creation.js";
+export * from "./dtype_extra.js";
 export * from "./dtypes.js";
 export * as fft from "./fft.js";
 export * from "./functional.js";
