@@ -25,6 +25,7 @@ export * from "./dtype_extra.js";
 export * from "./dtypes.js";
 export * as fft from "./fft.js";
 export * from "./functional.js";
+export * from "./histogramdd.js";
 export * from "./index_tricks.js";
 export { at, getItem, type Index, IndexUpdateRef } from "./indexing.js";
 export * as linalg from "./linalg.js";

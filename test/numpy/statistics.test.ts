@@ -114,6 +114,20 @@ describe("statistics", () => {
     interp_period: (x, xp, fp) => jnp.interp(x!, xp!, fp!, { period: 6 }),
     isin: (e, t) => jnp.isin(e!, t!),
     isin_invert: (e, t) => jnp.isin(e!, t!, { invert: true }),
+    histogram2d: (x, y) => jnp.histogram2d(x!, y!, 4),
+    histogram2d_range_weights_density: (x, y, w) =>
+      jnp.histogram2d(x!, y!, [3, 5], {
+        range: [
+          [-1, 1],
+          [-2, 2],
+        ],
+        weights: w!,
+        density: true,
+      }),
+    histogramdd: (s) => {
+      const [h, e] = jnp.histogramdd(s!, [2, 3, 4]);
+      return [h, ...e];
+    },
   });
 
   it("bincount under jit needs a static length", () => {
