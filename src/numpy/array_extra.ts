@@ -27,6 +27,10 @@ export const cdouble: DType = "complex128";
 /** NumPy's `float_` is float64 (float32 unless x64 is enabled, as JAX). */
 export const float_: DType = "float64";
 export const complex_: DType = "complex128";
+/** NumPy's `int_` is int64 (int32 unless x64 is enabled, as JAX). */
+export const int_: DType = "int64";
+/** NumPy's `uint` is uint64 (uint32 unless x64 is enabled, as JAX). */
+export const uint: DType = "uint64";
 
 function concreteInts(op: string, obj: ArrayLike | readonly number[], what: string): number[] {
   if (typeof obj === "number") return [obj];

@@ -93,6 +93,10 @@ describe("more array functions", () => {
     expect(jnp.unstack(a, { axis: 1 }).map((s) => s.shape)).toEqual([[2], [2], [2]]);
     expect(jnp.single).toBe("float32");
     expect(jnp.csingle).toBe("complex64");
+    // int_/uint/double are 64-bit, canonicalized to 32 bits without x64 (as JAX).
+    expect(jnp.zeros([2], jnp.int_).dtype).toBe("int32");
+    expect(jnp.zeros([2], jnp.uint).dtype).toBe("uint32");
+    expect(jnp.zeros([2], jnp.double).dtype).toBe("float32");
     expect(() => jnp.choose(ints(0, 3), [1, 2])).toThrow(ValueError);
     expect(() => jit((o: Array) => jnp.delete(jnp.zeros([3]), o))(ints(1))).toThrow(
       ConcretizationTypeError,
