@@ -13,6 +13,21 @@
  */
 
 export {
+  doubleSidedMaxwell,
+  type FloatDtypeOptions,
+  lognormal,
+  rayleigh,
+  triangular,
+  wald,
+} from "./continuous.js";
+export {
+  binomial,
+  geometric,
+  type MultinomialOptions,
+  multinomial,
+  poisson,
+} from "./counts.js";
+export {
   bernoulli,
   type CategoricalOptions,
   type ChoiceOptions,
@@ -24,6 +39,18 @@ export {
   randint,
   shuffle,
 } from "./discrete.js";
+export {
+  ball,
+  beta,
+  chisquare,
+  dirichlet,
+  type FloatOptions,
+  f,
+  gamma,
+  generalizedNormal,
+  loggamma,
+  t,
+} from "./gamma.js";
 export {
   clone,
   foldIn,
