@@ -4,9 +4,9 @@ import { jit } from "../../src/api/jit.js";
 import { vmap } from "../../src/api/vmap.js";
 import type { Array } from "../../src/core/array.js";
 import { ConcretizationTypeError } from "../../src/errors.js";
-import { testUtil } from "../../src/index.js";
+import { lax, testUtil } from "../../src/index.js";
 import * as jnp from "../../src/numpy/index.js";
-import { expectClose, loop, randomArray, rng } from "../util/index.js";
+import { expectClose, loop, randomArray, rng, vals } from "../util/index.js";
 import { fixtureTests } from "./extra_fixtures.js";
 
 const rnd = (shape: number[], seed: number): Array => randomArray(shape, "float32", rng(seed));
@@ -86,6 +86,30 @@ describe("differences", () => {
       rtol: 2e-2,
       eps: 1e-2,
     });
+  });
+});
+
+describe("complex inputs (as NumPy)", () => {
+  it("diff, interp, cov, corrcoef, polyval and trapezoid on complex values", () => {
+    const z = lax.complex(jnp.array([1, 2, 4]), jnp.array([0, 1, 3]));
+    const parts = (x: Array): number[][] => [vals(jnp.real(x)), vals(jnp.imag(x))];
+    expect(parts(jnp.diff(z))).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    expect(parts(jnp.interp(jnp.array([0.5, 1.5]), jnp.array([0, 1, 2]), z))).toEqual([
+      [1.5, 3],
+      [0.5, 2],
+    ]);
+    const zz = jnp.stack([z, jnp.conj(z)]);
+    expectClose(jnp.real(jnp.cov(zz)), [14 / 3, 0, 0, 14 / 3], "cov re", 1e-6, 1e-6);
+    expectClose(jnp.imag(jnp.cov(zz)), [0, 14 / 3, -14 / 3, 0], "cov im", 1e-6, 1e-6);
+    expectClose(jnp.imag(jnp.corrcoef(zz)), [0, 1, -1, 0], "corrcoef im", 1e-6, 1e-6);
+    expect(parts(jnp.polyval(z, jnp.array([1, 2])))).toEqual([
+      [7, 12],
+      [4, 5],
+    ]);
+    expect(parts(jnp.trapezoid(z))).toEqual([[4.5], [2.5]]);
   });
 });
 
