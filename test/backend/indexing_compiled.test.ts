@@ -221,3 +221,38 @@ describe("compiled dynamic_slice and dynamic_update_slice", () => {
     }
   });
 });
+
+describe("compiled concatenate and rev", () => {
+  it("matches the JS kernel on 100 random cases (empty operands, every axis, several dtypes)", () => {
+    const r = rng(9);
+    for (let t = 0; t < 100; t++) {
+      const nd = int(r, 1, 3);
+      const shape = Array.from({ length: nd }, () => int(r, 1, 5));
+      const d = int(r, 0, nd - 1);
+      const dtype = pick(r, ["float32", "int8", "float64", "bool", "int32"] as DType[]);
+      const xs = Array.from({ length: int(r, 1, 4) }, () => {
+        const s = [...shape];
+        s[d] = int(r, 0, 4);
+        const x = randArray(r, s, dtype === "bool" ? "int32" : dtype);
+        return dtype === "bool" ? x.gt(0) : x;
+      });
+      const f: Fn = (...as) => lax.concatenate(as, d);
+      same(f, xs, `#${t} ${shape} ${dtype} axis ${d} ${xs.length}`);
+      expect(eagerSteps(f, xs)).toEqual([]);
+    }
+  });
+
+  it("rev matches the JS kernel on 100 random cases", () => {
+    const r = rng(10);
+    for (let t = 0; t < 100; t++) {
+      const nd = int(r, 1, 3);
+      const shape = Array.from({ length: nd }, () => int(r, 0, 5));
+      const dims = shape.map((_, d) => d).filter(() => r() < 0.5);
+      const dtype = pick(r, ["float32", "int8", "float64", "int32"] as DType[]);
+      const x = randArray(r, shape, dtype);
+      const f: Fn = (a) => lax.rev(a, dims);
+      same(f, [x], `#${t} ${shape} ${dtype} ${dims}`);
+      expect(eagerSteps(f, [x])).toEqual([]);
+    }
+  });
+});

@@ -18,6 +18,8 @@
  *     bounds dropped unless "clip": the eager kernel's order, so its bits.
  *   dynamic_slice / dynamic_update_slice of any dtype and integer start
  *     indices (literals too): starts clamped so the window lies inside.
+ *   concatenate of any dtype: each operand's rows copied into place; rev
+ *     of any dtype: rows walked backwards along the reversed dims.
  *
  * Measured (2-core machine shared with other jobs, Node 20, best of 15
  * jitted calls): an embedding lookup of 4096 rows of 256 float32 from a
@@ -38,6 +40,7 @@ import {
   type ScatterParams,
   scatterWindowDims,
 } from "../../../lax/gather_scatter_util.js";
+import type { ConcatenateParams, RevParams } from "../../../lax/shape_ops.js";
 import type { DynamicSliceParams } from "../../../lax/slicing.js";
 import { type Shape, stridesOf } from "../../../shape.js";
 import { heapBuffer, view } from "../memory.js";
@@ -431,6 +434,76 @@ const dynamicUpdateSliceKernel: CompiledKernel = {
   },
 };
 
+// --- concatenate ----------------------------------------------------------------------
+
+/** Each operand's rows: outer rows of size·inner elements, to its place in the output row. */
+const concatenateKernel: CompiledKernel = {
+  name: "concatenate",
+  match: (e) => e.inputs.every((a) => a instanceof Var),
+  workspace: (e) => {
+    const x = e.inputs[0]!.aval;
+    const d = (e.params as ConcatenateParams).dimension;
+    return align16(prod(x.shape.slice(0, d)) * 8);
+  },
+  parallel: () => false,
+  epilogueRows: () => 0,
+  build(e) {
+    const out = e.outBinders[0]!.aval;
+    const d = (e.params as ConcatenateParams).dimension;
+    const eb = itemsize(out.dtype);
+    const outer = prod(out.shape.slice(0, d));
+    const inner = prod(out.shape.slice(d + 1));
+    const total = out.shape[d]!;
+    let at = 0;
+    const parts = e.inputs.map((a) => {
+      const size = a.aval.shape[d]!;
+      const pairs = new Int32Array(2 * outer);
+      for (let o = 0; o < outer; o++) {
+        pairs[2 * o] = o * size * inner * eb;
+        pairs[2 * o + 1] = (o * total + at) * inner * eb;
+      }
+      at += size;
+      return { pairs, n: size * inner };
+    });
+    const nIn = e.inputs.length;
+    return (addrs) => {
+      const o = addrs[nIn]!;
+      const ws = addrs[nIn + 1]!;
+      parts.forEach((p, k) => {
+        if (p.n === 0 || outer === 0) return;
+        new Int32Array(heapBuffer(), ws, p.pairs.length).set(p.pairs);
+        gatherFn("copyRows")(addrs[k]!, o, ws, outer, p.n, eb, eb, eb);
+      });
+    };
+  },
+};
+
+/** rev: rows walked with the reversed dims' source strides negated, from their last element. */
+const revKernel: CompiledKernel = {
+  name: "rev",
+  match: (e) => e.inputs[0] instanceof Var,
+  workspace: (e) => align16(Math.max(1, e.inputs[0]!.aval.size) * 8),
+  parallel: () => false,
+  epilogueRows: () => 0,
+  build(e) {
+    const x = e.inputs[0]!.aval;
+    const dims = (e.params as RevParams).dimensions;
+    const eb = itemsize(x.dtype);
+    const xs = stridesOf(x.shape);
+    const src = xs.map((s, d) => (dims.includes(d) ? -s : s));
+    const start = x.shape.reduce((o, n, d) => o + (dims.includes(d) && n > 0 ? (n - 1) * xs[d]! : 0), 0); // biome-ignore format: long
+    const rows = rowsOf(x.shape, src, xs, eb);
+    return (addrs) => {
+      const [a, o, ws] = addrs as [number, number, number];
+      if (x.size === 0) return;
+      new Int32Array(heapBuffer(), ws, rows.pairs.length).set(rows.pairs);
+      gatherFn("copyRows")(a + start * eb, o, ws, rows.pairs.length / 2, rows.n, rows.sa, rows.sb, eb); // biome-ignore format: long
+    };
+  },
+};
+
+registerCompiledKernel(concatenateKernel);
+registerCompiledKernel(revKernel);
 registerCompiledKernel(gatherKernel);
 registerCompiledKernel(scatterKernel("scatter"));
 registerCompiledKernel(scatterKernel("scatter_add"));
