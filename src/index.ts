@@ -26,6 +26,13 @@ export {
 } from "./api/ad.js";
 export { checkpoint, remat } from "./api/checkpoint.js";
 export { customJvp, customVjp } from "./api/custom.js";
+export {
+  blockUntilReady,
+  deviceGet,
+  evalShape,
+  ShapeDtypeStruct,
+  type ShapesOf,
+} from "./api/eval_shape.js";
 export { disableJit, type JitOptions, jit, makeJaxpr } from "./api/jit.js";
 export { type PmapOptions, pmap } from "./api/pmap.js";
 export type {
@@ -82,4 +89,5 @@ export * as random from "./random/index.js";
 export * as scipy from "./scipy/index.js";
 export * as testUtil from "./test_util.js";
 export * as tree from "./tree/index.js";
+export * as treeUtil from "./tree/tree_util.js";
 export { numpy };

@@ -1,3 +1,38 @@
+/** `jax.tree` (and, under tree-prefixed names, `jax.tree_util`: see tree_util.ts). */
+export {
+  DictKey,
+  FlattenedIndexKey,
+  flattenWithPath,
+  GetAttrKey,
+  type KeyEntry,
+  type KeyPath,
+  type KeystrOptions,
+  keystr,
+  leavesWithPath,
+  mapWithPath,
+  registerPytreeWithKeys,
+  SequenceKey,
+} from "./keys.js";
+export {
+  all,
+  allLeaves,
+  broadcast,
+  flattenOneLevel,
+  flattenOneLevelWithKeys,
+  isTreeNode,
+  type PytreeNodeClass,
+  type ReduceAssociativeOptions,
+  reduce,
+  reduceAssociative,
+  registerDataclass,
+  registerPytreeNodeClass,
+  registerPytreeWithKeysClass,
+  registerStatic,
+  transpose,
+  treedefChildren,
+  treedefIsLeaf,
+  treedefTuple,
+} from "./ops.js";
 export { leafPaths } from "./paths.js";
 export {
   broadcastPrefix,
@@ -9,6 +44,7 @@ export {
   registerPytreeNode,
   structure,
   TreeDef,
+  TreeDef as PyTreeDef,
   unflatten,
 } from "./pytree.js";
 export type { AnyFunction, AsArrays, LeafOf, LeafValue, MapLeaves } from "./types.js";

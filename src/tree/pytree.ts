@@ -29,7 +29,14 @@ export function registerPytreeNode<T, Aux>(
   });
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
+/** The registered node type of x's class, if any (for key paths and one-level flattening). */
+export function nodeTypeOf(x: unknown): NodeType | undefined {
+  if (typeof x !== "object" || x === null) return undefined;
+  return registry.get((x as object).constructor as Constructor);
+}
+
+/** A plain object (not a class instance): a dict node of a pytree. */
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== "object" || x === null) return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
