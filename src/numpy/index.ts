@@ -13,9 +13,11 @@ export {
   int8,
   int16,
   int32,
+  int64,
   uint8,
   uint16,
   uint32,
+  uint64,
 } from "../dtype.js";
 export * from "./array_extra.js";
 export * from "./complex.js";
