@@ -34,6 +34,27 @@ export {
   type ShapesOf,
 } from "./api/eval_shape.js";
 export { disableJit, type JitOptions, jit, makeJaxpr } from "./api/jit.js";
+export {
+  debugInfs,
+  debugNans,
+  effectsBarrier,
+  enableChecks,
+  enableX64,
+  hostCount,
+  hostId,
+  hostIds,
+  jacobian,
+  linearTranspose,
+  localDeviceCount,
+  namedCall,
+  namedScope,
+  printEnvironmentInfo,
+  processCount,
+  processIndex,
+  processIndices,
+  threefryPartitionable,
+  typeof,
+} from "./api/misc.js";
 export { type PmapOptions, pmap } from "./api/pmap.js";
 export type {
   ArgIndex,
