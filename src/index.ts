@@ -26,6 +26,7 @@ export {
 } from "./api/ad.js";
 export { checkpoint, remat } from "./api/checkpoint.js";
 export { customJvp, customVjp } from "./api/custom.js";
+export * as dtypes from "./api/dtypes.js";
 export {
   blockUntilReady,
   deviceGet,
