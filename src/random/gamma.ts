@@ -6,6 +6,7 @@
  * candidates are accepted. `beta`, `dirichlet`, `chisquare`, `f`, `t`,
  * `generalizedNormal` and `ball` are JAX's transforms of these draws.
  */
+import { customJvp } from "../api/custom.js";
 import { vmap } from "../api/vmap.js";
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
@@ -91,8 +92,46 @@ function gammaOne(key: Array, alpha: Array, logSpace: boolean): Array {
   return sel(lax.eq(z, zero), scalar(finfo(dtype).tiny, dtype), z);
 }
 
-/** JAX's `_gamma_impl`: one key per element (split(key, size)), each drawn alone. */
+/**
+ * Gamma draws differentiable in a, as JAX's random_gamma_p: the implicit
+ * reparameterization dx/da = -(∂CDF/∂a)/pdf(x) (∂CDF/∂a is lax.igammaGradA);
+ * in log space, d log x / da = (dx/da)/x.
+ */
 function gammaImpl(key: Array, a: Array, logSpace: boolean): Array {
+  return (logSpace ? loggammaDiff : gammaDiff)(key, a);
+}
+
+function differentiable(logSpace: boolean): (key: Array, a: Array) => Array {
+  const f: (key: Array, a: Array) => Array = customJvp(function randomGamma(
+    key: Array,
+    a: Array,
+  ): Array {
+    return gammaDraw(key, a, logSpace);
+  }).defjvp(([key, a], [, t]) => {
+    const s = f(key as Array, a as Array);
+    return [s, lax.mul(t as Array, lax.stopGradient(gammaGrad(s, a as Array, logSpace)))];
+  });
+  return f;
+}
+const gammaDiff = differentiable(false);
+const loggammaDiff = differentiable(true);
+
+function gammaGrad(sample: Array, a: Array, logSpace: boolean): Array {
+  let x = sample;
+  if (logSpace) {
+    x = lax.exp(sample);
+    x = sel(lax.eq(x, scalar(0, x.dtype)), scalar(finfo(x.dtype).tiny, x.dtype), x);
+  }
+  const logPdf = lax.sub(
+    lax.sub(lax.mul(lax.sub(a, scalar(1, a.dtype)), lax.log(x)), x),
+    lax.lgamma(a),
+  );
+  const dxda = lax.neg(lax.div(lax.igammaGradA(a, x), lax.exp(logPdf)));
+  return logSpace ? lax.div(dxda, x) : dxda;
+}
+
+/** JAX's `_gamma_impl`: one key per element (split(key, size)), each drawn alone. */
+function gammaDraw(key: Array, a: Array, logSpace: boolean): Array {
   const n = sizeOf(a.shape);
   if (n === 0) return jnp.zeros(a.shape, a.dtype);
   const keys = split(key, n);

@@ -5,7 +5,7 @@
  * and moments against the distributions' closed forms (test/fixtures/random_extra.py).
  */
 import { describe, expect, it } from "vitest";
-import { type Array, jit, numpy as jnp, vmap } from "../../src/index.js";
+import { type Array, grad, jit, numpy as jnp, vmap } from "../../src/index.js";
 import * as random from "../../src/random/index.js";
 import moments from "../fixtures/random_extra.json" with { type: "json" };
 import { vals } from "../util/index.js";
@@ -152,5 +152,31 @@ describe("moments against SciPy's (test/fixtures/random_extra.py)", () => {
     expect(() => random.poisson(key, 1, [2], "float32")).toThrow(/int dtype/);
     expect(() => random.gamma(key, jnp.ones([3]), [2])).toThrow(/broadcast/);
     expect(() => random.dirichlet(key, 1)).toThrow(/ndim >= 1/);
+  });
+});
+
+describe("gamma's gradient (implicit reparameterization, as JAX's random_gamma_grad)", () => {
+  it("E[d x / d a] = 1, and loggamma's gradient is (dx/da)/x", () => {
+    const key = random.PRNGKey(9);
+    const n = 4000;
+    const g = grad((al: Array) => jnp.mean(random.gamma(key, al, [n])))(jnp.array(2.0));
+    expect(Math.abs(vals(g)[0]! - 1)).toBeLessThan(0.05);
+    const a = jnp.array([0.8, 3.0]);
+    const x = vals(random.gamma(key, a));
+    const dx = vals(grad((al: Array) => jnp.sum(random.gamma(key, al)))(a));
+    const dlog = vals(grad((al: Array) => jnp.sum(random.loggamma(key, al)))(a));
+    expectAllClose(
+      dlog,
+      dx.map((d, i) => d / x[i]!),
+      1e-3,
+      1e-4,
+    );
+  });
+
+  it("differentiates through beta and under jit", () => {
+    const key = random.PRNGKey(1);
+    const f = (al: Array) => jnp.sum(random.beta(key, al, 2.0, [3]));
+    const g = vals(jit(grad(f))(jnp.array(1.5)))[0]!;
+    expect(Number.isFinite(g)).toBe(true);
   });
 });
