@@ -115,7 +115,11 @@ function formatLiteral(l: Literal): string {
     const v = Number(value);
     if (Number.isNaN(v)) return `nan:${aval.str()}`;
     if (!Number.isFinite(v)) return `${v < 0 ? "-" : ""}inf:${aval.str()}`;
-    const s = Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v);
+    const s = Object.is(v, -0)
+      ? "-0.0"
+      : Number.isInteger(v) && Math.abs(v) < 1e16
+        ? `${v}.0`
+        : String(v);
     return `${s}:${aval.str()}`;
   }
   return `${value}:${aval.str()}`;

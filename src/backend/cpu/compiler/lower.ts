@@ -232,7 +232,11 @@ class Builder {
   }
 
   private konst(value: number, dtype: DType): number {
-    return this.add({ op: "const", value, dtype }, `c${dtype}:${value}`);
+    // -0 and 0 are different constants (String(-0) is "0").
+    return this.add(
+      { op: "const", value, dtype },
+      `c${dtype}:${Object.is(value, -0) ? "-0" : value}`,
+    );
   }
 
   private unary(fn: UnaryOp, x: number, dtype: DType): number {

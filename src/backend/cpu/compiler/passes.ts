@@ -262,7 +262,10 @@ export function cse(jaxpr: Jaxpr): Jaxpr {
   const subst = new Map<Var, Var>();
   const read = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
   const atomKey = (a: Atom): string =>
-    a instanceof Literal ? `${String(a.value)}:${a.aval.key()}` : `v${idOf(a)}`;
+    // A -0 literal is not a 0 literal (String(-0) is "0").
+    a instanceof Literal
+      ? `${Object.is(a.value, -0) ? "-0" : String(a.value)}:${a.aval.key()}`
+      : `v${idOf(a)}`;
   const seen = new Map<string, JaxprEqn>();
   const eqns: JaxprEqn[] = [];
   for (const e0 of jaxpr.eqns) {
