@@ -34,6 +34,9 @@ const pure = (e: JaxprEqn): boolean => e.primitive.rules.facts.pure;
 /** A string equal for equal params: plain data by value, anything else (jaxprs, functions) by identity. */
 export function paramsKey(params: object): string {
   return JSON.stringify(params, (_k, v: unknown) => {
+    // JSON writes -0 as 0 and NaN/±inf as null: numbers that JSON would merge get their own keys.
+    if (typeof v === "number" && (Object.is(v, -0) || !Number.isFinite(v)))
+      return `#num${String(Object.is(v, -0) ? "-0" : v)}`;
     if (typeof v === "function") return `#fn${objectId(v)}`;
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
     const proto = Object.getPrototypeOf(v) as unknown;
