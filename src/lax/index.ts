@@ -6,6 +6,7 @@ export * from "./control_flow/index.js";
 export * from "./convolution.js";
 export * from "./dot.js";
 export * from "./elementwise.js";
+export * from "./extras.js";
 export { FftType, type FftTypeName, fft, fftP } from "./fft.js";
 export * as linalg from "./linalg.js";
 export * from "./parallel.js";
