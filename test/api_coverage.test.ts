@@ -12,7 +12,7 @@ import excludedJson from "./fixtures/jax_api_excluded.json" with { type: "json" 
 import namesJson from "./fixtures/jax_api_names.json" with { type: "json" };
 
 /** Raise this when names are added; never lower it. */
-const FLOOR = 1004;
+const FLOOR = 1005;
 
 type Names = { source: string; modules: Record<string, string[]> };
 type Excluded = {

@@ -29,7 +29,7 @@ import {
   isInteger,
   isUnsigned,
 } from "../dtype.js";
-import { checkOptions, type OptionKeys } from "../options.js";
+import { checkOptions, kindOf, type OptionKeys } from "../options.js";
 import { type Shape, shapeStr } from "../shape.js";
 import { addTangents, castToAval } from "./ad_util.js";
 import { convertElementType } from "./elementwise.js";
@@ -42,8 +42,57 @@ export type DotDimensionNumbers = readonly [
   readonly [readonly number[], readonly number[]],
 ];
 
-/** Accepted for compatibility with JAX; the CPU kernels always compute at full precision. */
+/**
+ * `lax.Precision`: accepted for compatibility with JAX (`{ precision: lax.Precision.HIGHEST }`,
+ * or JAX's strings); the CPU kernels always compute float32 products at full precision.
+ */
 export type Precision = "default" | "high" | "highest";
+export const Precision = { DEFAULT: "default", HIGH: "high", HIGHEST: "highest" } as const;
+/** What a `precision` option takes (JAX's PrecisionLike): a Precision, JAX's names, or a pair. */
+export type PrecisionLike =
+  | Precision
+  | "DEFAULT"
+  | "HIGH"
+  | "HIGHEST"
+  | "bfloat16"
+  | "tensorfloat32"
+  | "float32"
+  | readonly [Precision, Precision]
+  | null;
+
+/** JAX's precision spellings: the enum names, its string aliases, or a pair (one per operand). */
+const PRECISION_NAMES: Readonly<Record<string, Precision>> = {
+  default: "default",
+  fastest: "default",
+  bfloat16: "default",
+  high: "high",
+  tensorfloat32: "high",
+  bfloat16_3x: "high",
+  highest: "highest",
+  float32: "highest",
+};
+
+/** A precision argument as one of the three, or a TypeError naming the valid ones. */
+export function checkPrecision(op: string, p: unknown): Precision | null {
+  if (p === undefined || p === null) return null;
+  if (globalThis.Array.isArray(p) && p.length === 2) {
+    const [a, b] = [checkPrecision(op, p[0]), checkPrecision(op, p[1])];
+    // The higher of the two, as the product runs once.
+    const rank = { default: 0, high: 1, highest: 2 };
+    return (rank[a ?? "default"] >= rank[b ?? "default"] ? a : b) ?? null;
+  }
+  const name =
+    typeof p === "string"
+      ? PRECISION_NAMES[p.toLowerCase().replace(/^precision\./, "")]
+      : undefined;
+  if (name === undefined) {
+    throw new TypeError(
+      `${op}: precision must be lax.Precision.DEFAULT, HIGH or HIGHEST (or "default", "high", "highest", ` +
+        `"bfloat16", "tensorfloat32", "float32", or a pair of them), got ${typeof p === "string" ? `'${p}'` : kindOf(p)}`,
+    );
+  }
+  return name;
+}
 
 export interface DotGeneralParams {
   dimension_numbers: DotDimensionNumbers;
@@ -321,7 +370,7 @@ export const dotGeneralP: Primitive<DotGeneralParams> = new Primitive<DotGeneral
 );
 
 export interface DotOptions {
-  precision?: Precision | null;
+  precision?: PrecisionLike;
   /** The accumulation and output dtype (e.g. float32 for integer inputs). */
   preferredElementType?: DType | null;
 }
@@ -355,7 +404,7 @@ export function dotGeneral(
             [plain(dn[1][0]), plain(dn[1][1])],
           ]
         : dn,
-    precision: options.precision ?? null,
+    precision: checkPrecision("lax.dotGeneral", options.precision),
     preferred_element_type: options.preferredElementType ?? null,
   };
   return bind1(dotGeneralP, [l, r], params);

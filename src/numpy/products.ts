@@ -18,7 +18,7 @@ import { broadcastTo, cast, resultType, toArrays } from "./util.js";
 
 export interface DotOptions {
   /** Accepted for JAX compatibility; the CPU kernels always use full precision. */
-  precision?: lax.Precision | null;
+  precision?: lax.PrecisionLike;
   /** The accumulation and result dtype (e.g. float32 for integer inputs). */
   preferredElementType?: DType | null;
 }
