@@ -66,4 +66,16 @@ describe("lax convenience functions", () => {
     expect(lax.batchMatmul(a, b).toArray()).toEqual(jnp.matmul(a, b).toArray());
     expect(() => lax.batchMatmul(jnp.ones([2, 3]), jnp.ones([3]))).toThrow(/same rank ≥ 2/);
   });
+
+  it("takes lax.Precision and JAX's precision spellings, and refuses others", () => {
+    const a = jnp.ones([2, 2]);
+    const want = lax.dot(a, a).toArray();
+    for (const precision of [lax.Precision.HIGHEST, "HIGHEST", "float32", "bfloat16"] as const) {
+      expect(lax.dot(a, a, { precision }).toArray()).toEqual(want);
+    }
+    expect(lax.dot(a, a, { precision: ["highest", "default"] }).toArray()).toEqual(want);
+    expect(() => lax.dot(a, a, { precision: "ultra" as "high" })).toThrow(
+      /precision must be lax\.Precision\.DEFAULT, HIGH or HIGHEST.*'ultra'/,
+    );
+  });
 });
