@@ -4,7 +4,7 @@
  * differ only in the sign of a zero literal, are never merged (1/-0 is -inf).
  */
 import { describe, expect, it } from "vitest";
-import { jit, numpy as jnp, type JaxArray, lax, makeJaxpr } from "../../../src/index.js";
+import { type JaxArray, jit, numpy as jnp, lax, makeJaxpr } from "../../../src/index.js";
 
 describe("negative zero through the compiler", () => {
   const negZero = lax.log1p(lax.neg(jnp.array(0, "float32"))); // a 0-d -0.0
