@@ -12,6 +12,7 @@ import { type ArrayLike, asArray } from "../core/convert.js";
 import {
   type DType,
   defaultFloat,
+  defaultInt,
   checkDtype as dtypeArg,
   isBool,
   isComplex,
@@ -367,7 +368,8 @@ function argReduce(
   const x = asArray(a, op, "a");
   if (opts.axis === null || opts.axis === undefined) {
     if (x.size === 0) throw new ValueError(`${op}: attempt to get ${name} of an empty sequence`);
-    const r = (name === "argmax" ? lax.argmax : lax.argmin)(ravel(x), 0, "int32");
+    // The default int, as JAX's: int64 under x64.
+    const r = (name === "argmax" ? lax.argmax : lax.argmin)(ravel(x), 0, defaultInt());
     return opts.keepdims
       ? lax.reshape(
           r,
@@ -381,7 +383,7 @@ function argReduce(
       `${op}: attempt to get ${name} of an empty sequence (axis ${ax} of shape ${shapeStr(x.shape)} has size 0)`,
     );
   }
-  const r = (name === "argmax" ? lax.argmax : lax.argmin)(x, ax, "int32");
+  const r = (name === "argmax" ? lax.argmax : lax.argmin)(x, ax, defaultInt());
   return opts.keepdims ? keepDims(r, x.shape, [ax]) : r;
 }
 

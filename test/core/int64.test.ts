@@ -52,6 +52,19 @@ describe("int64 storage and conversion", () => {
 
   it("x64 defaults: arange, weak ints, promotion", () =>
     withX64(() => {
+      // jnp.argmax/argmin index with the default int, as JAX's.
+      expect(jnp.argmax(jnp.array([1, 3, 2])).dtype).toBe("int64");
+      expect(
+        jnp
+          .argmin(
+            jnp.array([
+              [1, 3],
+              [0, 2],
+            ]),
+            1,
+          )
+          .toArray(),
+      ).toEqual([0, 0]);
       expect(jnp.arange(3).dtype).toBe("int64");
       expect(jnp.arange(3).toString()).toBe("[0 1 2]");
       expect(jnp.promoteTypes("int32", "uint32")).toBe("int64");
