@@ -5,36 +5,22 @@
  */
 import type { Array } from "../core/array.js";
 import type { ArrayLike } from "../core/convert.js";
-import type { DType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
 import { broadcastShapes, type Shape, shapeArg } from "../shape.js";
 import { rademacher } from "./discrete.js";
 import { checkKey, splitList } from "./keys.js";
-import { maxwell, normalIn, uniformIn } from "./samplers.js";
-import { checkShape, type DtypeOr, floatDtype, optionsOf, paramTo, shapeOf } from "./util.js";
+import {
+  DTYPE_KEYS,
+  type DtypeOptions,
+  maxwell,
+  normalIn,
+  startWithParams,
+  uniformIn,
+} from "./samplers.js";
+import { type DtypeOr, floatDtype, optionsOf, paramTo, shapeOf } from "./util.js";
 
-export interface FloatDtypeOptions {
-  dtype?: DType;
-}
-const KEYS = { dtype: true } as const;
-
-function prologue(
-  op: string,
-  key: Array,
-  shape: Shape | null | undefined,
-  dtype: DtypeOr<FloatDtypeOptions>,
-  params: readonly ArrayLike[],
-): [Array, Shape, DType] {
-  const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, KEYS).dtype);
-  const s =
-    shape === undefined || shape === null
-      ? broadcastShapes(op, ...params.map(shapeOf))
-      : shapeArg(op, shape);
-  checkShape(op, s, ...params.map(shapeOf));
-  return [k, s, d];
-}
+export type FloatDtypeOptions = DtypeOptions;
 
 /** `random.rayleigh(key, scale, shape?, dtype?)`: scale·sqrt(-2 log u). */
 export function rayleigh(
@@ -44,7 +30,7 @@ export function rayleigh(
   dtype?: DtypeOr<FloatDtypeOptions>,
 ): Array {
   const op = "random.rayleigh";
-  const [k, s, d] = prologue(op, key, shape, dtype, [scale]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [scale]);
   const u = uniformIn(op, k, s, d, 0, 1);
   const sc = paramTo(op, "scale", scale, d, s);
   return lax.mul(sc, lax.sqrt(lax.mul(lax.log(u), lax.convertElementType(-2, d))));
@@ -61,7 +47,7 @@ export function wald(
   dtype?: DtypeOr<FloatDtypeOptions>,
 ): Array {
   const op = "random.wald";
-  const [k, s, d] = prologue(op, key, shape, dtype, [mean]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [mean]);
   const [k1, k2] = splitList(k, 2) as [Array, Array];
   const mu = paramTo(op, "mean", mean, d, s);
   const v = normalIn(op, k1, s, d);
@@ -87,7 +73,7 @@ export function triangular(
   dtype?: DtypeOr<FloatDtypeOptions>,
 ): Array {
   const op = "random.triangular";
-  const [k, s, d] = prologue(op, key, shape, dtype, [left, mode, right]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [left, mode, right]);
   const a = paramTo(op, "left", left, d, s);
   const m = paramTo(op, "mode", mode, d, s);
   const b = paramTo(op, "right", right, d, s);
@@ -106,7 +92,7 @@ export function lognormal(
   dtype?: DtypeOr<FloatDtypeOptions>,
 ): Array {
   const op = "random.lognormal";
-  const [k, s, d] = prologue(op, key, shape, dtype, [sigma]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [sigma]);
   const sg = paramTo(op, "sigma", sigma, d, s);
   return lax.exp(lax.mul(normalIn(op, k, s, d), sg));
 }
@@ -125,7 +111,7 @@ export function doubleSidedMaxwell(
 ): Array {
   const op = "random.doubleSidedMaxwell";
   const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, KEYS).dtype);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const params = broadcastShapes(op, shapeOf(loc), shapeOf(scale));
   const given = shapeArg(op, shape);
   const s = [...(given.length === 0 ? params : given), ...params];

@@ -13,10 +13,17 @@ import type { ArrayLike } from "../core/convert.js";
 import type { DType } from "../dtype.js";
 import * as lax from "../lax/index.js";
 import * as jnp from "../numpy/index.js";
-import { broadcastShapes, type Shape, shapeArg, sizeOf } from "../shape.js";
+import { type Shape, shapeArg, sizeOf } from "../shape.js";
 import { rademacher } from "./discrete.js";
 import { checkKey, split, splitList } from "./keys.js";
-import { exponential, normalIn, uniformIn } from "./samplers.js";
+import {
+  DTYPE_KEYS,
+  type DtypeOptions,
+  exponential,
+  normalIn,
+  startWithParams,
+  uniformIn,
+} from "./samplers.js";
 import {
   checkShape,
   type DtypeOr,
@@ -28,10 +35,7 @@ import {
   shapeOf,
 } from "./util.js";
 
-export interface FloatOptions {
-  dtype?: DType;
-}
-const FLOAT_KEYS = { dtype: true } as const;
+export type FloatOptions = DtypeOptions;
 
 /** `lax.select(pred, onTrue, onFalse)`. */
 function sel(pred: Array, onTrue: ArrayLike, onFalse: ArrayLike): Array {
@@ -149,7 +153,7 @@ function gammaSampler(
   logSpace: boolean,
 ): Array {
   const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, FLOAT_KEYS).dtype);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const s = shape === undefined || shape === null ? [...shapeOf(a)] : shapeArg(op, shape);
   return gammaImpl(k, paramTo(op, "a", a, d, s), logSpace);
 }
@@ -181,22 +185,6 @@ export function loggamma(
 }
 
 /** Checked key, float dtype and shape (given, or the broadcast of the parameters'). */
-function prologue(
-  op: string,
-  key: Array,
-  shape: Shape | null | undefined,
-  dtype: DtypeOr<FloatOptions>,
-  params: readonly ArrayLike[],
-): [Array, Shape, DType] {
-  const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, FLOAT_KEYS).dtype);
-  const s =
-    shape === undefined || shape === null
-      ? broadcastShapes(op, ...params.map(shapeOf))
-      : shapeArg(op, shape);
-  checkShape(op, s, ...params.map(shapeOf));
-  return [k, s, d];
-}
 
 /**
  * `random.beta(key, a, b, shape?, dtype?)`: Beta(a, b) values, from two
@@ -210,7 +198,7 @@ export function beta(
   dtype?: DtypeOr<FloatOptions>,
 ): Array {
   const op = "random.beta";
-  const [k, s, d] = prologue(op, key, shape, dtype, [a, b]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [a, b]);
   const [ka, kb] = splitList(k, 2) as [Array, Array];
   const la = gammaImpl(ka, paramTo(op, "a", a, d, s), true);
   const lb = gammaImpl(kb, paramTo(op, "b", b, d, s), true);
@@ -233,7 +221,7 @@ export function dirichlet(
 ): Array {
   const op = "random.dirichlet";
   const k = checkKey(op, key);
-  const d = floatDtype(op, optionsOf(op, dtype, FLOAT_KEYS).dtype);
+  const d = floatDtype(op, optionsOf(op, dtype, DTYPE_KEYS).dtype);
   const al = param(op, "alpha", alpha, d);
   if (al.ndim < 1) {
     throw new Error(`${op}: dirichlet requires alpha.ndim >= 1, got alpha.ndim == ${al.ndim}`);
@@ -257,7 +245,7 @@ export function chisquare(
   dtype?: DtypeOr<FloatOptions>,
 ): Array {
   const op = "random.chisquare";
-  const [k, s, d] = prologue(op, key, shape, dtype, [df]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [df]);
   return chisquareIn(k, paramTo(op, "df", df, d, s));
 }
 
@@ -279,7 +267,7 @@ export function f(
   dtype?: DtypeOr<FloatOptions>,
 ): Array {
   const op = "random.f";
-  const [k, s, d] = prologue(op, key, shape, dtype, [dfden, dfnum]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [dfden, dfnum]);
   const [kd, kn] = splitList(k, 2) as [Array, Array];
   const num = paramTo(op, "dfnum", dfnum, d, s);
   const den = paramTo(op, "dfden", dfden, d, s);
@@ -299,7 +287,7 @@ export function t(
   dtype?: DtypeOr<FloatOptions>,
 ): Array {
   const op = "random.t";
-  const [k, s, d] = prologue(op, key, shape, dtype, [df]);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, [df]);
   const [kn, kg] = splitList(k, 2) as [Array, Array];
   const n = normalIn(op, kn, s, d);
   const half = lax.div(paramTo(op, "df", df, d, s), scalar(2, d));
@@ -318,7 +306,7 @@ export function generalizedNormal(
   dtype?: DtypeOr<FloatOptions>,
 ): Array {
   const op = "random.generalizedNormal";
-  const [k, s, d] = prologue(op, key, shape, dtype, []);
+  const [k, s, d] = startWithParams(op, key, shape, dtype, []);
   return generalizedNormalIn(op, k, p, s, d);
 }
 
@@ -347,7 +335,7 @@ export function ball(
   if (!Number.isInteger(d) || d < 0) {
     throw new Error(`${op}: d must be a non-negative integer, got ${String(d)}`);
   }
-  const [k, s, dt] = prologue(op, key, shape, dtype, []);
+  const [k, s, dt] = startWithParams(op, key, shape, dtype, []);
   const [k1, k2] = splitList(k, 2) as [Array, Array];
   const g = generalizedNormalIn(op, k1, p, [...s, d], dt);
   const e = exponential(k2, s, dt);

@@ -125,13 +125,13 @@ function start(
 export interface DtypeOptions {
   dtype?: DType;
 }
-const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
+export const DTYPE_KEYS: OptionKeys<DtypeOptions> = { dtype: true };
 
 /**
  * The checked key, shape and float dtype of a sampler with array parameters:
  * the shape given, or by default the broadcast of the parameters' shapes.
  */
-function startWithParams(
+export function startWithParams(
   op: string,
   key: Array,
   shape: Shape | null | undefined,
@@ -144,6 +144,7 @@ function startWithParams(
     shape === undefined || shape === null
       ? broadcastShapes(op, ...params.map(shapeOf))
       : shapeArg(op, shape);
+  checkShape(op, s, ...params.map(shapeOf));
   return [k, s, d];
 }
 
@@ -188,7 +189,6 @@ export function truncatedNormal(
 ): Array {
   const op = "random.truncatedNormal";
   const [k, s, d] = startWithParams(op, key, shape, dtype, [lower, upper]);
-  checkShape(op, s, shapeOf(lower), shapeOf(upper));
   const sqrt2 = lax.convertElementType(Math.SQRT2, d);
   const lo = param(op, "lower", lower, d);
   const hi = param(op, "upper", upper, d);
