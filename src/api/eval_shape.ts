@@ -8,6 +8,7 @@ import { type Array, isArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { checkDtype, type DType } from "../dtype.js";
 import { leafAval, traceToJaxpr } from "../interpreters/staging.js";
+import { checkOptions } from "../options.js";
 import { type Shape, shapeArg } from "../shape.js";
 import { flatten, map } from "../tree/index.js";
 
@@ -24,7 +25,7 @@ export class ShapeDtypeStruct {
     const d = checkDtype("ShapeDtypeStruct", dtype);
     if (d === undefined) throw new TypeError("ShapeDtypeStruct: dtype is required");
     this.dtype = d;
-    this.weakType = options.weakType ?? false;
+    this.weakType = checkOptions("ShapeDtypeStruct", options, { weakType: true }).weakType ?? false;
   }
   get ndim(): number {
     return this.shape.length;

@@ -11,6 +11,7 @@ import { defaultBackend } from "../core/backend.js";
 import { type ArrayLike, asArray } from "../core/convert.js";
 import { Tracer } from "../core/trace.js";
 import { devices, localDevices } from "../devices/index.js";
+import { checkOptions } from "../options.js";
 import { jacrev, vjp } from "./ad.js";
 
 /** `jax.jacobian`: the same function as `jacrev`. */
@@ -88,9 +89,10 @@ export const hostIds = processIndices;
 /** `jax.named_call(f, name=...)`: f (names only label profiles in JAX). */
 export function namedCall<F extends (...args: never[]) => unknown>(
   f: F,
-  _options: { name?: string } = {},
+  options: { name?: string } = {},
 ): F {
   if (typeof f !== "function") throw new TypeError("namedCall: f must be a function");
+  checkOptions("namedCall", options, { name: true });
   return f;
 }
 /** `with jax.named_scope(name):`: runs body (the name labels profiles in JAX). */

@@ -5,6 +5,8 @@
  * (the i-th child of a registered class without keys) — printed by `keystr`
  * as JAX prints them (`[0]['w'].bias`).
  */
+
+import { checkOptions } from "../options.js";
 import {
   flatten,
   type IsLeaf,
@@ -140,6 +142,7 @@ export interface KeystrOptions {
 
 /** `jax.tree_util.keystr(path, simple=False, separator="")`: a path as text, `[0]['w']`. */
 export function keystr(path: KeyPath, options: KeystrOptions = {}): string {
+  checkOptions("tree.keystr", options, { simple: true, separator: true });
   const simple = options.simple ?? false;
   const sep = options.separator ?? "";
   return path

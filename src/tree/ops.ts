@@ -4,6 +4,8 @@
  * treedef helpers, one-level flattening, and the class registrations
  * (`registerPytreeNodeClass`, `registerStatic`, `registerDataclass`).
  */
+
+import { checkOptions } from "../options.js";
 import { childrenWithKeys, GetAttrKey, type KeyEntry, registerPytreeWithKeys } from "./keys.js";
 import {
   broadcastPrefix,
@@ -54,6 +56,7 @@ export function reduceAssociative<T, A>(
   tree: T,
   options: ReduceAssociativeOptions<A> = {},
 ): A {
+  checkOptions("tree.reduceAssociative", options, { identity: true, isLeaf: true });
   let level = leaves(tree, options.isLeaf) as unknown as A[];
   if (level.length === 0) {
     if ("identity" in options) return options.identity as A;
